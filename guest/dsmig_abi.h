@@ -1,0 +1,144 @@
+/*
+ * dsmig guest ABI: the one contract between a dsmig guest image and the VMM
+ * (dsmig-vmm). Shared verbatim by guest/ and src/vmm/; self-contained (only
+ * <stdint.h>), so a guest author needs nothing else. docs/guest-abi.md
+ * explains it in prose.
+ *
+ * Machine model. The VMM puts every vCPU straight into 64-bit long mode at
+ * CPL3 with RFLAGS.IOPL=3 and no IDT. Guest-virtual == guest-physical
+ * (identity map, 4 KiB pages, user bit set). The page tables and GDT live in
+ * a supervisor-only region the guest cannot see. A guest calls the VMM with
+ *
+ *     outl(DSMIG_HC_PORT_BASE + nr, (uint32_t)gpa_of_argument_block)
+ *
+ * where the argument block is one of the structs below, naturally aligned,
+ * entirely inside guest RAM. Any exception (there is no IDT) ends the guest
+ * with a triple fault. `hlt` is not allowed at CPL3: sleep with
+ * DSMIG_HC_SLEEP instead.
+ *
+ * Every vCPU starts at the ELF entry point with
+ *     rdi = GPA of struct dsmig_boot_info (read-only to the guest)
+ *     rsi = vCPU index (0 .. nr_vcpus-1)
+ *     rsp = top of that vCPU's own stack, 16-byte aligned minus 8
+ *           (as after a call instruction)
+ *
+ * Versioning: DSMIG_ABI_VERSION changes whenever a struct layout or a
+ * hypercall's meaning changes. The VMM refuses images whose .note.dsmig
+ * version differs.
+ */
+#ifndef DSMIG_ABI_H
+#define DSMIG_ABI_H
+
+#define DSMIG_ABI_VERSION 1
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* A guest-physical address. The guest writes it; the VMM never dereferences
+ * it without going through its one checked accessor. */
+typedef uint64_t dsmig_gpa_t;
+
+#endif /* !__ASSEMBLER__ */
+
+/* Guest-physical memory layout (fixed by this ABI). */
+#define DSMIG_PAGE_SIZE        4096u
+#define DSMIG_BOOT_INFO_GPA    0x1000u     /* one page, user read-only */
+#define DSMIG_SYS_BASE         0x2000u     /* GDT, TSS, page tables: supervisor */
+#define DSMIG_IMAGE_BASE       0x100000u   /* lowest address an ELF may load at */
+#define DSMIG_STACK_SIZE       0x10000u    /* per vCPU, at the top of RAM */
+#define DSMIG_MAX_VCPUS        8
+#define DSMIG_CMDLINE_MAX      512
+
+/* Hypercall ports: base + number. 32-bit `out` carrying the argument GPA.
+ * The VMM opens the whole window [BASE, BASE + COUNT) to the guest (a
+ * 32-bit out touches four port addresses); numbers it does not know stop
+ * the guest. */
+#define DSMIG_HC_PORT_BASE     0x500u
+#define DSMIG_HC_PORT_COUNT    0x100u
+
+#ifndef __ASSEMBLER__
+enum dsmig_hypercall {
+	DSMIG_HC_PUTS     = 1, /* write bytes to the VM console              */
+	DSMIG_HC_TIME     = 2, /* read monotonic and wall-clock time         */
+	DSMIG_HC_SLEEP    = 3, /* block this vCPU until a monotonic deadline */
+	DSMIG_HC_COUNTERS = 4, /* register the workload counter block        */
+	DSMIG_HC_EXIT     = 5, /* stop the whole VM with a status            */
+	DSMIG_HC_MAX      = 6,
+};
+
+/* Boot information, written by the VMM at DSMIG_BOOT_INFO_GPA. */
+struct dsmig_boot_info {
+	uint32_t abi_version;       /* DSMIG_ABI_VERSION */
+	uint32_t nr_vcpus;
+	uint64_t mem_size;          /* bytes of guest RAM starting at GPA 0 */
+	dsmig_gpa_t heap_start;     /* first free page after the image */
+	dsmig_gpa_t heap_end;       /* first byte of the lowest vCPU stack */
+	char cmdline[DSMIG_CMDLINE_MAX]; /* NUL-terminated guest arguments */
+};
+
+/* DSMIG_HC_PUTS: IN data, len. len <= DSMIG_PUTS_MAX. */
+#define DSMIG_PUTS_MAX 4096u
+struct dsmig_hc_puts {
+	dsmig_gpa_t data;
+	uint64_t len;
+};
+
+/* DSMIG_HC_TIME: OUT monotonic_ns (since an arbitrary point that survives
+ * migration: it never goes backwards for the guest), wall_ns (UNIX epoch). */
+struct dsmig_hc_time {
+	uint64_t monotonic_ns;
+	uint64_t wall_ns;
+};
+
+/* DSMIG_HC_SLEEP: IN deadline_ns on the monotonic clock of DSMIG_HC_TIME.
+ * Returns when the deadline passes (or at once if it already has); the vCPU
+ * is "blocked" meanwhile and uses no host CPU. OUT now_ns on return. */
+struct dsmig_hc_sleep {
+	uint64_t deadline_ns;
+	uint64_t now_ns;
+};
+
+/* DSMIG_HC_COUNTERS: IN counters = GPA of a struct dsmig_counters that the
+ * guest keeps updating in its own memory; the VMM reads it (never writes)
+ * whenever it reports statistics. Registering again replaces the block. */
+#define DSMIG_COUNTERS_MAGIC 0x53544e434d534455ull /* "UDSMCNTS" */
+#define DSMIG_WORKLOAD_NAME_MAX 16
+struct dsmig_counters {
+	uint64_t magic;            /* DSMIG_COUNTERS_MAGIC */
+	char workload[DSMIG_WORKLOAD_NAME_MAX]; /* NUL-padded, e.g. "idle" */
+	uint64_t progress;         /* workload units done (monotonic count)  */
+	uint64_t heartbeat;        /* incremented on every tick               */
+	uint64_t heartbeat_ns;     /* monotonic time of the last tick         */
+	uint64_t max_gap_ns;       /* largest gap between two ticks seen      */
+	uint64_t selfcheck_pass;   /* full verifications of the data region   */
+	uint64_t selfcheck_fail;   /* pages found corrupt, total              */
+	uint64_t region_pages;     /* size of the self-verifying region       */
+};
+struct dsmig_hc_counters {
+	dsmig_gpa_t counters;
+};
+
+/* DSMIG_HC_EXIT: IN status. Ends the VM; dsmig-vmm exits with this status
+ * (clamped to 0..255). Does not return. */
+struct dsmig_hc_exit {
+	uint64_t status;
+};
+
+/* Compile-time layout checks: these structs cross the guest/host boundary. */
+_Static_assert(sizeof(struct dsmig_boot_info) == 32 + DSMIG_CMDLINE_MAX,
+	       "boot info layout");
+_Static_assert(sizeof(struct dsmig_hc_puts) == 16, "puts layout");
+_Static_assert(sizeof(struct dsmig_hc_time) == 16, "time layout");
+_Static_assert(sizeof(struct dsmig_hc_sleep) == 16, "sleep layout");
+_Static_assert(sizeof(struct dsmig_counters) == 80, "counters layout");
+_Static_assert(sizeof(struct dsmig_hc_counters) == 8, "counters hc layout");
+_Static_assert(sizeof(struct dsmig_hc_exit) == 8, "exit layout");
+
+#endif /* !__ASSEMBLER__ */
+
+/* ELF note that marks an image as a dsmig guest of a given ABI version:
+ * name "DSMIG", type DSMIG_NOTE_ABI, descriptor a uint32_t version. */
+#define DSMIG_NOTE_NAME "DSMIG"
+#define DSMIG_NOTE_ABI  0x64736d01u
+
+#endif /* DSMIG_ABI_H */

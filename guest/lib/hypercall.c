@@ -1,0 +1,54 @@
+/* Guest-side hypercall wrappers (see dsmig_abi.h for each call's contract). */
+#include "dsmig_guest.h"
+
+void hc_puts(const char *s, size_t len)
+{
+	while (len > 0) {
+		size_t n = len > DSMIG_PUTS_MAX ? DSMIG_PUTS_MAX : len;
+		struct dsmig_hc_puts a = { .data = (uintptr_t)s, .len = n };
+
+		hc_call(DSMIG_HC_PUTS, &a);
+		s += n;
+		len -= n;
+	}
+}
+
+uint64_t hc_monotonic_ns(void)
+{
+	struct dsmig_hc_time t = { 0 };
+
+	hc_call(DSMIG_HC_TIME, &t);
+	return t.monotonic_ns;
+}
+
+uint64_t hc_wall_ns(void)
+{
+	struct dsmig_hc_time t = { 0 };
+
+	hc_call(DSMIG_HC_TIME, &t);
+	return t.wall_ns;
+}
+
+uint64_t hc_sleep_until(uint64_t deadline_ns)
+{
+	struct dsmig_hc_sleep s = { .deadline_ns = deadline_ns };
+
+	hc_call(DSMIG_HC_SLEEP, &s);
+	return s.now_ns;
+}
+
+void hc_counters(struct dsmig_counters *c)
+{
+	struct dsmig_hc_counters a = { .counters = (uintptr_t)c };
+
+	hc_call(DSMIG_HC_COUNTERS, &a);
+}
+
+void hc_exit(int status)
+{
+	struct dsmig_hc_exit a = { .status = (uint64_t)status };
+
+	hc_call(DSMIG_HC_EXIT, &a);
+	for (;;)
+		cpu_relax();
+}

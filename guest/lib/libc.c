@@ -1,0 +1,199 @@
+/* The few libc routines a freestanding guest (and GCC's code generation)
+ * needs, plus console formatting and "key=value" argument parsing. */
+#include <stdarg.h>
+#include "dsmig_guest.h"
+
+void *memset(void *s, int c, size_t n)
+{
+	unsigned char *p = s;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return s;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	if (dp < sp)
+		return memcpy(d, s, n);
+	while (n--)
+		dp[n] = sp[n];
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *pa = a, *pb = b;
+
+	for (; n; n--, pa++, pb++)
+		if (*pa != *pb)
+			return *pa - *pb;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
+/* ---- gprintf --------------------------------------------------------------- */
+struct outbuf {
+	char buf[256];
+	size_t len;
+};
+
+static void out_flush(struct outbuf *o)
+{
+	if (o->len)
+		hc_puts(o->buf, o->len);
+	o->len = 0;
+}
+
+static void out_char(struct outbuf *o, char c)
+{
+	if (o->len == sizeof(o->buf))
+		out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+static void out_num(struct outbuf *o, uint64_t v, unsigned base, int neg,
+		    int width, char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	while (width-- > n)
+		out_char(o, pad);
+	while (n)
+		out_char(o, tmp[--n]);
+}
+
+int gprintf(const char *fmt, ...)
+{
+	struct outbuf o = { .len = 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (; *fmt; fmt++) {
+		int longs = 0, width = 0;
+		char pad = ' ';
+
+		if (*fmt != '%') {
+			out_char(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0';
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l')
+			longs++, fmt++;
+		switch (*fmt) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			for (s = s ? s : "(null)"; *s; s++)
+				out_char(&o, *s);
+			break;
+		}
+		case 'c':
+			out_char(&o, (char)va_arg(ap, int));
+			break;
+		case 'd': {
+			int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
+
+			out_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
+				v < 0, width, pad);
+			break;
+		}
+		case 'u':
+		case 'x': {
+			uint64_t v = longs ? va_arg(ap, uint64_t)
+					   : va_arg(ap, unsigned);
+
+			out_num(&o, v, *fmt == 'u' ? 10 : 16, 0, width, pad);
+			break;
+		}
+		case 'p':
+			out_char(&o, '0');
+			out_char(&o, 'x');
+			out_num(&o, (uintptr_t)va_arg(ap, void *), 16, 0, 0, ' ');
+			break;
+		case '%':
+			out_char(&o, '%');
+			break;
+		default:
+			out_char(&o, '?');
+			if (!*fmt)
+				fmt--;
+		}
+	}
+	va_end(ap);
+	out_flush(&o);
+	return 0;
+}
+
+/* ---- arguments ------------------------------------------------------------- */
+uint64_t arg_u64(const char *cmdline, const char *key, uint64_t def)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			const char *v = p + klen + 1;
+			uint64_t n = 0;
+
+			if (*v < '0' || *v > '9')
+				return def;
+			while (*v >= '0' && *v <= '9')
+				n = n * 10 + (uint64_t)(*v++ - '0');
+			switch (*v) {
+			case 'K': case 'k': n <<= 10; v++; break;
+			case 'M': case 'm': n <<= 20; v++; break;
+			case 'G': case 'g': n <<= 30; v++; break;
+			}
+			return (*v == ' ' || *v == '\0') ? n : def;
+		}
+		while (*p && *p != ' ')
+			p++;
+	}
+	return def;
+}

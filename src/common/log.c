@@ -1,0 +1,72 @@
+/* Logging to stderr and clock helpers (see log.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+
+static const char *log_prog = "dsmig";
+static enum log_level log_max = LOG_INFO;
+
+void log_init(const char *prog)
+{
+	const char *dbg = getenv("DSMIG_DEBUG");
+
+	log_prog = prog;
+	if (dbg && *dbg && *dbg != '0')
+		log_max = LOG_DEBUG;
+}
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	static const char *const names[] = {
+		[LOG_ERROR] = "error", [LOG_WARN] = "warning",
+		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	};
+
+	if (lvl > log_max)
+		return;
+	flockfile(stderr);
+	fprintf(stderr, "%s: %s: ", log_prog, names[lvl]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+void log_fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_ERROR, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t time_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t time_wall_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}

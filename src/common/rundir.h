@@ -1,0 +1,30 @@
+/*
+ * Where dsmig-vmm control sockets live: the runtime directory and the
+ * socket path of a named VM inside it. Shared by the VMM (server side)
+ * and its clients (`dsmig-vmm ctl|list`, the engine, the console).
+ */
+#ifndef DSMIG_COMMON_RUNDIR_H
+#define DSMIG_COMMON_RUNDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DSMIG_VM_NAME_MAX 64
+
+/* Write the VMM runtime directory into buf and create it (mode 0700,
+ * parents as needed): $DSMIG_RUNTIME_DIR if set and not empty, else
+ * /run/dsmig when running as root, else $XDG_RUNTIME_DIR/dsmig, else
+ * /tmp/dsmig-<uid> (which must then be a directory owned by the caller).
+ * Returns 0 or -errno (-ENAMETOOLONG if buf is too small). */
+int dsmig_runtime_dir(char *buf, size_t len);
+
+/* True if name is a valid VM name: [A-Za-z0-9_.-]{1,64}, not starting
+ * with '.'. */
+bool dsmig_vm_name_valid(const char *name);
+
+/* Write "<dir>/<vm_name>.sock" into buf. Returns 0, -EINVAL for an
+ * invalid VM name, or -ENAMETOOLONG if the path does not fit buf or a
+ * unix socket address. */
+int dsmig_socket_path(char *buf, size_t len, const char *dir, const char *vm_name);
+
+#endif /* DSMIG_COMMON_RUNDIR_H */

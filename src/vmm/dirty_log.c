@@ -1,0 +1,95 @@
+/* KVM dirty log with per-consumer accumulators (see dirty_log.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "vmm/dirty_log.h"
+
+int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
+		   uint64_t nr_pages)
+{
+	unsigned i;
+
+	memset(d, 0, sizeof(*d));
+	d->vm_fd = vm_fd;
+	d->slot = slot;
+	d->nr_pages = nr_pages;
+	d->nr_words = (nr_pages + 63) / 64;
+	d->scratch = calloc(d->nr_words, sizeof(uint64_t));
+	if (!d->scratch)
+		goto nomem;
+	for (i = 0; i < DIRTY_NR_CONSUMERS; i++) {
+		d->acc[i] = calloc(d->nr_words, sizeof(uint64_t));
+		if (!d->acc[i])
+			goto nomem;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	return 0;
+nomem:
+	dirty_log_fini(d);
+	return -ENOMEM;
+}
+
+void dirty_log_fini(struct dirty_log *d)
+{
+	unsigned i;
+
+	free(d->scratch);
+	for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
+		free(d->acc[i]);
+	memset(d, 0, sizeof(*d));
+}
+
+static int harvest_locked(struct dirty_log *d)
+{
+	struct kvm_dirty_log log = { .slot = d->slot };
+	uint64_t w;
+	unsigned i;
+
+	memset(d->scratch, 0, d->nr_words * sizeof(uint64_t));
+	log.dirty_bitmap = d->scratch;
+	if (ioctl(d->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return -errno;
+	for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
+		for (w = 0; w < d->nr_words; w++)
+			d->acc[i][w] |= d->scratch[w];
+	return 0;
+}
+
+int dirty_log_harvest(struct dirty_log *d)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->lock);
+	rc = harvest_locked(d);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who)
+{
+	int64_t n;
+	int rc;
+
+	pthread_mutex_lock(&d->lock);
+	rc = harvest_locked(d);
+	if (rc) {
+		pthread_mutex_unlock(&d->lock);
+		return rc;
+	}
+	n = (int64_t)bitmap_weight(d->acc[who], d->nr_words);
+	memset(d->acc[who], 0, d->nr_words * sizeof(uint64_t));
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+uint64_t bitmap_weight(const uint64_t *map, uint64_t nr_words)
+{
+	uint64_t w, n = 0;
+
+	for (w = 0; w < nr_words; w++)
+		n += (uint64_t)__builtin_popcountll(map[w]);
+	return n;
+}

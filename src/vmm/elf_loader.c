@@ -1,0 +1,198 @@
+/* ELF64 guest image loader: validate everything, then copy (see elf_loader.h). */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/elf_loader.h"
+#include "dsmig_abi.h"
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Is [off, off+size) inside a buffer of len bytes? Overflow-safe. */
+static int in_file(uint64_t off, uint64_t size, size_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+/* Find the dsmig ABI note in a PT_NOTE segment; returns its version or -1. */
+static long note_abi_version(const uint8_t *p, uint64_t size)
+{
+	uint64_t off = 0;
+
+	while (size - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		uint64_t name_sz, desc_sz;
+
+		memcpy(&nh, p + off, sizeof(nh));
+		off += sizeof(nh);
+		name_sz = ((uint64_t)nh.n_namesz + 3) & ~3ull;
+		desc_sz = ((uint64_t)nh.n_descsz + 3) & ~3ull;
+		if (name_sz > size - off || desc_sz > size - off - name_sz)
+			return -1;
+		if (nh.n_type == DSMIG_NOTE_ABI &&
+		    nh.n_namesz == sizeof(DSMIG_NOTE_NAME) &&
+		    !memcmp(p + off, DSMIG_NOTE_NAME, sizeof(DSMIG_NOTE_NAME)) &&
+		    nh.n_descsz == 4) {
+			uint32_t v;
+
+			memcpy(&v, p + off + name_sz, 4);
+			return v;
+		}
+		off += name_sz + desc_sz;
+	}
+	return -1;
+}
+
+int elf_load(const void *buf, size_t len, struct guest_mem *mem,
+	     uint64_t limit, struct elf_image *img, char *errbuf,
+	     size_t errlen)
+{
+	const uint8_t *file = buf;
+	Elf64_Ehdr eh;
+	long abi = -1;
+	unsigned i;
+
+	memset(img, 0, sizeof(*img));
+	if (len < sizeof(eh) || memcmp(file, ELFMAG, SELFMAG))
+		return fail(errbuf, errlen, "not an ELF file");
+	memcpy(&eh, file, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
+		return fail(errbuf, errlen, "not a little-endian x86-64 ELF64 image");
+	if (eh.e_type != ET_EXEC)
+		return fail(errbuf, errlen, "not a static executable (ELF type %u)",
+			    eh.e_type);
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), len))
+		return fail(errbuf, errlen, "program header table is missing or truncated");
+	if (limit > mem->size)
+		limit = mem->size;
+
+	/* Pass 1: validate every segment and find the ABI note. */
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, file + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, len)) {
+			long v = note_abi_version(file + ph.p_offset, ph.p_filesz);
+
+			if (v >= 0)
+				abi = v;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (img->nr_segments == ELF_MAX_SEGMENTS)
+			return fail(errbuf, errlen, "more than %d loadable segments",
+				    ELF_MAX_SEGMENTS);
+		if (ph.p_filesz > ph.p_memsz)
+			return fail(errbuf, errlen, "segment %u: file size exceeds memory size", i);
+		if (!in_file(ph.p_offset, ph.p_filesz, len))
+			return fail(errbuf, errlen, "segment %u: data lies beyond the end of the file (truncated image?)", i);
+		if (ph.p_paddr < DSMIG_IMAGE_BASE || ph.p_paddr > limit ||
+		    ph.p_memsz > limit - ph.p_paddr)
+			return fail(errbuf, errlen,
+				    "segment %u: [0x%llx, +0x%llx) outside the image area [0x%x, 0x%llx)",
+				    i, (unsigned long long)ph.p_paddr,
+				    (unsigned long long)ph.p_memsz,
+				    DSMIG_IMAGE_BASE, (unsigned long long)limit);
+		img->seg[img->nr_segments].gpa = ph.p_paddr;
+		img->seg[img->nr_segments].memsz = ph.p_memsz;
+		img->seg[img->nr_segments].writable = !!(ph.p_flags & PF_W);
+		img->nr_segments++;
+		if (ph.p_paddr + ph.p_memsz > img->end)
+			img->end = ph.p_paddr + ph.p_memsz;
+	}
+	if (img->nr_segments == 0)
+		return fail(errbuf, errlen, "no loadable segments");
+	if (abi < 0)
+		return fail(errbuf, errlen, "no dsmig ABI note: not a dsmig guest image");
+	if (abi != DSMIG_ABI_VERSION)
+		return fail(errbuf, errlen, "image speaks guest ABI %ld, this VMM speaks %d",
+			    abi, DSMIG_ABI_VERSION);
+	for (i = 0; i < img->nr_segments; i++)
+		if (eh.e_entry >= img->seg[i].gpa &&
+		    eh.e_entry < img->seg[i].gpa + img->seg[i].memsz)
+			break;
+	if (i == img->nr_segments)
+		return fail(errbuf, errlen, "entry point 0x%llx is not in any loaded segment",
+			    (unsigned long long)eh.e_entry);
+	img->entry = eh.e_entry;
+
+	/* Pass 2: copy. Every range was checked above. */
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		uint8_t *dst;
+
+		memcpy(&ph, file + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		dst = gmem_ptr(mem, ph.p_paddr, ph.p_memsz);
+		memcpy(dst, file + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+	}
+	return 0;
+}
+
+int elf_read_file(const char *path, size_t max, void **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc = 0;
+	uint8_t *p = NULL;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		rc = -EFBIG;
+		goto out;
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, p + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*buf = p;
+	*len = got;
+	p = NULL;
+out:
+	free(p);
+	close(fd);
+	return rc;
+}

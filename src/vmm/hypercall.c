@@ -1,0 +1,160 @@
+/*
+ * The guest ABI's hypercalls (guest/dsmig_abi.h), one handler each in a
+ * dispatch table. Handlers work on a private copy of the argument block, so
+ * a guest that rewrites the block from another vCPU cannot change what was
+ * checked; guest buffers (PUTS data) are copied before use for the same
+ * reason.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/kvm.h>
+
+#include "common/log.h"
+#include "vmm/hypercall.h"
+#include "vmm/vm.h"
+#include "dsmig_abi.h"
+
+#define HC_OK    0
+#define HC_FAULT (-1)   /* the handler stopped the VM */
+
+struct hypercall {
+	const char *name;
+	size_t arg_size;
+	int writes_back;    /* copy the block back to the guest afterwards */
+	int (*fn)(struct vcpu *v, void *arg);
+};
+
+static int hc_puts(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_puts *a = arg;
+	char buf[DSMIG_PUTS_MAX];
+	const void *src;
+
+	if (a->len > DSMIG_PUTS_MAX) {
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: puts length %llu exceeds %u",
+			    v->index, (unsigned long long)a->len, DSMIG_PUTS_MAX);
+		return HC_FAULT;
+	}
+	src = vm_guest_ptr(v->vm, a->data, a->len, 1, GUEST_READ);
+	if (!src) {
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: puts buffer [0x%llx, +%llu) outside guest RAM",
+			    v->index, (unsigned long long)a->data,
+			    (unsigned long long)a->len);
+		return HC_FAULT;
+	}
+	memcpy(buf, src, a->len);
+	vm_console_write(v->vm, buf, a->len);
+	return HC_OK;
+}
+
+static int hc_time(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_time *a = arg;
+
+	a->monotonic_ns = vm_guest_mono_ns(v->vm);
+	a->wall_ns = time_wall_ns();
+	return HC_OK;
+}
+
+static int hc_sleep(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_sleep *a = arg;
+	struct vm *vm = v->vm;
+	int64_t host_deadline = (int64_t)a->deadline_ns - vm->clock_offset_ns;
+	struct timespec ts;
+
+	/* A deadline past the end of time just means "until woken". */
+	if (a->deadline_ns > (uint64_t)INT64_MAX || host_deadline < 0)
+		host_deadline = INT64_MAX / 2;
+	ts.tv_sec = host_deadline / 1000000000;
+	ts.tv_nsec = host_deadline % 1000000000;
+	pthread_mutex_lock(&vm->lock);
+	v->activity = VCPU_BLOCKED;
+	while (vm->state == VM_RUNNING &&
+	       (int64_t)time_mono_ns() < host_deadline)
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
+			break;
+	v->activity = VCPU_RUNNING;
+	pthread_mutex_unlock(&vm->lock);
+	a->now_ns = vm_guest_mono_ns(vm);
+	return HC_OK;
+}
+
+static int hc_counters(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_counters *a = arg;
+	struct vm *vm = v->vm;
+
+	if (!vm_guest_ptr(vm, a->counters, sizeof(struct dsmig_counters), 8,
+			  GUEST_READ)) {
+		vm_shutdown(vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: counter block at 0x%llx is outside guest RAM or misaligned",
+			    v->index, (unsigned long long)a->counters);
+		return HC_FAULT;
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->counters_gpa = a->counters;
+	pthread_mutex_unlock(&vm->lock);
+	return HC_OK;
+}
+
+static int hc_exit(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_exit *a = arg;
+	int status = a->status > 255 ? 255 : (int)a->status;
+
+	vm_shutdown(v->vm, status, "guest exited with status %d (vCPU %u)",
+		    status, v->index);
+	return HC_FAULT;
+}
+
+static const struct hypercall hypercalls[DSMIG_HC_MAX] = {
+	[DSMIG_HC_PUTS] = { "puts", sizeof(struct dsmig_hc_puts), 0, hc_puts },
+	[DSMIG_HC_TIME] = { "time", sizeof(struct dsmig_hc_time), 1, hc_time },
+	[DSMIG_HC_SLEEP] = { "sleep", sizeof(struct dsmig_hc_sleep), 1, hc_sleep },
+	[DSMIG_HC_COUNTERS] = { "counters", sizeof(struct dsmig_hc_counters), 0,
+				hc_counters },
+	[DSMIG_HC_EXIT] = { "exit", sizeof(struct dsmig_hc_exit), 0, hc_exit },
+};
+
+int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
+			uint8_t size, uint32_t count, const void *data)
+{
+	const struct hypercall *hc;
+	uint8_t block[64];
+	uint32_t gpa;
+	void *guest;
+	unsigned nr = port - DSMIG_HC_PORT_BASE;
+
+	if (port < DSMIG_HC_PORT_BASE || nr >= DSMIG_HC_MAX || !hypercalls[nr].fn) {
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: I/O to port 0x%x, which is not a hypercall",
+			    v->index, port);
+		return HC_FAULT;
+	}
+	hc = &hypercalls[nr];
+	if (direction != KVM_EXIT_IO_OUT || size != 4 || count != 1) {
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: hypercall %s must be a single 32-bit out",
+			    v->index, hc->name);
+		return HC_FAULT;
+	}
+	memcpy(&gpa, data, 4);
+	guest = vm_guest_ptr(v->vm, gpa, hc->arg_size, 8,
+			     hc->writes_back ? GUEST_WRITE : GUEST_READ);
+	if (!guest) {
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: hypercall %s argument block at 0x%x is outside guest RAM, misaligned or in a protected region",
+			    v->index, hc->name, gpa);
+		return HC_FAULT;
+	}
+	v->hypercalls++;
+	memcpy(block, guest, hc->arg_size);
+	if (hc->fn(v, block) != HC_OK)
+		return HC_FAULT;
+	if (hc->writes_back)
+		memcpy(guest, block, hc->arg_size);
+	return HC_OK;
+}

@@ -1,0 +1,19 @@
+/*
+ * Hypercall dispatch: a guest's `outl` to DSMIG_HC_PORT_BASE + nr arrives
+ * here from the vCPU loop. The argument block is copied in through the
+ * checked accessor, handled, and copied back; any bad port, size or address
+ * stops the VM with a clear reason (VMM_EXIT_GUEST_FAULT).
+ */
+#ifndef DSMIG_VMM_HYPERCALL_H
+#define DSMIG_VMM_HYPERCALL_H
+
+#include <stdint.h>
+
+struct vcpu;
+
+/* Handle one KVM_EXIT_IO. Returns 0 to keep running the vCPU, -1 when the
+ * VM was shut down (by the guest's exit or by a fault). */
+int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
+			uint8_t size, uint32_t count, const void *data);
+
+#endif /* DSMIG_VMM_HYPERCALL_H */

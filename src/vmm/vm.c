@@ -1,0 +1,386 @@
+/*
+ * VM lifecycle: create (KVM, RAM, image, machine, vCPUs), start, pause,
+ * resume, shutdown, destroy; plus the pieces of VM state that hypercalls and
+ * control commands share (console ring, counters, guest clock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "common/log.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+#define IMAGE_MAX_BYTES (64u << 20)
+#define CPUID_MAX_ENTRIES 256
+
+static int kvm_open_vm(struct vm *vm)
+{
+	int version, r;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		log_error("cannot open /dev/kvm: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		log_error("KVM API version %d, need %d", version, KVM_API_VERSION);
+		return VMM_EXIT_INTERNAL;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		log_error("KVM_CREATE_VM: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0) {
+		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	vm->run_size = (size_t)r;
+	vm->cpuid = calloc(1, sizeof(*vm->cpuid) +
+			   CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (!vm->cpuid)
+		return VMM_EXIT_INTERNAL;
+	vm->cpuid->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
+		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int vm_load(struct vm *vm, const struct vm_config *cfg)
+{
+	struct kvm_userspace_memory_region region;
+	struct dsmig_boot_info *bi;
+	char why[256];
+	void *image = NULL;
+	size_t image_len = 0;
+	int rc;
+
+	rc = elf_read_file(cfg->image_path, IMAGE_MAX_BYTES, &image, &image_len);
+	if (rc) {
+		log_error("cannot read image %s: %s", cfg->image_path,
+			  rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
+		return VMM_EXIT_IMAGE;
+	}
+	rc = gmem_create(&vm->mem, cfg->mem_size, vm->name);
+	if (rc) {
+		free(image);
+		log_error("cannot create %llu bytes of guest RAM: %s",
+			  (unsigned long long)cfg->mem_size,
+			  rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
+		return rc == -EINVAL ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
+	}
+	rc = elf_load(image, image_len, &vm->mem,
+		      vm->mem.size - x86_reserved_top(vm->mem.size, cfg->nr_vcpus),
+		      &vm->img, why, sizeof(why));
+	free(image);
+	if (rc) {
+		log_error("bad image %s: %s", cfg->image_path, why);
+		return VMM_EXIT_IMAGE;
+	}
+	if (x86_build_tables(&vm->mem, &vm->img, cfg->nr_vcpus, &vm->lay, why,
+			     sizeof(why))) {
+		log_error("%s", why);
+		return VMM_EXIT_USAGE;
+	}
+	bi = gmem_ptr(&vm->mem, DSMIG_BOOT_INFO_GPA, sizeof(*bi));
+	bi->abi_version = DSMIG_ABI_VERSION;
+	bi->nr_vcpus = cfg->nr_vcpus;
+	bi->mem_size = vm->mem.size;
+	bi->heap_start = vm->lay.heap_start;
+	bi->heap_end = vm->lay.heap_end;
+	snprintf(bi->cmdline, sizeof(bi->cmdline), "%s", cfg->cmdline ? cfg->cmdline : "");
+
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.base,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		log_error("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	rc = dirty_log_init(&vm->dirty, vm->vm_fd, 0, vm->mem.size / DSMIG_PAGE_SIZE);
+	if (rc) {
+		log_error("dirty log: %s", strerror(-rc));
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	pthread_condattr_t ca;
+	unsigned i;
+	int rc;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	vm->console_fd = cfg->console_fd;
+	for (i = 0; i < DSMIG_MAX_VCPUS; i++)
+		vm->vcpus[i].fd = -1;
+	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	vm->state = VM_CREATED;
+
+	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > DSMIG_MAX_VCPUS) {
+		log_error("--vcpus must be 1..%d", DSMIG_MAX_VCPUS);
+		return VMM_EXIT_USAGE;
+	}
+	vm->nr_vcpus = cfg->nr_vcpus;
+	rc = kvm_open_vm(vm);
+	if (rc)
+		return rc;
+	rc = vm_load(vm, cfg);
+	if (rc)
+		return rc;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		rc = vcpu_create(vm, i);
+		if (rc) {
+			log_error("cannot create vCPU %u: %s", i, strerror(-rc));
+			return VMM_EXIT_INTERNAL;
+		}
+	}
+	return 0;
+}
+
+int vm_start(struct vm *vm)
+{
+	unsigned i;
+	int rc;
+
+	vm->started_ns = time_mono_ns();
+	vm->clock_offset_ns = -(int64_t)vm->started_ns;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		rc = vcpu_start(&vm->vcpus[i]);
+		if (rc)
+			return rc;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_CREATED)
+		vm->state = VM_RUNNING;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+static unsigned vcpus_stopped_locked(struct vm *vm)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].activity == VCPU_STOPPED;
+	return n;
+}
+
+int vm_pause(struct vm *vm)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_PAUSED) {
+		pthread_mutex_unlock(&vm->lock);
+		return 0;
+	}
+	if (vm->state != VM_RUNNING) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	vm->state = VM_PAUSED;
+	pthread_cond_broadcast(&vm->cond);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	while (vm->state == VM_PAUSED &&
+	       vm->vcpus_parked + vcpus_stopped_locked(vm) < vm->nr_vcpus)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	vm_emit(vm, "STOP", NULL);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_RUNNING) {
+		pthread_mutex_unlock(&vm->lock);
+		return 0;
+	}
+	if (vm->state != VM_PAUSED) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	vm->state = VM_RUNNING;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	vm_emit(vm, "RESUME", NULL);
+	return 0;
+}
+
+void vm_shutdown(struct vm *vm, int status, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned i;
+	int first;
+
+	pthread_mutex_lock(&vm->lock);
+	first = vm->state != VM_SHUTDOWN;
+	if (first) {
+		vm->state = VM_SHUTDOWN;
+		vm->exit_status = status;
+		va_start(ap, fmt);
+		vsnprintf(vm->exit_reason, sizeof(vm->exit_reason), fmt, ap);
+		va_end(ap);
+		for (i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (first)
+		vm_emit(vm, "SHUTDOWN",
+			json_pack("{s:i, s:s}", "status", status, "reason",
+				  vm->exit_reason));
+}
+
+int vm_wait(struct vm *vm)
+{
+	int status;
+
+	pthread_mutex_lock(&vm->lock);
+	while (vm->state != VM_SHUTDOWN)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	status = vm->exit_status;
+	pthread_mutex_unlock(&vm->lock);
+	return status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	if (vm->dirty.scratch)
+		dirty_log_fini(&vm->dirty);
+	gmem_destroy(&vm->mem);
+	free(vm->cpuid);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->lock);
+}
+
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
+		   enum guest_access access)
+{
+	uint64_t end;
+
+	if (gpa & (align - 1))
+		return NULL;
+	if (!gmem_ptr(&vm->mem, gpa, len))
+		return NULL;
+	if (access == GUEST_WRITE) {
+		end = gpa + len;
+		/* Boot info and GDT/TSS pages, then the page tables. */
+		if (gpa < DSMIG_SYS_BASE + DSMIG_PAGE_SIZE && end > DSMIG_BOOT_INFO_GPA)
+			return NULL;
+		if (gpa < vm->lay.pt_end && end > vm->lay.pt_start)
+			return NULL;
+	}
+	return gmem_ptr(&vm->mem, gpa, len);
+}
+
+uint64_t vm_guest_mono_ns(const struct vm *vm)
+{
+	return (uint64_t)((int64_t)time_mono_ns() + vm->clock_offset_ns);
+}
+
+void vm_console_write(struct vm *vm, const char *buf, size_t len)
+{
+	char clean[DSMIG_PUTS_MAX];
+	size_t i, off;
+
+	if (len > sizeof(clean))
+		len = sizeof(clean);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		clean[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (char)c : '.';
+	}
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < len; i++) {
+		off = (vm->console_bytes + i) % VM_CONSOLE_RING;
+		vm->console[off] = clean[i];
+	}
+	vm->console_bytes += len;
+	if (vm->console_fd >= 0 && write(vm->console_fd, clean, len) < 0)
+		vm->console_fd = -1;  /* reader went away: keep the ring only */
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
+{
+	const struct dsmig_counters *c;
+	uint64_t gpa;
+
+	pthread_mutex_lock(&vm->lock);
+	gpa = vm->counters_gpa;
+	pthread_mutex_unlock(&vm->lock);
+	if (!gpa)
+		return -ENOENT;
+	c = vm_guest_ptr(vm, gpa, sizeof(*c), 8, GUEST_READ);
+	if (!c)
+		return -EINVAL;
+	memcpy(out, c, sizeof(*out));
+	if (out->magic != DSMIG_COUNTERS_MAGIC)
+		return -EINVAL;
+	out->workload[DSMIG_WORKLOAD_NAME_MAX - 1] = '\0';
+	return 0;
+}
+
+const char *vm_state_name(enum vm_state s)
+{
+	static const char *const names[] = {
+		[VM_CREATED] = "created", [VM_RUNNING] = "running",
+		[VM_PAUSED] = "paused", [VM_SHUTDOWN] = "shutdown",
+	};
+
+	return names[s];
+}
+
+const char *vcpu_activity_name(enum vcpu_activity a)
+{
+	static const char *const names[] = {
+		[VCPU_IDLE] = "idle", [VCPU_RUNNING] = "running",
+		[VCPU_BLOCKED] = "blocked", [VCPU_PAUSED] = "paused",
+		[VCPU_STOPPED] = "stopped",
+	};
+
+	return names[a];
+}
+
+void vm_emit(struct vm *vm, const char *event, json_t *data)
+{
+	if (vm->on_event)
+		vm->on_event(vm->event_opaque, event, data);
+	else
+		json_decref(data);
+}

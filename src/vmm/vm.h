@@ -1,0 +1,151 @@
+/*
+ * One virtual machine of dsmig-vmm: KVM handles, guest RAM, vCPU threads and
+ * the run state machine (running <-> paused -> shutdown). Everything the
+ * control commands and the hypercalls touch goes through these functions.
+ *
+ * Threads: one per vCPU (vcpu.c), the control thread (control.c) and the
+ * main thread. vm->lock protects the run state, the console ring and the
+ * counters registration; vm->cond signals every change of them.
+ */
+#ifndef DSMIG_VMM_VM_H
+#define DSMIG_VMM_VM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "dsmig_abi.h"
+#include "vmm/dirty_log.h"
+#include "vmm/elf_loader.h"
+#include "vmm/guest_mem.h"
+#include "vmm/x86_setup.h"
+
+#define VM_NAME_MAX 64
+#define VM_CONSOLE_RING 16384
+
+/* Exit statuses of dsmig-vmm (besides a guest's own DSMIG_HC_EXIT status). */
+enum vmm_exit {
+	VMM_EXIT_OK = 0,
+	VMM_EXIT_INTERNAL = 1,     /* host-side failure (KVM, memory, ...) */
+	VMM_EXIT_USAGE = 2,        /* bad command line */
+	VMM_EXIT_IMAGE = 3,        /* bad or unreadable guest image */
+	VMM_EXIT_GUEST_FAULT = 4,  /* guest crashed or made a bad hypercall */
+};
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_PAUSED, VM_SHUTDOWN };
+
+enum vcpu_activity { VCPU_IDLE, VCPU_RUNNING, VCPU_BLOCKED, VCPU_PAUSED,
+		     VCPU_STOPPED };
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	int thread_started;
+	clockid_t cpu_clock;            /* this thread's CPU-time clock */
+	_Atomic int activity;           /* enum vcpu_activity */
+	_Atomic uint64_t exits;         /* KVM_RUN returns */
+	_Atomic uint64_t hypercalls;
+};
+
+/* Called (from any thread, without vm->lock held) when something happens
+ * that control clients should hear about. Steals data (may be NULL). */
+typedef void (*vm_event_fn)(void *opaque, const char *event, json_t *data);
+
+struct vm_config {
+	const char *name;
+	const char *image_path;
+	uint64_t mem_size;
+	unsigned nr_vcpus;
+	const char *cmdline;
+	int console_fd;                 /* where guest console output goes; -1: none */
+};
+
+struct vm {
+	char name[VM_NAME_MAX + 1];
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	struct kvm_cpuid2 *cpuid;
+	struct guest_mem mem;
+	struct elf_image img;
+	struct x86_layout lay;
+	struct dirty_log dirty;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[DSMIG_MAX_VCPUS];
+	uint64_t started_ns;            /* host monotonic at vm_start */
+	int64_t clock_offset_ns;        /* guest monotonic = host + offset */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;            /* CLOCK_MONOTONIC */
+	enum vm_state state;
+	unsigned vcpus_parked;          /* vCPUs outside KVM_RUN while paused */
+	int exit_status;
+	char exit_reason[256];
+	uint64_t counters_gpa;          /* 0: none registered */
+	int console_fd;
+	char console[VM_CONSOLE_RING];
+	uint64_t console_bytes;         /* total written; ring holds the tail */
+
+	vm_event_fn on_event;
+	void *event_opaque;
+};
+
+/* Create the VM: open KVM, make RAM, load the image, build the machine and
+ * the vCPUs (not yet running). On failure returns a vmm_exit code (IMAGE
+ * for image problems, INTERNAL or USAGE otherwise) after printing why. */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+
+/* Start the vCPU threads. Returns 0 or -errno. */
+int vm_start(struct vm *vm);
+
+/* Pause: returns once no vCPU is inside KVM_RUN (guest memory is then
+ * stable). Resume undoes it. Both return 0, or -EINVAL if the VM is not in
+ * a state that allows it (e.g. shut down). Pausing a paused VM is a no-op. */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+
+/* Stop the VM for good with an exit status and a reason (first caller wins).
+ * Safe from vCPU threads. */
+void vm_shutdown(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Block until the VM has shut down; returns its exit status. */
+int vm_wait(struct vm *vm);
+
+/* Join threads and free everything. */
+void vm_destroy(struct vm *vm);
+
+/* Access kinds for vm_guest_ptr(). */
+enum guest_access { GUEST_READ, GUEST_WRITE };
+
+/* THE checked accessor for guest-supplied addresses: a pointer to
+ * [gpa, gpa+len) in guest RAM, or NULL if any byte is outside RAM or, for
+ * GUEST_WRITE, inside a region the guest itself may not write (boot info,
+ * GDT/TSS, page tables): the VMM must never become a guest's way around
+ * its own page protections. align must be a power of two. */
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
+		   enum guest_access access);
+
+/* Guest-visible monotonic time (survives pause; base for DSMIG_HC_TIME). */
+uint64_t vm_guest_mono_ns(const struct vm *vm);
+
+/* Append guest console bytes: sanitised (control characters other than
+ * newline and tab become '.'), written to console_fd, kept in the ring. */
+void vm_console_write(struct vm *vm, const char *buf, size_t len);
+
+/* Copy the guest's counter block, if one is registered and valid.
+ * Returns 0, or -ENOENT (none registered) / -EINVAL (bad magic). */
+int vm_read_counters(struct vm *vm, struct dsmig_counters *out);
+
+const char *vm_state_name(enum vm_state s);
+const char *vcpu_activity_name(enum vcpu_activity a);
+
+/* Emit an event through vm->on_event, if set. */
+void vm_emit(struct vm *vm, const char *event, json_t *data);
+
+#endif /* DSMIG_VMM_VM_H */

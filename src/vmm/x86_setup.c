@@ -1,0 +1,218 @@
+/* Page tables, GDT/TSS and vCPU entry state for CPL3 guests (x86_setup.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/x86_setup.h"
+
+#define PTE_P    (1ull << 0)
+#define PTE_W    (1ull << 1)
+#define PTE_U    (1ull << 2)
+#define PTE_A    (1ull << 5)
+#define PTE_D    (1ull << 6)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define RFLAGS_RESERVED (1u << 1)
+#define RFLAGS_IOPL3 (3u << 12)
+#define RFLAGS_IF (1u << 9)
+
+/* Bytes of page tables for mem_size bytes of identity map with 4 KiB pages:
+ * one PML4, one PDPT, a PD per GiB, a PT per 2 MiB. */
+static uint64_t pt_bytes(uint64_t mem_size)
+{
+	uint64_t pts = (mem_size + (2ull << 20) - 1) >> 21;
+	uint64_t pds = (mem_size + (1ull << 30) - 1) >> 30;
+
+	return (2 + pds + pts) * DSMIG_PAGE_SIZE;
+}
+
+uint64_t x86_reserved_top(uint64_t mem_size, unsigned nr_vcpus)
+{
+	return pt_bytes(mem_size) + (uint64_t)nr_vcpus * DSMIG_STACK_SIZE;
+}
+
+static uint64_t *pte_of(struct guest_mem *m, const struct x86_layout *lay,
+			uint64_t gpa)
+{
+	/* PTs follow PML4, PDPT and the PDs; PT i maps [i*2M, (i+1)*2M). */
+	uint64_t pds = (m->size + (1ull << 30) - 1) >> 30;
+	uint64_t pt = lay->pt_start + (2 + pds + (gpa >> 21)) * DSMIG_PAGE_SIZE;
+
+	return (uint64_t *)gmem_ptr(m, pt + ((gpa >> 12) & 511) * 8, 8);
+}
+
+static void set_range(struct guest_mem *m, const struct x86_layout *lay,
+		      uint64_t start, uint64_t end, uint64_t flags)
+{
+	uint64_t gpa;
+
+	for (gpa = start & ~0xfffull; gpa < end; gpa += DSMIG_PAGE_SIZE)
+		*pte_of(m, lay, gpa) = gpa | flags;
+}
+
+/* GDT, and a TSS whose I/O permission bitmap opens exactly the hypercall
+ * ports. IOPL=3 already allows `out` on hardware virtualisation; a
+ * PVM-style KVM runs the guest with the real IOPL at 0 and its instruction
+ * emulator then consults this bitmap, so both paths reach KVM_EXIT_IO. */
+static void write_gdt(struct guest_mem *m)
+{
+	uint64_t *gdt = gmem_ptr(m, X86_GDT_GPA, 8 * 8);
+	uint64_t tss = X86_TSS_GPA, limit = X86_TSS_LIMIT;
+	uint8_t *tss_p = gmem_ptr(m, X86_TSS_GPA, X86_TSS_LIMIT + 1);
+	uint16_t iomap = X86_TSS_IOMAP_OFF;
+	unsigned port;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffull;  /* kernel code 64 (unused) */
+	gdt[2] = 0x00cf93000000ffffull;  /* kernel data (unused)    */
+	gdt[3] = 0x00cff3000000ffffull;  /* user data, DPL3         */
+	gdt[4] = 0x00affb000000ffffull;  /* user code 64, DPL3      */
+	gdt[5] = (limit & 0xffff) | ((tss & 0xffffff) << 16) |
+		 (0x8bull << 40) | (((tss >> 24) & 0xff) << 56);
+	gdt[6] = tss >> 32;               /* busy 64-bit TSS, upper half */
+	memset(tss_p, 0, 104);
+	memcpy(tss_p + 102, &iomap, sizeof(iomap));
+	memset(tss_p + iomap, 0xff, X86_TSS_LIMIT + 1 - iomap); /* deny all... */
+	for (port = DSMIG_HC_PORT_BASE; port < DSMIG_HC_PORT_BASE + DSMIG_HC_PORT_COUNT; port++)
+		tss_p[iomap + port / 8] &= (uint8_t)~(1u << (port % 8)); /* ...but ours */
+}
+
+int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
+		     unsigned nr_vcpus, struct x86_layout *lay, char *errbuf,
+		     size_t errlen)
+{
+	uint64_t pds = (m->size + (1ull << 30) - 1) >> 30;
+	uint64_t stacks = (uint64_t)nr_vcpus * DSMIG_STACK_SIZE;
+	uint64_t *pml4, *pdpt, i;
+	unsigned v;
+
+	memset(lay, 0, sizeof(*lay));
+	if (x86_reserved_top(m->size, nr_vcpus) >= m->size ||
+	    img->end > m->size - x86_reserved_top(m->size, nr_vcpus)) {
+		snprintf(errbuf, errlen,
+			 "%llu MiB of RAM is too small for the image, page tables and %u stacks",
+			 (unsigned long long)(m->size >> 20), nr_vcpus);
+		return -1;
+	}
+	lay->pt_end = m->size - stacks;
+	lay->pt_start = lay->pt_end - pt_bytes(m->size);
+	lay->pml4 = lay->pt_start;
+	lay->heap_start = (img->end + DSMIG_PAGE_SIZE - 1) & ~(uint64_t)(DSMIG_PAGE_SIZE - 1);
+	lay->heap_end = lay->pt_start;
+	for (v = 0; v < nr_vcpus; v++)
+		lay->stack_top[v] = m->size - (uint64_t)v * DSMIG_STACK_SIZE;
+
+	memset(gmem_ptr(m, lay->pt_start, pt_bytes(m->size)), 0, pt_bytes(m->size));
+	pml4 = gmem_ptr(m, lay->pml4, DSMIG_PAGE_SIZE);
+	pdpt = gmem_ptr(m, lay->pml4 + DSMIG_PAGE_SIZE, DSMIG_PAGE_SIZE);
+	/* Upper levels allow everything; the leaf PTEs decide. A and D are
+	 * preset so the CPU never writes page tables (no spurious dirtying). */
+	pml4[0] = (lay->pml4 + DSMIG_PAGE_SIZE) | PTE_P | PTE_W | PTE_U | PTE_A;
+	for (i = 0; i < pds; i++) {
+		uint64_t pd_gpa = lay->pml4 + (2 + i) * DSMIG_PAGE_SIZE;
+		uint64_t *pd = gmem_ptr(m, pd_gpa, DSMIG_PAGE_SIZE);
+		uint64_t j;
+
+		pdpt[i] = pd_gpa | PTE_P | PTE_W | PTE_U | PTE_A;
+		for (j = 0; j < 512 && ((i << 30) | (j << 21)) < m->size; j++)
+			pd[j] = (lay->pml4 + (2 + pds + (i << 9) + j) * DSMIG_PAGE_SIZE) |
+				PTE_P | PTE_W | PTE_U | PTE_A;
+	}
+
+	/* Leaves, from the general case to the specific ones. */
+	set_range(m, lay, DSMIG_PAGE_SIZE, m->size, PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+	set_range(m, lay, 0, DSMIG_PAGE_SIZE, 0);
+	set_range(m, lay, DSMIG_BOOT_INFO_GPA, DSMIG_BOOT_INFO_GPA + DSMIG_PAGE_SIZE,
+		  PTE_P | PTE_U | PTE_A | PTE_D);
+	set_range(m, lay, DSMIG_SYS_BASE, DSMIG_SYS_BASE + DSMIG_PAGE_SIZE,
+		  PTE_P | PTE_W | PTE_A | PTE_D);
+	for (i = 0; i < img->nr_segments; i++)
+		if (!img->seg[i].writable)
+			set_range(m, lay, img->seg[i].gpa,
+				  img->seg[i].gpa + img->seg[i].memsz,
+				  PTE_P | PTE_U | PTE_A | PTE_D);
+	set_range(m, lay, lay->pt_start, lay->pt_end, PTE_P | PTE_W | PTE_A | PTE_D);
+	for (v = 0; v < nr_vcpus; v++)
+		set_range(m, lay, lay->stack_top[v] - DSMIG_STACK_SIZE,
+			  lay->stack_top[v] - DSMIG_STACK_SIZE + DSMIG_PAGE_SIZE, 0);
+	write_gdt(m);
+	return 0;
+}
+
+static void flat_seg(struct kvm_segment *s, uint16_t sel, int code)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->selector = sel;
+	s->type = code ? 11 : 3;   /* execute/read accessed : read/write accessed */
+	s->present = 1;
+	s->dpl = sel & 3;
+	s->db = code ? 0 : 1;
+	s->s = 1;
+	s->l = code ? 1 : 0;
+	s->g = 1;
+}
+
+int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,
+		  unsigned index, const struct kvm_cpuid2 *cpuid)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_fpu fpu;
+
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+		return -errno;
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	flat_seg(&sregs.cs, X86_SEL_UCODE, 1);
+	flat_seg(&sregs.ds, X86_SEL_UDATA, 0);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.base = X86_TSS_GPA;
+	sregs.tr.limit = X86_TSS_LIMIT;
+	sregs.tr.selector = X86_SEL_TSS;
+	sregs.tr.type = 11;
+	sregs.tr.present = 1;
+	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
+	sregs.ldt.type = 2;
+	sregs.ldt.unusable = 1;
+	sregs.gdt.base = X86_GDT_GPA;
+	sregs.gdt.limit = 7 * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs.cr3 = lay->pml4;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs.efer = EFER_LME | EFER_LMA;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsp = lay->stack_top[index] - 8;
+	regs.rdi = DSMIG_BOOT_INFO_GPA;
+	regs.rsi = index;
+	regs.rflags = RFLAGS_RESERVED | RFLAGS_IF | RFLAGS_IOPL3;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+
+	memset(&fpu, 0, sizeof(fpu));
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		return -errno;
+	return 0;
+}
