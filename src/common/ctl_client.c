@@ -199,7 +199,7 @@ static int ctl_client_read_msg(struct ctl_client *c, long long deadline,
 
 	*msg = NULL;
 	*fd = -1;
-	while (!(nl = memchr(c->buf, '\n', c->len))) {
+	while (!(nl = c->len ? memchr(c->buf, '\n', c->len) : NULL)) {
 		rc = ctl_client_recv(c, deadline);
 		if (rc < 0)
 			return rc;

@@ -285,13 +285,13 @@ static json_t *ctl_server_help(struct ctl_server *s)
 		return NULL;
 	for (i = 0; i < s->nr_commands; i++) {
 		if (ctl_help_add(list, s->commands[i].name, s->commands[i].help) < 0)
-			goto nomem;
+			goto out;
 	}
 	if (!ctl_server_find(s, "help") &&
 	    ctl_help_add(list, "help", "list the commands and what they do") < 0)
-		goto nomem;
+		goto out;
 	ret = json_pack("{sO}", "commands", list);
-nomem:
+out:
 	json_decref(list);
 	return ret;
 }
@@ -321,7 +321,7 @@ static int ctl_server_dispatch(struct ctl_server *s, struct ctl_conn *c, json_t 
 	}
 	if (!json_is_string(exec))
 		return ctl_conn_send_error(c, id, CTL_ERR_BAD_INPUT,
-					   "'execute' must be a string");
+					   "'execute' is missing or not a string");
 	if (args && !json_is_object(args))
 		return ctl_conn_send_error(c, id, CTL_ERR_BAD_INPUT,
 					   "'arguments' must be an object");
