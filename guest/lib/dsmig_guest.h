@@ -45,6 +45,10 @@ int strncmp(const char *a, const char *b, size_t n);
 
 /* printf subset: %s %c %d %u %x %lu %lx %llu %llx %ld %p %%, width for d/u/x. */
 int gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same formats into buf: writes at most size-1 characters and a NUL
+ * (if size > 0); returns the length the full output would have had. */
+int gsnprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- arguments ------------------------------------------------------------- */
 /* Look up "key=value" in the cmdline; value may carry a K/M/G suffix. Returns

@@ -3,22 +3,27 @@
 #include <stdarg.h>
 #include "dsmig_guest.h"
 
+/* memset and memcpy use the string instructions: fast on every x86-64 with
+ * ERMSB, and code the compiler cannot turn back into a call to itself. */
 void *memset(void *s, int c, size_t n)
 {
-	unsigned char *p = s;
+	void *d = s;
 
-	while (n--)
-		*p++ = (unsigned char)c;
+	__asm__ __volatile__("rep stosb"
+			     : "+D"(d), "+c"(n)
+			     : "a"(c)
+			     : "memory");
 	return s;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
+	void *dp = d;
 
-	while (n--)
-		*dp++ = *sp++;
+	__asm__ __volatile__("rep movsb"
+			     : "+D"(dp), "+S"(s), "+c"(n)
+			     :
+			     : "memory");
 	return d;
 }
 
@@ -64,24 +69,36 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-/* ---- gprintf --------------------------------------------------------------- */
+/* ---- formatting -------------------------------------------------------------
+ * One formatter (fmt_v) writes into a struct outbuf: either the console
+ * (buffered, flushed with DSMIG_HC_PUTS every 256 bytes and at the end) or a
+ * caller's buffer (gsnprintf: truncates, always NUL-terminates). */
 struct outbuf {
-	char buf[256];
-	size_t len;
+	char *dst;          /* caller's buffer, or NULL for the console */
+	size_t cap;         /* size of dst */
+	size_t len;         /* bytes produced (may exceed cap for dst) */
+	char buf[256];      /* console staging */
+	size_t blen;
 };
 
 static void out_flush(struct outbuf *o)
 {
-	if (o->len)
-		hc_puts(o->buf, o->len);
-	o->len = 0;
+	if (!o->dst && o->blen)
+		hc_puts(o->buf, o->blen);
+	o->blen = 0;
 }
 
 static void out_char(struct outbuf *o, char c)
 {
-	if (o->len == sizeof(o->buf))
-		out_flush(o);
-	o->buf[o->len++] = c;
+	if (o->dst) {
+		if (o->len + 1 < o->cap)
+			o->dst[o->len] = c;
+	} else {
+		if (o->blen == sizeof(o->buf))
+			out_flush(o);
+		o->buf[o->blen++] = c;
+	}
+	o->len++;
 }
 
 static void out_num(struct outbuf *o, uint64_t v, unsigned base, int neg,
@@ -102,18 +119,14 @@ static void out_num(struct outbuf *o, uint64_t v, unsigned base, int neg,
 		out_char(o, tmp[--n]);
 }
 
-int gprintf(const char *fmt, ...)
+static void fmt_v(struct outbuf *o, const char *fmt, va_list ap)
 {
-	struct outbuf o = { .len = 0 };
-	va_list ap;
-
-	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		int longs = 0, width = 0;
 		char pad = ' ';
 
 		if (*fmt != '%') {
-			out_char(&o, *fmt);
+			out_char(o, *fmt);
 			continue;
 		}
 		fmt++;
@@ -128,16 +141,16 @@ int gprintf(const char *fmt, ...)
 			const char *s = va_arg(ap, const char *);
 
 			for (s = s ? s : "(null)"; *s; s++)
-				out_char(&o, *s);
+				out_char(o, *s);
 			break;
 		}
 		case 'c':
-			out_char(&o, (char)va_arg(ap, int));
+			out_char(o, (char)va_arg(ap, int));
 			break;
 		case 'd': {
 			int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
 
-			out_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
+			out_num(o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10,
 				v < 0, width, pad);
 			break;
 		}
@@ -146,26 +159,48 @@ int gprintf(const char *fmt, ...)
 			uint64_t v = longs ? va_arg(ap, uint64_t)
 					   : va_arg(ap, unsigned);
 
-			out_num(&o, v, *fmt == 'u' ? 10 : 16, 0, width, pad);
+			out_num(o, v, *fmt == 'u' ? 10 : 16, 0, width, pad);
 			break;
 		}
 		case 'p':
-			out_char(&o, '0');
-			out_char(&o, 'x');
-			out_num(&o, (uintptr_t)va_arg(ap, void *), 16, 0, 0, ' ');
+			out_char(o, '0');
+			out_char(o, 'x');
+			out_num(o, (uintptr_t)va_arg(ap, void *), 16, 0, 0, ' ');
 			break;
 		case '%':
-			out_char(&o, '%');
+			out_char(o, '%');
 			break;
 		default:
-			out_char(&o, '?');
+			out_char(o, '?');
 			if (!*fmt)
 				fmt--;
 		}
 	}
+}
+
+int gprintf(const char *fmt, ...)
+{
+	struct outbuf o = { .dst = NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_v(&o, fmt, ap);
 	va_end(ap);
 	out_flush(&o);
-	return 0;
+	return (int)o.len;
+}
+
+int gsnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	struct outbuf o = { .dst = buf, .cap = size };
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_v(&o, fmt, ap);
+	va_end(ap);
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
 }
 
 /* ---- arguments ------------------------------------------------------------- */

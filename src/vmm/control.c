@@ -18,6 +18,8 @@
  */
 #include "vmm/control.h"
 
+#include "common/log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -477,8 +479,7 @@ static void ctl_server_accept(struct ctl_server *s)
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				fprintf(stderr, "dsmig-vmm: control: accept: %s\n",
-					strerror(errno));
+				log_error("control: accept: %s", strerror(errno));
 			return;
 		}
 		for (slot = 0; slot < CTL_MAX_CLIENTS && s->conns[slot]; slot++)
@@ -486,14 +487,13 @@ static void ctl_server_accept(struct ctl_server *s)
 		if (slot == CTL_MAX_CLIENTS) {
 			/* Best effort: tell the client why it is closed. */
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				fprintf(stderr, "dsmig-vmm: control: refusing client: %s\n",
-					strerror(errno));
+				log_warn("control: refusing a client: %s", strerror(errno));
 			close(fd);
 			continue;
 		}
 		s->conns[slot] = ctl_conn_new(fd);
 		if (!s->conns[slot]) {
-			fprintf(stderr, "dsmig-vmm: control: out of memory for a client\n");
+			log_error("control: out of memory for a client");
 			close(fd);
 			continue;
 		}
@@ -573,8 +573,7 @@ void ctl_server_emit(struct ctl_server *s, const char *event, json_t *data)
 		/* Written under the lock, so the pipe holds at most one byte;
 		 * EAGAIN would mean a wake-up is pending anyway. */
 		if (wake && write(s->event_pipe[1], "e", 1) < 0 && errno != EAGAIN)
-			fprintf(stderr, "dsmig-vmm: control: event wake: %s\n",
-				strerror(errno));
+			log_error("control: event wake-up: %s", strerror(errno));
 	}
 	pthread_mutex_unlock(&s->lock);
 out:
@@ -626,7 +625,7 @@ int ctl_server_run(struct ctl_server *s)
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			fprintf(stderr, "dsmig-vmm: control: poll: %s\n", strerror(errno));
+			log_error("control: poll: %s", strerror(errno));
 			return rc;
 		}
 		if (pfd[0].revents)
@@ -790,9 +789,9 @@ int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg
 err_errno:
 	rc = -errno;
 err:
-	fprintf(stderr, "dsmig-vmm: control: %s: %s: %s\n", cfg->path, what,
-		rc == -EADDRINUSE ? "another server is running there" :
-		rc == -EEXIST ? "exists and is not a socket" : strerror(-rc));
+	log_error("control: %s: %s: %s", cfg->path, what,
+		  rc == -EADDRINUSE ? "another server is running there" :
+		  rc == -EEXIST ? "exists and is not a socket" : strerror(-rc));
 	if (s) {
 		if (bound)
 			unlink(s->path);

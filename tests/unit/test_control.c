@@ -35,6 +35,7 @@ struct fixture {
 	struct ctl_server *srv;
 	pthread_t thread;
 	int run_rc;
+	pthread_mutex_t lock;   /* memfd is set on the server thread */
 	int memfd;              /* last descriptor handed out by "getfd" */
 };
 
@@ -57,15 +58,28 @@ static int cmd_getfd(struct ctl_request *req, json_t *args, json_t **ret,
 		     struct ctl_error *err)
 {
 	struct fixture *f = req->opaque;
+	int fd = memfd_create("test-ram", MFD_CLOEXEC);
 
+	if (fd < 0 || write(fd, "hello", 5) != 5)
+		return ctl_fail(err, CTL_ERR_GENERIC, "memfd: %s", strerror(errno));
+	pthread_mutex_lock(&f->lock);
 	if (f->memfd >= 0)
 		close(f->memfd);
-	f->memfd = memfd_create("test-ram", MFD_CLOEXEC);
-	if (f->memfd < 0 || write(f->memfd, "hello", 5) != 5)
-		return ctl_fail(err, CTL_ERR_GENERIC, "memfd: %s", strerror(errno));
-	req->reply_fd = f->memfd;
+	f->memfd = fd;
+	pthread_mutex_unlock(&f->lock);
+	req->reply_fd = fd;
 	*ret = json_pack("{si}", "size", 5);
 	return 0;
+}
+
+static int fixture_memfd(struct fixture *f)
+{
+	int fd;
+
+	pthread_mutex_lock(&f->lock);
+	fd = f->memfd;
+	pthread_mutex_unlock(&f->lock);
+	return fd;
 }
 
 /* Emits from the server thread itself, in the middle of a command. */
@@ -133,6 +147,8 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->memfd = -1;
+	if (pthread_mutex_init(&f->lock, NULL) != 0)
+		return -1;
 	strcpy(f->dir, "/tmp/dsmig-test-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
@@ -153,6 +169,7 @@ static int teardown(void **state)
 	assert_int_equal(errno, ENOENT);
 	if (f->memfd >= 0)
 		close(f->memfd);
+	pthread_mutex_destroy(&f->lock);
 	assert_int_equal(rmdir(f->dir), 0);
 	free(f);
 	return 0;
@@ -572,10 +589,10 @@ static void test_fd_passing(void **state)
 		assert_memory_equal(buf, "hello", 5);
 		/* The same file as the server's memfd, not a copy. */
 		assert_int_equal(fstat(fd, &st_ours), 0);
-		assert_int_equal(fstat(f->memfd, &st_srv), 0);
+		assert_int_equal(fstat(fixture_memfd(f), &st_srv), 0);
 		assert_int_equal(st_ours.st_ino, st_srv.st_ino);
 		assert_int_equal(pwrite(fd, "J", 1, 0), 1);
-		assert_int_equal(pread(f->memfd, buf, 1, 0), 1);
+		assert_int_equal(pread(fixture_memfd(f), buf, 1, 0), 1);
 		assert_int_equal(buf[0], 'J');
 		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 		close(fd);
@@ -584,7 +601,7 @@ static void test_fd_passing(void **state)
 		json_decref(ev);
 	}
 	/* The handler's descriptor stays open on the server side. */
-	assert_true(fcntl(f->memfd, F_GETFD) >= 0);
+	assert_true(fcntl(fixture_memfd(f), F_GETFD) >= 0);
 	/* A reply without a descriptor gives -1; fd_out NULL is fine. */
 	assert_int_equal(ctl_client_execute(c, "echo", NULL, &ret, &fd, TIMEOUT_MS), 0);
 	assert_int_equal(fd, -1);
@@ -597,7 +614,7 @@ static void test_fd_passing(void **state)
 static void test_socket_mode(void **state)
 {
 	struct fixture *f = *state;
-	struct fixture g = { .memfd = -1 };
+	struct fixture g = { .lock = PTHREAD_MUTEX_INITIALIZER, .memfd = -1 };
 	char path[160];
 	struct stat st;
 	mode_t old;
@@ -622,7 +639,7 @@ static void test_socket_mode(void **state)
 static void test_second_server_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct fixture g = { .memfd = -1 };
+	struct fixture g = { .lock = PTHREAD_MUTEX_INITIALIZER, .memfd = -1 };
 	struct ctl_client *c;
 	json_t *ret;
 
@@ -638,7 +655,7 @@ static void test_second_server_refused(void **state)
 static void test_stale_socket_replaced(void **state)
 {
 	struct fixture *f = *state;
-	struct fixture g = { .memfd = -1 };
+	struct fixture g = { .lock = PTHREAD_MUTEX_INITIALIZER, .memfd = -1 };
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct ctl_client *c;
 	char path[160];
@@ -674,7 +691,7 @@ static void test_stale_socket_replaced(void **state)
 static void test_stop_close_removes(void **state)
 {
 	struct fixture *f = *state;
-	struct fixture g = { .memfd = -1 };
+	struct fixture g = { .lock = PTHREAD_MUTEX_INITIALIZER, .memfd = -1 };
 	struct ctl_client *c;
 	char path[160];
 	json_t *ret;

@@ -1,0 +1,86 @@
+# Shared helpers for integration tests (sourced, not run). Each test prints
+# "ok - NAME", "not ok - NAME" or "skip - NAME: why" lines, which
+# tests/run.sh counts. Every VM a test starts lives in a private runtime
+# directory and is killed when the script exits, pass or fail.
+
+: "${BUILD:?BUILD must name the build tree}"
+VMM="$BUILD/bin/dsmig-vmm"
+GUESTS="$BUILD/guest"
+DSMIG_RUNTIME_DIR=$(mktemp -d /tmp/dsmig-test.XXXXXX)
+export DSMIG_RUNTIME_DIR
+TEST_PIDS=()
+
+cleanup() {
+	local p
+	for p in "${TEST_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$DSMIG_RUNTIME_DIR"
+}
+trap cleanup EXIT
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+skip()   { echo "skip - $*"; }
+
+# check NAME COMMAND...: one test case, passing if COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# Skip the whole script (one "skip" line) when /dev/kvm is unusable.
+require_kvm() {
+	if [ "${DSMIG_HAVE_KVM:-0}" != 1 ]; then
+		skip "$(basename "$0" .sh): needs /dev/kvm, which this machine lacks"
+		exit 0
+	fi
+}
+
+ctl() { "$VMM" ctl "$@"; }
+
+# field NAME COMMAND JQ-FILTER: one value from a command's reply.
+field() { "$VMM" ctl "$1" "$2" | jq -r "$3"; }
+
+# start_vm NAME IMAGE [VMM OPTIONS] [-- GUEST ARGS]: start a VMM in the
+# background (console in $DSMIG_RUNTIME_DIR/NAME.console, stderr in
+# NAME.log) and wait until its control socket answers. Sets VM_PID.
+start_vm() {
+	local name=$1 image=$2 i
+	shift 2
+	"$VMM" run "$GUESTS/$image.elf" --name "$name" \
+		--console "$DSMIG_RUNTIME_DIR/$name.console" "$@" \
+		2>"$DSMIG_RUNTIME_DIR/$name.log" &
+	VM_PID=$!
+	TEST_PIDS+=("$VM_PID")
+	for i in $(seq 100); do
+		"$VMM" ctl "$name" query-status >/dev/null 2>&1 && return 0
+		kill -0 "$VM_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# VM $name did not come up:" >&2
+	cat "$DSMIG_RUNTIME_DIR/$name.log" >&2
+	return 1
+}
+
+# wait_pid PID SECONDS: wait for a background process of this shell; sets
+# EXIT_STATUS to its exit status, or "timeout". (Not usable in $(...),
+# which runs in a subshell that cannot wait for our children.)
+wait_pid() {
+	local pid=$1 t=$2 i
+	for i in $(seq $((t * 20))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		EXIT_STATUS=timeout
+		return 1
+	fi
+	wait "$pid"
+	EXIT_STATUS=$?
+}
+
+# counter NAME FIELD: a guest counter from query-stats.
+counter() { field "$1" query-stats ".counters.$2"; }
