@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REGION_PAGE_TAG 0x5245474e00000000ull /* "REGN" */
+#define REGION_PAGE_TAG ((uint64_t)0x5245474e00000000) /* "REGN" */
 
 struct region {
 	const char *name;   /* for console messages */

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include "dsmig_abi.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S  1000000000ull
+#define NS_PER_MS ((uint64_t)1000000)
+#define NS_PER_S  ((uint64_t)1000000000)
 
 /* Monotonic time at which the run should end: start_ns + duration_ms from
  * the cmdline, or UINT64_MAX (run forever) if duration_ms is absent or 0. */

@@ -478,8 +478,13 @@ static void ctl_server_accept(struct ctl_server *s)
 	for (;;) {
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				/* E.g. EMFILE: the pending connection stays
+				 * queued and poll() would wake us at once
+				 * again; back off instead of spinning. */
 				log_error("control: accept: %s", strerror(errno));
+				usleep(100 * 1000);
+			}
 			return;
 		}
 		for (slot = 0; slot < CTL_MAX_CLIENTS && s->conns[slot]; slot++)
