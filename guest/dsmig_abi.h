@@ -6,8 +6,9 @@
  *
  * Machine model. The VMM puts every vCPU straight into 64-bit long mode at
  * CPL3 with RFLAGS.IOPL=3 and no IDT. Guest-virtual == guest-physical
- * (identity map, 4 KiB pages, user bit set). The page tables and GDT live in
- * a supervisor-only region the guest cannot see. A guest calls the VMM with
+ * (identity map, 4 KiB pages, user bit set). The page tables, GDT and TSS
+ * live in supervisor-only pages the guest cannot touch. A guest calls the
+ * VMM with
  *
  *     outl(DSMIG_HC_PORT_BASE + nr, (uint32_t)gpa_of_argument_block)
  *
@@ -43,7 +44,7 @@ typedef uint64_t dsmig_gpa_t;
 /* Guest-physical memory layout (fixed by this ABI). */
 #define DSMIG_PAGE_SIZE        4096u
 #define DSMIG_BOOT_INFO_GPA    0x1000u     /* one page, user read-only */
-#define DSMIG_SYS_BASE         0x2000u     /* GDT, TSS, page tables: supervisor */
+#define DSMIG_SYS_BASE         0x2000u     /* GDT and TSS: supervisor only */
 #define DSMIG_IMAGE_BASE       0x100000u   /* lowest address an ELF may load at */
 #define DSMIG_STACK_SIZE       0x10000u    /* per vCPU, at the top of RAM */
 #define DSMIG_MAX_VCPUS        8
@@ -92,7 +93,9 @@ struct dsmig_hc_time {
 
 /* DSMIG_HC_SLEEP: IN deadline_ns on the monotonic clock of DSMIG_HC_TIME.
  * Returns when the deadline passes (or at once if it already has); the vCPU
- * is "blocked" meanwhile and uses no host CPU. OUT now_ns on return. */
+ * is "blocked" meanwhile and uses no host CPU. It may return early, like a
+ * futex wait (when the VM is paused or migrated): loop until now_ns is past
+ * the deadline. OUT now_ns on return. */
 struct dsmig_hc_sleep {
 	uint64_t deadline_ns;
 	uint64_t now_ns;
