@@ -1,12 +1,16 @@
 /* Control command handlers (see commands.h); ctl_request.opaque is the vm. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "vmm/commands.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
+#include "vmm/vm_state.h"
 
 static json_t *counters_json(struct vm *vm)
 {
@@ -127,6 +131,149 @@ static int cmd_query_console(struct ctl_request *req, json_t *args,
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
+/* ---- migration support ------------------------------------------------ */
+
+static int cmd_get_memfd(struct ctl_request *req, json_t *args, json_t **ret,
+			 struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+
+	req->reply_fd = vm->mem.fd;
+	*ret = json_pack("{s:I, s:I}", "mem_bytes", (json_int_t)vm->mem.size,
+			 "page_size", (json_int_t)DSMIG_PAGE_SIZE);
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+static int cmd_dirty_log_start(struct ctl_request *req, json_t *args,
+			       json_t **ret, struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	size_t bytes = vm->dirty.nr_words * sizeof(uint64_t);
+	int64_t n;
+
+	if (vm->dirty_bitmap_fd < 0) {
+		int fd = memfd_create("dsmig-dirty", MFD_CLOEXEC);
+		void *map;
+
+		if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return ctl_fail(err, CTL_ERR_GENERIC, "dirty bitmap: %s",
+					strerror(errno));
+		}
+		map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			close(fd);
+			return ctl_fail(err, CTL_ERR_GENERIC, "dirty bitmap: %s",
+					strerror(errno));
+		}
+		vm->dirty_bitmap_fd = fd;
+		vm->dirty_bitmap = map;
+	}
+	/* Forget what was dirtied before: the engine's round 0 sends all. */
+	n = dirty_log_take_bitmap(&vm->dirty, DIRTY_MIGRATION, vm->dirty_bitmap);
+	if (n < 0)
+		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s", strerror((int)-n));
+	memset(vm->dirty_bitmap, 0, bytes);
+	req->reply_fd = vm->dirty_bitmap_fd;
+	*ret = json_pack("{s:I, s:I}", "bitmap_bytes", (json_int_t)bytes,
+			 "pages", (json_int_t)vm->dirty.nr_pages);
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+static int cmd_dirty_sync(struct ctl_request *req, json_t *args, json_t **ret,
+			  struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	int64_t n;
+
+	if (!vm->dirty_bitmap)
+		return ctl_fail(err, CTL_ERR_STATE, "dirty-log-start has not been called");
+	n = dirty_log_take_bitmap(&vm->dirty, DIRTY_MIGRATION, vm->dirty_bitmap);
+	if (n < 0)
+		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s", strerror((int)-n));
+	*ret = json_pack("{s:I, s:I}", "dirty_pages", (json_int_t)n,
+			 "time_ns", (json_int_t)time_mono_ns());
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+/* The "path" argument of save-state/load-state: absolute, required. */
+static const char *path_arg(json_t *args, struct ctl_error *err)
+{
+	const char *path = json_string_value(json_object_get(args, "path"));
+
+	if (!path || path[0] != '/') {
+		ctl_fail(err, CTL_ERR_BAD_INPUT, "argument \"path\" must be an absolute path");
+		return NULL;
+	}
+	return path;
+}
+
+static int cmd_save_state(struct ctl_request *req, json_t *args, json_t **ret,
+			  struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	const char *path = path_arg(args, err);
+	void *blob;
+	size_t len, off = 0;
+	int fd, rc;
+
+	if (!path)
+		return -1;
+	rc = vm_state_save(vm, &blob, &len);
+	if (rc == -EINVAL)
+		return ctl_fail(err, CTL_ERR_STATE, "the VM must be paused");
+	if (rc)
+		return ctl_fail(err, CTL_ERR_GENERIC, "saving state: %s", strerror(-rc));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		free(blob);
+		return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path, strerror(errno));
+	}
+	while (off < len) {
+		ssize_t n = write(fd, (char *)blob + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = errno ? errno : EIO;
+			close(fd);
+			free(blob);
+			return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path, strerror(rc));
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	free(blob);
+	*ret = json_pack("{s:I}", "bytes", (json_int_t)len);
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+static int cmd_load_state(struct ctl_request *req, json_t *args, json_t **ret,
+			  struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	const char *path = path_arg(args, err);
+	char why[256];
+	void *blob;
+	size_t len;
+	int rc;
+
+	if (!path)
+		return -1;
+	if (vm->state != VM_INCOMING || vm->state_loaded)
+		return ctl_fail(err, CTL_ERR_STATE,
+				"load-state needs an incoming VM that has not been loaded");
+	rc = elf_read_file(path, VM_STATE_MAX, &blob, &len);
+	if (rc)
+		return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path, strerror(-rc));
+	rc = vm_state_load(vm, blob, len, why, sizeof(why));
+	free(blob);
+	if (rc)
+		return ctl_fail(err, CTL_ERR_BAD_INPUT, "bad state: %s", why);
+	return 0;
+}
+
 const struct ctl_command vmm_commands[] = {
 	{ "query-status", cmd_query_status,
 	  "name, run state, vCPUs, memory, uptime, pid and workload" },
@@ -137,5 +284,15 @@ const struct ctl_command vmm_commands[] = {
 	{ "pause", cmd_pause, "stop all vCPUs (returns once none is in the guest)" },
 	{ "resume", cmd_resume, "restart the vCPUs of a paused VM" },
 	{ "quit", cmd_quit, "stop the VM and exit dsmig-vmm" },
+	{ "get-memfd", cmd_get_memfd,
+	  "pass the guest RAM memfd (SCM_RIGHTS) with its size" },
+	{ "dirty-log-start", cmd_dirty_log_start,
+	  "start dirty tracking for migration; pass the shared bitmap memfd" },
+	{ "dirty-sync", cmd_dirty_sync,
+	  "write pages dirtied since the last sync into the shared bitmap" },
+	{ "save-state", cmd_save_state,
+	  "write vCPU and device state of the paused VM to {\"path\"}" },
+	{ "load-state", cmd_load_state,
+	  "load state from {\"path\"} into an incoming VM (then resume)" },
 };
 const size_t vmm_nr_commands = sizeof(vmm_commands) / sizeof(vmm_commands[0]);

@@ -68,7 +68,9 @@ int dirty_log_harvest(struct dirty_log *d)
 	return rc;
 }
 
-int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who)
+/* Harvest, then count, optionally copy out, and clear who's bitmap. */
+static int64_t dirty_log_take(struct dirty_log *d, enum dirty_consumer who,
+			      uint64_t *dst)
 {
 	int64_t n;
 	int rc;
@@ -79,10 +81,23 @@ int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who)
 		pthread_mutex_unlock(&d->lock);
 		return rc;
 	}
+	if (dst)
+		memcpy(dst, d->acc[who], d->nr_words * sizeof(uint64_t));
 	n = (int64_t)bitmap_weight(d->acc[who], d->nr_words);
 	memset(d->acc[who], 0, d->nr_words * sizeof(uint64_t));
 	pthread_mutex_unlock(&d->lock);
 	return n;
+}
+
+int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who)
+{
+	return dirty_log_take(d, who, NULL);
+}
+
+int64_t dirty_log_take_bitmap(struct dirty_log *d, enum dirty_consumer who,
+			      uint64_t *dst)
+{
+	return dirty_log_take(d, who, dst);
 }
 
 uint64_t bitmap_weight(const uint64_t *map, uint64_t nr_words)

@@ -13,6 +13,7 @@
 
 enum dirty_consumer {
 	DIRTY_STATS,      /* query-stats: pages dirtied since the last query */
+	DIRTY_MIGRATION,  /* dirty-sync: pages dirtied since the last sync */
 	DIRTY_NR_CONSUMERS,
 };
 
@@ -36,6 +37,11 @@ int dirty_log_harvest(struct dirty_log *d);
 /* Harvest, then count (and clear) the consumer's accumulated pages.
  * Returns the count, or -errno. */
 int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who);
+
+/* Harvest, then move the consumer's accumulated bitmap into dst (nr_words
+ * words) and clear it. Returns the number of dirty pages, or -errno. */
+int64_t dirty_log_take_bitmap(struct dirty_log *d, enum dirty_consumer who,
+			      uint64_t *dst);
 
 /* Population count of a bitmap of nr_words 64-bit words. */
 uint64_t bitmap_weight(const uint64_t *map, uint64_t nr_words);

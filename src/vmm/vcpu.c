@@ -18,7 +18,7 @@ static void kick_handler(int sig)
 	(void)sig;  /* only there to make KVM_RUN return with EINTR */
 }
 
-int vcpu_create(struct vm *vm, unsigned index)
+int vcpu_create(struct vm *vm, unsigned index, int boot)
 {
 	struct vcpu *v = &vm->vcpus[index];
 	int rc;
@@ -36,7 +36,29 @@ int vcpu_create(struct vm *vm, unsigned index)
 		v->run = NULL;
 		return rc;
 	}
-	return x86_init_vcpu(v->fd, &vm->lay, vm->img.entry, index, vm->cpuid);
+	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
+		return -errno;
+	return boot ? x86_init_vcpu(v->fd, &vm->lay, vm->img.entry, index) : 0;
+}
+
+static int vm_state_parks(enum vm_state s)
+{
+	return s == VM_PAUSED || s == VM_CREATED || s == VM_INCOMING;
+}
+
+/* KVM finishes an I/O instruction (advances RIP, ...) only on the next
+ * KVM_RUN. Do that now, with immediate_exit so the guest does not run, so
+ * that a parked vCPU's saved state is complete. */
+static void vcpu_complete_exit(struct vcpu *v)
+{
+	if (!v->exit_pending)
+		return;
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) < 0 && errno != EINTR)
+		log_warn("vCPU %u: completing the last exit: %s", v->index,
+			 strerror(errno));
+	v->run->immediate_exit = 0;
+	v->exit_pending = 0;
 }
 
 /* Park while paused (or not yet started). Returns 0 to run, -1 to stop. */
@@ -47,11 +69,12 @@ static int vcpu_wait_runnable(struct vcpu *v)
 
 	pthread_mutex_lock(&vm->lock);
 	v->run->immediate_exit = 0;
-	if (vm->state == VM_PAUSED || vm->state == VM_CREATED) {
+	if (vm_state_parks(vm->state)) {
+		vcpu_complete_exit(v);
 		v->activity = VCPU_PAUSED;
 		vm->vcpus_parked++;
 		pthread_cond_broadcast(&vm->cond);
-		while (vm->state == VM_PAUSED || vm->state == VM_CREATED)
+		while (vm_state_parks(vm->state))
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		vm->vcpus_parked--;
 	}
@@ -118,6 +141,7 @@ static void *vcpu_thread(void *arg)
 		int rc = ioctl(v->fd, KVM_RUN, 0);
 
 		v->exits++;
+		v->exit_pending = rc == 0 && v->run->exit_reason == KVM_EXIT_IO;
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

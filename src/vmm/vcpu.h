@@ -8,9 +8,9 @@
 
 #include "vmm/vm.h"
 
-/* Create KVM vCPU index, map its kvm_run, put it in the entry state.
- * Returns 0 or -errno. */
-int vcpu_create(struct vm *vm, unsigned index);
+/* Create KVM vCPU index and map its kvm_run; with boot set, put it in the
+ * image's entry state (otherwise vm_state_load will). Returns 0 or -errno. */
+int vcpu_create(struct vm *vm, unsigned index, int boot);
 
 /* Start the thread (it parks until the VM leaves VM_CREATED). */
 int vcpu_start(struct vcpu *v);

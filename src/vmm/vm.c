@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -57,9 +58,45 @@ static int kvm_open_vm(struct vm *vm)
 	return 0;
 }
 
-static int vm_load(struct vm *vm, const struct vm_config *cfg)
+/* Guest RAM as KVM memory slot 0, dirty-logged from the start. */
+static int vm_add_ram(struct vm *vm, uint64_t size)
 {
 	struct kvm_userspace_memory_region region;
+	int rc;
+
+	rc = gmem_create(&vm->mem, size, vm->name);
+	if (rc) {
+		log_error("cannot create %llu bytes of guest RAM: %s",
+			  (unsigned long long)size,
+			  rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
+		return rc == -EINVAL ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
+	}
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.base,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		log_error("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	rc = dirty_log_init(&vm->dirty, vm->vm_fd, 0, vm->mem.size / DSMIG_PAGE_SIZE);
+	if (rc) {
+		log_error("dirty log: %s", strerror(-rc));
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int vm_make_empty(struct vm *vm, const struct vm_config *cfg)
+{
+	return vm_add_ram(vm, cfg->mem_size);
+}
+
+static int vm_load(struct vm *vm, const struct vm_config *cfg)
+{
 	struct dsmig_boot_info *bi;
 	char why[256];
 	void *image = NULL;
@@ -72,13 +109,10 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg)
 			  rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
 		return VMM_EXIT_IMAGE;
 	}
-	rc = gmem_create(&vm->mem, cfg->mem_size, vm->name);
+	rc = vm_add_ram(vm, cfg->mem_size);
 	if (rc) {
 		free(image);
-		log_error("cannot create %llu bytes of guest RAM: %s",
-			  (unsigned long long)cfg->mem_size,
-			  rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
-		return rc == -EINVAL ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
+		return rc;
 	}
 	rc = elf_load(image, image_len, &vm->mem,
 		      vm->mem.size - x86_reserved_top(vm->mem.size, cfg->nr_vcpus),
@@ -100,23 +134,6 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg)
 	bi->heap_start = vm->lay.heap_start;
 	bi->heap_end = vm->lay.heap_end;
 	snprintf(bi->cmdline, sizeof(bi->cmdline), "%s", cfg->cmdline ? cfg->cmdline : "");
-
-	region = (struct kvm_userspace_memory_region) {
-		.slot = 0,
-		.flags = KVM_MEM_LOG_DIRTY_PAGES,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem.size,
-		.userspace_addr = (uintptr_t)vm->mem.base,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		log_error("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	rc = dirty_log_init(&vm->dirty, vm->vm_fd, 0, vm->mem.size / DSMIG_PAGE_SIZE);
-	if (rc) {
-		log_error("dirty log: %s", strerror(-rc));
-		return VMM_EXIT_INTERNAL;
-	}
 	return 0;
 }
 
@@ -129,6 +146,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->mem.fd = -1;
+	vm->dirty_bitmap_fd = -1;
 	vm->console_fd = cfg->console_fd;
 	for (i = 0; i < DSMIG_MAX_VCPUS; i++)
 		vm->vcpus[i].fd = -1;
@@ -148,11 +166,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	rc = kvm_open_vm(vm);
 	if (rc)
 		return rc;
-	rc = vm_load(vm, cfg);
+	rc = cfg->image_path ? vm_load(vm, cfg) : vm_make_empty(vm, cfg);
 	if (rc)
 		return rc;
+	if (!cfg->image_path)
+		vm->state = VM_INCOMING;
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		rc = vcpu_create(vm, i);
+		rc = vcpu_create(vm, i, cfg->image_path != NULL);
 		if (rc) {
 			log_error("cannot create vCPU %u: %s", i, strerror(-rc));
 			return VMM_EXIT_INTERNAL;
@@ -167,7 +187,8 @@ int vm_start(struct vm *vm)
 	int rc;
 
 	vm->started_ns = time_mono_ns();
-	vm->clock_offset_ns = -(int64_t)vm->started_ns;
+	if (vm->state == VM_CREATED)   /* incoming VMs get the clock with the state */
+		vm->clock_offset_ns = -(int64_t)vm->started_ns;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		rc = vcpu_start(&vm->vcpus[i]);
 		if (rc)
@@ -222,7 +243,8 @@ int vm_resume(struct vm *vm)
 		pthread_mutex_unlock(&vm->lock);
 		return 0;
 	}
-	if (vm->state != VM_PAUSED) {
+	if (vm->state != VM_PAUSED &&
+	    !(vm->state == VM_INCOMING && vm->state_loaded)) {
 		pthread_mutex_unlock(&vm->lock);
 		return -EINVAL;
 	}
@@ -276,6 +298,10 @@ void vm_destroy(struct vm *vm)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
+	if (vm->dirty_bitmap)
+		munmap(vm->dirty_bitmap, vm->dirty.nr_words * sizeof(uint64_t));
+	if (vm->dirty_bitmap_fd >= 0)
+		close(vm->dirty_bitmap_fd);
 	if (vm->dirty.scratch)
 		dirty_log_fini(&vm->dirty);
 	gmem_destroy(&vm->mem);
@@ -359,7 +385,8 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 const char *vm_state_name(enum vm_state s)
 {
 	static const char *const names[] = {
-		[VM_CREATED] = "created", [VM_RUNNING] = "running",
+		[VM_CREATED] = "created", [VM_INCOMING] = "incoming",
+		[VM_RUNNING] = "running",
 		[VM_PAUSED] = "paused", [VM_SHUTDOWN] = "shutdown",
 	};
 

@@ -33,7 +33,9 @@ enum vmm_exit {
 	VMM_EXIT_GUEST_FAULT = 4,  /* guest crashed or made a bad hypercall */
 };
 
-enum vm_state { VM_CREATED, VM_RUNNING, VM_PAUSED, VM_SHUTDOWN };
+/* VM_INCOMING: created empty for an incoming migration; RAM is filled from
+ * outside and the state loaded before the first resume. */
+enum vm_state { VM_CREATED, VM_INCOMING, VM_RUNNING, VM_PAUSED, VM_SHUTDOWN };
 
 enum vcpu_activity { VCPU_IDLE, VCPU_RUNNING, VCPU_BLOCKED, VCPU_PAUSED,
 		     VCPU_STOPPED };
@@ -47,6 +49,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int thread_started;
+	int exit_pending;               /* last KVM exit needs a KVM_RUN to finish */
 	clockid_t cpu_clock;            /* this thread's CPU-time clock */
 	_Atomic int activity;           /* enum vcpu_activity */
 	_Atomic uint64_t exits;         /* KVM_RUN returns */
@@ -59,7 +62,7 @@ typedef void (*vm_event_fn)(void *opaque, const char *event, json_t *data);
 
 struct vm_config {
 	const char *name;
-	const char *image_path;
+	const char *image_path;         /* NULL: incoming (no image) */
 	uint64_t mem_size;
 	unsigned nr_vcpus;
 	const char *cmdline;
@@ -84,6 +87,7 @@ struct vm {
 	pthread_cond_t cond;            /* CLOCK_MONOTONIC */
 	enum vm_state state;
 	unsigned vcpus_parked;          /* vCPUs outside KVM_RUN while paused */
+	int state_loaded;               /* incoming: vm_state_load succeeded */
 	int exit_status;
 	char exit_reason[256];
 	uint64_t counters_gpa;          /* 0: none registered */
@@ -91,21 +95,28 @@ struct vm {
 	char console[VM_CONSOLE_RING];
 	uint64_t console_bytes;         /* total written; ring holds the tail */
 
+	/* Migration source: a memfd the engine maps, filled by dirty-sync. */
+	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
+	uint64_t *dirty_bitmap;
+
 	vm_event_fn on_event;
 	void *event_opaque;
 };
 
 /* Create the VM: open KVM, make RAM, load the image, build the machine and
- * the vCPUs (not yet running). On failure returns a vmm_exit code (IMAGE
+ * the vCPUs (not yet running). Without an image the VM is created incoming:
+ * empty RAM and vCPUs whose state vm_state_load() will set. On failure returns a vmm_exit code (IMAGE
  * for image problems, INTERNAL or USAGE otherwise) after printing why. */
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 
 /* Start the vCPU threads. Returns 0 or -errno. */
 int vm_start(struct vm *vm);
 
-/* Pause: returns once no vCPU is inside KVM_RUN (guest memory is then
- * stable). Resume undoes it. Both return 0, or -EINVAL if the VM is not in
- * a state that allows it (e.g. shut down). Pausing a paused VM is a no-op. */
+/* Pause: returns once no vCPU is inside KVM_RUN and every vCPU's last
+ * exit is completed (guest memory and vCPU state are then stable). Resume
+ * undoes it, and starts an incoming VM whose state has been loaded. Both
+ * return 0, or -EINVAL if the VM is not in a state that allows it (shut
+ * down; incoming without state). Pausing a paused VM is a no-op. */
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 

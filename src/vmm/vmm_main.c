@@ -3,6 +3,7 @@
  * commands an operator uses on a host:
  *
  *   dsmig-vmm run IMAGE [--mem 64M] [--vcpus N] [--name NAME] [-- ARGS...]
+ *   dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME
  *   dsmig-vmm list [--json]
  *   dsmig-vmm ctl NAME COMMAND [JSON-ARGUMENTS]
  *   dsmig-vmm stat NAME [--interval MS] [--count N]
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dsmig-vmm run IMAGE [--mem SIZE] [--vcpus N] [--name NAME]\n"
 		"                 [--console FILE|-] [--quiet] [-- GUEST-ARGS...]\n"
+		"       dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME\n"
 		"       dsmig-vmm list [--json]\n"
 		"       dsmig-vmm ctl NAME|SOCKET COMMAND [JSON-ARGUMENTS]\n"
 		"       dsmig-vmm stat NAME|SOCKET [--interval MS] [--count N]\n"
@@ -115,6 +117,7 @@ static int cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "console", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "incoming", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,7 +128,7 @@ static int cmd_run(int argc, char **argv)
 	struct runner *r;
 	pthread_t ctl_tid, sig_tid;
 	json_t *greeting;
-	int opt, rc, status;
+	int opt, rc, status, incoming = 0;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "m:c:n:o:qh", opts, NULL)) != -1) {
@@ -158,6 +161,9 @@ static int cmd_run(int argc, char **argv)
 		case 'q':
 			cfg.console_fd = -1;
 			break;
+		case 'i':
+			incoming = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -166,12 +172,17 @@ static int cmd_run(int argc, char **argv)
 			return VMM_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (incoming) {
+		/* Empty RAM and vCPUs, filled by a migration engine. */
+		if (optind < argc || !name[0])
+			log_fatal(VMM_EXIT_USAGE, "--incoming takes no image and needs --name");
+	} else if (optind >= argc) {
 		usage(stderr);
 		return VMM_EXIT_USAGE;
+	} else {
+		/* getopt has moved the options ahead: IMAGE, then guest args. */
+		cfg.image_path = argv[optind++];
 	}
-	/* getopt has moved the options ahead: IMAGE, then the guest's args. */
-	cfg.image_path = argv[optind++];
 	if (join_args(cmdline, sizeof(cmdline), argc - optind, argv + optind))
 		log_fatal(VMM_EXIT_USAGE, "guest arguments longer than %d bytes",
 			  DSMIG_CMDLINE_MAX - 1);
@@ -230,8 +241,9 @@ static int cmd_run(int argc, char **argv)
 		log_fatal(VMM_EXIT_INTERNAL, "cannot start threads");
 	pthread_detach(sig_tid);
 
-	log_info("VM '%s': %u vCPU(s), %llu MiB, control socket %s", name,
-		 cfg.nr_vcpus, (unsigned long long)(cfg.mem_size >> 20), sock);
+	log_info("VM '%s'%s: %u vCPU(s), %llu MiB, control socket %s", name,
+		 incoming ? " (incoming)" : "", cfg.nr_vcpus,
+		 (unsigned long long)(cfg.mem_size >> 20), sock);
 	rc = vm_start(&r->vm);
 	if (rc)
 		vm_shutdown(&r->vm, VMM_EXIT_INTERNAL, "cannot start vCPUs: %s",

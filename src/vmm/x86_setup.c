@@ -167,14 +167,12 @@ static void flat_seg(struct kvm_segment *s, uint16_t sel, int code)
 }
 
 int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,
-		  unsigned index, const struct kvm_cpuid2 *cpuid)
+		  unsigned index)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_fpu fpu;
 
-	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
-		return -errno;
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
 	flat_seg(&sregs.cs, X86_SEL_UCODE, 1);

@@ -53,8 +53,8 @@ int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
 		     size_t errlen);
 
 /* Put a fresh vCPU into the entry state: sregs, regs (rdi = boot info,
- * rsi = index), FPU, CPUID. Returns 0 or -errno. */
+ * rsi = index), FPU. Returns 0 or -errno. */
 int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,
-		  unsigned index, const struct kvm_cpuid2 *cpuid);
+		  unsigned index);
 
 #endif /* DSMIG_VMM_X86_SETUP_H */

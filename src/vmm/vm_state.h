@@ -1,0 +1,76 @@
+/*
+ * Saving and loading the complete state of a paused VM except its RAM:
+ * every vCPU's registers (regs, sregs2, XSAVE, XCRs, MSRs including the TSC,
+ * events, MP state, debug registers) and the VMM's own device state (guest
+ * clock, machine layout, counter block, console). The blob format is in
+ * docs/migration-stream.md; every field is checked on load, since a blob
+ * may come from another host.
+ */
+#ifndef DSMIG_VMM_VM_STATE_H
+#define DSMIG_VMM_VM_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/vm.h"
+
+#define VM_STATE_MAGIC   "DSMIGST1"
+#define VM_STATE_VERSION 1
+#define VM_STATE_MAX     (1u << 20)   /* largest blob accepted on load */
+
+enum vm_state_section {
+	VMS_DEVICE = 1,      /* struct vms_device */
+	VMS_REGS,            /* struct kvm_regs */
+	VMS_SREGS2,          /* struct kvm_sregs2 */
+	VMS_XSAVE,           /* struct kvm_xsave */
+	VMS_XCRS,            /* struct kvm_xcrs */
+	VMS_MSRS,            /* uint32_t count, uint32_t pad, struct kvm_msr_entry[count] */
+	VMS_EVENTS,          /* struct kvm_vcpu_events */
+	VMS_MP_STATE,        /* struct kvm_mp_state */
+	VMS_DEBUGREGS,       /* struct kvm_debugregs */
+	VMS_NR_SECTIONS,
+};
+
+/* Blob header; sections follow, each 8-byte aligned. */
+struct vms_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t nr_vcpus;
+	uint64_t mem_size;
+	uint32_t nr_sections;
+	uint32_t abi_version;      /* guest ABI of the running image */
+};
+
+struct vms_section {
+	uint32_t type;             /* enum vm_state_section */
+	uint32_t vcpu;             /* vCPU index; 0 for VMS_DEVICE */
+	uint64_t len;              /* bytes of data that follow (before padding) */
+};
+
+/* The VMM's device state. */
+struct vms_device {
+	uint64_t guest_mono_ns;    /* guest monotonic clock when saved */
+	uint64_t wall_ns;          /* host CLOCK_REALTIME when saved */
+	uint64_t counters_gpa;
+	uint64_t pml4, pt_start, pt_end, heap_start, heap_end;
+	uint64_t stack_top[DSMIG_MAX_VCPUS];
+	uint64_t console_bytes;
+	char console[VM_CONSOLE_RING];
+};
+
+_Static_assert(sizeof(struct vms_header) == 32, "vms_header layout");
+_Static_assert(sizeof(struct vms_section) == 16, "vms_section layout");
+_Static_assert(sizeof(struct vms_device) % 8 == 0, "vms_device layout");
+
+/* Serialise a paused (or incoming-and-loaded) VM. On success *blob is a
+ * malloc'd buffer of *len bytes. Returns 0, -EINVAL if the VM is running,
+ * or -errno from KVM. */
+int vm_state_save(struct vm *vm, void **blob, size_t *len);
+
+/* Load a blob into an incoming VM (vCPUs created, not running). Returns 0,
+ * or -1 with a reason in errbuf (bad magic, version, sizes, a KVM ioctl
+ * that refused a value...). */
+int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
+		  size_t errlen);
+
+#endif /* DSMIG_VMM_VM_STATE_H */
