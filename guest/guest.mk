@@ -25,3 +25,6 @@ $(BUILD)/guest/%.elf: $(BUILD)/guest/obj/workloads/%.c.o $(GUEST_LIB_OBJ) guest/
 
 $(BUILD)/guest/test-%.elf: $(BUILD)/guest/obj/tests/%.c.o $(GUEST_LIB_OBJ) guest/guest.ld
 	$(CC) $(GUEST_LDFLAGS) $(filter %.o,$^) -lgcc -o $@
+
+# Keep guest objects (they are intermediates of the pattern rules).
+.SECONDARY: $(GUEST_LIB_OBJ) $(patsubst guest/%,$(BUILD)/guest/obj/%.o,$(wildcard guest/workloads/*.c) $(wildcard guest/tests/*.c))

@@ -97,6 +97,15 @@ void region_rewrite_random(struct region *r, unsigned n)
 		region_rewrite(r, (size_t)rng_below(&r->rng, r->npages));
 }
 
+void region_corrupt(struct region *r, size_t page)
+{
+	uint64_t *w = page_words(r, page);
+
+	w[WORDS_PER_PAGE / 2] ^= 0x10001ull;
+	gprintf("inject: corrupted region '%s' page %lu (gpa %p) on purpose\n",
+		r->name, (uint64_t)page, (void *)w);
+}
+
 int region_verify_page(const struct region *r, size_t page, int report)
 {
 	uint64_t gen = r->gen[page];

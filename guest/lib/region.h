@@ -46,6 +46,10 @@ void region_rewrite(struct region *r, size_t page);
 /* region_rewrite on n pages chosen at random. */
 void region_rewrite_random(struct region *r, unsigned n);
 
+/* For tests of the checking itself: flip bits in one word of page behind
+ * the tables' back, as a lost or torn write would. */
+void region_corrupt(struct region *r, size_t page);
+
 /* Check one page; returns 1 if it is bad. With report != 0, prints one
  * console line describing what is wrong. */
 int region_verify_page(const struct region *r, size_t page, int report);

@@ -12,6 +12,15 @@ uint64_t wl_end_ns(const struct dsmig_boot_info *bi, uint64_t start_ns)
 	return start_ns + ms * NS_PER_MS;
 }
 
+uint64_t wl_inject_ns(const struct dsmig_boot_info *bi, uint64_t start_ns)
+{
+	uint64_t ms = arg_u64(bi->cmdline, "inject_ms", UINT64_MAX);
+
+	if (ms == UINT64_MAX || ms > (UINT64_MAX - start_ns) / NS_PER_MS)
+		return 0;
+	return start_ns + ms * NS_PER_MS;
+}
+
 void wl_park(void)
 {
 	uint64_t now = hc_monotonic_ns();

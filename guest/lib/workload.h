@@ -16,6 +16,11 @@
  * the cmdline, or UINT64_MAX (run forever) if duration_ms is absent or 0. */
 uint64_t wl_end_ns(const struct dsmig_boot_info *bi, uint64_t start_ns);
 
+/* Monotonic time at which to corrupt the workload's data on purpose, to
+ * test the self-checks: start_ns + inject_ms from the cmdline, or 0 (never)
+ * if inject_ms is absent. */
+uint64_t wl_inject_ns(const struct dsmig_boot_info *bi, uint64_t start_ns);
+
 /* For vCPUs a workload has no use for: sleep in one-second steps forever. */
 __attribute__((noreturn)) void wl_park(void);
 

@@ -20,7 +20,8 @@
  *
  * Args: jobs=<nr_vcpus> unit_kb=32 (source per unit) passes=64 out=8M
  *       region=4M (both split between jobs) rewrite=1 (region pages per
- *       unit) tick_ms=2 verify_s=2 seed=1 duration_ms=0 (0 = forever).
+ *       unit) tick_ms=2 verify_s=2 seed=1 duration_ms=0 (0 = forever)
+ *       inject_ms (job 0 corrupts a region page then, to test the checks).
  * Progress = compilation units done.
  */
 #include "dsmig_guest.h"
@@ -623,7 +624,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	uint64_t verify_ns = arg_u64(bi->cmdline, "verify_s", 2) * NS_PER_S;
 	struct job *j = &jobs[vcpu];
 	struct ticker t;
-	uint64_t start, end_ns, next_verify, batch = 1;
+	uint64_t start, end_ns, next_verify, inject_ns, batch = 1;
 
 	if (njobs == 0 || njobs > bi->nr_vcpus)
 		njobs = bi->nr_vcpus;
@@ -647,6 +648,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	start = t.now;
 	end_ns = wl_end_ns(bi, start);
 	next_verify = start + verify_ns;
+	inject_ns = vcpu == 0 ? wl_inject_ns(bi, start) : 0;
 	/* Read the clock about once per tick: batch units so that a batch
 	 * takes about tick_ns, whatever a unit costs. */
 	while (t.now < end_ns) {
@@ -660,6 +662,12 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 			batch *= 2;
 		else if (t.now - before > t.period_ns * 2 && batch > 1)
 			batch /= 2;
+		if (inject_ns && t.now >= inject_ns) {
+			/* Check at once, before a rewrite can heal the page. */
+			region_corrupt(&j->region, j->region.npages / 2);
+			inject_ns = 0;
+			next_verify = t.now;
+		}
 		if (verify_ns && t.now >= next_verify) {
 			verify_job(j);
 			next_verify = ticker_update(&t) + verify_ns;

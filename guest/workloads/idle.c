@@ -12,7 +12,8 @@
  * pages. Other vCPUs sleep.
  *
  * Args: tick_ms=10 kpages=4 bg_rate=2 (pages/s) region=4M verify_s=2 seed=1
- *       duration_ms=0 (0 = forever). Progress = ticks.
+ *       duration_ms=0 (0 = forever) inject_ms (corrupt a region page at
+ *       that time, to test the checks). Progress = ticks.
  */
 #include "dsmig_guest.h"
 #include "counters.h"
@@ -76,7 +77,7 @@ static uint64_t verify_all(struct idle *w)
 int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 {
 	static struct idle w;
-	uint64_t end_ns, next_tick, next_verify;
+	uint64_t end_ns, next_tick, next_verify, inject_ns;
 
 	if (vcpu != 0)
 		wl_park();
@@ -105,6 +106,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	end_ns = wl_end_ns(bi, w.ticker.now);
 	next_tick = w.ticker.now + w.tick_ns;
 	next_verify = w.ticker.now + w.verify_ns;
+	inject_ns = wl_inject_ns(bi, w.ticker.now);
 	while (w.ticker.now < end_ns) {
 		ticker_sleep_until(&w.ticker, next_tick < end_ns ? next_tick : end_ns);
 		if (w.ticker.now < next_tick)
@@ -119,6 +121,10 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 		}
 		for (; w.bg_credit >= 1000; w.bg_credit -= 1000)
 			region_rewrite_random(&w.region, 1);
+		if (inject_ns && w.ticker.now >= inject_ns) {
+			region_corrupt(&w.region, w.region.npages / 2);
+			inject_ns = 0;
+		}
 		if (w.verify_ns && w.ticker.now >= next_verify) {
 			verify_all(&w);
 			next_verify = w.ticker.now + w.verify_ns;

@@ -21,7 +21,9 @@
  * presented frame. Done every verify_s seconds along with the region.
  *
  * Args: fps=25 width=640 height=360 ring=8 region=2M rewrite=2 (pages per
- *       frame) tick_ms=10 verify_s=2 seed=1 duration_ms=0 (0 = forever).
+ *       frame) tick_ms=10 verify_s=2 seed=1 duration_ms=0 (0 = forever)
+ *       inject_ms (corrupt one pixel of a ring frame then, to test the
+ *       checks).
  * Progress = frames decoded.
  */
 #include "dsmig_guest.h"
@@ -224,7 +226,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	static struct video v;
 	uint64_t verify_ns = arg_u64(bi->cmdline, "verify_s", 2) * NS_PER_S;
 	uint64_t tick_ns = arg_u64(bi->cmdline, "tick_ms", 10) * NS_PER_MS;
-	uint64_t start, end_ns, next_verify, k = 0;
+	uint64_t start, end_ns, next_verify, inject_ns, k = 0;
 	struct ticker t;
 
 	if (vcpu != 0)
@@ -236,6 +238,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	start = t.now;
 	end_ns = wl_end_ns(bi, start);
 	next_verify = start + verify_ns;
+	inject_ns = wl_inject_ns(bi, start);
 	for (;;) {
 		uint64_t due = start + k * v.period_ns;
 
@@ -251,6 +254,17 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 		if (due >= end_ns)
 			break;
 		play_frame(&v, k++);
+		if (inject_ns && t.now >= inject_ns) {
+			/* The frame just played; check at once, before the
+			 * ring comes round to it again. */
+			unsigned slot = (unsigned)((k - 1) % v.ring);
+
+			slot_pixels(&v, slot)[v.width * 7 + 5] ^= 0x10101u;
+			gprintf("inject: corrupted ring slot %u pixel (5,7) on purpose\n",
+				slot);
+			inject_ns = 0;
+			next_verify = t.now;
+		}
 		if (verify_ns && t.now >= next_verify) {
 			verify_all(&v);
 			next_verify = ticker_update(&t) + verify_ns;

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/log.h"
 #include "vmm/commands.h"
 #include "vmm/vcpu.h"
@@ -264,7 +265,7 @@ static int cmd_load_state(struct ctl_request *req, json_t *args, json_t **ret,
 	if (vm->state != VM_INCOMING || vm->state_loaded)
 		return ctl_fail(err, CTL_ERR_STATE,
 				"load-state needs an incoming VM that has not been loaded");
-	rc = elf_read_file(path, VM_STATE_MAX, &blob, &len);
+	rc = file_read_all(path, VM_STATE_MAX, &blob, &len);
 	if (rc)
 		return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path, strerror(-rc));
 	rc = vm_state_load(vm, blob, len, why, sizeof(why));

@@ -1,13 +1,9 @@
 /* ELF64 guest image loader: validate everything, then copy (see elf_loader.h). */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "vmm/elf_loader.h"
 #include "dsmig_abi.h"
@@ -148,51 +144,4 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
 	return 0;
-}
-
-int elf_read_file(const char *path, size_t max, void **buf, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
-	uint8_t *p = NULL;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = -EFBIG;
-		goto out;
-	}
-	p = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!p) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, p + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	*buf = p;
-	*len = got;
-	p = NULL;
-out:
-	free(p);
-	close(fd);
-	return rc;
 }

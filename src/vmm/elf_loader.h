@@ -34,8 +34,4 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 	     uint64_t limit, struct elf_image *img, char *errbuf,
 	     size_t errlen);
 
-/* Read the whole file at path (at most max bytes) into a malloc'd buffer.
- * Returns 0 or -errno (-EFBIG if larger than max). */
-int elf_read_file(const char *path, size_t max, void **buf, size_t *len);
-
 #endif /* DSMIG_VMM_ELF_LOADER_H */

@@ -146,8 +146,11 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 			     hc->writes_back ? GUEST_WRITE : GUEST_READ);
 	if (!guest) {
 		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
-			    "guest fault: vCPU %u: hypercall %s argument block at 0x%x is outside guest RAM, misaligned or in a protected region",
-			    v->index, hc->name, gpa);
+			    "guest fault: vCPU %u: hypercall %s argument block at 0x%x is %s",
+			    v->index, hc->name, gpa,
+			    gpa % 8 ? "misaligned" :
+			    !vm_guest_ptr(v->vm, gpa, hc->arg_size, 8, GUEST_READ)
+				    ? "outside guest RAM" : "in a protected region");
 		return HC_FAULT;
 	}
 	v->hypercalls++;

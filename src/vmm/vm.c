@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "common/fileio.h"
 #include "common/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -103,7 +104,7 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg)
 	size_t image_len = 0;
 	int rc;
 
-	rc = elf_read_file(cfg->image_path, IMAGE_MAX_BYTES, &image, &image_len);
+	rc = file_read_all(cfg->image_path, IMAGE_MAX_BYTES, &image, &image_len);
 	if (rc) {
 		log_error("cannot read image %s: %s", cfg->image_path,
 			  rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));

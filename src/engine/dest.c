@@ -1,0 +1,186 @@
+/*
+ * Rank 1, the destination coordinator: receives its share of every round
+ * like any receiver, then takes the state (and, with --verify, the source's
+ * memory hashes), checks and loads it, and resumes the guest only when rank
+ * 0 says GO. If anything fails before GO, the destination VM is discarded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "engine/engine.h"
+
+#define CONFIRM_POLL_MS 2000
+
+static void reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
+		  uint64_t gap_ns, const char *reason)
+{
+	struct handshake h;
+
+	memset(&h, 0, sizeof(h));
+	h.ok = (uint32_t)ok;
+	h.wall_ns = wall_ns;
+	h.guest_gap_ns = gap_ns;
+	snprintf(h.reason, sizeof(h.reason), "%s", reason ? reason : "");
+	if (engine_send(e, &h, sizeof(h), 0, tag))
+		log_error("cannot reach rank 0");
+}
+
+/* Receive a message of unknown size from rank 0 into a malloc'd buffer. */
+static long recv_alloc(int tag, void **out)
+{
+	MPI_Status st;
+	int n;
+
+	if (MPI_Probe(0, tag, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
+		return -EIO;
+	MPI_Get_count(&st, MPI_BYTE, &n);
+	*out = malloc(n ? (size_t)n : 1);
+	if (!*out)
+		return -ENOMEM;
+	if (MPI_Recv(*out, n, MPI_BYTE, 0, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		free(*out);
+		return -EIO;
+	}
+	return n;
+}
+
+/* Compare the source's chunk hashes with ours; describe the first bad one. */
+static int verify_memory(struct engine *e, char *why, size_t len)
+{
+	uint64_t n = engine_hash_count(e), i, bad = 0, first = 0;
+	uint64_t *theirs = NULL, *ours;
+	long got = recv_alloc(TAG_HASHES, (void **)&theirs);
+
+	if (got < 0)
+		return snprintf(why, len, "verify: cannot receive hashes"), -1;
+	ours = calloc(n, sizeof(*ours));
+	if (!ours || (uint64_t)got != n * sizeof(uint64_t)) {
+		free(theirs);
+		free(ours);
+		return snprintf(why, len, "verify: hash list of the wrong size"), -1;
+	}
+	engine_hash_memory(e, ours);
+	for (i = 0; i < n; i++)
+		if (ours[i] != theirs[i] && bad++ == 0)
+			first = i;
+	free(theirs);
+	free(ours);
+	if (bad) {
+		snprintf(why, len,
+			 "verify: %llu of %llu memory chunks differ; first: pages %llu-%llu",
+			 (unsigned long long)bad, (unsigned long long)n,
+			 (unsigned long long)(first * ENGINE_HASH_CHUNK_PAGES),
+			 (unsigned long long)((first + 1) * ENGINE_HASH_CHUNK_PAGES - 1));
+		return -1;
+	}
+	return 0;
+}
+
+/* After resume: wait until the guest visibly runs (heartbeat or vCPU time
+ * moves). Returns 0 and the guest-observed gap, or -1. */
+static int watch_guest(struct engine *e, const struct hv_stats *before,
+		       uint64_t *gap_ns)
+{
+	uint64_t deadline = time_mono_ns() + CONFIRM_POLL_MS * 1000000ull;
+	struct timespec nap = { 0, 1000000 };
+	struct hv_stats st;
+
+	*gap_ns = 0;
+	while (time_mono_ns() < deadline) {
+		if (e->hv->query_stats(e->vm, &st))
+			return -1;
+		if (before->has_counters && st.heartbeat != before->heartbeat) {
+			*gap_ns = st.heartbeat_ns - before->heartbeat_ns;
+			return 0;
+		}
+		if (!before->has_counters && st.cpu_ns > before->cpu_ns)
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+	return -1;
+}
+
+static void report_after(struct engine *e)
+{
+	struct hv_stats a, b;
+	struct after_report r = { 0 };
+	struct timespec ts = { e->opt.after_ms / 1000, (e->opt.after_ms % 1000) * 1000000L };
+
+	if (e->hv->query_stats(e->vm, &a) == 0) {
+		nanosleep(&ts, NULL);
+		if (e->hv->query_stats(e->vm, &b) == 0 && b.time_ns > a.time_ns) {
+			r.progress_per_s = (double)(b.progress - a.progress) * 1e9 /
+					   (double)(b.time_ns - a.time_ns);
+			r.selfcheck_fail = b.selfcheck_fail;
+		}
+	}
+	engine_send(e, &r, sizeof(r), 0, TAG_AFTER);
+}
+
+static void discard(struct engine *e)
+{
+	if (e->hv->destroy(e->vm))
+		log_error("could not discard the destination VM");
+}
+
+int engine_run_dest(struct engine *e)
+{
+	struct round_ctl ctl;
+	struct round_stats unused;
+	struct hv_stats before;
+	char why[232] = "";
+	void *blob = NULL;
+	long len;
+	uint64_t gap, resumed;
+	MPI_Status st;
+
+	do {
+		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+			return 1;
+		if (ctl.kind == ROUND_ABORT)
+			goto abort;
+		if (engine_round(e, &ctl, &unused))
+			log_error("round %u: receiving failed", ctl.round);
+	} while (ctl.kind != ROUND_FINAL);
+
+	len = recv_alloc(TAG_STATE, &blob);
+	if (len < 0) {
+		snprintf(why, sizeof(why), "cannot receive the VM state");
+	} else if (e->opt.verify && verify_memory(e, why, sizeof(why))) {
+		log_error("%s", why);
+	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
+		snprintf(why, sizeof(why), "the destination VMM refused the state");
+	}
+	free(blob);
+	reply(e, TAG_READY, why[0] == '\0', 0, 0, why);
+
+	/* Wait for rank 0's decision: GO or ABORT. */
+	if (MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
+		return 1;
+	MPI_Recv(NULL, 0, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	if (st.MPI_TAG != TAG_GO)
+		goto abort;
+
+	if (e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
+		discard(e);
+		reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
+		return 1;
+	}
+	resumed = time_wall_ns();
+	if (watch_guest(e, &before, &gap)) {
+		/* Resumed but silent: it owns the VM now; say so, do not discard. */
+		reply(e, TAG_CONFIRM, 0, resumed, 0,
+		      "the destination guest shows no activity after resume");
+		return 3;
+	}
+	reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
+	report_after(e);
+	return 0;
+abort:
+	log_info("migration aborted: discarding the destination VM");
+	discard(e);
+	return 1;
+}

@@ -1,0 +1,95 @@
+/*
+ * The migration engine: one MPI program, dsmig-engine, whose ranks split
+ * the work. Rank 0 coordinates on the source host, rank 1 on the
+ * destination host; further ranks are helpers, even ones on the source
+ * (senders), odd ones on the destination (receivers). Every round, each
+ * sender moves its block-cyclic share of the round's pages to one
+ * receiver, in parallel with the others.
+ */
+#ifndef DSMIG_ENGINE_ENGINE_H
+#define DSMIG_ENGINE_ENGINE_H
+
+#include <mpi.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "engine/policy.h"
+#include "engine/ratelimit.h"
+#include "engine/stream.h"
+#include "engine/telemetry.h"
+#include "hv/hv.h"
+
+#define ENGINE_CHUNK_PAGES 64     /* block-cyclic unit of page ownership */
+#define ENGINE_HASH_CHUNK_PAGES 256
+
+struct engine_opts {
+	char vm[65];
+	char src_host[256];
+	char dst_host[256];
+	const char *hv;                 /* backend name */
+	const char *method;             /* "precopy" */
+	double bandwidth_bps;           /* bits/s over all senders; 0 = unlimited */
+	struct precopy_params policy;
+	int verify;
+	unsigned batch_pages;
+	unsigned confirm_timeout_ms;    /* READY and CONFIRM deadlines */
+	unsigned baseline_ms;           /* workload rate measured before start */
+	unsigned after_ms;              /* ... and after the switch-over */
+	const char *telemetry;          /* path, fd:N or NULL */
+};
+
+/* Per-rank counters of one round, summed over ranks by MPI_Reduce. */
+struct round_stats {
+	uint64_t pages;          /* pages sent (records) */
+	uint64_t zero_pages;     /* of which zero records */
+	uint64_t payload_bytes;  /* page data */
+	uint64_t header_bytes;   /* batch headers, records, round ends */
+	uint64_t recv_pages;     /* records applied by receivers */
+	uint64_t errors;         /* invalid messages seen by receivers */
+};
+#define ROUND_STATS_WORDS (sizeof(struct round_stats) / sizeof(uint64_t))
+
+struct engine {
+	struct engine_opts opt;
+	int rank, nranks, nsenders, nreceivers;
+	MPI_Comm senders;               /* the sender ranks; MPI_COMM_NULL elsewhere */
+	const struct hv_ops *hv;
+	struct hv_vm *vm;               /* source VM on senders, destination on receivers */
+	struct hv_vm_info info;
+	uint8_t *mem;                   /* guest RAM of that VM */
+	uint64_t npages;
+	uint64_t *bitmap;               /* this round's pages (senders) */
+	uint64_t bitmap_words;
+	struct ratelimit rl;
+	uint8_t *buf;                   /* one batch message */
+	size_t buf_size;
+	struct telemetry tel;           /* rank 0 only */
+	_Atomic uint64_t bytes_sent;    /* everything this rank put on the wire */
+};
+
+static inline int engine_is_sender(const struct engine *e) { return e->rank % 2 == 0; }
+
+/* Run one round on every rank: rank 0 has filled e->bitmap; senders get it,
+ * send their share and a round end; receivers apply what arrives. Sums of
+ * all ranks' counters land in *total on rank 0. Returns 0 or -1. */
+int engine_round(struct engine *e, const struct round_ctl *ctl,
+		 struct round_stats *total);
+
+/* Hash guest RAM in ENGINE_HASH_CHUNK_PAGES chunks (xxh3). out has
+ * engine_hash_count() entries. */
+uint64_t engine_hash_count(const struct engine *e);
+void engine_hash_memory(const struct engine *e, uint64_t *out);
+
+/* Send a message to rank dst through the rate limiter, counted in
+ * e->bytes_sent. Returns 0 or -1. */
+int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag);
+
+/* Receive from src with a deadline (ms; 0 = none) while polling. Returns
+ * the byte count, -ETIMEDOUT, or -EIO. */
+long engine_recv_deadline(void *buf, size_t len, int src, int tag,
+			  unsigned timeout_ms);
+
+int engine_run_source(struct engine *e);
+int engine_run_dest(struct engine *e);
+
+#endif /* DSMIG_ENGINE_ENGINE_H */

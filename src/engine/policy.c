@@ -1,0 +1,38 @@
+/* Pre-copy stop policy (see policy.h). */
+#include "engine/policy.h"
+
+void precopy_params_default(struct precopy_params *p)
+{
+	p->max_iterations = POLICY_DEFAULT_MAX_ITERATIONS;
+	p->target_dirty = POLICY_DEFAULT_TARGET_DIRTY;
+	p->stop_on_no_convergence = 1;
+}
+
+enum precopy_decision precopy_decide(const struct precopy_params *p,
+				     const struct precopy_stats *s,
+				     enum precopy_stop_reason *why)
+{
+	*why = STOP_NONE;
+	if (s->dirty_count < p->target_dirty)
+		*why = STOP_FEW_DIRTY;
+	else if (s->iteration >= p->max_iterations)
+		*why = STOP_MAX_ITERATIONS;
+	/* Round 0 sends everything, so its rates say nothing about
+	 * convergence; judge from the first resend round on. */
+	else if (p->stop_on_no_convergence && s->iteration >= 2 &&
+		 s->dirty_rate >= s->send_rate)
+		*why = STOP_NO_CONVERGENCE;
+	return *why == STOP_NONE ? PRECOPY_CONTINUE : PRECOPY_STOP_AND_COPY;
+}
+
+const char *precopy_stop_reason_name(enum precopy_stop_reason r)
+{
+	static const char *const names[] = {
+		[STOP_NONE] = "none",
+		[STOP_MAX_ITERATIONS] = "max-iterations",
+		[STOP_FEW_DIRTY] = "few-dirty-pages",
+		[STOP_NO_CONVERGENCE] = "dirty-rate-above-send-rate",
+	};
+
+	return names[r];
+}

@@ -1,0 +1,50 @@
+/*
+ * When to stop pre-copy: a callback over per-round statistics, as in
+ * libxenguest's precopy_policy. The defaults are Xen's
+ * (tools/libs/guest/xg_sr_save.c: SPP_MAX_ITERATIONS 5,
+ * SPP_TARGET_DIRTY_COUNT 50), plus one Xen does not have: stop when the
+ * guest dirties pages faster than we send them (no convergence).
+ */
+#ifndef DSMIG_ENGINE_POLICY_H
+#define DSMIG_ENGINE_POLICY_H
+
+#include <stdint.h>
+
+#define POLICY_DEFAULT_MAX_ITERATIONS   5
+#define POLICY_DEFAULT_TARGET_DIRTY     50
+
+enum precopy_decision {
+	PRECOPY_CONTINUE,
+	PRECOPY_STOP_AND_COPY,
+};
+
+/* Why the policy stopped, for telemetry. */
+enum precopy_stop_reason {
+	STOP_NONE,
+	STOP_MAX_ITERATIONS,
+	STOP_FEW_DIRTY,
+	STOP_NO_CONVERGENCE,
+};
+
+struct precopy_stats {
+	unsigned iteration;        /* rounds completed (round 0 = the full copy) */
+	uint64_t dirty_count;      /* pages dirtied during the last round */
+	double dirty_rate;         /* pages/s dirtied during the last round */
+	double send_rate;          /* pages/s sent during the last round */
+};
+
+struct precopy_params {
+	unsigned max_iterations;
+	uint64_t target_dirty;
+	int stop_on_no_convergence;
+};
+
+void precopy_params_default(struct precopy_params *p);
+
+enum precopy_decision precopy_decide(const struct precopy_params *p,
+				     const struct precopy_stats *s,
+				     enum precopy_stop_reason *why);
+
+const char *precopy_stop_reason_name(enum precopy_stop_reason r);
+
+#endif /* DSMIG_ENGINE_POLICY_H */

@@ -1,0 +1,251 @@
+/*
+ * Moving pages: the part of a round every rank runs. Senders walk their
+ * block-cyclic share of the round's bitmap, pack pages into batches (zero
+ * pages as payload-less records) and send them through the rate limiter;
+ * receivers validate each batch completely and write it into destination
+ * RAM. Also the small MPI helpers the coordinators share.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "common/log.h"
+#include "engine/engine.h"
+
+int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
+{
+	ratelimit_take(&e->rl, len);
+	if (MPI_Send(buf, (int)len, MPI_BYTE, dst, tag, MPI_COMM_WORLD) != MPI_SUCCESS)
+		return -1;
+	atomic_fetch_add(&e->bytes_sent, len);
+	return 0;
+}
+
+long engine_recv_deadline(void *buf, size_t len, int src, int tag,
+			  unsigned timeout_ms)
+{
+	uint64_t deadline = time_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	MPI_Request req;
+	MPI_Status st;
+	int done = 0, n;
+	struct timespec nap = { 0, 1000000 };
+
+	if (MPI_Irecv(buf, (int)len, MPI_BYTE, src, tag, MPI_COMM_WORLD, &req) != MPI_SUCCESS)
+		return -EIO;
+	while (!done) {
+		if (MPI_Test(&req, &done, &st) != MPI_SUCCESS)
+			return -EIO;
+		if (done)
+			break;
+		if (timeout_ms && time_mono_ns() > deadline) {
+			MPI_Cancel(&req);
+			MPI_Wait(&req, MPI_STATUS_IGNORE);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&nap, NULL);
+	}
+	MPI_Get_count(&st, MPI_BYTE, &n);
+	return n;
+}
+
+static int page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	unsigned i;
+
+	for (i = 0; i < STREAM_PAGE_SIZE / 8; i++)
+		if (w[i])
+			return 0;
+	return 1;
+}
+
+/* The receiver rank a sender feeds, and how many senders feed a receiver. */
+static int receiver_of(const struct engine *e, int sender_rank)
+{
+	return 2 * ((sender_rank / 2) % e->nreceivers) + 1;
+}
+
+static int senders_of(const struct engine *e, int receiver_rank)
+{
+	int k, n = 0;
+
+	for (k = 0; k < e->nsenders; k++)
+		n += 2 * (k % e->nreceivers) + 1 == receiver_rank;
+	return n;
+}
+
+static int flush_batch(struct engine *e, uint32_t round, unsigned nrec,
+		       uint64_t payload, struct round_stats *st)
+{
+	struct batch_hdr *h = (struct batch_hdr *)e->buf;
+	size_t rec_bytes = sizeof(*h) + nrec * sizeof(struct page_rec);
+	size_t len = rec_bytes + payload;
+
+	if (!nrec)
+		return 0;
+	h->magic = STREAM_MAGIC;
+	h->version = STREAM_VERSION;
+	h->pad = 0;
+	h->round = round;
+	h->nr_records = nrec;
+	h->payload_bytes = payload;
+	/* Payloads were staged after the largest possible record area. */
+	memmove(e->buf + rec_bytes,
+		e->buf + sizeof(*h) + e->opt.batch_pages * sizeof(struct page_rec),
+		payload);
+	st->payload_bytes += payload;
+	st->header_bytes += rec_bytes;
+	return engine_send(e, e->buf, len, receiver_of(e, e->rank), TAG_PAGES);
+}
+
+static int send_round(struct engine *e, const struct round_ctl *ctl,
+		      struct round_stats *st)
+{
+	struct page_rec *recs = (struct page_rec *)(e->buf + sizeof(struct batch_hdr));
+	uint8_t *payload = e->buf + sizeof(struct batch_hdr) +
+			   e->opt.batch_pages * sizeof(struct page_rec);
+	uint64_t pfn, filled = 0;
+	unsigned nrec = 0;
+	int me = e->rank / 2;
+	struct round_end end;
+
+	for (pfn = 0; pfn < e->npages; pfn++) {
+		const uint8_t *page;
+
+		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
+			continue;
+		if (!(e->bitmap[pfn / 64] & (1ull << (pfn % 64))))
+			continue;
+		page = e->mem + pfn * STREAM_PAGE_SIZE;
+		recs[nrec].pfn = pfn;
+		if (page_is_zero(page)) {
+			recs[nrec].kind = PAGE_ZERO;
+			recs[nrec].len = 0;
+			st->zero_pages++;
+		} else {
+			recs[nrec].kind = PAGE_FULL;
+			recs[nrec].len = STREAM_PAGE_SIZE;
+			memcpy(payload + filled, page, STREAM_PAGE_SIZE);
+			filled += STREAM_PAGE_SIZE;
+		}
+		st->pages++;
+		if (++nrec == e->opt.batch_pages) {
+			if (flush_batch(e, ctl->round, nrec, filled, st))
+				return -1;
+			nrec = 0;
+			filled = 0;
+		}
+	}
+	if (flush_batch(e, ctl->round, nrec, filled, st))
+		return -1;
+	end = (struct round_end) { .magic = STREAM_MAGIC, .round = ctl->round,
+				   .pages = st->pages, .zero_pages = st->zero_pages,
+				   .bytes = st->payload_bytes + st->header_bytes };
+	st->header_bytes += sizeof(end);
+	return engine_send(e, &end, sizeof(end), receiver_of(e, e->rank), TAG_ROUND_END);
+}
+
+/* Check a whole batch before writing any of it. Returns 0 or -1. */
+static int apply_batch(struct engine *e, uint32_t round, size_t len,
+		       struct round_stats *st)
+{
+	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
+	const struct page_rec *recs = (const struct page_rec *)(h + 1);
+	uint64_t off, i, payload = 0;
+
+	if (len < sizeof(*h) || h->magic != STREAM_MAGIC ||
+	    h->version != STREAM_VERSION || h->round != round ||
+	    h->nr_records == 0 || h->nr_records > e->opt.batch_pages)
+		return -1;
+	off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
+	if (off > len || h->payload_bytes != len - off)
+		return -1;
+	for (i = 0; i < h->nr_records; i++) {
+		if (recs[i].pfn >= e->npages)
+			return -1;
+		if (!(recs[i].kind == PAGE_ZERO && recs[i].len == 0) &&
+		    !(recs[i].kind == PAGE_FULL && recs[i].len == STREAM_PAGE_SIZE))
+			return -1;
+		payload += recs[i].len;
+	}
+	if (payload != h->payload_bytes)
+		return -1;
+	for (i = 0; i < h->nr_records; i++) {
+		uint8_t *dst = e->mem + recs[i].pfn * STREAM_PAGE_SIZE;
+
+		if (recs[i].kind == PAGE_ZERO) {
+			memset(dst, 0, STREAM_PAGE_SIZE);
+		} else {
+			memcpy(dst, e->buf + off, STREAM_PAGE_SIZE);
+			off += STREAM_PAGE_SIZE;
+		}
+		st->recv_pages++;
+	}
+	return 0;
+}
+
+static int recv_round(struct engine *e, const struct round_ctl *ctl,
+		      struct round_stats *st)
+{
+	int pending = senders_of(e, e->rank);
+	MPI_Status status;
+	int n;
+
+	while (pending > 0) {
+		if (MPI_Recv(e->buf, (int)e->buf_size, MPI_BYTE, MPI_ANY_SOURCE,
+			     MPI_ANY_TAG, MPI_COMM_WORLD, &status) != MPI_SUCCESS)
+			return -1;
+		MPI_Get_count(&status, MPI_BYTE, &n);
+		if (status.MPI_TAG == TAG_ROUND_END) {
+			pending--;
+		} else if (status.MPI_TAG != TAG_PAGES ||
+			   apply_batch(e, ctl->round, (size_t)n, st)) {
+			log_error("rank %d: invalid message (tag %d, %d bytes) from rank %d in round %u",
+				  e->rank, status.MPI_TAG, n, status.MPI_SOURCE, ctl->round);
+			st->errors++;
+		}
+	}
+	return 0;
+}
+
+int engine_round(struct engine *e, const struct round_ctl *ctl,
+		 struct round_stats *total)
+{
+	struct round_stats mine;
+	int rc = 0;
+
+	memset(&mine, 0, sizeof(mine));
+	if (engine_is_sender(e)) {
+		if (MPI_Bcast(e->bitmap, (int)e->bitmap_words, MPI_UINT64_T, 0,
+			      e->senders) != MPI_SUCCESS)
+			return -1;
+		rc = send_round(e, ctl, &mine);
+	} else {
+		rc = recv_round(e, ctl, &mine);
+	}
+	if (rc)
+		mine.errors++;
+	if (MPI_Reduce(&mine, total, ROUND_STATS_WORDS, MPI_UINT64_T, MPI_SUM, 0,
+		       MPI_COMM_WORLD) != MPI_SUCCESS)
+		return -1;
+	return rc;
+}
+
+uint64_t engine_hash_count(const struct engine *e)
+{
+	return (e->npages + ENGINE_HASH_CHUNK_PAGES - 1) / ENGINE_HASH_CHUNK_PAGES;
+}
+
+void engine_hash_memory(const struct engine *e, uint64_t *out)
+{
+	uint64_t i, n = engine_hash_count(e);
+	uint64_t chunk = (uint64_t)ENGINE_HASH_CHUNK_PAGES * STREAM_PAGE_SIZE;
+	uint64_t bytes = e->npages * STREAM_PAGE_SIZE;
+
+	for (i = 0; i < n; i++) {
+		uint64_t len = bytes - i * chunk < chunk ? bytes - i * chunk : chunk;
+
+		out[i] = XXH3_64bits(e->mem + i * chunk, len);
+	}
+}

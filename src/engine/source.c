@@ -1,0 +1,445 @@
+/*
+ * Rank 0, the source coordinator: the pre-copy loop, read top to bottom.
+ *
+ *   measure the workload's rate (baseline)
+ *   round 0: every page;  rounds 1..: pages dirtied during the previous one
+ *   until the stop policy says so; then pause the source, final round,
+ *   state (+ hashes for --verify) to rank 1
+ *   READY from rank 1  ->  GO (the switch-over)  ->  CONFIRM  ->  release
+ *
+ * Until GO is sent every failure resumes the source and discards the
+ * destination. After GO the destination may own the VM, so the source is
+ * never resumed by the engine: it stays paused and the failure is reported
+ * (exit status 3) for the caller to settle from the VMMs' own state.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "engine/engine.h"
+
+#define SAMPLE_INTERVAL_MS 100
+
+enum phase { PH_BASELINE, PH_PRECOPY, PH_STOP_AND_COPY, PH_SWITCHOVER };
+
+static const char *const phase_names[] = {
+	[PH_BASELINE] = "baseline", [PH_PRECOPY] = "precopy",
+	[PH_STOP_AND_COPY] = "stop-and-copy", [PH_SWITCHOVER] = "switch-over",
+};
+
+/* What the sampler thread reads while the main thread works. */
+struct progress {
+	_Atomic int phase;
+	_Atomic unsigned round;
+	_Atomic uint64_t done_bytes;      /* bytes of completed rounds, all ranks */
+	_Atomic uint64_t rank0_at_round;  /* rank 0's bytes_sent at round start */
+	_Atomic uint64_t last_dirty;
+	_Atomic int stop;
+};
+
+struct source {
+	struct engine *e;
+	struct progress prog;
+	pthread_t sampler;
+	int sampler_running;
+	/* the paper's metrics */
+	uint64_t t_start, t_pause, t_resume, t_end;          /* wall ns */
+	uint64_t bytes_rounds, bytes_state, bytes_verify, bytes_control;
+	uint64_t guest_gap_ns;
+	unsigned iterations;
+	enum precopy_stop_reason why;
+	double rate_before, rate_during, rate_after;
+	uint64_t progress_start, progress_pause, start_mono;
+	uint64_t selfcheck_fail_after;
+	int paused, switched;
+};
+
+static void phase(struct source *s, enum phase p, json_t *extra)
+{
+	json_t *f = json_pack("{s:s}", "phase", phase_names[p]);
+
+	s->prog.phase = p;
+	if (extra) {
+		json_object_update(f, extra);
+		json_decref(extra);
+	}
+	telemetry_emit(&s->e->tel, "phase", f);
+}
+
+static void *sampler_main(void *arg)
+{
+	struct source *s = arg;
+	struct engine *e = s->e;
+	struct hv_vm *vm = NULL;
+	struct hv_vm_info info;
+	struct hv_stats prev = { 0 }, cur;
+	uint64_t prev_bytes = 0, prev_t = time_mono_ns();
+	struct timespec nap = { 0, SAMPLE_INTERVAL_MS * 1000000L };
+
+	/* A connection of its own: control clients are not shared. */
+	if (e->hv->attach(&vm, e->opt.src_host, e->opt.vm, &info))
+		return NULL;
+	e->hv->query_stats(vm, &prev);
+	while (!s->prog.stop) {
+		uint64_t bytes, now;
+		double dt, vcpu = 0;
+
+		nanosleep(&nap, NULL);
+		now = time_mono_ns();
+		bytes = s->prog.done_bytes + (atomic_load(&e->bytes_sent) - s->prog.rank0_at_round);
+		dt = (double)(now - prev_t) / 1e9;
+		if (e->hv->query_stats(vm, &cur) == 0) {
+			if (cur.time_ns > prev.time_ns && cur.nr_vcpus)
+				vcpu = 100.0 * (double)(cur.cpu_ns - prev.cpu_ns) /
+				       (double)(cur.time_ns - prev.time_ns) / cur.nr_vcpus;
+			prev = cur;
+		}
+		telemetry_emit(&e->tel, "sample",
+			json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:I}",
+				  "phase", phase_names[s->prog.phase],
+				  "round", (int)s->prog.round,
+				  "bytes", (json_int_t)bytes,
+				  "rate_bps", dt > 0 ? (double)(bytes - prev_bytes) * 8 / dt : 0.0,
+				  "dirty_pages", (json_int_t)s->prog.last_dirty,
+				  "vcpu_pct", vcpu,
+				  "progress", (json_int_t)prev.progress));
+		prev_bytes = bytes;
+		prev_t = now;
+	}
+	e->hv->detach(vm);
+	return NULL;
+}
+
+static void sampler_stop(struct source *s)
+{
+	if (!s->sampler_running)
+		return;
+	s->prog.stop = 1;
+	pthread_join(s->sampler, NULL);
+	s->sampler_running = 0;
+}
+
+static double rate_between(const struct hv_stats *a, const struct hv_stats *b)
+{
+	if (b->time_ns <= a->time_ns)
+		return 0;
+	return (double)(b->progress - a->progress) * 1e9 / (double)(b->time_ns - a->time_ns);
+}
+
+/* Everything before round 0: the workload's own rate, dirty logging. */
+static int source_prepare(struct source *s, const uint64_t **shared)
+{
+	struct engine *e = s->e;
+	struct hv_stats a, b;
+	struct timespec ts = { e->opt.baseline_ms / 1000,
+			       (e->opt.baseline_ms % 1000) * 1000000L };
+
+	telemetry_emit(&e->tel, "start",
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b}",
+			  "vm", e->opt.vm, "method", e->opt.method, "hv", e->hv->name,
+			  "src", e->opt.src_host, "dst", e->opt.dst_host,
+			  "ranks", e->nranks, "bandwidth_bps", e->opt.bandwidth_bps,
+			  "mem_bytes", (json_int_t)e->info.mem_bytes,
+			  "vcpus", (int)e->info.nr_vcpus,
+			  "max_iters", (int)e->opt.policy.max_iterations,
+			  "target_dirty", (json_int_t)e->opt.policy.target_dirty,
+			  "verify", e->opt.verify));
+	phase(s, PH_BASELINE, NULL);
+	if (e->hv->query_stats(e->vm, &a))
+		return -1;
+	nanosleep(&ts, NULL);
+	if (e->hv->query_stats(e->vm, &b))
+		return -1;
+	s->rate_before = rate_between(&a, &b);
+	s->progress_start = b.progress;
+	s->start_mono = b.time_ns;
+	s->t_start = time_wall_ns();
+	if (e->hv->dirty_log_start(e->vm, shared))
+		return -1;
+	memset(e->bitmap, 0xff, e->bitmap_words * sizeof(uint64_t));
+	if (e->npages % 64)
+		e->bitmap[e->bitmap_words - 1] = (1ull << (e->npages % 64)) - 1;
+	s->prog.phase = PH_PRECOPY;
+	if (pthread_create(&s->sampler, NULL, sampler_main, s) == 0)
+		s->sampler_running = 1;
+	phase(s, PH_PRECOPY, NULL);
+	return 0;
+}
+
+/* Take the pages dirtied since the last sync into e->bitmap. */
+static int64_t sync_dirty(struct source *s, const uint64_t *shared)
+{
+	int64_t n = s->e->hv->dirty_sync(s->e->vm);
+
+	if (n >= 0)
+		memcpy(s->e->bitmap, shared, s->e->bitmap_words * sizeof(uint64_t));
+	s->prog.last_dirty = n < 0 ? 0 : (uint64_t)n;
+	return n;
+}
+
+static int source_pause(struct source *s)
+{
+	struct hv_stats st;
+
+	s->t_pause = time_wall_ns();
+	if (s->e->hv->pause(s->e->vm))
+		return -1;
+	s->paused = 1;
+	if (s->e->hv->query_stats(s->e->vm, &st) == 0 && st.time_ns > s->start_mono) {
+		s->progress_pause = st.progress;
+		s->rate_during = (double)(st.progress - s->progress_start) * 1e9 /
+				 (double)(st.time_ns - s->start_mono);
+	}
+	return 0;
+}
+
+/* The iterative rounds and the final one. Returns 0 or -1. */
+static int source_rounds(struct source *s, const uint64_t *shared)
+{
+	struct engine *e = s->e;
+	struct round_ctl ctl = { .round = 0, .kind = ROUND_ITERATE };
+	struct round_stats tot;
+
+	for (;;) {
+		uint64_t t0 = time_mono_ns(), dur, bytes;
+		int64_t dirty = -1;
+		struct precopy_stats ps;
+
+		ctl.nr_pages = bitmap_count(e->bitmap, e->bitmap_words);
+		s->prog.round = ctl.round;
+		s->prog.rank0_at_round = atomic_load(&e->bytes_sent);
+		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+			return -1;
+		s->bytes_control += sizeof(ctl) * (uint64_t)(e->nranks - 1);
+		if (engine_round(e, &ctl, &tot) || tot.errors) {
+			log_error("round %u failed (%llu invalid messages)", ctl.round,
+				  (unsigned long long)tot.errors);
+			return -1;
+		}
+		dur = time_mono_ns() - t0;
+		bytes = tot.payload_bytes + tot.header_bytes;
+		s->bytes_rounds += bytes;
+		s->prog.done_bytes = s->bytes_rounds;
+		s->iterations = ctl.round + 1;
+		if (ctl.kind != ROUND_FINAL) {
+			dirty = sync_dirty(s, shared);
+			if (dirty < 0)
+				return -1;
+		}
+		telemetry_emit(&e->tel, "iteration",
+			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I}",
+				  "round", (int)ctl.round,
+				  "kind", ctl.kind == ROUND_FINAL ? "final" : "precopy",
+				  "pages_in_set", (json_int_t)ctl.nr_pages,
+				  "pages_sent", (json_int_t)tot.pages,
+				  "zero_pages", (json_int_t)tot.zero_pages,
+				  "payload_bytes", (json_int_t)tot.payload_bytes,
+				  "header_bytes", (json_int_t)tot.header_bytes,
+				  "bytes", (json_int_t)bytes,
+				  "duration_ns", (json_int_t)dur,
+				  "dirty_rate_pps", dirty < 0 ? 0.0 : (double)dirty * 1e9 / (double)dur,
+				  "dirtied_pages", (json_int_t)(dirty < 0 ? 0 : dirty)));
+		if (tot.recv_pages != tot.pages) {
+			log_error("round %u: %llu pages sent but %llu applied", ctl.round,
+				  (unsigned long long)tot.pages,
+				  (unsigned long long)tot.recv_pages);
+			return -1;
+		}
+		if (ctl.kind == ROUND_FINAL)
+			return 0;
+
+		ps = (struct precopy_stats) {
+			.iteration = ctl.round + 1, .dirty_count = (uint64_t)dirty,
+			.dirty_rate = (double)dirty * 1e9 / (double)dur,
+			.send_rate = (double)tot.pages * 1e9 / (double)dur,
+		};
+		ctl.round++;
+		if (precopy_decide(&e->opt.policy, &ps, &s->why) == PRECOPY_CONTINUE)
+			continue;
+		phase(s, PH_STOP_AND_COPY,
+		      json_pack("{s:s}", "reason", precopy_stop_reason_name(s->why)));
+		if (source_pause(s) || sync_dirty(s, shared) < 0)
+			return -1;
+		ctl.kind = ROUND_FINAL;
+	}
+}
+
+/* State and hashes to rank 1, then READY. Returns 0 or -1 with a reason. */
+static int source_handoff(struct source *s, char *why, size_t len)
+{
+	struct engine *e = s->e;
+	struct handshake h;
+	void *blob;
+	size_t blob_len;
+	long n;
+
+	if (e->hv->save_state(e->vm, &blob, &blob_len))
+		return snprintf(why, len, "cannot save the source VM's state"), -1;
+	n = engine_send(e, blob, blob_len, 1, TAG_STATE);
+	free(blob);
+	if (n)
+		return snprintf(why, len, "cannot send the state"), -1;
+	s->bytes_state = blob_len;
+	if (e->opt.verify) {
+		uint64_t count = engine_hash_count(e);
+		uint64_t *hashes = calloc(count, sizeof(*hashes));
+
+		if (!hashes)
+			return snprintf(why, len, "out of memory"), -1;
+		engine_hash_memory(e, hashes);
+		n = engine_send(e, hashes, count * sizeof(*hashes), 1, TAG_HASHES);
+		free(hashes);
+		if (n)
+			return snprintf(why, len, "cannot send the hashes"), -1;
+		s->bytes_verify = count * sizeof(uint64_t);
+	}
+	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_READY, e->opt.confirm_timeout_ms);
+	if (n == -ETIMEDOUT)
+		return snprintf(why, len, "the destination did not get ready within %u ms",
+				e->opt.confirm_timeout_ms), -1;
+	if (n != (long)sizeof(h))
+		return snprintf(why, len, "no READY from the destination"), -1;
+	s->bytes_control += sizeof(h);
+	if (!h.ok) {
+		h.reason[sizeof(h.reason) - 1] = '\0';
+		return snprintf(why, len, "destination: %s", h.reason), -1;
+	}
+	return 0;
+}
+
+/* GO, then CONFIRM. Returns 0, or -1 (destination failed and discarded
+ * itself: safe to resume the source), or -2 (state unknown). */
+static int source_switchover(struct source *s, char *why, size_t len)
+{
+	struct engine *e = s->e;
+	struct handshake h;
+	long n;
+
+	phase(s, PH_SWITCHOVER, NULL);
+	s->switched = 1;
+	if (engine_send(e, NULL, 0, 1, TAG_GO))
+		return snprintf(why, len, "cannot send GO"), -2;
+	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_CONFIRM, e->opt.confirm_timeout_ms);
+	if (n != (long)sizeof(h))
+		return snprintf(why, len, "no confirmation from the destination after switch-over"), -2;
+	s->bytes_control += sizeof(h);
+	h.reason[sizeof(h.reason) - 1] = '\0';
+	if (!h.ok && h.wall_ns == 0)
+		return snprintf(why, len, "destination: %s", h.reason), -1;
+	if (!h.ok)
+		return snprintf(why, len, "destination: %s", h.reason), -2;
+	s->t_resume = h.wall_ns;
+	s->guest_gap_ns = h.guest_gap_ns;
+	return 0;
+}
+
+static void source_summary(struct source *s)
+{
+	struct engine *e = s->e;
+	struct after_report after = { 0 };
+	uint64_t total = s->bytes_rounds + s->bytes_state + s->bytes_verify + s->bytes_control;
+
+	if (engine_recv_deadline(&after, sizeof(after), 1, TAG_AFTER,
+				 e->opt.after_ms + e->opt.confirm_timeout_ms) == (long)sizeof(after)) {
+		s->rate_after = after.progress_per_s;
+		s->selfcheck_fail_after = after.selfcheck_fail;
+	}
+	telemetry_emit(&e->tel, "summary",
+		json_pack("{s:b, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:f, s:f, s:f}, s:f, s:s, s:I}",
+			  "ok", 1,
+			  "total_time_ns", (json_int_t)(s->t_end - s->t_start),
+			  "downtime_ns", (json_int_t)(s->t_resume - s->t_pause),
+			  "guest_downtime_ns", (json_int_t)s->guest_gap_ns,
+			  "bytes_total", (json_int_t)total,
+			  "bytes", "rounds", (json_int_t)s->bytes_rounds,
+			  "state", (json_int_t)s->bytes_state,
+			  "verify", (json_int_t)s->bytes_verify,
+			  "control", (json_int_t)s->bytes_control,
+			  "iterations", (int)s->iterations,
+			  "stop_reason", precopy_stop_reason_name(s->why),
+			  "progress_rate", "before", s->rate_before, "during", s->rate_during,
+			  "after", s->rate_after,
+			  "slowdown_pct", s->rate_before > 0
+				? 100.0 * (1.0 - s->rate_during / s->rate_before) : 0.0,
+			  "verify", e->opt.verify ? "clean" : "off",
+			  "selfcheck_fail", (json_int_t)s->selfcheck_fail_after));
+}
+
+/* Undo a migration that failed before GO: the source runs again. */
+static void source_abort(struct source *s, const char *why, int in_rounds)
+{
+	struct engine *e = s->e;
+
+	log_error("migration failed: %s", why);
+	if (in_rounds) {
+		struct round_ctl ctl = { .kind = ROUND_ABORT };
+
+		MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD);
+	} else {
+		engine_send(e, NULL, 0, 1, TAG_ABORT);
+	}
+	sampler_stop(s);
+	if (s->paused && e->hv->resume(e->vm))
+		log_error("could not resume the source VM!");
+	else
+		log_info("the source VM keeps running");
+	telemetry_emit(&e->tel, "phase",
+		       json_pack("{s:s, s:s, s:b}", "phase", "failed", "error", why,
+				 "source_running", 1));
+}
+
+int engine_run_source(struct engine *e)
+{
+	struct source s;
+	const uint64_t *shared = NULL;
+	char why[256] = "";
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.e = e;
+	if (source_prepare(&s, &shared)) {
+		source_abort(&s, "cannot start dirty logging on the source", 1);
+		return 1;
+	}
+	if (source_rounds(&s, shared)) {
+		/* A failed final round has already been broadcast as FINAL:
+		 * rank 1 waits for the state, so tell it ABORT directly. */
+		source_abort(&s, "moving pages failed", !s.paused);
+		return 1;
+	}
+	if (source_handoff(&s, why, sizeof(why))) {
+		source_abort(&s, why, 0);
+		return 1;
+	}
+	rc = source_switchover(&s, why, sizeof(why));
+	sampler_stop(&s);
+	if (rc == -1) {
+		log_error("migration failed: %s", why);
+		if (e->hv->resume(e->vm) == 0)
+			log_info("the source VM keeps running");
+		telemetry_emit(&e->tel, "phase",
+			       json_pack("{s:s, s:s, s:b}", "phase", "failed",
+					 "error", why, "source_running", 1));
+		return 1;
+	}
+	if (rc == -2) {
+		log_error("migration failed after the switch-over: %s; the source stays paused", why);
+		telemetry_emit(&e->tel, "phase",
+			       json_pack("{s:s, s:s, s:b}", "phase", "failed",
+					 "error", why, "source_running", 0));
+		return 3;
+	}
+	telemetry_emit(&e->tel, "phase",
+		       json_pack("{s:s, s:I, s:I}", "phase", "resumed",
+				 "downtime_ns", (json_int_t)(s.t_resume - s.t_pause),
+				 "guest_downtime_ns", (json_int_t)s.guest_gap_ns));
+	if (e->hv->destroy(e->vm))
+		log_warn("could not release the source VM");
+	s.t_end = time_wall_ns();
+	telemetry_emit(&e->tel, "phase", json_pack("{s:s}", "phase", "done"));
+	source_summary(&s);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * The migration stream between engine ranks: what travels over MPI, with
+ * fixed-width little-endian fields, explicit padding and a version. Spec:
+ * docs/migration-stream.md. Every receiver validates every field before
+ * touching guest memory.
+ */
+#ifndef DSMIG_ENGINE_STREAM_H
+#define DSMIG_ENGINE_STREAM_H
+
+#include <stdint.h>
+
+#define STREAM_MAGIC   0x474d5344u   /* "DSMG" */
+#define STREAM_VERSION 1
+#define STREAM_PAGE_SIZE 4096u
+#define STREAM_MAX_BATCH_PAGES 256
+
+/* MPI tags: one per message kind. */
+enum stream_tag {
+	TAG_PAGES = 1,      /* sender -> receiver: a batch of page records */
+	TAG_ROUND_END,      /* sender -> receiver: no more pages this round */
+	TAG_STATE,          /* rank 0 -> 1: the vCPU/device state blob */
+	TAG_HASHES,         /* rank 0 -> 1: per-chunk hashes for --verify */
+	TAG_READY,          /* rank 1 -> 0: state loaded, ready to resume */
+	TAG_GO,             /* rank 0 -> 1: resume now (the switch-over) */
+	TAG_ABORT,          /* rank 0 -> 1: discard the destination */
+	TAG_CONFIRM,        /* rank 1 -> 0: the guest runs on the destination */
+	TAG_AFTER,          /* rank 1 -> 0: progress rate after the migration */
+};
+
+/* Round control, broadcast by rank 0 to every rank before each round. */
+enum round_kind {
+	ROUND_ITERATE = 1,  /* a pre-copy round; the source runs */
+	ROUND_FINAL,        /* stop-and-copy: the source is paused */
+	ROUND_ABORT,        /* give up: no more rounds */
+};
+
+struct round_ctl {
+	uint32_t round;
+	uint32_t kind;      /* enum round_kind */
+	uint64_t nr_pages;  /* pages in this round's set */
+};
+
+/* Header of a TAG_PAGES message: records, then their payloads. */
+struct batch_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t pad;
+	uint32_t round;
+	uint32_t nr_records;
+	uint64_t payload_bytes;
+};
+
+enum page_kind {
+	PAGE_ZERO = 0,      /* all zero: no payload */
+	PAGE_FULL = 1,      /* STREAM_PAGE_SIZE bytes of payload */
+};
+
+struct page_rec {
+	uint64_t pfn;
+	uint32_t kind;      /* enum page_kind */
+	uint32_t len;       /* payload bytes of this record */
+};
+
+/* TAG_ROUND_END: what the sender sent this round. */
+struct round_end {
+	uint32_t magic;
+	uint32_t round;
+	uint64_t pages, zero_pages, bytes;
+};
+
+/* TAG_READY and TAG_CONFIRM carry a status and a reason. */
+struct handshake {
+	uint32_t ok;
+	uint32_t pad;
+	uint64_t wall_ns;        /* CONFIRM: destination resume time */
+	uint64_t guest_gap_ns;   /* CONFIRM: guest-observed downtime (0 if unknown) */
+	char reason[232];
+};
+
+/* TAG_AFTER: progress rate of the workload after the migration. */
+struct after_report {
+	double progress_per_s;
+	uint64_t selfcheck_fail;
+};
+
+_Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");
+_Static_assert(sizeof(struct batch_hdr) == 24, "batch_hdr layout");
+_Static_assert(sizeof(struct page_rec) == 16, "page_rec layout");
+_Static_assert(sizeof(struct round_end) == 32, "round_end layout");
+_Static_assert(sizeof(struct handshake) == 256, "handshake layout");
+
+#endif /* DSMIG_ENGINE_STREAM_H */

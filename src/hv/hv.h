@@ -1,0 +1,91 @@
+/*
+ * The hypervisor seam of the migration engine: one ops table per backend
+ * (kvm: dsmig-vmm through its control socket; xen later). The engine only
+ * ever talks to a VM through these operations.
+ *
+ * Call order on the source:  attach, map_memory, dirty_log_start,
+ *   { dirty_sync }*, pause, dirty_sync, save_state, and finally either
+ *   release (migration done) or resume (migration failed), then detach.
+ * On the destination:  create_incoming, map_memory, load_state, resume,
+ *   query_stats*, detach; or discard when the migration fails.
+ */
+#ifndef DSMIG_HV_HV_H
+#define DSMIG_HV_HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the engine needs to know about a VM to recreate it elsewhere. */
+struct hv_vm_info {
+	char name[65];
+	uint64_t mem_bytes;
+	uint32_t nr_vcpus;
+	uint32_t page_size;
+	int running;                /* attach: the VM was running */
+};
+
+/* A snapshot of the VM's activity (all counters cumulative). */
+struct hv_stats {
+	uint64_t time_ns;           /* host monotonic time of the snapshot */
+	uint64_t cpu_ns;            /* sum over vCPUs */
+	uint32_t nr_vcpus;
+	int running;                /* run state is "running" */
+	int has_counters;           /* the guest publishes counters */
+	uint64_t progress, heartbeat, heartbeat_ns, selfcheck_fail;
+};
+
+struct hv_vm;   /* backend-private */
+
+struct hv_ops {
+	const char *name;
+
+	/* Attach to the running VM `name` on host `host` (kvm: the runtime
+	 * directory of its dsmig-vmm). Fills *info. Returns 0 or -errno, with a
+	 * message on stderr. */
+	int (*attach)(struct hv_vm **vm, const char *host, const char *name,
+		      struct hv_vm_info *info);
+
+	/* Create an empty VM shaped like info on host, ready for pages and
+	 * state (kvm: starts dsmig-vmm --incoming, detached from the caller so
+	 * that it outlives an engine crash). */
+	int (*create_incoming)(struct hv_vm **vm, const char *host,
+			       const struct hv_vm_info *info);
+
+	/* Map all guest RAM into this process, read-write. The mapping stays
+	 * valid until detach. */
+	int (*map_memory)(struct hv_vm *vm, uint8_t **base, uint64_t *bytes);
+
+	/* Start dirty logging for migration; *bitmap (one bit per page,
+	 * 64-bit words) is refreshed by each dirty_sync. */
+	int (*dirty_log_start)(struct hv_vm *vm, const uint64_t **bitmap);
+
+	/* Replace the bitmap with the pages dirtied since the previous sync;
+	 * returns their number or -errno. */
+	int64_t (*dirty_sync)(struct hv_vm *vm);
+
+	/* Stop / restart all vCPUs. pause returns with the VM quiescent. */
+	int (*pause)(struct hv_vm *vm);
+	int (*resume)(struct hv_vm *vm);
+
+	/* vCPU and device state of a paused VM as an opaque blob (malloc'd). */
+	int (*save_state)(struct hv_vm *vm, void **blob, size_t *len);
+	/* Load a blob into an incoming VM. Returns 0, or -EINVAL (bad blob,
+	 * message on stderr) or -errno. */
+	int (*load_state)(struct hv_vm *vm, const void *blob, size_t len);
+
+	int (*query_stats)(struct hv_vm *vm, struct hv_stats *st);
+
+	/* End the VM: release the migrated-away source, or discard a failed
+	 * destination. The handle stays valid for detach only. */
+	int (*destroy)(struct hv_vm *vm);
+
+	/* Forget the VM (unmap, disconnect); the VM itself is untouched. */
+	void (*detach)(struct hv_vm *vm);
+};
+
+/* The backend called name ("kvm"), or NULL. */
+const struct hv_ops *hv_find(const char *name);
+
+extern const struct hv_ops hv_kvm_ops;
+
+#endif /* DSMIG_HV_HV_H */
