@@ -27,9 +27,18 @@ endif
 # ---- host programs -------------------------------------------------------
 COMMON_SRC := $(wildcard src/common/*.c)
 VMM_SRC    := $(filter-out src/vmm/vmm_main.c,$(wildcard src/vmm/*.c))
+HV_SRC     := $(wildcard src/hv/*.c)
+ENGINE_SRC := $(wildcard src/engine/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 VMM_OBJ    := $(VMM_SRC:%.c=$(BUILD)/%.o)
-BIN        := $(BUILD)/bin/dsmig-vmm
+HV_OBJ     := $(HV_SRC:%.c=$(BUILD)/%.o)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine
+
+# The engine is an Open MPI program.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+$(ENGINE_OBJ): CFLAGS += $(MPI_CFLAGS)
 
 # ---- unit tests (cmocka) -------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -48,17 +57,26 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ)
+$(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ) $(HV_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
+$(BUILD)/bin/dsmig-vmm: $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig.a $(LDLIBS) -lcmocka -o $@
+
+# Engine unit tests link the engine's modules (without its main).
+$(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -lcmocka -o $@
 
 # All tests, then the same tests on a sanitiser build. The runner prints
 # one "N passed, N failed" line per build and fails if any test failed.

@@ -28,7 +28,7 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 echo "== VM '$name' (idle workload) — guest console below, live stats every second; Ctrl-C stops it"
-tail -n +1 -f "$rt/console" | sed 's/^/[guest] /' &
+tail -n +1 -f "$rt/console" | sed -u 's/^/[guest] /' &
 tailer=$!
 if [ -n "${DSMIG_RUN_SECONDS:-}" ]; then
 	"$VMM" stat "$name" --interval 1000 --count "$DSMIG_RUN_SECONDS"

@@ -28,14 +28,21 @@ static void reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
 		log_error("cannot reach rank 0");
 }
 
-/* Receive a message of unknown size from rank 0 into a malloc'd buffer. */
+/* Receive a message of unknown size from rank 0 into a malloc'd buffer;
+ * -ECANCELED if rank 0 sent ABORT instead. */
 static long recv_alloc(int tag, void **out)
 {
 	MPI_Status st;
 	int n;
 
-	if (MPI_Probe(0, tag, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
+	if (MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
 		return -EIO;
+	if (st.MPI_TAG == TAG_ABORT) {
+		MPI_Recv(NULL, 0, MPI_BYTE, 0, TAG_ABORT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		return -ECANCELED;
+	}
+	if (st.MPI_TAG != tag)
+		return -EPROTO;
 	MPI_Get_count(&st, MPI_BYTE, &n);
 	*out = malloc(n ? (size_t)n : 1);
 	if (!*out)
@@ -147,6 +154,8 @@ int engine_run_dest(struct engine *e)
 	} while (ctl.kind != ROUND_FINAL);
 
 	len = recv_alloc(TAG_STATE, &blob);
+	if (len == -ECANCELED)
+		goto abort;
 	if (len < 0) {
 		snprintf(why, sizeof(why), "cannot receive the VM state");
 	} else if (e->opt.verify && verify_memory(e, why, sizeof(why))) {

@@ -89,6 +89,9 @@ int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
 long engine_recv_deadline(void *buf, size_t len, int src, int tag,
 			  unsigned timeout_ms);
 
+/* Number of set bits in a bitmap of n 64-bit words. */
+uint64_t bitmap_count(const uint64_t *map, uint64_t n);
+
 int engine_run_source(struct engine *e);
 int engine_run_dest(struct engine *e);
 

@@ -232,6 +232,15 @@ int engine_round(struct engine *e, const struct round_ctl *ctl,
 	return rc;
 }
 
+uint64_t bitmap_count(const uint64_t *map, uint64_t n)
+{
+	uint64_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += (uint64_t)__builtin_popcountll(map[i]);
+	return c;
+}
+
 uint64_t engine_hash_count(const struct engine *e)
 {
 	return (e->npages + ENGINE_HASH_CHUNK_PAGES - 1) / ENGINE_HASH_CHUNK_PAGES;

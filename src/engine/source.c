@@ -55,6 +55,7 @@ struct source {
 	uint64_t progress_start, progress_pause, start_mono;
 	uint64_t selfcheck_fail_after;
 	int paused, switched;
+	int final_sent;            /* ROUND_FINAL broadcast: followers left the loop */
 };
 
 static void phase(struct source *s, enum phase p, json_t *extra)
@@ -169,14 +170,20 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	return 0;
 }
 
-/* Take the pages dirtied since the last sync into e->bitmap. */
-static int64_t sync_dirty(struct source *s, const uint64_t *shared)
+/* Take the pages dirtied since the last sync into e->bitmap: replacing
+ * what it held (a new round) or adding to it (after the pause, the pages
+ * found by the last sync are still unsent). */
+static int64_t sync_dirty(struct source *s, const uint64_t *shared, int merge)
 {
-	int64_t n = s->e->hv->dirty_sync(s->e->vm);
+	struct engine *e = s->e;
+	int64_t n = e->hv->dirty_sync(e->vm);
+	uint64_t i;
 
-	if (n >= 0)
-		memcpy(s->e->bitmap, shared, s->e->bitmap_words * sizeof(uint64_t));
-	s->prog.last_dirty = n < 0 ? 0 : (uint64_t)n;
+	if (n < 0)
+		return n;
+	for (i = 0; i < e->bitmap_words; i++)
+		e->bitmap[i] = merge ? e->bitmap[i] | shared[i] : shared[i];
+	s->prog.last_dirty = (uint64_t)n;
 	return n;
 }
 
@@ -213,6 +220,7 @@ static int source_rounds(struct source *s, const uint64_t *shared)
 		s->prog.rank0_at_round = atomic_load(&e->bytes_sent);
 		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
 			return -1;
+		s->final_sent = ctl.kind == ROUND_FINAL;
 		s->bytes_control += sizeof(ctl) * (uint64_t)(e->nranks - 1);
 		if (engine_round(e, &ctl, &tot) || tot.errors) {
 			log_error("round %u failed (%llu invalid messages)", ctl.round,
@@ -225,7 +233,7 @@ static int source_rounds(struct source *s, const uint64_t *shared)
 		s->prog.done_bytes = s->bytes_rounds;
 		s->iterations = ctl.round + 1;
 		if (ctl.kind != ROUND_FINAL) {
-			dirty = sync_dirty(s, shared);
+			dirty = sync_dirty(s, shared, 0);
 			if (dirty < 0)
 				return -1;
 		}
@@ -261,7 +269,7 @@ static int source_rounds(struct source *s, const uint64_t *shared)
 			continue;
 		phase(s, PH_STOP_AND_COPY,
 		      json_pack("{s:s}", "reason", precopy_stop_reason_name(s->why)));
-		if (source_pause(s) || sync_dirty(s, shared) < 0)
+		if (source_pause(s) || sync_dirty(s, shared, 1) < 0)
 			return -1;
 		ctl.kind = ROUND_FINAL;
 	}
@@ -405,9 +413,9 @@ int engine_run_source(struct engine *e)
 		return 1;
 	}
 	if (source_rounds(&s, shared)) {
-		/* A failed final round has already been broadcast as FINAL:
-		 * rank 1 waits for the state, so tell it ABORT directly. */
-		source_abort(&s, "moving pages failed", !s.paused);
+		/* After a FINAL broadcast rank 1 waits for the state, not
+		 * for another round: tell it ABORT directly. */
+		source_abort(&s, "moving pages failed", !s.final_sent);
 		return 1;
 	}
 	if (source_handoff(&s, why, sizeof(why))) {
