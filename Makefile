@@ -29,11 +29,13 @@ COMMON_SRC := $(wildcard src/common/*.c)
 VMM_SRC    := $(filter-out src/vmm/vmm_main.c,$(wildcard src/vmm/*.c))
 HV_SRC     := $(wildcard src/hv/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
+CLI_SRC    := $(wildcard src/cli/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 VMM_OBJ    := $(VMM_SRC:%.c=$(BUILD)/%.o)
 HV_OBJ     := $(HV_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
-BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig
 
 # The engine is an Open MPI program.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
@@ -62,6 +64,10 @@ $(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ) $(HV_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/bin/dsmig-vmm: $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -1,0 +1,516 @@
+/*
+ * `dsmig migrate`: launch the engine under mpirun, follow its telemetry
+ * (a progress line on a terminal), and print the paper's four metrics.
+ *
+ * This command is also the referee when the engine fails: after mpirun
+ * exits without a successful summary, it asks the two VMMs themselves what
+ * state they are in and settles the migration so that exactly one copy of
+ * the VM runs: a running destination owns the VM (the source is released);
+ * otherwise the destination is discarded and the source resumed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "common/ctl_client.h"
+#include "common/log.h"
+#include "common/rundir.h"
+
+struct migrate_opts {
+	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
+	const char *target_dirty, *mpirun_extra;
+	unsigned ranks, timeout_s;
+	int verify, json;
+};
+
+/* What the telemetry told us so far. */
+struct follow {
+	FILE *f;
+	char line[65536];
+	size_t len;
+	json_t *summary;          /* the "summary" event, if seen */
+	json_t *iterations;       /* array of "iteration" events */
+	char phase[32];
+	char error[512];
+	int failed_source_running; /* -1 unknown, else the flag */
+	double bytes, rate_bps, vcpu;
+	int round;
+};
+
+static void migrate_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy]\n"
+		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
+		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
+		"HOST is a VMM runtime directory (the source default is this host's).\n"
+		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
+		"(JSON lines, docs/telemetry.md).\n");
+}
+
+static void self_dir(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	snprintf(buf, len, "%s", dirname(self));
+}
+
+/* ---- following the telemetry ---------------------------------------- */
+
+static void follow_event(struct follow *fl, json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
+
+	if (!strcmp(type, "phase")) {
+		const char *p = json_string_value(json_object_get(ev, "phase")) ?: "";
+
+		snprintf(fl->phase, sizeof(fl->phase), "%s", p);
+		if (!strcmp(p, "failed")) {
+			snprintf(fl->error, sizeof(fl->error), "%s",
+				 json_string_value(json_object_get(ev, "error")) ?: "");
+			fl->failed_source_running =
+				json_is_true(json_object_get(ev, "source_running"));
+		}
+	} else if (!strcmp(type, "sample")) {
+		fl->bytes = json_number_value(json_object_get(ev, "bytes"));
+		fl->rate_bps = json_number_value(json_object_get(ev, "rate_bps"));
+		fl->vcpu = json_number_value(json_object_get(ev, "vcpu_pct"));
+		fl->round = (int)json_integer_value(json_object_get(ev, "round"));
+	} else if (!strcmp(type, "iteration")) {
+		json_array_append(fl->iterations, ev);
+	} else if (!strcmp(type, "summary")) {
+		json_decref(fl->summary);
+		fl->summary = json_incref(ev);
+	}
+}
+
+/* Read whatever complete lines the engine has written since last time. */
+static void follow_poll(struct follow *fl)
+{
+	int c;
+
+	if (!fl->f)
+		return;
+	clearerr(fl->f);
+	while ((c = fgetc(fl->f)) != EOF) {
+		if (c != '\n') {
+			if (fl->len < sizeof(fl->line) - 1)
+				fl->line[fl->len++] = (char)c;
+			continue;
+		}
+		fl->line[fl->len] = '\0';
+		fl->len = 0;
+		json_t *ev = json_loads(fl->line, 0, NULL);
+
+		if (ev)
+			follow_event(fl, ev);
+		json_decref(ev);
+	}
+}
+
+static void progress_line(const struct follow *fl, int tty, char *last_phase)
+{
+	if (tty) {
+		fprintf(stderr, "\r\033[K[%s] round %d  %.2f MiB sent  %.2f Mbit/s  vCPU %.0f%%",
+			fl->phase[0] ? fl->phase : "starting", fl->round,
+			fl->bytes / 1048576.0, fl->rate_bps / 1e6, fl->vcpu);
+	} else if (strcmp(last_phase, fl->phase)) {
+		fprintf(stderr, "dsmig: phase %s\n", fl->phase);
+	}
+	snprintf(last_phase, 32, "%s", fl->phase);
+}
+
+/* ---- running the engine ----------------------------------------------- */
+
+static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
+			  const char *engine_log)
+{
+	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16];
+	const char *argv[64];
+	int n = 0, fd;
+	pid_t pid;
+
+	self_dir(dir, sizeof(dir));
+	snprintf(engine, sizeof(engine), "%s/dsmig-engine", dir);
+	snprintf(np, sizeof(np), "%u", o->ranks);
+	argv[n++] = "mpirun";
+	argv[n++] = "-np";
+	argv[n++] = np;
+	argv[n++] = "--oversubscribe";
+	argv[n++] = "--bind-to";
+	argv[n++] = "none";
+	/* TCP transport, so that the traffic is on a network interface that
+	 * probes can watch (loopback until the lab's namespaces exist). */
+	argv[n++] = "--mca";
+	argv[n++] = "btl";
+	argv[n++] = "tcp,self";
+	argv[n++] = "--mca";
+	argv[n++] = "btl_tcp_if_include";
+	argv[n++] = "lo";
+	argv[n++] = "--mca";
+	argv[n++] = "oob_tcp_if_include";
+	argv[n++] = "lo";
+	argv[n++] = engine;
+	argv[n++] = "--vm";
+	argv[n++] = o->vm;
+	argv[n++] = "--from";
+	argv[n++] = o->from;
+	argv[n++] = "--to";
+	argv[n++] = o->to;
+	argv[n++] = "--method";
+	argv[n++] = o->method;
+	argv[n++] = "--bandwidth";
+	argv[n++] = o->bandwidth;
+	argv[n++] = "--telemetry";
+	argv[n++] = telemetry;
+	if (o->max_iters) {
+		argv[n++] = "--max-iters";
+		argv[n++] = o->max_iters;
+	}
+	if (o->target_dirty) {
+		argv[n++] = "--target-dirty";
+		argv[n++] = o->target_dirty;
+	}
+	if (o->verify)
+		argv[n++] = "--verify";
+	argv[n] = NULL;
+
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	fd = open(engine_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	if (geteuid() == 0) {
+		/* Open MPI refuses root unless told twice. */
+		setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+		setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+	}
+	execvp("mpirun", (char *const *)argv);
+	fprintf(stderr, "dsmig: cannot run mpirun: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* Copy the engine's own messages (not mpirun's boilerplate) to stderr. */
+static void show_engine_errors(const char *engine_log)
+{
+	FILE *f = fopen(engine_log, "re");
+	char line[1024];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "dsmig-engine", 12) || strstr(line, "cannot run mpirun"))
+			fputs(line, stderr);
+	fclose(f);
+}
+
+/* ---- settling a failed migration ----------------------------------- */
+
+/* The run state of VM name on host, or NULL if no VMM answers. */
+static json_t *vm_status(const char *host, const char *name, struct ctl_client **out)
+{
+	char sock[PATH_MAX];
+	struct ctl_client *c;
+	json_t *st = NULL;
+
+	*out = NULL;
+	if (dsmig_socket_path(sock, sizeof(sock), host, name) ||
+	    ctl_client_connect(&c, sock, 2000))
+		return NULL;
+	if (ctl_client_execute(c, "query-status", NULL, &st, NULL, 2000) != 0) {
+		json_decref(st);
+		ctl_client_close(c);
+		return NULL;
+	}
+	*out = c;
+	return st;
+}
+
+static int vm_do(struct ctl_client *c, const char *cmd)
+{
+	json_t *r = NULL;
+	int rc = ctl_client_execute(c, cmd, NULL, &r, NULL, 5000);
+
+	json_decref(r);
+	return rc;
+}
+
+static int settle(const struct migrate_opts *o, const char *why)
+{
+	struct ctl_client *src, *dst;
+	json_t *s_st = vm_status(o->from, o->vm, &src);
+	json_t *d_st = vm_status(o->to, o->vm, &dst);
+	const char *d = json_string_value(json_object_get(d_st, "status"));
+	const char *s = json_string_value(json_object_get(s_st, "status"));
+	int rc;
+
+	if (d && (!strcmp(d, "running") || !strcmp(d, "paused"))) {
+		/* The destination went past the switch-over: it owns the VM. */
+		if (src && vm_do(src, "quit") != 0)
+			log_error("could not release the source VM");
+		log_error("%s; but the VM runs on the destination now (source released)", why);
+		rc = CLI_AFTER_SWITCH;
+	} else {
+		if (dst && vm_do(dst, "quit") != 0)
+			log_error("could not discard the destination VM");
+		if (s && !strcmp(s, "paused") && vm_do(src, "resume") != 0)
+			log_error("could not resume the source VM");
+		if (s) {
+			log_error("migration failed: %s; the VM keeps running on the source", why);
+			rc = CLI_FAILED;
+		} else {
+			log_error("migration failed: %s; and the source VMM is gone: VM LOST", why);
+			rc = CLI_VM_LOST;
+		}
+	}
+	json_decref(s_st);
+	json_decref(d_st);
+	if (src)
+		ctl_client_close(src);
+	if (dst)
+		ctl_client_close(dst);
+	return rc;
+}
+
+/* ---- the summary ----------------------------------------------------------- */
+
+static void human_bytes(char *buf, size_t len, double b)
+{
+	if (b >= 1048576)
+		snprintf(buf, len, "%.2f MiB", b / 1048576);
+	else if (b >= 1024)
+		snprintf(buf, len, "%.1f KiB", b / 1024);
+	else
+		snprintf(buf, len, "%.0f B", b);
+}
+
+static double num(json_t *o, const char *path1, const char *path2)
+{
+	json_t *v = json_object_get(o, path1);
+
+	if (path2)
+		v = json_object_get(v, path2);
+	return json_number_value(v);
+}
+
+static void print_summary(const struct migrate_opts *o, const struct follow *fl)
+{
+	json_t *s = fl->summary, *it;
+	char b1[32], b2[32], b3[32];
+	double before = num(s, "progress_rate", "before");
+	size_t i;
+
+	printf("Migration of '%s': %s -> %s, %s, %u ranks, cap %s\n", o->vm, o->from,
+	       o->to, o->method, o->ranks,
+	       strcmp(o->bandwidth, "0") ? o->bandwidth : "none");
+	printf("  %5s %-8s %9s %9s %12s %10s %9s\n", "round", "kind", "pages", "zero",
+	       "bytes", "time", "dirtied");
+	json_array_foreach(fl->iterations, i, it) {
+		human_bytes(b1, sizeof(b1), num(it, "bytes", NULL));
+		printf("  %5lld %-8s %9lld %9lld %12s %8.1fms %9lld\n",
+		       json_integer_value(json_object_get(it, "round")),
+		       json_string_value(json_object_get(it, "kind")),
+		       json_integer_value(json_object_get(it, "pages_sent")),
+		       json_integer_value(json_object_get(it, "zero_pages")), b1,
+		       num(it, "duration_ns", NULL) / 1e6,
+		       json_integer_value(json_object_get(it, "dirtied_pages")));
+	}
+	human_bytes(b1, sizeof(b1), num(s, "bytes_total", NULL));
+	human_bytes(b2, sizeof(b2), num(s, "bytes", "rounds"));
+	human_bytes(b3, sizeof(b3), num(s, "bytes", "state"));
+	printf("  total migration time  %10.1f ms\n", num(s, "total_time_ns", NULL) / 1e6);
+	printf("  downtime              %10.1f ms   (the guest saw %.1f ms)\n",
+	       num(s, "downtime_ns", NULL) / 1e6, num(s, "guest_downtime_ns", NULL) / 1e6);
+	printf("  data transferred      %13s   (pages %s, state %s)\n", b1, b2, b3);
+	printf("  application           before %.1f/s, during %.1f/s (%+.1f%%), after %.1f/s\n",
+	       before, num(s, "progress_rate", "during"),
+	       before > 0 ? 100.0 * (num(s, "progress_rate", "during") / before - 1) : 0.0,
+	       num(s, "progress_rate", "after"));
+	printf("  iterations            %10lld   (stopped: %s)\n",
+	       json_integer_value(json_object_get(s, "iterations")),
+	       json_string_value(json_object_get(s, "stop_reason")));
+	printf("  verify                %10s\n", json_string_value(json_object_get(s, "verify")));
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "ranks", required_argument, NULL, 'r' },
+		{ "max-iters", required_argument, NULL, 'i' },
+		{ "target-dirty", required_argument, NULL, 'd' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	o->method = "precopy";
+	o->bandwidth = "12M";
+	o->ranks = 2;
+	o->timeout_s = 600;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o->to = optarg; break;
+		case 'f': o->from = optarg; break;
+		case 'm': o->method = optarg; break;
+		case 'b': o->bandwidth = optarg; break;
+		case 'r':
+			o->ranks = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || o->ranks < 2 || o->ranks > 64)
+				return fprintf(stderr, "dsmig: --ranks must be 2..64\n"), -1;
+			break;
+		case 'i': o->max_iters = optarg; break;
+		case 'd': o->target_dirty = optarg; break;
+		case 'V': o->verify = 1; break;
+		case 'l': o->log = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'T':
+			o->timeout_s = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || o->timeout_s == 0)
+				return fprintf(stderr, "dsmig: bad --timeout\n"), -1;
+			break;
+		case 'h':
+			migrate_usage(stdout);
+			exit(CLI_OK);
+		default:
+			return -1;
+		}
+	}
+	if (optind + 1 != argc || !o->to)
+		return -1;
+	o->vm = argv[optind];
+	if (!dsmig_vm_name_valid(o->vm))
+		return fprintf(stderr, "dsmig: bad VM name '%s'\n", o->vm), -1;
+	return 0;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_opts o = { 0 };
+	struct follow fl = { .failed_source_running = -1 };
+	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
+	char last_phase[32] = "";
+	struct ctl_client *probe;
+	json_t *st;
+	int tty = isatty(STDERR_FILENO), status, rc;
+	uint64_t deadline;
+	pid_t pid;
+
+	if (parse_migrate(argc, argv, &o)) {
+		migrate_usage(stderr);
+		return CLI_USAGE;
+	}
+	if (dsmig_runtime_dir(rundir, sizeof(rundir)))
+		log_fatal(CLI_FAILED, "no runtime directory");
+	if (!o.from)
+		o.from = rundir;
+	if (!strcmp(o.from, o.to))
+		log_fatal(CLI_USAGE, "source and destination are the same host");
+	st = vm_status(o.from, o.vm, &probe);
+	if (!st)
+		log_fatal(CLI_FAILED, "no VM '%s' answers on %s", o.vm, o.from);
+	json_decref(st);
+	ctl_client_close(probe);
+
+	if (o.log)
+		snprintf(telemetry, sizeof(telemetry), "%s", o.log);
+	else
+		snprintf(telemetry, sizeof(telemetry), "%s/.migrate-%s.%ld.jsonl", rundir,
+			 o.vm, (long)getpid());
+	snprintf(engine_log, sizeof(engine_log), "%s.engine.log", telemetry);
+	unlink(telemetry);
+	pid = spawn_engine(&o, telemetry, engine_log);
+	if (pid < 0)
+		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
+
+	fl.iterations = json_array();
+	deadline = time_mono_ns() + (uint64_t)o.timeout_s * 1000000000ull;
+	for (;;) {
+		struct timespec nap = { 0, 100 * 1000000L };
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		if (!fl.f)
+			fl.f = fopen(telemetry, "re");
+		follow_poll(&fl);
+		if (done == pid)
+			break;
+		if (!o.json)
+			progress_line(&fl, tty, last_phase);
+		if (time_mono_ns() > deadline) {
+			log_error("the migration took longer than %u s: stopping the engine",
+				  o.timeout_s);
+			kill(pid, SIGTERM);
+			nanosleep(&(struct timespec) { 2, 0 }, NULL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+	follow_poll(&fl);
+	if (tty && !o.json)
+		fputc('\n', stderr);
+	show_engine_errors(engine_log);
+
+	if (fl.summary && json_is_true(json_object_get(fl.summary, "ok")) &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = CLI_OK;
+	} else {
+		char why[600];
+
+		snprintf(why, sizeof(why), "%s", fl.error[0] ? fl.error :
+			 WIFSIGNALED(status) || !WIFEXITED(status) ? "the engine was killed" :
+			 "the engine failed");
+		rc = settle(&o, why);
+	}
+	if (o.json) {
+		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?}",
+					"vm", o.vm, "from", o.from, "to", o.to,
+					"status", rc, "summary", fl.summary,
+					"iterations", fl.iterations,
+					"error", rc ? fl.error : NULL);
+		char *text = json_dumps(out, JSON_COMPACT);
+
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(out);
+	} else if (rc == CLI_OK) {
+		print_summary(&o, &fl);
+	}
+	if (fl.f)
+		fclose(fl.f);
+	if (!o.log)
+		unlink(telemetry);
+	if (rc == CLI_OK)
+		unlink(engine_log);
+	json_decref(fl.summary);
+	json_decref(fl.iterations);
+	return rc;
+}
