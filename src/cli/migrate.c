@@ -30,7 +30,7 @@
 
 struct migrate_opts {
 	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
-	const char *target_dirty, *mpirun_extra;
+	const char *target_dirty, *switch_timeout;
 	unsigned ranks, timeout_s;
 	int verify, json;
 };
@@ -55,9 +55,11 @@ static void migrate_usage(FILE *f)
 		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy]\n"
 		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
+		"         [--switch-timeout MS]\n"
 		"HOST is a VMM runtime directory (the source default is this host's).\n"
 		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
-		"(JSON lines, docs/telemetry.md).\n");
+		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration,\n"
+		"--switch-timeout each wait for the destination at the switch-over.\n");
 }
 
 static void self_dir(char *buf, size_t len)
@@ -184,6 +186,10 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	if (o->target_dirty) {
 		argv[n++] = "--target-dirty";
 		argv[n++] = o->target_dirty;
+	}
+	if (o->switch_timeout) {
+		argv[n++] = "--timeout-ms";
+		argv[n++] = o->switch_timeout;
 	}
 	if (o->verify)
 		argv[n++] = "--verify";
@@ -365,6 +371,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		{ "log", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "switch-timeout", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +403,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 			if (*end || o->timeout_s == 0)
 				return fprintf(stderr, "dsmig: bad --timeout\n"), -1;
 			break;
+		case 'S': o->switch_timeout = optarg; break;
 		case 'h':
 			migrate_usage(stdout);
 			exit(CLI_OK);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "engine/engine.h"
@@ -164,6 +165,11 @@ int engine_run_dest(struct engine *e)
 		snprintf(why, sizeof(why), "the destination VMM refused the state");
 	}
 	free(blob);
+	if (fault_injected("dest-stall")) {
+		log_warn("fault injection: the destination stalls before READY");
+		for (;;)
+			pause();
+	}
 	reply(e, TAG_READY, why[0] == '\0', 0, 0, why);
 
 	/* Wait for rank 0's decision: GO or ABORT. */

@@ -89,6 +89,10 @@ int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
 long engine_recv_deadline(void *buf, size_t len, int src, int tag,
 			  unsigned timeout_ms);
 
+/* Fault injection for tests: true if $DSMIG_FAULT names this fault.
+ * Documented in docs/testing.md; never set in production. */
+int fault_injected(const char *name);
+
 /* Number of set bits in a bitmap of n 64-bit words. */
 uint64_t bitmap_count(const uint64_t *map, uint64_t n);
 

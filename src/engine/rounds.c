@@ -6,6 +6,7 @@
  * RAM. Also the small MPI helpers the coordinators share.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <xxhash.h>
@@ -224,12 +225,29 @@ int engine_round(struct engine *e, const struct round_ctl *ctl,
 	} else {
 		rc = recv_round(e, ctl, &mine);
 	}
+	/* Rank 1 checks that its VMM still answers: a dead destination is
+	 * found at the end of the round, before the source is paused. */
+	if (e->rank == 1 && !rc) {
+		struct hv_stats alive;
+
+		if (e->hv->query_stats(e->vm, &alive)) {
+			log_error("the destination VMM does not answer");
+			rc = -1;
+		}
+	}
 	if (rc)
 		mine.errors++;
 	if (MPI_Reduce(&mine, total, ROUND_STATS_WORDS, MPI_UINT64_T, MPI_SUM, 0,
 		       MPI_COMM_WORLD) != MPI_SUCCESS)
 		return -1;
 	return rc;
+}
+
+int fault_injected(const char *name)
+{
+	const char *f = getenv("DSMIG_FAULT");
+
+	return f && !strcmp(f, name);
 }
 
 uint64_t bitmap_count(const uint64_t *map, uint64_t n)

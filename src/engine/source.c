@@ -56,6 +56,7 @@ struct source {
 	uint64_t selfcheck_fail_after;
 	int paused, switched;
 	int final_sent;            /* ROUND_FINAL broadcast: followers left the loop */
+	int timed_out;             /* rank 1 did not answer in time */
 };
 
 static void phase(struct source *s, enum phase p, json_t *extra)
@@ -305,9 +306,11 @@ static int source_handoff(struct source *s, char *why, size_t len)
 		s->bytes_verify = count * sizeof(uint64_t);
 	}
 	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_READY, e->opt.confirm_timeout_ms);
-	if (n == -ETIMEDOUT)
+	if (n == -ETIMEDOUT) {
+		s->timed_out = 1;
 		return snprintf(why, len, "the destination did not get ready within %u ms",
 				e->opt.confirm_timeout_ms), -1;
+	}
 	if (n != (long)sizeof(h))
 		return snprintf(why, len, "no READY from the destination"), -1;
 	s->bytes_control += sizeof(h);
@@ -420,6 +423,12 @@ int engine_run_source(struct engine *e)
 	}
 	if (source_handoff(&s, why, sizeof(why))) {
 		source_abort(&s, why, 0);
+		if (s.timed_out) {
+			/* Rank 1 is stuck: end the job so that nothing waits
+			 * on it; the caller discards the destination VM. */
+			telemetry_close(&e->tel);
+			MPI_Abort(MPI_COMM_WORLD, 1);
+		}
 		return 1;
 	}
 	rc = source_switchover(&s, why, sizeof(why));
@@ -438,6 +447,8 @@ int engine_run_source(struct engine *e)
 		telemetry_emit(&e->tel, "phase",
 			       json_pack("{s:s, s:s, s:b}", "phase", "failed",
 					 "error", why, "source_running", 0));
+		telemetry_close(&e->tel);
+		MPI_Abort(MPI_COMM_WORLD, 3);
 		return 3;
 	}
 	telemetry_emit(&e->tel, "phase",

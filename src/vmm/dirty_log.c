@@ -42,6 +42,21 @@ void dirty_log_fini(struct dirty_log *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void dirty_log_mark(struct dirty_log *d, uint64_t gpa, uint64_t len)
+{
+	uint64_t pfn, last;
+	unsigned i;
+
+	if (!len)
+		return;
+	last = (gpa + len - 1) / 4096;
+	pthread_mutex_lock(&d->lock);
+	for (pfn = gpa / 4096; pfn <= last && pfn < d->nr_pages; pfn++)
+		for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
+			d->acc[i][pfn / 64] |= 1ull << (pfn % 64);
+	pthread_mutex_unlock(&d->lock);
+}
+
 static int harvest_locked(struct dirty_log *d)
 {
 	struct kvm_dirty_log log = { .slot = d->slot };

@@ -31,6 +31,11 @@ int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
 		   uint64_t nr_pages);
 void dirty_log_fini(struct dirty_log *d);
 
+/* Record that the VMM itself wrote [gpa, gpa+len): KVM logs only the
+ * guest's own writes, so every write the VMM makes into guest RAM (e.g. a
+ * hypercall's results) must be marked here or a migration would miss it. */
+void dirty_log_mark(struct dirty_log *d, uint64_t gpa, uint64_t len);
+
 /* Pull KVM's log into every accumulator. Returns 0 or -errno. */
 int dirty_log_harvest(struct dirty_log *d);
 

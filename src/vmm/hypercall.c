@@ -157,7 +157,9 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 	memcpy(block, guest, hc->arg_size);
 	if (hc->fn(v, block) != HC_OK)
 		return HC_FAULT;
-	if (hc->writes_back)
+	if (hc->writes_back) {
 		memcpy(guest, block, hc->arg_size);
+		dirty_log_mark(&v->vm->dirty, gpa, hc->arg_size);
+	}
 	return HC_OK;
 }

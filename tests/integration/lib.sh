@@ -5,18 +5,26 @@
 
 : "${BUILD:?BUILD must name the build tree}"
 VMM="$BUILD/bin/dsmig-vmm"
+DSMIG="$BUILD/bin/dsmig"
 GUESTS="$BUILD/guest"
+# Two "hosts": this one (the default runtime directory) and HOST_B.
 DSMIG_RUNTIME_DIR=$(mktemp -d /tmp/dsmig-test.XXXXXX)
+HOST_A=$DSMIG_RUNTIME_DIR
+HOST_B=$(mktemp -d /tmp/dsmig-testB.XXXXXX)
 export DSMIG_RUNTIME_DIR
 TEST_PIDS=()
 
 cleanup() {
-	local p
+	local p s
+	# VMMs the engine started are not our children: quit them by socket.
+	for s in "$HOST_A"/*.sock "$HOST_B"/*.sock; do
+		[ -S "$s" ] && timeout 5 "$VMM" ctl "$s" quit >/dev/null 2>&1
+	done
 	for p in "${TEST_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	rm -rf "$DSMIG_RUNTIME_DIR"
+	rm -rf "$HOST_A" "$HOST_B"
 }
 trap cleanup EXIT
 
@@ -84,3 +92,17 @@ wait_pid() {
 
 # counter NAME FIELD: a guest counter from query-stats.
 counter() { field "$1" query-stats ".counters.$2"; }
+
+# on_b COMMAND...: run a dsmig-vmm client command against host B.
+on_b() { DSMIG_RUNTIME_DIR=$HOST_B "$@"; }
+
+# telemetry_adds_up LOG: the summary's byte total is the sum of the rounds'
+# bytes plus state, verify and control bytes, and rounds sum the iterations.
+telemetry_adds_up() {
+	jq -s -e '
+		([.[] | select(.type == "iteration") | .bytes] | add) as $it
+		| (.[] | select(.type == "summary")) as $s
+		| $s.bytes.rounds == $it
+		  and $s.bytes_total == ($s.bytes.rounds + $s.bytes.state + $s.bytes.verify + $s.bytes.control)
+		  and $s.bytes.state > 0' "$1" >/dev/null
+}
