@@ -93,6 +93,9 @@ wait_pid() {
 # counter NAME FIELD: a guest counter from query-stats.
 counter() { field "$1" query-stats ".counters.$2"; }
 
+# holds EXPR: a jq expression (no input) is true. Quiet, for `check`.
+holds() { jq -n -e "$1" >/dev/null; }
+
 # on_b COMMAND...: run a dsmig-vmm client command against host B.
 on_b() { DSMIG_RUNTIME_DIR=$HOST_B "$@"; }
 
