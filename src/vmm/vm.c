@@ -153,6 +153,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		vm->vcpus[i].fd = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->event_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm->cond, &ca);
@@ -313,6 +314,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->event_lock);
 }
 
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
@@ -407,8 +409,18 @@ const char *vcpu_activity_name(enum vcpu_activity a)
 
 void vm_emit(struct vm *vm, const char *event, json_t *data)
 {
+	pthread_mutex_lock(&vm->event_lock);
 	if (vm->on_event)
 		vm->on_event(vm->event_opaque, event, data);
 	else
 		json_decref(data);
+	pthread_mutex_unlock(&vm->event_lock);
+}
+
+void vm_set_event_handler(struct vm *vm, vm_event_fn fn, void *opaque)
+{
+	pthread_mutex_lock(&vm->event_lock);
+	vm->on_event = fn;
+	vm->event_opaque = opaque;
+	pthread_mutex_unlock(&vm->event_lock);
 }

@@ -99,6 +99,7 @@ struct vm {
 	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
 	uint64_t *dirty_bitmap;
 
+	pthread_mutex_t event_lock;     /* guards on_event against vm_events_close */
 	vm_event_fn on_event;
 	void *event_opaque;
 };
@@ -158,5 +159,9 @@ const char *vcpu_activity_name(enum vcpu_activity a);
 
 /* Emit an event through vm->on_event, if set. */
 void vm_emit(struct vm *vm, const char *event, json_t *data);
+
+/* Route events to fn from now on (NULL: drop them). Once this returns, no
+ * thread is still inside the previous handler, so its target may go. */
+void vm_set_event_handler(struct vm *vm, vm_event_fn fn, void *opaque);
 
 #endif /* DSMIG_VMM_VM_H */

@@ -234,8 +234,7 @@ static int cmd_run(int argc, char **argv)
 		free(r);
 		return rc == -EADDRINUSE ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
 	}
-	r->vm.on_event = runner_event;
-	r->vm.event_opaque = r;
+	vm_set_event_handler(&r->vm, runner_event, r);
 	if (pthread_create(&ctl_tid, NULL, control_thread, r) ||
 	    pthread_create(&sig_tid, NULL, signal_thread, r))
 		log_fatal(VMM_EXIT_INTERNAL, "cannot start threads");
@@ -256,7 +255,7 @@ static int cmd_run(int argc, char **argv)
 
 	ctl_server_stop(r->ctl);
 	pthread_join(ctl_tid, NULL);
-	r->vm.on_event = NULL;
+	vm_set_event_handler(&r->vm, NULL, NULL);
 	ctl_server_close(r->ctl);
 	vm_destroy(&r->vm);
 	free(r);
