@@ -98,6 +98,10 @@ check-asan:
 run: deps all
 	scripts/run.sh $(BUILD)
 
+# Benchmarks print numbers and write bench/results/*.md (docs/benchmarks.md).
+bench: deps all
+	bench/precopy.sh $(BUILD)
+
 clean:
 	rm -rf build
 
