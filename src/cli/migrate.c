@@ -32,7 +32,7 @@ struct migrate_opts {
 	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
 	const char *target_dirty, *switch_timeout;
 	unsigned ranks, timeout_s;
-	int verify, json;
+	int verify, json, no_convergence_stop;
 };
 
 /* What the telemetry told us so far. */
@@ -55,11 +55,14 @@ static void migrate_usage(FILE *f)
 		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy]\n"
 		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
-		"         [--switch-timeout MS]\n"
+		"         [--switch-timeout MS] [--no-convergence-stop]\n"
 		"HOST is a VMM runtime directory (the source default is this host's).\n"
 		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
 		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration,\n"
-		"--switch-timeout each wait for the destination at the switch-over.\n");
+		"--switch-timeout each wait for the destination at the switch-over.\n"
+		"Pre-copy stops after --max-iters rounds (5), below --target-dirty pages\n"
+		"(50), or when the guest dirties faster than we send (unless\n"
+		"--no-convergence-stop).\n");
 }
 
 static void self_dir(char *buf, size_t len)
@@ -193,6 +196,8 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	}
 	if (o->verify)
 		argv[n++] = "--verify";
+	if (o->no_convergence_stop)
+		argv[n++] = "--no-convergence-stop";
 	argv[n] = NULL;
 
 	pid = fork();
@@ -368,6 +373,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		{ "max-iters", required_argument, NULL, 'i' },
 		{ "target-dirty", required_argument, NULL, 'd' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "no-convergence-stop", no_argument, NULL, 'C' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -396,6 +402,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		case 'i': o->max_iters = optarg; break;
 		case 'd': o->target_dirty = optarg; break;
 		case 'V': o->verify = 1; break;
+		case 'C': o->no_convergence_stop = 1; break;
 		case 'l': o->log = optarg; break;
 		case 'j': o->json = 1; break;
 		case 'T':

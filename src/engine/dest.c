@@ -178,6 +178,11 @@ int engine_run_dest(struct engine *e)
 	MPI_Recv(NULL, 0, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 	if (st.MPI_TAG != TAG_GO)
 		goto abort;
+	if (fault_injected("dest-stall-after-go")) {
+		log_warn("fault injection: the destination stalls after GO");
+		for (;;)
+			pause();
+	}
 
 	if (e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
 		discard(e);

@@ -74,7 +74,21 @@ check "silent destination: the error names the timeout" \
 check "silent destination: the source keeps running" source_alive k3
 check "silent destination: the destination VM was discarded" dest_gone k3
 
-# 4. Nothing to migrate: a clear error, exit 1, nothing started.
+# 4. The destination takes GO but never resumes nor confirms: rank 0 keeps
+#    the source paused (it cannot know) and aborts; dsmig sees a destination
+#    that is not running, discards it and resumes the source.
+start_vm k6 idle
+DSMIG_FAULT=dest-stall-after-go "$DSMIG" migrate k6 --to "$HOST_B" --bandwidth 0 \
+	--switch-timeout 2000 >"$HOST_A/k6.out" 2>&1 &
+mig=$!
+wait_pid "$mig" 60
+check "no confirmation after GO: dsmig exits 1" test "$EXIT_STATUS" = 1
+check "no confirmation after GO: the error says so" \
+	grep -q "no confirmation from the destination after switch-over" "$HOST_A/k6.out"
+check "no confirmation after GO: the source runs again" source_alive k6
+check "no confirmation after GO: the destination VM was discarded" dest_gone k6
+
+# 5. Nothing to migrate: a clear error, exit 1, nothing started.
 "$DSMIG" migrate nosuchvm --to "$HOST_B" >"$HOST_A/k4.out" 2>&1
 check "unknown VM: exit 1" test $? -eq 1
 check "unknown VM: says so" grep -q "no VM 'nosuchvm'" "$HOST_A/k4.out"
