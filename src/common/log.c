@@ -53,6 +53,16 @@ void log_fatal(int status, const char *fmt, ...)
 	exit(status);
 }
 
+int errbuf_set(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;

@@ -6,6 +6,7 @@
 #ifndef DSMIG_COMMON_LOG_H
 #define DSMIG_COMMON_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -23,6 +24,12 @@ __attribute__((noreturn)) void log_fatal(int status, const char *fmt, ...)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* For library functions that explain failures in a caller's buffer:
+ * format into buf and return -1, so that `return errbuf_set(...)` ends the
+ * failing path. */
+int errbuf_set(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
 uint64_t time_mono_ns(void);

@@ -1,25 +1,12 @@
 /* ELF64 guest image loader: validate everything, then copy (see elf_loader.h). */
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "vmm/elf_loader.h"
 #include "dsmig_abi.h"
-
-static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Is [off, off+size) inside a buffer of len bytes? Overflow-safe. */
 static int in_file(uint64_t off, uint64_t size, size_t len)
@@ -67,17 +54,17 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 
 	memset(img, 0, sizeof(*img));
 	if (len < sizeof(eh) || memcmp(file, ELFMAG, SELFMAG))
-		return fail(errbuf, errlen, "not an ELF file");
+		return errbuf_set(errbuf, errlen, "not an ELF file");
 	memcpy(&eh, file, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
-		return fail(errbuf, errlen, "not a little-endian x86-64 ELF64 image");
+		return errbuf_set(errbuf, errlen, "not a little-endian x86-64 ELF64 image");
 	if (eh.e_type != ET_EXEC)
-		return fail(errbuf, errlen, "not a static executable (ELF type %u)",
+		return errbuf_set(errbuf, errlen, "not a static executable (ELF type %u)",
 			    eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
 	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), len))
-		return fail(errbuf, errlen, "program header table is missing or truncated");
+		return errbuf_set(errbuf, errlen, "program header table is missing or truncated");
 	if (limit > mem->size)
 		limit = mem->size;
 
@@ -95,15 +82,15 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (img->nr_segments == ELF_MAX_SEGMENTS)
-			return fail(errbuf, errlen, "more than %d loadable segments",
+			return errbuf_set(errbuf, errlen, "more than %d loadable segments",
 				    ELF_MAX_SEGMENTS);
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(errbuf, errlen, "segment %u: file size exceeds memory size", i);
+			return errbuf_set(errbuf, errlen, "segment %u: file size exceeds memory size", i);
 		if (!in_file(ph.p_offset, ph.p_filesz, len))
-			return fail(errbuf, errlen, "segment %u: data lies beyond the end of the file (truncated image?)", i);
+			return errbuf_set(errbuf, errlen, "segment %u: data lies beyond the end of the file (truncated image?)", i);
 		if (ph.p_paddr < DSMIG_IMAGE_BASE || ph.p_paddr > limit ||
 		    ph.p_memsz > limit - ph.p_paddr)
-			return fail(errbuf, errlen,
+			return errbuf_set(errbuf, errlen,
 				    "segment %u: [0x%llx, +0x%llx) outside the image area [0x%x, 0x%llx)",
 				    i, (unsigned long long)ph.p_paddr,
 				    (unsigned long long)ph.p_memsz,
@@ -116,18 +103,18 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 			img->end = ph.p_paddr + ph.p_memsz;
 	}
 	if (img->nr_segments == 0)
-		return fail(errbuf, errlen, "no loadable segments");
+		return errbuf_set(errbuf, errlen, "no loadable segments");
 	if (abi < 0)
-		return fail(errbuf, errlen, "no dsmig ABI note: not a dsmig guest image");
+		return errbuf_set(errbuf, errlen, "no dsmig ABI note: not a dsmig guest image");
 	if (abi != DSMIG_ABI_VERSION)
-		return fail(errbuf, errlen, "image speaks guest ABI %ld, this VMM speaks %d",
+		return errbuf_set(errbuf, errlen, "image speaks guest ABI %ld, this VMM speaks %d",
 			    abi, DSMIG_ABI_VERSION);
 	for (i = 0; i < img->nr_segments; i++)
 		if (eh.e_entry >= img->seg[i].gpa &&
 		    eh.e_entry < img->seg[i].gpa + img->seg[i].memsz)
 			break;
 	if (i == img->nr_segments)
-		return fail(errbuf, errlen, "entry point 0x%llx is not in any loaded segment",
+		return errbuf_set(errbuf, errlen, "entry point 0x%llx is not in any loaded segment",
 			    (unsigned long long)eh.e_entry);
 	img->entry = eh.e_entry;
 
