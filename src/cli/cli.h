@@ -12,6 +12,11 @@ enum cli_exit {
 	CLI_VM_LOST = 4,         /* neither side runs the VM: never expected */
 };
 
+/* The TCP ports the engine's MPI data connections use (probes filter on
+ * them): btl_tcp_port_min_v4 and btl_tcp_port_range_v4. */
+#define MIGRATE_PORT_MIN   "47000"
+#define MIGRATE_PORT_RANGE "100"
+
 int cmd_migrate(int argc, char **argv);
 
 #endif /* DSMIG_CLI_CLI_H */

@@ -28,6 +28,16 @@
 #include "common/log.h"
 #include "common/rundir.h"
 
+/* Cancellation: SIGINT/SIGTERM stop the engine, and the migration is then
+ * settled like any failure (the source keeps running). */
+static volatile sig_atomic_t cancelled;
+
+static void on_cancel(int sig)
+{
+	(void)sig;
+	cancelled = 1;
+}
+
 struct migrate_opts {
 	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
 	const char *target_dirty, *switch_timeout;
@@ -169,6 +179,14 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	argv[n++] = "--mca";
 	argv[n++] = "oob_tcp_if_include";
 	argv[n++] = "lo";
+	/* Confine the engine's data connections to a port range that the
+	 * console's capture filter can name (docs/probes.md). */
+	argv[n++] = "--mca";
+	argv[n++] = "btl_tcp_port_min_v4";
+	argv[n++] = MIGRATE_PORT_MIN;
+	argv[n++] = "--mca";
+	argv[n++] = "btl_tcp_port_range_v4";
+	argv[n++] = MIGRATE_PORT_RANGE;
 	argv[n++] = engine;
 	argv[n++] = "--vm";
 	argv[n++] = o->vm;
@@ -466,6 +484,8 @@ int cmd_migrate(int argc, char **argv)
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
 
 	fl.iterations = json_array();
+	signal(SIGINT, on_cancel);
+	signal(SIGTERM, on_cancel);
 	deadline = time_mono_ns() + (uint64_t)o.timeout_s * 1000000000ull;
 	for (;;) {
 		struct timespec nap = { 0, 100 * 1000000L };
@@ -478,9 +498,12 @@ int cmd_migrate(int argc, char **argv)
 			break;
 		if (!o.json)
 			progress_line(&fl, tty, last_phase);
-		if (time_mono_ns() > deadline) {
-			log_error("the migration took longer than %u s: stopping the engine",
-				  o.timeout_s);
+		if (cancelled || time_mono_ns() > deadline) {
+			if (cancelled)
+				snprintf(fl.error, sizeof(fl.error), "cancelled by the operator");
+			else
+				log_error("the migration took longer than %u s: stopping the engine",
+					  o.timeout_s);
 			kill(pid, SIGTERM);
 			nanosleep(&(struct timespec) { 2, 0 }, NULL);
 			kill(pid, SIGKILL);
