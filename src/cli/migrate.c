@@ -25,6 +25,7 @@
 
 #include "cli/cli.h"
 #include "common/ctl_client.h"
+#include "common/hosts.h"
 #include "common/log.h"
 #include "common/rundir.h"
 
@@ -66,7 +67,8 @@ static void migrate_usage(FILE *f)
 		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
-		"HOST is a VMM runtime directory (the source default is this host's).\n"
+		"HOST is a name from the hosts file (docs/architecture.md) or a VMM\n"
+		"runtime directory; the source defaults to this host's directory.\n"
 		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
 		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration,\n"
 		"--switch-timeout each wait for the destination at the switch-over.\n"
@@ -449,7 +451,8 @@ int cmd_migrate(int argc, char **argv)
 	struct migrate_opts o = { 0 };
 	struct follow fl = { .failed_source_running = -1 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
-	char last_phase[32] = "";
+	char last_phase[32] = "", err[256], from_dir[256], to_dir[256];
+	struct host_list hosts;
 	struct ctl_client *probe;
 	json_t *st;
 	int tty = isatty(STDERR_FILENO), status, rc;
@@ -462,8 +465,14 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (dsmig_runtime_dir(rundir, sizeof(rundir)))
 		log_fatal(CLI_FAILED, "no runtime directory");
-	if (!o.from)
-		o.from = rundir;
+	if (hosts_load(&hosts, NULL, err, sizeof(err)))
+		log_fatal(CLI_USAGE, "%s", err);
+	if (hosts_resolve(&hosts, o.from ? o.from : rundir, from_dir, sizeof(from_dir),
+			  err, sizeof(err)) ||
+	    hosts_resolve(&hosts, o.to, to_dir, sizeof(to_dir), err, sizeof(err)))
+		log_fatal(CLI_USAGE, "%s", err);
+	o.from = from_dir;
+	o.to = to_dir;
 	if (!strcmp(o.from, o.to))
 		log_fatal(CLI_USAGE, "source and destination are the same host");
 	st = vm_status(o.from, o.vm, &probe);

@@ -1,0 +1,168 @@
+/* The hosts file (see hosts.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileio.h"
+#include "common/hosts.h"
+#include "common/log.h"
+#include "common/rundir.h"
+
+static int set_field(char *dst, size_t len, const char *val)
+{
+	if (!*val || strlen(val) >= len)
+		return -1;
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+/* One line: key=value words. Returns 0, 1 for an empty line, -1 on error. */
+static int parse_line(char *line, struct host *h, char *why, size_t len)
+{
+	char *save = NULL, *word;
+	int any = 0;
+
+	memset(h, 0, sizeof(*h));
+	for (word = strtok_r(line, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(word, '=');
+		char *fields[] = { h->name, h->runtime, h->netns, h->addr };
+		static const char *const keys[] = { "name", "runtime", "netns", "addr" };
+		static const size_t sizes[] = { sizeof(h->name), sizeof(h->runtime),
+						sizeof(h->netns), sizeof(h->addr) };
+		unsigned k;
+
+		if (!eq)
+			return snprintf(why, len, "'%s' is not key=value", word), -1;
+		*eq = '\0';
+		for (k = 0; k < 4 && strcmp(word, keys[k]); k++)
+			;
+		if (k == 4)
+			return snprintf(why, len, "unknown key '%s'", word), -1;
+		if (set_field(fields[k], sizes[k], eq + 1))
+			return snprintf(why, len, "bad value for %s", word), -1;
+		any = 1;
+	}
+	if (!any)
+		return 1;
+	if (!dsmig_vm_name_valid(h->name))
+		return snprintf(why, len, "missing or bad name"), -1;
+	if (h->runtime[0] != '/')
+		return snprintf(why, len, "host %s needs runtime=/absolute/path", h->name), -1;
+	return 0;
+}
+
+int hosts_parse(struct host_list *l, const char *text, const char *name,
+		char *err, size_t errlen)
+{
+	char *copy = strdup(text), *save, *line;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (!copy)
+		return errbuf_set(err, errlen, "out of memory");
+	/* strsep keeps empty lines, so line numbers stay right. */
+	save = copy;
+	while ((line = strsep(&save, "\n"))) {
+		char why[128], *hash = strchr(line, '#');
+		struct host h;
+		int r;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		r = parse_line(line, &h, why, sizeof(why));
+		if (r == 1)
+			continue;
+		if (r == 0 && hosts_find(l, h.name)) {
+			snprintf(why, sizeof(why), "host %s is listed twice", h.name);
+			r = -1;
+		}
+		if (r == 0 && l->n == HOSTS_MAX) {
+			snprintf(why, sizeof(why), "more than %d hosts", HOSTS_MAX);
+			r = -1;
+		}
+		if (r < 0) {
+			rc = errbuf_set(err, errlen, "%s:%u: %s", name, lineno, why);
+			break;
+		}
+		l->h[l->n++] = h;
+	}
+	free(copy);
+	return rc;
+}
+
+int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen)
+{
+	char def[512];
+	const char *env = getenv("DSMIG_HOSTS");
+	void *text;
+	size_t len;
+	int rc;
+
+	if (!path && env && *env)
+		path = env;
+	if (!path) {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			snprintf(def, sizeof(def), "%s/dsmig/hosts", xdg);
+		else
+			snprintf(def, sizeof(def), "%s/.config/dsmig/hosts", home ? home : "/");
+		rc = file_read_all(def, 1 << 20, &text, &len);
+		if (rc == -ENOENT) {
+			/* No hosts file: this machine alone. */
+			memset(l, 0, sizeof(*l));
+			l->n = 1;
+			snprintf(l->h[0].name, sizeof(l->h[0].name), "local");
+			if (dsmig_runtime_dir(l->h[0].runtime, sizeof(l->h[0].runtime)))
+				return errbuf_set(err, errlen, "no runtime directory");
+			return 0;
+		}
+		path = def;
+	} else {
+		rc = file_read_all(path, 1 << 20, &text, &len);
+	}
+	if (rc)
+		return errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
+	{
+		char *z = realloc(text, len + 1);   /* room for the NUL */
+
+		if (!z) {
+			free(text);
+			return errbuf_set(err, errlen, "out of memory");
+		}
+		z[len] = '\0';
+		text = z;
+	}
+	rc = hosts_parse(l, text, path, err, errlen);
+	free(text);
+	return rc;
+}
+
+const struct host *hosts_find(const struct host_list *l, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->h[i].name, name))
+			return &l->h[i];
+	return NULL;
+}
+
+int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
+		  size_t dirlen, char *err, size_t errlen)
+{
+	const struct host *h;
+
+	if (strchr(arg, '/')) {
+		snprintf(dir, dirlen, "%s", arg);
+		return 0;
+	}
+	h = hosts_find(l, arg);
+	if (!h)
+		return errbuf_set(err, errlen, "unknown host '%s' (not in the hosts file)", arg);
+	snprintf(dir, dirlen, "%s", h->runtime);
+	return 0;
+}

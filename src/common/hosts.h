@@ -1,0 +1,51 @@
+/*
+ * The hosts file: which hosts the console and `dsmig migrate` know, and how
+ * to reach each. One host per line, as key=value words; '#' starts a
+ * comment. Keys: name (required), runtime (required: the directory of that
+ * host's VMM sockets), netns and addr (optional, for the lab). Example:
+ *
+ *     name=hostA runtime=/run/dsmig/hostA
+ *     name=hostB runtime=/run/dsmig/hostB netns=dsmig-hostB addr=198.18.0.2
+ *
+ * Found at $DSMIG_HOSTS, else $XDG_CONFIG_HOME/dsmig/hosts (or
+ * ~/.config/dsmig/hosts); without one there is a single host, "local",
+ * whose runtime directory is the default one.
+ */
+#ifndef DSMIG_COMMON_HOSTS_H
+#define DSMIG_COMMON_HOSTS_H
+
+#include <stddef.h>
+
+#define HOSTS_MAX 16
+
+struct host {
+	char name[64];
+	char runtime[256];
+	char netns[64];
+	char addr[64];
+};
+
+struct host_list {
+	unsigned n;
+	struct host h[HOSTS_MAX];
+};
+
+/* Parse hosts-file text; on a bad line returns -1 with
+ * "NAME:LINE: what is wrong" in err. */
+int hosts_parse(struct host_list *l, const char *text, const char *name,
+		char *err, size_t errlen);
+
+/* Load the hosts file (path, or the default search when NULL). Returns 0,
+ * or -1 with a message in err. */
+int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen);
+
+/* The host called name, or NULL. */
+const struct host *hosts_find(const struct host_list *l, const char *name);
+
+/* A host argument to a runtime directory: a path (contains '/') is taken
+ * as it is; otherwise it is looked up by name. Returns 0 or -1 with a
+ * message in err. */
+int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
+		  size_t dirlen, char *err, size_t errlen);
+
+#endif /* DSMIG_COMMON_HOSTS_H */

@@ -1,0 +1,52 @@
+/*
+ * The network-throughput probe: bytes on one interface, counted at the
+ * link layer.
+ *
+ * It captures with libpcap (96-byte snapshots, a BPF filter such as the
+ * engine's "tcp portrange 47000-47099", non-blocking, counting each
+ * packet's on-wire length), and when capture is not permitted (no root or
+ * CAP_NET_RAW) falls back to the interface's byte counters in
+ * /proc/net/dev, which count all traffic on the interface. On "lo" the
+ * fallback counts transmitted bytes only: every loopback packet is both
+ * sent and received there, so rx + tx would count it twice. A note for
+ * the operator says which method is in use and why (docs/probes.md).
+ *
+ * Call order: net_probe_open, then net_probe_poll as often as wanted (it
+ * never blocks: fit for a 10 Hz UI loop), then net_probe_close.
+ */
+#ifndef DSMIG_PROBES_NET_H
+#define DSMIG_PROBES_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct net_probe;
+
+/* Open a probe on iface. bpf_filter (pcap-filter(7) syntax; NULL or ""
+ * for all traffic) applies to capture only. Writes a one-line human note
+ * into note (notelen bytes, may be 0): the method and, for the fallback,
+ * why capture was not possible. Returns 0 and *p; -EINVAL when the filter
+ * does not compile; -ENODEV when the interface is neither capturable nor
+ * in /proc/net/dev; -ENOMEM. On failure the note says why. */
+int net_probe_open(struct net_probe **p, const char *iface,
+		   const char *bpf_filter, char *note, size_t notelen);
+
+/* Count what arrived since the last call, without blocking, and return in
+ * *bytes_total the bytes seen since net_probe_open. Returns 0, or -EIO
+ * (capture failed, or /proc/net/dev unreadable or without the interface;
+ * *bytes_total is then the last good count). */
+int net_probe_poll(struct net_probe *p, uint64_t *bytes_total);
+
+/* "pcap" or "procfs" (the session log's net.method). */
+const char *net_probe_method(const struct net_probe *p);
+
+/* Close and free; NULL is fine. */
+void net_probe_close(struct net_probe *p);
+
+/* Parse /proc/net/dev text: the received and transmitted byte counters of
+ * iface. Returns 0, -ENOENT if iface is not listed, -EINVAL if its line
+ * is malformed. Exposed for tests. */
+int netdev_parse(const char *text, const char *iface, uint64_t *rx,
+		 uint64_t *tx);
+
+#endif /* DSMIG_PROBES_NET_H */
