@@ -11,6 +11,7 @@ SAN      ?=
 BUILD    ?= $(if $(SAN),build/asan,build)
 CC       ?= gcc
 PKGS     := jansson
+UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lm
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter -Wformat=2
@@ -28,11 +29,13 @@ endif
 COMMON_SRC := $(wildcard src/common/*.c)
 VMM_SRC    := $(filter-out src/vmm/vmm_main.c,$(wildcard src/vmm/*.c))
 HV_SRC     := $(wildcard src/hv/*.c)
+UI_SRC     := $(wildcard src/ui/*.c) $(wildcard src/probes/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 VMM_OBJ    := $(VMM_SRC:%.c=$(BUILD)/%.o)
 HV_OBJ     := $(HV_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ     := $(UI_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig
@@ -63,21 +66,26 @@ $(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ) $(HV_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
+# The console and its probes (ncursesw, libpcap).
+$(BUILD)/libdsmig-ui.a: $(UI_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
 $(BUILD)/bin/dsmig-vmm: $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig.a
+$(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(UI_LIBS) -o $@
 
 $(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig.a $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -lcmocka -o $@
 
 # Engine unit tests link the engine's modules (without its main).
 $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(BUILD)/libdsmig.a

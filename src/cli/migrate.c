@@ -26,6 +26,7 @@
 #include "cli/cli.h"
 #include "common/ctl_client.h"
 #include "common/hosts.h"
+#include "common/jsonl_tail.h"
 #include "common/log.h"
 #include "common/rundir.h"
 
@@ -48,9 +49,7 @@ struct migrate_opts {
 
 /* What the telemetry told us so far. */
 struct follow {
-	FILE *f;
-	char line[65536];
-	size_t len;
+	struct jsonl_tail tail;
 	json_t *summary;          /* the "summary" event, if seen */
 	json_t *iterations;       /* array of "iteration" events */
 	char phase[32];
@@ -118,23 +117,10 @@ static void follow_event(struct follow *fl, json_t *ev)
 /* Read whatever complete lines the engine has written since last time. */
 static void follow_poll(struct follow *fl)
 {
-	int c;
+	json_t *ev;
 
-	if (!fl->f)
-		return;
-	clearerr(fl->f);
-	while ((c = fgetc(fl->f)) != EOF) {
-		if (c != '\n') {
-			if (fl->len < sizeof(fl->line) - 1)
-				fl->line[fl->len++] = (char)c;
-			continue;
-		}
-		fl->line[fl->len] = '\0';
-		fl->len = 0;
-		json_t *ev = json_loads(fl->line, 0, NULL);
-
-		if (ev)
-			follow_event(fl, ev);
+	while ((ev = jsonl_tail_next(&fl->tail))) {
+		follow_event(fl, ev);
 		json_decref(ev);
 	}
 }
@@ -493,6 +479,7 @@ int cmd_migrate(int argc, char **argv)
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
 
 	fl.iterations = json_array();
+	jsonl_tail_init(&fl.tail, telemetry);
 	signal(SIGINT, on_cancel);
 	signal(SIGTERM, on_cancel);
 	deadline = time_mono_ns() + (uint64_t)o.timeout_s * 1000000000ull;
@@ -500,8 +487,6 @@ int cmd_migrate(int argc, char **argv)
 		struct timespec nap = { 0, 100 * 1000000L };
 		pid_t done = waitpid(pid, &status, WNOHANG);
 
-		if (!fl.f)
-			fl.f = fopen(telemetry, "re");
 		follow_poll(&fl);
 		if (done == pid)
 			break;
@@ -551,8 +536,7 @@ int cmd_migrate(int argc, char **argv)
 	} else if (rc == CLI_OK) {
 		print_summary(&o, &fl);
 	}
-	if (fl.f)
-		fclose(fl.f);
+	jsonl_tail_close(&fl.tail);
 	if (!o.log)
 		unlink(telemetry);
 	if (rc == CLI_OK)

@@ -1,5 +1,5 @@
 /*
- * Colour themes of the console, read from files (themes/*.theme, format in
+ * Colour themes of the console, read from files (themes/NAME.theme, format in
  * docs/themes.md). A theme gives each UI role (text, title, chart series,
  * the bandwidth cap, ...) a foreground, a background and attributes; the
  * console asks theme_attr() for the attributes to draw a role with.
@@ -15,9 +15,6 @@
 #ifndef DSMIG_UI_THEME_H
 #define DSMIG_UI_THEME_H
 
-#ifndef _XOPEN_SOURCE_EXTENDED
-#define _XOPEN_SOURCE_EXTENDED 1
-#endif
 #include <ncurses.h>
 #include <stddef.h>
 

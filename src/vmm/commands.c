@@ -58,6 +58,7 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 {
 	struct vm *vm = req->opaque;
 	json_t *vcpus = json_array();
+	enum vm_state state;
 	int64_t dirty;
 	unsigned i;
 
@@ -79,7 +80,11 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			"exits", (json_int_t)v->exits,
 			"hypercalls", (json_int_t)v->hypercalls));
 	}
-	*ret = json_pack("{s:I, s:I, s:o, s:I, s:I, s:o}",
+	pthread_mutex_lock(&vm->lock);
+	state = vm->state;
+	pthread_mutex_unlock(&vm->lock);
+	*ret = json_pack("{s:s, s:I, s:I, s:o, s:I, s:I, s:o}",
+			 "status", vm_state_name(state),
 			 "time_ns", (json_int_t)time_mono_ns(),
 			 "guest_time_ns", (json_int_t)vm_guest_mono_ns(vm),
 			 "vcpus", vcpus,

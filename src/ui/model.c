@@ -1,0 +1,326 @@
+/*
+ * The console model (see model.h): every session record lands here, in
+ * model_apply(), and updates hosts, VMs and the migration view.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/model.h"
+
+void series_push(struct series *s, double t, double v)
+{
+	int i = (s->head + s->n) % SERIES_CAP;
+
+	if (s->n == SERIES_CAP) {
+		i = s->head;
+		s->head = (s->head + 1) % SERIES_CAP;
+	} else {
+		s->n++;
+	}
+	s->t[i] = t;
+	s->v[i] = v;
+}
+
+int series_window(const struct series *s, double since, double *t, double *v, int cap)
+{
+	int i, k = 0;
+
+	for (i = 0; i < s->n && k < cap; i++) {
+		int j = (s->head + i) % SERIES_CAP;
+
+		if (s->t[j] < since)
+			continue;
+		t[k] = s->t[j];
+		v[k] = s->v[j];
+		k++;
+	}
+	return k;
+}
+
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->t0_wall = -1;
+	m->mig.exit_status = -1;
+	m->mig.t_pause = m->mig.t_resume = -1;
+}
+
+void model_free(struct model *m)
+{
+	json_decref(m->mig.summary);
+	json_decref(m->prev_summary);
+	m->mig.summary = m->prev_summary = NULL;
+}
+
+void model_reset(struct model *m)
+{
+	int replay = m->replay;
+
+	model_free(m);
+	model_init(m);
+	m->replay = replay;
+}
+
+void model_log(struct model *m, const char *fmt, ...)
+{
+	int i = (m->log_head + m->log_n) % MODEL_LOG_LINES;
+	char msg[140];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m->log_n == MODEL_LOG_LINES) {
+		i = m->log_head;
+		m->log_head = (m->log_head + 1) % MODEL_LOG_LINES;
+	} else {
+		m->log_n++;
+	}
+	snprintf(m->log[i], sizeof(m->log[i]), "%7.1fs %s", m->now, msg);
+}
+
+const char *model_log_line(const struct model *m, int n)
+{
+	if (n < 0 || n >= m->log_n)
+		return NULL;
+	return m->log[(m->log_head + m->log_n - 1 - n) % MODEL_LOG_LINES];
+}
+
+struct vm_view *model_vm(struct model *m, const char *host, const char *name, int create)
+{
+	int i;
+
+	for (i = 0; i < m->nr_vms; i++)
+		if (!strcmp(m->vms[i].host, host) && !strcmp(m->vms[i].name, name))
+			return &m->vms[i];
+	if (!create || m->nr_vms == MODEL_MAX_VMS)
+		return NULL;
+	memset(&m->vms[m->nr_vms], 0, sizeof(m->vms[0]));
+	snprintf(m->vms[m->nr_vms].host, sizeof(m->vms[0].host), "%s", host);
+	snprintf(m->vms[m->nr_vms].name, sizeof(m->vms[0].name), "%s", name);
+	return &m->vms[m->nr_vms++];
+}
+
+double model_downtime(const struct model *m)
+{
+	if (m->mig.t_pause < 0)
+		return -1;
+	if (m->mig.t_resume >= 0)
+		return m->mig.t_resume - m->mig.t_pause;
+	if (!m->mig.active)
+		return -1;   /* failed while paused: the source was resumed */
+	return m->now - m->mig.t_pause;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static double num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void apply_session(struct model *m, json_t *rec)
+{
+	json_t *h;
+	size_t i;
+
+	if (strcmp(str(rec, "event") ?: "", "open"))
+		return;
+	m->cap_bps = num(rec, "cap_bps");
+	m->nr_hosts = 0;
+	json_array_foreach(json_object_get(rec, "hosts"), i, h)
+		if (m->nr_hosts < MODEL_MAX_HOSTS && str(h, "name"))
+			snprintf(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]), "%s", str(h, "name"));
+}
+
+static void apply_vm_probe(struct model *m, json_t *rec)
+{
+	const char *host = str(rec, "host"), *name = str(rec, "vm");
+	struct vm_view *v;
+	json_t *p;
+	size_t i;
+	double sum = 0;
+
+	if (!host || !name)
+		return;
+	v = model_vm(m, host, name, 1);
+	if (!v)
+		return;
+	snprintf(v->state, sizeof(v->state), "%s", str(rec, "state") ?: "?");
+	v->last_seen = m->now;
+	if (!strcmp(v->state, "gone"))
+		return;
+	snprintf(v->workload, sizeof(v->workload), "%s", str(rec, "workload") ?: "-");
+	v->vcpus = (int)json_integer_value(json_object_get(rec, "vcpus"));
+	v->mem_bytes = (uint64_t)json_integer_value(json_object_get(rec, "mem_bytes"));
+	v->dirty_pps = num(rec, "dirty_pps");
+	v->progress = (uint64_t)json_integer_value(json_object_get(rec, "progress"));
+	v->progress_ps = num(rec, "progress_ps");
+	json_array_foreach(json_object_get(rec, "vcpu_pct"), i, p) {
+		if (i < MODEL_MAX_VCPUS)
+			v->vcpu_pct[i] = json_number_value(p);
+		sum += json_number_value(p);
+	}
+	v->vcpu_total = v->vcpus ? sum / v->vcpus : 0;
+	series_push(&v->cpu_hist, m->now, v->vcpu_total);
+	/* The migrating VM's vCPU use, on either side. */
+	if (m->mig.id && !strcmp(name, m->mig.vm) && m->mig.t_exit <= 0) {
+		if (!strcmp(host, m->mig.from) && strcmp(v->state, "incoming"))
+			series_push(&m->mig.vcpu_src, m->now, v->vcpu_total);
+		if (!strcmp(host, m->mig.to) && !strcmp(v->state, "running"))
+			series_push(&m->mig.vcpu_dst, m->now, v->vcpu_total);
+	}
+}
+
+static void apply_net_probe(struct model *m, json_t *rec)
+{
+	snprintf(m->net_method, sizeof(m->net_method), "%s", str(rec, "method") ?: "");
+	if (str(rec, "note"))
+		snprintf(m->net_note, sizeof(m->net_note), "%s", str(rec, "note"));
+	if (m->mig.active)
+		series_push(&m->mig.net_bps, m->now, num(rec, "bps"));
+}
+
+static void apply_migration(struct model *m, json_t *rec)
+{
+	struct migration_view *g = &m->mig;
+	const char *ev = str(rec, "event") ?: "";
+
+	if (!strcmp(ev, "start")) {
+		json_t *prev = NULL;
+
+		/* Keep the last summary of the same VM and method to compare. */
+		if (g->summary && !strcmp(g->vm, str(rec, "vm") ?: "") &&
+		    !strcmp(g->method, str(rec, "method") ?: ""))
+			prev = json_incref(g->summary);
+		else if (m->prev_summary && !strcmp(g->vm, str(rec, "vm") ?: ""))
+			prev = json_incref(m->prev_summary);
+		json_decref(m->prev_summary);
+		m->prev_summary = prev;
+		json_decref(g->summary);
+		memset(g, 0, sizeof(*g));
+		g->id = (int)json_integer_value(json_object_get(rec, "mig"));
+		g->active = 1;
+		g->exit_status = -1;
+		g->t_pause = g->t_resume = -1;
+		g->t_launch = m->now;
+		snprintf(g->vm, sizeof(g->vm), "%s", str(rec, "vm") ?: "?");
+		snprintf(g->from, sizeof(g->from), "%s", str(rec, "from") ?: "?");
+		snprintf(g->to, sizeof(g->to), "%s", str(rec, "to") ?: "?");
+		snprintf(g->method, sizeof(g->method), "%s", str(rec, "method") ?: "?");
+		snprintf(g->bandwidth, sizeof(g->bandwidth), "%s", str(rec, "bandwidth") ?: "");
+		g->ranks = (int)json_integer_value(json_object_get(rec, "ranks"));
+		g->verify = json_is_true(json_object_get(rec, "verify"));
+		g->cap_bps = m->cap_bps;
+		snprintf(g->phase, sizeof(g->phase), "launching");
+		model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
+			  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
+	} else if (!strcmp(ev, "exit") && g->id == json_integer_value(json_object_get(rec, "mig"))) {
+		g->active = 0;
+		g->t_exit = m->now;
+		g->exit_status = (int)json_integer_value(json_object_get(rec, "status"));
+		snprintf(g->error, sizeof(g->error), "%s", str(rec, "error") ?: "");
+		if (g->exit_status)
+			model_log(m, "migration %d failed (status %d): %s", g->id,
+				  g->exit_status, g->error);
+		else
+			model_log(m, "migration %d done", g->id);
+	}
+}
+
+static void engine_phase(struct model *m, json_t *ev)
+{
+	struct migration_view *g = &m->mig;
+	const char *p = str(ev, "phase") ?: "?";
+
+	snprintf(g->phase, sizeof(g->phase), "%s", p);
+	if (g->nr_phases < MODEL_MAX_PHASES) {
+		snprintf(g->phases[g->nr_phases].name, sizeof(g->phases[0].name), "%s", p);
+		g->phases[g->nr_phases++].t = m->now;
+	}
+	if (!strcmp(p, "stop-and-copy")) {
+		g->t_pause = m->now;
+		model_log(m, "stop-and-copy (%s): source paused", str(ev, "reason") ?: "");
+	} else if (!strcmp(p, "resumed")) {
+		/* The engine measured the real window; place it at its end. */
+		g->t_resume = m->now;
+		g->t_pause = m->now - num(ev, "downtime_ns") / 1e9;
+		model_log(m, "resumed on %s: downtime %.1f ms (guest saw %.1f ms)", g->to,
+			  num(ev, "downtime_ns") / 1e6, num(ev, "guest_downtime_ns") / 1e6);
+	} else if (!strcmp(p, "failed")) {
+		snprintf(g->error, sizeof(g->error), "%s", str(ev, "error") ?: "");
+		model_log(m, "failed: %s", g->error);
+	} else {
+		model_log(m, "phase %s", p);
+	}
+}
+
+static void apply_engine(struct model *m, json_t *rec)
+{
+	struct migration_view *g = &m->mig;
+	json_t *ev = json_object_get(rec, "ev");
+	const char *type = str(ev, "type") ?: "";
+
+	if (!g->id || g->id != json_integer_value(json_object_get(rec, "mig")))
+		return;
+	if (!strcmp(type, "start")) {
+		g->cap_bps = num(ev, "bandwidth_bps");
+	} else if (!strcmp(type, "phase")) {
+		engine_phase(m, ev);
+	} else if (!strcmp(type, "sample")) {
+		g->round = (int)json_integer_value(json_object_get(ev, "round"));
+		g->bytes_sent = num(ev, "bytes");
+		series_push(&g->engine_bps, m->now, num(ev, "rate_bps"));
+		if (!m->net_method[0])   /* no wire probe: the engine's own rate */
+			series_push(&g->net_bps, m->now, num(ev, "rate_bps"));
+	} else if (!strcmp(type, "iteration") && g->nr_rounds < MODEL_MAX_ROUNDS) {
+		struct round_view *r = &g->rounds[g->nr_rounds++];
+
+		r->round = (int)json_integer_value(json_object_get(ev, "round"));
+		r->final = !strcmp(str(ev, "kind") ?: "", "final");
+		r->pages = (uint64_t)num(ev, "pages_sent");
+		r->zero_pages = (uint64_t)num(ev, "zero_pages");
+		r->dirtied = (uint64_t)num(ev, "dirtied_pages");
+		r->hot_deferred = (uint64_t)num(ev, "hot_deferred");
+		r->bytes = num(ev, "bytes");
+		r->duration_s = num(ev, "duration_ns") / 1e9;
+		model_log(m, "round %d%s: %llu pages, %.2f MiB in %.2f s, %llu dirtied", r->round,
+			  r->final ? " (final)" : "", (unsigned long long)r->pages,
+			  r->bytes / 1048576, r->duration_s, (unsigned long long)r->dirtied);
+	} else if (!strcmp(type, "summary")) {
+		json_decref(g->summary);
+		g->summary = json_incref(ev);
+	}
+}
+
+void model_apply(struct model *m, json_t *rec)
+{
+	const char *src = str(rec, "src");
+	json_t *t = json_object_get(rec, "t");
+
+	if (!json_is_object(rec) || !src || !json_is_integer(t)) {
+		m->bad_records++;
+		return;
+	}
+	m->records++;
+	if (m->t0_wall < 0)
+		m->t0_wall = (double)json_integer_value(t) / 1e9;
+	m->now = (double)json_integer_value(t) / 1e9 - m->t0_wall;
+	if (!strcmp(src, "session"))
+		apply_session(m, rec);
+	else if (!strcmp(src, "probe") && !strcmp(str(rec, "probe") ?: "", "vm"))
+		apply_vm_probe(m, rec);
+	else if (!strcmp(src, "probe") && !strcmp(str(rec, "probe") ?: "", "net"))
+		apply_net_probe(m, rec);
+	else if (!strcmp(src, "migration"))
+		apply_migration(m, rec);
+	else if (!strcmp(src, "engine"))
+		apply_engine(m, rec);
+	else if (!strcmp(src, "operator"))
+		model_log(m, "operator: %s", str(rec, "action") ?: "?");
+}

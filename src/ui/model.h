@@ -1,0 +1,122 @@
+/*
+ * What the console shows, as data: hosts and their VMs, the migration in
+ * progress (or last finished) with its time series, phases, rounds and
+ * summary. The model changes only through model_apply(), fed with session
+ * records (docs/telemetry.md, "Console session logs"), so a live session
+ * and its replay build the same model from the same records. Drawing code
+ * reads the model and never collects data itself.
+ */
+#ifndef DSMIG_UI_MODEL_H
+#define DSMIG_UI_MODEL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define MODEL_MAX_HOSTS 16
+#define MODEL_MAX_VMS 32
+#define MODEL_MAX_VCPUS 8
+#define SERIES_CAP 1200      /* 2 minutes at 10 Hz */
+#define MODEL_MAX_ROUNDS 64
+#define MODEL_MAX_PHASES 16
+#define MODEL_LOG_LINES 64
+
+/* A ring of (time, value) points; times in seconds since the session start. */
+struct series {
+	double t[SERIES_CAP];
+	double v[SERIES_CAP];
+	int head, n;
+};
+
+void series_push(struct series *s, double t, double v);
+/* Copy the points with t >= since, oldest first, into t/v (cap entries);
+ * returns how many. */
+int series_window(const struct series *s, double since, double *t, double *v, int cap);
+
+struct vm_view {
+	char host[64], name[65], workload[17], state[16];
+	int vcpus;
+	uint64_t mem_bytes;
+	double vcpu_pct[MODEL_MAX_VCPUS];
+	double vcpu_total;          /* mean over vCPUs, percent */
+	double dirty_pps, progress_ps;
+	uint64_t progress;
+	double last_seen;           /* session time of the last probe */
+	struct series cpu_hist;     /* vcpu_total over time */
+};
+
+struct round_view {
+	int round;
+	int final;
+	uint64_t pages, zero_pages, dirtied, hot_deferred;
+	double bytes, duration_s;
+};
+
+struct phase_view {
+	char name[24];
+	double t;                   /* session time it began */
+};
+
+struct migration_view {
+	int id;                     /* 0: none yet */
+	int active;                 /* launched and not exited */
+	char vm[65], from[64], to[64], method[16], bandwidth[16];
+	int ranks, verify;
+	double cap_bps;             /* engine cap, bit/s (0 = none) */
+	double t_launch, t_exit;
+	double t_pause, t_resume;   /* session time; < 0 if not (yet) */
+	char phase[24];
+	int round;
+	struct phase_view phases[MODEL_MAX_PHASES];
+	int nr_phases;
+	struct round_view rounds[MODEL_MAX_ROUNDS];
+	int nr_rounds;
+	struct series vcpu_src, vcpu_dst;   /* percent */
+	struct series net_bps;              /* wire (probe) */
+	struct series engine_bps;           /* engine's own rate */
+	double bytes_sent;
+	json_t *summary;            /* the engine summary (owned), or NULL */
+	int exit_status;            /* -1 while running */
+	char error[256];
+};
+
+struct model {
+	double t0_wall;             /* wall time (s) of the first record */
+	double now;                 /* session time of the latest record */
+	int replay;
+	double cap_bps;             /* session default cap */
+	int nr_hosts;
+	char hosts[MODEL_MAX_HOSTS][64];
+	int nr_vms;
+	struct vm_view vms[MODEL_MAX_VMS];
+	struct migration_view mig;
+	json_t *prev_summary;       /* previous migration of the same VM+method */
+	char net_method[16];        /* "pcap", "procfs" or "" */
+	char net_note[160];
+	char log[MODEL_LOG_LINES][160];
+	int log_head, log_n;
+	unsigned records, bad_records;
+};
+
+void model_init(struct model *m);
+void model_reset(struct model *m);     /* drop everything (replay seeks) */
+void model_free(struct model *m);
+
+/* Apply one session record. Unknown records are ignored; malformed ones
+ * counted in bad_records. */
+void model_apply(struct model *m, json_t *rec);
+
+/* Add a line to the event log (also used for operator-visible notes). */
+void model_log(struct model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The n-th most recent log line (0 = newest), or NULL. */
+const char *model_log_line(const struct model *m, int n);
+
+/* The VM view for host/name, creating it if create is set. */
+struct vm_view *model_vm(struct model *m, const char *host, const char *name, int create);
+
+/* Downtime so far: running clock while paused, final once resumed, <0 if
+ * the migration has not paused yet. */
+double model_downtime(const struct model *m);
+
+#endif /* DSMIG_UI_MODEL_H */
