@@ -13,8 +13,11 @@ CC       ?= gcc
 PKGS     := jansson
 UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lm
 
+# -Wformat-truncation is off: snprintf into fixed display and message
+# buffers truncates on purpose.
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2
+            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 \
+            -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -Iguest -MMD -MP \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -18,5 +18,7 @@ enum cli_exit {
 #define MIGRATE_PORT_RANGE "100"
 
 int cmd_migrate(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif /* DSMIG_CLI_CLI_H */

@@ -1,29 +1,97 @@
 /*
- * dsmig: the operator's command line (and, later, the console).
- *   dsmig migrate VM --to HOST [options]     see `dsmig migrate --help`
+ * dsmig: the operator's console and command line.
+ *   dsmig [console] [--theme T] [--hosts FILE] [--record FILE] [--ascii]
+ *   dsmig replay FILE [--speed N] [--theme T] [--ascii]
+ *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
+ *   dsmig top -b [-n N] [-d SECONDS]
+ *   dsmig report FILE [--out DIR] [--no-png]
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "ui/console.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n");
+	fprintf(f,
+		"usage: dsmig [console] [--theme NAME|FILE] [--hosts FILE] [--record FILE] [--ascii]\n"
+		"       dsmig replay FILE [--speed N] [--theme NAME|FILE] [--ascii]\n"
+		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
+		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
+		"       dsmig report FILE [--out DIR] [--no-png]\n"
+		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
+}
+
+/* console and replay share their options. */
+static int cmd_console(int argc, char **argv, int replay)
+{
+	static const struct option opts[] = {
+		{ "theme", required_argument, NULL, 't' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "speed", required_argument, NULL, 's' },
+		{ "exit-after", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct console_opts o = { .speed = 1, .exit_after = -1 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.theme = optarg; break;
+		case 'H': o.hosts = optarg; break;
+		case 'r': o.record = optarg; break;
+		case 'a': o.ascii = 1; break;
+		case 's':
+			o.speed = strtod(optarg, NULL);
+			if (o.speed <= 0 || o.speed > 1000)
+				return fprintf(stderr, "dsmig: --speed must be in (0, 1000]\n"), CLI_USAGE;
+			break;
+		case 'x': o.exit_after = strtod(optarg, NULL); break;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_USAGE;
+		}
+	}
+	if (replay) {
+		if (optind + 1 != argc) {
+			usage(stderr);
+			return CLI_USAGE;
+		}
+		o.replay = argv[optind];
+	} else if (optind != argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	return console_run(&o);
 }
 
 int main(int argc, char **argv)
 {
 	log_init("dsmig");
-	if (argc >= 2 && !strcmp(argv[1], "migrate"))
-		return cmd_migrate(argc - 1, argv + 1);
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return CLI_OK;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		return cmd_console(argc, argv, 0);
 	}
-	if (argc >= 2)
-		log_error("unknown command '%s'", argv[1]);
+	if (!strcmp(argv[1], "console"))
+		return cmd_console(argc - 1, argv + 1, 0);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_console(argc - 1, argv + 1, 1);
+	if (!strcmp(argv[1], "migrate"))
+		return cmd_migrate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
+	log_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return CLI_USAGE;
 }

@@ -219,7 +219,8 @@ int net_probe_open(struct net_probe **p, const char *iface,
 	rc = net_procfs_open(np);
 	if (rc) {
 		snprintf(note, notelen, "cannot watch %s: capture: %s; %s: %s",
-			 iface, perr, NET_PROCFS, strerror(-rc));
+			 iface, perr, NET_PROCFS,
+			 rc == -ENOENT ? "no such interface" : strerror(-rc));
 		rc = rc == -ENOMEM ? rc : -ENODEV;
 		goto fail;
 	}

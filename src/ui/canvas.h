@@ -55,8 +55,9 @@ int canvas_cell_utf8(const struct canvas *c, int col, int row, char out[8],
  * with value v[i]. The time window [t0, t1] spans the canvas width and the
  * values [0, vmax] its height; values above vmax are drawn on the top row,
  * below 0 on the bottom row, and segments are cut at the window's edges.
- * A NaN time or value is a gap: the segments on either side of it are not
- * drawn, and a point with gaps on both sides is drawn as a single dot.
+ * A NaN (or infinite) time or value is a gap: the segments on either side
+ * of it are not drawn, and a point with gaps on both sides is drawn as a
+ * single dot.
  * Returns the number of points inside the window that were drawn, or -EINVAL
  * if t1 <= t0, vmax <= 0 (or either is not finite), or n < 0. */
 int canvas_plot_series(struct canvas *c, const double *t, const double *v,

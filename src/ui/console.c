@@ -1,0 +1,340 @@
+/*
+ * The console's event loop (htop's ScreenManager, in small): terminal set-up
+ * and teardown, a 10 Hz tick that pulls data (live probes or the replay
+ * clock) into the model, keys, and a redraw per tick or key. Drawing is in
+ * screens.c, the migration dialog in dialog.c.
+ */
+#include <errno.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "ui/console_int.h"
+#include "ui/plot.h"
+
+#define TICK_NS 100000000ull
+
+/* SIGTERM/SIGHUP/SIGINT end the console cleanly (the session log gets its
+ * close record; a running migration is cancelled). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static const char *const theme_cycle[] = { "default", "light", "monochrome" };
+
+/* A theme name to a file: $DSMIG_THEMES/NAME.theme, else next to the
+ * program (../../themes from build/bin), else /usr/share/dsmig/themes. */
+static void theme_path(const char *name, char *buf, size_t len)
+{
+	const char *dir = getenv("DSMIG_THEMES");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (strchr(name, '/')) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	if (dir && *dir) {
+		snprintf(buf, len, "%s/%s.theme", dir, name);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if (n > 0 && strrchr(self, '/'))
+		*strrchr(self, '/') = '\0';
+	snprintf(buf, len, "%s/../../themes/%s.theme", self, name);
+	if (access(buf, R_OK))
+		snprintf(buf, len, "/usr/share/dsmig/themes/%s.theme", name);
+}
+
+static int console_theme(struct console *c, const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	struct theme t;
+
+	theme_path(name, path, sizeof(path));
+	if (theme_load(&t, path, err, errlen))
+		return -1;
+	c->theme = t;
+	snprintf(c->theme_name, sizeof(c->theme_name), "%s", name);
+	return 0;
+}
+
+static void console_apply_theme(struct console *c)
+{
+	struct plot_style st;
+
+	c->color = theme_apply(&c->theme, has_colors());
+	st.utf8 = c->utf8;
+	st.color = c->color;
+	plot_set_style(&st);
+	bkgd(theme_attr(&c->theme, THEME_BACKGROUND));
+	clearok(stdscr, TRUE);
+}
+
+static void next_theme(struct console *c)
+{
+	char err[256];
+	unsigned i, n = sizeof(theme_cycle) / sizeof(theme_cycle[0]);
+
+	for (i = 0; i < n && strcmp(c->theme_name, theme_cycle[i]); i++)
+		;
+	i = (i + 1) % n;
+	if (console_theme(c, theme_cycle[i], err, sizeof(err))) {
+		snprintf(c->status, sizeof(c->status), "%s", err);
+		return;
+	}
+	console_apply_theme(c);
+	snprintf(c->status, sizeof(c->status), "theme: %s", c->theme_name);
+	if (c->live)
+		live_operator(c->live, "theme", json_pack("{s:s}", "name", c->theme_name));
+}
+
+static void keys_replay(struct console *c, int ch)
+{
+	struct replay *r = &c->replay;
+
+	switch (ch) {
+	case ' ':
+		r->paused = !r->paused;
+		break;
+	case '+':
+	case '=':
+		r->speed = r->speed < 64 ? r->speed * 2 : r->speed;
+		break;
+	case '-':
+		r->speed = r->speed > 0.125 ? r->speed / 2 : r->speed;
+		break;
+	case KEY_RIGHT:
+		replay_seek(r, &c->model, r->vt + 10);
+		break;
+	case KEY_LEFT:
+		replay_seek(r, &c->model, r->vt - 10);
+		break;
+	case KEY_HOME:
+	case 'g':
+		replay_seek(r, &c->model, 0);
+		break;
+	case KEY_END:
+	case 'G':
+		replay_seek(r, &c->model, r->duration);
+		break;
+	}
+}
+
+static void keys_main(struct console *c, int ch)
+{
+	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
+
+	if (c->confirm_quit) {
+		c->confirm_quit = 0;
+		if (ch == 'y' || ch == 'Y')
+			c->quit = 1;
+		return;
+	}
+	if (c->help) {
+		c->help = 0;
+		return;
+	}
+	if (c->dlg.open) {
+		dialog_key(c, ch);
+		return;
+	}
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		if (c->live && live_migration_running(c->live))
+			c->confirm_quit = 1;
+		else
+			c->quit = 1;
+		break;
+	case '?':
+	case KEY_F(1):
+	case 'h':
+		c->help = 1;
+		break;
+	case '\t':
+		c->screen = c->screen == SCREEN_HOSTS ? SCREEN_MIGRATION : SCREEN_HOSTS;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (c->selected > 0)
+			c->selected--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (c->selected < n - 1)
+			c->selected++;
+		break;
+	case 's':
+		c->sort = (c->sort + 1) % SORT_NR;
+		if (c->live)
+			live_operator(c->live, "sort", json_pack("{s:i}", "key", c->sort));
+		break;
+	case 't':
+		next_theme(c);
+		break;
+	case '\n':
+	case KEY_ENTER:
+	case 'm':
+		if (c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
+		    c->summary_for != c->model.mig.id) {
+			c->summary_for = c->model.mig.id;   /* dismiss the card */
+			break;
+		}
+		if (!c->live)
+			snprintf(c->status, sizeof(c->status), "replay: migrations cannot be launched");
+		else if (live_migration_running(c->live))
+			snprintf(c->status, sizeof(c->status), "a migration is already running");
+		else if (n == 0)
+			snprintf(c->status, sizeof(c->status), "no VM to migrate");
+		else
+			dialog_open(c);
+		break;
+	case 27:   /* Esc */
+		if (c->model.mig.id && !c->model.mig.active)
+			c->summary_for = c->model.mig.id;
+		break;
+	case 'c':
+		if (c->live && live_migration_running(c->live)) {
+			live_cancel(c->live);
+			snprintf(c->status, sizeof(c->status),
+				 "cancelling: the VM stays on its source");
+		}
+		break;
+	default:
+		if (c->replaying)
+			keys_replay(c, ch);
+	}
+}
+
+static int console_setup(struct console *c, char *err, size_t errlen)
+{
+	const char *theme = c->opt.theme ? c->opt.theme : "default";
+
+	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
+		return -1;
+	if (console_theme(c, theme, err, errlen))
+		return -1;
+	model_init(&c->model);
+	if (c->opt.replay) {
+		if (replay_open(&c->replay, c->opt.replay, c->opt.speed, err, errlen))
+			return -1;
+		c->replaying = 1;
+		c->model.replay = 1;
+		if (c->replay.log.bad)
+			snprintf(c->status, sizeof(c->status),
+				 "%s: %u bad lines skipped (first: line %u); playing the rest",
+				 c->opt.replay, c->replay.log.bad, c->replay.log.first_bad);
+		return 0;
+	}
+	if (session_writer_open(&c->writer, c->opt.record, err, errlen))
+		return -1;
+	if (live_open(&c->live, &c->hosts, &c->writer, &c->model)) {
+		session_writer_close(&c->writer);
+		return errbuf_set(err, errlen, "cannot start the probes");
+	}
+	snprintf(c->status, sizeof(c->status), "recording to %s", c->writer.path);
+	return 0;
+}
+
+static void console_loop(struct console *c)
+{
+	uint64_t next = time_mono_ns(), last = next, end_seen = 0;
+
+	while (!c->quit && !stop_signal) {
+		uint64_t now = time_mono_ns();
+		int ch, wait_ms;
+
+		if (now >= next) {
+			if (c->live) {
+				live_tick(c->live);
+			} else {
+				replay_tick(&c->replay, &c->model, (double)(now - last) / 1e9);
+				if (replay_done(&c->replay) && c->opt.exit_after >= 0) {
+					if (!end_seen)
+						end_seen = now;
+					else if (now - end_seen > c->opt.exit_after * 1e9)
+						c->quit = 1;
+				}
+			}
+			last = now;
+			next += TICK_NS;
+			if (next < now)
+				next = now + TICK_NS;
+			/* A new migration brings its view to the front, once. */
+			if (c->model.mig.id && c->model.mig.id != c->shown_mig) {
+				c->shown_mig = c->model.mig.id;
+				c->screen = SCREEN_MIGRATION;
+			}
+			screens_draw(c);
+		}
+		wait_ms = (int)((next - time_mono_ns()) / 1000000);
+		timeout(wait_ms > 0 ? wait_ms : 0);
+		ch = getch();
+		if (ch == ERR)
+			continue;
+		if (ch == KEY_RESIZE) {
+			clearok(stdscr, TRUE);
+		} else {
+			keys_main(c, ch);
+		}
+		screens_draw(c);
+	}
+}
+
+int console_run(const struct console_opts *o)
+{
+	struct console *c = calloc(1, sizeof(*c));
+	char err[512];
+	int rc = 0;
+
+	if (!c)
+		return 1;
+	c->opt = *o;
+	c->summary_for = -1;
+	if (console_setup(c, err, sizeof(err))) {
+		fprintf(stderr, "dsmig: %s\n", err);
+		free(c);
+		return 1;
+	}
+	setlocale(LC_ALL, "");
+	c->utf8 = !o->ascii && !strcmp(nl_langinfo(CODESET), "UTF-8");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGINT, on_stop);
+	if (!initscr()) {
+		fprintf(stderr, "dsmig: cannot initialise the terminal\n");
+		rc = 1;
+		goto out;
+	}
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	console_apply_theme(c);
+	console_loop(c);
+	endwin();
+out:
+	if (c->live) {
+		live_close(c->live);
+		session_writer_close(&c->writer);
+		printf("dsmig: session recorded to %s\n", c->writer.path);
+	}
+	if (c->replaying)
+		replay_close(&c->replay);
+	model_free(&c->model);
+	free(c);
+	return rc;
+}

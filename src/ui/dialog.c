@@ -1,0 +1,201 @@
+/*
+ * The migration dialog: VM (the selected row), destination, method,
+ * bandwidth cap, ranks, maximum iterations, verify. Enter launches the
+ * engine through live_migrate(); Esc closes.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/console_int.h"
+
+enum field { F_DEST, F_METHOD, F_BW, F_RANKS, F_ITERS, F_VERIFY, F_LAUNCH, F_NR };
+
+/* Methods the engine has today. */
+static const char *const methods[] = { "precopy" };
+#define NR_METHODS (sizeof(methods) / sizeof(methods[0]))
+
+static const char *const bw_presets[] = { "12M", "100M", "1G", "0" };
+#define NR_PRESETS (sizeof(bw_presets) / sizeof(bw_presets[0]))
+
+static const char *host_runtime_name(const struct console *c, int i)
+{
+	return c->hosts.h[i].name;
+}
+
+/* Next host index that is not the VM's own, stepping by dir. */
+static int next_dest(const struct console *c, int from, int dir)
+{
+	int n = (int)c->hosts.n, i = from, k;
+
+	for (k = 0; k < n; k++) {
+		i = (i + dir + n) % n;
+		if (strcmp(host_runtime_name(c, i), c->dlg.req.from))
+			return i;
+	}
+	return -1;
+}
+
+void dialog_open(struct console *c)
+{
+	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
+	const struct vm_view *v;
+	struct dialog *d = &c->dlg;
+
+	if (c->selected >= n)
+		return;
+	v = &c->model.vms[order[c->selected]];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->req.vm, sizeof(d->req.vm), "%s", v->name);
+	snprintf(d->req.from, sizeof(d->req.from), "%s", v->host);
+	snprintf(d->req.method, sizeof(d->req.method), "%s", methods[0]);
+	snprintf(d->bw_text, sizeof(d->bw_text), "12M");
+	d->req.ranks = 2;
+	d->req.max_iters = 5;
+	d->dest = next_dest(c, -1, 1);
+	if (d->dest < 0) {
+		snprintf(c->status, sizeof(c->status),
+			 "no other host to migrate to (add one to the hosts file)");
+		return;
+	}
+	d->open = 1;
+}
+
+static void launch(struct console *c)
+{
+	struct dialog *d = &c->dlg;
+
+	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
+	snprintf(d->req.bandwidth, sizeof(d->req.bandwidth), "%s", d->bw_text[0] ? d->bw_text : "0");
+	d->open = 0;
+	if (live_migrate(c->live, &d->req) == 0) {
+		live_operator(c->live, "migrate",
+			      json_pack("{s:s, s:s, s:s}", "vm", d->req.vm, "from", d->req.from,
+					"to", d->req.to));
+		snprintf(c->status, sizeof(c->status), "migrating %s to %s (c cancels)",
+			 d->req.vm, d->req.to);
+	}
+}
+
+static void step(struct console *c, int dir)
+{
+	struct dialog *d = &c->dlg;
+	unsigned i;
+
+	switch (d->field) {
+	case F_DEST:
+		d->dest = next_dest(c, d->dest, dir);
+		break;
+	case F_METHOD:
+		for (i = 0; i < NR_METHODS && strcmp(methods[i], d->req.method); i++)
+			;
+		i = (i + NR_METHODS + (unsigned)dir) % NR_METHODS;
+		snprintf(d->req.method, sizeof(d->req.method), "%s", methods[i]);
+		break;
+	case F_BW:
+		for (i = 0; i < NR_PRESETS && strcmp(bw_presets[i], d->bw_text); i++)
+			;
+		i = i == NR_PRESETS ? 0 : (i + NR_PRESETS + (unsigned)dir) % NR_PRESETS;
+		snprintf(d->bw_text, sizeof(d->bw_text), "%s", bw_presets[i]);
+		break;
+	case F_RANKS:
+		d->req.ranks += dir;
+		d->req.ranks = d->req.ranks < 2 ? 2 : d->req.ranks > 8 ? 8 : d->req.ranks;
+		break;
+	case F_ITERS:
+		d->req.max_iters += dir;
+		d->req.max_iters = d->req.max_iters < 1 ? 1 : d->req.max_iters > 30 ? 30
+								 : d->req.max_iters;
+		break;
+	case F_VERIFY:
+		d->req.verify = !d->req.verify;
+		break;
+	}
+}
+
+void dialog_key(struct console *c, int ch)
+{
+	struct dialog *d = &c->dlg;
+	size_t len = strlen(d->bw_text);
+
+	switch (ch) {
+	case 27:
+		d->open = 0;
+		break;
+	case KEY_UP:
+		d->field = (d->field + F_NR - 1) % F_NR;
+		break;
+	case KEY_DOWN:
+	case '\t':
+		d->field = (d->field + 1) % F_NR;
+		break;
+	case KEY_LEFT:
+		step(c, -1);
+		break;
+	case KEY_RIGHT:
+	case ' ':
+		step(c, 1);
+		break;
+	case '\n':
+	case KEY_ENTER:
+		launch(c);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (d->field == F_BW && len)
+			d->bw_text[len - 1] = '\0';
+		break;
+	default:
+		if (d->field == F_BW && len < 8 &&
+		    (isdigit(ch) || (len && strchr("kKmMgG", ch) && !strpbrk(d->bw_text, "kKmMgG"))))
+			d->bw_text[len] = (char)ch, d->bw_text[len + 1] = '\0';
+	}
+}
+
+void dialog_draw(struct console *c)
+{
+	struct dialog *d = &c->dlg;
+	int h = 14, w = 56, y = (LINES - h) / 2, x = (COLS - w) / 2, i;
+	char val[F_NR][64];
+	static const char *const names[F_NR] = {
+		"Destination", "Method", "Bandwidth cap", "Ranks", "Max iterations",
+		"Verify", "",
+	};
+	WINDOW *win;
+
+	if (y < 0 || x < 0)
+		return;
+	win = newwin(h, w, y, x);
+	if (!win)
+		return;
+	wbkgd(win, theme_attr(&c->theme, THEME_TEXT));
+	wattron(win, theme_attr(&c->theme, THEME_BORDER));
+	box(win, 0, 0);
+	wattroff(win, theme_attr(&c->theme, THEME_BORDER));
+	wattron(win, theme_attr(&c->theme, THEME_TITLE));
+	mvwprintw(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
+	wattroff(win, theme_attr(&c->theme, THEME_TITLE));
+	snprintf(val[F_DEST], sizeof(val[0]), "< %s >", host_runtime_name(c, d->dest));
+	snprintf(val[F_METHOD], sizeof(val[0]), "< %s >", d->req.method);
+	snprintf(val[F_BW], sizeof(val[0]), "%s%s", d->bw_text,
+		 !strcmp(d->bw_text, "0") ? " (unlimited)" : " bit/s");
+	snprintf(val[F_RANKS], sizeof(val[0]), "< %d >", d->req.ranks);
+	snprintf(val[F_ITERS], sizeof(val[0]), "< %d >", d->req.max_iters);
+	snprintf(val[F_VERIFY], sizeof(val[0]), "[%c]", d->req.verify ? 'x' : ' ');
+	snprintf(val[F_LAUNCH], sizeof(val[0]), "[ Launch ]");
+	for (i = 0; i < F_NR; i++) {
+		attr_t a = theme_attr(&c->theme, i == d->field ? THEME_SELECTED : THEME_INPUT);
+
+		mvwprintw(win, 2 + i, 3, "%-16s", names[i]);
+		wattron(win, a);
+		mvwprintw(win, 2 + i, 20, "%-30s", val[i]);
+		wattroff(win, a);
+	}
+	wattron(win, theme_attr(&c->theme, THEME_DIM));
+	mvwprintw(win, h - 3, 3, "Up/Down: field  Left/Right/Space: change");
+	mvwprintw(win, h - 2, 3, "Enter: launch   Esc: close");
+	wattroff(win, theme_attr(&c->theme, THEME_DIM));
+	wnoutrefresh(win);
+	delwin(win);
+}

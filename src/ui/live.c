@@ -1,0 +1,290 @@
+/*
+ * The console's live data source (see live.h). A migration is a child
+ * `dsmig migrate ... --json --log FILE`: the console follows FILE (the
+ * engine telemetry) and, when the child exits, its JSON result. Cancelling
+ * sends the child SIGTERM; it stops the engine and settles the migration
+ * so that the source keeps running.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/jsonl_tail.h"
+#include "common/log.h"
+#include "probes/net.h"
+#include "probes/rate.h"
+#include "probes/vm.h"
+#include "ui/live.h"
+
+#define NET_IFACE "lo"
+
+struct live {
+	struct host_list hosts;
+	struct session_writer *w;
+	struct model *m;
+	struct vm_probe *vms;
+	/* the migration in progress */
+	pid_t child;
+	int mig_id;
+	char tmpdir[PATH_MAX];
+	char telemetry[PATH_MAX + 32], result[PATH_MAX + 32], errors[PATH_MAX + 32];
+	struct jsonl_tail tail;
+	struct net_probe *net;
+	struct rate_meter rate;
+	int net_noted;
+	char net_note[160];
+};
+
+/* Write a record and apply it: the single path every datum takes. */
+static void emit(struct live *l, const char *src, json_t *rec)
+{
+	session_write(l->w, src, rec);
+	model_apply(l->m, rec);
+	json_decref(rec);
+}
+
+int live_open(struct live **out, const struct host_list *hosts,
+	      struct session_writer *w, struct model *m)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	json_t *hl;
+	unsigned i;
+	int rc;
+
+	if (!l)
+		return -ENOMEM;
+	l->hosts = *hosts;
+	l->w = w;
+	l->m = m;
+	rc = vm_probe_open(&l->vms, hosts);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	hl = json_array();
+	for (i = 0; i < hosts->n; i++)
+		json_array_append_new(hl, json_pack("{s:s, s:s}", "name", hosts->h[i].name,
+						    "runtime", hosts->h[i].runtime));
+	emit(l, "session", json_pack("{s:s, s:s, s:o, s:f}", "event", "open", "mode", "live",
+				     "hosts", hl, "cap_bps", 12e6));
+	*out = l;
+	return 0;
+}
+
+static void net_tick(struct live *l)
+{
+	uint64_t bytes;
+	double bps;
+	json_t *rec;
+
+	if (!l->net || net_probe_poll(l->net, &bytes))
+		return;
+	bps = rate_meter_update(&l->rate, bytes, time_mono_ns());
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "probe", "net",
+			"iface", NET_IFACE, "method", net_probe_method(l->net),
+			"filter", "tcp portrange " MIGRATE_PORT_MIN "-47099",
+			"bytes", (json_int_t)bytes, "bps", bps);
+	if (!l->net_noted) {
+		json_object_set_new(rec, "note", json_string(l->net_note));
+		l->net_noted = 1;
+	}
+	emit(l, "probe", rec);
+}
+
+/* The child has exited: its JSON result says how it went. */
+static void migration_reaped(struct live *l, int status)
+{
+	json_t *res = NULL, *ev;
+	const char *err = NULL;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	FILE *f;
+
+	while ((ev = jsonl_tail_next(&l->tail)))
+		emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
+	f = fopen(l->result, "re");
+	if (f) {
+		res = json_loadf(f, 0, NULL);
+		fclose(f);
+	}
+	err = json_string_value(json_object_get(res, "error"));
+	if (code && (!err || !*err)) {
+		/* No JSON verdict: say what the child printed last. */
+		static char last[256];
+
+		f = fopen(l->errors, "re");
+		last[0] = '\0';
+		if (f) {
+			char line[256];
+
+			while (fgets(line, sizeof(line), f))
+				if (strstr(line, "error"))
+					snprintf(last, sizeof(last), "%s", line);
+			fclose(f);
+		}
+		last[strcspn(last, "\n")] = '\0';
+		err = last[0] ? last : "dsmig migrate failed";
+	}
+	emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id,
+				       "event", "exit", "status", code, "error",
+				       code ? err : NULL));
+	json_decref(res);
+	jsonl_tail_close(&l->tail);
+	net_probe_close(l->net);
+	l->net = NULL;
+	unlink(l->telemetry);
+	unlink(l->result);
+	unlink(l->errors);
+	rmdir(l->tmpdir);
+	l->child = 0;
+}
+
+void live_tick(struct live *l)
+{
+	json_t *recs = json_array(), *r, *ev;
+	size_t i;
+	int status;
+
+	vm_probe_poll(l->vms, recs);
+	json_array_foreach(recs, i, r)
+		emit(l, "probe", json_incref(r));
+	json_decref(recs);
+	if (!l->child)
+		return;
+	net_tick(l);
+	while ((ev = jsonl_tail_next(&l->tail)))
+		emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
+	if (waitpid(l->child, &status, WNOHANG) == l->child)
+		migration_reaped(l, status);
+}
+
+static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
+{
+	char self[PATH_MAX], ranks[16], iters[16];
+	const char *argv[32];
+	ssize_t n;
+	int k = 0, fd;
+	pid_t pid;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(ranks, sizeof(ranks), "%d", r->ranks);
+	snprintf(iters, sizeof(iters), "%d", r->max_iters);
+	argv[k++] = self;
+	argv[k++] = "migrate";
+	argv[k++] = r->vm;
+	argv[k++] = "--from";
+	argv[k++] = r->from;
+	argv[k++] = "--to";
+	argv[k++] = r->to;
+	argv[k++] = "--method";
+	argv[k++] = r->method;
+	argv[k++] = "--bandwidth";
+	argv[k++] = r->bandwidth;
+	argv[k++] = "--ranks";
+	argv[k++] = ranks;
+	argv[k++] = "--max-iters";
+	argv[k++] = iters;
+	argv[k++] = "--log";
+	argv[k++] = l->telemetry;
+	argv[k++] = "--json";
+	if (r->verify)
+		argv[k++] = "--verify";
+	argv[k] = NULL;
+
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	/* Own process group: the terminal's Ctrl-C is the console's, not its. */
+	setpgid(0, 0);
+	fd = open(l->result, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		dup2(fd, STDOUT_FILENO);
+	fd = open(l->errors, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0)
+		dup2(fd, STDIN_FILENO);
+	execv(self, (char *const *)argv);
+	_exit(127);
+}
+
+int live_migrate(struct live *l, const struct migration_request *r)
+{
+	char tmpl[] = "/tmp/dsmig-console.XXXXXX";
+
+	if (l->child)
+		return -EBUSY;
+	if (!mkdtemp(tmpl)) {
+		model_log(l->m, "cannot launch: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(l->tmpdir, sizeof(l->tmpdir), "%s", tmpl);
+	snprintf(l->telemetry, sizeof(l->telemetry), "%s/telemetry.jsonl", tmpl);
+	snprintf(l->result, sizeof(l->result), "%s/result.json", tmpl);
+	snprintf(l->errors, sizeof(l->errors), "%s/errors.txt", tmpl);
+	jsonl_tail_init(&l->tail, l->telemetry);
+	l->mig_id++;
+	emit(l, "migration", json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+				       "mig", l->mig_id, "event", "start", "vm", r->vm,
+				       "from", r->from, "to", r->to, "method", r->method,
+				       "bandwidth", r->bandwidth, "ranks", r->ranks,
+				       "max_iters", r->max_iters, "verify", r->verify));
+	rate_meter_init(&l->rate, 1000000000ull);
+	l->net_noted = 0;
+	if (net_probe_open(&l->net, NET_IFACE, "tcp portrange " MIGRATE_PORT_MIN "-47099",
+			   l->net_note, sizeof(l->net_note)))
+		l->net = NULL;
+	l->child = spawn_migrate(l, r);
+	if (l->child < 0) {
+		l->child = 0;
+		emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s}", "mig", l->mig_id,
+					       "event", "exit", "status", 1, "error",
+					       "cannot start dsmig migrate"));
+		return -1;
+	}
+	return 0;
+}
+
+void live_cancel(struct live *l)
+{
+	if (!l->child)
+		return;
+	live_operator(l, "cancel", NULL);
+	kill(l->child, SIGTERM);
+}
+
+int live_migration_running(const struct live *l)
+{
+	return l->child != 0;
+}
+
+void live_operator(struct live *l, const char *action, json_t *args)
+{
+	emit(l, "operator", json_pack("{s:s, s:o?}", "action", action, "args", args));
+}
+
+void live_close(struct live *l)
+{
+	int status;
+
+	if (!l)
+		return;
+	if (l->child) {
+		kill(l->child, SIGTERM);
+		waitpid(l->child, &status, 0);
+		migration_reaped(l, status);
+	}
+	emit(l, "session", json_pack("{s:s}", "event", "close"));
+	vm_probe_close(l->vms);
+	free(l);
+}

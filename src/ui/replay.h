@@ -1,0 +1,35 @@
+/*
+ * Replaying a session log into the model on a virtual clock: play, pause,
+ * speed, seek (backwards by rebuilding the model from the start).
+ */
+#ifndef DSMIG_UI_REPLAY_H
+#define DSMIG_UI_REPLAY_H
+
+#include "ui/model.h"
+#include "ui/session.h"
+
+struct replay {
+	struct session_log log;
+	size_t next;            /* next record to apply */
+	double t_first;         /* wall time (s) of the first record */
+	double duration;        /* of the whole log, s */
+	double vt;              /* virtual time since t_first */
+	double speed;
+	int paused;
+};
+
+/* Load path (bad lines are counted in r->log.bad). Returns 0 or -1. */
+int replay_open(struct replay *r, const char *path, double speed, char *err,
+		size_t errlen);
+
+/* Advance by real_dt seconds of wall time and apply what is due. */
+void replay_tick(struct replay *r, struct model *m, double real_dt);
+
+/* Jump to virtual time vt (clamped to the log). */
+void replay_seek(struct replay *r, struct model *m, double vt);
+
+int replay_done(const struct replay *r);
+
+void replay_close(struct replay *r);
+
+#endif /* DSMIG_UI_REPLAY_H */

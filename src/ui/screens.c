@@ -1,0 +1,531 @@
+/*
+ * Drawing the console from the model: the hosts table, the migration view
+ * (charts, phase timeline, downtime readout, rounds, event log), the
+ * summary card, help, and the footer. Nothing here collects data.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui/console_int.h"
+#include "ui/plot.h"
+
+#define A(role) theme_attr(&c->theme, (role))
+
+/* Scratch space for chart data: series are copied out of the model's rings. */
+static double buf_t[6][SERIES_CAP], buf_v[6][SERIES_CAP];
+
+static void fill_row(int y, attr_t a)
+{
+	attron(a);
+	mvhline(y, 0, ' ', COLS);
+	attroff(a);
+}
+
+static int cmp_rows(const struct console *c, const struct vm_view *a, const struct vm_view *b)
+{
+	switch (c->sort) {
+	case SORT_NAME:
+		return strcmp(a->name, b->name);
+	case SORT_VCPU:
+		return a->vcpu_total < b->vcpu_total ? 1 : a->vcpu_total > b->vcpu_total ? -1 : 0;
+	case SORT_DIRTY:
+		return a->dirty_pps < b->dirty_pps ? 1 : a->dirty_pps > b->dirty_pps ? -1 : 0;
+	default:
+		return strcmp(a->host, b->host) ? strcmp(a->host, b->host) : strcmp(a->name, b->name);
+	}
+}
+
+int screens_vm_order(const struct console *c, int *order, int cap)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < c->model.nr_vms && n < cap; i++)
+		if (strcmp(c->model.vms[i].state, "gone"))
+			order[n++] = i;
+	for (i = 1; i < n; i++)   /* insertion sort: a handful of rows */
+		for (j = i; j > 0 && cmp_rows(c, &c->model.vms[order[j - 1]],
+					       &c->model.vms[order[j]]) > 0; j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	return n;
+}
+
+static void title_bar(struct console *c, const char *what)
+{
+	char clock[32] = "";
+
+	fill_row(0, A(THEME_TITLE) | A_REVERSE);
+	attron(A(THEME_TITLE) | A_REVERSE);
+	if (c->replaying)
+		snprintf(clock, sizeof(clock), "replay %.1f/%.1f s x%g%s", c->replay.vt,
+			 c->replay.duration, c->replay.speed, c->replay.paused ? " [paused]" : "");
+	else
+		snprintf(clock, sizeof(clock), "live %.0f s", c->model.now);
+	mvprintw(0, 1, "dsmig  %s", what);
+	mvprintw(0, COLS - (int)strlen(clock) - 2 > 0 ? COLS - (int)strlen(clock) - 2 : 0,
+		 "%s", clock);
+	attroff(A(THEME_TITLE) | A_REVERSE);
+}
+
+static void footer(struct console *c)
+{
+	const char *keys;
+
+	if (c->replaying)
+		keys = "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  ? help  q quit";
+	else if (c->screen == SCREEN_MIGRATION)
+		keys = "c cancel  Enter close card  Tab hosts  t theme  ? help  q quit";
+	else
+		keys = "Enter/m migrate  Up/Down select  s sort  Tab migration  t theme  ? help  q quit";
+	fill_row(LINES - 1, A(THEME_STATUS) | A_REVERSE);
+	attron(A(THEME_STATUS) | A_REVERSE);
+	mvaddnstr(LINES - 1, 1, keys, COLS - 2);
+	attroff(A(THEME_STATUS) | A_REVERSE);
+	if (c->status[0] && LINES > 3) {
+		attron(A(THEME_DIM));
+		mvaddnstr(LINES - 2, 1, c->status, COLS - 2);
+		attroff(A(THEME_DIM));
+	}
+}
+
+static void draw_hosts(struct console *c)
+{
+	static const char *const sort_names[] = { "host", "name", "vcpu%", "dirty/s" };
+	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS), i, y;
+	char what[96];
+
+	snprintf(what, sizeof(what), "hosts (%d), VMs (%d)  sorted by %s",
+		 c->model.nr_hosts, n, sort_names[c->sort]);
+	title_bar(c, what);
+	attron(A(THEME_HEADER) | A_BOLD);
+	mvprintw(2, 1, "%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s  %s", "HOST", "VM", "STATE",
+		 "VCPUS", "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "VCPU HISTORY");
+	attroff(A(THEME_HEADER) | A_BOLD);
+	if (c->selected >= n)
+		c->selected = n ? n - 1 : 0;
+	for (i = 0, y = 3; i < n && y < LINES - 3; i++, y++) {
+		const struct vm_view *v = &c->model.vms[order[i]];
+		int k = series_window(&v->cpu_hist, -1, buf_t[0], buf_v[0], SERIES_CAP);
+		int spark = COLS - 88;
+		attr_t a = i == c->selected ? A(THEME_SELECTED) | A_REVERSE : A(THEME_TEXT);
+
+		if (i == c->selected)
+			fill_row(y, a);
+		attron(a);
+		mvprintw(y, 1, "%-8.8s %-12.12s %-9.9s %5d %8llu %6.1f %-8.8s %9.0f %10.1f  ", v->host,
+			 v->name, v->state, v->vcpus, (unsigned long long)(v->mem_bytes >> 20),
+			 v->vcpu_total, v->workload, v->dirty_pps, v->progress_ps);
+		attroff(a);
+		if (spark > 4) {
+			attron(A(THEME_SERIES1));
+			plot_sparkline(stdscr, y, 87, spark < 60 ? spark : 60, buf_v[0], k, 100,
+				       c->utf8);
+			attroff(A(THEME_SERIES1));
+		}
+	}
+	if (!n) {
+		attron(A(THEME_DIM));
+		mvprintw(4, 3, "No VMs found on the hosts (%d) yet.", c->model.nr_hosts);
+		attroff(A(THEME_DIM));
+	}
+	if (c->model.mig.id && LINES > 8) {
+		attron(A(c->model.mig.active ? THEME_WARN : c->model.mig.exit_status ? THEME_BAD
+										: THEME_GOOD));
+		mvprintw(LINES - 3, 1, "migration %d: %s %s -> %s: %s%s", c->model.mig.id,
+			 c->model.mig.vm, c->model.mig.from, c->model.mig.to,
+			 c->model.mig.active ? c->model.mig.phase
+					     : c->model.mig.exit_status ? "failed" : "done",
+			 c->model.mig.active ? "  (Tab to watch)" : "");
+		attroff(A(c->model.mig.active ? THEME_WARN : c->model.mig.exit_status ? THEME_BAD
+										: THEME_GOOD));
+	}
+}
+
+/* The time window of the migration charts, in session seconds. */
+static void mig_window(const struct console *c, double *t0, double *t1)
+{
+	const struct migration_view *g = &c->model.mig;
+	double end = g->active ? c->model.now : (g->t_exit > 0 ? g->t_exit : c->model.now);
+
+	*t0 = g->t_launch - 1;
+	*t1 = end + 1 > *t0 + 10 ? end + 1 : *t0 + 10;
+}
+
+static int phase_markers(const struct console *c, struct plot_marker *mk, int cap)
+{
+	const struct migration_view *g = &c->model.mig;
+	int i, n = 0;
+
+	for (i = 0; i < g->nr_phases && n < cap; i++) {
+		const char *p = g->phases[i].name;
+
+		if (strcmp(p, "precopy") && strcmp(p, "stop-and-copy") && strcmp(p, "resumed") &&
+		    strcmp(p, "done") && strcmp(p, "failed"))
+			continue;
+		mk[n].t = g->phases[i].t;
+		mk[n].glyph = 0;
+		mk[n].label = !strcmp(p, "precopy") ? "start" : !strcmp(p, "stop-and-copy") ? "pause"
+			      : !strcmp(p, "resumed") ? "resume" : p;
+		mk[n].color_pair = theme_pair(THEME_PHASE);
+		n++;
+	}
+	return n;
+}
+
+static void chart(struct console *c, int y, int x, int h, int w, const char *title,
+		  struct plot_spec *spec)
+{
+	const struct migration_view *g = &c->model.mig;
+	struct plot_marker mk[MODEL_MAX_PHASES];
+	char t0l[16], t1l[16];
+
+	mig_window(c, &spec->t0, &spec->t1);
+	snprintf(t0l, sizeof(t0l), "%+.0fs", spec->t0 - g->t_launch);
+	snprintf(t1l, sizeof(t1l), "%+.0fs", spec->t1 - g->t_launch);
+	spec->t0_label = t0l;
+	spec->t1_label = t1l;
+	spec->axis_pair = theme_pair(THEME_AXIS);
+	spec->markers = mk;
+	spec->nmarkers = phase_markers(c, mk, MODEL_MAX_PHASES);
+	if (g->t_pause >= 0) {
+		spec->has_band = 1;
+		spec->band_t0 = g->t_pause;
+		spec->band_t1 = g->t_resume >= 0 ? g->t_resume : c->model.now;
+		spec->band_label = "downtime";
+		spec->band_pair = theme_pair(THEME_DOWNTIME);
+	}
+	attron(A(THEME_TITLE) | A_BOLD);
+	mvaddnstr(y, x, title, w);
+	attroff(A(THEME_TITLE) | A_BOLD);
+	plot_lines(stdscr, y + 1, x, h - 1, w, spec);
+}
+
+static void draw_charts(struct console *c, int y, int h, int w)
+{
+	const struct migration_view *g = &c->model.mig;
+	struct plot_series s[2];
+	struct plot_spec spec;
+	double t0, t1;
+	char title[96];
+	int hh = h / 2;
+
+	mig_window(c, &t0, &t1);
+	memset(&spec, 0, sizeof(spec));
+	memset(s, 0, sizeof(s));
+	s[0].t = buf_t[0];
+	s[0].v = buf_v[0];
+	s[0].n = series_window(&g->vcpu_src, t0, buf_t[0], buf_v[0], SERIES_CAP);
+	s[0].color_pair = theme_pair(THEME_SERIES1);
+	s[0].label = "source";
+	s[1].t = buf_t[1];
+	s[1].v = buf_v[1];
+	s[1].n = series_window(&g->vcpu_dst, t0, buf_t[1], buf_v[1], SERIES_CAP);
+	s[1].color_pair = theme_pair(THEME_SERIES2);
+	s[1].label = "destination";
+	spec.unit = "%";
+	spec.ymax = 100;
+	spec.series = s;
+	spec.nseries = 2;
+	chart(c, y, 1, hh, w, "vCPU utilisation of the VM", &spec);
+
+	memset(&spec, 0, sizeof(spec));
+	memset(s, 0, sizeof(s));
+	s[0].t = buf_t[2];
+	s[0].v = buf_v[2];
+	s[0].n = series_window(&g->net_bps, t0, buf_t[2], buf_v[2], SERIES_CAP);
+	s[0].color_pair = theme_pair(THEME_SERIES1);
+	s[0].label = c->model.net_method[0] ? "wire (pcap)" : "engine";
+	if (!strcmp(c->model.net_method, "procfs"))
+		s[0].label = "wire (/proc, all lo traffic)";
+	for (int i = 0; i < s[0].n; i++)
+		buf_v[2][i] /= 1e6;
+	spec.unit = "Mbit/s";
+	spec.series = s;
+	spec.nseries = 1;
+	if (g->cap_bps > 0) {
+		spec.has_ref = 1;
+		spec.ref = g->cap_bps / 1e6;
+		spec.ref_label = "cap";
+		spec.ref_pair = theme_pair(THEME_CAP);
+	}
+	snprintf(title, sizeof(title), "Network throughput%s",
+		 g->cap_bps > 0 ? " against the cap" : " (no cap)");
+	chart(c, y + hh, 1, h - hh, w, title, &spec);
+}
+
+static void draw_side(struct console *c, int y, int x, int h, int w)
+{
+	const struct migration_view *g = &c->model.mig;
+	double dt = model_downtime(&c->model), a[MODEL_MAX_ROUNDS], b[MODEL_MAX_ROUNDS];
+	char big[32];
+	struct bar_spec bs;
+	int i, row = y;
+
+	attron(A(THEME_TITLE) | A_BOLD);
+	mvprintw(row++, x, "Downtime%s", g->t_pause >= 0 && g->t_resume < 0 && g->active
+		 ? " (VM paused)" : "");
+	attroff(A(THEME_TITLE) | A_BOLD);
+	if (dt < 0)
+		snprintf(big, sizeof(big), "-");
+	else if (dt < 1)
+		snprintf(big, sizeof(big), "%.0f ms", dt * 1e3);
+	else
+		snprintf(big, sizeof(big), "%.2f s", dt);
+	attron(A(THEME_DOWNTIME) | A_BOLD);
+	plot_big_number(stdscr, row, x + 1, big, c->utf8);
+	attroff(A(THEME_DOWNTIME) | A_BOLD);
+	row += PLOT_BIG_ROWS + 1;
+
+	/* The phase timeline: where time went. */
+	attron(A(THEME_TITLE) | A_BOLD);
+	mvprintw(row++, x, "Phases");
+	attroff(A(THEME_TITLE) | A_BOLD);
+	for (i = 0; i < g->nr_phases && row < y + h / 2 + 2; i++) {
+		double end = i + 1 < g->nr_phases ? g->phases[i + 1].t : c->model.now;
+		int failed = !strcmp(g->phases[i].name, "failed");
+
+		attron(A(failed ? THEME_BAD : THEME_PHASE));
+		mvprintw(row++, x + 1, "%+7.2fs %-14s %s", g->phases[i].t - g->t_launch,
+			 g->phases[i].name,
+			 i + 1 < g->nr_phases || g->active ? "" : " ");
+		attroff(A(failed ? THEME_BAD : THEME_PHASE));
+		(void)end;
+	}
+	mvprintw(row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
+
+	/* Dirty pages per round. */
+	for (i = 0; i < g->nr_rounds; i++) {
+		a[i] = (double)(g->rounds[i].pages - g->rounds[i].hot_deferred);
+		b[i] = (double)g->rounds[i].hot_deferred;
+	}
+	memset(&bs, 0, sizeof(bs));
+	bs.a = a;
+	bs.b = b;
+	bs.n = g->nr_rounds;
+	bs.unit = "pages";
+	bs.label_a = "pages sent";
+	bs.label_b = "hot, deferred";
+	bs.pair_a = theme_pair(THEME_SERIES1);
+	bs.pair_b = theme_pair(THEME_SERIES3);
+	bs.axis_pair = theme_pair(THEME_AXIS);
+	row++;
+	attron(A(THEME_TITLE) | A_BOLD);
+	mvprintw(row++, x, "Dirty pages per round");
+	attroff(A(THEME_TITLE) | A_BOLD);
+	if (y + h - row >= 4)
+		plot_bars(stdscr, row, x, y + h - row, w, &bs);
+}
+
+static void draw_log(struct console *c, int y, int h)
+{
+	int i;
+
+	attron(A(THEME_TITLE) | A_BOLD);
+	mvprintw(y, 1, "Events");
+	attroff(A(THEME_TITLE) | A_BOLD);
+	for (i = 0; i < h - 1; i++) {
+		const char *line = model_log_line(&c->model, h - 2 - i);
+
+		if (line)
+			mvaddnstr(y + 1 + i, 2, line, COLS - 3);
+	}
+}
+
+static void human(char *buf, size_t len, double bytes)
+{
+	snprintf(buf, len, bytes >= 1048576 ? "%.2f MiB" : "%.1f KiB",
+		 bytes >= 1048576 ? bytes / 1048576 : bytes / 1024);
+}
+
+static double jnum(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	return json_number_value(b ? json_object_get(v, b) : v);
+}
+
+/* "-12.3%" against the previous run, or "" without one. */
+static void versus(char *buf, size_t len, json_t *prev, const char *a, const char *b, double now)
+{
+	double p = prev ? jnum(prev, a, b) : 0;
+
+	if (p > 0)
+		snprintf(buf, len, "(%+.1f%% vs last run)", 100.0 * (now / p - 1));
+	else
+		buf[0] = '\0';
+}
+
+static void draw_summary(struct console *c)
+{
+	const struct migration_view *g = &c->model.mig;
+	json_t *s = g->summary, *prev = c->model.prev_summary;
+	int h = 12, w = 70, y = (LINES - h) / 2, x = (COLS - w) / 2;
+	char b1[32], v1[40];
+	double before = jnum(s, "progress_rate", "before");
+	WINDOW *win;
+
+	if (y < 1 || x < 0)
+		return;
+	win = newwin(h, w, y, x);
+	if (!win)
+		return;
+	wbkgd(win, A(THEME_TEXT));
+	wattron(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
+	box(win, 0, 0);
+	mvwprintw(win, 0, 2, " Migration %d of %s: %s ", g->id, g->vm,
+		  g->exit_status ? "FAILED" : "done");
+	wattroff(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
+	if (g->exit_status || !s) {
+		mvwprintw(win, 2, 2, "%.*s", w - 4, g->error[0] ? g->error : "no summary");
+		mvwprintw(win, 4, 2, "The VM %s.", g->exit_status == 3
+			  ? "moved, but the engine failed after the switch-over"
+			  : "keeps running on the source");
+	} else {
+		versus(v1, sizeof(v1), prev, "total_time_ns", NULL, jnum(s, "total_time_ns", NULL));
+		mvwprintw(win, 2, 2, "Total migration time  %10.2f s   %s",
+			  jnum(s, "total_time_ns", NULL) / 1e9, v1);
+		versus(v1, sizeof(v1), prev, "downtime_ns", NULL, jnum(s, "downtime_ns", NULL));
+		mvwprintw(win, 3, 2, "Downtime              %10.1f ms  %s",
+			  jnum(s, "downtime_ns", NULL) / 1e6, v1);
+		mvwprintw(win, 4, 2, "  as the guest saw it %10.1f ms",
+			  jnum(s, "guest_downtime_ns", NULL) / 1e6);
+		human(b1, sizeof(b1), jnum(s, "bytes_total", NULL));
+		versus(v1, sizeof(v1), prev, "bytes_total", NULL, jnum(s, "bytes_total", NULL));
+		mvwprintw(win, 5, 2, "Data transferred      %13s  %s", b1, v1);
+		mvwprintw(win, 6, 2, "Application progress  before %.1f/s, during %.1f/s, after %.1f/s",
+			  before, jnum(s, "progress_rate", "during"), jnum(s, "progress_rate", "after"));
+		mvwprintw(win, 7, 2, "  slowdown during the migration: %.1f%%",
+			  jnum(s, "slowdown_pct", NULL));
+		mvwprintw(win, 8, 2, "Rounds %lld, stopped by %s, verify %s",
+			  json_integer_value(json_object_get(s, "iterations")),
+			  json_string_value(json_object_get(s, "stop_reason")),
+			  json_string_value(json_object_get(s, "verify")));
+	}
+	wattron(win, A(THEME_DIM));
+	mvwprintw(win, h - 2, 2, "%s   Enter/Esc: close",
+		  prev ? "compared with the previous run of this VM and method" : "no previous run to compare");
+	wattroff(win, A(THEME_DIM));
+	wnoutrefresh(win);
+	delwin(win);
+}
+
+static void draw_migration(struct console *c)
+{
+	const struct migration_view *g = &c->model.mig;
+	char what[160];
+	int side = COLS >= 100 ? 38 : 0, logh = LINES >= 30 ? 7 : 4;
+	int top = 2, h = LINES - top - logh - 2;
+
+	if (!g->id) {
+		title_bar(c, "migration");
+		attron(A(THEME_DIM));
+		mvprintw(3, 3, "No migration yet. Select a VM on the hosts view (Tab) and press Enter.");
+		attroff(A(THEME_DIM));
+		return;
+	}
+	snprintf(what, sizeof(what), "migration %d: %s %s -> %s  %s  cap %s  %d ranks  [%s]", g->id,
+		 g->vm, g->from, g->to, g->method,
+		 g->cap_bps > 0 ? g->bandwidth : "none", g->ranks, g->phase);
+	title_bar(c, what);
+	if (!strcmp(c->model.net_method, "procfs") && c->model.net_note[0]) {
+		attron(A(THEME_WARN));
+		mvaddnstr(1, 1, c->model.net_note, COLS - 2);
+		attroff(A(THEME_WARN));
+	}
+	if (h >= 8)
+		draw_charts(c, top, h, COLS - side - 2);
+	if (side && h >= 8)
+		draw_side(c, top, COLS - side, h, side - 1);
+	draw_log(c, LINES - logh - 2, logh);
+}
+
+static void draw_help(struct console *c)
+{
+	static const char *const lines[] = {
+		"Hosts view",
+		"  Up/Down, j/k   select a VM          s    change the sort order",
+		"  Enter, m       migrate the VM       Tab  switch to the migration view",
+		"Migration view",
+		"  c              cancel the migration (the VM stays on its source)",
+		"  Enter, Esc     close the summary card",
+		"Replay",
+		"  Space          pause / play         +/-  speed x2 / /2",
+		"  Left/Right     seek 10 s            g/G  start / end",
+		"Everywhere",
+		"  t              next colour theme    ?, F1, h  this help",
+		"  q              quit (asks while a migration runs)",
+		"",
+		"Any key closes this help.",
+	};
+	int n = sizeof(lines) / sizeof(lines[0]), w = 76, h = n + 2;
+	int y = (LINES - h) / 2, x = (COLS - w) / 2, i;
+	WINDOW *win;
+
+	if (y < 0 || x < 0)
+		return;
+	win = newwin(h, w, y, x);
+	if (!win)
+		return;
+	wbkgd(win, A(THEME_TEXT));
+	box(win, 0, 0);
+	wattron(win, A(THEME_TITLE));
+	mvwprintw(win, 0, 2, " dsmig console: keys ");
+	wattroff(win, A(THEME_TITLE));
+	for (i = 0; i < n; i++)
+		mvwaddnstr(win, 1 + i, 2, lines[i], w - 4);
+	wnoutrefresh(win);
+	delwin(win);
+}
+
+static void draw_confirm(struct console *c)
+{
+	int w = 64, y = LINES / 2 - 2, x = (COLS - w) / 2;
+	WINDOW *win;
+
+	if (y < 0 || x < 0)
+		return;
+	win = newwin(5, w, y, x);
+	if (!win)
+		return;
+	wbkgd(win, A(THEME_TEXT));
+	wattron(win, A(THEME_WARN));
+	box(win, 0, 0);
+	wattroff(win, A(THEME_WARN));
+	mvwprintw(win, 1, 2, "A migration is running. Quit anyway? [y/N]");
+	mvwprintw(win, 2, 2, "It will be cancelled; the VM stays on its source.");
+	wnoutrefresh(win);
+	delwin(win);
+}
+
+void screens_draw(struct console *c)
+{
+	erase();
+	if (LINES < 10 || COLS < 40) {
+		mvaddnstr(0, 0, "dsmig: terminal too small", COLS);
+	} else {
+		if (c->screen == SCREEN_HOSTS)
+			draw_hosts(c);
+		else
+			draw_migration(c);
+		footer(c);
+	}
+	wnoutrefresh(stdscr);
+	/* Overlays, each its own window over stdscr. */
+	if (c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
+	    c->model.mig.exit_status >= 0 && c->summary_for != c->model.mig.id &&
+	    LINES >= 10 && COLS >= 40)
+		draw_summary(c);
+	if (c->dlg.open)
+		dialog_draw(c);
+	if (c->help)
+		draw_help(c);
+	if (c->confirm_quit)
+		draw_confirm(c);
+	doupdate();
+}
