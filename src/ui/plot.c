@@ -22,7 +22,8 @@ static struct plot_style style;
 
 void plot_set_style(const struct plot_style *s)
 {
-	style = *s;
+	style.utf8 = s->utf8 > 0;
+	style.color = s->color > 0;
 }
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -153,6 +154,11 @@ static int chart_col(const struct chart *c, double t)
 	return (int)lround((t - c->t0) / (c->t1 - c->t0) * (c->dots_w - 1)) / c->dx;
 }
 
+static int chart_has(const struct chart *c, double t)
+{
+	return isfinite(t) && t >= c->t0 && t <= c->t1;
+}
+
 static double spec_ymax(const struct plot_spec *s)
 {
 	double m = 0;
@@ -177,7 +183,8 @@ static void chart_band(const struct chart *c, const struct plot_spec *s)
 	char glyph[8];
 	int c0, c1, r, col;
 
-	if (s->band_t1 < c->t0 || s->band_t0 > c->t1 || s->band_t1 < s->band_t0)
+	if (!isfinite(s->band_t0) || !isfinite(s->band_t1) ||
+	    s->band_t1 < c->t0 || s->band_t0 > c->t1 || s->band_t1 < s->band_t0)
 		return;
 	c0 = chart_col(c, s->band_t0 < c->t0 ? c->t0 : s->band_t0);
 	c1 = chart_col(c, s->band_t1 > c->t1 ? c->t1 : s->band_t1);
@@ -221,7 +228,7 @@ static void chart_markers(const struct chart *c, const struct plot_spec *s)
 
 	for (i = 0; i < s->nmarkers; i++) {
 		m = &s->markers[i];
-		if (m->t < c->t0 || m->t > c->t1)
+		if (!chart_has(c, m->t))
 			continue;
 		col = chart_col(c, m->t);
 		if (m->glyph)
@@ -299,7 +306,7 @@ static void chart_labels(const struct chart *c, const struct plot_spec *s)
 
 	for (i = 0; i < s->nmarkers; i++) {
 		m = &s->markers[i];
-		if (!m->label || m->t < c->t0 || m->t > c->t1)
+		if (!m->label || !chart_has(c, m->t))
 			continue;
 		col = chart_col(c, m->t) + 1;
 		len = (int)strlen(m->label);
@@ -334,7 +341,7 @@ static void chart_t_axis(const struct chart *c, const struct plot_spec *s,
 	for (col = 0; col < c->cols; col++)
 		put(c->w, row, c->x + col, style.utf8 ? "─" : "-", a);
 	for (i = 0; i < s->nmarkers; i++)
-		if (s->markers[i].t >= c->t0 && s->markers[i].t <= c->t1)
+		if (chart_has(c, s->markers[i].t))
 			put(c->w, row, c->x + chart_col(c, s->markers[i].t),
 			    style.utf8 ? "┴" : "+",
 			    with_pair(c->base, s->markers[i].color_pair));

@@ -24,8 +24,9 @@
 #include <ncurses.h>
 
 struct plot_style {
-	int utf8;	/* the terminal shows UTF-8 (nl_langinfo(CODESET)) */
-	int color;	/* colours in use (theme_apply() returned 1) */
+	int utf8;	/* > 0: the terminal shows UTF-8 (nl_langinfo(CODESET)) */
+	int color;	/* > 0: colours in use; theme_apply()'s result may be
+			 * passed as it is (-1, refused, means no colour) */
 };
 
 /* Set once at start-up and whenever the theme changes; the default is
