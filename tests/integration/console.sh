@@ -62,13 +62,14 @@ check "the idle VM now runs on hostB" \
 	test "$(on_b "$VMM" ctl idle query-status | jq -r .status)" = running
 
 # --- cancel leaves the source running -------------------------------------
-$T send-keys -t con Escape Tab
-sleep 0.5
-$T send-keys -t con g   # harmless in live mode
-screen | grep -q "hostA    big" || sleep 1
-# select "big" (first row when sorted by host then name)
-$T send-keys -t con Up Up Up Enter
-sleep 0.5
+$T send-keys -t con Escape
+sleep 0.3
+$T send-keys -t con Tab
+check "back on the hosts view" wait_for "hostA    big" 5
+# select "big" (the first row when sorted by host, then name)
+$T send-keys -t con Up Up Up
+sleep 0.3
+$T send-keys -t con Enter
 check "dialog for the big VM" wait_for "Migrate big from hostA" 3
 $T send-keys -t con Enter
 check "the second migration runs" wait_for "migration 2: big hostA -> hostB" 5
