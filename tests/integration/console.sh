@@ -89,7 +89,11 @@ check "the recording holds the engine summary" test -n "$down"
 $T kill-server 2>/dev/null
 
 # --- replay -------------------------------------------------------------------
-console "$DSMIG" replay "$log" --speed 8
+# The log up to the end of migration 1, so that its card stays on screen.
+end1=$(grep -n '"src":"migration"' "$log" | grep '"event":"exit"' | head -1 | cut -d: -f1)
+log1=$STATE/mig1.jsonl
+head -n "$end1" "$log" >"$log1"
+console "$DSMIG" replay "$log1" --speed 8
 check "replay: the first migration plays" wait_for "migration 1: idle hostA -> hostB" 20
 check "replay: the same summary card" wait_for "Migration 1 of idle: done" 20
 check "replay: the same downtime ($down ms)" wait_for "Downtime *$down ms" 2
@@ -115,17 +119,16 @@ printf 'text = white\nseries1 = green\ntitle = purpel\n' >"$STATE/bad.theme"
 out=$("$DSMIG" replay "$log" --theme "$STATE/bad.theme" 2>&1)
 check "a malformed theme names the file and line" grep -q "bad.theme:3" <<<"$out"
 
-console "$DSMIG" replay "$log" --speed 8
+console "$DSMIG" replay "$log1" --speed 8
 wait_for "Migration 1 of idle" 20 >/dev/null
 check "default theme: colours are used" has_colour
 $T kill-server 2>/dev/null
-console NO_COLOR=1 "$DSMIG" replay "$log" --speed 8
+console NO_COLOR=1 "$DSMIG" replay "$log1" --speed 8
 wait_for "Migration 1 of idle" 20 >/dev/null
 check "NO_COLOR: no colour escapes" no_colour
 $T kill-server 2>/dev/null
-$T new-session -d -s con -x 140 -y 40 "cd '$PWD'; LANG=C LC_ALL=C XDG_STATE_HOME='$STATE' '$DSMIG' replay '$log' --speed 8"
-wait_for "Migration 1 of idle" 20 >/dev/null
-check "ASCII fallback: the screen has content" wait_for "Migration 1 of idle" 1
+$T new-session -d -s con -x 140 -y 40 "cd '$PWD'; LANG=C LC_ALL=C XDG_STATE_HOME='$STATE' '$DSMIG' replay '$log1' --speed 8"
+check "ASCII fallback: the screen has content" wait_for "Migration 1 of idle" 20
 check "ASCII fallback: no braille or box glyphs when the locale is not UTF-8" no_fancy_glyphs
 $T kill-server 2>/dev/null
 
