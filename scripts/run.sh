@@ -1,37 +1,48 @@
 #!/bin/bash
-# `make run`: boot the idle demo guest on the embedded default (KVM through
-# dsmig-vmm), show its console output and its live statistics until Ctrl-C
-# (or for $DSMIG_RUN_SECONDS seconds), then stop it.
+# `make run`: the embedded default. Two hosts on this machine (two VMM
+# runtime directories, loopback between them), the four demo guests of the
+# paper's Table 2 running on hostA, and the console over them. Quitting
+# the console stops the demo VMs. Without a terminal (a script, CI) it
+# prints the hosts table instead ($DSMIG_RUN_SECONDS bounds that).
 set -u
 BUILD=${1:-build}
 VMM="$BUILD/bin/dsmig-vmm"
-name=demo-idle
+DSMIG="$BUILD/bin/dsmig"
 
 if [ ! -w /dev/kvm ]; then
 	echo "dsmig: /dev/kvm is not usable here; the embedded default needs KVM" >&2
 	exit 1
 fi
-rt=$(mktemp -d /tmp/dsmig-run.XXXXXX)
-export DSMIG_RUNTIME_DIR=$rt
-"$VMM" run "$BUILD/guest/idle.elf" --name "$name" --console "$rt/console" &
-vmm=$!
+lab=$(mktemp -d /tmp/dsmig-demo.XXXXXX)
+mkdir -p "$lab/hostA" "$lab/hostB"
+printf 'name=hostA runtime=%s/hostA\nname=hostB runtime=%s/hostB\n' "$lab" "$lab" >"$lab/hosts"
+export DSMIG_HOSTS="$lab/hosts"
+
 stop() {
-	"$VMM" ctl "$name" quit >/dev/null 2>&1 || kill "$vmm" 2>/dev/null
-	wait "$vmm" 2>/dev/null
-	kill "$tailer" 2>/dev/null
-	rm -rf "$rt"
+	local s
+	for s in "$lab"/host*/*.sock; do
+		[ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1
+	done
+	wait 2>/dev/null
+	rm -rf "$lab"
 }
 trap stop EXIT
 trap 'exit 0' INT TERM
+
+for w in idle cpu memory net; do
+	vcpus=1
+	[ "$w" = net ] && vcpus=2
+	DSMIG_RUNTIME_DIR="$lab/hostA" "$VMM" run "$BUILD/guest/$w.elf" --name "$w" \
+		--vcpus "$vcpus" --console "$lab/hostA/$w.console" 2>>"$lab/vmm.log" &
+done
 for _ in $(seq 100); do
-	"$VMM" ctl "$name" query-status >/dev/null 2>&1 && break
+	[ "$(ls "$lab"/hostA/*.sock 2>/dev/null | wc -l)" -eq 4 ] && break
 	sleep 0.05
 done
-echo "== VM '$name' (idle workload) — guest console below, live stats every second; Ctrl-C stops it"
-tail -n +1 -f "$rt/console" | sed -u 's/^/[guest] /' &
-tailer=$!
-if [ -n "${DSMIG_RUN_SECONDS:-}" ]; then
-	"$VMM" stat "$name" --interval 1000 --count "$DSMIG_RUN_SECONDS"
+
+if [ -t 0 ] && [ -t 1 ]; then
+	"$DSMIG" console
 else
-	"$VMM" stat "$name" --interval 1000
+	echo "dsmig: no terminal: the hosts table instead of the console"
+	"$DSMIG" top -b -n "${DSMIG_RUN_SECONDS:-3}" -d 1
 fi
