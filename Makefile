@@ -111,6 +111,7 @@ run: deps all
 
 # Benchmarks print numbers and write bench/results/*.md (docs/benchmarks.md).
 bench: deps all
+	bench/console.sh $(BUILD)
 	bench/precopy.sh $(BUILD)
 
 clean:
