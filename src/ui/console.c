@@ -31,13 +31,15 @@ static void on_stop(int sig)
 
 static const char *const theme_cycle[] = { "default", "light", "monochrome" };
 
-/* A theme name to a file: $DSMIG_THEMES/NAME.theme, else next to the
- * program (../../themes from build/bin), else /usr/share/dsmig/themes. */
+/* A theme name to a file: $DSMIG_THEMES/NAME.theme, else the source
+ * tree's themes/ above the program (build/bin or build/asan/bin), else
+ * /usr/share/dsmig/themes. */
 static void theme_path(const char *name, char *buf, size_t len)
 {
 	const char *dir = getenv("DSMIG_THEMES");
 	char self[PATH_MAX];
 	ssize_t n;
+	int up;
 
 	if (strchr(name, '/')) {
 		snprintf(buf, len, "%s", name);
@@ -49,11 +51,13 @@ static void theme_path(const char *name, char *buf, size_t len)
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
-	if (n > 0 && strrchr(self, '/'))
+	for (up = 0; up < 3 && strrchr(self, '/'); up++) {
 		*strrchr(self, '/') = '\0';
-	snprintf(buf, len, "%s/../../themes/%s.theme", self, name);
-	if (access(buf, R_OK))
-		snprintf(buf, len, "/usr/share/dsmig/themes/%s.theme", name);
+		snprintf(buf, len, "%s/themes/%s.theme", self, name);
+		if (!access(buf, R_OK))
+			return;
+	}
+	snprintf(buf, len, "/usr/share/dsmig/themes/%s.theme", name);
 }
 
 static int console_theme(struct console *c, const char *name, char *err, size_t errlen)
@@ -223,8 +227,13 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 
 	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
 		return -1;
-	if (console_theme(c, theme, err, errlen))
-		return -1;
+	if (console_theme(c, theme, err, errlen)) {
+		if (c->opt.theme)
+			return -1;
+		/* No theme files installed: the built-in default. */
+		theme_default(&c->theme);
+		snprintf(c->theme_name, sizeof(c->theme_name), "default");
+	}
 	model_init(&c->model);
 	if (c->opt.replay) {
 		if (replay_open(&c->replay, c->opt.replay, c->opt.speed, err, errlen))
