@@ -84,8 +84,9 @@ sleep 1
 log=$(ls "$STATE"/dsmig/session-*.jsonl | head -1)
 check "the session was recorded" test -s "$log"
 check "the recording is closed cleanly" bash -c "tail -1 '$log' | jq -e '.src == \"session\" and .event == \"close\"' >/dev/null"
-down=$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns / 1e6 | . * 10 | round / 10' "$log")
+down=$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns / 1e6' "$log")
 check "the recording holds the engine summary" test -n "$down"
+down=$(printf '%.1f' "$down")   # as the summary card prints it
 $T kill-server 2>/dev/null
 
 # --- replay -------------------------------------------------------------------
