@@ -34,19 +34,21 @@ VMM_SRC    := $(filter-out src/vmm/vmm_main.c,$(wildcard src/vmm/*.c))
 HV_SRC     := $(wildcard src/hv/*.c)
 UI_SRC     := $(wildcard src/ui/*.c) $(wildcard src/probes/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
+DSM_SRC    := $(wildcard src/dsm/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 VMM_OBJ    := $(VMM_SRC:%.c=$(BUILD)/%.o)
 HV_OBJ     := $(HV_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ     := $(UI_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+DSM_OBJ    := $(DSM_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig
 
 # The engine is an Open MPI program.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
-$(ENGINE_OBJ): CFLAGS += $(MPI_CFLAGS)
+$(ENGINE_OBJ) $(DSM_OBJ): CFLAGS += $(MPI_CFLAGS)
 
 # ---- unit tests (cmocka) -------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -82,7 +84,7 @@ $(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(UI_LIBS) -o $@
 
-$(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(BUILD)/libdsmig.a
+$(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -o $@
 
@@ -90,8 +92,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -lcmocka -o $@
 
-# Engine unit tests link the engine's modules (without its main).
-$(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(BUILD)/libdsmig.a
+# Engine and DSM unit tests link those modules (without the engine's main).
+ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a
+$(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -lcmocka -o $@
+
+$(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -lcmocka -o $@
 

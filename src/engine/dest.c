@@ -141,7 +141,7 @@ int engine_run_dest(struct engine *e)
 	struct hv_stats before;
 	char why[232] = "";
 	void *blob = NULL;
-	long len;
+	long len = -1;
 	uint64_t gap, resumed;
 	MPI_Status st;
 
@@ -150,13 +150,21 @@ int engine_run_dest(struct engine *e)
 			return 1;
 		if (ctl.kind == ROUND_ABORT)
 			goto abort;
+		/* The dsm method sends the state ahead of the final pages. */
+		if (ctl.kind == ROUND_FINAL_STATE_FIRST) {
+			len = recv_alloc(TAG_STATE, &blob);
+			if (len == -ECANCELED)
+				goto abort;
+		}
 		if (engine_round(e, &ctl, &unused))
 			log_error("round %u: receiving failed", ctl.round);
-	} while (ctl.kind != ROUND_FINAL);
+	} while (!round_is_final(ctl.kind));
 
-	len = recv_alloc(TAG_STATE, &blob);
-	if (len == -ECANCELED)
-		goto abort;
+	if (ctl.kind == ROUND_FINAL) {
+		len = recv_alloc(TAG_STATE, &blob);
+		if (len == -ECANCELED)
+			goto abort;
+	}
 	if (len < 0) {
 		snprintf(why, sizeof(why), "cannot receive the VM state");
 	} else if (e->opt.verify && verify_memory(e, why, sizeof(why))) {

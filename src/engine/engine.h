@@ -27,7 +27,9 @@ struct engine_opts {
 	char src_host[256];
 	char dst_host[256];
 	const char *hv;                 /* backend name */
-	const char *method;             /* "precopy" */
+	const char *method;             /* "precopy" or "dsm" */
+	unsigned hot_window;            /* dsm: K rounds of dirty history */
+	unsigned hot_threshold;         /* dsm: hot if dirtied in >= this many */
 	double bandwidth_bps;           /* bits/s over all senders; 0 = unlimited */
 	struct precopy_params policy;
 	int verify;
@@ -54,6 +56,7 @@ struct engine {
 	int rank, nranks, nsenders, nreceivers;
 	MPI_Comm senders;               /* the sender ranks; MPI_COMM_NULL elsewhere */
 	const struct hv_ops *hv;
+	const struct method *method;
 	struct hv_vm *vm;               /* source VM on senders, destination on receivers */
 	struct hv_vm_info info;
 	uint8_t *mem;                   /* guest RAM of that VM */
@@ -68,6 +71,13 @@ struct engine {
 };
 
 static inline int engine_is_sender(const struct engine *e) { return e->rank % 2 == 0; }
+
+static inline int round_is_final(uint32_t kind)
+{
+	return kind == ROUND_FINAL || kind == ROUND_FINAL_STATE_FIRST;
+}
+
+struct method;
 
 /* Run one round on every rank: rank 0 has filled e->bitmap; senders get it,
  * send their share and a round end; receivers apply what arrives. Sums of

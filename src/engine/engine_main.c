@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "engine/engine.h"
+#include "engine/method.h"
 
 #ifdef __SANITIZE_ADDRESS__
 /* In the sanitiser build, leak checking is off for this MPI program only:
@@ -37,6 +38,7 @@ static void usage(void)
 		"usage: mpirun -np N dsmig-engine --vm NAME --from HOST --to HOST\n"
 		"         [--method precopy] [--hv kvm] [--bandwidth BITS/S] [--max-iters K]\n"
 		"         [--target-dirty PAGES] [--no-convergence-stop] [--verify]\n"
+		"         [--hot-window K] [--hot-threshold T]\n"
 		"         [--batch-pages N] [--timeout-ms MS] [--baseline-ms MS]\n"
 		"         [--after-ms MS] [--telemetry FILE|fd:N]\n");
 }
@@ -89,6 +91,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 		{ "baseline-ms", required_argument, NULL, 'L' },
 		{ "after-ms", required_argument, NULL, 'A' },
 		{ "telemetry", required_argument, NULL, 'o' },
+		{ "hot-window", required_argument, NULL, 'K' },
+		{ "hot-threshold", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -102,6 +106,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 	o->confirm_timeout_ms = 10000;
 	o->baseline_ms = 1000;
 	o->after_ms = 1000;
+	o->hot_window = DIR_DEFAULT_WINDOW;
+	o->hot_threshold = DIR_DEFAULT_THRESHOLD;
 	precopy_params_default(&o->policy);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -148,14 +154,26 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 			o->after_ms = (unsigned)v;
 			break;
 		case 'o': o->telemetry = optarg; break;
+		case 'K':
+			if (parse_uint(optarg, DIR_MAX_WINDOW, &v) || v == 0)
+				return fprintf(stderr, "--hot-window must be 1..%d\n", DIR_MAX_WINDOW), -1;
+			o->hot_window = (unsigned)v;
+			break;
+		case 'X':
+			if (parse_uint(optarg, DIR_MAX_WINDOW, &v) || v == 0)
+				return fprintf(stderr, "bad --hot-threshold '%s'\n", optarg), -1;
+			o->hot_threshold = (unsigned)v;
+			break;
 		default: return -1;
 		}
 	}
 	if (optind != argc || !o->vm[0] || !o->src_host[0] || !o->dst_host[0])
 		return fprintf(stderr, "--vm, --from and --to are required\n"), -1;
-	if (strcmp(o->method, "precopy"))
-		return fprintf(stderr, "unknown --method '%s' (this engine has: precopy)\n",
+	if (!method_find(o->method))
+		return fprintf(stderr, "unknown --method '%s' (this engine has: precopy, dsm)\n",
 			       o->method), -1;
+	if (o->hot_threshold > o->hot_window)
+		return fprintf(stderr, "--hot-threshold must not exceed --hot-window\n"), -1;
 	return 0;
 }
 
@@ -249,6 +267,7 @@ int main(int argc, char **argv)
 		MPI_Finalize();
 		return 2;
 	}
+	e.method = method_find(e.opt.method);
 	e.hv = hv_find(e.opt.hv);
 	if (!e.hv) {
 		if (e.rank == 0)
@@ -287,7 +306,7 @@ int main(int argc, char **argv)
 			    ctl.kind == ROUND_ABORT)
 				break;
 			engine_round(&e, &ctl, &unused);
-		} while (ctl.kind != ROUND_FINAL);
+		} while (!round_is_final(ctl.kind));
 		rc = 0;
 	}
 	if (e.vm)

@@ -13,7 +13,11 @@ enum precopy_decision precopy_decide(const struct precopy_params *p,
 				     enum precopy_stop_reason *why)
 {
 	*why = STOP_NONE;
-	if (s->dirty_count < p->target_dirty)
+	/* The paper's "consistent image at the destination": everything
+	 * but the held-back hot pages is there. */
+	if (s->dirty_count == 0 && s->held > 0)
+		*why = STOP_ONLY_HOT_LEFT;
+	else if (s->dirty_count < p->target_dirty)
 		*why = STOP_FEW_DIRTY;
 	else if (s->iteration >= p->max_iterations)
 		*why = STOP_MAX_ITERATIONS;
@@ -32,6 +36,7 @@ const char *precopy_stop_reason_name(enum precopy_stop_reason r)
 		[STOP_MAX_ITERATIONS] = "max-iterations",
 		[STOP_FEW_DIRTY] = "few-dirty-pages",
 		[STOP_NO_CONVERGENCE] = "dirty-rate-above-send-rate",
+		[STOP_ONLY_HOT_LEFT] = "only-hot-pages-left",
 	};
 
 	return names[r];

@@ -24,11 +24,13 @@ enum precopy_stop_reason {
 	STOP_MAX_ITERATIONS,
 	STOP_FEW_DIRTY,
 	STOP_NO_CONVERGENCE,
+	STOP_ONLY_HOT_LEFT,
 };
 
 struct precopy_stats {
 	unsigned iteration;        /* rounds completed (round 0 = the full copy) */
-	uint64_t dirty_count;      /* pages dirtied during the last round */
+	uint64_t dirty_count;      /* pages the next round would send */
+	uint64_t held;             /* pages held back for stop-and-copy (dsm) */
 	double dirty_rate;         /* pages/s dirtied during the last round */
 	double send_rate;          /* pages/s sent during the last round */
 };

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "engine/engine.h"
+#include "engine/method.h"
 
 #define SAMPLE_INTERVAL_MS 100
 
@@ -56,6 +57,7 @@ struct source {
 	uint64_t selfcheck_fail_after;
 	int paused, switched;
 	int final_sent;            /* ROUND_FINAL broadcast: followers left the loop */
+	struct method_ctx mctx;
 	int timed_out;             /* rank 1 did not answer in time */
 };
 
@@ -69,6 +71,13 @@ static void phase(struct source *s, enum phase p, json_t *extra)
 		json_decref(extra);
 	}
 	telemetry_emit(&s->e->tel, "phase", f);
+}
+
+static void method_fini(struct source *s)
+{
+	if (s->mctx.nwords)
+		s->e->method->fini(&s->mctx);
+	memset(&s->mctx, 0, sizeof(s->mctx));
 }
 
 static void *sampler_main(void *arg)
@@ -140,7 +149,7 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 			       (e->opt.baseline_ms % 1000) * 1000000L };
 
 	telemetry_emit(&e->tel, "start",
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b}",
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i}",
 			  "vm", e->opt.vm, "method", e->opt.method, "hv", e->hv->name,
 			  "src", e->opt.src_host, "dst", e->opt.dst_host,
 			  "ranks", e->nranks, "bandwidth_bps", e->opt.bandwidth_bps,
@@ -148,7 +157,9 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 			  "vcpus", (int)e->info.nr_vcpus,
 			  "max_iters", (int)e->opt.policy.max_iterations,
 			  "target_dirty", (json_int_t)e->opt.policy.target_dirty,
-			  "verify", e->opt.verify));
+			  "verify", e->opt.verify,
+			  "hot_window", (int)e->opt.hot_window,
+			  "hot_threshold", (int)e->opt.hot_threshold));
 	phase(s, PH_BASELINE, NULL);
 	if (e->hv->query_stats(e->vm, &a))
 		return -1;
@@ -171,20 +182,12 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	return 0;
 }
 
-/* Take the pages dirtied since the last sync into e->bitmap: replacing
- * what it held (a new round) or adding to it (after the pause, the pages
- * found by the last sync are still unsent). */
-static int64_t sync_dirty(struct source *s, const uint64_t *shared, int merge)
+/* Refresh the shared dirty bitmap: pages dirtied since the last sync. */
+static int64_t sync_dirty(struct source *s)
 {
-	struct engine *e = s->e;
-	int64_t n = e->hv->dirty_sync(e->vm);
-	uint64_t i;
+	int64_t n = s->e->hv->dirty_sync(s->e->vm);
 
-	if (n < 0)
-		return n;
-	for (i = 0; i < e->bitmap_words; i++)
-		e->bitmap[i] = merge ? e->bitmap[i] | shared[i] : shared[i];
-	s->prog.last_dirty = (uint64_t)n;
+	s->prog.last_dirty = n < 0 ? 0 : (uint64_t)n;
 	return n;
 }
 
@@ -204,15 +207,36 @@ static int source_pause(struct source *s)
 	return 0;
 }
 
-/* The iterative rounds and the final one. Returns 0 or -1. */
-static int source_rounds(struct source *s, const uint64_t *shared)
+/* The vCPU and device state to rank 1. Returns 0 or -1 with a reason. */
+static int source_send_state(struct source *s, char *why, size_t len)
 {
 	struct engine *e = s->e;
+	void *blob;
+	size_t blob_len;
+	int rc;
+
+	if (e->hv->save_state(e->vm, &blob, &blob_len))
+		return snprintf(why, len, "cannot save the source VM's state"), -1;
+	rc = engine_send(e, blob, blob_len, 1, TAG_STATE);
+	free(blob);
+	if (rc)
+		return snprintf(why, len, "cannot send the state"), -1;
+	s->bytes_state = blob_len;
+	return 0;
+}
+
+/* The iterative rounds and the final one, the method choosing each
+ * round's pages. Returns 0 or -1 with a reason. */
+static int source_rounds(struct source *s, const uint64_t *shared, char *why, size_t len)
+{
+	struct engine *e = s->e;
+	const struct method *m = e->method;
 	struct round_ctl ctl = { .round = 0, .kind = ROUND_ITERATE };
 	struct round_stats tot;
+	uint64_t held_now = 0;   /* pages held back when this round's set was chosen */
 
 	for (;;) {
-		uint64_t t0 = time_mono_ns(), dur, bytes;
+		uint64_t t0 = time_mono_ns(), dur, bytes, held_next = 0, next = 0;
 		int64_t dirty = -1;
 		struct precopy_stats ps;
 
@@ -220,28 +244,31 @@ static int source_rounds(struct source *s, const uint64_t *shared)
 		s->prog.round = ctl.round;
 		s->prog.rank0_at_round = atomic_load(&e->bytes_sent);
 		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-			return -1;
-		s->final_sent = ctl.kind == ROUND_FINAL;
+			return snprintf(why, len, "round control failed"), -1;
+		s->final_sent = round_is_final(ctl.kind);
 		s->bytes_control += sizeof(ctl) * (uint64_t)(e->nranks - 1);
-		if (engine_round(e, &ctl, &tot) || tot.errors) {
-			log_error("round %u failed (%llu invalid messages)", ctl.round,
-				  (unsigned long long)tot.errors);
+		/* The state first, at high priority, when the method wants it. */
+		if (ctl.kind == ROUND_FINAL_STATE_FIRST && source_send_state(s, why, len))
 			return -1;
-		}
+		if (engine_round(e, &ctl, &tot) || tot.errors)
+			return snprintf(why, len, "round %u failed (%llu invalid messages)",
+					ctl.round, (unsigned long long)tot.errors), -1;
+		m->sent(&s->mctx, e->bitmap, ctl.round);
 		dur = time_mono_ns() - t0;
 		bytes = tot.payload_bytes + tot.header_bytes;
 		s->bytes_rounds += bytes;
 		s->prog.done_bytes = s->bytes_rounds;
 		s->iterations = ctl.round + 1;
-		if (ctl.kind != ROUND_FINAL) {
-			dirty = sync_dirty(s, shared, 0);
+		if (!s->final_sent) {
+			dirty = sync_dirty(s);
 			if (dirty < 0)
-				return -1;
+				return snprintf(why, len, "dirty-log sync failed"), -1;
+			next = m->next(&s->mctx, shared, e->bitmap, &held_next);
 		}
 		telemetry_emit(&e->tel, "iteration",
-			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I}",
+			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
 				  "round", (int)ctl.round,
-				  "kind", ctl.kind == ROUND_FINAL ? "final" : "precopy",
+				  "kind", s->final_sent ? "final" : "precopy",
 				  "pages_in_set", (json_int_t)ctl.nr_pages,
 				  "pages_sent", (json_int_t)tot.pages,
 				  "zero_pages", (json_int_t)tot.zero_pages,
@@ -250,29 +277,35 @@ static int source_rounds(struct source *s, const uint64_t *shared)
 				  "bytes", (json_int_t)bytes,
 				  "duration_ns", (json_int_t)dur,
 				  "dirty_rate_pps", dirty < 0 ? 0.0 : (double)dirty * 1e9 / (double)dur,
-				  "dirtied_pages", (json_int_t)(dirty < 0 ? 0 : dirty)));
-		if (tot.recv_pages != tot.pages) {
-			log_error("round %u: %llu pages sent but %llu applied", ctl.round,
-				  (unsigned long long)tot.pages,
-				  (unsigned long long)tot.recv_pages);
-			return -1;
-		}
-		if (ctl.kind == ROUND_FINAL)
+				  "dirtied_pages", (json_int_t)(dirty < 0 ? 0 : dirty),
+				  "hot_deferred", (json_int_t)held_now));
+		if (tot.recv_pages != tot.pages)
+			return snprintf(why, len, "round %u: %llu pages sent but %llu applied",
+					ctl.round, (unsigned long long)tot.pages,
+					(unsigned long long)tot.recv_pages), -1;
+		if (s->final_sent)
 			return 0;
 
 		ps = (struct precopy_stats) {
-			.iteration = ctl.round + 1, .dirty_count = (uint64_t)dirty,
+			.iteration = ctl.round + 1, .dirty_count = next,
+			.held = held_next,
 			.dirty_rate = (double)dirty * 1e9 / (double)dur,
 			.send_rate = (double)tot.pages * 1e9 / (double)dur,
 		};
+		held_now = held_next;
 		ctl.round++;
 		if (precopy_decide(&e->opt.policy, &ps, &s->why) == PRECOPY_CONTINUE)
 			continue;
 		phase(s, PH_STOP_AND_COPY,
-		      json_pack("{s:s}", "reason", precopy_stop_reason_name(s->why)));
-		if (source_pause(s) || sync_dirty(s, shared, 1) < 0)
-			return -1;
-		ctl.kind = ROUND_FINAL;
+		      json_pack("{s:s, s:I}", "reason", precopy_stop_reason_name(s->why),
+				"hot_pages", (json_int_t)held_next));
+		if (source_pause(s))
+			return snprintf(why, len, "cannot pause the source"), -1;
+		if (sync_dirty(s) < 0)
+			return snprintf(why, len, "dirty-log sync failed"), -1;
+		m->final(&s->mctx, shared, e->bitmap);
+		held_now = 0;
+		ctl.kind = m->state_first ? ROUND_FINAL_STATE_FIRST : ROUND_FINAL;
 	}
 }
 
@@ -281,17 +314,10 @@ static int source_handoff(struct source *s, char *why, size_t len)
 {
 	struct engine *e = s->e;
 	struct handshake h;
-	void *blob;
-	size_t blob_len;
 	long n;
 
-	if (e->hv->save_state(e->vm, &blob, &blob_len))
-		return snprintf(why, len, "cannot save the source VM's state"), -1;
-	n = engine_send(e, blob, blob_len, 1, TAG_STATE);
-	free(blob);
-	if (n)
-		return snprintf(why, len, "cannot send the state"), -1;
-	s->bytes_state = blob_len;
+	if (!e->method->state_first && source_send_state(s, why, len))
+		return -1;
 	if (e->opt.verify) {
 		uint64_t count = engine_hash_count(e);
 		uint64_t *hashes = calloc(count, sizeof(*hashes));
@@ -411,16 +437,23 @@ int engine_run_source(struct engine *e)
 
 	memset(&s, 0, sizeof(s));
 	s.e = e;
+	if (e->method->init(&s.mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold)) {
+		source_abort(&s, "out of memory for the method's page directory", 1);
+		return 1;
+	}
 	if (source_prepare(&s, &shared)) {
 		source_abort(&s, "cannot start dirty logging on the source", 1);
+		method_fini(&s);
 		return 1;
 	}
-	if (source_rounds(&s, shared)) {
+	if (source_rounds(&s, shared, why, sizeof(why))) {
 		/* After a FINAL broadcast rank 1 waits for the state, not
 		 * for another round: tell it ABORT directly. */
-		source_abort(&s, "moving pages failed", !s.final_sent);
+		source_abort(&s, why, !s.final_sent);
+		method_fini(&s);
 		return 1;
 	}
+	method_fini(&s);
 	if (source_handoff(&s, why, sizeof(why))) {
 		source_abort(&s, why, 0);
 		if (s.timed_out) {

@@ -32,6 +32,8 @@ enum round_kind {
 	ROUND_ITERATE = 1,  /* a pre-copy round; the source runs */
 	ROUND_FINAL,        /* stop-and-copy: the source is paused */
 	ROUND_ABORT,        /* give up: no more rounds */
+	ROUND_FINAL_STATE_FIRST, /* stop-and-copy; the state blob (TAG_STATE)
+				    comes to rank 1 before the pages */
 };
 
 struct round_ctl {

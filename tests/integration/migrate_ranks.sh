@@ -10,10 +10,13 @@ sleep 0.5
 here=$HOST_A there=$HOST_B
 for ranks in 2 3 4; do
 	log="$HOST_A/r$ranks.jsonl"
+	# precopy with 2 ranks, dsm with 3 and 4
+	method=dsm
+	[ "$ranks" = 2 ] && method=precopy
 	"$DSMIG" migrate job --from "$here" --to "$there" --bandwidth 0 --verify \
-		--ranks "$ranks" --log "$log" >"$HOST_A/r$ranks.out" 2>&1
+		--ranks "$ranks" --method "$method" --log "$log" >"$HOST_A/r$ranks.out" 2>&1
 	rc=$?
-	check "$ranks ranks: migration $here -> $there succeeds" test "$rc" -eq 0
+	check "$ranks ranks ($method): migration $here -> $there succeeds" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/r$ranks.out"
 	check "$ranks ranks: --verify clean" \
 		test "$(jq -r 'select(.type=="summary") | .verify' "$log")" = clean

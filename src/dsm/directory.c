@@ -1,0 +1,107 @@
+/* The DSM page directory and the hot/cold selection (see directory.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsm/directory.h"
+
+int dir_init(struct dsm_directory *d, uint64_t npages, unsigned window,
+	     unsigned threshold)
+{
+	memset(d, 0, sizeof(*d));
+	if (threshold < 1 || threshold > window || window > DIR_MAX_WINDOW)
+		return -1;
+	d->npages = npages;
+	d->nwords = (npages + 63) / 64;
+	d->window = window;
+	d->threshold = threshold;
+	d->history = calloc(npages, sizeof(*d->history));
+	d->sent_round = calloc(npages, sizeof(*d->sent_round));
+	d->valid = calloc(d->nwords, sizeof(*d->valid));
+	if (!d->history || !d->sent_round || !d->valid) {
+		dir_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+void dir_free(struct dsm_directory *d)
+{
+	free(d->history);
+	free(d->sent_round);
+	free(d->valid);
+	memset(d, 0, sizeof(*d));
+}
+
+static int bit(const uint64_t *map, uint64_t p)
+{
+	return (map[p / 64] >> (p % 64)) & 1;
+}
+
+void dir_record_dirty(struct dsm_directory *d, const uint64_t *dirty)
+{
+	uint64_t p;
+
+	for (p = 0; p < d->npages; p++)
+		d->history[p] = (uint16_t)((d->history[p] << 1) | bit(dirty, p));
+	for (p = 0; p < d->nwords; p++)
+		d->valid[p] &= ~dirty[p];
+	d->rounds++;
+}
+
+void dir_mark_sent(struct dsm_directory *d, const uint64_t *sent, unsigned round)
+{
+	uint64_t p;
+
+	for (p = 0; p < d->nwords; p++)
+		d->valid[p] |= sent[p];
+	for (p = 0; p < d->npages; p++)
+		if (bit(sent, p))
+			d->sent_round[p] = round + 1;
+}
+
+unsigned dir_heat(const struct dsm_directory *d, uint64_t pfn)
+{
+	unsigned mask = (1u << d->window) - 1;
+
+	return (unsigned)__builtin_popcount(d->history[pfn] & mask);
+}
+
+int dir_is_hot(const struct dsm_directory *d, uint64_t pfn)
+{
+	return dir_heat(d, pfn) >= d->threshold;
+}
+
+uint64_t dir_select(const struct dsm_directory *d, uint64_t *send, uint64_t *hot,
+		    uint64_t *nhot)
+{
+	uint64_t p, cold = 0;
+
+	memset(send, 0, d->nwords * sizeof(*send));
+	memset(hot, 0, d->nwords * sizeof(*hot));
+	*nhot = 0;
+	for (p = 0; p < d->npages; p++) {
+		if (bit(d->valid, p))
+			continue;
+		if (dir_is_hot(d, p)) {
+			hot[p / 64] |= 1ull << (p % 64);
+			(*nhot)++;
+		} else {
+			send[p / 64] |= 1ull << (p % 64);
+			cold++;
+		}
+	}
+	return cold;
+}
+
+uint64_t dir_invalid(const struct dsm_directory *d, uint64_t *all)
+{
+	uint64_t p, n = 0;
+
+	for (p = 0; p < d->nwords; p++) {
+		all[p] = ~d->valid[p];
+		if (p == d->nwords - 1 && d->npages % 64)
+			all[p] &= (1ull << (d->npages % 64)) - 1;
+		n += (uint64_t)__builtin_popcountll(all[p]);
+	}
+	return n;
+}

@@ -1,0 +1,114 @@
+/* The migration methods' ops tables (see method.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/method.h"
+
+static uint64_t count(const uint64_t *map, uint64_t nwords)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < nwords; i++)
+		n += (uint64_t)__builtin_popcountll(map[i]);
+	return n;
+}
+
+/* ---- precopy --------------------------------------------------------- */
+
+static int precopy_init(struct method_ctx *m, uint64_t npages, unsigned window,
+			unsigned threshold)
+{
+	memset(m, 0, sizeof(*m));
+	m->npages = npages;
+	m->nwords = (npages + 63) / 64;
+	m->pending = calloc(m->nwords, sizeof(*m->pending));
+	return m->pending ? 0 : -1;
+}
+
+static void precopy_sent(struct method_ctx *m, const uint64_t *set, unsigned round)
+{
+	memset(m->pending, 0, m->nwords * sizeof(*m->pending));
+}
+
+static uint64_t precopy_next(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
+			     uint64_t *held)
+{
+	memcpy(set, dirty, m->nwords * sizeof(*set));
+	memcpy(m->pending, dirty, m->nwords * sizeof(*set));
+	*held = 0;
+	return count(set, m->nwords);
+}
+
+static uint64_t precopy_final(struct method_ctx *m, const uint64_t *dirty, uint64_t *set)
+{
+	uint64_t i;
+
+	/* The set chosen after the last round was never sent: add it. */
+	for (i = 0; i < m->nwords; i++)
+		set[i] = m->pending[i] | dirty[i];
+	return count(set, m->nwords);
+}
+
+static void precopy_fini(struct method_ctx *m)
+{
+	free(m->pending);
+	m->pending = NULL;
+}
+
+/* ---- dsm ----------------------------------------------------------------- */
+
+static int dsm_init(struct method_ctx *m, uint64_t npages, unsigned window,
+		    unsigned threshold)
+{
+	if (precopy_init(m, npages, window, threshold))
+		return -1;
+	return dir_init(&m->dir, npages, window, threshold);
+}
+
+static void dsm_sent(struct method_ctx *m, const uint64_t *set, unsigned round)
+{
+	dir_mark_sent(&m->dir, set, round);
+}
+
+static uint64_t dsm_next(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
+			 uint64_t *held)
+{
+	dir_record_dirty(&m->dir, dirty);
+	/* m->pending holds the hot pages here. */
+	return dir_select(&m->dir, set, m->pending, held);
+}
+
+static uint64_t dsm_final(struct method_ctx *m, const uint64_t *dirty, uint64_t *set)
+{
+	dir_record_dirty(&m->dir, dirty);
+	return dir_invalid(&m->dir, set);
+}
+
+static void dsm_fini(struct method_ctx *m)
+{
+	dir_free(&m->dir);
+	precopy_fini(m);
+}
+
+static const struct method methods[] = {
+	{
+		.name = "precopy", .state_first = 0,
+		.init = precopy_init, .sent = precopy_sent, .next = precopy_next,
+		.final = precopy_final, .fini = precopy_fini,
+	},
+	{
+		.name = "dsm", .state_first = 1,
+		.init = dsm_init, .sent = dsm_sent, .next = dsm_next,
+		.final = dsm_final, .fini = dsm_fini,
+	},
+};
+
+const struct method *method_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!strcmp(methods[i].name, name))
+			return &methods[i];
+	return NULL;
+}
