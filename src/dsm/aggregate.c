@@ -35,8 +35,8 @@ int dsm_agg_init(struct dsm_agg *a, const struct dsm_agg_config *cfg, int dst,
 {
 	memset(a, 0, sizeof(*a));
 	if (!config_valid(cfg) || !send) {
-		log_error("dsm: bad aggregation unit %u or batch %u",
-			  cfg->unit, cfg->batch);
+		log_error("dsm: bad aggregation (unit %u, batch %u, send %s)",
+			  cfg->unit, cfg->batch, send ? "set" : "missing");
 		return -1;
 	}
 	a->buf = malloc(msg_bytes(cfg->unit, cfg->batch));

@@ -15,6 +15,7 @@ struct dsm_space {
 	uint64_t npages[2];       /* per side */
 	int nranks[2];            /* ranks per side */
 	int *ranks[2];            /* those ranks, ascending */
+	struct dsm_space_stats st;
 };
 
 /* What each rank contributes at creation, gathered by every rank. */
@@ -141,6 +142,11 @@ int dsm_side_ranks(const struct dsm_space *space, int side)
 	       space->nranks[side] : 0;
 }
 
+void dsm_space_stats(const struct dsm_space *space, struct dsm_space_stats *out)
+{
+	*out = space->st;
+}
+
 /* Index of the home among the side's ranks; side and pfn already checked. */
 static int home_index(const struct dsm_space *space, int side, uint64_t pfn)
 {
@@ -178,9 +184,9 @@ static int check_pfns(const struct dsm_space *space, int side,
 
 /* The operations of one access bound for the k-th rank of side, inside one
  * shared-lock epoch on that rank: gets into dst, or puts from src when src
- * is not NULL. A run of consecutive pages never crosses
- * a chunk (the home changes there), so it is at most DSM_CHUNK_PAGES long
- * and its byte count fits an int. Returns 0 or -1. */
+ * is not NULL. A run of consecutive pages never crosses a chunk (the home
+ * changes there), so it is at most DSM_CHUNK_PAGES long and its byte count
+ * fits an int. Returns 0 or -1. */
 static int access_home(struct dsm_space *space, int side, int k,
 		       const uint64_t *pfns, int n, uint8_t *dst,
 		       const uint8_t *src)
@@ -203,6 +209,7 @@ static int access_home(struct dsm_space *space, int side, int k,
 				break;
 			}
 			locked = 1;
+			space->st.epochs++;
 		}
 		len = (j - i) * (int)DSM_PAGE_SIZE;
 		disp = (MPI_Aint)(pfns[i] * DSM_PAGE_SIZE);
@@ -213,6 +220,8 @@ static int access_home(struct dsm_space *space, int side, int k,
 			rc = MPI_Get(dst + (size_t)i * DSM_PAGE_SIZE, len, MPI_BYTE,
 				     target, disp, len, MPI_BYTE, space->win);
 		rc = rc == MPI_SUCCESS ? 0 : -1;
+		space->st.ops++;
+		space->st.bytes += (uint64_t)len;
 	}
 	if (locked && MPI_Win_unlock(target, space->win) != MPI_SUCCESS)
 		rc = -1;

@@ -53,6 +53,15 @@ void dsm_space_free(struct dsm_space *space);
 uint64_t dsm_side_pages(const struct dsm_space *space, int side);
 int dsm_side_ranks(const struct dsm_space *space, int side);
 
+/* What this rank's accesses have issued so far (origin side). */
+struct dsm_space_stats {
+	uint64_t ops;             /* MPI_Get and MPI_Put calls */
+	uint64_t bytes;           /* page data they moved */
+	uint64_t epochs;          /* lock/unlock pairs */
+};
+
+void dsm_space_stats(const struct dsm_space *space, struct dsm_space_stats *out);
+
 /* The home rank (in the space's communicator, numbered as in comm) of page
  * pfn on side, or -1 if side or pfn is out of range. */
 int dsm_home(const struct dsm_space *space, int side, uint64_t pfn);
