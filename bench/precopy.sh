@@ -1,11 +1,13 @@
 #!/bin/bash
-# Benchmark: classic pre-copy of each workload at the paper's 12 Mbit/s cap
-# and unlimited, RUNS times each (mean and min-max), between two VMMs on
-# this machine. Prints a table and writes it to bench/results/precopy.md.
-# Usage: bench/precopy.sh BUILD-DIR   (RUNS=3 by default)
+# Benchmark: each migration method (METHODS, default "precopy dsm") on each
+# workload at the paper's 12 Mbit/s cap and unlimited, RUNS times each (mean
+# and min-max), between two VMMs on this machine. Prints a table and writes
+# it to bench/results/precopy.md.
+# Usage: bench/precopy.sh BUILD-DIR   (RUNS=3, METHODS="precopy dsm")
 set -u
 BUILD=${1:-build}
 RUNS=${RUNS:-3}
+METHODS=${METHODS:-precopy dsm}
 VMM="$BUILD/bin/dsmig-vmm"
 DSMIG="$BUILD/bin/dsmig"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,15 +24,17 @@ fi
 
 # One migration; appends its summary (JSON) to $A/all.jsonl.
 run_one() {
-	local w=$1 bw=$2 vcpus=1 i
+	local w=$1 bw=$2 method=$3 vcpus=1 i
 	[ "$w" = net ] && vcpus=2
 	"$VMM" run "$BUILD/guest/$w.elf" --name "$w" --vcpus "$vcpus" --quiet 2>/dev/null &
 	for i in $(seq 100); do "$VMM" ctl "$w" query-status >/dev/null 2>&1 && break; sleep 0.05; done
 	sleep 1
-	if "$DSMIG" migrate "$w" --to "$B" --bandwidth "$bw" --json >"$A/run.json" 2>"$A/run.err"; then
-		jq -c --arg w "$w" --arg bw "$bw" '{w: $w, bw: $bw} + .summary' "$A/run.json" >>"$A/all.jsonl"
+	if "$DSMIG" migrate "$w" --to "$B" --bandwidth "$bw" --method "$method" --json \
+		>"$A/run.json" 2>"$A/run.err"; then
+		jq -c --arg w "$w" --arg bw "$bw" --arg m "$method" \
+			'{w: $w, bw: $bw, m: $m} + .summary' "$A/run.json" >>"$A/all.jsonl"
 	else
-		echo "bench: $w at $bw failed: $(tail -1 "$A/run.err")" >&2
+		echo "bench: $w by $method at $bw failed: $(tail -1 "$A/run.err")" >&2
 	fi
 	DSMIG_RUNTIME_DIR=$B "$VMM" ctl "$w" quit >/dev/null 2>&1
 	"$VMM" ctl "$w" quit >/dev/null 2>&1
@@ -39,21 +43,23 @@ run_one() {
 
 for bw in 12M 0; do
 	for w in idle cpu memory net; do
-		for r in $(seq "$RUNS"); do
-			run_one "$w" "$bw"
+		for m in $METHODS; do
+			for r in $(seq "$RUNS"); do
+				run_one "$w" "$bw" "$m"
+			done
 		done
 	done
 done
 
 {
-	echo "Classic pre-copy (dsmig-engine, 2 ranks, kvm backend), $RUNS runs per case, mean (min-max)."
+	echo "Methods $METHODS (dsmig-engine, 2 ranks, kvm backend), $RUNS runs per case, mean (min-max)."
 	echo "Machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d). Command: make bench"
 	echo
-	echo "| workload | cap | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) | iterations | stop reason | app slowdown (%) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| workload | cap | method | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) | iterations | stop reason | app slowdown (%) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	jq -s -r '
 		def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
-		group_by(.bw, .w) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)))[] |
-		"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) | \(stat(.iterations)) | \(map(.stop_reason) | unique | join(", ")) | \(stat(.slowdown_pct)) |"
+		group_by(.bw, .w, .m) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), .[0].m != "precopy")[] |
+		"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(.[0].m) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) | \(stat(.iterations)) | \(map(.stop_reason) | unique | join(", ")) | \(stat(.slowdown_pct)) |"
 	' "$A/all.jsonl"
 } | tee "$out"

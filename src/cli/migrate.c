@@ -42,7 +42,7 @@ static void on_cancel(int sig)
 
 struct migrate_opts {
 	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
-	const char *target_dirty, *switch_timeout;
+	const char *target_dirty, *switch_timeout, *hot_window, *hot_threshold;
 	unsigned ranks, timeout_s;
 	int verify, json, no_convergence_stop;
 };
@@ -62,10 +62,11 @@ struct follow {
 static void migrate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy]\n"
+		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm]\n"
 		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
+		"         [--hot-window K] [--hot-threshold T]   (dsm: hot = dirtied in >= T of K rounds)\n"
 		"HOST is a name from the hosts file (docs/architecture.md) or a VMM\n"
 		"runtime directory; the source defaults to this host's directory.\n"
 		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
@@ -195,6 +196,14 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	if (o->target_dirty) {
 		argv[n++] = "--target-dirty";
 		argv[n++] = o->target_dirty;
+	}
+	if (o->hot_window) {
+		argv[n++] = "--hot-window";
+		argv[n++] = o->hot_window;
+	}
+	if (o->hot_threshold) {
+		argv[n++] = "--hot-threshold";
+		argv[n++] = o->hot_threshold;
 	}
 	if (o->switch_timeout) {
 		argv[n++] = "--timeout-ms";
@@ -384,6 +393,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "switch-timeout", required_argument, NULL, 'S' },
+		{ "hot-window", required_argument, NULL, 'K' },
+		{ "hot-threshold", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -417,6 +428,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 				return fprintf(stderr, "dsmig: bad --timeout\n"), -1;
 			break;
 		case 'S': o->switch_timeout = optarg; break;
+		case 'K': o->hot_window = optarg; break;
+		case 'X': o->hot_threshold = optarg; break;
 		case 'h':
 			migrate_usage(stdout);
 			exit(CLI_OK);
