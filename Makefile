@@ -43,7 +43,8 @@ UI_OBJ     := $(UI_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 DSM_OBJ    := $(DSM_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
-BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig
+BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig \
+              $(BUILD)/bin/dsmig-dsm-bench
 
 # The engine is an Open MPI program.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
@@ -84,6 +85,12 @@ $(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(UI_LIBS) -o $@
 
+# The DSM benchmark (bench/dsm.sh): an MPI program over src/dsm.
+$(BUILD)/bench/dsm.o: CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/bin/dsmig-dsm-bench: $(BUILD)/bench/dsm.o $(DSM_OBJ) $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -o $@
+
 $(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -o $@
@@ -119,6 +126,7 @@ run: deps all
 # Benchmarks print numbers and write bench/results/*.md (docs/benchmarks.md).
 bench: deps all
 	bench/console.sh $(BUILD)
+	bench/dsm.sh $(BUILD)
 	bench/precopy.sh $(BUILD)
 
 clean:
