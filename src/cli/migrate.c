@@ -43,6 +43,7 @@ static void on_cancel(int sig)
 struct migrate_opts {
 	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
 	const char *target_dirty, *switch_timeout, *hot_window, *hot_threshold;
+	const char *compress, *delta;
 	unsigned ranks, timeout_s;
 	int verify, json, no_convergence_stop;
 };
@@ -67,6 +68,7 @@ static void migrate_usage(FILE *f)
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
 		"         [--hot-window K] [--hot-threshold T]   (dsm: hot = dirtied in >= T of K rounds)\n"
+		"         [--compress auto|on|off] [--delta auto|on|off]   (LZ4; XOR+LZ4 of resent pages)\n"
 		"HOST is a name from the hosts file (docs/architecture.md) or a VMM\n"
 		"runtime directory; the source defaults to this host's directory.\n"
 		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
@@ -196,6 +198,14 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	if (o->target_dirty) {
 		argv[n++] = "--target-dirty";
 		argv[n++] = o->target_dirty;
+	}
+	if (o->compress) {
+		argv[n++] = "--compress";
+		argv[n++] = o->compress;
+	}
+	if (o->delta) {
+		argv[n++] = "--delta";
+		argv[n++] = o->delta;
 	}
 	if (o->hot_window) {
 		argv[n++] = "--hot-window";
@@ -393,6 +403,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "switch-timeout", required_argument, NULL, 'S' },
+		{ "compress", required_argument, NULL, 'Z' },
+		{ "delta", required_argument, NULL, 'D' },
 		{ "hot-window", required_argument, NULL, 'K' },
 		{ "hot-threshold", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
@@ -429,6 +441,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 			break;
 		case 'S': o->switch_timeout = optarg; break;
 		case 'K': o->hot_window = optarg; break;
+		case 'Z': o->compress = optarg; break;
+		case 'D': o->delta = optarg; break;
 		case 'X': o->hot_threshold = optarg; break;
 		case 'h':
 			migrate_usage(stdout);

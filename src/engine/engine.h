@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "engine/pagecodec.h"
 #include "engine/policy.h"
 #include "engine/ratelimit.h"
 #include "engine/stream.h"
@@ -22,12 +23,17 @@
 #define ENGINE_CHUNK_PAGES 64     /* block-cyclic unit of page ownership */
 #define ENGINE_HASH_CHUNK_PAGES 256
 
+/* --compress and --delta: auto turns them on when the link, not the CPU,
+ * is the bottleneck (a cap below half of what LZ4 compresses per second). */
+enum { ENGINE_CODEC_OFF, ENGINE_CODEC_ON, ENGINE_CODEC_AUTO };
+
 struct engine_opts {
 	char vm[65];
 	char src_host[256];
 	char dst_host[256];
 	const char *hv;                 /* backend name */
 	const char *method;             /* "precopy" or "dsm" */
+	int compress, delta;            /* ENGINE_CODEC_OFF, _ON or _AUTO */
 	unsigned hot_window;            /* dsm: K rounds of dirty history */
 	unsigned hot_threshold;         /* dsm: hot if dirtied in >= this many */
 	double bandwidth_bps;           /* bits/s over all senders; 0 = unlimited */
@@ -66,6 +72,9 @@ struct engine {
 	struct ratelimit rl;
 	uint8_t *buf;                   /* one batch message */
 	size_t buf_size;
+	struct pagecodec_opts codec;    /* what this sender uses */
+	uint8_t *sent_copy;             /* delta: what the destination holds */
+	uint64_t *sent_valid;           /* delta: pages in sent_copy */
 	struct telemetry tel;           /* rank 0 only */
 	_Atomic uint64_t bytes_sent;    /* everything this rank put on the wire */
 };
@@ -102,6 +111,10 @@ long engine_recv_deadline(void *buf, size_t len, int src, int tag,
 /* Fault injection for tests: true if $DSMIG_FAULT names this fault.
  * Documented in docs/testing.md; never set in production. */
 int fault_injected(const char *name);
+
+/* Decide and set up a sender's page encodings (e->codec; the delta copy).
+ * Returns 0 or -1 (out of memory). */
+int engine_codec_setup(struct engine *e);
 
 /* Number of set bits in a bitmap of n 64-bit words. */
 uint64_t bitmap_count(const uint64_t *map, uint64_t n);

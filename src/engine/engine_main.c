@@ -39,6 +39,7 @@ static void usage(void)
 		"         [--method precopy] [--hv kvm] [--bandwidth BITS/S] [--max-iters K]\n"
 		"         [--target-dirty PAGES] [--no-convergence-stop] [--verify]\n"
 		"         [--hot-window K] [--hot-threshold T]\n"
+		"         [--compress auto|on|off] [--delta auto|on|off]\n"
 		"         [--batch-pages N] [--timeout-ms MS] [--baseline-ms MS]\n"
 		"         [--after-ms MS] [--telemetry FILE|fd:N]\n");
 }
@@ -91,6 +92,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 		{ "baseline-ms", required_argument, NULL, 'L' },
 		{ "after-ms", required_argument, NULL, 'A' },
 		{ "telemetry", required_argument, NULL, 'o' },
+		{ "compress", required_argument, NULL, 'Z' },
+		{ "delta", required_argument, NULL, 'D' },
 		{ "hot-window", required_argument, NULL, 'K' },
 		{ "hot-threshold", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
@@ -106,6 +109,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 	o->confirm_timeout_ms = 10000;
 	o->baseline_ms = 1000;
 	o->after_ms = 1000;
+	o->compress = ENGINE_CODEC_AUTO;
+	o->delta = ENGINE_CODEC_AUTO;
 	o->hot_window = DIR_DEFAULT_WINDOW;
 	o->hot_threshold = DIR_DEFAULT_THRESHOLD;
 	precopy_params_default(&o->policy);
@@ -154,6 +159,21 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 			o->after_ms = (unsigned)v;
 			break;
 		case 'o': o->telemetry = optarg; break;
+		case 'Z':
+		case 'D': {
+			int *dst = c == 'Z' ? &o->compress : &o->delta;
+
+			if (!strcmp(optarg, "on"))
+				*dst = ENGINE_CODEC_ON;
+			else if (!strcmp(optarg, "off"))
+				*dst = ENGINE_CODEC_OFF;
+			else if (!strcmp(optarg, "auto"))
+				*dst = ENGINE_CODEC_AUTO;
+			else
+				return fprintf(stderr, "--%s takes on, off or auto\n",
+					       c == 'Z' ? "compress" : "delta"), -1;
+			break;
+		}
 		case 'K':
 			if (parse_uint(optarg, DIR_MAX_WINDOW, &v) || v == 0)
 				return fprintf(stderr, "--hot-window must be 1..%d\n", DIR_MAX_WINDOW), -1;
@@ -230,9 +250,11 @@ static int engine_setup(struct engine *e)
 		e->bitmap_words = (e->npages + 63) / 64;
 		e->bitmap = calloc(e->bitmap_words, sizeof(uint64_t));
 		e->buf_size = sizeof(struct batch_hdr) +
-			      e->opt.batch_pages * (sizeof(struct page_rec) + STREAM_PAGE_SIZE);
+			      e->opt.batch_pages * (sizeof(struct page_rec) + PAGECODEC_MAX);
 		e->buf = malloc(e->buf_size);
 		ok = ok && e->bitmap && e->buf && bytes == e->info.mem_bytes;
+		if (ok && engine_is_sender(e))
+			ok = engine_codec_setup(e) == 0;
 	}
 	if (all_ok(ok))
 		return 0;
@@ -313,6 +335,8 @@ int main(int argc, char **argv)
 		e.hv->detach(e.vm);
 	free(e.bitmap);
 	free(e.buf);
+	free(e.sent_copy);
+	free(e.sent_valid);
 	if (e.rank == 0)
 		telemetry_close(&e.tel);
 	if (e.senders != MPI_COMM_NULL)

@@ -6,6 +6,7 @@
  * RAM. Also the small MPI helpers the coordinators share.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,30 +107,35 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 	struct page_rec *recs = (struct page_rec *)(e->buf + sizeof(struct batch_hdr));
 	uint8_t *payload = e->buf + sizeof(struct batch_hdr) +
 			   e->opt.batch_pages * sizeof(struct page_rec);
+	uint8_t snap[STREAM_PAGE_SIZE];
 	uint64_t pfn, filled = 0;
 	unsigned nrec = 0;
 	int me = e->rank / 2;
 	struct round_end end;
 
 	for (pfn = 0; pfn < e->npages; pfn++) {
-		const uint8_t *page;
+		const uint8_t *prev = NULL;
+		uint32_t kind, len;
 
 		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
 			continue;
 		if (!(e->bitmap[pfn / 64] & (1ull << (pfn % 64))))
 			continue;
-		page = e->mem + pfn * STREAM_PAGE_SIZE;
-		recs[nrec].pfn = pfn;
-		if (page_is_zero(page)) {
-			recs[nrec].kind = PAGE_ZERO;
-			recs[nrec].len = 0;
-			st->zero_pages++;
-		} else {
-			recs[nrec].kind = PAGE_FULL;
-			recs[nrec].len = STREAM_PAGE_SIZE;
-			memcpy(payload + filled, page, STREAM_PAGE_SIZE);
-			filled += STREAM_PAGE_SIZE;
+		/* One snapshot: what is encoded is exactly what the delta
+		 * copy remembers, even while the guest keeps writing. */
+		memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
+		if (e->sent_copy && (e->sent_valid[pfn / 64] & (1ull << (pfn % 64))))
+			prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
+		len = pagecodec_encode(&e->codec, snap, prev, payload + filled, &kind);
+		if (e->sent_copy) {
+			memcpy(e->sent_copy + pfn * STREAM_PAGE_SIZE, snap, STREAM_PAGE_SIZE);
+			e->sent_valid[pfn / 64] |= 1ull << (pfn % 64);
 		}
+		recs[nrec].pfn = pfn;
+		recs[nrec].kind = kind;
+		recs[nrec].len = len;
+		filled += len;
+		st->zero_pages += kind == PAGE_ZERO;
 		st->pages++;
 		if (++nrec == e->opt.batch_pages) {
 			if (flush_batch(e, ctl->round, nrec, filled, st))
@@ -147,40 +153,71 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 	return engine_send(e, &end, sizeof(end), receiver_of(e, e->rank), TAG_ROUND_END);
 }
 
-/* Check a whole batch before writing any of it. Returns 0 or -1. */
+int engine_codec_setup(struct engine *e)
+{
+	const uint8_t *sample[64];
+	double link, speed;
+	uint64_t pfn;
+	int n = 0, me = e->rank / 2, want;
+
+	/* The compressor's speed on this sender's own non-zero pages. */
+	for (pfn = 0; pfn < e->npages && n < 64; pfn++) {
+		const uint8_t *p = e->mem + pfn * STREAM_PAGE_SIZE;
+
+		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
+		    !page_is_zero(p))
+			sample[n++] = p;
+	}
+	speed = pagecodec_speed(sample, n);
+	link = e->opt.bandwidth_bps / 8 / e->nsenders;
+	want = e->opt.bandwidth_bps > 0 && speed > 2 * link;
+	e->codec.compress = e->opt.compress == ENGINE_CODEC_AUTO ? want
+			    : e->opt.compress == ENGINE_CODEC_ON;
+	e->codec.delta = e->opt.delta == ENGINE_CODEC_AUTO ? want
+			 : e->opt.delta == ENGINE_CODEC_ON;
+	if (!e->codec.delta)
+		return 0;
+	e->sent_copy = malloc(e->npages * STREAM_PAGE_SIZE);
+	e->sent_valid = calloc(e->bitmap_words, sizeof(uint64_t));
+	return e->sent_copy && e->sent_valid ? 0 : -1;
+}
+
+/* Check a whole batch before writing any of it (compressed payloads are
+ * decoded to a scratch page as part of the check). Returns 0 or -1. */
 static int apply_batch(struct engine *e, uint32_t round, size_t len,
 		       struct round_stats *st)
 {
 	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
 	const struct page_rec *recs = (const struct page_rec *)(h + 1);
-	uint64_t off, i, payload = 0;
+	uint64_t off, start, i, payload = 0;
+	uint8_t scratch[STREAM_PAGE_SIZE];
 
 	if (len < sizeof(*h) || h->magic != STREAM_MAGIC ||
 	    h->version != STREAM_VERSION || h->round != round ||
 	    h->nr_records == 0 || h->nr_records > e->opt.batch_pages)
 		return -1;
-	off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
+	start = off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
 	if (off > len || h->payload_bytes != len - off)
 		return -1;
 	for (i = 0; i < h->nr_records; i++) {
-		if (recs[i].pfn >= e->npages)
+		uint32_t k = recs[i].kind, l = recs[i].len;
+
+		if (recs[i].pfn >= e->npages || l > PAGECODEC_MAX ||
+		    l > h->payload_bytes - payload)
 			return -1;
-		if (!(recs[i].kind == PAGE_ZERO && recs[i].len == 0) &&
-		    !(recs[i].kind == PAGE_FULL && recs[i].len == STREAM_PAGE_SIZE))
+		if ((k == PAGE_ZERO && l != 0) || (k == PAGE_FULL && l != STREAM_PAGE_SIZE) ||
+		    ((k == PAGE_LZ4 || k == PAGE_DELTA) &&
+		     pagecodec_decode(PAGE_LZ4, e->buf + start + payload, l, scratch)) ||
+		    k > PAGE_DELTA)
 			return -1;
-		payload += recs[i].len;
+		payload += l;
 	}
 	if (payload != h->payload_bytes)
 		return -1;
 	for (i = 0; i < h->nr_records; i++) {
-		uint8_t *dst = e->mem + recs[i].pfn * STREAM_PAGE_SIZE;
-
-		if (recs[i].kind == PAGE_ZERO) {
-			memset(dst, 0, STREAM_PAGE_SIZE);
-		} else {
-			memcpy(dst, e->buf + off, STREAM_PAGE_SIZE);
-			off += STREAM_PAGE_SIZE;
-		}
+		pagecodec_decode(recs[i].kind, e->buf + off, recs[i].len,
+				 e->mem + recs[i].pfn * STREAM_PAGE_SIZE);
+		off += recs[i].len;
 		st->recv_pages++;
 	}
 	return 0;

@@ -149,7 +149,7 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 			       (e->opt.baseline_ms % 1000) * 1000000L };
 
 	telemetry_emit(&e->tel, "start",
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i}",
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i, s:b, s:b}",
 			  "vm", e->opt.vm, "method", e->opt.method, "hv", e->hv->name,
 			  "src", e->opt.src_host, "dst", e->opt.dst_host,
 			  "ranks", e->nranks, "bandwidth_bps", e->opt.bandwidth_bps,
@@ -159,7 +159,8 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 			  "target_dirty", (json_int_t)e->opt.policy.target_dirty,
 			  "verify", e->opt.verify,
 			  "hot_window", (int)e->opt.hot_window,
-			  "hot_threshold", (int)e->opt.hot_threshold));
+			  "hot_threshold", (int)e->opt.hot_threshold,
+			  "compress", e->codec.compress, "delta", e->codec.delta));
 	phase(s, PH_BASELINE, NULL);
 	if (e->hv->query_stats(e->vm, &a))
 		return -1;

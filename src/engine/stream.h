@@ -55,6 +55,8 @@ struct batch_hdr {
 enum page_kind {
 	PAGE_ZERO = 0,      /* all zero: no payload */
 	PAGE_FULL = 1,      /* STREAM_PAGE_SIZE bytes of payload */
+	PAGE_LZ4 = 2,       /* LZ4 block that decodes to one page */
+	PAGE_DELTA = 3,     /* LZ4 block of (new XOR the destination's copy) */
 };
 
 struct page_rec {
