@@ -127,7 +127,8 @@ run: deps all
 bench: deps all
 	bench/console.sh $(BUILD)
 	bench/dsm.sh $(BUILD)
-	bench/precopy.sh $(BUILD)
+	EXTRA="--compress off --delta off" OUT=bench/results/precopy.md bench/precopy.sh $(BUILD)
+	CAPS=12M OUT=bench/results/codecs.md bench/precopy.sh $(BUILD)
 
 clean:
 	rm -rf build

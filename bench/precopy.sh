@@ -3,15 +3,20 @@
 # workload at the paper's 12 Mbit/s cap and unlimited, RUNS times each (mean
 # and min-max), between two VMMs on this machine. Prints a table and writes
 # it to bench/results/precopy.md.
-# Usage: bench/precopy.sh BUILD-DIR   (RUNS=3, METHODS="precopy dsm")
+# Usage: bench/precopy.sh BUILD-DIR
+#   RUNS=3  METHODS="precopy dsm"  CAPS="12M 0"
+#   EXTRA="--compress off --delta off"  (more dsmig migrate options)
+#   OUT=bench/results/precopy.md
 set -u
 BUILD=${1:-build}
 RUNS=${RUNS:-3}
 METHODS=${METHODS:-precopy dsm}
+CAPS=${CAPS:-12M 0}
+EXTRA=${EXTRA:-}
 VMM="$BUILD/bin/dsmig-vmm"
 DSMIG="$BUILD/bin/dsmig"
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="$top/bench/results/precopy.md"
+out="$top/${OUT:-bench/results/precopy.md}"
 A=$(mktemp -d /tmp/dsmig-benchA.XXXXXX)
 B=$(mktemp -d /tmp/dsmig-benchB.XXXXXX)
 export DSMIG_RUNTIME_DIR=$A
@@ -29,7 +34,8 @@ run_one() {
 	"$VMM" run "$BUILD/guest/$w.elf" --name "$w" --vcpus "$vcpus" --quiet 2>/dev/null &
 	for i in $(seq 100); do "$VMM" ctl "$w" query-status >/dev/null 2>&1 && break; sleep 0.05; done
 	sleep 1
-	if "$DSMIG" migrate "$w" --to "$B" --bandwidth "$bw" --method "$method" --json \
+	# shellcheck disable=SC2086 # EXTRA is a list of options
+	if "$DSMIG" migrate "$w" --to "$B" --bandwidth "$bw" --method "$method" $EXTRA --json \
 		>"$A/run.json" 2>"$A/run.err"; then
 		jq -c --arg w "$w" --arg bw "$bw" --arg m "$method" \
 			'{w: $w, bw: $bw, m: $m} + .summary' "$A/run.json" >>"$A/all.jsonl"
@@ -41,7 +47,7 @@ run_one() {
 	wait
 }
 
-for bw in 12M 0; do
+for bw in $CAPS; do
 	for w in idle cpu memory net; do
 		for m in $METHODS; do
 			for r in $(seq "$RUNS"); do
@@ -52,7 +58,7 @@ for bw in 12M 0; do
 done
 
 {
-	echo "Methods $METHODS (dsmig-engine, 2 ranks, kvm backend), $RUNS runs per case, mean (min-max)."
+	echo "Methods $METHODS (dsmig-engine, 2 ranks, kvm backend), options: ${EXTRA:-defaults}; $RUNS runs per case, mean (min-max)."
 	echo "Machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d). Command: make bench"
 	echo
 	echo "| workload | cap | method | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) | iterations | stop reason | app slowdown (%) |"
