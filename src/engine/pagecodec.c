@@ -7,7 +7,7 @@
 
 _Static_assert(PAGECODEC_MAX >= LZ4_COMPRESSBOUND(STREAM_PAGE_SIZE), "LZ4 bound");
 
-static int is_zero(const uint8_t *p)
+int pagecodec_is_zero(const uint8_t *p)
 {
 	const uint64_t *w = (const uint64_t *)p;
 	unsigned i;
@@ -25,7 +25,7 @@ uint32_t pagecodec_encode(const struct pagecodec_opts *o, const uint8_t *page,
 	uint32_t best = STREAM_PAGE_SIZE;
 	int n, i;
 
-	if (is_zero(page)) {
+	if (pagecodec_is_zero(page)) {
 		*kind = PAGE_ZERO;
 		return 0;
 	}

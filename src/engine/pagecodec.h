@@ -33,6 +33,9 @@ uint32_t pagecodec_encode(const struct pagecodec_opts *o, const uint8_t *page,
  * page; dst is then untouched. */
 int pagecodec_decode(uint32_t kind, const uint8_t *payload, uint32_t len, uint8_t *dst);
 
+/* Is the page all zero bytes? */
+int pagecodec_is_zero(const uint8_t *page);
+
 /* Bytes of input the compressor handles per second on this machine,
  * measured on the given pages (n of them); 0 if n is 0. */
 double pagecodec_speed(const uint8_t *const *pages, int n);

@@ -51,17 +51,6 @@ long engine_recv_deadline(void *buf, size_t len, int src, int tag,
 	return n;
 }
 
-static int page_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	unsigned i;
-
-	for (i = 0; i < STREAM_PAGE_SIZE / 8; i++)
-		if (w[i])
-			return 0;
-	return 1;
-}
-
 /* The receiver rank a sender feeds, and how many senders feed a receiver. */
 static int receiver_of(const struct engine *e, int sender_rank)
 {
@@ -165,7 +154,7 @@ int engine_codec_setup(struct engine *e)
 		const uint8_t *p = e->mem + pfn * STREAM_PAGE_SIZE;
 
 		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
-		    !page_is_zero(p))
+		    !pagecodec_is_zero(p))
 			sample[n++] = p;
 	}
 	speed = pagecodec_speed(sample, n);

@@ -50,6 +50,10 @@ struct console {
 
 /* screens.c */
 void screens_draw(struct console *c);
+/* A centred h x w window over the screen, framed in the role's colours,
+ * or NULL if the terminal is too small. The caller wnoutrefresh()es and
+ * delwin()s it. */
+WINDOW *screens_overlay(struct console *c, int h, int w, enum theme_role frame);
 /* The VM rows in display order (indices into model.vms); returns count. */
 int screens_vm_order(const struct console *c, int *order, int cap);
 

@@ -156,23 +156,16 @@ void dialog_key(struct console *c, int ch)
 void dialog_draw(struct console *c)
 {
 	struct dialog *d = &c->dlg;
-	int h = 14, w = 56, y = (LINES - h) / 2, x = (COLS - w) / 2, i;
+	int h = 14, i;
 	char val[F_NR][64];
 	static const char *const names[F_NR] = {
 		"Destination", "Method", "Bandwidth cap", "Ranks", "Max iterations",
 		"Verify", "",
 	};
-	WINDOW *win;
+	WINDOW *win = screens_overlay(c, h, 56, THEME_BORDER);
 
-	if (y < 0 || x < 0)
-		return;
-	win = newwin(h, w, y, x);
 	if (!win)
 		return;
-	wbkgd(win, theme_attr(&c->theme, THEME_TEXT));
-	wattron(win, theme_attr(&c->theme, THEME_BORDER));
-	box(win, 0, 0);
-	wattroff(win, theme_attr(&c->theme, THEME_BORDER));
 	wattron(win, theme_attr(&c->theme, THEME_TITLE));
 	mvwprintw(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
 	wattroff(win, theme_attr(&c->theme, THEME_TITLE));

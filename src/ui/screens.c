@@ -17,6 +17,23 @@
 /* Scratch space for chart data: series are copied out of the model's rings. */
 static double buf_t[6][SERIES_CAP], buf_v[6][SERIES_CAP];
 
+WINDOW *screens_overlay(struct console *c, int h, int w, enum theme_role frame)
+{
+	int y = (LINES - h) / 2, x = (COLS - w) / 2;
+	WINDOW *win;
+
+	if (y < 1 || x < 0)
+		return NULL;
+	win = newwin(h, w, y, x);
+	if (!win)
+		return NULL;
+	wbkgd(win, A(THEME_TEXT));
+	wattron(win, A(frame));
+	box(win, 0, 0);
+	wattroff(win, A(frame));
+	return win;
+}
+
 static void fill_row(int y, attr_t a)
 {
 	attron(a);
@@ -365,19 +382,14 @@ static void draw_summary(struct console *c)
 {
 	const struct migration_view *g = &c->model.mig;
 	json_t *s = g->summary, *prev = c->model.prev_summary;
-	int h = 12, w = 70, y = (LINES - h) / 2, x = (COLS - w) / 2;
+	int h = 12, w = 70;
 	char b1[32], v1[40];
 	double before = jnum(s, "progress_rate", "before");
-	WINDOW *win;
+	WINDOW *win = screens_overlay(c, h, w, g->exit_status ? THEME_BAD : THEME_GOOD);
 
-	if (y < 1 || x < 0)
-		return;
-	win = newwin(h, w, y, x);
 	if (!win)
 		return;
-	wbkgd(win, A(THEME_TEXT));
 	wattron(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
-	box(win, 0, 0);
 	mvwprintw(win, 0, 2, " Migration %d of %s: %s ", g->id, g->vm,
 		  g->exit_status ? "FAILED" : "done");
 	wattroff(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
@@ -463,17 +475,11 @@ static void draw_help(struct console *c)
 		"",
 		"Any key closes this help.",
 	};
-	int n = sizeof(lines) / sizeof(lines[0]), w = 76, h = n + 2;
-	int y = (LINES - h) / 2, x = (COLS - w) / 2, i;
-	WINDOW *win;
+	int n = sizeof(lines) / sizeof(lines[0]), w = 76, i;
+	WINDOW *win = screens_overlay(c, n + 2, w, THEME_BORDER);
 
-	if (y < 0 || x < 0)
-		return;
-	win = newwin(h, w, y, x);
 	if (!win)
 		return;
-	wbkgd(win, A(THEME_TEXT));
-	box(win, 0, 0);
 	wattron(win, A(THEME_TITLE));
 	mvwprintw(win, 0, 2, " dsmig console: keys ");
 	wattroff(win, A(THEME_TITLE));
@@ -485,18 +491,10 @@ static void draw_help(struct console *c)
 
 static void draw_confirm(struct console *c)
 {
-	int w = 64, y = LINES / 2 - 2, x = (COLS - w) / 2;
-	WINDOW *win;
+	WINDOW *win = screens_overlay(c, 5, 64, THEME_WARN);
 
-	if (y < 0 || x < 0)
-		return;
-	win = newwin(5, w, y, x);
 	if (!win)
 		return;
-	wbkgd(win, A(THEME_TEXT));
-	wattron(win, A(THEME_WARN));
-	box(win, 0, 0);
-	wattroff(win, A(THEME_WARN));
 	mvwprintw(win, 1, 2, "A migration is running. Quit anyway? [y/N]");
 	mvwprintw(win, 2, 2, "It will be cancelled; the VM stays on its source.");
 	wnoutrefresh(win);
