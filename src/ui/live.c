@@ -42,6 +42,18 @@ struct live {
 	char net_note[160];
 };
 
+/* Where the last summary of a VM and method is kept between sessions:
+ * next to the session logs. */
+static void last_run_path(struct live *l, const char *vm, const char *method,
+			  char *buf, size_t len)
+{
+	const char *slash = strrchr(l->w->path, '/');
+	int dirlen = slash ? (int)(slash - l->w->path) : 1;
+
+	snprintf(buf, len, "%.*s/last-%s-%s.json", dirlen, slash ? l->w->path : ".",
+		 vm, method);
+}
+
 /* Write a record and apply it: the single path every datum takes. */
 static void emit(struct live *l, const char *src, json_t *rec)
 {
@@ -134,6 +146,14 @@ static void migration_reaped(struct live *l, int status)
 	emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id,
 				       "event", "exit", "status", code, "error",
 				       code ? err : NULL));
+	/* Keep a good run's summary for the next session's comparison. */
+	if (!code && l->m->mig.summary) {
+		char path[PATH_MAX];
+
+		last_run_path(l, l->m->mig.vm, l->m->mig.method, path, sizeof(path));
+		if (json_dump_file(l->m->mig.summary, path, JSON_COMPACT))
+			model_log(l->m, "cannot save %s", path);
+	}
 	json_decref(res);
 	jsonl_tail_close(&l->tail);
 	net_probe_close(l->net);
@@ -239,6 +259,18 @@ int live_migrate(struct live *l, const struct migration_request *r)
 				       "from", r->from, "to", r->to, "method", r->method,
 				       "bandwidth", r->bandwidth, "ranks", r->ranks,
 				       "max_iters", r->max_iters, "verify", r->verify));
+	{
+		/* The previous run of this VM and method, from an earlier session. */
+		char path[PATH_MAX];
+		json_t *prev;
+
+		last_run_path(l, r->vm, r->method, path, sizeof(path));
+		prev = json_load_file(path, 0, NULL);
+		if (json_is_object(prev) && !l->m->prev_summary)
+			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", l->mig_id,
+						       "event", "previous", "summary", prev));
+		json_decref(prev);
+	}
 	rate_meter_init(&l->rate, 1000000000ull);
 	l->net_noted = 0;
 	if (net_probe_open(&l->net, NET_IFACE, "tcp portrange " MIGRATE_PORT_MIN "-47099",

@@ -220,6 +220,11 @@ static void apply_migration(struct model *m, json_t *rec)
 		snprintf(g->phase, sizeof(g->phase), "launching");
 		model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
 			  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
+	} else if (!strcmp(ev, "previous") &&
+		   g->id == json_integer_value(json_object_get(rec, "mig")) &&
+		   json_is_object(json_object_get(rec, "summary"))) {
+		json_decref(m->prev_summary);
+		m->prev_summary = json_incref(json_object_get(rec, "summary"));
 	} else if (!strcmp(ev, "exit") && g->id == json_integer_value(json_object_get(rec, "mig"))) {
 		g->active = 0;
 		g->t_exit = m->now;

@@ -32,6 +32,8 @@ wait_for() {
 	screen | sed 's/^/# /'
 	return 1
 }
+# Stop the terminal server and let it go before the next one starts.
+reset_tmux() { $T kill-server 2>/dev/null; sleep 0.5; }
 console() {
 	$T new-session -d -s con -x 140 -y 40 \
 		"cd '$PWD'; LANG=C.UTF-8 DSMIG_HOSTS='$HOSTS' XDG_STATE_HOME='$STATE' $*"
@@ -86,8 +88,11 @@ check "the session was recorded" test -s "$log"
 check "the recording is closed cleanly" bash -c "tail -1 '$log' | jq -e '.src == \"session\" and .event == \"close\"' >/dev/null"
 down=$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns / 1e6' "$log")
 check "the recording holds the engine summary" test -n "$down"
+check "the run is kept for the next session's comparison" \
+	test "$(jq .downtime_ns "$STATE/dsmig/last-idle-precopy.json")" = \
+	     "$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns' "$log")"
 down=$(printf '%.1f' "$down")   # as the summary card prints it
-$T kill-server 2>/dev/null
+reset_tmux
 
 # --- replay -------------------------------------------------------------------
 # The log up to the end of migration 1, so that its card stays on screen.
@@ -100,7 +105,7 @@ check "replay: the same summary card" wait_for "Migration 1 of idle: done" 20
 check "replay: the same downtime ($down ms)" wait_for "Downtime *$down ms" 2
 check "replay: status bar shows replay time and speed" bash -c "$T capture-pane -p -t con | head -1 | grep -q 'replay .* x8'"
 $T send-keys -t con q
-$T kill-server 2>/dev/null
+reset_tmux
 
 # A corrupted copy: a garbage line in the middle, the last line cut short.
 bad=$STATE/bad.jsonl
@@ -109,7 +114,7 @@ n=$(wc -l <"$log")
 console "$DSMIG" replay "$bad" --speed 16
 check "corrupt log: the error names the first bad line" wait_for "bad lines skipped (first: line $((n / 2 + 1)))" 5
 check "corrupt log: it still plays past the bad line" wait_for "Migration 2 of big: FAILED" 20
-$T kill-server 2>/dev/null
+reset_tmux
 printf 'garbage\nmore garbage\n' >"$STATE/garbage.jsonl"
 out=$("$DSMIG" replay "$STATE/garbage.jsonl" 2>&1)
 check "a log without records: exit 1 with a clear error" \
@@ -123,15 +128,15 @@ check "a malformed theme names the file and line" grep -q "bad.theme:3" <<<"$out
 console "$DSMIG" replay "$log1" --speed 8
 wait_for "Migration 1 of idle" 20 >/dev/null
 check "default theme: colours are used" has_colour
-$T kill-server 2>/dev/null
+reset_tmux
 console NO_COLOR=1 "$DSMIG" replay "$log1" --speed 8
 wait_for "Migration 1 of idle" 20 >/dev/null
 check "NO_COLOR: no colour escapes" no_colour
-$T kill-server 2>/dev/null
+reset_tmux
 $T new-session -d -s con -x 140 -y 40 "cd '$PWD'; LANG=C LC_ALL=C XDG_STATE_HOME='$STATE' '$DSMIG' replay '$log1' --speed 8"
 check "ASCII fallback: the screen has content" wait_for "Migration 1 of idle" 20
 check "ASCII fallback: no braille or box glyphs when the locale is not UTF-8" no_fancy_glyphs
-$T kill-server 2>/dev/null
+reset_tmux
 
 # --- batch mode -----------------------------------------------------------
 out=$(DSMIG_HOSTS=$HOSTS "$DSMIG" top -b -n 1 -d 0.3)
