@@ -31,7 +31,7 @@ int file_read_all(const char *path, size_t max, void **buf, size_t *len)
 		rc = -EFBIG;
 		goto out;
 	}
-	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	p = malloc((size_t)st.st_size + 1);
 	if (!p) {
 		rc = -ENOMEM;
 		goto out;
@@ -46,6 +46,7 @@ int file_read_all(const char *path, size_t max, void **buf, size_t *len)
 		}
 		got += (size_t)n;
 	}
+	p[got] = '\0';
 	*buf = p;
 	*len = got;
 	p = NULL;

@@ -1,11 +1,13 @@
-/* Whole-file reading, shared by the image loader, the state loader and the
- * engine. */
+/* Whole-file reading, shared by the image and state loaders, the hosts file,
+ * themes and the kvm backend. */
 #ifndef DSMIG_COMMON_FILEIO_H
 #define DSMIG_COMMON_FILEIO_H
 
 #include <stddef.h>
 
-/* Read the regular file at path (at most max bytes) into a malloc'd buffer.
+/* Read the regular file at path (at most max bytes) into a malloc'd buffer,
+ * with a NUL after the last byte (not counted in *len), so that text files
+ * can be used as strings.
  * Returns 0, or -errno (-EFBIG if larger than max, -EINVAL if not a
  * regular file). */
 int file_read_all(const char *path, size_t max, void **buf, size_t *len);

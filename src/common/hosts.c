@@ -126,16 +126,6 @@ int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen)
 	}
 	if (rc)
 		return errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
-	{
-		char *z = realloc(text, len + 1);   /* room for the NUL */
-
-		if (!z) {
-			free(text);
-			return errbuf_set(err, errlen, "out of memory");
-		}
-		z[len] = '\0';
-		text = z;
-	}
 	rc = hosts_parse(l, text, path, err, errlen);
 	free(text);
 	return rc;

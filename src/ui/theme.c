@@ -330,12 +330,7 @@ int theme_load(struct theme *t, const char *path, char *err, size_t errlen)
 				  path, THEME_FILE_MAX / 1024);
 	if (rc < 0)
 		return errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
-	text = realloc(buf, len + 1);
-	if (!text) {
-		free(buf);
-		return errbuf_set(err, errlen, "%s: out of memory", path);
-	}
-	text[len] = '\0';
+	text = buf;
 	if (strlen(text) != len)
 		rc = errbuf_set(err, errlen, "%s: contains a NUL byte: not a text file",
 				path);
