@@ -223,6 +223,17 @@ static void chart(struct console *c, int y, int x, int h, int w, const char *tit
 	plot_lines(stdscr, y + 1, x, h - 1, w, spec);
 }
 
+/* Chart series from a model ring, copied into scratch slot `slot`. */
+static void chart_series(struct plot_series *ps, int slot, const struct series *src,
+			 double since, enum theme_role role, const char *label)
+{
+	ps->t = buf_t[slot];
+	ps->v = buf_v[slot];
+	ps->n = series_window(src, since, buf_t[slot], buf_v[slot], SERIES_CAP);
+	ps->color_pair = theme_pair(role);
+	ps->label = label;
+}
+
 static void draw_charts(struct console *c, int y, int h, int w)
 {
 	const struct migration_view *g = &c->model.mig;
@@ -235,16 +246,8 @@ static void draw_charts(struct console *c, int y, int h, int w)
 	mig_window(c, &t0, &t1);
 	memset(&spec, 0, sizeof(spec));
 	memset(s, 0, sizeof(s));
-	s[0].t = buf_t[0];
-	s[0].v = buf_v[0];
-	s[0].n = series_window(&g->vcpu_src, t0, buf_t[0], buf_v[0], SERIES_CAP);
-	s[0].color_pair = theme_pair(THEME_SERIES1);
-	s[0].label = "source";
-	s[1].t = buf_t[1];
-	s[1].v = buf_v[1];
-	s[1].n = series_window(&g->vcpu_dst, t0, buf_t[1], buf_v[1], SERIES_CAP);
-	s[1].color_pair = theme_pair(THEME_SERIES2);
-	s[1].label = "destination";
+	chart_series(&s[0], 0, &g->vcpu_src, t0, THEME_SERIES1, "source");
+	chart_series(&s[1], 1, &g->vcpu_dst, t0, THEME_SERIES2, "destination");
 	spec.unit = "%";
 	spec.ymax = 100;
 	spec.series = s;
@@ -253,13 +256,9 @@ static void draw_charts(struct console *c, int y, int h, int w)
 
 	memset(&spec, 0, sizeof(spec));
 	memset(s, 0, sizeof(s));
-	s[0].t = buf_t[2];
-	s[0].v = buf_v[2];
-	s[0].n = series_window(&g->net_bps, t0, buf_t[2], buf_v[2], SERIES_CAP);
-	s[0].color_pair = theme_pair(THEME_SERIES1);
-	s[0].label = c->model.net_method[0] ? "wire (pcap)" : "engine";
-	if (!strcmp(c->model.net_method, "procfs"))
-		s[0].label = "wire (/proc, all lo traffic)";
+	chart_series(&s[0], 2, &g->net_bps, t0, THEME_SERIES1,
+		     !strcmp(c->model.net_method, "procfs") ? "wire (/proc, all lo traffic)"
+		     : c->model.net_method[0] ? "wire (pcap)" : "engine");
 	for (int i = 0; i < s[0].n; i++)
 		buf_v[2][i] /= 1e6;
 	spec.unit = "Mbit/s";
@@ -304,15 +303,12 @@ static void draw_side(struct console *c, int y, int x, int h, int w)
 	mvprintw(row++, x, "Phases");
 	attroff(A(THEME_TITLE) | A_BOLD);
 	for (i = 0; i < g->nr_phases && row < y + h / 2 + 2; i++) {
-		double end = i + 1 < g->nr_phases ? g->phases[i + 1].t : c->model.now;
 		int failed = !strcmp(g->phases[i].name, "failed");
 
 		attron(A(failed ? THEME_BAD : THEME_PHASE));
-		mvprintw(row++, x + 1, "%+7.2fs %-14s %s", g->phases[i].t - g->t_launch,
-			 g->phases[i].name,
-			 i + 1 < g->nr_phases || g->active ? "" : " ");
+		mvprintw(row++, x + 1, "%+7.2fs %s", g->phases[i].t - g->t_launch,
+			 g->phases[i].name);
 		attroff(A(failed ? THEME_BAD : THEME_PHASE));
-		(void)end;
 	}
 	mvprintw(row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
 
