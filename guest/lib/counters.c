@@ -107,3 +107,11 @@ uint64_t ticker_sleep_until(struct ticker *t, uint64_t deadline_ns)
 	}
 	return t->now;
 }
+
+void ticker_pace(const struct ticker *t, uint64_t before, uint64_t *batch)
+{
+	if (t->now - before < t->period_ns / 2 && *batch < (1u << 20))
+		*batch *= 2;
+	else if (t->now - before > t->period_ns * 2 && *batch > 1)
+		*batch /= 2;
+}

@@ -65,6 +65,11 @@ void ticker_init(struct ticker *t, unsigned vcpu, uint64_t period_ns);
 /* Read the clock; tick if a period has passed. Returns t->now. */
 uint64_t ticker_update(struct ticker *t);
 
+/* For CPU-bound loops that run `*batch` units between clock reads: after
+ * a batch that began at `before`, double or halve *batch so that a batch
+ * takes about one tick period, whatever a unit costs. */
+void ticker_pace(const struct ticker *t, uint64_t before, uint64_t *batch);
+
 /* Sleep until deadline_ns, waking to tick once per period. The VMM may end
  * a sleep early (pause, migration); this loops on the returned time, so it
  * returns only when deadline_ns has passed. Returns t->now. */

@@ -42,11 +42,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 				((volatile uint64_t *)buf)[i] = pass + i;
 		counters_progress(batch);
 		ticker_update(&t);
-		/* Keep one clock read per tick, whatever a pass costs. */
-		if (t.now - before < t.period_ns / 2 && batch < (1u << 20))
-			batch *= 2;
-		else if (t.now - before > t.period_ns * 2 && batch > 1)
-			batch /= 2;
+		ticker_pace(&t, before, &batch);
 	}
 	if (vcpu != 0)
 		wl_park();

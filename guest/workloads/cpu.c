@@ -658,10 +658,7 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 			compile_next(j);
 		counters_progress(batch);
 		ticker_update(&t);
-		if (t.now - before < t.period_ns / 2 && batch < (1u << 20))
-			batch *= 2;
-		else if (t.now - before > t.period_ns * 2 && batch > 1)
-			batch /= 2;
+		ticker_pace(&t, before, &batch);
 		if (inject_ns && t.now >= inject_ns) {
 			/* Check at once, before a rewrite can heal the page. */
 			region_corrupt(&j->region, j->region.npages / 2);
