@@ -16,6 +16,7 @@ enum cli_exit {
  * them): btl_tcp_port_min_v4 and btl_tcp_port_range_v4. */
 #define MIGRATE_PORT_MIN   "47000"
 #define MIGRATE_PORT_RANGE "100"
+#define MIGRATE_PORT_FILTER "tcp portrange 47000-47099"   /* the same ports, for BPF */
 
 int cmd_migrate(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -9,7 +9,6 @@
  * otherwise the destination is discarded and the source resumed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -28,6 +27,7 @@
 #include "common/hosts.h"
 #include "common/jsonl_tail.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/rundir.h"
 
 /* Cancellation: SIGINT/SIGTERM stop the engine, and the migration is then
@@ -147,8 +147,7 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16];
 	const char *argv[64];
-	int n = 0, fd;
-	pid_t pid;
+	int n = 0;
 
 	self_dir(dir, sizeof(dir));
 	snprintf(engine, sizeof(engine), "%s/dsmig-engine", dir);
@@ -225,22 +224,12 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 		argv[n++] = "--no-convergence-stop";
 	argv[n] = NULL;
 
-	pid = fork();
-	if (pid != 0)
-		return pid;
-	fd = open(engine_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
 	if (geteuid() == 0) {
 		/* Open MPI refuses root unless told twice. */
 		setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
 		setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
 	}
-	execvp("mpirun", (char *const *)argv);
-	fprintf(stderr, "dsmig: cannot run mpirun: %s\n", strerror(errno));
-	_exit(127);
+	return proc_spawn(argv, engine_log, engine_log, 0);
 }
 
 /* Copy the engine's own messages (not mpirun's boilerplate) to stderr. */

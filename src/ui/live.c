@@ -6,7 +6,6 @@
  * so that the source keeps running.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "cli/cli.h"
 #include "common/jsonl_tail.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "probes/net.h"
 #include "probes/rate.h"
 #include "probes/vm.h"
@@ -40,6 +40,7 @@ struct live {
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
+	char last_error[256];       /* the child's last error line, if no verdict */
 };
 
 /* Where the last summary of a VM and method is kept between sessions:
@@ -101,7 +102,7 @@ static void net_tick(struct live *l)
 	bps = rate_meter_update(&l->rate, bytes, time_mono_ns());
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "probe", "net",
 			"iface", NET_IFACE, "method", net_probe_method(l->net),
-			"filter", "tcp portrange " MIGRATE_PORT_MIN "-47099",
+			"filter", MIGRATE_PORT_FILTER,
 			"bytes", (json_int_t)bytes, "bps", bps);
 	if (!l->net_noted) {
 		json_object_set_new(rec, "note", json_string(l->net_note));
@@ -128,20 +129,18 @@ static void migration_reaped(struct live *l, int status)
 	err = json_string_value(json_object_get(res, "error"));
 	if (code && (!err || !*err)) {
 		/* No JSON verdict: say what the child printed last. */
-		static char last[256];
-
 		f = fopen(l->errors, "re");
-		last[0] = '\0';
+		l->last_error[0] = '\0';
 		if (f) {
 			char line[256];
 
 			while (fgets(line, sizeof(line), f))
-				if (strstr(line, "error"))
-					snprintf(last, sizeof(last), "%s", line);
+				if (strstr(line, "error") || strstr(line, "cannot"))
+					snprintf(l->last_error, sizeof(l->last_error), "%s", line);
 			fclose(f);
 		}
-		last[strcspn(last, "\n")] = '\0';
-		err = last[0] ? last : "dsmig migrate failed";
+		l->last_error[strcspn(l->last_error, "\n")] = '\0';
+		err = l->last_error[0] ? l->last_error : "dsmig migrate failed";
 	}
 	emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id,
 				       "event", "exit", "status", code, "error",
@@ -189,8 +188,7 @@ static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
 	char self[PATH_MAX], ranks[16], iters[16];
 	const char *argv[32];
 	ssize_t n;
-	int k = 0, fd;
-	pid_t pid;
+	int k = 0;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
@@ -220,22 +218,8 @@ static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
 		argv[k++] = "--verify";
 	argv[k] = NULL;
 
-	pid = fork();
-	if (pid != 0)
-		return pid;
 	/* Own process group: the terminal's Ctrl-C is the console's, not its. */
-	setpgid(0, 0);
-	fd = open(l->result, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		dup2(fd, STDOUT_FILENO);
-	fd = open(l->errors, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		dup2(fd, STDERR_FILENO);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0)
-		dup2(fd, STDIN_FILENO);
-	execv(self, (char *const *)argv);
-	_exit(127);
+	return proc_spawn(argv, l->result, l->errors, 1);
 }
 
 int live_migrate(struct live *l, const struct migration_request *r)
@@ -273,7 +257,7 @@ int live_migrate(struct live *l, const struct migration_request *r)
 	}
 	rate_meter_init(&l->rate, 1000000000ull);
 	l->net_noted = 0;
-	if (net_probe_open(&l->net, NET_IFACE, "tcp portrange " MIGRATE_PORT_MIN "-47099",
+	if (net_probe_open(&l->net, NET_IFACE, MIGRATE_PORT_FILTER,
 			   l->net_note, sizeof(l->net_note)))
 		l->net = NULL;
 	l->child = spawn_migrate(l, r);

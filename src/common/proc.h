@@ -1,0 +1,17 @@
+/* Starting helper programs with their output in files (the engine under
+ * mpirun, `dsmig migrate` under the console). */
+#ifndef DSMIG_COMMON_PROC_H
+#define DSMIG_COMMON_PROC_H
+
+#include <sys/types.h>
+
+/* Start argv[0] (looked up in PATH when it has no '/') in a child whose
+ * stdin is /dev/null and whose stdout and stderr go to the files out and
+ * err (created mode 0600, truncated; they may be the same file). With
+ * new_group the child gets its own process group, out of reach of the
+ * terminal's Ctrl-C. Returns the child's pid, or -errno if fork failed; a
+ * program that cannot be run exits 127 with the reason in err. */
+pid_t proc_spawn(const char *const argv[], const char *out, const char *err,
+		 int new_group);
+
+#endif /* DSMIG_COMMON_PROC_H */
