@@ -62,31 +62,30 @@ check "killed rank: the error says the VM keeps running on the source" \
 check "killed rank: the source keeps running" source_alive k2
 check "killed rank: the destination VM was discarded" dest_gone k2
 
+# stalled_destination FAULT VM LABEL ERROR: a destination made to stall by
+# DSMIG_FAULT; dsmig must exit 1 naming the ERROR, the source must run on
+# and the destination VM be discarded.
+stalled_destination() {
+	local fault=$1 vm=$2 label=$3 error=$4 mig
+	start_vm "$vm" idle
+	DSMIG_FAULT=$fault "$DSMIG" migrate "$vm" --to "$HOST_B" --bandwidth 0 \
+		--switch-timeout 2000 >"$HOST_A/$vm.out" 2>&1 &
+	mig=$!
+	wait_pid "$mig" 60
+	check "$label: dsmig exits 1" test "$EXIT_STATUS" = 1
+	check "$label: the error says so" grep -q "$error" "$HOST_A/$vm.out"
+	check "$label: the source keeps running" source_alive "$vm"
+	check "$label: the destination VM was discarded" dest_gone "$vm"
+}
+
 # 3. The destination never gets ready: rank 0 times out and resumes.
-start_vm k3 idle
-DSMIG_FAULT=dest-stall "$DSMIG" migrate k3 --to "$HOST_B" --bandwidth 0 \
-	--switch-timeout 2000 >"$HOST_A/k3.out" 2>&1 &
-mig=$!
-wait_pid "$mig" 60
-check "silent destination: dsmig exits 1" test "$EXIT_STATUS" = 1
-check "silent destination: the error names the timeout" \
-	grep -q "did not get ready within 2000 ms" "$HOST_A/k3.out"
-check "silent destination: the source keeps running" source_alive k3
-check "silent destination: the destination VM was discarded" dest_gone k3
+stalled_destination dest-stall k3 "silent destination" "did not get ready within 2000 ms"
 
 # 4. The destination takes GO but never resumes nor confirms: rank 0 keeps
 #    the source paused (it cannot know) and aborts; dsmig sees a destination
 #    that is not running, discards it and resumes the source.
-start_vm k6 idle
-DSMIG_FAULT=dest-stall-after-go "$DSMIG" migrate k6 --to "$HOST_B" --bandwidth 0 \
-	--switch-timeout 2000 >"$HOST_A/k6.out" 2>&1 &
-mig=$!
-wait_pid "$mig" 60
-check "no confirmation after GO: dsmig exits 1" test "$EXIT_STATUS" = 1
-check "no confirmation after GO: the error says so" \
-	grep -q "no confirmation from the destination after switch-over" "$HOST_A/k6.out"
-check "no confirmation after GO: the source runs again" source_alive k6
-check "no confirmation after GO: the destination VM was discarded" dest_gone k6
+stalled_destination dest-stall-after-go k6 "no confirmation after GO" \
+	"no confirmation from the destination after switch-over"
 
 # 5. Nothing to migrate: a clear error, exit 1, nothing started.
 "$DSMIG" migrate nosuchvm --to "$HOST_B" >"$HOST_A/k4.out" 2>&1
