@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define DSM_PAGE_SIZE   4096u
-#define DSM_CHUNK_PAGES 64u       /* block-cyclic unit; ENGINE_CHUNK_PAGES */
+#define DSM_CHUNK_PAGES 64u       /* block-cyclic unit of page ownership */
 
 enum dsm_side {
 	DSM_SIDE_SOURCE = 0,      /* the source VM's RAM (even ranks in the engine) */

@@ -18,9 +18,9 @@
 #include "engine/ratelimit.h"
 #include "engine/stream.h"
 #include "engine/telemetry.h"
+#include "dsm/window.h"
 #include "hv/hv.h"
 
-#define ENGINE_CHUNK_PAGES 64     /* block-cyclic unit of page ownership */
 #define ENGINE_HASH_CHUNK_PAGES 256
 
 /* --compress and --delta: auto turns them on when the link, not the CPU,

@@ -106,7 +106,7 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 		const uint8_t *prev = NULL;
 		uint32_t kind, len;
 
-		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
+		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
 			continue;
 		if (!(e->bitmap[pfn / 64] & (1ull << (pfn % 64))))
 			continue;
@@ -153,7 +153,7 @@ int engine_codec_setup(struct engine *e)
 	for (pfn = 0; pfn < e->npages && n < 64; pfn++) {
 		const uint8_t *p = e->mem + pfn * STREAM_PAGE_SIZE;
 
-		if ((pfn / ENGINE_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
+		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
 		    !pagecodec_is_zero(p))
 			sample[n++] = p;
 	}
