@@ -12,11 +12,10 @@
 
 #include "common/log.h"
 #include "engine/engine.h"
+#include "engine/postcopy.h"
 
-#define CONFIRM_POLL_MS 2000
-
-static void reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
-		  uint64_t gap_ns, const char *reason)
+void dest_reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
+		uint64_t gap_ns, const char *reason)
 {
 	struct handshake h;
 
@@ -29,9 +28,7 @@ static void reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
 		log_error("cannot reach rank 0");
 }
 
-/* Receive a message of unknown size from rank 0 into a malloc'd buffer;
- * -ECANCELED if rank 0 sent ABORT instead. */
-static long recv_alloc(int tag, void **out)
+long dest_recv_alloc(int tag, void **out)
 {
 	MPI_Status st;
 	int n;
@@ -55,26 +52,23 @@ static long recv_alloc(int tag, void **out)
 	return n;
 }
 
-/* Compare the source's chunk hashes with ours; describe the first bad one. */
-static int verify_memory(struct engine *e, char *why, size_t len)
+int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
+			const uint8_t *mem, char *why, size_t len)
 {
 	uint64_t n = engine_hash_count(e), i, bad = 0, first = 0;
-	uint64_t *theirs = NULL, *ours;
-	long got = recv_alloc(TAG_HASHES, (void **)&theirs);
+	uint64_t *ours;
 
 	if (got < 0)
 		return snprintf(why, len, "verify: cannot receive hashes"), -1;
 	ours = calloc(n, sizeof(*ours));
 	if (!ours || (uint64_t)got != n * sizeof(uint64_t)) {
-		free(theirs);
 		free(ours);
 		return snprintf(why, len, "verify: hash list of the wrong size"), -1;
 	}
-	engine_hash_memory(e, ours);
+	engine_hash_memory(e, mem, ours);
 	for (i = 0; i < n; i++)
 		if (ours[i] != theirs[i] && bad++ == 0)
 			first = i;
-	free(theirs);
 	free(ours);
 	if (bad) {
 		snprintf(why, len,
@@ -87,31 +81,50 @@ static int verify_memory(struct engine *e, char *why, size_t len)
 	return 0;
 }
 
-/* After resume: wait until the guest visibly runs (heartbeat or vCPU time
- * moves). Returns 0 and the guest-observed gap, or -1. */
+/* The source's hashes against destination RAM. */
+static int verify_memory(struct engine *e, char *why, size_t len)
+{
+	uint64_t *theirs = NULL;
+	long got = dest_recv_alloc(TAG_HASHES, (void **)&theirs);
+	int rc = dest_compare_hashes(e, theirs, got, e->mem, why, len);
+
+	free(theirs);
+	return rc;
+}
+
+int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns)
+{
+	struct hv_stats st;
+
+	if (e->hv->query_stats(e->vm, &st))
+		return -1;
+	if (before->has_counters && st.has_counters && st.heartbeat != before->heartbeat) {
+		*gap_ns = st.heartbeat_ns - before->heartbeat_ns;
+		return 1;
+	}
+	return !before->has_counters && st.cpu_ns > before->cpu_ns;
+}
+
+/* After resume: wait until the guest visibly runs. Returns 0 and the
+ * guest-observed gap, or -1. */
 static int watch_guest(struct engine *e, const struct hv_stats *before,
 		       uint64_t *gap_ns)
 {
-	uint64_t deadline = time_mono_ns() + CONFIRM_POLL_MS * 1000000ull;
+	uint64_t deadline = time_mono_ns() + DEST_CONFIRM_POLL_MS * 1000000ull;
 	struct timespec nap = { 0, 1000000 };
-	struct hv_stats st;
+	int rc;
 
 	*gap_ns = 0;
 	while (time_mono_ns() < deadline) {
-		if (e->hv->query_stats(e->vm, &st))
-			return -1;
-		if (before->has_counters && st.heartbeat != before->heartbeat) {
-			*gap_ns = st.heartbeat_ns - before->heartbeat_ns;
-			return 0;
-		}
-		if (!before->has_counters && st.cpu_ns > before->cpu_ns)
-			return 0;
+		rc = dest_guest_active(e, before, gap_ns);
+		if (rc)
+			return rc > 0 ? 0 : -1;
 		nanosleep(&nap, NULL);
 	}
 	return -1;
 }
 
-static void report_after(struct engine *e)
+void dest_report_after(struct engine *e)
 {
 	struct hv_stats a, b;
 	struct after_report r = { 0 };
@@ -143,16 +156,18 @@ int engine_run_dest(struct engine *e)
 	void *blob = NULL;
 	long len = -1;
 	uint64_t gap, resumed;
+	struct postcopy_dest *pc = NULL;
 	MPI_Status st;
+	int rc;
 
 	do {
 		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
 			return 1;
 		if (ctl.kind == ROUND_ABORT)
 			goto abort;
-		/* The dsm method sends the state ahead of the final pages. */
-		if (ctl.kind == ROUND_FINAL_STATE_FIRST) {
-			len = recv_alloc(TAG_STATE, &blob);
+		/* The dsm methods send the state ahead of the final pages. */
+		if (round_state_first(ctl.kind)) {
+			len = dest_recv_alloc(TAG_STATE, &blob);
 			if (len == -ECANCELED)
 				goto abort;
 		}
@@ -161,13 +176,20 @@ int engine_run_dest(struct engine *e)
 	} while (!round_is_final(ctl.kind));
 
 	if (ctl.kind == ROUND_FINAL) {
-		len = recv_alloc(TAG_STATE, &blob);
+		len = dest_recv_alloc(TAG_STATE, &blob);
 		if (len == -ECANCELED)
 			goto abort;
 	}
 	if (len < 0) {
 		snprintf(why, sizeof(why), "cannot receive the VM state");
-	} else if (e->opt.verify && verify_memory(e, why, sizeof(why))) {
+	} else if (ctl.kind == ROUND_FINAL_POSTCOPY &&
+		   (rc = postcopy_dest_prepare(e, &pc, why, sizeof(why)))) {
+		if (rc == -ECANCELED) {
+			free(blob);
+			goto abort;
+		}
+		log_error("%s", why);
+	} else if (!pc && e->opt.verify && verify_memory(e, why, sizeof(why))) {
 		log_error("%s", why);
 	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
 		snprintf(why, sizeof(why), "the destination VMM refused the state");
@@ -178,7 +200,7 @@ int engine_run_dest(struct engine *e)
 		for (;;)
 			pause();
 	}
-	reply(e, TAG_READY, why[0] == '\0', 0, 0, why);
+	dest_reply(e, TAG_READY, why[0] == '\0', 0, 0, why);
 
 	/* Wait for rank 0's decision: GO or ABORT. */
 	if (MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
@@ -192,23 +214,29 @@ int engine_run_dest(struct engine *e)
 			pause();
 	}
 
+	if (pc) {
+		rc = postcopy_dest_run(e, pc);
+		postcopy_dest_free(pc);
+		return rc;
+	}
 	if (e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
 		discard(e);
-		reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
+		dest_reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
 		return 1;
 	}
 	resumed = time_wall_ns();
 	if (watch_guest(e, &before, &gap)) {
 		/* Resumed but silent: it owns the VM now; say so, do not discard. */
-		reply(e, TAG_CONFIRM, 0, resumed, 0,
+		dest_reply(e, TAG_CONFIRM, 0, resumed, 0,
 		      "the destination guest shows no activity after resume");
 		return 3;
 	}
-	reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
-	report_after(e);
+	dest_reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
+	dest_report_after(e);
 	return 0;
 abort:
 	log_info("migration aborted: discarding the destination VM");
+	postcopy_dest_free(pc);
 	discard(e);
 	return 1;
 }

@@ -32,7 +32,7 @@ struct engine_opts {
 	char src_host[256];
 	char dst_host[256];
 	const char *hv;                 /* backend name */
-	const char *method;             /* "precopy" or "dsm" */
+	const char *method;             /* "precopy", "dsm" or "dsm-pull" */
 	int compress, delta;            /* ENGINE_CODEC_OFF, _ON or _AUTO */
 	unsigned hot_window;            /* dsm: K rounds of dirty history */
 	unsigned hot_threshold;         /* dsm: hot if dirtied in >= this many */
@@ -83,7 +83,14 @@ static inline int engine_is_sender(const struct engine *e) { return e->rank % 2 
 
 static inline int round_is_final(uint32_t kind)
 {
-	return kind == ROUND_FINAL || kind == ROUND_FINAL_STATE_FIRST;
+	return kind == ROUND_FINAL || kind == ROUND_FINAL_STATE_FIRST ||
+	       kind == ROUND_FINAL_POSTCOPY;
+}
+
+/* The state blob travels before the round's pages. */
+static inline int round_state_first(uint32_t kind)
+{
+	return kind == ROUND_FINAL_STATE_FIRST || kind == ROUND_FINAL_POSTCOPY;
 }
 
 struct method;
@@ -94,10 +101,23 @@ struct method;
 int engine_round(struct engine *e, const struct round_ctl *ctl,
 		 struct round_stats *total);
 
+/* Send the pages pfns[0..n) of e->mem to rank dst as TAG_PAGES batches
+ * of round `round`, never as deltas; counted in *st. Returns 0 or -1. */
+int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
+		      uint64_t n, int dst, struct round_stats *st);
+
+/* Check the TAG_PAGES message of round `round` in e->buf (len bytes)
+ * completely, then hand each page, decoded, to install (which returns 0,
+ * or -1 to stop). Delta records are refused. Returns the number of pages,
+ * or -1 (invalid message, or install failed). */
+long engine_unpack_batch(struct engine *e, uint32_t round, size_t len,
+			 int (*install)(void *arg, uint64_t pfn, const uint8_t *page),
+			 void *arg);
+
 /* Hash guest RAM in ENGINE_HASH_CHUNK_PAGES chunks (xxh3). out has
  * engine_hash_count() entries. */
 uint64_t engine_hash_count(const struct engine *e);
-void engine_hash_memory(const struct engine *e, uint64_t *out);
+void engine_hash_memory(const struct engine *e, const uint8_t *mem, uint64_t *out);
 
 /* Send a message to rank dst through the rate limiter, counted in
  * e->bytes_sent. Returns 0 or -1. */
@@ -118,6 +138,24 @@ int engine_codec_setup(struct engine *e);
 
 /* Number of set bits in a bitmap of n 64-bit words. */
 uint64_t bitmap_count(const uint64_t *map, uint64_t n);
+
+/* Rank 1's helpers (dest.c), shared with post-copy. */
+#define DEST_CONFIRM_POLL_MS 2000   /* the guest must show life this soon */
+/* TAG_READY or TAG_CONFIRM to rank 0. */
+void dest_reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
+		uint64_t gap_ns, const char *reason);
+/* A message of unknown size from rank 0 into a malloc'd buffer; returns
+ * its size, -ECANCELED if rank 0 sent ABORT instead, or -errno. */
+long dest_recv_alloc(int tag, void **out);
+/* Compare the source's chunk hashes (got bytes, or got < 0: none came)
+ * with those of mem; describe the first difference. Returns 0 or -1. */
+int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
+			const uint8_t *mem, char *why, size_t len);
+/* Has the guest run since `before` (heartbeat moved, or without counters
+ * vCPU time)? 1 with the guest-observed gap, 0 not yet, -1 no answer. */
+int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns);
+/* Measure the workload's rate for --after-ms and send TAG_AFTER. */
+void dest_report_after(struct engine *e);
 
 int engine_run_source(struct engine *e);
 int engine_run_dest(struct engine *e);

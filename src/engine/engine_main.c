@@ -190,7 +190,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 	if (optind != argc || !o->vm[0] || !o->src_host[0] || !o->dst_host[0])
 		return fprintf(stderr, "--vm, --from and --to are required\n"), -1;
 	if (!method_find(o->method))
-		return fprintf(stderr, "unknown --method '%s' (this engine has: precopy, dsm)\n",
+		return fprintf(stderr, "unknown --method '%s' (this engine has: precopy, dsm, dsm-pull)\n",
 			       o->method), -1;
 	if (o->hot_threshold > o->hot_window)
 		return fprintf(stderr, "--hot-threshold must not exceed --hot-window\n"), -1;

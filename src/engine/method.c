@@ -84,6 +84,20 @@ static uint64_t dsm_final(struct method_ctx *m, const uint64_t *dirty, uint64_t 
 	return dir_invalid(&m->dir, set);
 }
 
+/* Hot pages first: the guest was writing them when it stopped, so it is
+ * likely to touch them first on the destination. */
+static uint64_t dsm_push_order(struct method_ctx *m, const uint64_t *set, uint64_t *order)
+{
+	uint64_t pfn, n = 0;
+	int hot;
+
+	for (hot = 1; hot >= 0; hot--)
+		for (pfn = 0; pfn < m->npages; pfn++)
+			if ((set[pfn / 64] >> (pfn % 64) & 1) && !!dir_is_hot(&m->dir, pfn) == hot)
+				order[n++] = pfn;
+	return n;
+}
+
 static void dsm_fini(struct method_ctx *m)
 {
 	dir_free(&m->dir);
@@ -100,6 +114,11 @@ static const struct method methods[] = {
 		.name = "dsm", .state_first = 1,
 		.init = dsm_init, .sent = dsm_sent, .next = dsm_next,
 		.final = dsm_final, .fini = dsm_fini,
+	},
+	{
+		.name = "dsm-pull", .state_first = 1, .postcopy = 1,
+		.init = dsm_init, .sent = dsm_sent, .next = dsm_next,
+		.final = dsm_final, .push_order = dsm_push_order, .fini = dsm_fini,
 	},
 };
 

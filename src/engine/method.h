@@ -8,6 +8,9 @@
  *            hot pages (dirtied in most of the last K rounds) are held back
  *            and sent once, in stop-and-copy; the vCPU and device state go
  *            first in the final phase.
+ *   dsm-pull dsm's rounds, but no stop-and-copy of pages: the destination
+ *            resumes after the state and fetches what it lacks on demand
+ *            while the rest is pushed, hot pages first (postcopy.h).
  */
 #ifndef DSMIG_ENGINE_METHOD_H
 #define DSMIG_ENGINE_METHOD_H
@@ -26,6 +29,7 @@ struct method_ctx {
 struct method {
 	const char *name;
 	int state_first;            /* send vCPU/device state before the final pages */
+	int postcopy;               /* the final set is pulled after resume */
 
 	/* Set up for npages pages; window/threshold are the dsm heat
 	 * parameters. Returns 0 or -1. */
@@ -41,6 +45,9 @@ struct method {
 	/* The source is paused and dirty is its last sync. Write the
 	 * stop-and-copy set and return its size. */
 	uint64_t (*final)(struct method_ctx *m, const uint64_t *dirty, uint64_t *set);
+	/* Post-copy methods: write the pages of set into order, in the order
+	 * to push them, and return their number. */
+	uint64_t (*push_order)(struct method_ctx *m, const uint64_t *set, uint64_t *order);
 	void (*fini)(struct method_ctx *m);
 };
 

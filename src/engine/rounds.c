@@ -66,80 +66,109 @@ static int senders_of(const struct engine *e, int receiver_rank)
 	return n;
 }
 
-static int flush_batch(struct engine *e, uint32_t round, unsigned nrec,
-		       uint64_t payload, struct round_stats *st)
+/* A batch being filled in e->buf: the header and records up front, the
+ * payloads staged after the largest possible record area (batch_flush
+ * moves them up against the records). */
+struct batch {
+	uint32_t round;
+	int dst;
+	unsigned nrec;
+	uint64_t filled;
+};
+
+static int batch_flush(struct engine *e, struct batch *b, struct round_stats *st)
 {
 	struct batch_hdr *h = (struct batch_hdr *)e->buf;
-	size_t rec_bytes = sizeof(*h) + nrec * sizeof(struct page_rec);
-	size_t len = rec_bytes + payload;
+	size_t rec_bytes = sizeof(*h) + b->nrec * sizeof(struct page_rec);
+	size_t len = rec_bytes + b->filled;
 
-	if (!nrec)
+	if (!b->nrec)
 		return 0;
 	h->magic = STREAM_MAGIC;
 	h->version = STREAM_VERSION;
 	h->pad = 0;
-	h->round = round;
-	h->nr_records = nrec;
-	h->payload_bytes = payload;
-	/* Payloads were staged after the largest possible record area. */
+	h->round = b->round;
+	h->nr_records = b->nrec;
+	h->payload_bytes = b->filled;
 	memmove(e->buf + rec_bytes,
 		e->buf + sizeof(*h) + e->opt.batch_pages * sizeof(struct page_rec),
-		payload);
-	st->payload_bytes += payload;
+		b->filled);
+	st->payload_bytes += b->filled;
 	st->header_bytes += rec_bytes;
-	return engine_send(e, e->buf, len, receiver_of(e, e->rank), TAG_PAGES);
+	b->nrec = 0;
+	b->filled = 0;
+	return engine_send(e, e->buf, len, b->dst, TAG_PAGES);
 }
 
-static int send_round(struct engine *e, const struct round_ctl *ctl,
-		      struct round_stats *st)
+/* Encode page pfn into the batch (as a delta when use_delta and the
+ * destination holds an earlier copy), sending the batch when it is full. */
+static int batch_add(struct engine *e, struct batch *b, uint64_t pfn, int use_delta,
+		     struct round_stats *st)
 {
 	struct page_rec *recs = (struct page_rec *)(e->buf + sizeof(struct batch_hdr));
 	uint8_t *payload = e->buf + sizeof(struct batch_hdr) +
 			   e->opt.batch_pages * sizeof(struct page_rec);
 	uint8_t snap[STREAM_PAGE_SIZE];
-	uint64_t pfn, filled = 0;
-	unsigned nrec = 0;
+	const uint8_t *prev = NULL;
+	int track = use_delta && e->sent_copy;
+	uint32_t kind, len;
+
+	/* One snapshot: what is encoded is exactly what the delta copy
+	 * remembers, even while the guest keeps writing. */
+	memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
+	if (track && (e->sent_valid[pfn / 64] & (1ull << (pfn % 64))))
+		prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
+	len = pagecodec_encode(&e->codec, snap, prev, payload + b->filled, &kind);
+	if (track) {
+		memcpy(e->sent_copy + pfn * STREAM_PAGE_SIZE, snap, STREAM_PAGE_SIZE);
+		e->sent_valid[pfn / 64] |= 1ull << (pfn % 64);
+	}
+	recs[b->nrec].pfn = pfn;
+	recs[b->nrec].kind = kind;
+	recs[b->nrec].len = len;
+	b->filled += len;
+	st->zero_pages += kind == PAGE_ZERO;
+	st->pages++;
+	if (++b->nrec == e->opt.batch_pages)
+		return batch_flush(e, b, st);
+	return 0;
+}
+
+int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
+		      uint64_t n, int dst, struct round_stats *st)
+{
+	struct batch b = { .round = round, .dst = dst };
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		if (batch_add(e, &b, pfns[i], 0, st))
+			return -1;
+	return batch_flush(e, &b, st);
+}
+
+static int send_round(struct engine *e, const struct round_ctl *ctl,
+		      struct round_stats *st)
+{
+	struct batch b = { .round = ctl->round, .dst = receiver_of(e, e->rank) };
+	uint64_t pfn;
 	int me = e->rank / 2;
 	struct round_end end;
 
 	for (pfn = 0; pfn < e->npages; pfn++) {
-		const uint8_t *prev = NULL;
-		uint32_t kind, len;
-
 		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
 			continue;
 		if (!(e->bitmap[pfn / 64] & (1ull << (pfn % 64))))
 			continue;
-		/* One snapshot: what is encoded is exactly what the delta
-		 * copy remembers, even while the guest keeps writing. */
-		memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
-		if (e->sent_copy && (e->sent_valid[pfn / 64] & (1ull << (pfn % 64))))
-			prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
-		len = pagecodec_encode(&e->codec, snap, prev, payload + filled, &kind);
-		if (e->sent_copy) {
-			memcpy(e->sent_copy + pfn * STREAM_PAGE_SIZE, snap, STREAM_PAGE_SIZE);
-			e->sent_valid[pfn / 64] |= 1ull << (pfn % 64);
-		}
-		recs[nrec].pfn = pfn;
-		recs[nrec].kind = kind;
-		recs[nrec].len = len;
-		filled += len;
-		st->zero_pages += kind == PAGE_ZERO;
-		st->pages++;
-		if (++nrec == e->opt.batch_pages) {
-			if (flush_batch(e, ctl->round, nrec, filled, st))
-				return -1;
-			nrec = 0;
-			filled = 0;
-		}
+		if (batch_add(e, &b, pfn, 1, st))
+			return -1;
 	}
-	if (flush_batch(e, ctl->round, nrec, filled, st))
+	if (batch_flush(e, &b, st))
 		return -1;
 	end = (struct round_end) { .magic = STREAM_MAGIC, .round = ctl->round,
 				   .pages = st->pages, .zero_pages = st->zero_pages,
 				   .bytes = st->payload_bytes + st->header_bytes };
 	st->header_bytes += sizeof(end);
-	return engine_send(e, &end, sizeof(end), receiver_of(e, e->rank), TAG_ROUND_END);
+	return engine_send(e, &end, sizeof(end), b.dst, TAG_ROUND_END);
 }
 
 int engine_codec_setup(struct engine *e)
@@ -171,22 +200,24 @@ int engine_codec_setup(struct engine *e)
 	return e->sent_copy && e->sent_valid ? 0 : -1;
 }
 
-/* Check a whole batch before writing any of it (compressed payloads are
- * decoded to a scratch page as part of the check). Returns 0 or -1. */
-static int apply_batch(struct engine *e, uint32_t round, size_t len,
-		       struct round_stats *st)
+/* Check a whole batch before using any of it (compressed payloads are
+ * decoded to a scratch page as part of the check). Delta records are
+ * refused unless allow_delta: they need the destination's old copy.
+ * Returns 0 or -1. */
+static int batch_check(const struct engine *e, uint32_t round, size_t len,
+		       int allow_delta)
 {
 	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
 	const struct page_rec *recs = (const struct page_rec *)(h + 1);
-	uint64_t off, start, i, payload = 0;
+	uint64_t start, i, payload = 0;
 	uint8_t scratch[STREAM_PAGE_SIZE];
 
 	if (len < sizeof(*h) || h->magic != STREAM_MAGIC ||
 	    h->version != STREAM_VERSION || h->round != round ||
 	    h->nr_records == 0 || h->nr_records > e->opt.batch_pages)
 		return -1;
-	start = off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
-	if (off > len || h->payload_bytes != len - off)
+	start = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
+	if (start > len || h->payload_bytes != len - start)
 		return -1;
 	for (i = 0; i < h->nr_records; i++) {
 		uint32_t k = recs[i].kind, l = recs[i].len;
@@ -195,13 +226,25 @@ static int apply_batch(struct engine *e, uint32_t round, size_t len,
 		    l > h->payload_bytes - payload)
 			return -1;
 		if ((k == PAGE_ZERO && l != 0) || (k == PAGE_FULL && l != STREAM_PAGE_SIZE) ||
+		    (k == PAGE_DELTA && !allow_delta) ||
 		    ((k == PAGE_LZ4 || k == PAGE_DELTA) &&
 		     pagecodec_decode(PAGE_LZ4, e->buf + start + payload, l, scratch)) ||
 		    k > PAGE_DELTA)
 			return -1;
 		payload += l;
 	}
-	if (payload != h->payload_bytes)
+	return payload == h->payload_bytes ? 0 : -1;
+}
+
+/* A checked batch straight into destination RAM. */
+static int apply_batch(struct engine *e, uint32_t round, size_t len,
+		       struct round_stats *st)
+{
+	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
+	const struct page_rec *recs = (const struct page_rec *)(h + 1);
+	uint64_t off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs), i;
+
+	if (batch_check(e, round, len, 1))
 		return -1;
 	for (i = 0; i < h->nr_records; i++) {
 		pagecodec_decode(recs[i].kind, e->buf + off, recs[i].len,
@@ -210,6 +253,26 @@ static int apply_batch(struct engine *e, uint32_t round, size_t len,
 		st->recv_pages++;
 	}
 	return 0;
+}
+
+long engine_unpack_batch(struct engine *e, uint32_t round, size_t len,
+			 int (*install)(void *arg, uint64_t pfn, const uint8_t *page),
+			 void *arg)
+{
+	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
+	const struct page_rec *recs = (const struct page_rec *)(h + 1);
+	uint64_t off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs), i;
+	uint8_t page[STREAM_PAGE_SIZE];
+
+	if (batch_check(e, round, len, 0))
+		return -1;
+	for (i = 0; i < h->nr_records; i++) {
+		pagecodec_decode(recs[i].kind, e->buf + off, recs[i].len, page);
+		off += recs[i].len;
+		if (install(arg, recs[i].pfn, page))
+			return -1;
+	}
+	return (long)h->nr_records;
 }
 
 static int recv_round(struct engine *e, const struct round_ctl *ctl,
@@ -290,7 +353,7 @@ uint64_t engine_hash_count(const struct engine *e)
 	return (e->npages + ENGINE_HASH_CHUNK_PAGES - 1) / ENGINE_HASH_CHUNK_PAGES;
 }
 
-void engine_hash_memory(const struct engine *e, uint64_t *out)
+void engine_hash_memory(const struct engine *e, const uint8_t *mem, uint64_t *out)
 {
 	uint64_t i, n = engine_hash_count(e);
 	uint64_t chunk = (uint64_t)ENGINE_HASH_CHUNK_PAGES * STREAM_PAGE_SIZE;
@@ -299,6 +362,6 @@ void engine_hash_memory(const struct engine *e, uint64_t *out)
 	for (i = 0; i < n; i++) {
 		uint64_t len = bytes - i * chunk < chunk ? bytes - i * chunk : chunk;
 
-		out[i] = XXH3_64bits(e->mem + i * chunk, len);
+		out[i] = XXH3_64bits(mem + i * chunk, len);
 	}
 }

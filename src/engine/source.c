@@ -21,14 +21,16 @@
 #include "common/log.h"
 #include "engine/engine.h"
 #include "engine/method.h"
+#include "engine/postcopy.h"
 
 #define SAMPLE_INTERVAL_MS 100
 
-enum phase { PH_BASELINE, PH_PRECOPY, PH_STOP_AND_COPY, PH_SWITCHOVER };
+enum phase { PH_BASELINE, PH_PRECOPY, PH_STOP_AND_COPY, PH_SWITCHOVER, PH_POSTCOPY };
 
 static const char *const phase_names[] = {
 	[PH_BASELINE] = "baseline", [PH_PRECOPY] = "precopy",
 	[PH_STOP_AND_COPY] = "stop-and-copy", [PH_SWITCHOVER] = "switch-over",
+	[PH_POSTCOPY] = "post-copy",
 };
 
 /* What the sampler thread reads while the main thread works. */
@@ -48,7 +50,7 @@ struct source {
 	int sampler_running;
 	/* the paper's metrics */
 	uint64_t t_start, t_pause, t_resume, t_end;          /* wall ns */
-	uint64_t bytes_rounds, bytes_state, bytes_verify, bytes_control;
+	uint64_t bytes_rounds, bytes_state, bytes_verify, bytes_control, bytes_postcopy;
 	uint64_t guest_gap_ns;
 	unsigned iterations;
 	enum precopy_stop_reason why;
@@ -59,6 +61,12 @@ struct source {
 	int final_sent;            /* ROUND_FINAL broadcast: followers left the loop */
 	struct method_ctx mctx;
 	int timed_out;             /* rank 1 did not answer in time */
+	struct hv_stats paused_st; /* the source right after the pause */
+	/* post-copy methods */
+	uint64_t *missing;         /* pages the destination will lack */
+	uint64_t *order, nr_missing;   /* ... in push order */
+	struct postcopy_tally pc;
+	struct handshake confirm;  /* CONFIRM from rank 1 */
 };
 
 static void phase(struct source *s, enum phase p, json_t *extra)
@@ -201,6 +209,7 @@ static int source_pause(struct source *s)
 		return -1;
 	s->paused = 1;
 	if (s->e->hv->query_stats(s->e->vm, &st) == 0 && st.time_ns > s->start_mono) {
+		s->paused_st = st;
 		s->progress_pause = st.progress;
 		s->rate_during = (double)(st.progress - s->progress_start) * 1e9 /
 				 (double)(st.time_ns - s->start_mono);
@@ -223,6 +232,23 @@ static int source_send_state(struct source *s, char *why, size_t len)
 	if (rc)
 		return snprintf(why, len, "cannot send the state"), -1;
 	s->bytes_state = blob_len;
+	return 0;
+}
+
+/* Post-copy: the final set becomes the pages the destination will pull,
+ * and the final round itself carries none. Returns 0 or -1. */
+static int source_plan_postcopy(struct source *s)
+{
+	struct engine *e = s->e;
+	size_t bytes = e->bitmap_words * sizeof(uint64_t);
+
+	s->missing = malloc(bytes);
+	s->order = malloc(e->npages * sizeof(uint64_t));
+	if (!s->missing || !s->order)
+		return -1;
+	memcpy(s->missing, e->bitmap, bytes);
+	s->nr_missing = e->method->push_order(&s->mctx, s->missing, s->order);
+	memset(e->bitmap, 0, bytes);
 	return 0;
 }
 
@@ -249,7 +275,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		s->final_sent = round_is_final(ctl.kind);
 		s->bytes_control += sizeof(ctl) * (uint64_t)(e->nranks - 1);
 		/* The state first, at high priority, when the method wants it. */
-		if (ctl.kind == ROUND_FINAL_STATE_FIRST && source_send_state(s, why, len))
+		if (round_state_first(ctl.kind) && source_send_state(s, why, len))
 			return -1;
 		if (engine_round(e, &ctl, &tot) || tot.errors)
 			return snprintf(why, len, "round %u failed (%llu invalid messages)",
@@ -307,6 +333,11 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		m->final(&s->mctx, shared, e->bitmap);
 		held_now = 0;
 		ctl.kind = m->state_first ? ROUND_FINAL_STATE_FIRST : ROUND_FINAL;
+		if (m->postcopy) {
+			if (source_plan_postcopy(s))
+				return snprintf(why, len, "out of memory"), -1;
+			ctl.kind = ROUND_FINAL_POSTCOPY;
+		}
 	}
 }
 
@@ -319,13 +350,15 @@ static int source_handoff(struct source *s, char *why, size_t len)
 
 	if (!e->method->state_first && source_send_state(s, why, len))
 		return -1;
+	if (s->missing && postcopy_send_missing(e, s->missing, &s->paused_st))
+		return snprintf(why, len, "cannot send the missing-page list"), -1;
 	if (e->opt.verify) {
 		uint64_t count = engine_hash_count(e);
 		uint64_t *hashes = calloc(count, sizeof(*hashes));
 
 		if (!hashes)
 			return snprintf(why, len, "out of memory"), -1;
-		engine_hash_memory(e, hashes);
+		engine_hash_memory(e, e->mem, hashes);
 		n = engine_send(e, hashes, count * sizeof(*hashes), 1, TAG_HASHES);
 		free(hashes);
 		if (n)
@@ -348,6 +381,19 @@ static int source_handoff(struct source *s, char *why, size_t len)
 	return 0;
 }
 
+/* The guest runs on the destination: the downtime is known. */
+static void source_resumed(void *arg, const struct handshake *h)
+{
+	struct source *s = arg;
+
+	s->t_resume = h->wall_ns;
+	s->guest_gap_ns = h->guest_gap_ns;
+	telemetry_emit(&s->e->tel, "phase",
+		       json_pack("{s:s, s:I, s:I}", "phase", "resumed",
+				 "downtime_ns", (json_int_t)(s->t_resume - s->t_pause),
+				 "guest_downtime_ns", (json_int_t)s->guest_gap_ns));
+}
+
 /* GO, then CONFIRM. Returns 0, or -1 (destination failed and discarded
  * itself: safe to resume the source), or -2 (state unknown). */
 static int source_switchover(struct source *s, char *why, size_t len)
@@ -360,6 +406,17 @@ static int source_switchover(struct source *s, char *why, size_t len)
 	s->switched = 1;
 	if (engine_send(e, NULL, 0, 1, TAG_GO))
 		return snprintf(why, len, "cannot send GO"), -2;
+	if (s->missing) {
+		/* The guest runs on the destination while pages still come. */
+		phase(s, PH_POSTCOPY, json_pack("{s:I}", "missing_pages",
+						(json_int_t)s->nr_missing));
+		n = postcopy_serve(e, s->order, s->nr_missing, s->missing,
+				   source_resumed, s, &s->pc, why, len);
+		s->bytes_control += s->pc.confirmed ? sizeof(h) : 0;
+		s->bytes_control += s->pc.pull_requests * sizeof(uint64_t);
+		s->bytes_postcopy = s->pc.st.payload_bytes + s->pc.st.header_bytes;
+		return (int)n;
+	}
 	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_CONFIRM, e->opt.confirm_timeout_ms);
 	if (n != (long)sizeof(h))
 		return snprintf(why, len, "no confirmation from the destination after switch-over"), -2;
@@ -369,8 +426,7 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		return snprintf(why, len, "destination: %s", h.reason), -1;
 	if (!h.ok)
 		return snprintf(why, len, "destination: %s", h.reason), -2;
-	s->t_resume = h.wall_ns;
-	s->guest_gap_ns = h.guest_gap_ns;
+	s->confirm = h;
 	return 0;
 }
 
@@ -378,15 +434,16 @@ static void source_summary(struct source *s)
 {
 	struct engine *e = s->e;
 	struct after_report after = { 0 };
-	uint64_t total = s->bytes_rounds + s->bytes_state + s->bytes_verify + s->bytes_control;
+	uint64_t total = s->bytes_rounds + s->bytes_state + s->bytes_verify + s->bytes_control +
+			 s->bytes_postcopy;
+	json_t *sum;
 
 	if (engine_recv_deadline(&after, sizeof(after), 1, TAG_AFTER,
 				 e->opt.after_ms + e->opt.confirm_timeout_ms) == (long)sizeof(after)) {
 		s->rate_after = after.progress_per_s;
 		s->selfcheck_fail_after = after.selfcheck_fail;
 	}
-	telemetry_emit(&e->tel, "summary",
-		json_pack("{s:b, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:f, s:f, s:f}, s:f, s:s, s:I}",
+	sum = json_pack("{s:b, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:f, s:f, s:f}, s:f, s:s, s:I}",
 			  "ok", 1,
 			  "total_time_ns", (json_int_t)(s->t_end - s->t_start),
 			  "downtime_ns", (json_int_t)(s->t_resume - s->t_pause),
@@ -396,6 +453,7 @@ static void source_summary(struct source *s)
 			  "state", (json_int_t)s->bytes_state,
 			  "verify", (json_int_t)s->bytes_verify,
 			  "control", (json_int_t)s->bytes_control,
+			  "postcopy", (json_int_t)s->bytes_postcopy,
 			  "iterations", (int)s->iterations,
 			  "stop_reason", precopy_stop_reason_name(s->why),
 			  "progress_rate", "before", s->rate_before, "during", s->rate_during,
@@ -403,7 +461,18 @@ static void source_summary(struct source *s)
 			  "slowdown_pct", s->rate_before > 0
 				? 100.0 * (1.0 - s->rate_during / s->rate_before) : 0.0,
 			  "verify", e->opt.verify ? "clean" : "off",
-			  "selfcheck_fail", (json_int_t)s->selfcheck_fail_after));
+			  "selfcheck_fail", (json_int_t)s->selfcheck_fail_after);
+	if (sum && s->missing)
+		json_object_set_new(sum, "postcopy",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				  "missing_pages", (json_int_t)s->nr_missing,
+				  "faults", (json_int_t)s->pc.rep.faults,
+				  "pulled_pages", (json_int_t)s->pc.pulled,
+				  "pushed_pages", (json_int_t)s->pc.pushed,
+				  "fault_median_ns", (json_int_t)s->pc.rep.fault_median_ns,
+				  "fault_max_ns", (json_int_t)s->pc.rep.fault_max_ns,
+				  "resident_ns", (json_int_t)s->pc.rep.resident_ns));
+	telemetry_emit(&e->tel, "summary", sum);
 }
 
 /* Undo a migration that failed before GO: the source runs again. */
@@ -429,35 +498,33 @@ static void source_abort(struct source *s, const char *why, int in_rounds)
 				 "source_running", 1));
 }
 
-int engine_run_source(struct engine *e)
+static int source_run(struct source *s)
 {
-	struct source s;
+	struct engine *e = s->e;
 	const uint64_t *shared = NULL;
 	char why[256] = "";
 	int rc;
 
-	memset(&s, 0, sizeof(s));
-	s.e = e;
-	if (e->method->init(&s.mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold)) {
-		source_abort(&s, "out of memory for the method's page directory", 1);
+	if (e->method->init(&s->mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold)) {
+		source_abort(s, "out of memory for the method's page directory", 1);
 		return 1;
 	}
-	if (source_prepare(&s, &shared)) {
-		source_abort(&s, "cannot start dirty logging on the source", 1);
-		method_fini(&s);
+	if (source_prepare(s, &shared)) {
+		source_abort(s, "cannot start dirty logging on the source", 1);
+		method_fini(s);
 		return 1;
 	}
-	if (source_rounds(&s, shared, why, sizeof(why))) {
+	if (source_rounds(s, shared, why, sizeof(why))) {
 		/* After a FINAL broadcast rank 1 waits for the state, not
 		 * for another round: tell it ABORT directly. */
-		source_abort(&s, why, !s.final_sent);
-		method_fini(&s);
+		source_abort(s, why, !s->final_sent);
+		method_fini(s);
 		return 1;
 	}
-	method_fini(&s);
-	if (source_handoff(&s, why, sizeof(why))) {
-		source_abort(&s, why, 0);
-		if (s.timed_out) {
+	method_fini(s);
+	if (source_handoff(s, why, sizeof(why))) {
+		source_abort(s, why, 0);
+		if (s->timed_out) {
 			/* Rank 1 is stuck: end the job so that nothing waits
 			 * on it; the caller discards the destination VM. */
 			telemetry_close(&e->tel);
@@ -465,8 +532,8 @@ int engine_run_source(struct engine *e)
 		}
 		return 1;
 	}
-	rc = source_switchover(&s, why, sizeof(why));
-	sampler_stop(&s);
+	rc = source_switchover(s, why, sizeof(why));
+	sampler_stop(s);
 	if (rc == -1) {
 		log_error("migration failed: %s", why);
 		if (e->hv->resume(e->vm) == 0)
@@ -485,14 +552,25 @@ int engine_run_source(struct engine *e)
 		MPI_Abort(MPI_COMM_WORLD, 3);
 		return 3;
 	}
-	telemetry_emit(&e->tel, "phase",
-		       json_pack("{s:s, s:I, s:I}", "phase", "resumed",
-				 "downtime_ns", (json_int_t)(s.t_resume - s.t_pause),
-				 "guest_downtime_ns", (json_int_t)s.guest_gap_ns));
+	if (!s->missing)
+		source_resumed(s, &s->confirm);
 	if (e->hv->destroy(e->vm))
 		log_warn("could not release the source VM");
-	s.t_end = time_wall_ns();
+	s->t_end = time_wall_ns();
 	telemetry_emit(&e->tel, "phase", json_pack("{s:s}", "phase", "done"));
-	source_summary(&s);
+	source_summary(s);
 	return 0;
+}
+
+int engine_run_source(struct engine *e)
+{
+	struct source s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.e = e;
+	rc = source_run(&s);
+	free(s.missing);
+	free(s.order);
+	return rc;
 }

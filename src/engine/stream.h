@@ -25,6 +25,10 @@ enum stream_tag {
 	TAG_ABORT,          /* rank 0 -> 1: discard the destination */
 	TAG_CONFIRM,        /* rank 1 -> 0: the guest runs on the destination */
 	TAG_AFTER,          /* rank 1 -> 0: progress rate after the migration */
+	TAG_MISSING,        /* rank 0 -> 1, post-copy: struct postcopy_hdr and
+			       the bitmap of pages the destination lacks */
+	TAG_PULL,           /* rank 1 -> 0, post-copy: uint64_t pfns faulted on */
+	TAG_RESIDENT,       /* rank 1 -> 0, post-copy: every page is in place */
 };
 
 /* Round control, broadcast by rank 0 to every rank before each round. */
@@ -34,7 +38,12 @@ enum round_kind {
 	ROUND_ABORT,        /* give up: no more rounds */
 	ROUND_FINAL_STATE_FIRST, /* stop-and-copy; the state blob (TAG_STATE)
 				    comes to rank 1 before the pages */
+	ROUND_FINAL_POSTCOPY,    /* the state first, no pages: the destination
+				    resumes and pulls what it lacks */
 };
+
+/* The round number of post-copy page batches. */
+#define POSTCOPY_ROUND 0xffffffffu
 
 struct round_ctl {
 	uint32_t round;
@@ -87,6 +96,28 @@ struct after_report {
 	uint64_t selfcheck_fail;
 };
 
+/* TAG_MISSING: followed by ceil(npages / 64) uint64_t bitmap words. The
+ * source's last heartbeat lets the destination measure the guest's gap. */
+struct postcopy_hdr {
+	uint32_t magic;
+	uint32_t has_counters;
+	uint64_t nr_missing;     /* set bits in the bitmap */
+	uint64_t heartbeat, heartbeat_ns;
+};
+
+/* TAG_RESIDENT: how post-copy went, seen from the destination. */
+struct postcopy_report {
+	uint32_t ok;
+	uint32_t pad;
+	uint64_t faults;         /* distinct pages the guest faulted on */
+	uint64_t fault_median_ns, fault_max_ns;
+	uint64_t installed;      /* pages placed with UFFDIO_COPY */
+	uint64_t resident_ns;    /* from resume until the last page */
+	char reason[216];
+};
+
+_Static_assert(sizeof(struct postcopy_hdr) == 32, "postcopy_hdr layout");
+_Static_assert(sizeof(struct postcopy_report) == 264, "postcopy_report layout");
 _Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");
 _Static_assert(sizeof(struct batch_hdr) == 24, "batch_hdr layout");
 _Static_assert(sizeof(struct page_rec) == 16, "page_rec layout");

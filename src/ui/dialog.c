@@ -12,7 +12,7 @@
 enum field { F_DEST, F_METHOD, F_BW, F_RANKS, F_ITERS, F_VERIFY, F_LAUNCH, F_NR };
 
 /* Methods the engine has today. */
-static const char *const methods[] = { "precopy", "dsm" };
+static const char *const methods[] = { "precopy", "dsm", "dsm-pull" };
 #define NR_METHODS (sizeof(methods) / sizeof(methods[0]))
 
 static const char *const bw_presets[] = { "12M", "100M", "1G", "0" };

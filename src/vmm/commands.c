@@ -9,6 +9,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "vmm/commands.h"
+#include "vmm/postcopy.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 #include "vmm/vm_state.h"
@@ -40,7 +41,7 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	pthread_mutex_lock(&vm->lock);
 	state = vm->state;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I}",
+	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I}",
 			 "name", vm->name,
 			 "status", vm_state_name(state),
 			 "running", state == VM_RUNNING,
@@ -49,7 +50,9 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 			 "uptime_ns", (json_int_t)(time_mono_ns() - vm->started_ns),
 			 "pid", (int)getpid(),
 			 "workload", vm_read_counters(vm, &c) ? NULL : c.workload,
-			 "abi", (json_int_t)DSMIG_ABI_VERSION);
+			 "abi", (json_int_t)DSMIG_ABI_VERSION,
+			 "postcopy", postcopy_state_name(postcopy_state(vm)),
+			 "missing_pages", (json_int_t)postcopy_missing_pages(vm));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -105,6 +108,9 @@ static int cmd_pause(struct ctl_request *req, json_t *args, json_t **ret,
 static int cmd_resume(struct ctl_request *req, json_t *args, json_t **ret,
 		      struct ctl_error *err)
 {
+	if (postcopy_state(req->opaque) == POSTCOPY_FAILED)
+		return ctl_fail(err, CTL_ERR_STATE,
+				"post-copy failed: pages of this VM are still on the source");
 	if (vm_resume(req->opaque))
 		return ctl_fail(err, CTL_ERR_STATE, "the VM is not paused");
 	return 0;
@@ -148,6 +154,37 @@ static int cmd_get_memfd(struct ctl_request *req, json_t *args, json_t **ret,
 	*ret = json_pack("{s:I, s:I}", "mem_bytes", (json_int_t)vm->mem.size,
 			 "page_size", (json_int_t)DSMIG_PAGE_SIZE);
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+static int cmd_userfault_arm(struct ctl_request *req, json_t *args, json_t **ret,
+			     struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	int fd, rc = postcopy_arm(vm, req->conn_id, &fd);
+
+	if (rc == -EBUSY)
+		return ctl_fail(err, CTL_ERR_STATE, "post-copy is already armed");
+	if (rc == -EINVAL)
+		return ctl_fail(err, CTL_ERR_STATE, "only an incoming VM that has not run can be armed");
+	if (rc)
+		return ctl_fail(err, CTL_ERR_GENERIC, "userfaultfd: %s", strerror(-rc));
+	req->reply_fd = fd;
+	*ret = json_pack("{s:I, s:I}", "hva", (json_int_t)(uintptr_t)vm->mem.base,
+			 "mem_bytes", (json_int_t)vm->mem.size);
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+static int cmd_userfault_done(struct ctl_request *req, json_t *args, json_t **ret,
+			      struct ctl_error *err)
+{
+	int rc = postcopy_done(req->opaque);
+
+	if (rc == -EAGAIN)
+		return ctl_fail(err, CTL_ERR_STATE, "%llu pages are still missing",
+				(unsigned long long)postcopy_missing_pages(req->opaque));
+	if (rc)
+		return ctl_fail(err, CTL_ERR_STATE, "post-copy is not active");
+	return 0;
 }
 
 static int cmd_dirty_log_start(struct ctl_request *req, json_t *args,
@@ -292,6 +329,10 @@ const struct ctl_command vmm_commands[] = {
 	{ "quit", cmd_quit, "stop the VM and exit dsmig-vmm" },
 	{ "get-memfd", cmd_get_memfd,
 	  "pass the guest RAM memfd (SCM_RIGHTS) with its size" },
+	{ "userfault-arm", cmd_userfault_arm,
+	  "incoming VM: register RAM with a userfaultfd (passed along) for post-copy" },
+	{ "userfault-done", cmd_userfault_done,
+	  "post-copy: every page is resident; unregister the userfaultfd" },
 	{ "dirty-log-start", cmd_dirty_log_start,
 	  "start dirty tracking for migration; pass the shared bitmap memfd" },
 	{ "dirty-sync", cmd_dirty_sync,

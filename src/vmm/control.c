@@ -49,6 +49,7 @@ struct ctl_outfd {
 
 struct ctl_conn {
 	int fd;
+	unsigned id;            /* ctl_request.conn_id */
 	char *in;               /* CTL_LINE_MAX + 1 bytes */
 	size_t in_len;
 	bool discarding;        /* skipping the rest of an oversized line */
@@ -75,6 +76,8 @@ struct ctl_server {
 	const struct ctl_command *commands;
 	size_t nr_commands;
 	void *opaque;
+	void (*on_close)(void *opaque, unsigned conn_id);
+	unsigned next_conn_id;
 	char *greeting;         /* serialised greeting with its newline */
 	size_t greeting_len;
 	struct ctl_conn *conns[CTL_MAX_CLIENTS];
@@ -303,7 +306,8 @@ out:
 static int ctl_server_dispatch(struct ctl_server *s, struct ctl_conn *c, json_t *req)
 {
 	struct ctl_error err = { .class = NULL, .desc = "" };
-	struct ctl_request r = { .opaque = s->opaque, .reply_fd = -1 };
+	struct ctl_request r = { .opaque = s->opaque, .reply_fd = -1,
+				 .conn_id = c->id };
 	const struct ctl_command *cmd;
 	json_t *id = json_object_get(req, "id");
 	json_t *exec = json_object_get(req, "execute");
@@ -450,6 +454,8 @@ static int ctl_server_read(struct ctl_server *s, struct ctl_conn *c)
 
 static void ctl_server_drop(struct ctl_server *s, int slot)
 {
+	if (s->on_close)
+		s->on_close(s->opaque, s->conns[slot]->id);
 	ctl_conn_free(s->conns[slot]);
 	s->conns[slot] = NULL;
 }
@@ -502,6 +508,7 @@ static void ctl_server_accept(struct ctl_server *s)
 			close(fd);
 			continue;
 		}
+		s->conns[slot]->id = ++s->next_conn_id;
 		if (ctl_conn_queue(s->conns[slot], s->greeting, s->greeting_len, -1) < 0 ||
 		    ctl_conn_flush(s->conns[slot]) < 0)
 			ctl_server_drop(s, slot);
@@ -746,6 +753,7 @@ int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg
 	s->commands = cfg->commands;
 	s->nr_commands = cfg->nr_commands;
 	s->opaque = cfg->opaque;
+	s->on_close = cfg->on_close;
 
 	what = "greeting";
 	rc = ctl_server_make_greeting(s, cfg->greeting);

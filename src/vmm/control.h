@@ -41,6 +41,8 @@ struct ctl_request {
 	int reply_fd;           /* -1 on entry; a handler may set it to a
 				   descriptor to pass along with its reply
 				   (SCM_RIGHTS). The server does not close it. */
+	unsigned conn_id;       /* the client connection, unique for the
+				   server's lifetime (see on_close) */
 };
 
 /* A command handler. args is the "arguments" object (never NULL: an empty
@@ -61,6 +63,9 @@ struct ctl_server_config {
 	size_t nr_commands;
 	void *opaque;
 	json_t *greeting;                  /* extra greeting fields (borrowed) */
+	/* Called on the control thread when the client conn_id goes away
+	 * (closed, dropped, or at server close); may be NULL. */
+	void (*on_close)(void *opaque, unsigned conn_id);
 };
 
 struct ctl_server;

@@ -16,6 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "vmm/postcopy.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -148,6 +149,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
+	vm->uffd = -1;
 	vm->console_fd = cfg->console_fd;
 	for (i = 0; i < DSMIG_MAX_VCPUS; i++)
 		vm->vcpus[i].fd = -1;
@@ -245,8 +247,9 @@ int vm_resume(struct vm *vm)
 		pthread_mutex_unlock(&vm->lock);
 		return 0;
 	}
-	if (vm->state != VM_PAUSED &&
-	    !(vm->state == VM_INCOMING && vm->state_loaded)) {
+	if ((vm->state != VM_PAUSED &&
+	     !(vm->state == VM_INCOMING && vm->state_loaded)) ||
+	    vm->postcopy == POSTCOPY_FAILED) {
 		pthread_mutex_unlock(&vm->lock);
 		return -EINVAL;
 	}
@@ -298,6 +301,7 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned i;
 
+	postcopy_release(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	if (vm->dirty_bitmap)
@@ -375,6 +379,9 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	pthread_mutex_unlock(&vm->lock);
 	if (!gpa)
 		return -ENOENT;
+	/* Never block the control thread on a page still on the source. */
+	if (!postcopy_resident(vm, gpa, sizeof(*c)))
+		return -EAGAIN;
 	c = vm_guest_ptr(vm, gpa, sizeof(*c), 8, GUEST_READ);
 	if (!c)
 		return -EINVAL;

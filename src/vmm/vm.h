@@ -99,6 +99,11 @@ struct vm {
 	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
 	uint64_t *dirty_bitmap;
 
+	/* Post-copy destination (postcopy.c). */
+	int uffd;                       /* -1 unless armed */
+	int postcopy;                   /* enum postcopy_state */
+	unsigned postcopy_conn;         /* the control client that armed it */
+
 	pthread_mutex_t event_lock;     /* guards on_event against vm_events_close */
 	vm_event_fn on_event;
 	void *event_opaque;

@@ -27,6 +27,7 @@
 #include "common/rundir.h"
 #include "vmm/commands.h"
 #include "vmm/control.h"
+#include "vmm/postcopy.h"
 #include "vmm/vm.h"
 
 #define CLIENT_TIMEOUT_MS 2000
@@ -58,6 +59,13 @@ static void runner_event(void *opaque, const char *event, json_t *data)
 	struct runner *r = opaque;
 
 	ctl_server_emit(r->ctl, event, data);
+}
+
+/* A control client went away: if it was the engine serving post-copy,
+ * the VM cannot go on. */
+static void vmm_conn_closed(void *opaque, unsigned conn_id)
+{
+	postcopy_conn_closed(opaque, conn_id);
 }
 
 static void *control_thread(void *arg)
@@ -224,7 +232,7 @@ static int cmd_run(int argc, char **argv)
 	rc = ctl_server_open(&r->ctl, &(struct ctl_server_config) {
 		.path = sock, .commands = vmm_commands,
 		.nr_commands = vmm_nr_commands, .opaque = &r->vm,
-		.greeting = greeting,
+		.greeting = greeting, .on_close = vmm_conn_closed,
 	});
 	json_decref(greeting);
 	if (rc) {

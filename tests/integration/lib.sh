@@ -100,12 +100,14 @@ holds() { jq -n -e "$1" >/dev/null; }
 on_b() { DSMIG_RUNTIME_DIR=$HOST_B "$@"; }
 
 # telemetry_adds_up LOG: the summary's byte total is the sum of the rounds'
-# bytes plus state, verify and control bytes, and rounds sum the iterations.
+# bytes plus state, verify, control and post-copy bytes, and rounds sum the
+# iterations.
 telemetry_adds_up() {
 	jq -s -e '
 		([.[] | select(.type == "iteration") | .bytes] | add) as $it
 		| (.[] | select(.type == "summary")) as $s
 		| $s.bytes.rounds == $it
-		  and $s.bytes_total == ($s.bytes.rounds + $s.bytes.state + $s.bytes.verify + $s.bytes.control)
+		  and $s.bytes_total == ($s.bytes.rounds + $s.bytes.state + $s.bytes.verify
+					 + $s.bytes.control + ($s.bytes.postcopy // 0))
 		  and $s.bytes.state > 0' "$1" >/dev/null
 }

@@ -10,9 +10,8 @@ sleep 0.5
 here=$HOST_A there=$HOST_B
 for ranks in 2 3 4; do
 	log="$HOST_A/r$ranks.jsonl"
-	# precopy with 2 ranks, dsm with 3 and 4
-	method=dsm
-	[ "$ranks" = 2 ] && method=precopy
+	# precopy with 2 ranks, dsm with 3, dsm-pull with 4
+	case $ranks in 2) method=precopy ;; 3) method=dsm ;; *) method=dsm-pull ;; esac
 	"$DSMIG" migrate job --from "$here" --to "$there" --bandwidth 0 --verify \
 		--ranks "$ranks" --method "$method" --log "$log" >"$HOST_A/r$ranks.out" 2>&1
 	rc=$?

@@ -45,7 +45,7 @@ wait_sock_gone() {
 	done
 }
 
-for method in precopy dsm; do
+for method in precopy dsm dsm-pull; do
 	migrate_one idle 1 $method
 	migrate_one cpu 1 $method
 	migrate_one memory 1 $method

@@ -1,0 +1,495 @@
+/* Post-copy: rank 0 serves and pushes, rank 1 installs pages (postcopy.h). */
+#include <errno.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "engine/postcopy.h"
+
+#define PC_PUSH_PAGES     8     /* pages per push batch: a pull waits behind
+				   at most this much (22 ms at 12 Mbit/s) */
+#define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
+#define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
+
+static int test_bit(const uint64_t *map, uint64_t i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+static void clear_bit(uint64_t *map, uint64_t i)
+{
+	map[i / 64] &= ~(1ull << (i % 64));
+}
+
+static void set_bit(uint64_t *map, uint64_t i)
+{
+	map[i / 64] |= 1ull << (i % 64);
+}
+
+/* ---- rank 0 ------------------------------------------------------------ */
+
+int postcopy_send_missing(struct engine *e, const uint64_t *missing,
+			  const struct hv_stats *paused)
+{
+	size_t bytes = e->bitmap_words * sizeof(uint64_t);
+	struct postcopy_hdr *h = malloc(sizeof(*h) + bytes);
+	int rc;
+
+	if (!h)
+		return -1;
+	*h = (struct postcopy_hdr) {
+		.magic = STREAM_MAGIC,
+		.has_counters = (uint32_t)paused->has_counters,
+		.nr_missing = bitmap_count(missing, e->bitmap_words),
+		.heartbeat = paused->heartbeat,
+		.heartbeat_ns = paused->heartbeat_ns,
+	};
+	memcpy(h + 1, missing, bytes);
+	rc = engine_send(e, h, sizeof(*h) + bytes, 1, TAG_MISSING);
+	free(h);
+	return rc;
+}
+
+static void progress_record(struct engine *e, uint64_t n, const struct postcopy_tally *t)
+{
+	telemetry_emit(&e->tel, "postcopy",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			  "missing_pages", (json_int_t)n,
+			  "sent_pages", (json_int_t)(t->pushed + t->pulled),
+			  "pushed_pages", (json_int_t)t->pushed,
+			  "pulled_pages", (json_int_t)t->pulled,
+			  "faults", (json_int_t)t->pull_requests,
+			  "bytes", (json_int_t)(t->st.payload_bytes + t->st.header_bytes)));
+}
+
+/* Send those of pfns[0..n) still pending, mark them sent and count them
+ * in *count. Returns 0 or -1. */
+static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
+			uint64_t n, uint64_t *count, struct round_stats *st)
+{
+	uint64_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (pfns[i] >= e->npages || !test_bit(pending, pfns[i]))
+			continue;
+		clear_bit(pending, pfns[i]);
+		pfns[k++] = pfns[i];
+	}
+	*count += k;
+	return k ? engine_send_pages(e, POSTCOPY_ROUND, pfns, k, 1, st) : 0;
+}
+
+/* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
+ * -1/-2 as postcopy_serve. */
+struct serve {
+	uint64_t *pending;           /* pages not sent yet */
+	uint64_t *req;               /* a TAG_PULL message */
+	void (*resumed)(void *arg, const struct handshake *confirm);
+	void *arg;
+};
+
+static int serve_message(struct engine *e, const MPI_Status *st, struct serve *sv,
+			 struct postcopy_tally *t, char *why, size_t len)
+{
+	struct handshake confirm;
+	int n = 0;
+
+	MPI_Get_count(st, MPI_BYTE, &n);
+	switch (st->MPI_TAG) {
+	case TAG_PULL:
+		if (n < 0 || (size_t)n > e->npages * sizeof(uint64_t) || n % sizeof(uint64_t))
+			break;
+		MPI_Recv(sv->req, n, MPI_BYTE, 1, TAG_PULL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		t->pull_requests += (uint64_t)n / sizeof(uint64_t);
+		return send_pending(e, sv->pending, sv->req, (uint64_t)n / sizeof(uint64_t),
+				    &t->pulled, &t->st) < 0
+		       ? (snprintf(why, len, "cannot send pulled pages"), -2) : 0;
+	case TAG_CONFIRM:
+		if (n != (int)sizeof(confirm))
+			break;
+		MPI_Recv(&confirm, n, MPI_BYTE, 1, TAG_CONFIRM, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		confirm.reason[sizeof(confirm.reason) - 1] = '\0';
+		t->confirmed = 1;
+		if (!confirm.ok)
+			return snprintf(why, len, "destination: %s", confirm.reason),
+			       confirm.wall_ns ? -2 : -1;
+		sv->resumed(sv->arg, &confirm);
+		return 0;
+	case TAG_RESIDENT:
+		if (n != (int)sizeof(t->rep))
+			break;
+		MPI_Recv(&t->rep, n, MPI_BYTE, 1, TAG_RESIDENT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		t->rep.reason[sizeof(t->rep.reason) - 1] = '\0';
+		if (!t->rep.ok)
+			return snprintf(why, len, "destination, in post-copy: %s", t->rep.reason), -2;
+		return 1;
+	}
+	MPI_Recv(NULL, 0, MPI_BYTE, 1, st->MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	return snprintf(why, len, "post-copy: unexpected message (tag %d, %d bytes)",
+			st->MPI_TAG, n), -2;
+}
+
+int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
+		   const uint64_t *missing,
+		   void (*resumed)(void *arg, const struct handshake *confirm), void *arg,
+		   struct postcopy_tally *t, char *why, size_t len)
+{
+	struct serve sv = {
+		.pending = malloc(e->bitmap_words * sizeof(uint64_t)),
+		.req = malloc(e->npages * sizeof(uint64_t)),
+		.resumed = resumed, .arg = arg,
+	};
+	uint64_t idx = 0, now, last_heard = time_mono_ns(), last_progress = 0;
+	struct timespec nap = { 0, 200000 };
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!sv.pending || !sv.req) {
+		rc = (snprintf(why, len, "out of memory"), -2);
+		goto out;
+	}
+	memcpy(sv.pending, missing, e->bitmap_words * sizeof(uint64_t));
+	while (rc == 0) {
+		MPI_Status st;
+		int flag = 0;
+
+		if (MPI_Iprobe(1, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS) {
+			rc = (snprintf(why, len, "post-copy: lost the destination"), -2);
+			break;
+		}
+		now = time_mono_ns();
+		if (flag) {
+			rc = serve_message(e, &st, &sv, t, why, len);
+			last_heard = now;
+		} else if (idx < n) {
+			uint64_t batch[PC_PUSH_PAGES], k = 0;
+
+			while (idx < n && k < PC_PUSH_PAGES)
+				batch[k++] = order[idx++];
+			if (send_pending(e, sv.pending, batch, k, &t->pushed, &t->st) < 0)
+				rc = (snprintf(why, len, "cannot push pages"), -2);
+		} else if (now - last_heard > (uint64_t)e->opt.confirm_timeout_ms * 1000000u) {
+			rc = (snprintf(why, len, "post-copy: every page was sent but the "
+				      "destination did not report them resident within %u ms",
+				      e->opt.confirm_timeout_ms), -2);
+		} else {
+			nanosleep(&nap, NULL);
+		}
+		if (now - last_progress >= PC_PROGRESS_MS * 1000000ull) {
+			progress_record(e, n, t);
+			last_progress = now;
+		}
+	}
+	progress_record(e, n, t);
+out:
+	free(sv.pending);
+	free(sv.req);
+	return rc > 0 ? 0 : rc;
+}
+
+/* ---- rank 1 ------------------------------------------------------------ */
+
+struct postcopy_dest {
+	struct engine *e;
+	struct postcopy_hdr hdr;
+	uint64_t *missing;        /* pages not yet installed */
+	uint64_t *requested;      /* pages asked for */
+	uint64_t *fault_ns;       /* per page: when its first fault was read */
+	uint64_t *lat, nlat;      /* fault-to-install latencies */
+	uint64_t installed, faults;
+	int uffd;
+	uint64_t hva;             /* guest RAM in the VMM's address space */
+	uint64_t *hashes;         /* --verify: the source's */
+	long hashes_len;
+	uint8_t *shadow;          /* --verify: what was installed, page by page */
+	char why[216];
+};
+
+void postcopy_dest_free(struct postcopy_dest *pc)
+{
+	if (!pc)
+		return;
+	if (pc->uffd >= 0)
+		close(pc->uffd);
+	free(pc->missing);
+	free(pc->requested);
+	free(pc->fault_ns);
+	free(pc->lat);
+	free(pc->hashes);
+	free(pc->shadow);
+	free(pc);
+}
+
+/* Drop the backing of every missing page, in runs. Only rank 1's own
+ * mapping is used, and never to read a missing page: a read through an
+ * unregistered mapping would fill the hole with zeros. */
+static int punch_missing(struct postcopy_dest *pc)
+{
+	struct engine *e = pc->e;
+	uint64_t pfn = 0, run;
+
+	while (pfn < e->npages) {
+		if (!test_bit(pc->missing, pfn)) {
+			pfn++;
+			continue;
+		}
+		for (run = 1; pfn + run < e->npages && test_bit(pc->missing, pfn + run); run++)
+			;
+		if (madvise(e->mem + pfn * STREAM_PAGE_SIZE, run * STREAM_PAGE_SIZE,
+			    MADV_REMOVE) < 0)
+			return -errno;
+		pfn += run;
+	}
+	return 0;
+}
+
+static int receive_missing(struct postcopy_dest *pc, char *why, size_t len)
+{
+	struct engine *e = pc->e;
+	size_t bytes = e->bitmap_words * sizeof(uint64_t);
+	void *msg = NULL;
+	long n = dest_recv_alloc(TAG_MISSING, &msg);
+
+	if (n == -ECANCELED)
+		return snprintf(why, len, "aborted by the source"), -ECANCELED;
+	if (n != (long)(sizeof(pc->hdr) + bytes)) {
+		free(msg);
+		return snprintf(why, len, "post-copy: bad missing-page list (%ld bytes)", n), -1;
+	}
+	memcpy(&pc->hdr, msg, sizeof(pc->hdr));
+	memcpy(pc->missing, (uint8_t *)msg + sizeof(pc->hdr), bytes);
+	free(msg);
+	if (e->npages % 64)
+		pc->missing[e->bitmap_words - 1] &= (1ull << (e->npages % 64)) - 1;
+	if (pc->hdr.magic != STREAM_MAGIC ||
+	    pc->hdr.nr_missing != bitmap_count(pc->missing, e->bitmap_words))
+		return snprintf(why, len, "post-copy: inconsistent missing-page list"), -1;
+	return 0;
+}
+
+int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
+			  char *why, size_t len)
+{
+	struct postcopy_dest *pc = calloc(1, sizeof(*pc));
+	uint64_t pfn;
+	int rc;
+
+	*out = pc;
+	if (!pc)
+		return snprintf(why, len, "out of memory"), -1;
+	pc->e = e;
+	pc->uffd = -1;
+	pc->missing = calloc(e->bitmap_words, sizeof(uint64_t));
+	pc->requested = calloc(e->bitmap_words, sizeof(uint64_t));
+	pc->fault_ns = calloc(e->npages, sizeof(uint64_t));
+	pc->lat = calloc(e->npages, sizeof(uint64_t));
+	if (!pc->missing || !pc->requested || !pc->fault_ns || !pc->lat)
+		return snprintf(why, len, "out of memory"), -1;
+	rc = receive_missing(pc, why, len);
+	if (rc)
+		return rc;
+	if (e->opt.verify) {
+		pc->hashes_len = dest_recv_alloc(TAG_HASHES, (void **)&pc->hashes);
+		if (pc->hashes_len < 0)
+			return snprintf(why, len, "verify: cannot receive hashes"), -1;
+	}
+	if (!e->hv->postcopy_arm)
+		return snprintf(why, len, "the %s backend cannot do post-copy", e->hv->name), -1;
+	rc = e->hv->postcopy_arm(e->vm, &pc->uffd, &pc->hva);
+	if (rc)
+		return snprintf(why, len, "the destination VMM cannot arm post-copy: %s",
+				strerror(-rc)), -1;
+	rc = punch_missing(pc);
+	if (rc)
+		return snprintf(why, len, "post-copy: cannot drop stale pages: %s",
+				strerror(-rc)), -1;
+	if (e->opt.verify) {
+		pc->shadow = malloc(e->npages * STREAM_PAGE_SIZE);
+		if (!pc->shadow)
+			return snprintf(why, len, "out of memory"), -1;
+		for (pfn = 0; pfn < e->npages; pfn++)
+			if (!test_bit(pc->missing, pfn))
+				memcpy(pc->shadow + pfn * STREAM_PAGE_SIZE,
+				       e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
+	}
+	return 0;
+}
+
+/* engine_unpack_batch's callback: place one page in the guest. */
+static int install_page(void *arg, uint64_t pfn, const uint8_t *page)
+{
+	struct postcopy_dest *pc = arg;
+	struct uffdio_copy c = {
+		.dst = pc->hva + pfn * STREAM_PAGE_SIZE,
+		.src = (uintptr_t)page,
+		.len = STREAM_PAGE_SIZE,
+	};
+
+	if (!test_bit(pc->missing, pfn))
+		return 0;   /* pulled and pushed both: the first one won */
+	while (ioctl(pc->uffd, UFFDIO_COPY, &c) < 0) {
+		if (errno == EAGAIN && c.copy <= 0) {
+			c.copy = 0;
+			continue;
+		}
+		if (errno == EEXIST)
+			break;
+		snprintf(pc->why, sizeof(pc->why), "UFFDIO_COPY of page %llu: %s",
+			 (unsigned long long)pfn, strerror(errno));
+		return -1;
+	}
+	clear_bit(pc->missing, pfn);
+	pc->installed++;
+	if (pc->fault_ns[pfn])
+		pc->lat[pc->nlat++] = time_mono_ns() - pc->fault_ns[pfn];
+	if (pc->shadow)
+		memcpy(pc->shadow + pfn * STREAM_PAGE_SIZE, page, STREAM_PAGE_SIZE);
+	return 0;
+}
+
+/* Read the faults queued on the userfaultfd and ask rank 0 for the pages
+ * not asked for yet. Returns 0 or -1. */
+static int pull_faults(struct postcopy_dest *pc, uint64_t *req)
+{
+	struct engine *e = pc->e;
+	struct uffd_msg msgs[64];
+	uint64_t k = 0, now = time_mono_ns();
+	ssize_t n, i;
+
+	while ((n = read(pc->uffd, msgs, sizeof(msgs))) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof(msgs[0]); i++) {
+			uint64_t addr = msgs[i].arg.pagefault.address, pfn;
+
+			if (msgs[i].event != UFFD_EVENT_PAGEFAULT || addr < pc->hva)
+				continue;
+			pfn = (addr - pc->hva) / STREAM_PAGE_SIZE;
+			if (pfn >= e->npages || !test_bit(pc->missing, pfn) ||
+			    test_bit(pc->requested, pfn))
+				continue;
+			set_bit(pc->requested, pfn);
+			pc->fault_ns[pfn] = now;
+			pc->faults++;
+			req[k++] = pfn;
+		}
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		snprintf(pc->why, sizeof(pc->why), "reading the userfaultfd: %s", strerror(errno));
+		return -1;
+	}
+	return k ? engine_send(e, req, k * sizeof(uint64_t), 0, TAG_PULL) : 0;
+}
+
+/* Take every page batch that has arrived. Returns 0 or -1. */
+static int take_pages(struct postcopy_dest *pc)
+{
+	struct engine *e = pc->e;
+	MPI_Status st;
+	int flag = 1, n;
+
+	while (flag) {
+		if (MPI_Iprobe(0, TAG_PAGES, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
+			return snprintf(pc->why, sizeof(pc->why), "lost the source"), -1;
+		if (!flag)
+			break;
+		MPI_Get_count(&st, MPI_BYTE, &n);
+		if (n < 0 || (size_t)n > e->buf_size ||
+		    MPI_Recv(e->buf, n, MPI_BYTE, 0, TAG_PAGES, MPI_COMM_WORLD,
+			     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+			return snprintf(pc->why, sizeof(pc->why), "bad page message"), -1;
+		if (engine_unpack_batch(e, POSTCOPY_ROUND, (size_t)n, install_page, pc) < 0) {
+			if (!pc->why[0])
+				snprintf(pc->why, sizeof(pc->why), "invalid page batch");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
+{
+	struct postcopy_report rep = { .ok = 1 };
+	struct hv_stats before;
+	struct pollfd pfd = { .fd = pc->uffd, .events = POLLIN };
+	uint64_t *req = malloc(e->npages * sizeof(uint64_t));
+	uint64_t resumed, resumed_mono, gap = 0, deadline;
+	int confirmed = 0, rc;
+
+	if (!req || e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
+		free(req);
+		e->hv->destroy(e->vm);
+		dest_reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
+		return 1;
+	}
+	resumed = time_wall_ns();
+	resumed_mono = time_mono_ns();
+	deadline = resumed_mono + DEST_CONFIRM_POLL_MS * 1000000ull;
+	/* The guest's last heartbeat on the source, not what (little) of
+	 * the counters page the destination has. */
+	before.has_counters = (int)pc->hdr.has_counters;
+	before.heartbeat = pc->hdr.heartbeat;
+	before.heartbeat_ns = pc->hdr.heartbeat_ns;
+
+	while (pc->installed < pc->hdr.nr_missing || !confirmed) {
+		if (poll(&pfd, 1, PC_POLL_MS) < 0 && errno != EINTR) {
+			snprintf(pc->why, sizeof(pc->why), "poll: %s", strerror(errno));
+			break;
+		}
+		if (pull_faults(pc, req) || take_pages(pc))
+			break;
+		if (!confirmed) {
+			rc = dest_guest_active(e, &before, &gap);
+			if (rc > 0) {
+				dest_reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
+				confirmed = 1;
+			} else if (rc < 0 || time_mono_ns() > deadline) {
+				snprintf(pc->why, sizeof(pc->why),
+					 "the destination guest shows no activity after resume");
+				break;
+			}
+		}
+	}
+	free(req);
+	if (!confirmed) {
+		/* Resumed but silent: it owns the VM now; say so, do not discard. */
+		dest_reply(e, TAG_CONFIRM, 0, resumed, 0, pc->why);
+		return 3;
+	}
+	rep.resident_ns = time_mono_ns() - resumed_mono;
+	if (pc->installed < pc->hdr.nr_missing)
+		rep.ok = 0;
+	else if (e->hv->postcopy_done(e->vm))
+		rep.ok = 0, snprintf(pc->why, sizeof(pc->why),
+				     "the destination VMM still misses pages");
+	else if (pc->shadow && dest_compare_hashes(e, pc->hashes, pc->hashes_len, pc->shadow,
+						   pc->why, sizeof(pc->why)))
+		rep.ok = 0;
+	rep.faults = pc->faults;
+	rep.installed = pc->installed;
+	if (pc->nlat) {
+		qsort(pc->lat, pc->nlat, sizeof(*pc->lat), cmp_u64);
+		rep.fault_median_ns = pc->lat[pc->nlat / 2];
+		rep.fault_max_ns = pc->lat[pc->nlat - 1];
+	}
+	snprintf(rep.reason, sizeof(rep.reason), "%s", rep.ok ? "" : pc->why);
+	if (engine_send(e, &rep, sizeof(rep), 0, TAG_RESIDENT))
+		return 3;
+	if (!rep.ok) {
+		log_error("post-copy failed: %s", pc->why);
+		return 3;
+	}
+	dest_report_after(e);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * Post-copy, the tail of the dsm-pull method: the destination guest runs
+ * before all of its memory has arrived.
+ *
+ * Rank 0 (source, paused) sends the bitmap of pages the destination lacks
+ * (TAG_MISSING). Rank 1 has the destination VM register its RAM with a
+ * userfaultfd, punches those pages out of the memfd (so a stale copy can
+ * never be read), loads the state and, on GO, resumes the guest. From then
+ * on rank 1 reads faults from the userfaultfd and asks rank 0 for those
+ * pages (TAG_PULL), and installs every page that arrives with UFFDIO_COPY,
+ * which wakes the faulting vCPU. Rank 0 answers pulls first and otherwise
+ * pushes the rest, hot pages first, through the same rate limit. When no
+ * page is missing, rank 1 sends TAG_RESIDENT and the source is released.
+ *
+ * If either side dies in between, the destination VM pauses itself (see
+ * src/vmm/postcopy.h): the source is paused too, and neither can run the
+ * guest. docs/dsm.md describes this risk, the same as QEMU's postcopy.
+ */
+#ifndef DSMIG_ENGINE_POSTCOPY_H
+#define DSMIG_ENGINE_POSTCOPY_H
+
+#include "engine/engine.h"
+
+/* ---- rank 0 ---- */
+
+/* What the source side counted. */
+struct postcopy_tally {
+	uint64_t pushed, pulled;     /* pages sent each way */
+	uint64_t pull_requests;      /* pfns rank 1 asked for */
+	struct round_stats st;       /* bytes of the page batches */
+	int confirmed;               /* CONFIRM arrived */
+	struct postcopy_report rep;  /* TAG_RESIDENT, once it arrived */
+};
+
+/* Send TAG_MISSING: the pages of missing (bitmap) and the paused source's
+ * last heartbeat. Returns 0 or -1. */
+int postcopy_send_missing(struct engine *e, const uint64_t *missing,
+			  const struct hv_stats *paused);
+
+/* After GO: serve pulls and push order[0..n) (each page once), until rank
+ * 1 reports every page resident; resumed(arg, ...) is called when its
+ * CONFIRM says the guest runs. Returns 0; -1 if the destination failed
+ * without running the guest (the source may resume); -2 otherwise, with
+ * a reason. */
+int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
+		   const uint64_t *missing,
+		   void (*resumed)(void *arg, const struct handshake *confirm), void *arg,
+		   struct postcopy_tally *t, char *why, size_t len);
+
+/* ---- rank 1 ---- */
+
+struct postcopy_dest;
+
+/* Before READY: receive TAG_MISSING (and, with --verify, the hashes), arm
+ * the VM's userfaultfd and punch the missing pages out. Returns 0, -1
+ * with a reason, or -ECANCELED (rank 0 sent ABORT). The VM has not run:
+ * on failure it can be discarded. *pc is set even on failure (free it). */
+int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **pc,
+			  char *why, size_t len);
+
+/* After GO: resume the guest, serve its faults until every page is
+ * resident, end post-copy, verify, and send CONFIRM and TAG_RESIDENT.
+ * Returns the engine's exit status (0 ok, 1 failed before the guest ran,
+ * 3 failed after). */
+int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc);
+
+void postcopy_dest_free(struct postcopy_dest *pc);
+
+#endif /* DSMIG_ENGINE_POSTCOPY_H */

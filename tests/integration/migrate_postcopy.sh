@@ -1,0 +1,116 @@
+#!/bin/bash
+# dsm-pull: the destination guest runs before all of its memory is there.
+# 1. At 12 Mbit/s the video workload resumes on the destination while
+#    hundreds of its pages are still on the source; while they are being
+#    pulled and pushed, the guest makes progress and its own self-check of
+#    its frames passes; in the end --verify is clean and the downtime is a
+#    fraction of what a stop-and-copy of those pages would take.
+# 2. Killing the source's engine rank during post-copy: the destination VM
+#    pauses itself (its missing pages are only on the source), the source
+#    stays paused, resume is refused, and `dsmig migrate` says so (exit 5).
+. "$(dirname "$0")/lib.sh"
+require_kvm
+
+status_b() { on_b "$VMM" ctl "$1" query-status; }
+
+# migrate_until_resumed VM [OPTIONS]: start a dsm-pull migration of VM at
+# 12 Mbit/s in the background (pid in MIG, telemetry in $HOST_A/VM.jsonl)
+# and return once the guest runs on the destination.
+migrate_until_resumed() {
+	local vm=$1 log="$HOST_A/$1.jsonl"
+	shift
+	timeout 120 "$DSMIG" migrate "$vm" --to "$HOST_B" --method dsm-pull \
+		--bandwidth 12M --log "$log" "$@" >"$HOST_A/$vm.out" 2>&1 &
+	MIG=$!
+	TEST_PIDS+=("$MIG")
+	for _ in $(seq 1200); do
+		grep -q '"phase":"resumed"' "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+}
+
+# ---- 1: a post-copy migration, watched from the destination ----------------
+start_vm pv memory
+sleep 1
+log="$HOST_A/pv.jsonl"
+migrate_until_resumed pv --verify
+# Sample the destination while pages are still missing.
+seen_missing=0 progress0="" progress1="" fails=0
+for _ in $(seq 100); do
+	st=$(status_b pv 2>/dev/null) || break
+	missing=$(jq .missing_pages <<<"$st")
+	[ "$missing" -gt 0 ] 2>/dev/null || break
+	seen_missing=$((seen_missing + 1))
+	c=$(on_b "$VMM" ctl pv query-stats | jq -c .counters)
+	if [ "$c" != null ]; then
+		p=$(jq .progress <<<"$c")
+		[ -z "$progress0" ] && progress0=$p
+		progress1=$p
+		fails=$(jq .selfcheck_fail <<<"$c")
+	fi
+	sleep 0.02
+done
+wait_pid "$MIG" 120
+check "the migration succeeds" test "$EXIT_STATUS" = 0
+[ "$EXIT_STATUS" = 0 ] || sed 's/^/# /' "$HOST_A/pv.out"
+check "the guest ran on the destination while pages were missing ($seen_missing samples)" \
+	test "$seen_missing" -gt 2
+check "... and made progress meanwhile ($progress0 -> $progress1)" \
+	test -n "$progress1" -a "${progress1:-0}" -gt "${progress0:-0}"
+check "... with its self-check clean meanwhile" test "$fails" = 0
+check "--verify clean (the pages installed equal the paused source's)" \
+	test "$(jq -r 'select(.type=="summary") | .verify' "$log")" = clean
+pc=$(jq -c 'select(.type=="summary") | .postcopy' "$log")
+postcopy_reported() {
+	jq -e '.missing_pages > 100 and .faults > 0 and .fault_median_ns > 0
+	       and .fault_max_ns >= .fault_median_ns and .resident_ns > 0
+	       and .pulled_pages + .pushed_pages == .missing_pages' <<<"$pc" >/dev/null
+}
+check "the summary reports post-copy: missing pages, faults, latency, residency" \
+	postcopy_reported
+down=$(jq 'select(.type=="summary") | .downtime_ns' "$log")
+# The missing pages at 12 Mbit/s would take (pages * 4 KiB * 8 / 12e6) s.
+stop_copy=$(jq '.missing_pages * 4096 * 8 / 12e6 * 1e9 | floor' <<<"$pc")
+check "downtime ($((down / 1000000)) ms) is under a tenth of sending those pages first ($((stop_copy / 1000000)) ms)" \
+	holds "$down * 10 < $stop_copy"
+check "telemetry has post-copy progress records" \
+	holds "$(jq -s '[.[] | select(.type=="postcopy")] | length' "$log") > 1"
+check "telemetry adds up" telemetry_adds_up "$log"
+check "post-copy is over on the destination" \
+	test "$(status_b pv | jq -r '"\(.status) \(.postcopy) \(.missing_pages)"')" = "running off 0"
+check "the summary table has the post-copy line" grep -q "post-copy .* faults" "$HOST_A/pv.out"
+on_b "$VMM" ctl pv quit >/dev/null
+
+# ---- 2: the source side dies during post-copy -----------------------------
+start_vm pk memory
+src_pid=$VM_PID
+sleep 1
+migrate_until_resumed pk
+killed=""
+for p in $(pgrep -f 'bin/dsmig-engine .*--vm pk'); do
+	if tr '\0' '\n' <"/proc/$p/environ" | grep -qx 'OMPI_COMM_WORLD_RANK=0'; then
+		kill -9 "$p" && killed=$p
+	fi
+done
+check "rank 0 was killed during post-copy" test -n "$killed"
+wait_pid "$MIG" 60
+check "dsmig migrate exits 5 (post-copy broken)" test "$EXIT_STATUS" = 5
+check "... and says the destination is paused with pages missing" \
+	grep -q "during post-copy: the destination VM is paused with [0-9]* pages" "$HOST_A/pk.out"
+st=$(status_b pk)
+check "the destination VM is paused, post-copy failed" \
+	test "$(jq -r '"\(.status) \(.postcopy)"' <<<"$st")" = "paused failed"
+check "... with pages still missing (never silently zero-filled)" \
+	holds "$(jq .missing_pages <<<"$st") > 0"
+check "the source VM still exists, paused, holding them" \
+	test "$("$VMM" ctl pk query-status | jq -r .status)" = paused
+check "resuming the destination is refused" \
+	sh -c "DSMIG_RUNTIME_DIR='$HOST_B' '$VMM' ctl pk resume 2>&1 | grep -q 'post-copy failed'"
+cpu1=$(on_b "$VMM" ctl pk query-stats | jq '[.vcpus[].cpu_ns] | add')
+sleep 0.3
+cpu2=$(on_b "$VMM" ctl pk query-stats | jq '[.vcpus[].cpu_ns] | add')
+check "the destination's vCPUs do not run ($cpu1 = $cpu2)" test "$cpu1" = "$cpu2"
+on_b "$VMM" ctl pk quit >/dev/null
+"$VMM" ctl pk quit >/dev/null
+wait_pid "$src_pid" 5
+check "both VMMs quit cleanly" test "$EXIT_STATUS" = 0
