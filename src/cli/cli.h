@@ -10,6 +10,8 @@ enum cli_exit {
 	CLI_AFTER_SWITCH = 3,    /* the VM moved, but the engine failed after
 				    the switch-over (metrics incomplete) */
 	CLI_VM_LOST = 4,         /* neither side runs the VM: never expected */
+	CLI_POSTCOPY_BROKEN = 5, /* dsm-pull failed after resume: both sides
+				    paused, the destination missing pages */
 };
 
 /* The TCP ports the engine's MPI data connections use (probes filter on
@@ -18,7 +20,14 @@ enum cli_exit {
 #define MIGRATE_PORT_RANGE "100"
 #define MIGRATE_PORT_FILTER "tcp portrange 47000-47099"   /* the same ports, for BPF */
 
+/* The lab (`dsmig lab`, docs/deploy.md): every lab host's interface has
+ * this name inside its namespace, and its address is in this network,
+ * which the root namespace's bridge also holds an address of. */
+#define LAB_IFACE  "dsmig0"
+#define LAB_SUBNET "198.18.0.0/24"
+
 int cmd_migrate(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 

@@ -1,5 +1,6 @@
 /* The hosts file (see hosts.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,17 +129,35 @@ int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen)
 		return errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
 	rc = hosts_parse(l, text, path, err, errlen);
 	free(text);
+	if (!rc)
+		snprintf(l->path, sizeof(l->path), "%s", path);
 	return rc;
 }
 
-const struct host *hosts_find(const struct host_list *l, const char *name)
+/* The first host whose field at offset (name, runtime, ...) is value. */
+static const struct host *find_by(const struct host_list *l, size_t offset, const char *value)
 {
 	unsigned i;
 
 	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->h[i].name, name))
+		if (!strcmp((const char *)&l->h[i] + offset, value))
 			return &l->h[i];
 	return NULL;
+}
+
+const struct host *hosts_find(const struct host_list *l, const char *name)
+{
+	return find_by(l, offsetof(struct host, name), name);
+}
+
+const struct host *hosts_by_runtime(const struct host_list *l, const char *dir)
+{
+	return find_by(l, offsetof(struct host, runtime), dir);
+}
+
+int hosts_in_lab(const struct host *h)
+{
+	return h && h->netns[0] && h->addr[0];
 }
 
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,

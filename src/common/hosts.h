@@ -28,6 +28,7 @@ struct host {
 struct host_list {
 	unsigned n;
 	struct host h[HOSTS_MAX];
+	char path[256];           /* the file it came from; "" for the default */
 };
 
 /* Parse hosts-file text; on a bad line returns -1 with
@@ -35,12 +36,18 @@ struct host_list {
 int hosts_parse(struct host_list *l, const char *text, const char *name,
 		char *err, size_t errlen);
 
-/* Load the hosts file (path, or the default search when NULL). Returns 0,
- * or -1 with a message in err. */
+/* Load the hosts file (path, or the default search when NULL); l->path
+ * says which file it was. Returns 0, or -1 with a message in err. */
 int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen);
 
 /* The host called name, or NULL. */
 const struct host *hosts_find(const struct host_list *l, const char *name);
+
+/* The host whose runtime directory is dir, or NULL. */
+const struct host *hosts_by_runtime(const struct host_list *l, const char *dir);
+
+/* True if h is a lab host: it has a network namespace and an address. */
+int hosts_in_lab(const struct host *h);
 
 /* A host argument to a runtime directory: a path (contains '/') is taken
  * as it is; otherwise it is looked up by name. Returns 0 or -1 with a

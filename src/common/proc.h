@@ -1,8 +1,10 @@
-/* Starting helper programs with their output in files (the engine under
- * mpirun, `dsmig migrate` under the console). */
+/* Starting helper programs: with their output in files (the engine under
+ * mpirun, `dsmig migrate` under the console), or to completion with their
+ * output in a buffer (`ip` and `tc` under `dsmig lab`). */
 #ifndef DSMIG_COMMON_PROC_H
 #define DSMIG_COMMON_PROC_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Start argv[0] (looked up in PATH when it has no '/') in a child whose
@@ -13,5 +15,13 @@
  * program that cannot be run exits 127 with the reason in err. */
 pid_t proc_spawn(const char *const argv[], const char *out, const char *err,
 		 int new_group);
+
+/* Run argv[0] (looked up in PATH) to completion with stdin /dev/null and
+ * its stdout and stderr, interleaved, in out (NUL-terminated; what does
+ * not fit outlen is read and dropped; out may be NULL when outlen is 0).
+ * Returns its exit status (0..255; 127 when it cannot be run, with the
+ * reason in out), 128 + N when killed by signal N, or -errno when it could
+ * not be started. */
+int proc_run(const char *const argv[], char *out, size_t outlen);
 
 #endif /* DSMIG_COMMON_PROC_H */

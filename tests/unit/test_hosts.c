@@ -31,6 +31,12 @@ static void test_good_file(void **state)
 	assert_string_equal(dir, "/tmp/x");
 	assert_int_equal(hosts_resolve(&l, "hostC", dir, sizeof(dir), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown host 'hostC'"));
+	/* `dsmig migrate` finds a resolved directory's host: in the lab or not. */
+	assert_string_equal(hosts_by_runtime(&l, "/run/dsmig/b")->name, "hostB");
+	assert_null(hosts_by_runtime(&l, "/run/dsmig/c"));
+	assert_false(hosts_in_lab(hosts_find(&l, "hostA")));
+	assert_true(hosts_in_lab(hosts_find(&l, "hostB")));
+	assert_false(hosts_in_lab(NULL));
 }
 
 static void expect_error(const char *text, const char *words)
