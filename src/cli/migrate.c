@@ -63,7 +63,7 @@ struct follow {
 static void migrate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm]\n"
+		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm|dsm-pull]\n"
 		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
@@ -142,11 +142,23 @@ static void progress_line(const struct follow *fl, int tty, char *last_phase)
 
 /* ---- running the engine ----------------------------------------------- */
 
-static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
-			  const char *engine_log)
+/* Where the ranks run. In the lab (both hosts have a namespace and an
+ * address), mpirun starts them through `dsmig lab exec` (its rsh agent,
+ * which enters the host's namespace), the even ranks on the source and
+ * the odd ones on the destination (--map-by node over --host SRC,DST),
+ * and MPI's TCP traffic crosses the lab's shaped link. Otherwise all
+ * ranks run here and talk over loopback. */
+struct placement {
+	const struct host *src, *dst;   /* both set: the lab */
+	const char *hosts_file;         /* for the agent */
+};
+
+static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *pl,
+			  const char *telemetry, const char *engine_log)
 {
-	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16];
-	const char *argv[64];
+	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
+	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
+	const char *argv[80], *net = "lo";
 	int n = 0;
 
 	self_dir(dir, sizeof(dir));
@@ -158,17 +170,36 @@ static pid_t spawn_engine(const struct migrate_opts *o, const char *telemetry,
 	argv[n++] = "--oversubscribe";
 	argv[n++] = "--bind-to";
 	argv[n++] = "none";
+	if (pl->src && pl->dst) {
+		snprintf(agent, sizeof(agent), "%s/dsmig lab exec", dir);
+		snprintf(lab_hosts, sizeof(lab_hosts), "%s,%s", pl->src->addr, pl->dst->addr);
+		setenv("DSMIG_HOSTS", pl->hosts_file, 1);
+		argv[n++] = "--mca";
+		argv[n++] = "plm_rsh_agent";
+		argv[n++] = agent;
+		/* mpirun starts every daemon itself (no daemon starts another
+		 * from inside a namespace). */
+		argv[n++] = "--mca";
+		argv[n++] = "plm_rsh_no_tree_spawn";
+		argv[n++] = "1";
+		argv[n++] = "--host";
+		argv[n++] = lab_hosts;
+		argv[n++] = "--map-by";
+		argv[n++] = "node";
+		net = LAB_SUBNET;
+	}
 	/* TCP transport, so that the traffic is on a network interface that
-	 * probes can watch (loopback until the lab's namespaces exist). */
+	 * probes can watch: the lab's subnet (the hosts' interfaces, and the
+	 * bridge mpirun reaches its daemons through), else loopback. */
 	argv[n++] = "--mca";
 	argv[n++] = "btl";
 	argv[n++] = "tcp,self";
 	argv[n++] = "--mca";
 	argv[n++] = "btl_tcp_if_include";
-	argv[n++] = "lo";
+	argv[n++] = net;
 	argv[n++] = "--mca";
 	argv[n++] = "oob_tcp_if_include";
-	argv[n++] = "lo";
+	argv[n++] = net;
 	/* Confine the engine's data connections to a port range that the
 	 * console's capture filter can name (docs/probes.md). */
 	argv[n++] = "--mca";
@@ -284,9 +315,19 @@ static int settle(const struct migrate_opts *o, const char *why)
 	json_t *d_st = vm_status(o->to, o->vm, &dst);
 	const char *d = json_string_value(json_object_get(d_st, "status"));
 	const char *s = json_string_value(json_object_get(s_st, "status"));
+	const char *pc = json_string_value(json_object_get(d_st, "postcopy"));
 	int rc;
 
-	if (d && (!strcmp(d, "running") || !strcmp(d, "paused"))) {
+	if (pc && strcmp(pc, "off")) {
+		/* dsm-pull broke in post-copy ("active": the VMM has not yet
+		 * seen the engine go): the guest ran on the destination, and
+		 * pages it lacks exist only in the paused source. */
+		log_error("%s during post-copy: the destination VM is paused with %lld pages "
+			  "still missing, and the source VM stays paused holding them; neither "
+			  "can run the guest alone (docs/dsm.md, \"When post-copy fails\")", why,
+			  (long long)json_integer_value(json_object_get(d_st, "missing_pages")));
+		rc = CLI_POSTCOPY_BROKEN;
+	} else if (d && (!strcmp(d, "running") || !strcmp(d, "paused"))) {
 		/* The destination went past the switch-over: it owns the VM. */
 		if (src && vm_do(src, "quit") != 0)
 			log_error("could not release the source VM");
@@ -372,6 +413,16 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 	       json_integer_value(json_object_get(s, "iterations")),
 	       json_string_value(json_object_get(s, "stop_reason")));
 	printf("  verify                %10s\n", json_string_value(json_object_get(s, "verify")));
+	if (json_object_get(s, "postcopy")) {
+		human_bytes(b1, sizeof(b1), num(s, "bytes", "postcopy"));
+		printf("  post-copy             %10lld pages after resume (%s): %lld faults, "
+		       "median %.1f ms, max %.1f ms; all resident after %.1f ms\n",
+		       (long long)num(s, "postcopy", "missing_pages"), b1,
+		       (long long)num(s, "postcopy", "faults"),
+		       num(s, "postcopy", "fault_median_ns") / 1e6,
+		       num(s, "postcopy", "fault_max_ns") / 1e6,
+		       num(s, "postcopy", "resident_ns") / 1e6);
+	}
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -455,6 +506,7 @@ int cmd_migrate(int argc, char **argv)
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
 	char last_phase[32] = "", err[256], from_dir[256], to_dir[256];
 	struct host_list hosts;
+	struct placement pl;
 	struct ctl_client *probe;
 	json_t *st;
 	int tty = isatty(STDERR_FILENO), status, rc;
@@ -490,7 +542,12 @@ int cmd_migrate(int argc, char **argv)
 			 o.vm, (long)getpid());
 	snprintf(engine_log, sizeof(engine_log), "%s.engine.log", telemetry);
 	unlink(telemetry);
-	pid = spawn_engine(&o, telemetry, engine_log);
+	pl.src = hosts_by_runtime(&hosts, o.from);
+	pl.dst = hosts_by_runtime(&hosts, o.to);
+	pl.hosts_file = hosts.path;
+	if (!hosts_in_lab(pl.src) || !hosts_in_lab(pl.dst))
+		pl.src = pl.dst = NULL;
+	pid = spawn_engine(&o, &pl, telemetry, engine_log);
 	if (pid < 0)
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
 
