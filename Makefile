@@ -54,12 +54,15 @@ $(ENGINE_OBJ) $(DSM_OBJ): CFLAGS += $(MPI_CFLAGS)
 # ---- unit tests (cmocka) -------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Helper programs for integration tests (not tests themselves).
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 # ---- guests (freestanding, never sanitised) --------------------------------
 include guest/guest.mk
 
 .PHONY: all deps check check-unit check-asan run bench clean
-all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN)
+all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN) $(HELPER_BIN)
 
 deps:
 	@scripts/deps.sh
@@ -98,6 +101,10 @@ $(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -o $@
 
 # Engine and DSM unit tests link those modules (without the engine's main).
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a

@@ -31,6 +31,16 @@ struct net_probe;
 int net_probe_open(struct net_probe **p, const char *iface,
 		   const char *bpf_filter, char *note, size_t notelen);
 
+/* The same, on iface inside the named network namespace (as `ip netns`
+ * names it: /var/run/netns/NAME): the calling thread enters it for
+ * pcap_activate and returns to its own namespace at once; the capture
+ * socket stays bound to the interface in there. Capture only: a process
+ * that may not enter the namespace (setns needs CAP_SYS_ADMIN) gets
+ * -EPERM, one that cannot capture -EIO, with the reason in note. netns
+ * NULL is net_probe_open. */
+int net_probe_open_netns(struct net_probe **p, const char *netns, const char *iface,
+			 const char *bpf_filter, char *note, size_t notelen);
+
 /* Count what arrived since the last call, without blocking, and return in
  * *bytes_total the bytes seen since net_probe_open. Returns 0, or -EIO
  * (capture failed, or /proc/net/dev unreadable or without the interface;
