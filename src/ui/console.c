@@ -221,6 +221,18 @@ static void keys_main(struct console *c, int ch)
 	}
 }
 
+/* Several hosts and none of them in the lab: migrations run over
+ * loopback, unshaped (`make run` without root says so too). */
+static int console_loopback(const struct host_list *hosts)
+{
+	unsigned i;
+
+	for (i = 0; i < hosts->n; i++)
+		if (hosts_in_lab(&hosts->h[i]))
+			return 0;
+	return hosts->n > 1;
+}
+
 static int console_setup(struct console *c, char *err, size_t errlen)
 {
 	const char *theme = c->opt.theme ? c->opt.theme : "default";
@@ -252,7 +264,9 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 		session_writer_close(&c->writer);
 		return errbuf_set(err, errlen, "cannot start the probes");
 	}
-	snprintf(c->status, sizeof(c->status), "recording to %s", c->writer.path);
+	snprintf(c->status, sizeof(c->status), "recording to %s%s", c->writer.path,
+		 console_loopback(&c->hosts) ?
+		 "; hosts share loopback (no lab): the engine's cap is the only link limit" : "");
 	return 0;
 }
 

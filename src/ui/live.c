@@ -23,7 +23,9 @@
 #include "probes/vm.h"
 #include "ui/live.h"
 
-#define NET_IFACE "lo"
+/* Where the migration's traffic is watched: loopback, or in the lab the
+ * source host's interface inside its namespace (docs/probes.md). */
+#define NET_IFACE_LOCAL "lo"
 
 struct live {
 	struct host_list hosts;
@@ -37,6 +39,7 @@ struct live {
 	char telemetry[PATH_MAX + 32], result[PATH_MAX + 32], errors[PATH_MAX + 32];
 	struct jsonl_tail tail;
 	struct net_probe *net;
+	char net_iface[32], net_netns[64];
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
@@ -101,9 +104,11 @@ static void net_tick(struct live *l)
 		return;
 	bps = rate_meter_update(&l->rate, bytes, time_mono_ns());
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "probe", "net",
-			"iface", NET_IFACE, "method", net_probe_method(l->net),
+			"iface", l->net_iface, "method", net_probe_method(l->net),
 			"filter", MIGRATE_PORT_FILTER,
 			"bytes", (json_int_t)bytes, "bps", bps);
+	if (l->net_netns[0])
+		json_object_set_new(rec, "netns", json_string(l->net_netns));
 	if (!l->net_noted) {
 		json_object_set_new(rec, "note", json_string(l->net_note));
 		l->net_noted = 1;
@@ -222,6 +227,24 @@ static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
 	return proc_spawn(argv, l->result, l->errors, 1);
 }
 
+/* Open the network probe for a migration: on the source's interface in
+ * its namespace when both ends are lab hosts (that is where `dsmig
+ * migrate` puts the ranks), else on loopback. */
+static void net_watch(struct live *l, const struct migration_request *r)
+{
+	const struct host *src = hosts_find(&l->hosts, r->from);
+	const struct host *dst = hosts_find(&l->hosts, r->to);
+	int lab = hosts_in_lab(src) && hosts_in_lab(dst);
+
+	snprintf(l->net_iface, sizeof(l->net_iface), "%s", lab ? LAB_IFACE : NET_IFACE_LOCAL);
+	snprintf(l->net_netns, sizeof(l->net_netns), "%s", lab ? src->netns : "");
+	if (net_probe_open_netns(&l->net, lab ? src->netns : NULL, l->net_iface,
+				 MIGRATE_PORT_FILTER, l->net_note, sizeof(l->net_note))) {
+		l->net = NULL;
+		model_log(l->m, "network probe: %s", l->net_note);
+	}
+}
+
 int live_migrate(struct live *l, const struct migration_request *r)
 {
 	char tmpl[] = "/tmp/dsmig-console.XXXXXX";
@@ -257,9 +280,7 @@ int live_migrate(struct live *l, const struct migration_request *r)
 	}
 	rate_meter_init(&l->rate, 1000000000ull);
 	l->net_noted = 0;
-	if (net_probe_open(&l->net, NET_IFACE, MIGRATE_PORT_FILTER,
-			   l->net_note, sizeof(l->net_note)))
-		l->net = NULL;
+	net_watch(l, r);
 	l->child = spawn_migrate(l, r);
 	if (l->child < 0) {
 		l->child = 0;
