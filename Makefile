@@ -134,8 +134,9 @@ run: deps all
 bench: deps all
 	bench/console.sh $(BUILD)
 	bench/dsm.sh $(BUILD)
-	EXTRA="--compress off --delta off" OUT=bench/results/precopy.md bench/precopy.sh $(BUILD)
-	CAPS=12M OUT=bench/results/codecs.md bench/precopy.sh $(BUILD)
+	EXTRA="--compress off --delta off" METHODS="precopy dsm" OUT=bench/results/precopy.md \
+		bench/precopy.sh $(BUILD)
+	RUNS=6 OUT=bench/results/methods.md bench/precopy.sh $(BUILD)
 
 clean:
 	rm -rf build

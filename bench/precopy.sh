@@ -1,16 +1,16 @@
 #!/bin/bash
-# Benchmark: each migration method (METHODS, default "precopy dsm") on each
+# Benchmark: each migration method (METHODS, default "precopy dsm dsm-pull") on each
 # workload at the paper's 12 Mbit/s cap and unlimited, RUNS times each (mean
 # and min-max), between two VMMs on this machine. Prints a table and writes
 # it to bench/results/precopy.md.
 # Usage: bench/precopy.sh BUILD-DIR
-#   RUNS=3  METHODS="precopy dsm"  CAPS="12M 0"
+#   RUNS=3  METHODS="precopy dsm dsm-pull"  CAPS="12M 0"
 #   EXTRA="--compress off --delta off"  (more dsmig migrate options)
 #   OUT=bench/results/precopy.md
 set -u
 BUILD=${1:-build}
 RUNS=${RUNS:-3}
-METHODS=${METHODS:-precopy dsm}
+METHODS=${METHODS:-precopy dsm dsm-pull}
 CAPS=${CAPS:-12M 0}
 EXTRA=${EXTRA:-}
 VMM="$BUILD/bin/dsmig-vmm"
@@ -68,4 +68,17 @@ done
 		group_by(.bw, .w, .m) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), .[0].m != "precopy")[] |
 		"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(.[0].m) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) | \(stat(.iterations)) | \(map(.stop_reason) | unique | join(", ")) | \(stat(.slowdown_pct)) |"
 	' "$A/all.jsonl"
+	# Post-copy methods: what happened after the guest resumed.
+	if jq -e 'select(.postcopy)' "$A/all.jsonl" >/dev/null; then
+		echo
+		echo "Post-copy (dsm-pull): pages still on the source at resume, guest faults on them, fault-to-install latency, time from resume until every page was resident."
+		echo
+		echo "| workload | cap | pages missing at resume | faults | pulled / pushed pages | fault latency median (ms) | fault latency max (ms) | all resident after (ms) | app rate after vs before (%) |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		jq -s -r '
+			def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
+			map(select(.postcopy)) | group_by(.bw, .w) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)))[] |
+			"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(stat(.postcopy.missing_pages)) | \(stat(.postcopy.faults)) | \(stat(.postcopy.pulled_pages)) / \(stat(.postcopy.pushed_pages)) | \(stat(.postcopy.fault_median_ns / 1e6)) | \(stat(.postcopy.fault_max_ns / 1e6)) | \(stat(.postcopy.resident_ns / 1e6)) | \(stat(if .progress_rate.before > 0 then 100 * (.progress_rate.after / .progress_rate.before - 1) else 0 end)) |"
+		' "$A/all.jsonl"
+	fi
 } | tee "$out"

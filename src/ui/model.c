@@ -297,6 +297,10 @@ static void apply_engine(struct model *m, json_t *rec)
 		model_log(m, "round %d%s: %llu pages, %.2f MiB in %.2f s, %llu dirtied", r->round,
 			  r->final ? " (final)" : "", (unsigned long long)r->pages,
 			  r->bytes / 1048576, r->duration_s, (unsigned long long)r->dirtied);
+	} else if (!strcmp(type, "postcopy")) {
+		g->pc_missing = (uint64_t)num(ev, "missing_pages");
+		g->pc_sent = (uint64_t)num(ev, "sent_pages");
+		g->pc_faults = (uint64_t)num(ev, "faults");
 	} else if (!strcmp(type, "summary")) {
 		json_decref(g->summary);
 		g->summary = json_incref(ev);

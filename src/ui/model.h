@@ -74,6 +74,8 @@ struct migration_view {
 	struct series net_bps;              /* wire (probe) */
 	struct series engine_bps;           /* engine's own rate */
 	double bytes_sent;
+	/* dsm-pull after resume: pages still on the source, sent, faulted */
+	uint64_t pc_missing, pc_sent, pc_faults;
 	json_t *summary;            /* the engine summary (owned), or NULL */
 	int exit_status;            /* -1 while running */
 	char error[256];

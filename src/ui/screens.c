@@ -311,6 +311,10 @@ static void draw_side(struct console *c, int y, int x, int h, int w)
 		attroff(A(failed ? THEME_BAD : THEME_PHASE));
 	}
 	mvprintw(row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
+	if (g->pc_missing)
+		mvprintw(row++, x + 1, "post-copy: %llu/%llu pages in, %llu faults",
+			 (unsigned long long)g->pc_sent, (unsigned long long)g->pc_missing,
+			 (unsigned long long)g->pc_faults);
 
 	/* Dirty pages per round. */
 	for (i = 0; i < g->nr_rounds; i++) {
@@ -414,6 +418,12 @@ static void draw_summary(struct console *c)
 			  json_integer_value(json_object_get(s, "iterations")),
 			  json_string_value(json_object_get(s, "stop_reason")),
 			  json_string_value(json_object_get(s, "verify")));
+		if (json_object_get(s, "postcopy"))
+			mvwprintw(win, 9, 2, "Post-copy: %.0f pages, %.0f faults (median %.1f ms), "
+				  "resident after %.2f s",
+				  jnum(s, "postcopy", "missing_pages"), jnum(s, "postcopy", "faults"),
+				  jnum(s, "postcopy", "fault_median_ns") / 1e6,
+				  jnum(s, "postcopy", "resident_ns") / 1e9);
 	}
 	wattron(win, A(THEME_DIM));
 	mvwprintw(win, h - 2, 2, "%s   Enter/Esc: close",
