@@ -141,6 +141,19 @@ void dest_report_after(struct engine *e)
 	engine_send(e, &r, sizeof(r), 0, TAG_AFTER);
 }
 
+/* The state blob (TAG_STATE, unpacked); as dest_recv_alloc. */
+static long recv_state(void **blob)
+{
+	void *msg = NULL;
+	long n = dest_recv_alloc(TAG_STATE, &msg);
+
+	if (n < 0)
+		return n;
+	n = pagecodec_unpack_blob(msg, (size_t)n, blob);
+	free(msg);
+	return n < 0 ? -EPROTO : n;
+}
+
 static void discard(struct engine *e)
 {
 	if (e->hv->destroy(e->vm))
@@ -167,7 +180,7 @@ int engine_run_dest(struct engine *e)
 			goto abort;
 		/* The dsm methods send the state ahead of the final pages. */
 		if (round_state_first(ctl.kind)) {
-			len = dest_recv_alloc(TAG_STATE, &blob);
+			len = recv_state(&blob);
 			if (len == -ECANCELED)
 				goto abort;
 		}
@@ -176,7 +189,7 @@ int engine_run_dest(struct engine *e)
 	} while (!round_is_final(ctl.kind));
 
 	if (ctl.kind == ROUND_FINAL) {
-		len = dest_recv_alloc(TAG_STATE, &blob);
+		len = recv_state(&blob);
 		if (len == -ECANCELED)
 			goto abort;
 	}

@@ -40,4 +40,14 @@ int pagecodec_is_zero(const uint8_t *page);
  * measured on the given pages (n of them); 0 if n is 0. */
 double pagecodec_speed(const uint8_t *const *pages, int n);
 
+/* The vCPU/device state on the wire (TAG_STATE): a struct state_hdr, then
+ * the blob, LZ4-compressed when compress is set and that is smaller.
+ * Returns a malloc'd message and its length in *out_len, or NULL. */
+void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *out_len);
+
+/* Check and unpack such a message into a malloc'd blob. Returns its
+ * length, or -1 (bad header, larger than STATE_MAX_BYTES, or a body that
+ * does not decode to a blob with the header's hash). */
+long pagecodec_unpack_blob(const void *msg, size_t len, void **blob);
+
 #endif /* DSMIG_ENGINE_PAGECODEC_H */

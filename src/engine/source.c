@@ -221,17 +221,22 @@ static int source_pause(struct source *s)
 static int source_send_state(struct source *s, char *why, size_t len)
 {
 	struct engine *e = s->e;
-	void *blob;
-	size_t blob_len;
+	void *blob, *msg;
+	size_t blob_len, msg_len;
 	int rc;
 
 	if (e->hv->save_state(e->vm, &blob, &blob_len))
 		return snprintf(why, len, "cannot save the source VM's state"), -1;
-	rc = engine_send(e, blob, blob_len, 1, TAG_STATE);
+	/* Compressed like the pages: it is on the downtime's critical path. */
+	msg = pagecodec_pack_blob(e->codec.compress, blob, blob_len, &msg_len);
 	free(blob);
+	if (!msg)
+		return snprintf(why, len, "cannot pack the state"), -1;
+	rc = engine_send(e, msg, msg_len, 1, TAG_STATE);
+	free(msg);
 	if (rc)
 		return snprintf(why, len, "cannot send the state"), -1;
-	s->bytes_state = blob_len;
+	s->bytes_state = msg_len;
 	return 0;
 }
 

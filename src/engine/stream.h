@@ -81,6 +81,16 @@ struct round_end {
 	uint64_t pages, zero_pages, bytes;
 };
 
+/* TAG_STATE: this header, then the state blob (docs below), compressed
+ * with LZ4 when lz4 is 1. */
+struct state_hdr {
+	uint32_t magic;
+	uint32_t lz4;
+	uint64_t raw_len;        /* the blob's length, at most STATE_MAX_BYTES */
+	uint64_t xxh3;           /* XXH3-64 of the blob: LZ4 has no checksum */
+};
+#define STATE_MAX_BYTES (16u << 20)
+
 /* TAG_READY and TAG_CONFIRM carry a status and a reason. */
 struct handshake {
 	uint32_t ok;
@@ -116,6 +126,7 @@ struct postcopy_report {
 	char reason[216];
 };
 
+_Static_assert(sizeof(struct state_hdr) == 24, "state_hdr layout");
 _Static_assert(sizeof(struct postcopy_hdr) == 32, "postcopy_hdr layout");
 _Static_assert(sizeof(struct postcopy_report) == 264, "postcopy_report layout");
 _Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");
