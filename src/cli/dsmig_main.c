@@ -5,6 +5,7 @@
  *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
  *   dsmig top -b [-n N] [-d SECONDS]
  *   dsmig report FILE [--out DIR] [--no-png]
+ *   dsmig record VM --to HOST [options]        (a session without a screen)
  *   dsmig lab up|down|status|exec ...          (dsmig lab --help)
  */
 #include <getopt.h>
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
 		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
 		"       dsmig report FILE [--out DIR] [--no-png]\n"
+		"       dsmig record VM --to HOST [options]   (dsmig record --help)\n"
 		"       dsmig lab up|down|status|exec ...      (dsmig lab --help)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
 }
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
 		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return cmd_record(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lab"))
 		return cmd_lab(argc - 1, argv + 1);
 	log_error("unknown command '%s'", argv[1]);

@@ -239,6 +239,9 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 
 	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
 		return -1;
+	/* The `dsmig migrate` children must know the same hosts. */
+	if (c->opt.hosts && setenv("DSMIG_HOSTS", c->opt.hosts, 1))
+		return errbuf_set(err, errlen, "out of memory");
 	if (console_theme(c, theme, err, errlen)) {
 		if (c->opt.theme)
 			return -1;

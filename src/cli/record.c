@@ -1,0 +1,178 @@
+/*
+ * `dsmig record VM --to HOST [options]`: one migration recorded as a
+ * console session, without a screen. The same live data path as the
+ * console (src/ui/live.c: the vm and net probes at 10 Hz, `dsmig migrate`
+ * as a child, its telemetry), so the log it writes replays in the console
+ * and plots with `dsmig report` exactly like one recorded interactively.
+ * For scripted runs: bench/paper.sh records the paper's figures with it.
+ *
+ * Timeline: --lead seconds of probes, the migration, --tail seconds of
+ * probes after it ends. Exit status: the migration's (docs: dsmig migrate).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/hosts.h"
+#include "common/log.h"
+#include "ui/live.h"
+#include "ui/model.h"
+#include "ui/session.h"
+
+#define RECORD_TICK_NS 100000000ull   /* the console's 10 Hz */
+
+static volatile sig_atomic_t record_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	record_interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dsmig record VM --to HOST [--from HOST] [--method M] [--bandwidth B]\n"
+		"                    [--ranks N] [--max-iters K] [--hosts FILE] [--out FILE]\n"
+		"                    [--lead S] [--tail S]\n"
+		"Records one migration as a console session (replay it with dsmig replay,\n"
+		"plot it with dsmig report). HOSTs are names from the hosts file; --from\n"
+		"defaults to the first host. --lead/--tail: seconds recorded before and\n"
+		"after the migration (default 2 and 3).\n");
+}
+
+static double parse_seconds(const char *s, const char *what)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || v < 0 || v > 600) {
+		log_error("%s must be a number of seconds in [0, 600]", what);
+		return -1;
+	}
+	return v;
+}
+
+/* Tick the live session until `until` (monotonic ns), or until the
+ * migration ends when until is 0. */
+static void record_run(struct live *l, uint64_t until)
+{
+	uint64_t next = time_mono_ns();
+
+	for (;;) {
+		uint64_t now = time_mono_ns();
+		struct timespec nap;
+
+		if (until ? now >= until : !live_migration_running(l))
+			return;
+		if (record_interrupted == 1) {
+			live_cancel(l);
+			record_interrupted = 2;
+		}
+		if (now >= next) {
+			live_tick(l);
+			next += RECORD_TICK_NS;
+		}
+		nap.tv_sec = 0;
+		nap.tv_nsec = (long)(next > now ? next - now : 0);
+		nanosleep(&nap, NULL);
+	}
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "ranks", required_argument, NULL, 'r' },
+		{ "max-iters", required_argument, NULL, 'i' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "lead", required_argument, NULL, 'l' },
+		{ "tail", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct migration_request req = { .method = "precopy", .bandwidth = "12M",
+					 .ranks = 2, .max_iters = 5 };
+	const char *hosts_path = NULL, *out = NULL;
+	double lead = 2, tail = 3;
+	struct host_list hosts;
+	struct session_writer w;
+	struct model m;
+	struct live *l;
+	char err[256];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': snprintf(req.to, sizeof(req.to), "%s", optarg); break;
+		case 'f': snprintf(req.from, sizeof(req.from), "%s", optarg); break;
+		case 'm': snprintf(req.method, sizeof(req.method), "%s", optarg); break;
+		case 'b': snprintf(req.bandwidth, sizeof(req.bandwidth), "%s", optarg); break;
+		case 'r': req.ranks = atoi(optarg); break;
+		case 'i': req.max_iters = atoi(optarg); break;
+		case 'H': hosts_path = optarg; break;
+		case 'o': out = optarg; break;
+		case 'l': lead = parse_seconds(optarg, "--lead"); break;
+		case 'T': tail = parse_seconds(optarg, "--tail"); break;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !req.to[0] || lead < 0 || tail < 0 ||
+	    req.ranks < 2 || req.ranks > 16 || req.max_iters < 1) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	snprintf(req.vm, sizeof(req.vm), "%s", argv[optind]);
+	if (hosts_load(&hosts, hosts_path, err, sizeof(err))) {
+		log_error("%s", err);
+		return CLI_USAGE;
+	}
+	/* `dsmig migrate`, our child, must know the same hosts. */
+	if (hosts_path && setenv("DSMIG_HOSTS", hosts_path, 1))
+		return CLI_FAILED;
+	if (!req.from[0])
+		snprintf(req.from, sizeof(req.from), "%s", hosts.h[0].name);
+	if (!hosts_find(&hosts, req.from) || !hosts_find(&hosts, req.to)) {
+		log_error("--from and --to must name hosts of the hosts file");
+		return CLI_USAGE;
+	}
+
+	model_init(&m);
+	if (session_writer_open(&w, out, err, sizeof(err))) {
+		log_error("%s", err);
+		model_free(&m);
+		return CLI_FAILED;
+	}
+	if (live_open(&l, &hosts, &w, &m)) {
+		log_error("cannot start the probes");
+		session_writer_close(&w);
+		model_free(&m);
+		return CLI_FAILED;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	record_run(l, time_mono_ns() + (uint64_t)(lead * 1e9));
+	if (record_interrupted || live_migrate(l, &req)) {
+		rc = CLI_FAILED;
+	} else {
+		record_run(l, 0);
+		rc = m.mig.exit_status < 0 ? CLI_FAILED : m.mig.exit_status;
+		record_run(l, time_mono_ns() + (uint64_t)(tail * 1e9));
+	}
+	if (rc == CLI_FAILED && m.mig.error[0])
+		log_error("%s", m.mig.error);
+	fprintf(stderr, "dsmig: session recorded to %s\n", w.path);
+	live_close(l);
+	session_writer_close(&w);
+	model_free(&m);
+	return rc;
+}
