@@ -111,3 +111,69 @@ telemetry_adds_up() {
 					 + $s.bytes.control + ($s.bytes.postcopy // 0))
 		  and $s.bytes.state > 0' "$1" >/dev/null
 }
+
+# ---- the lab (`dsmig lab`, docs/deploy.md) ------------------------------
+LAB_DIR=/run/dsmig-lab
+LAB_HOSTS=$LAB_DIR/hosts
+
+# lab_leftovers: what of a lab exists (namespaces, links, qdiscs, state,
+# processes), one item a line; nothing when there is no lab.
+lab_leftovers() {
+	ip netns list | awk '/^dsmig-/ { print "namespace " $1 }'
+	ip -o link show | awk -F': ' '$2 ~ /^dsmig-/ { sub(/@.*/, "", $2); print "link " $2 }'
+	tc qdisc show | awk '/ dev dsmig-/ { print "qdisc " $0 }'
+	[ -e "$LAB_DIR" ] && echo "directory $LAB_DIR"
+	pgrep -a -f "$LAB_DIR/" | sed 's/^/process /'
+	return 0
+}
+
+# require_lab: skip the whole script unless the lab can be made here
+# (root, KVM, network namespaces) and none is up already: an operator's
+# lab is never touched. The lab is taken down when the script exits.
+require_lab() {
+	require_kvm
+	local why=""
+	if [ "$(id -u)" -ne 0 ]; then
+		why="needs root (network namespaces, veth links, tc)"
+	elif ! ip netns add "dsmig-probe-$$" 2>/dev/null; then
+		why="'ip netns add' fails here: no network namespaces"
+	else
+		ip netns del "dsmig-probe-$$"
+		[ -n "$(lab_leftovers)" ] && why="a lab is up already (dsmig lab status); not touching it"
+	fi
+	if [ -n "$why" ]; then
+		skip "$(basename "$0" .sh): $why"
+		exit 0
+	fi
+	trap 'timeout 30 "$DSMIG" lab down >/dev/null 2>&1; cleanup' EXIT
+}
+
+# on_lab HOST COMMAND...: run a dsmig-vmm client command against a lab
+# host's runtime directory.
+on_lab() {
+	local h=$1
+	shift
+	DSMIG_RUNTIME_DIR=$LAB_DIR/$h "$@"
+}
+
+# lab_vm HOST NAME IMAGE [VMM OPTIONS] [-- GUEST ARGS]: start a VM inside
+# HOST's namespace and wait until its control socket answers.
+lab_vm() {
+	local h=$1 name=$2 image=$3 i
+	shift 3
+	DSMIG_RUNTIME_DIR=$LAB_DIR/$h "$DSMIG" lab exec "$h" "$VMM" run "$GUESTS/$image.elf" \
+		--name "$name" --console "$LAB_DIR/$h/$name.console" "$@" \
+		2>"$HOST_A/$name.$h.log" &
+	for i in $(seq 100); do
+		on_lab "$h" "$VMM" ctl "$name" query-status >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "# VM $name did not come up on $h:" >&2
+	cat "$HOST_A/$name.$h.log" >&2
+	return 1
+}
+
+# vm_netns HOST NAME: the network namespace of the VMM serving NAME on HOST.
+vm_netns() {
+	ip netns identify "$(on_lab "$1" "$VMM" ctl "$2" query-status | jq -r .pid)"
+}

@@ -1,0 +1,127 @@
+#!/bin/bash
+# `dsmig lab`: up makes the namespaces, links, shaping and hosts file; a
+# second up is harmless (and re-shapes when the link changes); down leaves
+# nothing behind, also after a crash (state removed, a VMM that does not
+# answer). Skipped without root or network namespaces.
+. "$(dirname "$0")/lib.sh"
+require_lab
+
+lab() { timeout 60 "$DSMIG" lab "$@"; }
+ns_inode() { stat -L -c %i "/var/run/netns/$1"; }
+qdiscs() { { ip netns exec dsmig-hostA tc qdisc show dev dsmig0; tc qdisc show dev dsmig-A; }; }
+
+# ---- up ---------------------------------------------------------------
+t0=$(date +%s%N)
+lab up >"$HOST_A/up.out" 2>&1
+rc=$?
+echo "# lab up took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "lab up succeeds" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/up.out"
+check "one namespace per host" \
+	test "$(ip netns list | awk '/^dsmig-host/ { print $1 }' | sort | tr '\n' ' ')" = "dsmig-hostA dsmig-hostB "
+check "hostA has 198.18.0.1/24 on dsmig0, lo up" \
+	bash -c 'ip netns exec dsmig-hostA ip -br addr show dev dsmig0 | grep -q "198.18.0.1/24" &&
+		 ip netns exec dsmig-hostA ip -br link show dev lo | grep -q UNKNOWN'
+check "hostB has 198.18.0.2/24" \
+	bash -c 'ip netns exec dsmig-hostB ip -br addr show dev dsmig0 | grep -q "198.18.0.2/24"'
+check "the bridge holds 198.18.0.254 and both veths" \
+	bash -c 'ip -br addr show dev dsmig-br0 | grep -q 198.18.0.254/24 &&
+		 [ "$(ip -o link show master dsmig-br0 | wc -l)" -eq 2 ]'
+check "tbf at 12 Mbit/s on both ends of hostA's link" \
+	test "$(qdiscs | grep -c 'tbf .*rate 12Mbit')" -eq 2
+check "hosts file names both hosts with netns and addr" \
+	grep -q "^name=hostB runtime=$LAB_DIR/hostB netns=dsmig-hostB addr=198.18.0.2$" "$LAB_HOSTS"
+check "one runtime directory per host" test -d "$LAB_DIR/hostA" -a -d "$LAB_DIR/hostB"
+check "lab status: intact" bash -c "timeout 30 '$DSMIG' lab status >/dev/null"
+lab status >"$HOST_A/status.out" 2>&1
+check "lab status shows the shaping on the uplink and the downlink" \
+	test "$(grep -c 'qdisc tbf 1: root .*rate 12Mbit' "$HOST_A/status.out")" -eq 4
+
+# ---- idempotent ----------------------------------------------------------
+inode=$(ns_inode dsmig-hostA)
+out=$(lab up 2>&1); rc=$?
+check "a second up is harmless" test "$rc" -eq 0 -a "$(ns_inode dsmig-hostA)" = "$inode"
+check "... and says the lab is up already" grep -q "already up" <<<"$out"
+out=$(lab up --link 100mbit 2>&1); rc=$?
+check "up with another rate re-shapes the link" \
+	test "$rc" -eq 0 -a "$(qdiscs | grep -c 'rate 100Mbit')" -eq 2 -a "$(ns_inode dsmig-hostA)" = "$inode"
+ip netns exec dsmig-hostA tc qdisc del dev dsmig0 root
+check "status notices missing shaping" bash -c "! timeout 30 '$DSMIG' lab status >/dev/null"
+lab up --link 12mbit >/dev/null 2>&1
+check "up puts the missing shaping back" test "$(qdiscs | grep -c 'rate 12Mbit')" -eq 2
+out=$(lab up --hosts 3 2>&1); rc=$?
+check "up with another host count refuses (status $rc)" test "$rc" -eq 1 -a "$(ns_inode dsmig-hostA)" = "$inode"
+out=$(lab up --delay 50 --loss 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ]; then
+	check "netem under tbf on the uplink" \
+		bash -c 'ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q "netem 1: root.*delay 50ms loss 1%"'
+	lab up >/dev/null 2>&1
+	check "and gone again without --delay/--loss" \
+		bash -c '! ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q netem'
+else
+	check "without netem in the kernel, --delay fails clearly (exit $rc)" grep -q "no netem" <<<"$out"
+	check "... and the previous shaping stays" \
+		test "$(qdiscs | grep -c 'tbf .*rate 12Mbit')" -eq 2
+fi
+check "a bad rate is a usage error" bash -c "timeout 10 '$DSMIG' lab up --link 12mbps 2>/dev/null; [ \$? -eq 2 ]"
+if command -v setpriv >/dev/null; then
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DSMIG" lab up 2>&1); rc=$?
+	check "without root: exit 1 and says root is needed" \
+		bash -c "[ $rc -eq 1 ] && grep -q 'needs root' <<<'$out'"
+fi
+
+# ---- down ----------------------------------------------------------------
+lab_vm hostA idle idle
+on_lab hostB "$VMM" run "$GUESTS/idle.elf" --name rootns --console "$HOST_A/rootns.console" \
+	2>"$HOST_A/rootns.log" &
+sleep 0.5
+check "a VM runs inside hostA's namespace" test "$(vm_netns hostA idle)" = dsmig-hostA
+check "dsmig top lists it from the lab's hosts file" \
+	bash -c "DSMIG_HOSTS=$LAB_HOSTS timeout 10 '$DSMIG' top -b -n 1 -d 0.1 | grep -q '^hostA  *idle '"
+t0=$(date +%s%N)
+lab down >"$HOST_A/down.out" 2>&1
+rc=$?
+echo "# lab down took $(( ($(date +%s%N) - t0) / 1000000 )) ms (two VMs to quit)"
+check "lab down succeeds" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/down.out"
+left=$(lab_leftovers)
+check "nothing left after down${left:+: $left}" test -z "$left"
+check "the VMs were quit over their sockets" test "$(grep -c 'quit VM' "$HOST_A/down.out")" -eq 2
+check "down without a lab is harmless" bash -c "timeout 30 '$DSMIG' lab down >/dev/null"
+check "status without a lab: exit 1" bash -c "! timeout 10 '$DSMIG' lab status >/dev/null"
+
+# ---- down after a crash ---------------------------------------------------
+# The state directory is gone (sockets and all): the VM in hostA's
+# namespace is found by its namespace and killed.
+lab up >/dev/null 2>&1
+lab_vm hostA orphan idle
+rm -rf "$LAB_DIR"
+check "status sees the leftovers" bash -c "timeout 10 '$DSMIG' lab status | grep -q leftovers"
+lab down >"$HOST_A/down2.out" 2>&1
+left=$(lab_leftovers)
+check "down after the state was lost removes everything${left:+: $left}" test -z "$left"
+check "... and stopped the VM it could not ask" grep -q "stopping process" "$HOST_A/down2.out"
+
+# A VMM that does not answer (stopped) in the root namespace, with a
+# runtime directory in the lab: killed.
+lab up >/dev/null 2>&1
+DSMIG_RUNTIME_DIR=$LAB_DIR/hostB "$VMM" run "$GUESTS/idle.elf" --name stuck \
+	--console "$HOST_A/stuck.console" 2>"$HOST_A/stuck.log" &
+stuck=$!
+TEST_PIDS+=("$stuck")
+for _ in $(seq 100); do on_lab hostB "$VMM" ctl stuck query-status >/dev/null 2>&1 && break; sleep 0.05; done
+kill -STOP "$stuck"
+lab down >"$HOST_A/down3.out" 2>&1
+left=$(lab_leftovers)
+check "down kills a VMM that does not answer${left:+: $left}" \
+	bash -c "[ -z '$left' ] && grep -q 'killed process $stuck' '$HOST_A/down3.out'"
+wait "$stuck" 2>/dev/null
+# An `up` over leftovers of a crashed lab (no state) removes them first.
+lab up >/dev/null 2>&1
+rm -f "$LAB_DIR/lab.conf"
+out=$(lab up 2>&1); rc=$?
+check "up over a crashed lab's leftovers makes a clean lab" \
+	bash -c "[ $rc -eq 0 ] && grep -q leftovers <<<'$out' && timeout 10 '$DSMIG' lab status >/dev/null"
+lab down >/dev/null 2>&1
+left=$(lab_leftovers)
+check "nothing left at the end${left:+: $left}" test -z "$left"
