@@ -131,12 +131,19 @@ run: deps all
 	scripts/run.sh $(BUILD)
 
 # Benchmarks print numbers and write bench/results/*.md (docs/benchmarks.md).
+# `make bench LAB=1`: the paper's setup instead, two lab hosts over a shaped
+# 12 Mbit/s link, recorded sessions, the figures (docs/paper.md; root).
+LAB ?=
 bench: deps all
+ifeq ($(LAB),1)
+	bench/paper.sh $(BUILD)
+else
 	bench/console.sh $(BUILD)
 	bench/dsm.sh $(BUILD)
 	EXTRA="--compress off --delta off" METHODS="precopy dsm" OUT=bench/results/precopy.md \
 		bench/precopy.sh $(BUILD)
 	RUNS=6 OUT=bench/results/methods.md bench/precopy.sh $(BUILD)
+endif
 
 clean:
 	rm -rf build

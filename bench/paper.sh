@@ -1,0 +1,92 @@
+#!/bin/bash
+# The paper's figures, regenerated from dsmig's own recorded lab sessions:
+# two hosts in network namespaces joined by a 12 Mbit/s tbf link (dsmig
+# lab), each workload migrated from hostA to hostB by each method, RUNS
+# times, every run recorded as a console session by `dsmig record` (the
+# console's live data path: vCPU probes on both hosts, libpcap on hostA's
+# interface inside its namespace, the engine's telemetry).
+#
+#   Figure 4      downtime and total migration time per workload and method
+#   Figures 5-12  vCPU utilisation and wire throughput over normalised time
+#                 (0: pre-copy starts, 1: the source is released), mean
+#                 over the runs, with each method's downtime window
+#
+# Writes docs/paper/*.png and docs/paper/results.md (the table that
+# docs/paper.md quotes); the sessions stay in $SESSIONS.
+# Usage: bench/paper.sh BUILD-DIR     (as root: the lab needs namespaces)
+#   RUNS=6  METHODS="precopy dsm dsm-pull"  WORKLOADS="idle cpu memory net"
+#   SESSIONS=/var/tmp/dsmig-paper  OUT=docs/paper
+set -u
+BUILD=${1:-build}
+RUNS=${RUNS:-6}
+METHODS=${METHODS:-precopy dsm dsm-pull}
+WORKLOADS=${WORKLOADS:-idle cpu memory net}
+SESSIONS=${SESSIONS:-/var/tmp/dsmig-paper}
+top=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$top/${OUT:-docs/paper}"
+VMM="$BUILD/bin/dsmig-vmm"
+DSMIG="$BUILD/bin/dsmig"
+export DSMIG_HOSTS=/run/dsmig-lab/hosts
+
+die() { echo "paper: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (the lab's network namespaces)"
+[ -w /dev/kvm ] || die "needs /dev/kvm"
+command -v gnuplot >/dev/null || die "needs gnuplot (make deps)"
+mkdir -p "$SESSIONS" "$OUT" || exit 1
+
+lab_was_up=0
+if "$DSMIG" lab status >/dev/null 2>&1; then
+	lab_was_up=1
+	echo "paper: using the lab that is up (dsmig lab status)"
+else
+	"$DSMIG" lab up --hosts 2 --link 12mbit || die "dsmig lab up failed"
+fi
+runtime() { awk -v h="$1" '{ for (i = 1; i <= NF; i++) if ($i == "name=" h) f = 1 }
+	f { for (i = 1; i <= NF; i++) if ($i ~ /^runtime=/) { sub(/^runtime=/, "", $i); print $i; exit } }' \
+	"$DSMIG_HOSTS"; }
+RA=$(runtime hostA) RB=$(runtime hostB)
+[ -n "$RA" ] && [ -n "$RB" ] || die "the lab's hosts file lacks hostA/hostB"
+cleanup() {
+	local s
+	for s in "$RA"/*.sock "$RB"/*.sock; do
+		[ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1
+	done
+	[ "$lab_was_up" = 1 ] || "$DSMIG" lab down >/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# One recorded migration: $SESSIONS/W-M-R.jsonl.
+run_one() {
+	local w=$1 m=$2 r=$3 vm="$1$3" vcpus=1 i
+	[ "$w" = net ] && vcpus=2
+	"$DSMIG" lab exec hostA "DSMIG_RUNTIME_DIR=$RA setsid $VMM run $BUILD/guest/$w.elf" \
+		"--name $vm --vcpus $vcpus --quiet </dev/null >/dev/null 2>&1 &"
+	for i in $(seq 100); do
+		DSMIG_RUNTIME_DIR=$RA "$VMM" ctl "$vm" query-status >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	sleep 2
+	if ! timeout 300 "$DSMIG" record "$vm" --from hostA --to hostB --method "$m" \
+		--bandwidth 12M --out "$SESSIONS/$w-$m-$r.jsonl" --lead 2 --tail 3 \
+		>"$SESSIONS/$w-$m-$r.out" 2>&1; then
+		echo "paper: $w by $m, run $r failed: $(tail -1 "$SESSIONS/$w-$m-$r.out")" >&2
+		rm -f "$SESSIONS/$w-$m-$r.jsonl"
+	fi
+	DSMIG_RUNTIME_DIR=$RB "$VMM" ctl "$vm" quit >/dev/null 2>&1
+	DSMIG_RUNTIME_DIR=$RA "$VMM" ctl "$vm" quit >/dev/null 2>&1
+	sleep 0.5
+}
+
+if [ "${PLOT_ONLY:-0}" != 1 ]; then
+	for w in $WORKLOADS; do
+		for r in $(seq "$RUNS"); do
+			for m in $METHODS; do
+				echo "paper: $w, $m, run $r of $RUNS"
+				run_one "$w" "$m" "$r"
+			done
+		done
+	done
+fi
+
+exec "$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"

@@ -1,0 +1,157 @@
+#!/bin/bash
+# Figures and table of bench/paper.sh from its recorded sessions.
+# Usage: bench/paper_plot.sh SESSIONS-DIR OUT-DIR
+#   sessions are named WORKLOAD-METHOD-RUN.jsonl (console session logs,
+#   docs/telemetry.md); the VM in each is WORKLOAD followed by RUN.
+# Writes OUT-DIR/fig4-downtime.png, fig4-total.png, <workload>-vcpu.png,
+# <workload>-net.png and results.md.
+set -u
+SESS=${1:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
+OUT=${2:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
+WORKLOADS=${WORKLOADS:-idle cpu memory net}
+METHODS=${METHODS:-precopy dsm dsm-pull}
+BIN=0.02                          # normalised-time bin of the mean curves
+TMP=$(mktemp -d /tmp/dsmig-paper-plot.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$OUT" || exit 1
+colour() { case $1 in precopy) echo "#c0392b" ;; dsm) echo "#2471a3" ;; *) echo "#229954" ;; esac; }
+
+# Per session: its summary (one JSON line) and its series, normalised.
+for f in "$SESS"/*.jsonl; do
+	[ -e "$f" ] || { echo "paper_plot: no sessions in $SESS" >&2; exit 1; }
+	base=$(basename "$f" .jsonl)
+	w=${base%%-*} rest=${base#*-} r=${base##*-}
+	m=${rest%-*}
+	jq -c --arg w "$w" --arg m "$m" \
+		'select(.src == "engine" and .ev.type == "summary") | {w: $w, m: $m} + .ev' \
+		"$f" >>"$TMP/summaries.jsonl"
+	jq -s -r --arg vm "$w$r" '
+		def ph(p): map(select(.src == "engine" and .ev.type == "phase" and .ev.phase == p))[0].ev.t;
+		ph("precopy") as $t0 | ph("done") as $t1 | ph("stop-and-copy") as $tp
+		| ph("resumed") as $tr
+		| select($t0 and $t1 and $tp and $tr) | ($t1 - $t0) as $d
+		| "mark \(($tp - $t0) / $d) \(($tr - $t0) / $d)",
+		  (.[] | select(.src == "probe" and .probe == "vm" and .vm == $vm)
+		       | select((.host == "hostA" and .t < $tr) or (.host == "hostB" and .t >= $tr))
+		       | "vcpu \((.t - $t0) / $d) \(.vcpu_pct | add / length)"),
+		  (.[] | select(.src == "probe" and .probe == "net")
+		       | "net \((.t - $t0) / $d) \(.bps / 1e6)")' "$f" >"$TMP/$w-$m-$r.series"
+done
+
+# Mean curve of one kind (vcpu, net) over all runs of W and M: "x y".
+mean_curve() {
+	cat "$TMP/$1-$2"-*.series 2>/dev/null | awk -v k="$3" -v b="$BIN" '
+		$1 == k && $2 >= -0.2 && $2 <= 1.2 { i = int(($2 + 0.2) / b); s[i] += $3; n[i]++ }
+		END { for (i in s) printf "%.4f %.4f\n", -0.2 + (i + 0.5) * b, s[i] / n[i] }' |
+		sort -n >"$TMP/$1-$2-$3.dat"
+}
+# Mean downtime window of W and M, normalised: "pause resume".
+mean_window() {
+	cat "$TMP/$1-$2"-*.series 2>/dev/null |
+		awk '$1 == "mark" { p += $2; r += $3; n++ } END { if (n) printf "%.4f %.4f", p / n, r / n }'
+}
+
+for w in $WORKLOADS; do
+	for kind in vcpu net; do
+		plots="" objs="" k=1
+		for m in $METHODS; do
+			mean_curve "$w" "$m" "$kind"
+			[ -s "$TMP/$w-$m-$kind.dat" ] || continue
+			read -r p r <<<"$(mean_window "$w" "$m")"
+			objs+="set object $k rect from $p, graph 0 to $r, graph 1 fc rgb '$(colour "$m")' fs transparent solid 0.15 noborder behind;"
+			k=$((k + 1))
+			plots+="${plots:+, }'$TMP/$w-$m-$kind.dat' using 1:2 with lines lw 2 lc rgb '$(colour "$m")' title '$m'"
+		done
+		[ -n "$plots" ] || continue
+		if [ "$kind" = vcpu ]; then
+			ylabel="vCPU utilisation (%)" extra="set yrange [0:105];"
+		else
+			ylabel="wire throughput (Mbit/s, libpcap on hostA)"
+			extra="set yrange [0:15]; set arrow from -0.2,12 to 1.2,12 nohead dt 2 lc rgb '#555555'; set label 'cap 12 Mbit/s' at -0.18,12.6;"
+		fi
+		gnuplot <<-EOF || exit 1
+			set terminal pngcairo size 900,420 font 'DejaVu Sans,10'
+			set output '$OUT/$w-$kind.png'
+			set title '$w: $ylabel over normalised time (mean of the runs; shaded: downtime)'
+			set xlabel 'normalised time (0: pre-copy starts, 1: source released)'
+			set ylabel '$ylabel'
+			set xrange [-0.2:1.2]
+			set grid
+			set key top right
+			set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb '#999999'
+			set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#999999'
+			$extra
+			$objs
+			plot $plots
+		EOF
+	done
+done
+
+# Figure 4: means with min-max bars, per workload and method.
+for metric in downtime total; do
+	field=$([ $metric = downtime ] && echo '.downtime_ns / 1e6' || echo '.total_time_ns / 1e9')
+	for w in $WORKLOADS; do
+		line=$w
+		for m in $METHODS; do
+			line+=" $(jq -s -r --arg w "$w" --arg m "$m" \
+				"map(select(.w == \$w and .m == \$m) | $field) |
+				 if length == 0 then \"0 0 0\" else \"\(add / length) \(min) \(max)\" end" \
+				"$TMP/summaries.jsonl")"
+		done
+		echo "$line"
+	done >"$TMP/fig4-$metric.dat"
+	cols="" i=0
+	for m in $METHODS; do
+		c=$((2 + 3 * i))
+		if [ $i = 0 ]; then
+			cols="'$TMP/fig4-$metric.dat' using $c:$((c + 1)):$((c + 2)):xtic(1)"
+		else
+			cols+=", '' using $c:$((c + 1)):$((c + 2))"
+		fi
+		cols+=" lc rgb '$(colour "$m")' title '$m'"
+		i=$((i + 1))
+	done
+	ylabel=$([ $metric = downtime ] && echo 'downtime (ms, log scale)' || echo 'total migration time (s)')
+	logscale=$([ $metric = downtime ] && echo 'set logscale y' || echo '')
+	gnuplot <<-EOF || exit 1
+		set terminal pngcairo size 800,420 font 'DejaVu Sans,10'
+		set output '$OUT/fig4-$metric.png'
+		set title 'Figure 4: $ylabel at 12 Mbit/s (mean, min-max bars)'
+		set ylabel '$ylabel'
+		set style data histogram
+		set style histogram errorbars gap 2 lw 1
+		set style fill solid 0.8 border -1
+		set grid y
+		set key top left
+		$logscale
+		set yrange [*:*]
+		plot $cols
+	EOF
+done
+
+# The table.
+{
+	echo "Recorded lab sessions: $(ls "$SESS"/*.jsonl | wc -l), two hosts in network namespaces, 12 Mbit/s tbf link and engine cap, $(date -u +%Y-%m-%d). Command: make bench LAB=1 (bench/paper.sh). Mean (min-max) over the runs."
+	echo
+	echo "| workload | method | runs | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) |"
+	echo "|---|---|---|---|---|---|---|"
+	jq -s -r '
+		def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
+		group_by(.w, .m) | sort_by((.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), (.[0].m as $m | ["precopy","dsm","dsm-pull"] | index($m)))[] |
+		"| \(.[0].w) | \(.[0].m) | \(length) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) |"
+	' "$TMP/summaries.jsonl"
+	echo
+	echo "Change against plain pre-copy (means):"
+	echo
+	echo "| workload | dsm: downtime | dsm: total time | dsm: data | dsm-pull: downtime | dsm-pull: total time | dsm-pull: data |"
+	echo "|---|---|---|---|---|---|---|"
+	jq -s -r '
+		def mean(f): (map(f) | add / length);
+		def pct(a; b): if b > 0 then "\(((a / b - 1) * 1000 | round) / 10)%" else "-" end;
+		group_by(.w) | sort_by(.[0].w as $w | ["idle","cpu","memory","net"] | index($w))[] |
+		(map(select(.m == "precopy"))) as $p | (map(select(.m == "dsm"))) as $d | (map(select(.m == "dsm-pull"))) as $q |
+		if ($p | length) == 0 then empty else
+		"| \(.[0].w) | \(if ($d|length) > 0 then pct($d | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) |"
+		end
+	' "$TMP/summaries.jsonl"
+} | tee "$OUT/results.md"
