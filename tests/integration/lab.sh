@@ -10,13 +10,20 @@ lab() { timeout 60 "$DSMIG" lab "$@"; }
 ns_inode() { stat -L -c %i "/var/run/netns/$1"; }
 qdiscs() { { ip netns exec dsmig-hostA tc qdisc show dev dsmig0; tc qdisc show dev dsmig-A; }; }
 
+# timed_lab WHAT: `dsmig lab WHAT`, timed, checked, its output kept in
+# $HOST_A/WHAT.out and shown when it fails.
+timed_lab() {
+	local t0 rc
+	t0=$(date +%s%N)
+	lab "$1" >"$HOST_A/$1.out" 2>&1
+	rc=$?
+	echo "# lab $1 took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	check "lab $1 succeeds" test "$rc" -eq 0
+	[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/$1.out"
+}
+
 # ---- up ---------------------------------------------------------------
-t0=$(date +%s%N)
-lab up >"$HOST_A/up.out" 2>&1
-rc=$?
-echo "# lab up took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-check "lab up succeeds" test "$rc" -eq 0
-[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/up.out"
+timed_lab up
 check "one namespace per host" \
 	test "$(ip netns list | awk '/^dsmig-host/ { print $1 }' | sort | tr '\n' ' ')" = "dsmig-hostA dsmig-hostB "
 check "hostA has 198.18.0.1/24 on dsmig0, lo up" \
@@ -78,12 +85,7 @@ sleep 0.5
 check "a VM runs inside hostA's namespace" test "$(vm_netns hostA idle)" = dsmig-hostA
 check "dsmig top lists it from the lab's hosts file" \
 	bash -c "DSMIG_HOSTS=$LAB_HOSTS timeout 10 '$DSMIG' top -b -n 1 -d 0.1 | grep -q '^hostA  *idle '"
-t0=$(date +%s%N)
-lab down >"$HOST_A/down.out" 2>&1
-rc=$?
-echo "# lab down took $(( ($(date +%s%N) - t0) / 1000000 )) ms (two VMs to quit)"
-check "lab down succeeds" test "$rc" -eq 0
-[ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/down.out"
+timed_lab down   # two VMs to quit
 left=$(lab_leftovers)
 check "nothing left after down${left:+: $left}" test -z "$left"
 check "the VMs were quit over their sockets" test "$(grep -c 'quit VM' "$HOST_A/down.out")" -eq 2
