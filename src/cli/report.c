@@ -492,13 +492,14 @@ static void report_print(const struct report *r, const struct mig *m)
 		printf("  total time         %.1f ms\n", jnum(s, "total_time_ns") / 1e6);
 		printf("  downtime           %.1f ms (the guest saw %.1f ms)\n",
 		       jnum(s, "downtime_ns") / 1e6, jnum(s, "guest_downtime_ns") / 1e6);
-		printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld)\n",
+		printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld, post-copy %lld)\n",
 		       (long long)json_integer_value(json_object_get(s, "bytes_total")),
 		       jnum(s, "bytes_total") / 1048576.0,
 		       (long long)json_integer_value(json_object_get(b, "rounds")),
 		       (long long)json_integer_value(json_object_get(b, "state")),
 		       (long long)json_integer_value(json_object_get(b, "verify")),
-		       (long long)json_integer_value(json_object_get(b, "control")));
+		       (long long)json_integer_value(json_object_get(b, "control")),
+		       (long long)json_integer_value(json_object_get(b, "postcopy")));
 		printf("  iterations         %lld (stopped: %s)\n",
 		       (long long)json_integer_value(json_object_get(s, "iterations")),
 		       jstr(s, "stop_reason") ?: "?");
