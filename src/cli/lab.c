@@ -96,6 +96,7 @@ static void lab_usage(FILE *f)
 		"       dsmig lab down\n"
 		"       dsmig lab status\n"
 		"       dsmig lab exec HOST COMMAND...\n"
+		"       dsmig lab check\n"
 		"up: N hosts (2..%d, default 2) in network namespaces dsmig-hostA, ...,\n"
 		"    addresses 198.18.0.1, ... on a bridge; each host's link capped at RATE\n"
 		"    (default 12mbit; 500kbit, 100mbit, 1gbit, or bits per second) in each\n"
@@ -103,8 +104,10 @@ static void lab_usage(FILE *f)
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
 		"down: quit the lab's VMs, remove namespaces, links and state.\n"
 		"status: hosts, addresses, links and their shaping; exit 0 if the lab is intact.\n"
-		"exec: run COMMAND (its words joined, by /bin/sh) in HOST's namespace; HOST is a\n"
-		"    name or an address from the hosts file. This is mpirun's launch agent.\n"
+		"exec: run COMMAND (its words joined, by /bin/sh) in HOST's namespace, with\n"
+		"    TMPDIR its runtime directory's tmp/; HOST is a name or an address from the\n"
+		"    hosts file. This is mpirun's launch agent.\n"
+		"check: exit 0 if this machine can make a lab, else say why and exit 1.\n"
 		"Needs root.\n", HOSTS_MAX);
 }
 
@@ -848,7 +851,7 @@ static int lab_exec(int argc, char **argv)
 	struct host_list hosts;
 	const struct host *h = NULL;
 	const char *path = getenv("DSMIG_HOSTS");
-	char err[256], cmd[8192];
+	char err[256], cmd[8192], tmp[sizeof(h->runtime) + 8];
 	size_t k = 0;
 	unsigned i;
 	int a;
@@ -865,6 +868,15 @@ static int lab_exec(int argc, char **argv)
 	if (!h || !h->netns[0])
 		log_fatal(CLI_USAGE, "no host '%s' with a network namespace in %s", argv[1],
 			  hosts.path);
+	/* Each host its own temporary directory, as each machine has its own
+	 * /tmp: the daemons of two lab hosts share a hostname, and Open MPI's
+	 * session directories (TMPDIR/ompi.HOSTNAME.UID/jf.JOB) would collide:
+	 * both create one with the same name, the loser's orte_init fails
+	 * ("mkdir ... File exists") and mpirun waits for it forever. */
+	snprintf(tmp, sizeof(tmp), "%s/tmp", h->runtime);
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		log_fatal(CLI_FAILED, "cannot create %s: %s", tmp, strerror(errno));
+	setenv("TMPDIR", tmp, 1);
 	for (a = 2; a < argc; a++) {
 		if (k + strlen(argv[a]) + 2 > sizeof(cmd))
 			log_fatal(CLI_USAGE, "command too long");
@@ -873,6 +885,26 @@ static int lab_exec(int argc, char **argv)
 	execvp("ip", (char *const[]){ "ip", "netns", "exec", (char *)h->netns, "/bin/sh", "-c",
 				      cmd, NULL });
 	log_fatal(CLI_FAILED, "cannot run ip: %s", strerror(errno));
+}
+
+/* ---- check: can a lab be made here? ------------------------------------------ */
+
+static int lab_check(void)
+{
+	char ns[32], out[512];
+	int rc;
+
+	snprintf(ns, sizeof(ns), "dsmig-check-%d", (int)getpid());
+	rc = proc_run(CMD("ip", "netns", "add", ns), out, sizeof(out));
+	if (rc) {
+		chomp(out);
+		log_error("cannot create network namespaces here: %s", out);
+		return CLI_FAILED;
+	}
+	if (step(CMD("ip", "netns", "del", ns)))
+		return CLI_FAILED;
+	printf("dsmig lab: this machine can make a lab\n");
+	return CLI_OK;
 }
 
 /* ---- the command ---------------------------------------------------------------- */
@@ -886,7 +918,7 @@ int cmd_lab(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (strcmp(sub, "up") && strcmp(sub, "down") && strcmp(sub, "status") &&
-	    strcmp(sub, "exec")) {
+	    strcmp(sub, "exec") && strcmp(sub, "check")) {
 		lab_usage(stderr);
 		return CLI_USAGE;
 	}
@@ -897,6 +929,8 @@ int cmd_lab(int argc, char **argv)
 	}
 	if (!strcmp(sub, "exec"))
 		return lab_exec(argc - 1, argv + 1);
+	if (!strcmp(sub, "check"))
+		return argc == 2 ? lab_check() : (lab_usage(stderr), CLI_USAGE);
 	if (!strcmp(sub, "status"))
 		return argc == 2 ? lab_status() : (lab_usage(stderr), CLI_USAGE);
 	if (!strcmp(sub, "down")) {
