@@ -133,13 +133,10 @@ lab_leftovers() {
 require_lab() {
 	require_kvm
 	local why=""
-	if [ "$(id -u)" -ne 0 ]; then
-		why="needs root (network namespaces, veth links, tc)"
-	elif ! ip netns add "dsmig-probe-$$" 2>/dev/null; then
-		why="'ip netns add' fails here: no network namespaces"
-	else
-		ip netns del "dsmig-probe-$$"
-		[ -n "$(lab_leftovers)" ] && why="a lab is up already (dsmig lab status); not touching it"
+	if ! why=$("$DSMIG" lab check 2>&1 >/dev/null); then
+		why=${why#dsmig: error: }
+	elif [ -n "$(lab_leftovers)" ]; then
+		why="a lab is up already (dsmig lab status); not touching it"
 	fi
 	if [ -n "$why" ]; then
 		skip "$(basename "$0" .sh): $why"
