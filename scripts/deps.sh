@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libjansson-dev libcmocka-dev jq tmux
       libncurses-dev libopenmpi-dev openmpi-bin libxen-dev libpcap-dev
-      liblz4-dev libxxhash-dev gnuplot-nox iproute2 socat"
+      liblz4-dev libxxhash-dev gnuplot-nox iproute2 socat procps"
 
 missing=""
 for p in $PKGS; do
