@@ -102,16 +102,19 @@ int engine_round(struct engine *e, const struct round_ctl *ctl,
 		 struct round_stats *total);
 
 /* Send the pages pfns[0..n) of e->mem to rank dst as TAG_PAGES batches
- * of round `round`, never as deltas; counted in *st. Returns 0 or -1. */
+ * of round `round` (as deltas where this rank sent the page before);
+ * counted in *st. Returns 0 or -1. */
 int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
 		      uint64_t n, int dst, struct round_stats *st);
 
 /* Check the TAG_PAGES message of round `round` in e->buf (len bytes)
- * completely, then hand each page, decoded, to install (which returns 0,
- * or -1 to stop). Delta records are refused. Returns the number of pages,
- * or -1 (invalid message, or install failed). */
-long engine_unpack_batch(struct engine *e, uint32_t round, size_t len,
-			 int (*install)(void *arg, uint64_t pfn, const uint8_t *page),
+ * completely (delta records only if allow_delta), then hand each record
+ * and its payload, both checked, to install (which decodes it and returns
+ * 0, or -1 to stop). Returns the number of pages, or -1 (invalid message,
+ * or install failed). */
+long engine_unpack_batch(struct engine *e, uint32_t round, size_t len, int allow_delta,
+			 int (*install)(void *arg, const struct page_rec *rec,
+					const uint8_t *payload),
 			 void *arg);
 
 /* Hash guest RAM in ENGINE_HASH_CHUNK_PAGES chunks (xxh3). out has

@@ -40,8 +40,9 @@ int pagecodec_is_zero(const uint8_t *page);
  * measured on the given pages (n of them); 0 if n is 0. */
 double pagecodec_speed(const uint8_t *const *pages, int n);
 
-/* The vCPU/device state on the wire (TAG_STATE): a struct state_hdr, then
- * the blob, LZ4-compressed when compress is set and that is smaller.
+/* A blob on the wire (the vCPU/device state, TAG_STATE; the missing-page
+ * bitmap, TAG_MISSING): a struct state_hdr, then the blob, LZ4-compressed
+ * when compress is set and that is smaller.
  * Returns a malloc'd message and its length in *out_len, or NULL. */
 void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *out_len);
 

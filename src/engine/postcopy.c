@@ -37,21 +37,27 @@ static void set_bit(uint64_t *map, uint64_t i)
 int postcopy_send_missing(struct engine *e, const uint64_t *missing,
 			  const struct hv_stats *paused)
 {
-	size_t bytes = e->bitmap_words * sizeof(uint64_t);
-	struct postcopy_hdr *h = malloc(sizeof(*h) + bytes);
+	size_t bytes = e->bitmap_words * sizeof(uint64_t), packed_len;
+	/* Mostly zeros: packed (LZ4) like the state when the codecs are on. */
+	void *packed = pagecodec_pack_blob(e->codec.compress, missing, bytes, &packed_len);
+	struct postcopy_hdr *h = packed ? malloc(sizeof(*h) + packed_len) : NULL;
 	int rc;
 
-	if (!h)
+	if (!h) {
+		free(packed);
 		return -1;
+	}
 	*h = (struct postcopy_hdr) {
 		.magic = STREAM_MAGIC,
-		.has_counters = (uint32_t)paused->has_counters,
+		.flags = (paused->has_counters ? POSTCOPY_HAS_COUNTERS : 0) |
+			 (e->sent_copy ? POSTCOPY_DELTA : 0),
 		.nr_missing = bitmap_count(missing, e->bitmap_words),
 		.heartbeat = paused->heartbeat,
 		.heartbeat_ns = paused->heartbeat_ns,
 	};
-	memcpy(h + 1, missing, bytes);
-	rc = engine_send(e, h, sizeof(*h) + bytes, 1, TAG_MISSING);
+	memcpy(h + 1, packed, packed_len);
+	rc = engine_send(e, h, sizeof(*h) + packed_len, 1, TAG_MISSING);
+	free(packed);
 	free(h);
 	return rc;
 }
@@ -205,6 +211,9 @@ struct postcopy_dest {
 	uint64_t installed, faults;
 	int uffd;
 	uint64_t hva;             /* guest RAM in the VMM's address space */
+	uint8_t *stale;           /* delta bases: the punched-out pages' old
+				     contents, in pfn order of the missing set */
+	uint32_t *stale_idx;      /* pfn -> index in stale */
 	uint64_t *hashes;         /* --verify: the source's */
 	long hashes_len;
 	uint8_t *shadow;          /* --verify: what was installed, page by page */
@@ -223,7 +232,30 @@ void postcopy_dest_free(struct postcopy_dest *pc)
 	free(pc->lat);
 	free(pc->hashes);
 	free(pc->shadow);
+	free(pc->stale);
+	free(pc->stale_idx);
 	free(pc);
+}
+
+/* Keep the old contents of the missing pages before they are punched out:
+ * rank 0 may send them as deltas against what it sent before. */
+static int keep_stale(struct postcopy_dest *pc)
+{
+	struct engine *e = pc->e;
+	uint64_t pfn, k = 0;
+
+	pc->stale = malloc((pc->hdr.nr_missing ? pc->hdr.nr_missing : 1) * STREAM_PAGE_SIZE);
+	pc->stale_idx = malloc(e->npages * sizeof(*pc->stale_idx));
+	if (!pc->stale || !pc->stale_idx)
+		return -1;
+	for (pfn = 0; pfn < e->npages; pfn++) {
+		if (!test_bit(pc->missing, pfn))
+			continue;
+		memcpy(pc->stale + k * STREAM_PAGE_SIZE, e->mem + pfn * STREAM_PAGE_SIZE,
+		       STREAM_PAGE_SIZE);
+		pc->stale_idx[pfn] = (uint32_t)k++;
+	}
+	return 0;
 }
 
 /* Drop the backing of every missing page, in runs. Only rank 1's own
@@ -253,18 +285,22 @@ static int receive_missing(struct postcopy_dest *pc, char *why, size_t len)
 {
 	struct engine *e = pc->e;
 	size_t bytes = e->bitmap_words * sizeof(uint64_t);
-	void *msg = NULL;
+	void *msg = NULL, *bitmap = NULL;
 	long n = dest_recv_alloc(TAG_MISSING, &msg);
 
 	if (n == -ECANCELED)
 		return snprintf(why, len, "aborted by the source"), -ECANCELED;
-	if (n != (long)(sizeof(pc->hdr) + bytes)) {
+	if (n < (long)sizeof(pc->hdr) ||
+	    pagecodec_unpack_blob((uint8_t *)msg + sizeof(pc->hdr), (size_t)n - sizeof(pc->hdr),
+				  &bitmap) != (long)bytes) {
 		free(msg);
+		free(bitmap);
 		return snprintf(why, len, "post-copy: bad missing-page list (%ld bytes)", n), -1;
 	}
 	memcpy(&pc->hdr, msg, sizeof(pc->hdr));
-	memcpy(pc->missing, (uint8_t *)msg + sizeof(pc->hdr), bytes);
+	memcpy(pc->missing, bitmap, bytes);
 	free(msg);
+	free(bitmap);
 	if (e->npages % 64)
 		pc->missing[e->bitmap_words - 1] &= (1ull << (e->npages % 64)) - 1;
 	if (pc->hdr.magic != STREAM_MAGIC ||
@@ -305,6 +341,8 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	if (rc)
 		return snprintf(why, len, "the destination VMM cannot arm post-copy: %s",
 				strerror(-rc)), -1;
+	if ((pc->hdr.flags & POSTCOPY_DELTA) && keep_stale(pc))
+		return snprintf(why, len, "out of memory"), -1;
 	rc = punch_missing(pc);
 	if (rc)
 		return snprintf(why, len, "post-copy: cannot drop stale pages: %s",
@@ -321,10 +359,13 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	return 0;
 }
 
-/* engine_unpack_batch's callback: place one page in the guest. */
-static int install_page(void *arg, uint64_t pfn, const uint8_t *page)
+/* engine_unpack_batch's callback: decode one page (a delta against its
+ * stale copy) and place it in the guest. */
+static int install_page(void *arg, const struct page_rec *rec, const uint8_t *payload)
 {
 	struct postcopy_dest *pc = arg;
+	uint64_t pfn = rec->pfn;
+	uint8_t page[STREAM_PAGE_SIZE];
 	struct uffdio_copy c = {
 		.dst = pc->hva + pfn * STREAM_PAGE_SIZE,
 		.src = (uintptr_t)page,
@@ -333,6 +374,10 @@ static int install_page(void *arg, uint64_t pfn, const uint8_t *page)
 
 	if (!test_bit(pc->missing, pfn))
 		return 0;   /* pulled and pushed both: the first one won */
+	if (rec->kind == PAGE_DELTA)
+		memcpy(page, pc->stale + (uint64_t)pc->stale_idx[pfn] * STREAM_PAGE_SIZE,
+		       STREAM_PAGE_SIZE);
+	pagecodec_decode(rec->kind, payload, rec->len, page);
 	while (ioctl(pc->uffd, UFFDIO_COPY, &c) < 0) {
 		if (errno == EAGAIN && c.copy <= 0) {
 			c.copy = 0;
@@ -402,7 +447,8 @@ static int take_pages(struct postcopy_dest *pc)
 		    MPI_Recv(e->buf, n, MPI_BYTE, 0, TAG_PAGES, MPI_COMM_WORLD,
 			     MPI_STATUS_IGNORE) != MPI_SUCCESS)
 			return snprintf(pc->why, sizeof(pc->why), "bad page message"), -1;
-		if (engine_unpack_batch(e, POSTCOPY_ROUND, (size_t)n, install_page, pc) < 0) {
+		if (engine_unpack_batch(e, POSTCOPY_ROUND, (size_t)n,
+					(pc->hdr.flags & POSTCOPY_DELTA) != 0, install_page, pc) < 0) {
 			if (!pc->why[0])
 				snprintf(pc->why, sizeof(pc->why), "invalid page batch");
 			return -1;
@@ -438,7 +484,7 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	deadline = resumed_mono + DEST_CONFIRM_POLL_MS * 1000000ull;
 	/* The guest's last heartbeat on the source, not what (little) of
 	 * the counters page the destination has. */
-	before.has_counters = (int)pc->hdr.has_counters;
+	before.has_counters = (pc->hdr.flags & POSTCOPY_HAS_COUNTERS) != 0;
 	before.heartbeat = pc->hdr.heartbeat;
 	before.heartbeat_ns = pc->hdr.heartbeat_ns;
 

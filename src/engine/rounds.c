@@ -141,7 +141,7 @@ int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
 	uint64_t i;
 
 	for (i = 0; i < n; i++)
-		if (batch_add(e, &b, pfns[i], 0, st))
+		if (batch_add(e, &b, pfns[i], 1, st))
 			return -1;
 	return batch_flush(e, &b, st);
 }
@@ -255,22 +255,21 @@ static int apply_batch(struct engine *e, uint32_t round, size_t len,
 	return 0;
 }
 
-long engine_unpack_batch(struct engine *e, uint32_t round, size_t len,
-			 int (*install)(void *arg, uint64_t pfn, const uint8_t *page),
+long engine_unpack_batch(struct engine *e, uint32_t round, size_t len, int allow_delta,
+			 int (*install)(void *arg, const struct page_rec *rec,
+					const uint8_t *payload),
 			 void *arg)
 {
 	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
 	const struct page_rec *recs = (const struct page_rec *)(h + 1);
 	uint64_t off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs), i;
-	uint8_t page[STREAM_PAGE_SIZE];
 
-	if (batch_check(e, round, len, 0))
+	if (batch_check(e, round, len, allow_delta))
 		return -1;
 	for (i = 0; i < h->nr_records; i++) {
-		pagecodec_decode(recs[i].kind, e->buf + off, recs[i].len, page);
-		off += recs[i].len;
-		if (install(arg, recs[i].pfn, page))
+		if (install(arg, &recs[i], e->buf + off))
 			return -1;
+		off += recs[i].len;
 	}
 	return (long)h->nr_records;
 }

@@ -108,9 +108,14 @@ struct after_report {
 
 /* TAG_MISSING: followed by ceil(npages / 64) uint64_t bitmap words. The
  * source's last heartbeat lets the destination measure the guest's gap. */
+enum postcopy_flags {
+	POSTCOPY_HAS_COUNTERS = 1,   /* heartbeat fields are valid */
+	POSTCOPY_DELTA = 2,          /* pages may come as deltas against the
+					destination's stale copies */
+};
 struct postcopy_hdr {
 	uint32_t magic;
-	uint32_t has_counters;
+	uint32_t flags;          /* enum postcopy_flags */
 	uint64_t nr_missing;     /* set bits in the bitmap */
 	uint64_t heartbeat, heartbeat_ns;
 };
