@@ -12,8 +12,12 @@
 #include "common/log.h"
 #include "engine/postcopy.h"
 
-#define PC_PUSH_PAGES     8     /* pages per push batch: a pull waits behind
-				   at most this much (22 ms at 12 Mbit/s) */
+#define PC_PUSH_PAGES     8     /* pages per push batch */
+#define PC_WINDOW_BYTES   (128 * 1024)  /* pushed but not acknowledged: a
+				   pull waits behind at most this much (87 ms
+				   at 12 Mbit/s), however deep the link's
+				   queues are (a tc-shaped link without an
+				   engine cap buffers seconds) */
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 #define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
 
@@ -94,6 +98,7 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 /* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
  * -1/-2 as postcopy_serve. */
 struct serve {
+	uint64_t acked;              /* TAG_ACK: batch bytes rank 1 has */
 	uint64_t *pending;           /* pages not sent yet */
 	uint64_t *req;               /* a TAG_PULL message */
 	void (*resumed)(void *arg, const struct handshake *confirm);
@@ -116,6 +121,11 @@ static int serve_message(struct engine *e, const MPI_Status *st, struct serve *s
 		return send_pending(e, sv->pending, sv->req, (uint64_t)n / sizeof(uint64_t),
 				    &t->pulled, &t->st) < 0
 		       ? (snprintf(why, len, "cannot send pulled pages"), -2) : 0;
+	case TAG_ACK:
+		if (n != (int)sizeof(sv->acked))
+			break;
+		MPI_Recv(&sv->acked, n, MPI_BYTE, 1, TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		return 0;
 	case TAG_CONFIRM:
 		if (n != (int)sizeof(confirm))
 			break;
@@ -173,7 +183,8 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		if (flag) {
 			rc = serve_message(e, &st, &sv, t, why, len);
 			last_heard = now;
-		} else if (idx < n) {
+		} else if (idx < n &&
+			   t->st.payload_bytes + t->st.header_bytes - sv.acked < PC_WINDOW_BYTES) {
 			uint64_t batch[PC_PUSH_PAGES], k = 0;
 
 			while (idx < n && k < PC_PUSH_PAGES)
@@ -181,9 +192,8 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			if (send_pending(e, sv.pending, batch, k, &t->pushed, &t->st) < 0)
 				rc = (snprintf(why, len, "cannot push pages"), -2);
 		} else if (now - last_heard > (uint64_t)e->opt.confirm_timeout_ms * 1000000u) {
-			rc = (snprintf(why, len, "post-copy: every page was sent but the "
-				      "destination did not report them resident within %u ms",
-				      e->opt.confirm_timeout_ms), -2);
+			rc = (snprintf(why, len, "post-copy: no word from the destination "
+				       "for %u ms", e->opt.confirm_timeout_ms), -2);
 		} else {
 			nanosleep(&nap, NULL);
 		}
@@ -209,6 +219,7 @@ struct postcopy_dest {
 	uint64_t *fault_ns;       /* per page: when its first fault was read */
 	uint64_t *lat, nlat;      /* fault-to-install latencies */
 	uint64_t installed, faults;
+	uint64_t received;        /* bytes of page batches, acknowledged */
 	int uffd;
 	uint64_t hva;             /* guest RAM in the VMM's address space */
 	uint8_t *stale;           /* delta bases: the punched-out pages' old
@@ -453,6 +464,9 @@ static int take_pages(struct postcopy_dest *pc)
 				snprintf(pc->why, sizeof(pc->why), "invalid page batch");
 			return -1;
 		}
+		pc->received += (uint64_t)n;
+		if (engine_send(e, &pc->received, sizeof(pc->received), 0, TAG_ACK))
+			return snprintf(pc->why, sizeof(pc->why), "lost the source"), -1;
 	}
 	return 0;
 }
@@ -470,7 +484,7 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	struct hv_stats before;
 	struct pollfd pfd = { .fd = pc->uffd, .events = POLLIN };
 	uint64_t *req = malloc(e->npages * sizeof(uint64_t));
-	uint64_t resumed, resumed_mono, gap = 0, deadline;
+	uint64_t resumed, resumed_mono, gap = 0, deadline, installed;
 	int confirmed = 0, rc;
 
 	if (!req || e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
@@ -493,8 +507,13 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 			snprintf(pc->why, sizeof(pc->why), "poll: %s", strerror(errno));
 			break;
 		}
+		installed = pc->installed;
 		if (pull_faults(pc, req) || take_pages(pc))
 			break;
+		/* A guest that waits for its pages is not a dead guest: the
+		 * deadline counts from the last page installed. */
+		if (pc->installed != installed)
+			deadline = time_mono_ns() + DEST_CONFIRM_POLL_MS * 1000000ull;
 		if (!confirmed) {
 			rc = dest_guest_active(e, &before, &gap);
 			if (rc > 0) {

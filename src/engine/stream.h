@@ -29,6 +29,8 @@ enum stream_tag {
 			       the bitmap of pages the destination lacks */
 	TAG_PULL,           /* rank 1 -> 0, post-copy: uint64_t pfns faulted on */
 	TAG_RESIDENT,       /* rank 1 -> 0, post-copy: every page is in place */
+	TAG_ACK,            /* rank 1 -> 0, post-copy: uint64_t, bytes of page
+			       batches received so far (flow control) */
 };
 
 /* Round control, broadcast by rank 0 to every rank before each round. */
