@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libjansson-dev libcmocka-dev jq tmux
       libncurses-dev libopenmpi-dev openmpi-bin libxen-dev libpcap-dev
-      liblz4-dev libxxhash-dev gnuplot-nox iproute2 socat procps"
+      liblz4-dev libxxhash-dev gnuplot-nox iproute2 socat procps nftables"
 
 missing=""
 for p in $PKGS; do

@@ -15,6 +15,13 @@
  * downlink: the rate once (both caps are equal), the delay and the loss
  * once per direction.
  *
+ * A kernel without netem still gets --loss (not --delay): an nftables
+ * rule in each host's namespace drops that share of the packets arriving
+ * on its dsmig0 (a netdev table, its ingress hook). Still once per
+ * direction, but at the receiving end: a packet dropped on the sender's
+ * own way out is reported to its socket as a local drop, and TCP sends it
+ * again at once without ever seeing a loss.
+ *
  * State lives in LAB_DIR: the parameters (lab.conf), the hosts file that
  * `dsmig migrate`, `dsmig top` and the console read (DSMIG_HOSTS), and
  * one VMM runtime directory per host. `up` is idempotent (an intact lab
@@ -22,8 +29,8 @@
  * and made again); `down` removes whatever it finds by name, so it also
  * cleans up after a crash.
  *
- * Every `ip` and `tc` command runs through proc_run() and has its result
- * checked; a failed command is printed with its own message.
+ * Every `ip`, `tc` and `nft` command runs through proc_run() and has its
+ * result checked; a failed command is printed with its own message.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -67,12 +74,31 @@
 #define LAB_QUIT_WAIT_MS 2000
 #define LAB_TERM_WAIT_MS 1000
 #define LAB_MAX_PIDS     512
+/* Loss without netem: table and chain in each host's namespace; the rule
+ * drops a packet when a random number below LAB_LOSS_SCALE is below
+ * loss_pct / 100 * LAB_LOSS_SCALE (steps of 0.0001%). */
+#define LAB_NFT_TABLE    "dsmig_lab"
+#define LAB_NFT_CHAIN    "loss"
+#define LAB_LOSS_SCALE   1000000u
+#define LAB_LOSS_MIN     0.0001
+
+/* What makes the delay and the loss. */
+enum lab_impair {
+	LAB_IMPAIR_NONE,   /* neither asked for */
+	LAB_IMPAIR_NETEM,  /* netem on each uplink: delay and loss */
+	LAB_IMPAIR_NFT,    /* no netem in the kernel: nftables, loss only */
+};
+
+static const char *const lab_impair_names[] = {
+	[LAB_IMPAIR_NONE] = "none", [LAB_IMPAIR_NETEM] = "netem", [LAB_IMPAIR_NFT] = "nftables",
+};
 
 struct lab_params {
 	unsigned hosts;
 	unsigned long long rate_bps;
 	unsigned delay_ms;
 	double loss_pct;
+	enum lab_impair impair;  /* decided by shape_all(), kept in lab.conf */
 };
 
 /* Names of lab host i (0-based). */
@@ -100,7 +126,8 @@ static void lab_usage(FILE *f)
 		"up: N hosts (2..%d, default 2) in network namespaces dsmig-hostA, ...,\n"
 		"    addresses 198.18.0.1, ... on a bridge; each host's link capped at RATE\n"
 		"    (default 12mbit; 500kbit, 100mbit, 1gbit, or bits per second) in each\n"
-		"    direction, with a one-way delay and a loss rate per direction (netem).\n"
+		"    direction, with a one-way delay and a loss rate per direction (netem;\n"
+		"    without netem in the kernel, --loss alone, by nftables).\n"
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
 		"down: quit the lab's VMs, remove namespaces, links and state.\n"
 		"status: hosts, addresses, links and their shaping; exit 0 if the lab is intact.\n"
@@ -111,7 +138,7 @@ static void lab_usage(FILE *f)
 		"Needs root.\n", HOSTS_MAX);
 }
 
-/* ---- running ip and tc -------------------------------------------------- */
+/* ---- running ip, tc and nft ------------------------------------------------ */
 
 #define CMD(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -256,25 +283,45 @@ static unsigned long long lab_burst(const struct lab_params *p)
 
 static void describe_link(char *buf, size_t len, const struct lab_params *p)
 {
+	static const char *const how[] = {
+		[LAB_IMPAIR_NONE] = "",
+		[LAB_IMPAIR_NETEM] = " (netem on the uplink)",
+		[LAB_IMPAIR_NFT] = " (nftables: dropped on arrival at " LAB_IFACE ", no netem here)",
+	};
 	char rate[32];
 
 	format_rate(rate, sizeof(rate), p->rate_bps);
-	snprintf(buf, len, "%s each way (tbf burst %llu B, queue %s), delay %u ms, loss %g%%",
-		 rate, lab_burst(p), LAB_TBF_LATENCY, p->delay_ms, p->loss_pct);
+	snprintf(buf, len, "%s each way (tbf burst %llu B, queue %s), delay %u ms, loss %g%%%s",
+		 rate, lab_burst(p), LAB_TBF_LATENCY, p->delay_ms, p->loss_pct, how[p->impair]);
 }
 
+/* lab.conf: the parameters and what makes the delay and the loss. A
+ * lab.conf without impair= (written before nftables could make the loss)
+ * means netem when there is a delay or a loss. */
 static int conf_read(struct lab_params *p)
 {
+	char impair[16] = "";
 	void *text;
 	size_t len;
+	unsigned i;
 	int n;
 
 	if (file_read_all(LAB_CONF, 4096, &text, &len))
 		return -1;
-	n = sscanf(text, "hosts=%u rate_bps=%llu delay_ms=%u loss_pct=%lf", &p->hosts,
-		   &p->rate_bps, &p->delay_ms, &p->loss_pct);
+	n = sscanf(text, "hosts=%u rate_bps=%llu delay_ms=%u loss_pct=%lf impair=%15s",
+		   &p->hosts, &p->rate_bps, &p->delay_ms, &p->loss_pct, impair);
 	free(text);
-	return n == 4 && p->hosts >= 2 && p->hosts <= HOSTS_MAX ? 0 : -1;
+	if (n < 4 || p->hosts < 2 || p->hosts > HOSTS_MAX)
+		return -1;
+	p->impair = p->delay_ms || p->loss_pct > 0 ? LAB_IMPAIR_NETEM : LAB_IMPAIR_NONE;
+	if (n == 4)
+		return 0;
+	for (i = 0; i < sizeof(lab_impair_names) / sizeof(lab_impair_names[0]); i++)
+		if (!strcmp(impair, lab_impair_names[i])) {
+			p->impair = (enum lab_impair)i;
+			return 0;
+		}
+	return -1;
 }
 
 /* Write a whole small file, or say why not. */
@@ -293,8 +340,8 @@ static int conf_write(const struct lab_params *p)
 {
 	char text[128];
 
-	snprintf(text, sizeof(text), "hosts=%u rate_bps=%llu delay_ms=%u loss_pct=%g\n",
-		 p->hosts, p->rate_bps, p->delay_ms, p->loss_pct);
+	snprintf(text, sizeof(text), "hosts=%u rate_bps=%llu delay_ms=%u loss_pct=%g impair=%s\n",
+		 p->hosts, p->rate_bps, p->delay_ms, p->loss_pct, lab_impair_names[p->impair]);
 	return write_text(LAB_CONF, text);
 }
 
@@ -317,14 +364,99 @@ static int hosts_write(unsigned n)
 	return write_text(LAB_HOSTS, text);
 }
 
+/* ---- loss without netem: nftables ------------------------------------------- */
+
+/* prog is an executable file in one of PATH's directories. */
+static int in_path(const char *prog)
+{
+	const char *dirs = getenv("PATH"), *d;
+	char path[PATH_MAX];
+	size_t n;
+
+	if (!dirs || !*dirs)
+		dirs = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (d = dirs; *d; d += n + (d[n] == ':')) {
+		n = strcspn(d, ":");
+		snprintf(path, sizeof(path), "%.*s/%s", (int)n, n ? d : ".", prog);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The lab's table in namespace netns: 1 if it is there, with its loss
+ * rule as nft lists it (counter included) in rule; 0 if not, or if nft is
+ * missing or cannot list tables there (then none of ours can be there
+ * either: it is only ever made by nft). */
+static int loss_nft_show(const char *netns, char *rule, size_t len)
+{
+	char out[2048], *line, *save = NULL;
+
+	rule[0] = '\0';
+	if (!in_path("nft") ||
+	    proc_run(CMD("ip", "netns", "exec", netns, "nft", "list", "table", "netdev",
+			 LAB_NFT_TABLE), out, sizeof(out)))
+		return 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		if (!strncmp(line, "numgen", 6))
+			snprintf(rule, len, "%s", line);
+	}
+	return 1;
+}
+
+/* The rule's bound: the packets whose random number (0..LAB_LOSS_SCALE-1)
+ * is below it are dropped. */
+static unsigned long long loss_bound(const struct lab_params *p)
+{
+	return (unsigned long long)(p->loss_pct / 100 * LAB_LOSS_SCALE + 0.5);
+}
+
+/* The rule as nft lists it, up to its counter. */
+static void loss_nft_rule(char *buf, size_t len, const struct lab_params *p)
+{
+	snprintf(buf, len, "numgen random mod %u < %llu counter", LAB_LOSS_SCALE, loss_bound(p));
+}
+
+/* Make (or replace, in one transaction) the lab's table in host h's
+ * namespace: drop p's share of the packets arriving on its dsmig0. */
+static int loss_nft_add(const struct lab_host *h, const struct lab_params *p)
+{
+	char rule[128], script[512];
+
+	loss_nft_rule(rule, sizeof(rule), p);
+	snprintf(script, sizeof(script),
+		 "add table netdev " LAB_NFT_TABLE "; delete table netdev " LAB_NFT_TABLE "; "
+		 "table netdev " LAB_NFT_TABLE " { chain " LAB_NFT_CHAIN " { type filter hook "
+		 "ingress device \"" LAB_IFACE "\" priority 0; policy accept; %s drop; }; }",
+		 rule);
+	return step(CMD("ip", "netns", "exec", h->netns, "nft", script));
+}
+
+/* Remove the lab's table from namespace netns, if it is there. */
+static int loss_nft_del(const char *netns)
+{
+	char rule[256];
+
+	if (!loss_nft_show(netns, rule, sizeof(rule)))
+		return 0;
+	return step(CMD("ip", "netns", "exec", netns, "nft", "delete", "table", "netdev",
+			LAB_NFT_TABLE));
+}
+
 /* ---- shaping ---------------------------------------------------------- */
 
-/* Put the qdiscs of host i in place (replacing whatever is there). */
+/* shape_host(): the kernel has no netem qdisc. */
+#define LAB_NO_NETEM (-2)
+
+/* Put the qdiscs (and the nftables loss rule, or none) of host i in place,
+ * replacing whatever is there. Returns 0, -1 (said why), or LAB_NO_NETEM
+ * when p->impair is netem and the kernel has none (not said). */
 static int shape_host(unsigned i, const struct lab_params *p)
 {
 	char rate[32], burst[32], delay[32], loss[32], out[512];
 	struct lab_host h;
-	int netem = p->delay_ms || p->loss_pct > 0, rc;
+	int rc;
 
 	lab_host_names(i, &h);
 	snprintf(rate, sizeof(rate), "%llubit", p->rate_bps);
@@ -333,17 +465,15 @@ static int shape_host(unsigned i, const struct lab_params *p)
 	snprintf(loss, sizeof(loss), "%g%%", p->loss_pct);
 	try_cmd(CMD("tc", "-n", h.netns, "qdisc", "del", "dev", LAB_IFACE, "root"));
 	try_cmd(CMD("tc", "qdisc", "del", "dev", h.veth, "root"));
-	if (netem) {
+	if (p->impair == LAB_IMPAIR_NETEM) {
 		rc = proc_run(CMD("tc", "-n", h.netns, "qdisc", "add", "dev", LAB_IFACE, "root",
 				  "handle", "1:", "netem", "delay", delay, "loss", loss),
 			      out, sizeof(out));
 		if (rc) {
 			chomp(out);
 			if (strstr(out, "unknown"))
-				log_error("this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): "
-					  "--delay and --loss are not available here (tc: %s)", out);
-			else
-				log_error("tc: netem on %s in %s: %s", LAB_IFACE, h.netns, out);
+				return LAB_NO_NETEM;
+			log_error("tc: netem on %s in %s: %s", LAB_IFACE, h.netns, out);
 			return -1;
 		}
 		if (step(CMD("tc", "-n", h.netns, "qdisc", "add", "dev", LAB_IFACE, "parent", "1:1",
@@ -355,17 +485,38 @@ static int shape_host(unsigned i, const struct lab_params *p)
 			    LAB_TBF_LATENCY))) {
 		return -1;
 	}
-	return step(CMD("tc", "qdisc", "add", "dev", h.veth, "root", "handle", "1:", "tbf",
-			"rate", rate, "burst", burst, "latency", LAB_TBF_LATENCY));
+	if (step(CMD("tc", "qdisc", "add", "dev", h.veth, "root", "handle", "1:", "tbf",
+		     "rate", rate, "burst", burst, "latency", LAB_TBF_LATENCY)))
+		return -1;
+	return p->impair == LAB_IMPAIR_NFT ? loss_nft_add(&h, p) : loss_nft_del(h.netns);
 }
 
-static int shape_all(const struct lab_params *p)
+/* Shape every host, deciding p->impair: netem when a delay or a loss is
+ * asked for and the kernel has it; else nftables for a loss alone. */
+static int shape_all(struct lab_params *p)
 {
 	unsigned i;
+	int rc;
 
-	for (i = 0; i < p->hosts; i++)
-		if (shape_host(i, p))
+	p->impair = p->delay_ms || p->loss_pct > 0 ? LAB_IMPAIR_NETEM : LAB_IMPAIR_NONE;
+	for (i = 0; i < p->hosts; i++) {
+		rc = shape_host(i, p);
+		if (rc == LAB_NO_NETEM && i == 0 && !p->delay_ms) {
+			if (!in_path("nft")) {
+				log_error("this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM), and "
+					  "--loss without it needs nft (Debian's nftables; "
+					  "scripts/deps.sh installs it)");
+				return -1;
+			}
+			p->impair = LAB_IMPAIR_NFT;
+			rc = shape_host(i, p);
+		} else if (rc == LAB_NO_NETEM) {
+			log_error("this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): --delay "
+				  "needs netem and is not available here (--loss alone is, by nftables)");
+		}
+		if (rc)
 			return -1;
+	}
 	return 0;
 }
 
@@ -381,16 +532,22 @@ static int qdisc_show(unsigned i, int uplink, char *out, size_t len)
 	return proc_run(CMD("tc", "-s", "qdisc", "show", "dev", h.veth), out, len);
 }
 
-/* The qdiscs that p asks for are in place on host i. */
+/* The qdiscs and the loss rule that p asks for are in place on host i,
+ * and nothing else of the lab's. */
 static int shaping_present(unsigned i, const struct lab_params *p)
 {
-	char up[2048], down[2048];
-	int netem = p->delay_ms || p->loss_pct > 0;
+	char up[2048], down[2048], rule[256], want[128];
+	struct lab_host h;
+	int netem = p->impair == LAB_IMPAIR_NETEM, nft;
 
+	lab_host_names(i, &h);
 	if (qdisc_show(i, 1, up, sizeof(up)) || qdisc_show(i, 0, down, sizeof(down)))
 		return 0;
+	nft = loss_nft_show(h.netns, rule, sizeof(rule));
+	loss_nft_rule(want, sizeof(want), p);
 	return strstr(up, "qdisc tbf") && !strstr(up, "qdisc netem") == !netem &&
-	       strstr(down, "qdisc tbf");
+	       strstr(down, "qdisc tbf") &&
+	       (p->impair == LAB_IMPAIR_NFT ? nft && !strncmp(rule, want, strlen(want)) : !nft);
 }
 
 /* ---- down ----------------------------------------------------------------- */
@@ -567,6 +724,11 @@ static int lab_remove(void)
 
 	quit_vmms();
 	stop_processes();
+	/* The loss rules would go with their namespaces; removed first all the
+	 * same, so that none outlives a namespace something still holds. */
+	n = list_names(1, LAB_NS_PREFIX, names, HOSTS_MAX * 2);
+	for (i = 0; i < n; i++)
+		loss_nft_del(names[i]);
 	/* Root-side veths first: deleting one removes its peer at once, while
 	 * a deleted namespace takes its devices down asynchronously. The
 	 * qdiscs go with their devices. */
@@ -612,7 +774,7 @@ static int create_host(unsigned i)
 	return 0;
 }
 
-static int lab_create(const struct lab_params *p)
+static int lab_create(struct lab_params *p)
 {
 	unsigned i;
 
@@ -681,8 +843,10 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 			break;
 		case 'p':
 			p->loss_pct = strtod(optarg, &end);
-			if (*end || p->loss_pct < 0 || p->loss_pct > 100)
-				return fprintf(stderr, "dsmig lab: --loss must be 0..100 (percent)\n"), -1;
+			if (*end || p->loss_pct < 0 || p->loss_pct > 100 ||
+			    (p->loss_pct > 0 && p->loss_pct < LAB_LOSS_MIN))
+				return fprintf(stderr, "dsmig lab: --loss must be 0, or %g..100 (percent)\n",
+					       LAB_LOSS_MIN), -1;
 			break;
 		default:
 			return -1;
@@ -698,9 +862,9 @@ static int same_link(const struct lab_params *a, const struct lab_params *b)
 }
 
 /* The lab exists: keep it, re-shape it, or refuse. */
-static int lab_up_again(const struct lab_params *p, const struct lab_params *cur)
+static int lab_up_again(struct lab_params *p, struct lab_params *cur)
 {
-	char desc[160];
+	char desc[256];
 	unsigned i;
 
 	if (cur->hosts != p->hosts) {
@@ -730,7 +894,7 @@ static int lab_up_again(const struct lab_params *p, const struct lab_params *cur
 static int lab_up(int argc, char **argv)
 {
 	struct lab_params p, cur;
-	char desc[160], what[1024];
+	char desc[256], what[1024];
 	uint64_t t0 = time_mono_ns();
 
 	if (parse_up(argc, argv, &p)) {
@@ -797,7 +961,7 @@ static int count_vms(const char *dir)
 static int lab_status(void)
 {
 	struct lab_params p;
-	char desc[160], what[1024], out[2048];
+	char desc[256], what[1024], out[2048];
 	int healthy = 1;
 	unsigned i;
 
@@ -819,15 +983,16 @@ static int lab_status(void)
 	printf("%-6s %-12s %-11s %-20s %s\n", "HOST", "NETNS", "ADDRESS", "LINK", "VMS");
 	for (i = 0; i < p.hosts; i++) {
 		struct lab_host h;
-		int ok;
+		int ok, shaped;
 
 		lab_host_names(i, &h);
 		ok = netns_exists(h.netns) && link_exists(h.veth);
-		healthy &= ok && shaping_present(i, &p);
+		shaped = ok && shaping_present(i, &p);
+		healthy &= shaped;
 		snprintf(what, sizeof(what), "%s <-> %s", h.veth, LAB_IFACE);
 		printf("%-6s %-12s %-11s %-20s %d%s\n", h.name, h.netns, h.addr,
 		       ok ? what : "MISSING", count_vms(h.runtime),
-		       ok && !shaping_present(i, &p) ? "   SHAPING MISSING" : "");
+		       ok && !shaped ? "   SHAPING MISSING" : "");
 		if (!ok)
 			continue;
 		if (qdisc_show(i, 1, out, sizeof(out)) == 0)
@@ -837,6 +1002,9 @@ static int lab_status(void)
 				 h.veth);
 			print_qdiscs(what, out);
 		}
+		if (loss_nft_show(h.netns, out, sizeof(out)))
+			printf("    loss (nftables, table netdev " LAB_NFT_TABLE ", ingress of "
+			       LAB_IFACE " in its namespace):\n      %s\n", out);
 	}
 	if (!healthy)
 		printf("the lab is damaged: `dsmig lab up` repairs the shaping, "

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `dsmig lab`: up makes the namespaces, links, shaping and hosts file; a
-# second up is harmless (and re-shapes when the link changes); down leaves
-# nothing behind, also after a crash (state removed, a VMM that does not
-# answer). Skipped without root or network namespaces.
+# second up is harmless (and re-shapes when the link changes); --loss
+# without netem is an nftables rule in each namespace; down leaves nothing
+# behind, also after a crash (state removed, a VMM that does not answer).
+# Skipped without root or network namespaces.
 . "$(dirname "$0")/lib.sh"
 require_lab
 
@@ -66,10 +67,49 @@ if [ "$rc" -eq 0 ]; then
 	check "and gone again without --delay/--loss" \
 		bash -c '! ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q netem'
 else
-	check "without netem in the kernel, --delay fails clearly (exit $rc)" grep -q "no netem" <<<"$out"
+	check "without netem in the kernel, --delay fails clearly (exit $rc)" \
+		grep -q "no netem qdisc (CONFIG_NET_SCH_NETEM): --delay needs netem" <<<"$out"
 	check "... and the previous shaping stays" \
 		test "$(qdiscs | grep -c 'tbf .*rate 12Mbit')" -eq 2
 fi
+
+# ---- --loss without netem: nftables ---------------------------------------------
+# nft_rules: the lab's loss rule in each host's namespace, one line each.
+nft_rules() {
+	local ns
+	for ns in dsmig-hostA dsmig-hostB; do
+		ip netns exec "$ns" nft list table netdev dsmig_lab 2>/dev/null | grep numgen
+	done
+}
+out=$(lab up --loss 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && grep -q "nftables" <<<"$out"; then
+	check "no netem: --loss 1 drops on arrival at dsmig0 in each namespace" \
+		test "$(nft_rules | grep -c 'numgen random mod 1000000 < 10000 counter .* drop')" -eq 2
+	check "... from the ingress hook of dsmig0, under tbf only" \
+		bash -c 'ip netns exec dsmig-hostB nft list table netdev dsmig_lab | grep -q "hook ingress device \"dsmig0\"" &&
+			 ! ip netns exec dsmig-hostB tc qdisc show dev dsmig0 | grep -q netem'
+	lab status >"$HOST_A/status-loss.out" 2>&1; rc=$?
+	check "lab status: intact, and shows the loss by nftables on each host" \
+		bash -c "[ $rc -eq 0 ] && grep -q 'loss 1% (nftables' '$HOST_A/status-loss.out' &&
+			 [ \$(grep -c 'numgen random mod 1000000 < 10000' '$HOST_A/status-loss.out') -eq 2 ]"
+	lab up --loss 2.5 >/dev/null 2>&1
+	check "up with another loss replaces the rule" \
+		test "$(nft_rules | grep -c '< 25000 ')" -eq 2 -a "$(ns_inode dsmig-hostA)" = "$inode"
+	ip netns exec dsmig-hostB nft delete table netdev dsmig_lab
+	check "status notices a missing loss rule" bash -c "! timeout 30 '$DSMIG' lab status >/dev/null"
+	lab up --loss 2.5 >/dev/null 2>&1
+	check "up puts it back" test "$(nft_rules | grep -c '< 25000 ')" -eq 2
+	lab up >/dev/null 2>&1
+	check "up without --loss removes the rules" test -z "$(nft_rules)"
+	check "... and the lab is intact" bash -c "timeout 30 '$DSMIG' lab status >/dev/null"
+elif [ "$rc" -eq 0 ]; then
+	skip "--loss by nftables: this kernel has netem, which makes the loss"
+	lab up >/dev/null 2>&1
+else
+	not_ok "lab up --loss 1 (exit $rc): $out"
+fi
+check "a loss below 0.0001% is a usage error" \
+	bash -c "timeout 10 '$DSMIG' lab up --loss 0.00001 2>/dev/null; [ \$? -eq 2 ]"
 check "a bad rate is a usage error" bash -c "timeout 10 '$DSMIG' lab up --link 12mbps 2>/dev/null; [ \$? -eq 2 ]"
 if command -v setpriv >/dev/null; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DSMIG" lab up 2>&1); rc=$?
