@@ -40,14 +40,14 @@ done
 
 # Mean curve of one kind (vcpu, net) over all runs of W and M: "x y".
 mean_curve() {
-	cat "$TMP/$1-$2"-*.series 2>/dev/null | awk -v k="$3" -v b="$BIN" '
+	cat "$TMP/$1-$2"-[0-9]*.series 2>/dev/null | awk -v k="$3" -v b="$BIN" '
 		$1 == k && $2 >= -0.2 && $2 <= 1.2 { i = int(($2 + 0.2) / b); s[i] += $3; n[i]++ }
 		END { for (i in s) printf "%.4f %.4f\n", -0.2 + (i + 0.5) * b, s[i] / n[i] }' |
 		sort -n >"$TMP/$1-$2-$3.dat"
 }
 # Mean downtime window of W and M, normalised: "pause resume".
 mean_window() {
-	cat "$TMP/$1-$2"-*.series 2>/dev/null |
+	cat "$TMP/$1-$2"-[0-9]*.series 2>/dev/null |
 		awk '$1 == "mark" { p += $2; r += $3; n++ } END { if (n) printf "%.4f %.4f", p / n, r / n }'
 }
 
