@@ -89,4 +89,4 @@ if [ "${PLOT_ONLY:-0}" != 1 ]; then
 	done
 fi
 
-exec "$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"
+"$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"    # not exec: the trap takes the lab down
