@@ -2,7 +2,7 @@
 # Benchmark: each migration method (METHODS, default "precopy dsm dsm-pull") on each
 # workload at the paper's 12 Mbit/s cap and unlimited, RUNS times each (mean
 # and min-max), between two VMMs on this machine. Prints a table and writes
-# it to bench/results/precopy.md.
+# it to bench/results/precopy.md (and the runs' summaries to precopy.jsonl).
 # Usage: bench/precopy.sh BUILD-DIR
 #   RUNS=3  METHODS="precopy dsm dsm-pull"  CAPS="12M 0"
 #   EXTRA="--compress off --delta off"  (more dsmig migrate options)
@@ -82,3 +82,5 @@ done
 		' "$A/all.jsonl"
 	fi
 } | tee "$out"
+# The raw summaries beside the table, so that later runs can be compared.
+cp "$A/all.jsonl" "${out%.md}.jsonl"
