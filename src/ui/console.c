@@ -254,7 +254,6 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 		if (replay_open(&c->replay, c->opt.replay, c->opt.speed, err, errlen))
 			return -1;
 		c->replaying = 1;
-		c->model.replay = 1;
 		if (c->replay.log.bad)
 			snprintf(c->status, sizeof(c->status),
 				 "%s: %u bad lines skipped (first: line %u); playing the rest",

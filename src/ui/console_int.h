@@ -40,7 +40,7 @@ struct console {
 	enum view screen;
 	enum sort_key sort;
 	int selected;               /* row in the hosts table */
-	int help, confirm_quit, summary_dismissed;
+	int help, confirm_quit;
 	int summary_for;            /* migration id whose card was dismissed */
 	int shown_mig;              /* last migration id brought to the front */
 	struct dialog dlg;

@@ -56,11 +56,8 @@ void model_free(struct model *m)
 
 void model_reset(struct model *m)
 {
-	int replay = m->replay;
-
 	model_free(m);
 	model_init(m);
-	m->replay = replay;
 }
 
 void model_log(struct model *m, const char *fmt, ...)
@@ -152,7 +149,6 @@ static void apply_vm_probe(struct model *m, json_t *rec)
 	if (!v)
 		return;
 	snprintf(v->state, sizeof(v->state), "%s", str(rec, "state") ?: "?");
-	v->last_seen = m->now;
 	if (!strcmp(v->state, "gone"))
 		return;
 	snprintf(v->workload, sizeof(v->workload), "%s", str(rec, "workload") ?: "-");
@@ -280,7 +276,6 @@ static void apply_engine(struct model *m, json_t *rec)
 	} else if (!strcmp(type, "sample")) {
 		g->round = (int)json_integer_value(json_object_get(ev, "round"));
 		g->bytes_sent = num(ev, "bytes");
-		series_push(&g->engine_bps, m->now, num(ev, "rate_bps"));
 		if (!m->net_method[0])   /* no wire probe: the engine's own rate */
 			series_push(&g->net_bps, m->now, num(ev, "rate_bps"));
 	} else if (!strcmp(type, "iteration") && g->nr_rounds < MODEL_MAX_ROUNDS) {

@@ -40,7 +40,6 @@ struct vm_view {
 	double vcpu_total;          /* mean over vCPUs, percent */
 	double dirty_pps, progress_ps;
 	uint64_t progress;
-	double last_seen;           /* session time of the last probe */
 	struct series cpu_hist;     /* vcpu_total over time */
 };
 
@@ -72,7 +71,6 @@ struct migration_view {
 	int nr_rounds;
 	struct series vcpu_src, vcpu_dst;   /* percent */
 	struct series net_bps;              /* wire (probe) */
-	struct series engine_bps;           /* engine's own rate */
 	double bytes_sent;
 	/* dsm-pull after resume: pages still on the source, sent, faulted */
 	uint64_t pc_missing, pc_sent, pc_faults;
@@ -84,7 +82,6 @@ struct migration_view {
 struct model {
 	double t0_wall;             /* wall time (s) of the first record */
 	double now;                 /* session time of the latest record */
-	int replay;
 	double cap_bps;             /* session default cap */
 	int nr_hosts;
 	char hosts[MODEL_MAX_HOSTS][64];
