@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitmap.h"
 #include "dsm/directory.h"
 
 int dir_init(struct dsm_directory *d, uint64_t npages, unsigned window,
@@ -11,7 +12,7 @@ int dir_init(struct dsm_directory *d, uint64_t npages, unsigned window,
 	if (threshold < 1 || threshold > window || window > DIR_MAX_WINDOW)
 		return -1;
 	d->npages = npages;
-	d->nwords = (npages + 63) / 64;
+	d->nwords = bitmap_words(npages);
 	d->window = window;
 	d->threshold = threshold;
 	d->history = calloc(npages, sizeof(*d->history));
@@ -32,17 +33,12 @@ void dir_free(struct dsm_directory *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int bit(const uint64_t *map, uint64_t p)
-{
-	return (map[p / 64] >> (p % 64)) & 1;
-}
-
 void dir_record_dirty(struct dsm_directory *d, const uint64_t *dirty)
 {
 	uint64_t p;
 
 	for (p = 0; p < d->npages; p++)
-		d->history[p] = (uint16_t)((d->history[p] << 1) | bit(dirty, p));
+		d->history[p] = (uint16_t)((d->history[p] << 1) | bitmap_test(dirty, p));
 	for (p = 0; p < d->nwords; p++)
 		d->valid[p] &= ~dirty[p];
 	d->rounds++;
@@ -55,7 +51,7 @@ void dir_mark_sent(struct dsm_directory *d, const uint64_t *sent, unsigned round
 	for (p = 0; p < d->nwords; p++)
 		d->valid[p] |= sent[p];
 	for (p = 0; p < d->npages; p++)
-		if (bit(sent, p))
+		if (bitmap_test(sent, p))
 			d->sent_round[p] = round + 1;
 }
 
@@ -80,13 +76,13 @@ uint64_t dir_select(const struct dsm_directory *d, uint64_t *send, uint64_t *hot
 	memset(hot, 0, d->nwords * sizeof(*hot));
 	*nhot = 0;
 	for (p = 0; p < d->npages; p++) {
-		if (bit(d->valid, p))
+		if (bitmap_test(d->valid, p))
 			continue;
 		if (dir_is_hot(d, p)) {
-			hot[p / 64] |= 1ull << (p % 64);
+			bitmap_set(hot, p);
 			(*nhot)++;
 		} else {
-			send[p / 64] |= 1ull << (p % 64);
+			bitmap_set(send, p);
 			cold++;
 		}
 	}

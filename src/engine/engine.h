@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "common/bitmap.h"
 #include "engine/pagecodec.h"
 #include "engine/policy.h"
 #include "engine/ratelimit.h"
@@ -138,9 +139,6 @@ int fault_injected(const char *name);
 /* Decide and set up a sender's page encodings (e->codec; the delta copy).
  * Returns 0 or -1 (out of memory). */
 int engine_codec_setup(struct engine *e);
-
-/* Number of set bits in a bitmap of n 64-bit words. */
-uint64_t bitmap_count(const uint64_t *map, uint64_t n);
 
 /* Rank 1's helpers (dest.c), shared with post-copy. */
 #define DEST_CONFIRM_POLL_MS 2000   /* the guest must show life this soon */

@@ -247,7 +247,7 @@ static int engine_setup(struct engine *e)
 
 		ok = e->hv->map_memory(e->vm, &e->mem, &bytes) == 0;
 		e->npages = bytes / STREAM_PAGE_SIZE;
-		e->bitmap_words = (e->npages + 63) / 64;
+		e->bitmap_words = bitmap_words(e->npages);
 		e->bitmap = calloc(e->bitmap_words, sizeof(uint64_t));
 		e->buf_size = sizeof(struct batch_hdr) +
 			      e->opt.batch_pages * (sizeof(struct page_rec) + PAGECODEC_MAX);

@@ -2,16 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitmap.h"
 #include "engine/method.h"
-
-static uint64_t count(const uint64_t *map, uint64_t nwords)
-{
-	uint64_t i, n = 0;
-
-	for (i = 0; i < nwords; i++)
-		n += (uint64_t)__builtin_popcountll(map[i]);
-	return n;
-}
 
 /* ---- precopy --------------------------------------------------------- */
 
@@ -20,7 +12,7 @@ static int precopy_init(struct method_ctx *m, uint64_t npages, unsigned window,
 {
 	memset(m, 0, sizeof(*m));
 	m->npages = npages;
-	m->nwords = (npages + 63) / 64;
+	m->nwords = bitmap_words(npages);
 	m->pending = calloc(m->nwords, sizeof(*m->pending));
 	return m->pending ? 0 : -1;
 }
@@ -36,7 +28,7 @@ static uint64_t precopy_next(struct method_ctx *m, const uint64_t *dirty, uint64
 	memcpy(set, dirty, m->nwords * sizeof(*set));
 	memcpy(m->pending, dirty, m->nwords * sizeof(*set));
 	*held = 0;
-	return count(set, m->nwords);
+	return bitmap_weight(set, m->nwords);
 }
 
 static uint64_t precopy_final(struct method_ctx *m, const uint64_t *dirty, uint64_t *set)
@@ -46,7 +38,7 @@ static uint64_t precopy_final(struct method_ctx *m, const uint64_t *dirty, uint6
 	/* The set chosen after the last round was never sent: add it. */
 	for (i = 0; i < m->nwords; i++)
 		set[i] = m->pending[i] | dirty[i];
-	return count(set, m->nwords);
+	return bitmap_weight(set, m->nwords);
 }
 
 static void precopy_fini(struct method_ctx *m)
@@ -93,7 +85,7 @@ static uint64_t dsm_push_order(struct method_ctx *m, const uint64_t *set, uint64
 
 	for (hot = 1; hot >= 0; hot--)
 		for (pfn = 0; pfn < m->npages; pfn++)
-			if ((set[pfn / 64] >> (pfn % 64) & 1) && !!dir_is_hot(&m->dir, pfn) == hot)
+			if (bitmap_test(set, pfn) && !!dir_is_hot(&m->dir, pfn) == hot)
 				order[n++] = pfn;
 	return n;
 }

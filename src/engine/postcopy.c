@@ -21,21 +21,6 @@
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 #define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
 
-static int test_bit(const uint64_t *map, uint64_t i)
-{
-	return (map[i / 64] >> (i % 64)) & 1;
-}
-
-static void clear_bit(uint64_t *map, uint64_t i)
-{
-	map[i / 64] &= ~(1ull << (i % 64));
-}
-
-static void set_bit(uint64_t *map, uint64_t i)
-{
-	map[i / 64] |= 1ull << (i % 64);
-}
-
 /* ---- rank 0 ------------------------------------------------------------ */
 
 int postcopy_send_missing(struct engine *e, const uint64_t *missing,
@@ -55,7 +40,7 @@ int postcopy_send_missing(struct engine *e, const uint64_t *missing,
 		.magic = STREAM_MAGIC,
 		.flags = (paused->has_counters ? POSTCOPY_HAS_COUNTERS : 0) |
 			 (e->sent_copy ? POSTCOPY_DELTA : 0),
-		.nr_missing = bitmap_count(missing, e->bitmap_words),
+		.nr_missing = bitmap_weight(missing, e->bitmap_words),
 		.heartbeat = paused->heartbeat,
 		.heartbeat_ns = paused->heartbeat_ns,
 	};
@@ -86,9 +71,9 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 	uint64_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (pfns[i] >= e->npages || !test_bit(pending, pfns[i]))
+		if (pfns[i] >= e->npages || !bitmap_test(pending, pfns[i]))
 			continue;
-		clear_bit(pending, pfns[i]);
+		bitmap_clear(pending, pfns[i]);
 		pfns[k++] = pfns[i];
 	}
 	*count += k;
@@ -260,7 +245,7 @@ static int keep_stale(struct postcopy_dest *pc)
 	if (!pc->stale || !pc->stale_idx)
 		return -1;
 	for (pfn = 0; pfn < e->npages; pfn++) {
-		if (!test_bit(pc->missing, pfn))
+		if (!bitmap_test(pc->missing, pfn))
 			continue;
 		memcpy(pc->stale + k * STREAM_PAGE_SIZE, e->mem + pfn * STREAM_PAGE_SIZE,
 		       STREAM_PAGE_SIZE);
@@ -278,11 +263,11 @@ static int punch_missing(struct postcopy_dest *pc)
 	uint64_t pfn = 0, run;
 
 	while (pfn < e->npages) {
-		if (!test_bit(pc->missing, pfn)) {
+		if (!bitmap_test(pc->missing, pfn)) {
 			pfn++;
 			continue;
 		}
-		for (run = 1; pfn + run < e->npages && test_bit(pc->missing, pfn + run); run++)
+		for (run = 1; pfn + run < e->npages && bitmap_test(pc->missing, pfn + run); run++)
 			;
 		if (madvise(e->mem + pfn * STREAM_PAGE_SIZE, run * STREAM_PAGE_SIZE,
 			    MADV_REMOVE) < 0)
@@ -315,7 +300,7 @@ static int receive_missing(struct postcopy_dest *pc, char *why, size_t len)
 	if (e->npages % 64)
 		pc->missing[e->bitmap_words - 1] &= (1ull << (e->npages % 64)) - 1;
 	if (pc->hdr.magic != STREAM_MAGIC ||
-	    pc->hdr.nr_missing != bitmap_count(pc->missing, e->bitmap_words))
+	    pc->hdr.nr_missing != bitmap_weight(pc->missing, e->bitmap_words))
 		return snprintf(why, len, "post-copy: inconsistent missing-page list"), -1;
 	return 0;
 }
@@ -363,7 +348,7 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 		if (!pc->shadow)
 			return snprintf(why, len, "out of memory"), -1;
 		for (pfn = 0; pfn < e->npages; pfn++)
-			if (!test_bit(pc->missing, pfn))
+			if (!bitmap_test(pc->missing, pfn))
 				memcpy(pc->shadow + pfn * STREAM_PAGE_SIZE,
 				       e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
 	}
@@ -383,7 +368,7 @@ static int install_page(void *arg, const struct page_rec *rec, const uint8_t *pa
 		.len = STREAM_PAGE_SIZE,
 	};
 
-	if (!test_bit(pc->missing, pfn))
+	if (!bitmap_test(pc->missing, pfn))
 		return 0;   /* pulled and pushed both: the first one won */
 	if (rec->kind == PAGE_DELTA)
 		memcpy(page, pc->stale + (uint64_t)pc->stale_idx[pfn] * STREAM_PAGE_SIZE,
@@ -400,7 +385,7 @@ static int install_page(void *arg, const struct page_rec *rec, const uint8_t *pa
 			 (unsigned long long)pfn, strerror(errno));
 		return -1;
 	}
-	clear_bit(pc->missing, pfn);
+	bitmap_clear(pc->missing, pfn);
 	pc->installed++;
 	if (pc->fault_ns[pfn])
 		pc->lat[pc->nlat++] = time_mono_ns() - pc->fault_ns[pfn];
@@ -425,10 +410,10 @@ static int pull_faults(struct postcopy_dest *pc, uint64_t *req)
 			if (msgs[i].event != UFFD_EVENT_PAGEFAULT || addr < pc->hva)
 				continue;
 			pfn = (addr - pc->hva) / STREAM_PAGE_SIZE;
-			if (pfn >= e->npages || !test_bit(pc->missing, pfn) ||
-			    test_bit(pc->requested, pfn))
+			if (pfn >= e->npages || !bitmap_test(pc->missing, pfn) ||
+			    bitmap_test(pc->requested, pfn))
 				continue;
-			set_bit(pc->requested, pfn);
+			bitmap_set(pc->requested, pfn);
 			pc->fault_ns[pfn] = now;
 			pc->faults++;
 			req[k++] = pfn;

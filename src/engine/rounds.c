@@ -116,12 +116,12 @@ static int batch_add(struct engine *e, struct batch *b, uint64_t pfn, int use_de
 	/* One snapshot: what is encoded is exactly what the delta copy
 	 * remembers, even while the guest keeps writing. */
 	memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
-	if (track && (e->sent_valid[pfn / 64] & (1ull << (pfn % 64))))
+	if (track && bitmap_test(e->sent_valid, pfn))
 		prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
 	len = pagecodec_encode(&e->codec, snap, prev, payload + b->filled, &kind);
 	if (track) {
 		memcpy(e->sent_copy + pfn * STREAM_PAGE_SIZE, snap, STREAM_PAGE_SIZE);
-		e->sent_valid[pfn / 64] |= 1ull << (pfn % 64);
+		bitmap_set(e->sent_valid, pfn);
 	}
 	recs[b->nrec].pfn = pfn;
 	recs[b->nrec].kind = kind;
@@ -157,7 +157,7 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 	for (pfn = 0; pfn < e->npages; pfn++) {
 		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
 			continue;
-		if (!(e->bitmap[pfn / 64] & (1ull << (pfn % 64))))
+		if (!bitmap_test(e->bitmap, pfn))
 			continue;
 		if (batch_add(e, &b, pfn, 1, st))
 			return -1;
@@ -336,15 +336,6 @@ int fault_injected(const char *name)
 	const char *f = getenv("DSMIG_FAULT");
 
 	return f && !strcmp(f, name);
-}
-
-uint64_t bitmap_count(const uint64_t *map, uint64_t n)
-{
-	uint64_t i, c = 0;
-
-	for (i = 0; i < n; i++)
-		c += (uint64_t)__builtin_popcountll(map[i]);
-	return c;
 }
 
 uint64_t engine_hash_count(const struct engine *e)

@@ -272,7 +272,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		int64_t dirty = -1;
 		struct precopy_stats ps;
 
-		ctl.nr_pages = bitmap_count(e->bitmap, e->bitmap_words);
+		ctl.nr_pages = bitmap_weight(e->bitmap, e->bitmap_words);
 		s->prog.round = ctl.round;
 		s->prog.rank0_at_round = atomic_load(&e->bytes_sent);
 		if (MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)

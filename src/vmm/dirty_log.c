@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
+#include "common/bitmap.h"
 #include "vmm/dirty_log.h"
 
 int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
@@ -16,7 +17,7 @@ int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
 	d->vm_fd = vm_fd;
 	d->slot = slot;
 	d->nr_pages = nr_pages;
-	d->nr_words = (nr_pages + 63) / 64;
+	d->nr_words = bitmap_words(nr_pages);
 	d->scratch = calloc(d->nr_words, sizeof(uint64_t));
 	if (!d->scratch)
 		goto nomem;
@@ -53,7 +54,7 @@ void dirty_log_mark(struct dirty_log *d, uint64_t gpa, uint64_t len)
 	pthread_mutex_lock(&d->lock);
 	for (pfn = gpa / 4096; pfn <= last && pfn < d->nr_pages; pfn++)
 		for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
-			d->acc[i][pfn / 64] |= 1ull << (pfn % 64);
+			bitmap_set(d->acc[i], pfn);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -115,11 +116,3 @@ int64_t dirty_log_take_bitmap(struct dirty_log *d, enum dirty_consumer who,
 	return dirty_log_take(d, who, dst);
 }
 
-uint64_t bitmap_weight(const uint64_t *map, uint64_t nr_words)
-{
-	uint64_t w, n = 0;
-
-	for (w = 0; w < nr_words; w++)
-		n += (uint64_t)__builtin_popcountll(map[w]);
-	return n;
-}

@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/bitmap.h"
+
 enum dirty_consumer {
 	DIRTY_STATS,      /* query-stats: pages dirtied since the last query */
 	DIRTY_MIGRATION,  /* dirty-sync: pages dirtied since the last sync */
@@ -47,8 +49,5 @@ int64_t dirty_log_take_count(struct dirty_log *d, enum dirty_consumer who);
  * words) and clear it. Returns the number of dirty pages, or -errno. */
 int64_t dirty_log_take_bitmap(struct dirty_log *d, enum dirty_consumer who,
 			      uint64_t *dst);
-
-/* Population count of a bitmap of nr_words 64-bit words. */
-uint64_t bitmap_weight(const uint64_t *map, uint64_t nr_words);
 
 #endif /* DSMIG_VMM_DIRTY_LOG_H */
