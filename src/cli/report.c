@@ -110,16 +110,26 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/* The index of name in r->names; (size_t)-1 if it is not there. */
+static size_t report_find_name(const struct report *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < r->nnames; i++)
+		if (!strcmp(r->names[i], name))
+			return i;
+	return (size_t)-1;
+}
+
 /* The index of name in r->names, adding it if new; (size_t)-1 if out of
  * memory. Sessions have a handful of hosts and VMs: a list will do. */
 static size_t report_intern(struct report *r, const char *name)
 {
+	size_t i = report_find_name(r, name);
 	char **p, *s;
-	size_t i;
 
-	for (i = 0; i < r->nnames; i++)
-		if (!strcmp(r->names[i], name))
-			return i;
+	if (i != (size_t)-1)
+		return i;
 	p = reallocarray(r->names, r->nnames + 1, sizeof(*p));
 	if (!p)
 		return (size_t)-1;
@@ -129,16 +139,6 @@ static size_t report_intern(struct report *r, const char *name)
 		return (size_t)-1;
 	r->names[r->nnames] = s;
 	return r->nnames++;
-}
-
-static size_t report_find_name(const struct report *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < r->nnames; i++)
-		if (!strcmp(r->names[i], name))
-			return i;
-	return (size_t)-1;
 }
 
 static struct mig *report_mig(struct report *r, json_t *id)
