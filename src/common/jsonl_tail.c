@@ -31,7 +31,6 @@ json_t *jsonl_tail_next(struct jsonl_tail *t)
 		v = json_loads(t->line, 0, NULL);
 		if (v)
 			return v;
-		t->bad++;
 	}
 	return NULL;
 }

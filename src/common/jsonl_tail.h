@@ -14,13 +14,12 @@ struct jsonl_tail {
 	FILE *f;               /* opened lazily: the file may not exist yet */
 	char line[65536];
 	size_t len;
-	unsigned bad;          /* complete lines that were not JSON */
 };
 
 void jsonl_tail_init(struct jsonl_tail *t, const char *path);
 
 /* The next complete line as JSON (new reference), or NULL if none has
- * arrived yet. Lines that do not parse are counted and skipped. */
+ * arrived yet. Lines that do not parse are skipped. */
 json_t *jsonl_tail_next(struct jsonl_tail *t);
 
 void jsonl_tail_close(struct jsonl_tail *t);
