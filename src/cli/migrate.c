@@ -159,6 +159,17 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
 	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
 	const char *argv[80], *net = "lo";
+	/* The engine's options that are passed on only when given. */
+	const struct { const char *flag, *value; } passed[] = {
+		{ "--max-iters", o->max_iters },
+		{ "--target-dirty", o->target_dirty },
+		{ "--compress", o->compress },
+		{ "--delta", o->delta },
+		{ "--hot-window", o->hot_window },
+		{ "--hot-threshold", o->hot_threshold },
+		{ "--timeout-ms", o->switch_timeout },
+	};
+	size_t i;
 	int n = 0;
 
 	self_dir(dir, sizeof(dir));
@@ -221,33 +232,11 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	argv[n++] = o->bandwidth;
 	argv[n++] = "--telemetry";
 	argv[n++] = telemetry;
-	if (o->max_iters) {
-		argv[n++] = "--max-iters";
-		argv[n++] = o->max_iters;
-	}
-	if (o->target_dirty) {
-		argv[n++] = "--target-dirty";
-		argv[n++] = o->target_dirty;
-	}
-	if (o->compress) {
-		argv[n++] = "--compress";
-		argv[n++] = o->compress;
-	}
-	if (o->delta) {
-		argv[n++] = "--delta";
-		argv[n++] = o->delta;
-	}
-	if (o->hot_window) {
-		argv[n++] = "--hot-window";
-		argv[n++] = o->hot_window;
-	}
-	if (o->hot_threshold) {
-		argv[n++] = "--hot-threshold";
-		argv[n++] = o->hot_threshold;
-	}
-	if (o->switch_timeout) {
-		argv[n++] = "--timeout-ms";
-		argv[n++] = o->switch_timeout;
+	for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+		if (passed[i].value) {
+			argv[n++] = passed[i].flag;
+			argv[n++] = passed[i].value;
+		}
 	}
 	if (o->verify)
 		argv[n++] = "--verify";
