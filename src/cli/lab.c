@@ -1021,7 +1021,6 @@ static int lab_exec(int argc, char **argv)
 	const char *path = getenv("DSMIG_HOSTS");
 	char err[256], cmd[8192], tmp[sizeof(h->runtime) + 8];
 	size_t k = 0;
-	unsigned i;
 	int a;
 
 	if (argc < 3) {
@@ -1030,9 +1029,9 @@ static int lab_exec(int argc, char **argv)
 	}
 	if (hosts_load(&hosts, path && *path ? path : LAB_HOSTS, err, sizeof(err)))
 		log_fatal(CLI_USAGE, "%s", err);
-	for (i = 0; i < hosts.n && !h; i++)
-		if (!strcmp(hosts.h[i].name, argv[1]) || !strcmp(hosts.h[i].addr, argv[1]))
-			h = &hosts.h[i];
+	h = hosts_find(&hosts, argv[1]);
+	if (!h)
+		h = hosts_by_addr(&hosts, argv[1]);
 	if (!h || !h->netns[0])
 		log_fatal(CLI_USAGE, "no host '%s' with a network namespace in %s", argv[1],
 			  hosts.path);

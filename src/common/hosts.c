@@ -155,6 +155,11 @@ const struct host *hosts_by_runtime(const struct host_list *l, const char *dir)
 	return find_by(l, offsetof(struct host, runtime), dir);
 }
 
+const struct host *hosts_by_addr(const struct host_list *l, const char *addr)
+{
+	return find_by(l, offsetof(struct host, addr), addr);
+}
+
 int hosts_in_lab(const struct host *h)
 {
 	return h && h->netns[0] && h->addr[0];

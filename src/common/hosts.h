@@ -46,6 +46,9 @@ const struct host *hosts_find(const struct host_list *l, const char *name);
 /* The host whose runtime directory is dir, or NULL. */
 const struct host *hosts_by_runtime(const struct host_list *l, const char *dir);
 
+/* The host whose address is addr, or NULL. */
+const struct host *hosts_by_addr(const struct host_list *l, const char *addr);
+
 /* True if h is a lab host: it has a network namespace and an address. */
 int hosts_in_lab(const struct host *h);
 
