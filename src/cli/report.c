@@ -711,6 +711,14 @@ static void gp_series(FILE *gp, const struct plot *p, int k, int *first,
 	*first = 0;
 }
 
+/* The title of one of a migration's plots. */
+static void gp_title(FILE *gp, const struct report *r, const struct mig *m,
+		     const char *what)
+{
+	fprintf(gp, "set title 'migration %lld: %s, %s -> %s: %s'\n", (long long)m->id,
+		mig_vm(m), mig_host(r, m, 0), mig_host(r, m, 1), what);
+}
+
 static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 		      const struct plot *p, const char *out)
 {
@@ -727,9 +735,8 @@ static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 	if (p->points[DAT_VCPU_SRC_PROBE] || p->points[DAT_VCPU_SRC_ENGINE] ||
 	    p->points[DAT_VCPU_DST_PROBE]) {
 		gp_output(gp, out, "vcpu");
-		fprintf(gp, "set title 'migration %lld: %s, %s -> %s: vCPU utilisation'\n"
-			"set ylabel 'vCPU utilisation (%%)'\nset yrange [0:*]\n",
-			(long long)m->id, mig_vm(m), mig_host(r, m, 0), mig_host(r, m, 1));
+		gp_title(gp, r, m, "vCPU utilisation");
+		fprintf(gp, "set ylabel 'vCPU utilisation (%%)'\nset yrange [0:*]\n");
 		gp_markers(gp, p);
 		first = 1;
 		gp_series(gp, p, DAT_VCPU_SRC_PROBE, &first,
@@ -743,9 +750,8 @@ static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 	}
 	if (p->points[DAT_NET]) {
 		gp_output(gp, out, "net");
-		fprintf(gp, "set title 'migration %lld: %s, %s -> %s: network throughput'\n"
-			"set ylabel 'Mbit/s'\nset yrange [0:*]\n",
-			(long long)m->id, mig_vm(m), mig_host(r, m, 0), mig_host(r, m, 1));
+		gp_title(gp, r, m, "network throughput");
+		fprintf(gp, "set ylabel 'Mbit/s'\nset yrange [0:*]\n");
 		gp_markers(gp, p);
 		first = 1;
 		gp_series(gp, p, DAT_NET, &first, "with lines lw 2 lc rgb '#8e44ad'",
@@ -760,10 +766,9 @@ static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 	}
 	if (p->points[DAT_DIRTY]) {
 		gp_output(gp, out, "dirty");
-		fprintf(gp, "set title 'migration %lld: %s, %s -> %s: dirty pages per iteration'\n"
-			"set xlabel 'iteration (round)'\nset ylabel 'pages'\n"
+		gp_title(gp, r, m, "dirty pages per iteration");
+		fprintf(gp, "set xlabel 'iteration (round)'\nset ylabel 'pages'\n"
 			"set xrange [-0.6:%zu.4]\nset style fill solid 0.85 border -1\nset boxwidth 0.7\n",
-			(long long)m->id, mig_vm(m), mig_host(r, m, 0), mig_host(r, m, 1),
 			p->points[DAT_DIRTY] - 1);
 		/* Round 0 is all of RAM: a log scale keeps later rounds visible. */
 		if (p->min_pages > 0 && p->max_pages > 50 * p->min_pages)
