@@ -14,8 +14,11 @@
 
 #define A(role) theme_attr(&c->theme, (role))
 
-/* Scratch space for chart data: series are copied out of the model's rings. */
-static double buf_t[6][SERIES_CAP], buf_v[6][SERIES_CAP];
+/* Scratch space for chart data: series are copied out of the model's rings,
+ * one slot per series on screen at once (vCPU source and destination, the
+ * network; the hosts table's sparklines reuse slot 0). */
+#define SCRATCH_SLOTS 3
+static double buf_t[SCRATCH_SLOTS][SERIES_CAP], buf_v[SCRATCH_SLOTS][SERIES_CAP];
 
 WINDOW *screens_overlay(struct console *c, int h, int w, enum theme_role frame)
 {
