@@ -611,6 +611,7 @@ static size_t proc_file(pid_t pid, const char *what, char *buf, size_t len)
  * dsmig-vmm whose runtime directory is in LAB_DIR (wherever it runs). */
 static int lab_pids(pid_t *pids, int cap)
 {
+	static const char lab_env[] = "DSMIG_RUNTIME_DIR=" LAB_DIR "/";
 	char names[HOSTS_MAX][32], out[8192], *line, *save, env[65536];
 	int n = 0, k, i;
 	DIR *d;
@@ -634,7 +635,7 @@ static int lab_pids(pid_t *pids, int cap)
 			continue;
 		len = proc_file(pid, "environ", env, sizeof(env));
 		for (off = 0; off < len; off += strlen(env + off) + 1)
-			if (!strncmp(env + off, "DSMIG_RUNTIME_DIR=" LAB_DIR "/", 18 + sizeof(LAB_DIR))) {
+			if (!strncmp(env + off, lab_env, sizeof(lab_env) - 1)) {
 				pids[n++] = pid;
 				break;
 			}
