@@ -36,11 +36,13 @@ lab_migrate() {
 }
 
 # netcount_start NAME OPTIONS...: the console's probe on hostA's interface.
+NETCOUNT_PIDS=()
 netcount_start() {
 	local name=$1 i
 	shift
 	"$NETCOUNT" --netns dsmig-hostA "$@" >"$HOST_A/$name.json" 2>"$HOST_A/$name.err" &
 	TEST_PIDS+=("$!")
+	NETCOUNT_PIDS+=("$!")
 	for i in $(seq 50); do
 		grep -q ready "$HOST_A/$name.err" 2>/dev/null && return 0
 		sleep 0.05
@@ -85,7 +87,7 @@ lab_migrate wire --ranks 4 --bandwidth 0 --compress off --delta off --verify \
 rc=$?
 sleep 0.3
 kill "$watch" 2>/dev/null
-pkill -TERM -f "$NETCOUNT"
+kill -TERM "${NETCOUNT_PIDS[@]}" 2>/dev/null
 wait 2>/dev/null
 check "migration over the 12 Mbit/s link succeeds" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/wire.out"
