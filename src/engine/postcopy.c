@@ -200,8 +200,7 @@ struct postcopy_dest {
 	struct engine *e;
 	struct postcopy_hdr hdr;
 	uint64_t *missing;        /* pages not yet installed */
-	uint64_t *requested;      /* pages asked for */
-	uint64_t *fault_ns;       /* per page: when its first fault was read */
+	uint64_t *fault_ns;       /* per page: when its first fault was read (0: not asked for) */
 	uint64_t *lat, nlat;      /* fault-to-install latencies */
 	uint64_t installed, faults;
 	uint64_t received;        /* bytes of page batches, acknowledged */
@@ -223,7 +222,6 @@ void postcopy_dest_free(struct postcopy_dest *pc)
 	if (pc->uffd >= 0)
 		close(pc->uffd);
 	free(pc->missing);
-	free(pc->requested);
 	free(pc->fault_ns);
 	free(pc->lat);
 	free(pc->hashes);
@@ -318,10 +316,9 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	pc->e = e;
 	pc->uffd = -1;
 	pc->missing = calloc(e->bitmap_words, sizeof(uint64_t));
-	pc->requested = calloc(e->bitmap_words, sizeof(uint64_t));
 	pc->fault_ns = calloc(e->npages, sizeof(uint64_t));
 	pc->lat = calloc(e->npages, sizeof(uint64_t));
-	if (!pc->missing || !pc->requested || !pc->fault_ns || !pc->lat)
+	if (!pc->missing || !pc->fault_ns || !pc->lat)
 		return snprintf(why, len, "out of memory"), -1;
 	rc = receive_missing(pc, why, len);
 	if (rc)
@@ -410,10 +407,10 @@ static int pull_faults(struct postcopy_dest *pc, uint64_t *req)
 			if (msgs[i].event != UFFD_EVENT_PAGEFAULT || addr < pc->hva)
 				continue;
 			pfn = (addr - pc->hva) / STREAM_PAGE_SIZE;
+			/* fault_ns also says whether it was asked for */
 			if (pfn >= e->npages || !bitmap_test(pc->missing, pfn) ||
-			    bitmap_test(pc->requested, pfn))
+			    pc->fault_ns[pfn])
 				continue;
-			bitmap_set(pc->requested, pfn);
 			pc->fault_ns[pfn] = now;
 			pc->faults++;
 			req[k++] = pfn;

@@ -60,6 +60,40 @@ static void uffd_release_locked(struct vm *vm)
 	vm->uffd = -1;
 }
 
+/* mincore() on a shared memfd mapping tells whether each page is in the
+ * file (resident), mapped here or not. */
+static int range_resident(const struct guest_mem *m, uint64_t first, uint64_t n,
+			  uint64_t *missing)
+{
+	unsigned char vec[4096];
+	uint64_t done = 0, i;
+
+	*missing = 0;
+	while (done < n) {
+		uint64_t chunk = n - done < sizeof(vec) ? n - done : sizeof(vec);
+
+		if (mincore(m->base + (first + done) * DSMIG_PAGE_SIZE,
+			    chunk * DSMIG_PAGE_SIZE, vec) < 0)
+			return -errno;
+		for (i = 0; i < chunk; i++)
+			*missing += !(vec[i] & 1);
+		done += chunk;
+	}
+	return 0;
+}
+
+/* Caller holds vm->lock. */
+static uint64_t missing_pages_locked(struct vm *vm)
+{
+	uint64_t missing;
+
+	if (vm->postcopy == POSTCOPY_OFF)
+		return 0;
+	if (range_resident(&vm->mem, 0, vm->mem.size / DSMIG_PAGE_SIZE, &missing))
+		return 0;
+	return missing;
+}
+
 int postcopy_arm(struct vm *vm, unsigned conn_id, int *uffd)
 {
 	int fd, rc;
@@ -98,7 +132,7 @@ int postcopy_done(struct vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	if (vm->postcopy != POSTCOPY_ACTIVE)
 		rc = -EINVAL;
-	else if (postcopy_missing_pages_locked(vm))
+	else if (missing_pages_locked(vm))
 		rc = -EAGAIN;
 	if (rc == 0) {
 		uffd_release_locked(vm);
@@ -120,7 +154,7 @@ void postcopy_conn_closed(struct vm *vm, unsigned conn_id)
 		return;
 	}
 	vm->postcopy = POSTCOPY_FAILED;
-	missing = postcopy_missing_pages_locked(vm);
+	missing = missing_pages_locked(vm);
 	pthread_mutex_unlock(&vm->lock);
 	log_error("post-copy failed: the engine went away with %llu pages still on the "
 		  "source; the VM is paused and cannot be resumed",
@@ -132,45 +166,12 @@ void postcopy_conn_closed(struct vm *vm, unsigned conn_id)
 		json_pack("{s:I}", "missing_pages", (json_int_t)missing));
 }
 
-/* mincore() on a shared memfd mapping tells whether each page is in the
- * file (resident), mapped here or not. */
-static int range_resident(const struct guest_mem *m, uint64_t first, uint64_t n,
-			  uint64_t *missing)
-{
-	unsigned char vec[4096];
-	uint64_t done = 0, i;
-
-	*missing = 0;
-	while (done < n) {
-		uint64_t chunk = n - done < sizeof(vec) ? n - done : sizeof(vec);
-
-		if (mincore(m->base + (first + done) * DSMIG_PAGE_SIZE,
-			    chunk * DSMIG_PAGE_SIZE, vec) < 0)
-			return -errno;
-		for (i = 0; i < chunk; i++)
-			*missing += !(vec[i] & 1);
-		done += chunk;
-	}
-	return 0;
-}
-
-uint64_t postcopy_missing_pages_locked(struct vm *vm)
-{
-	uint64_t missing;
-
-	if (vm->postcopy == POSTCOPY_OFF)
-		return 0;
-	if (range_resident(&vm->mem, 0, vm->mem.size / DSMIG_PAGE_SIZE, &missing))
-		return 0;
-	return missing;
-}
-
 uint64_t postcopy_missing_pages(struct vm *vm)
 {
 	uint64_t n;
 
 	pthread_mutex_lock(&vm->lock);
-	n = postcopy_missing_pages_locked(vm);
+	n = missing_pages_locked(vm);
 	pthread_mutex_unlock(&vm->lock);
 	return n;
 }

@@ -43,10 +43,8 @@ void postcopy_conn_closed(struct vm *vm, unsigned conn_id);
  * VMM threads that must not block on a missing page ask first. */
 int postcopy_resident(struct vm *vm, uint64_t gpa, uint64_t len);
 
-/* Guest pages not yet resident (0 outside post-copy); the _locked form
- * for callers holding vm->lock. */
+/* Guest pages not yet resident (0 outside post-copy). */
 uint64_t postcopy_missing_pages(struct vm *vm);
-uint64_t postcopy_missing_pages_locked(struct vm *vm);
 
 /* The VM is going away: unregister and close the userfaultfd, waking any
  * thread still waiting on a fault (vm_destroy, before joining vCPUs). */
