@@ -41,11 +41,8 @@ if "$DSMIG" lab status >/dev/null 2>&1; then
 else
 	"$DSMIG" lab up --hosts 2 --link 12mbit || die "dsmig lab up failed"
 fi
-runtime() { awk -v h="$1" '{ for (i = 1; i <= NF; i++) if ($i == "name=" h) f = 1 }
-	f { for (i = 1; i <= NF; i++) if ($i ~ /^runtime=/) { sub(/^runtime=/, "", $i); print $i; exit } }' \
-	"$DSMIG_HOSTS"; }
-RA=$(runtime hostA) RB=$(runtime hostB)
-[ -n "$RA" ] && [ -n "$RB" ] || die "the lab's hosts file lacks hostA/hostB"
+# The lab's runtime directories (docs/deploy.md).
+RA=/run/dsmig-lab/hostA RB=/run/dsmig-lab/hostB
 cleanup() {
 	local s
 	for s in "$RA"/*.sock "$RB"/*.sock; do

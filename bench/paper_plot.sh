@@ -135,8 +135,8 @@ done
 	echo
 	echo "| workload | method | runs | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) |"
 	echo "|---|---|---|---|---|---|---|"
-	jq -s -r '
-		def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
+	jq -L "$(dirname "$0")" -s -r '
+		include "stats";
 		group_by(.w, .m) | sort_by((.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), (.[0].m as $m | ["precopy","dsm","dsm-pull"] | index($m)))[] |
 		"| \(.[0].w) | \(.[0].m) | \(length) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) |"
 	' "$TMP/summaries.jsonl"

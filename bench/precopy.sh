@@ -63,8 +63,8 @@ done
 	echo
 	echo "| workload | cap | method | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) | iterations | stop reason | app slowdown (%) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
-	jq -s -r '
-		def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
+	jq -L "$top/bench" -s -r '
+		include "stats";
 		group_by(.bw, .w, .m) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), .[0].m != "precopy")[] |
 		"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(.[0].m) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) | \(stat(.iterations)) | \(map(.stop_reason) | unique | join(", ")) | \(stat(.slowdown_pct)) |"
 	' "$A/all.jsonl"
@@ -75,8 +75,8 @@ done
 		echo
 		echo "| workload | cap | pages missing at resume | faults | pulled / pushed pages | fault latency median (ms) | fault latency max (ms) | all resident after (ms) | app rate after vs before (%) |"
 		echo "|---|---|---|---|---|---|---|---|---|"
-		jq -s -r '
-			def stat(f): (map(f)) as $v | "\(($v | add / length * 100 | round) / 100) (\(($v | min * 100 | round) / 100)-\(($v | max * 100 | round) / 100))";
+		jq -L "$top/bench" -s -r '
+		include "stats";
 			map(select(.postcopy)) | group_by(.bw, .w) | sort_by(.[0].bw != "12M", (.[0].w as $w | ["idle","cpu","memory","net"] | index($w)))[] |
 			"| \(.[0].w) | \(if .[0].bw == "0" then "none" else .[0].bw + "bit/s" end) | \(stat(.postcopy.missing_pages)) | \(stat(.postcopy.faults)) | \(stat(.postcopy.pulled_pages)) / \(stat(.postcopy.pushed_pages)) | \(stat(.postcopy.fault_median_ns / 1e6)) | \(stat(.postcopy.fault_max_ns / 1e6)) | \(stat(.postcopy.resident_ns / 1e6)) | \(stat(if .progress_rate.before > 0 then 100 * (.progress_rate.after / .progress_rate.before - 1) else 0 end)) |"
 		' "$A/all.jsonl"
