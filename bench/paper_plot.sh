@@ -89,7 +89,10 @@ done
 
 # Figure 4: means with min-max bars, per workload and method.
 for metric in downtime total; do
-	field=$([ $metric = downtime ] && echo '.downtime_ns / 1e6' || echo '.total_time_ns / 1e9')
+	case $metric in
+	downtime) field='.downtime_ns / 1e6' ylabel='downtime (ms, log scale)' logscale='set logscale y' ;;
+	total) field='.total_time_ns / 1e9' ylabel='total migration time (s)' logscale='' ;;
+	esac
 	for w in $WORKLOADS; do
 		line=$w
 		for m in $METHODS; do
@@ -111,8 +114,6 @@ for metric in downtime total; do
 		cols+=" lc rgb '$(colour "$m")' title '$m'"
 		i=$((i + 1))
 	done
-	ylabel=$([ $metric = downtime ] && echo 'downtime (ms, log scale)' || echo 'total migration time (s)')
-	logscale=$([ $metric = downtime ] && echo 'set logscale y' || echo '')
 	gnuplot <<-EOF || exit 1
 		set terminal pngcairo size 800,420 font 'DejaVu Sans,10'
 		set output '$OUT/fig4-$metric.png'
@@ -124,7 +125,6 @@ for metric in downtime total; do
 		set grid y
 		set key top left
 		$logscale
-		set yrange [*:*]
 		plot $cols
 	EOF
 done
