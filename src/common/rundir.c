@@ -16,8 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* mkdir -p with mode 0700; the last component must end up a directory. */
-static int rundir_mkdir_p(const char *path)
+int mkdir_p(const char *path)
 {
 	char tmp[PATH_MAX];
 	struct stat st;
@@ -78,7 +77,7 @@ int dsmig_runtime_dir(char *buf, size_t len)
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';
 
-	rc = rundir_mkdir_p(buf);
+	rc = mkdir_p(buf);
 	if (rc < 0)
 		return rc;
 

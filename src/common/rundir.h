@@ -18,6 +18,10 @@
  * Returns 0 or -errno (-ENAMETOOLONG if buf is too small). */
 int dsmig_runtime_dir(char *buf, size_t len);
 
+/* mkdir -p with mode 0700; the last component must end up a directory.
+ * Returns 0 or -errno. */
+int mkdir_p(const char *path);
+
 /* True if name is a valid VM name: [A-Za-z0-9_.-]{1,64}, not starting
  * with '.'. */
 bool dsmig_vm_name_valid(const char *name);

@@ -2,28 +2,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common/log.h"
+#include "common/rundir.h"
 #include "ui/session.h"
-
-static int mkdirs(char *path)
-{
-	char *s;
-
-	for (s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 int session_writer_open(struct session_writer *w, const char *path, char *err,
 			size_t errlen)
@@ -42,8 +25,10 @@ int session_writer_open(struct session_writer *w, const char *path, char *err,
 			snprintf(dir, sizeof(dir), "%s/dsmig", xdg);
 		else
 			snprintf(dir, sizeof(dir), "%s/.local/state/dsmig", home ? home : "/tmp");
-		if (mkdirs(dir))
-			return errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
+		int rc = mkdir_p(dir);
+
+		if (rc)
+			return errbuf_set(err, errlen, "%s: %s", dir, strerror(-rc));
 		localtime_r(&now, &tm);
 		snprintf(w->path, sizeof(w->path), "%s/session-%04d%02d%02d-%02d%02d%02d.jsonl",
 			 dir, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
