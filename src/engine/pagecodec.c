@@ -109,12 +109,12 @@ double pagecodec_speed(const uint8_t *const *pages, int n)
 
 void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *out_len)
 {
-	struct state_hdr h = { .magic = STREAM_MAGIC, .raw_len = len,
+	struct blob_hdr h = { .magic = STREAM_MAGIC, .raw_len = len,
 			       .xxh3 = XXH3_64bits(blob, len) };
 	int bound = LZ4_compressBound((int)len), n = 0;
 	uint8_t *msg;
 
-	if (len > STATE_MAX_BYTES)
+	if (len > BLOB_MAX_BYTES)
 		return NULL;
 	msg = malloc(sizeof(h) + (size_t)(bound > (int)len ? bound : (int)len));
 	if (!msg)
@@ -134,14 +134,14 @@ void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *ou
 
 long pagecodec_unpack_blob(const void *msg, size_t len, void **blob)
 {
-	struct state_hdr h;
+	struct blob_hdr h;
 	size_t body = len - sizeof(h);
 	char *out;
 
 	if (len < sizeof(h))
 		return -1;
 	memcpy(&h, msg, sizeof(h));
-	if (h.magic != STREAM_MAGIC || h.lz4 > 1 || h.raw_len > STATE_MAX_BYTES ||
+	if (h.magic != STREAM_MAGIC || h.lz4 > 1 || h.raw_len > BLOB_MAX_BYTES ||
 	    (!h.lz4 && body != h.raw_len))
 		return -1;
 	out = malloc(h.raw_len ? h.raw_len : 1);

@@ -41,13 +41,13 @@ int pagecodec_is_zero(const uint8_t *page);
 double pagecodec_speed(const uint8_t *const *pages, int n);
 
 /* A blob on the wire (the vCPU/device state, TAG_STATE; the missing-page
- * bitmap, TAG_MISSING): a struct state_hdr, then the blob, LZ4-compressed
+ * bitmap, TAG_MISSING): a struct blob_hdr, then the blob, LZ4-compressed
  * when compress is set and that is smaller.
  * Returns a malloc'd message and its length in *out_len, or NULL. */
 void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *out_len);
 
 /* Check and unpack such a message into a malloc'd blob. Returns its
- * length, or -1 (bad header, larger than STATE_MAX_BYTES, or a body that
+ * length, or -1 (bad header, larger than BLOB_MAX_BYTES, or a body that
  * does not decode to a blob with the header's hash). */
 long pagecodec_unpack_blob(const void *msg, size_t len, void **blob);
 

@@ -83,15 +83,16 @@ struct round_end {
 	uint64_t pages, zero_pages, bytes;
 };
 
-/* TAG_STATE: this header, then the state blob (docs below), compressed
+/* A blob on the wire (the state, TAG_STATE; the missing-page bitmap after
+ * a postcopy_hdr, TAG_MISSING): this header, then the blob, compressed
  * with LZ4 when lz4 is 1. */
-struct state_hdr {
+struct blob_hdr {
 	uint32_t magic;
 	uint32_t lz4;
-	uint64_t raw_len;        /* the blob's length, at most STATE_MAX_BYTES */
+	uint64_t raw_len;        /* the blob's length, at most BLOB_MAX_BYTES */
 	uint64_t xxh3;           /* XXH3-64 of the blob: LZ4 has no checksum */
 };
-#define STATE_MAX_BYTES (16u << 20)
+#define BLOB_MAX_BYTES (16u << 20)
 
 /* TAG_READY and TAG_CONFIRM carry a status and a reason. */
 struct handshake {
@@ -133,7 +134,7 @@ struct postcopy_report {
 	char reason[216];
 };
 
-_Static_assert(sizeof(struct state_hdr) == 24, "state_hdr layout");
+_Static_assert(sizeof(struct blob_hdr) == 24, "blob_hdr layout");
 _Static_assert(sizeof(struct postcopy_hdr) == 32, "postcopy_hdr layout");
 _Static_assert(sizeof(struct postcopy_report) == 264, "postcopy_report layout");
 _Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");

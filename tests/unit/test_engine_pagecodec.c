@@ -138,17 +138,17 @@ static void test_state_blob(void **state)
 	free(msg);
 
 	msg = pagecodec_pack_blob(0, blob, sizeof(blob), &len);
-	assert_int_equal(len, sizeof(struct state_hdr) + sizeof(blob));
+	assert_int_equal(len, sizeof(struct blob_hdr) + sizeof(blob));
 	free(msg);
 	/* Incompressible data travels raw even when compression is on. */
 	msg = pagecodec_pack_blob(1, noise, sizeof(noise), &len);
-	assert_int_equal(len, sizeof(struct state_hdr) + sizeof(noise));
+	assert_int_equal(len, sizeof(struct blob_hdr) + sizeof(noise));
 	assert_int_equal(pagecodec_unpack_blob(msg, len - 1, &blob_out), -1);
 	n = pagecodec_unpack_blob(msg, len, &blob_out);
 	assert_int_equal(n, sizeof(noise));
 	assert_memory_equal(blob_out, noise, sizeof(noise));
 	free(blob_out);
-	((struct state_hdr *)msg)->raw_len = STATE_MAX_BYTES + 1;
+	((struct blob_hdr *)msg)->raw_len = BLOB_MAX_BYTES + 1;
 	assert_int_equal(pagecodec_unpack_blob(msg, len, &blob_out), -1);
 	free(msg);
 }
