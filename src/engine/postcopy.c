@@ -110,6 +110,7 @@ static int serve_message(struct engine *e, const MPI_Status *st, struct serve *s
 		if (n != (int)sizeof(sv->acked))
 			break;
 		MPI_Recv(&sv->acked, n, MPI_BYTE, 1, TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		t->acks++;
 		return 0;
 	case TAG_CONFIRM:
 		if (n != (int)sizeof(confirm))

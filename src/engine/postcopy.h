@@ -27,6 +27,7 @@
 struct postcopy_tally {
 	uint64_t pushed, pulled;     /* pages sent each way */
 	uint64_t pull_requests;      /* pfns rank 1 asked for */
+	uint64_t acks;               /* TAG_ACK messages from rank 1 */
 	struct round_stats st;       /* bytes of the page batches */
 	int confirmed;               /* CONFIRM arrived */
 	struct postcopy_report rep;  /* TAG_RESIDENT, once it arrived */

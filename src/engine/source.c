@@ -418,7 +418,8 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		n = postcopy_serve(e, s->order, s->nr_missing, s->missing,
 				   source_resumed, s, &s->pc, why, len);
 		s->bytes_control += s->pc.confirmed ? sizeof(h) : 0;
-		s->bytes_control += s->pc.pull_requests * sizeof(uint64_t);
+		/* rank 1's page requests and acknowledgements */
+		s->bytes_control += (s->pc.pull_requests + s->pc.acks) * sizeof(uint64_t);
 		s->bytes_postcopy = s->pc.st.payload_bytes + s->pc.st.header_bytes;
 		return (int)n;
 	}
