@@ -54,6 +54,7 @@
 #include "common/hosts.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/rundir.h"
 
 #define LAB_DIR          "/run/dsmig-lab"
 #define LAB_CONF         LAB_DIR "/lab.conf"
@@ -569,17 +570,17 @@ static void quit_vmms(void)
 		if (!d)
 			continue;
 		while ((s = readdir(d))) {
-			size_t n = strlen(s->d_name);
+			char vm[DSMIG_VM_NAME_MAX + 1];
 			struct ctl_client *c;
 			json_t *r = NULL;
 
-			if (n < 6 || strcmp(s->d_name + n - 5, ".sock"))
+			if (dsmig_socket_vm_name(s->d_name, vm, sizeof(vm)))
 				continue;
 			snprintf(path, sizeof(path), LAB_DIR "/%s/%s", e->d_name, s->d_name);
 			if (ctl_client_connect(&c, path, 1000))
 				continue;
 			if (ctl_client_execute(c, "quit", NULL, &r, NULL, 2000) == 0)
-				log_info("quit VM %.*s on %s", (int)(n - 5), s->d_name, e->d_name);
+				log_info("quit VM %s on %s", vm, e->d_name);
 			json_decref(r);
 			ctl_client_close(c);
 		}
@@ -947,13 +948,11 @@ static int count_vms(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	char vm[DSMIG_VM_NAME_MAX + 1];
 	int n = 0;
 
-	while (d && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-
-		n += len > 5 && !strcmp(e->d_name + len - 5, ".sock");
-	}
+	while (d && (e = readdir(d)))
+		n += dsmig_socket_vm_name(e->d_name, vm, sizeof(vm)) == 0;
 	if (d)
 		closedir(d);
 	return n;

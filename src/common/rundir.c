@@ -124,3 +124,14 @@ int dsmig_socket_path(char *buf, size_t len, const char *dir, const char *vm_nam
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+int dsmig_socket_vm_name(const char *file, char *buf, size_t len)
+{
+	size_t n = strlen(file);
+
+	if (n <= 5 || strcmp(file + n - 5, ".sock") || n - 5 >= len)
+		return -1;
+	memcpy(buf, file, n - 5);
+	buf[n - 5] = '\0';
+	return dsmig_vm_name_valid(buf) ? 0 : -1;
+}

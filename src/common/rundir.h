@@ -31,4 +31,8 @@ bool dsmig_vm_name_valid(const char *name);
  * unix socket address. */
 int dsmig_socket_path(char *buf, size_t len, const char *dir, const char *vm_name);
 
+/* The inverse: if file (a directory entry) is "<vm_name>.sock" with a
+ * valid VM name, write the name into buf and return 0; else -1. */
+int dsmig_socket_vm_name(const char *file, char *buf, size_t len);
+
 #endif /* DSMIG_COMMON_RUNDIR_H */

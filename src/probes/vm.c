@@ -8,6 +8,7 @@
 
 #include "common/ctl_client.h"
 #include "common/log.h"
+#include "common/rundir.h"
 #include "probes/vm.h"
 
 #define PROBE_MAX_VMS 64
@@ -77,15 +78,11 @@ static void scan(struct vm_probe *p)
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			size_t len = strlen(de->d_name);
 			struct probed_vm *v;
-			char name[65];
+			char name[DSMIG_VM_NAME_MAX + 1];
 
-			if (len < 6 || len - 5 >= sizeof(name) || de->d_name[0] == '.' ||
-			    strcmp(de->d_name + len - 5, ".sock"))
+			if (dsmig_socket_vm_name(de->d_name, name, sizeof(name)))
 				continue;
-			memcpy(name, de->d_name, len - 5);
-			name[len - 5] = '\0';
 			v = find(p, p->hosts.h[h].name, name);
 			if (!v && p->n < PROBE_MAX_VMS) {
 				char sock[PATH_MAX];

@@ -349,11 +349,11 @@ static int cmd_list(int argc, char **argv)
 		printf("%-20s %-9s %5s %8s %-8s %8s\n", "NAME", "STATE", "VCPUS",
 		       "MEM(MiB)", "WORKLOAD", "PID");
 	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
+		char vm[DSMIG_VM_NAME_MAX + 1];
 		struct ctl_client *c;
 		json_t *st = NULL;
 
-		if (len < 6 || strcmp(de->d_name + len - 5, ".sock"))
+		if (dsmig_socket_vm_name(de->d_name, vm, sizeof(vm)))
 			continue;
 		snprintf(sock, sizeof(sock), "%s/%s", dir, de->d_name);
 		if (ctl_client_connect(&c, sock, 500))

@@ -832,6 +832,14 @@ static void test_rundir_names(void **state)
 	assert_int_equal(dsmig_socket_path(buf, sizeof(buf),
 					   "/a/very/long/directory/name/that/goes/on/and/on",
 					   name64), -ENAMETOOLONG);
+
+	/* And back: which directory entries are VM sockets. */
+	assert_int_equal(dsmig_socket_vm_name("vm-1.sock", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vm-1");
+	assert_int_equal(dsmig_socket_vm_name(".sock", buf, sizeof(buf)), -1);
+	assert_int_equal(dsmig_socket_vm_name(".hidden.sock", buf, sizeof(buf)), -1);
+	assert_int_equal(dsmig_socket_vm_name("vm-1.log", buf, sizeof(buf)), -1);
+	assert_int_equal(dsmig_socket_vm_name("vm-1.sock", buf, 4), -1);
 }
 
 static void test_runtime_dir(void **state)
