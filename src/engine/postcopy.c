@@ -13,11 +13,22 @@
 #include "engine/postcopy.h"
 
 #define PC_PUSH_PAGES     8     /* pages per push batch */
-#define PC_WINDOW_BYTES   (128 * 1024)  /* pushed but not acknowledged: a
-				   pull waits behind at most this much (87 ms
-				   at 12 Mbit/s), however deep the link's
+#define PC_WINDOW_MS      25    /* pushed but not acknowledged: a pull
+				   waits behind at most this long at the
+				   engine's cap, however deep the link's
 				   queues are (a tc-shaped link without an
 				   engine cap buffers seconds) */
+#define PC_WINDOW_MIN     (32 * 1024)   /* ... but at least this much, */
+#define PC_WINDOW_MAX     (128 * 1024)  /* and at most (no cap: this) */
+#define PC_AHEAD_MIN      8     /* a pull brings the faulting page and
+				   the pages after it still missing, up to
+				   this many in all, ... */
+#define PC_AHEAD_MAX      32    /* ... doubling up to this many while the
+				   faults walk forward, like the kernel's
+				   readahead: guest code and buffers are
+				   touched in runs, and one round trip per
+				   page is what stalls a vCPU (QEMU's
+				   postcopy prefetches alike) */
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 #define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
 
@@ -80,16 +91,62 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 	return k ? engine_send_pages(e, POSTCOPY_ROUND, pfns, k, 1, st) : 0;
 }
 
-/* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
- * -1/-2 as postcopy_serve. */
+/* How many pushed bytes may be unacknowledged: PC_WINDOW_MS of the cap. */
+static uint64_t push_window(const struct engine *e)
+{
+	double bytes = e->opt.bandwidth_bps / 8 * PC_WINDOW_MS / 1000;
+
+	if (e->opt.bandwidth_bps <= 0 || bytes >= PC_WINDOW_MAX)
+		return PC_WINDOW_MAX;
+	return bytes <= PC_WINDOW_MIN ? PC_WINDOW_MIN : (uint64_t)bytes;
+}
+
+/* Rank 0's post-copy loop state. */
 struct serve {
 	uint64_t acked;              /* TAG_ACK: batch bytes rank 1 has */
 	uint64_t *pending;           /* pages not sent yet */
 	uint64_t *req;               /* a TAG_PULL message */
+	uint64_t *ahead;             /* the pages after each pulled one */
+	uint64_t last_pull;          /* the last pulled page, ... */
+	unsigned run;                /* ... and the pages sent for it */
 	void (*resumed)(void *arg, const struct handshake *confirm);
 	void *arg;
 };
 
+/* How many pages to send for a fault on page p: PC_AHEAD_MIN, doubled
+ * each time p lies in or just past the previous fault's pages. */
+static unsigned readahead(struct serve *sv, uint64_t p)
+{
+	if (sv->run && p > sv->last_pull && p <= sv->last_pull + 2 * sv->run)
+		sv->run = sv->run * 2 > PC_AHEAD_MAX ? PC_AHEAD_MAX : sv->run * 2;
+	else
+		sv->run = PC_AHEAD_MIN;
+	sv->last_pull = p;
+	return sv->run;
+}
+
+/* Answer a TAG_PULL of m pages in sv->req: those pages first (a vCPU
+ * waits on each), then the ones after each (readahead) still pending.
+ * Returns 0 or -1. */
+static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
+		      struct postcopy_tally *t)
+{
+	uint64_t i, k = 0;
+
+	for (i = 0; i < m; i++) {
+		uint64_t p = sv->req[i], end = p + readahead(sv, p);
+
+		for (uint64_t q = p + 1; q < end && q < e->npages && k < e->npages; q++)
+			if (bitmap_test(sv->pending, q))
+				sv->ahead[k++] = q;
+	}
+	if (send_pending(e, sv->pending, sv->req, m, &t->pulled, &t->st) < 0)
+		return -1;
+	return send_pending(e, sv->pending, sv->ahead, k, &t->pulled, &t->st);
+}
+
+/* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
+ * -1/-2 as postcopy_serve. */
 static int serve_message(struct engine *e, const MPI_Status *st, struct serve *sv,
 			 struct postcopy_tally *t, char *why, size_t len)
 {
@@ -103,8 +160,7 @@ static int serve_message(struct engine *e, const MPI_Status *st, struct serve *s
 			break;
 		MPI_Recv(sv->req, n, MPI_BYTE, 1, TAG_PULL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 		t->pull_requests += (uint64_t)n / sizeof(uint64_t);
-		return send_pending(e, sv->pending, sv->req, (uint64_t)n / sizeof(uint64_t),
-				    &t->pulled, &t->st) < 0
+		return serve_pull(e, sv, (uint64_t)n / sizeof(uint64_t), t) < 0
 		       ? (snprintf(why, len, "cannot send pulled pages"), -2) : 0;
 	case TAG_ACK:
 		if (n != (int)sizeof(sv->acked))
@@ -145,14 +201,16 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 	struct serve sv = {
 		.pending = malloc(e->bitmap_words * sizeof(uint64_t)),
 		.req = malloc(e->npages * sizeof(uint64_t)),
+		.ahead = malloc(e->npages * sizeof(uint64_t)),
 		.resumed = resumed, .arg = arg,
 	};
 	uint64_t idx = 0, now, last_heard = time_mono_ns(), last_progress = 0;
+	uint64_t window = push_window(e);
 	struct timespec nap = { 0, 200000 };
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (!sv.pending || !sv.req) {
+	if (!sv.pending || !sv.req || !sv.ahead) {
 		rc = (snprintf(why, len, "out of memory"), -2);
 		goto out;
 	}
@@ -170,7 +228,7 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			rc = serve_message(e, &st, &sv, t, why, len);
 			last_heard = now;
 		} else if (idx < n &&
-			   t->st.payload_bytes + t->st.header_bytes - sv.acked < PC_WINDOW_BYTES) {
+			   t->st.payload_bytes + t->st.header_bytes - sv.acked < window) {
 			uint64_t batch[PC_PUSH_PAGES], k = 0;
 
 			while (idx < n && k < PC_PUSH_PAGES)
@@ -192,6 +250,7 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 out:
 	free(sv.pending);
 	free(sv.req);
+	free(sv.ahead);
 	return rc > 0 ? 0 : rc;
 }
 
