@@ -110,11 +110,11 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libd
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a
 $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
 
 $(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
 
 # All tests, then the same tests on a sanitiser build. The runner prints
 # one "N passed, N failed" line per build and fails if any test failed.

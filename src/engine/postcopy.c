@@ -20,15 +20,17 @@
 				   engine cap buffers seconds) */
 #define PC_WINDOW_MIN     (32 * 1024)   /* ... but at least this much, */
 #define PC_WINDOW_MAX     (128 * 1024)  /* and at most (no cap: this) */
-#define PC_AHEAD_MIN      8     /* a pull brings the faulting page and
-				   the pages after it still missing, up to
-				   this many in all, ... */
+#define PC_AHEAD_MIN      8     /* a fault on a page puts the pages
+				   after it at the head of the pushes, up
+				   to this many with the faulting one, ... */
 #define PC_AHEAD_MAX      32    /* ... doubling up to this many while the
 				   faults walk forward, like the kernel's
 				   readahead: guest code and buffers are
 				   touched in runs, and one round trip per
 				   page is what stalls a vCPU (QEMU's
-				   postcopy prefetches alike) */
+				   postcopy prefetches alike). As pushes,
+				   they stay inside the window, so a fault
+				   elsewhere never waits behind them. */
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 #define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
 
@@ -106,9 +108,11 @@ struct serve {
 	uint64_t acked;              /* TAG_ACK: batch bytes rank 1 has */
 	uint64_t *pending;           /* pages not sent yet */
 	uint64_t *req;               /* a TAG_PULL message */
-	uint64_t *ahead;             /* the pages after each pulled one */
+	uint64_t *ahead, nahead;     /* readahead, a stack pushed before
+					order[]: the latest fault's pages
+					first, in ascending order */
 	uint64_t last_pull;          /* the last pulled page, ... */
-	unsigned run;                /* ... and the pages sent for it */
+	unsigned run;                /* ... and its readahead */
 	void (*resumed)(void *arg, const struct handshake *confirm);
 	void *arg;
 };
@@ -125,24 +129,35 @@ static unsigned readahead(struct serve *sv, uint64_t p)
 	return sv->run;
 }
 
-/* Answer a TAG_PULL of m pages in sv->req: those pages first (a vCPU
- * waits on each), then the ones after each (readahead) still pending.
- * Returns 0 or -1. */
+/* Answer a TAG_PULL of m pages in sv->req: send those pages now (a vCPU
+ * waits on each) and stack the ones after each that are still pending,
+ * to be pushed next (readahead). Returns 0 or -1. */
 static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
 		      struct postcopy_tally *t)
 {
-	uint64_t i, k = 0;
+	for (uint64_t i = 0; i < m; i++) {
+		uint64_t p = sv->req[i], q = p + readahead(sv, p);
 
-	for (i = 0; i < m; i++) {
-		uint64_t p = sv->req[i], end = p + readahead(sv, p);
-
-		for (uint64_t q = p + 1; q < end && q < e->npages && k < e->npages; q++)
+		if (q > e->npages)
+			q = e->npages;
+		while (--q > p && sv->nahead < e->npages)
 			if (bitmap_test(sv->pending, q))
-				sv->ahead[k++] = q;
+				sv->ahead[sv->nahead++] = q;
 	}
-	if (send_pending(e, sv->pending, sv->req, m, &t->pulled, &t->st) < 0)
-		return -1;
-	return send_pending(e, sv->pending, sv->ahead, k, &t->pulled, &t->st);
+	return send_pending(e, sv->pending, sv->req, m, &t->pulled, &t->st);
+}
+
+/* Push the next batch: readahead first, then order[*idx..n). */
+static int push_batch(struct engine *e, struct serve *sv, const uint64_t *order,
+		      uint64_t n, uint64_t *idx, struct postcopy_tally *t)
+{
+	uint64_t batch[PC_PUSH_PAGES], k = 0;
+
+	while (sv->nahead && k < PC_PUSH_PAGES)
+		batch[k++] = sv->ahead[--sv->nahead];
+	while (*idx < n && k < PC_PUSH_PAGES)
+		batch[k++] = order[(*idx)++];
+	return send_pending(e, sv->pending, batch, k, &t->pushed, &t->st);
 }
 
 /* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
@@ -227,13 +242,9 @@ int postcopy_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		if (flag) {
 			rc = serve_message(e, &st, &sv, t, why, len);
 			last_heard = now;
-		} else if (idx < n &&
+		} else if ((idx < n || sv.nahead) &&
 			   t->st.payload_bytes + t->st.header_bytes - sv.acked < window) {
-			uint64_t batch[PC_PUSH_PAGES], k = 0;
-
-			while (idx < n && k < PC_PUSH_PAGES)
-				batch[k++] = order[idx++];
-			if (send_pending(e, sv.pending, batch, k, &t->pushed, &t->st) < 0)
+			if (push_batch(e, &sv, order, n, &idx, t) < 0)
 				rc = (snprintf(why, len, "cannot push pages"), -2);
 		} else if (now - last_heard > (uint64_t)e->opt.confirm_timeout_ms * 1000000u) {
 			rc = (snprintf(why, len, "post-copy: no word from the destination "

@@ -8,9 +8,10 @@
  * never be read), loads the state and, on GO, resumes the guest. From then
  * on rank 1 reads faults from the userfaultfd and asks rank 0 for those
  * pages (TAG_PULL), and installs every page that arrives with UFFDIO_COPY,
- * which wakes the faulting vCPU. Rank 0 answers pulls first (with the
- * pages after each: readahead) and otherwise pushes the rest, hot pages
- * first, through the same rate limit. When no page is missing, rank 1 sends TAG_RESIDENT and the source is released.
+ * which wakes the faulting vCPU. Rank 0 answers pulls first and pushes
+ * the rest: the pages after the latest fault (readahead), then hot pages
+ * first, through the same rate limit. When no page is missing, rank 1
+ * sends TAG_RESIDENT and the source is released.
  *
  * If either side dies in between, the destination VM pauses itself (see
  * src/vmm/postcopy.h): the source is paused too, and neither can run the
