@@ -9,7 +9,12 @@ set -u
 SESS=${1:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
 OUT=${2:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
 WORKLOADS=${WORKLOADS:-idle cpu memory net}
-METHODS=${METHODS:-precopy dsm dsm-pull}
+# Methods: those given, else every method that has sessions here.
+if [ -z "${METHODS:-}" ]; then
+	for m in precopy dsm dsm-pull; do
+		compgen -G "$SESS/*-$m-[0-9]*.jsonl" >/dev/null && METHODS="${METHODS:-}$m "
+	done
+fi
 BIN=0.02                          # normalised-time bin of the mean curves
 TMP=$(mktemp -d /tmp/dsmig-paper-plot.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
