@@ -20,17 +20,6 @@
 				   engine cap buffers seconds) */
 #define PC_WINDOW_MIN     (32 * 1024)   /* ... but at least this much, */
 #define PC_WINDOW_MAX     (128 * 1024)  /* and at most (no cap: this) */
-#define PC_AHEAD_MIN      8     /* a fault on a page puts the pages
-				   after it at the head of the pushes, up
-				   to this many with the faulting one, ... */
-#define PC_AHEAD_MAX      32    /* ... doubling up to this many while the
-				   faults walk forward, like the kernel's
-				   readahead: guest code and buffers are
-				   touched in runs, and one round trip per
-				   page is what stalls a vCPU (QEMU's
-				   postcopy prefetches alike). As pushes,
-				   they stay inside the window, so a fault
-				   elsewhere never waits behind them. */
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 #define PC_POLL_MS        1     /* rank 1's wait for a fault or a page */
 
@@ -103,6 +92,16 @@ static uint64_t push_window(const struct engine *e)
 	return bytes <= PC_WINDOW_MIN ? PC_WINDOW_MIN : (uint64_t)bytes;
 }
 
+unsigned readahead_next(struct readahead *ra, uint64_t p)
+{
+	if (ra->run && p > ra->last && p <= ra->last + 2 * ra->run)
+		ra->run = ra->run * 2 > POSTCOPY_AHEAD_MAX ? POSTCOPY_AHEAD_MAX : ra->run * 2;
+	else
+		ra->run = POSTCOPY_AHEAD_MIN;
+	ra->last = p;
+	return ra->run;
+}
+
 /* Rank 0's post-copy loop state. */
 struct serve {
 	uint64_t acked;              /* TAG_ACK: batch bytes rank 1 has */
@@ -111,23 +110,10 @@ struct serve {
 	uint64_t *ahead, nahead;     /* readahead, a stack pushed before
 					order[]: the latest fault's pages
 					first, in ascending order */
-	uint64_t last_pull;          /* the last pulled page, ... */
-	unsigned run;                /* ... and its readahead */
+	struct readahead ra;
 	void (*resumed)(void *arg, const struct handshake *confirm);
 	void *arg;
 };
-
-/* How many pages to send for a fault on page p: PC_AHEAD_MIN, doubled
- * each time p lies in or just past the previous fault's pages. */
-static unsigned readahead(struct serve *sv, uint64_t p)
-{
-	if (sv->run && p > sv->last_pull && p <= sv->last_pull + 2 * sv->run)
-		sv->run = sv->run * 2 > PC_AHEAD_MAX ? PC_AHEAD_MAX : sv->run * 2;
-	else
-		sv->run = PC_AHEAD_MIN;
-	sv->last_pull = p;
-	return sv->run;
-}
 
 /* Answer a TAG_PULL of m pages in sv->req: send those pages now (a vCPU
  * waits on each) and stack the ones after each that are still pending,
@@ -136,7 +122,7 @@ static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
 		      struct postcopy_tally *t)
 {
 	for (uint64_t i = 0; i < m; i++) {
-		uint64_t p = sv->req[i], q = p + readahead(sv, p);
+		uint64_t p = sv->req[i], q = p + readahead_next(&sv->ra, p);
 
 		if (q > e->npages)
 			q = e->npages;

@@ -34,6 +34,24 @@ struct postcopy_tally {
 	struct postcopy_report rep;  /* TAG_RESIDENT, once it arrived */
 };
 
+/* Readahead: a fault on page p puts the missing pages after it at the
+ * head of rank 0's pushes, POSTCOPY_AHEAD_MIN with the faulting one,
+ * doubling up to POSTCOPY_AHEAD_MAX while each fault lies in or just past
+ * the previous one's pages, as the kernel reads a file ahead: guest code
+ * and buffers are touched in runs, and one round trip per page is what
+ * stalls a vCPU (QEMU's postcopy prefetches alike). As pushes they stay
+ * inside the push window, so a fault elsewhere never waits behind them. */
+#define POSTCOPY_AHEAD_MIN 8
+#define POSTCOPY_AHEAD_MAX 32
+
+struct readahead {
+	uint64_t last;               /* the last faulting page, ... */
+	unsigned run;                /* ... and its readahead (0: none yet) */
+};
+
+/* The readahead for a fault on page p, counting p itself. */
+unsigned readahead_next(struct readahead *ra, uint64_t p);
+
 /* Send TAG_MISSING: the pages of missing (bitmap) and the paused source's
  * last heartbeat. Returns 0 or -1. */
 int postcopy_send_missing(struct engine *e, const uint64_t *missing,
