@@ -89,5 +89,4 @@ if [ "${PLOT_ONLY:-0}" != 1 ]; then
 	done
 fi
 
-# Plot every session in $SESSIONS, not only the methods just recorded.
-METHODS= WORKLOADS= "$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"    # not exec: the trap takes the lab down
+"$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"    # not exec: the trap takes the lab down

@@ -4,17 +4,16 @@
 #   sessions are named WORKLOAD-METHOD-RUN.jsonl (console session logs,
 #   docs/telemetry.md); the VM in each is WORKLOAD followed by RUN.
 # Writes OUT-DIR/fig4-downtime.png, fig4-total.png, <workload>-vcpu.png,
-# <workload>-net.png and results.md.
+# <workload>-net.png and results.md, for every workload and method that
+# has sessions in SESSIONS-DIR.
 set -u
 SESS=${1:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
 OUT=${2:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
-WORKLOADS=${WORKLOADS:-idle cpu memory net}
-# Methods: those given, else every method that has sessions here.
-if [ -z "${METHODS:-}" ]; then
-	for m in precopy dsm dsm-pull; do
-		compgen -G "$SESS/*-$m-[0-9]*.jsonl" >/dev/null && METHODS="${METHODS:-}$m "
-	done
-fi
+# What to plot: every workload and method with sessions here, in order.
+has_sessions() { compgen -G "$SESS/$1.jsonl" >/dev/null; }
+WORKLOADS= METHODS=
+for w in idle cpu memory net; do has_sessions "$w-*-[0-9]*" && WORKLOADS+="$w "; done
+for m in precopy dsm dsm-pull; do has_sessions "*-$m-[0-9]*" && METHODS+="$m "; done
 BIN=0.02                          # normalised-time bin of the mean curves
 TMP=$(mktemp -d /tmp/dsmig-paper-plot.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
