@@ -10,7 +10,8 @@
  *            first in the final phase.
  *   dsm-pull dsm's rounds, but no stop-and-copy of pages: the destination
  *            resumes after the state and fetches what it lacks on demand
- *            while the rest is pushed, hot pages first (postcopy.h).
+ *            while the rest is pushed: the pages after each fault, then hot
+ *            pages first (postcopy.h).
  */
 #ifndef DSMIG_ENGINE_METHOD_H
 #define DSMIG_ENGINE_METHOD_H
