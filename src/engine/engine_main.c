@@ -111,8 +111,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 	o->after_ms = 1000;
 	o->compress = ENGINE_CODEC_AUTO;
 	o->delta = ENGINE_CODEC_AUTO;
-	o->hot_window = DIR_DEFAULT_WINDOW;
-	o->hot_threshold = DIR_DEFAULT_THRESHOLD;
+	o->hot_window = PAGEDIR_DEFAULT_WINDOW;
+	o->hot_threshold = PAGEDIR_DEFAULT_THRESHOLD;
 	precopy_params_default(&o->policy);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -175,12 +175,12 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o)
 			break;
 		}
 		case 'K':
-			if (parse_uint(optarg, DIR_MAX_WINDOW, &v) || v == 0)
-				return fprintf(stderr, "--hot-window must be 1..%d\n", DIR_MAX_WINDOW), -1;
+			if (parse_uint(optarg, PAGEDIR_MAX_WINDOW, &v) || v == 0)
+				return fprintf(stderr, "--hot-window must be 1..%d\n", PAGEDIR_MAX_WINDOW), -1;
 			o->hot_window = (unsigned)v;
 			break;
 		case 'X':
-			if (parse_uint(optarg, DIR_MAX_WINDOW, &v) || v == 0)
+			if (parse_uint(optarg, PAGEDIR_MAX_WINDOW, &v) || v == 0)
 				return fprintf(stderr, "bad --hot-threshold '%s'\n", optarg), -1;
 			o->hot_threshold = (unsigned)v;
 			break;

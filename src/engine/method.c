@@ -54,26 +54,26 @@ static int dsm_init(struct method_ctx *m, uint64_t npages, unsigned window,
 {
 	if (precopy_init(m, npages, window, threshold))
 		return -1;
-	return dir_init(&m->dir, npages, window, threshold);
+	return pagedir_init(&m->dir, npages, window, threshold);
 }
 
 static void dsm_sent(struct method_ctx *m, const uint64_t *set, unsigned round)
 {
-	dir_mark_sent(&m->dir, set, round);
+	pagedir_mark_sent(&m->dir, set, round);
 }
 
 static uint64_t dsm_next(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
 			 uint64_t *held)
 {
-	dir_record_dirty(&m->dir, dirty);
+	pagedir_record_dirty(&m->dir, dirty);
 	/* m->pending holds the hot pages here. */
-	return dir_select(&m->dir, set, m->pending, held);
+	return pagedir_select(&m->dir, set, m->pending, held);
 }
 
 static uint64_t dsm_final(struct method_ctx *m, const uint64_t *dirty, uint64_t *set)
 {
-	dir_record_dirty(&m->dir, dirty);
-	return dir_invalid(&m->dir, set);
+	pagedir_record_dirty(&m->dir, dirty);
+	return pagedir_invalid(&m->dir, set);
 }
 
 /* Hot pages first: the guest was writing them when it stopped, so it is
@@ -85,14 +85,14 @@ static uint64_t dsm_push_order(struct method_ctx *m, const uint64_t *set, uint64
 
 	for (hot = 1; hot >= 0; hot--)
 		for (pfn = 0; pfn < m->npages; pfn++)
-			if (bitmap_test(set, pfn) && !!dir_is_hot(&m->dir, pfn) == hot)
+			if (bitmap_test(set, pfn) && !!pagedir_is_hot(&m->dir, pfn) == hot)
 				order[n++] = pfn;
 	return n;
 }
 
 static void dsm_fini(struct method_ctx *m)
 {
-	dir_free(&m->dir);
+	pagedir_free(&m->dir);
 	precopy_fini(m);
 }
 

@@ -18,13 +18,13 @@
 
 #include <stdint.h>
 
-#include "dsm/directory.h"
+#include "dsm/pagedir.h"
 
 struct method_ctx {
 	uint64_t npages, nwords;
 	uint64_t *pending;          /* precopy: the set chosen but not yet sent;
 				       dsm: the hot pages held back */
-	struct dsm_directory dir;   /* dsm */
+	struct pagedir dir;   /* dsm */
 };
 
 struct method {

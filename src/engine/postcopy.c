@@ -385,9 +385,9 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 		if (pc->hashes_len < 0)
 			return snprintf(why, len, "verify: cannot receive hashes"), -1;
 	}
-	if (!e->hv->postcopy_arm)
+	if (!e->hv->userfault_arm)
 		return snprintf(why, len, "the %s backend cannot do post-copy", e->hv->name), -1;
-	rc = e->hv->postcopy_arm(e->vm, &pc->uffd, &pc->hva);
+	rc = e->hv->userfault_arm(e->vm, &pc->uffd, &pc->hva);
 	if (rc)
 		return snprintf(why, len, "the destination VMM cannot arm post-copy: %s",
 				strerror(-rc)), -1;
@@ -574,7 +574,7 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	rep.resident_ns = time_mono_ns() - resumed_mono;
 	if (pc->installed < pc->hdr.nr_missing)
 		rep.ok = 0;
-	else if (e->hv->postcopy_done(e->vm))
+	else if (e->hv->userfault_done(e->vm))
 		rep.ok = 0, snprintf(pc->why, sizeof(pc->why),
 				     "the destination VMM still misses pages");
 	else if (pc->shadow && dest_compare_hashes(e, pc->hashes, pc->hashes_len, pc->shadow,

@@ -14,7 +14,7 @@
  * sends TAG_RESIDENT and the source is released.
  *
  * If either side dies in between, the destination VM pauses itself (see
- * src/vmm/postcopy.h): the source is paused too, and neither can run the
+ * src/vmm/userfault.h): the source is paused too, and neither can run the
  * guest. docs/dsm.md describes this risk, the same as QEMU's postcopy.
  */
 #ifndef DSMIG_ENGINE_POSTCOPY_H

@@ -6,8 +6,8 @@
  * Call order on the source:  attach, map_memory, dirty_log_start,
  *   { dirty_sync }*, pause, dirty_sync, save_state, and finally either
  *   release (migration done) or resume (migration failed), then detach.
- * On the destination:  create_incoming, map_memory, [postcopy_arm,]
- *   load_state, resume, [postcopy_done,] query_stats*, detach; or discard
+ * On the destination:  create_incoming, map_memory, [userfault_arm,]
+ *   load_state, resume, [userfault_done,] query_stats*, detach; or discard
  *   when the migration fails.
  */
 #ifndef DSMIG_HV_HV_H
@@ -81,11 +81,11 @@ struct hv_ops {
 	 * this process a descriptor for it (*uffd, the caller closes it) and
 	 * the address of guest RAM in the VM's address space (*hva: the
 	 * UFFDIO_COPY destination). If this connection closes before
-	 * postcopy_done, the VM pauses for good. NULL if unsupported.
+	 * userfault_done, the VM pauses for good. NULL if unsupported.
 	 * Returns 0 or -errno. */
-	int (*postcopy_arm)(struct hv_vm *vm, int *uffd, uint64_t *hva);
+	int (*userfault_arm)(struct hv_vm *vm, int *uffd, uint64_t *hva);
 	/* Every page is resident: end post-copy. Returns 0 or -errno. */
-	int (*postcopy_done)(struct hv_vm *vm);
+	int (*userfault_done)(struct hv_vm *vm);
 
 	/* End the VM: release the migrated-away source, or discard a failed
 	 * destination. The handle stays valid for detach only. */

@@ -391,7 +391,7 @@ static int kvm_destroy(struct hv_vm *vm)
 	return kvm_exec(vm, "quit", NULL, NULL, NULL);
 }
 
-static int kvm_postcopy_arm(struct hv_vm *vm, int *uffd, uint64_t *hva)
+static int kvm_userfault_arm(struct hv_vm *vm, int *uffd, uint64_t *hva)
 {
 	json_t *r;
 	int rc = kvm_exec(vm, "userfault-arm", NULL, &r, uffd);
@@ -403,7 +403,7 @@ static int kvm_postcopy_arm(struct hv_vm *vm, int *uffd, uint64_t *hva)
 	return *uffd < 0 ? -EPROTO : 0;
 }
 
-static int kvm_postcopy_done(struct hv_vm *vm)
+static int kvm_userfault_done(struct hv_vm *vm)
 {
 	return kvm_exec(vm, "userfault-done", NULL, NULL, NULL);
 }
@@ -420,8 +420,8 @@ const struct hv_ops hv_kvm_ops = {
 	.save_state = kvm_save_state,
 	.load_state = kvm_load_state,
 	.query_stats = kvm_query_stats,
-	.postcopy_arm = kvm_postcopy_arm,
-	.postcopy_done = kvm_postcopy_done,
+	.userfault_arm = kvm_userfault_arm,
+	.userfault_done = kvm_userfault_done,
 	.destroy = kvm_destroy,
 	.detach = kvm_detach,
 };

@@ -9,7 +9,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "vmm/commands.h"
-#include "vmm/postcopy.h"
+#include "vmm/userfault.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 #include "vmm/vm_state.h"
@@ -51,8 +51,8 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 			 "pid", (int)getpid(),
 			 "workload", vm_read_counters(vm, &c) ? NULL : c.workload,
 			 "abi", (json_int_t)DSMIG_ABI_VERSION,
-			 "postcopy", postcopy_state_name(postcopy_state(vm)),
-			 "missing_pages", (json_int_t)postcopy_missing_pages(vm));
+			 "postcopy", userfault_state_name(userfault_state(vm)),
+			 "missing_pages", (json_int_t)userfault_missing_pages(vm));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -108,7 +108,7 @@ static int cmd_pause(struct ctl_request *req, json_t *args, json_t **ret,
 static int cmd_resume(struct ctl_request *req, json_t *args, json_t **ret,
 		      struct ctl_error *err)
 {
-	if (postcopy_state(req->opaque) == POSTCOPY_FAILED)
+	if (userfault_state(req->opaque) == USERFAULT_FAILED)
 		return ctl_fail(err, CTL_ERR_STATE,
 				"post-copy failed: pages of this VM are still on the source");
 	if (vm_resume(req->opaque))
@@ -160,7 +160,7 @@ static int cmd_userfault_arm(struct ctl_request *req, json_t *args, json_t **ret
 			     struct ctl_error *err)
 {
 	struct vm *vm = req->opaque;
-	int fd, rc = postcopy_arm(vm, req->conn_id, &fd);
+	int fd, rc = userfault_arm(vm, req->conn_id, &fd);
 
 	if (rc == -EBUSY)
 		return ctl_fail(err, CTL_ERR_STATE, "post-copy is already armed");
@@ -177,11 +177,11 @@ static int cmd_userfault_arm(struct ctl_request *req, json_t *args, json_t **ret
 static int cmd_userfault_done(struct ctl_request *req, json_t *args, json_t **ret,
 			      struct ctl_error *err)
 {
-	int rc = postcopy_done(req->opaque);
+	int rc = userfault_done(req->opaque);
 
 	if (rc == -EAGAIN)
 		return ctl_fail(err, CTL_ERR_STATE, "%llu pages are still missing",
-				(unsigned long long)postcopy_missing_pages(req->opaque));
+				(unsigned long long)userfault_missing_pages(req->opaque));
 	if (rc)
 		return ctl_fail(err, CTL_ERR_STATE, "post-copy is not active");
 	return 0;

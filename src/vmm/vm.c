@@ -16,7 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
-#include "vmm/postcopy.h"
+#include "vmm/userfault.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -249,7 +249,7 @@ int vm_resume(struct vm *vm)
 	}
 	if ((vm->state != VM_PAUSED &&
 	     !(vm->state == VM_INCOMING && vm->state_loaded)) ||
-	    vm->postcopy == POSTCOPY_FAILED) {
+	    vm->userfault == USERFAULT_FAILED) {
 		pthread_mutex_unlock(&vm->lock);
 		return -EINVAL;
 	}
@@ -301,7 +301,7 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned i;
 
-	postcopy_release(vm);
+	userfault_release(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	if (vm->dirty_bitmap)
@@ -380,7 +380,7 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	if (!gpa)
 		return -ENOENT;
 	/* Never block the control thread on a page still on the source. */
-	if (!postcopy_resident(vm, gpa, sizeof(*c)))
+	if (!userfault_resident(vm, gpa, sizeof(*c)))
 		return -EAGAIN;
 	c = vm_guest_ptr(vm, gpa, sizeof(*c), 8, GUEST_READ);
 	if (!c)

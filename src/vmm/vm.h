@@ -99,10 +99,10 @@ struct vm {
 	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
 	uint64_t *dirty_bitmap;
 
-	/* Post-copy destination (postcopy.c). */
+	/* Post-copy destination (userfault.c). */
 	int uffd;                       /* -1 unless armed */
-	int postcopy;                   /* enum postcopy_state */
-	unsigned postcopy_conn;         /* the control client that armed it */
+	int userfault;                  /* enum userfault_state */
+	unsigned userfault_conn;        /* the control client that armed it */
 
 	pthread_mutex_t event_lock;     /* guards on_event against vm_events_close */
 	vm_event_fn on_event;

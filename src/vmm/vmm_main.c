@@ -27,7 +27,7 @@
 #include "common/rundir.h"
 #include "vmm/commands.h"
 #include "vmm/control.h"
-#include "vmm/postcopy.h"
+#include "vmm/userfault.h"
 #include "vmm/vm.h"
 
 #define CLIENT_TIMEOUT_MS 2000
@@ -65,7 +65,7 @@ static void runner_event(void *opaque, const char *event, json_t *data)
  * the VM cannot go on. */
 static void vmm_conn_closed(void *opaque, unsigned conn_id)
 {
-	postcopy_conn_closed(opaque, conn_id);
+	userfault_conn_closed(opaque, conn_id);
 }
 
 static void *control_thread(void *arg)

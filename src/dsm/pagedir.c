@@ -1,15 +1,15 @@
-/* The DSM page directory and the hot/cold selection (see directory.h). */
+/* The DSM page directory and the hot/cold selection (see pagedir.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bitmap.h"
-#include "dsm/directory.h"
+#include "dsm/pagedir.h"
 
-int dir_init(struct dsm_directory *d, uint64_t npages, unsigned window,
+int pagedir_init(struct pagedir *d, uint64_t npages, unsigned window,
 	     unsigned threshold)
 {
 	memset(d, 0, sizeof(*d));
-	if (threshold < 1 || threshold > window || window > DIR_MAX_WINDOW)
+	if (threshold < 1 || threshold > window || window > PAGEDIR_MAX_WINDOW)
 		return -1;
 	d->npages = npages;
 	d->nwords = bitmap_words(npages);
@@ -19,13 +19,13 @@ int dir_init(struct dsm_directory *d, uint64_t npages, unsigned window,
 	d->sent_round = calloc(npages, sizeof(*d->sent_round));
 	d->valid = calloc(d->nwords, sizeof(*d->valid));
 	if (!d->history || !d->sent_round || !d->valid) {
-		dir_free(d);
+		pagedir_free(d);
 		return -1;
 	}
 	return 0;
 }
 
-void dir_free(struct dsm_directory *d)
+void pagedir_free(struct pagedir *d)
 {
 	free(d->history);
 	free(d->sent_round);
@@ -33,7 +33,7 @@ void dir_free(struct dsm_directory *d)
 	memset(d, 0, sizeof(*d));
 }
 
-void dir_record_dirty(struct dsm_directory *d, const uint64_t *dirty)
+void pagedir_record_dirty(struct pagedir *d, const uint64_t *dirty)
 {
 	uint64_t p;
 
@@ -44,7 +44,7 @@ void dir_record_dirty(struct dsm_directory *d, const uint64_t *dirty)
 	d->rounds++;
 }
 
-void dir_mark_sent(struct dsm_directory *d, const uint64_t *sent, unsigned round)
+void pagedir_mark_sent(struct pagedir *d, const uint64_t *sent, unsigned round)
 {
 	uint64_t p;
 
@@ -55,19 +55,19 @@ void dir_mark_sent(struct dsm_directory *d, const uint64_t *sent, unsigned round
 			d->sent_round[p] = round + 1;
 }
 
-unsigned dir_heat(const struct dsm_directory *d, uint64_t pfn)
+unsigned pagedir_heat(const struct pagedir *d, uint64_t pfn)
 {
 	unsigned mask = (1u << d->window) - 1;
 
 	return (unsigned)__builtin_popcount(d->history[pfn] & mask);
 }
 
-int dir_is_hot(const struct dsm_directory *d, uint64_t pfn)
+int pagedir_is_hot(const struct pagedir *d, uint64_t pfn)
 {
-	return dir_heat(d, pfn) >= d->threshold;
+	return pagedir_heat(d, pfn) >= d->threshold;
 }
 
-uint64_t dir_select(const struct dsm_directory *d, uint64_t *send, uint64_t *hot,
+uint64_t pagedir_select(const struct pagedir *d, uint64_t *send, uint64_t *hot,
 		    uint64_t *nhot)
 {
 	uint64_t p, cold = 0;
@@ -78,7 +78,7 @@ uint64_t dir_select(const struct dsm_directory *d, uint64_t *send, uint64_t *hot
 	for (p = 0; p < d->npages; p++) {
 		if (bitmap_test(d->valid, p))
 			continue;
-		if (dir_is_hot(d, p)) {
+		if (pagedir_is_hot(d, p)) {
 			bitmap_set(hot, p);
 			(*nhot)++;
 		} else {
@@ -89,7 +89,7 @@ uint64_t dir_select(const struct dsm_directory *d, uint64_t *send, uint64_t *hot
 	return cold;
 }
 
-uint64_t dir_invalid(const struct dsm_directory *d, uint64_t *all)
+uint64_t pagedir_invalid(const struct pagedir *d, uint64_t *all)
 {
 	uint64_t p, n = 0;
 

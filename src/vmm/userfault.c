@@ -1,4 +1,4 @@
-/* Post-copy on the destination: guest RAM behind a userfaultfd (postcopy.h). */
+/* Post-copy on the destination: guest RAM behind a userfaultfd (userfault.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "vmm/postcopy.h"
+#include "vmm/userfault.h"
 #include "vmm/vm.h"
 
 static int uffd_open(void)
@@ -87,19 +87,19 @@ static uint64_t missing_pages_locked(struct vm *vm)
 {
 	uint64_t missing;
 
-	if (vm->postcopy == POSTCOPY_OFF)
+	if (vm->userfault == USERFAULT_OFF)
 		return 0;
 	if (range_resident(&vm->mem, 0, vm->mem.size / DSMIG_PAGE_SIZE, &missing))
 		return 0;
 	return missing;
 }
 
-int postcopy_arm(struct vm *vm, unsigned conn_id, int *uffd)
+int userfault_arm(struct vm *vm, unsigned conn_id, int *uffd)
 {
 	int fd, rc;
 
 	pthread_mutex_lock(&vm->lock);
-	if (vm->postcopy != POSTCOPY_OFF || vm->uffd >= 0) {
+	if (vm->userfault != USERFAULT_OFF || vm->uffd >= 0) {
 		rc = -EBUSY;
 		goto out;
 	}
@@ -118,25 +118,25 @@ int postcopy_arm(struct vm *vm, unsigned conn_id, int *uffd)
 		goto out;
 	}
 	vm->uffd = *uffd = fd;
-	vm->postcopy = POSTCOPY_ACTIVE;
-	vm->postcopy_conn = conn_id;
+	vm->userfault = USERFAULT_ACTIVE;
+	vm->userfault_conn = conn_id;
 out:
 	pthread_mutex_unlock(&vm->lock);
 	return rc;
 }
 
-int postcopy_done(struct vm *vm)
+int userfault_done(struct vm *vm)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&vm->lock);
-	if (vm->postcopy != POSTCOPY_ACTIVE)
+	if (vm->userfault != USERFAULT_ACTIVE)
 		rc = -EINVAL;
 	else if (missing_pages_locked(vm))
 		rc = -EAGAIN;
 	if (rc == 0) {
 		uffd_release_locked(vm);
-		vm->postcopy = POSTCOPY_OFF;
+		vm->userfault = USERFAULT_OFF;
 	}
 	pthread_mutex_unlock(&vm->lock);
 	if (rc == 0)
@@ -144,16 +144,16 @@ int postcopy_done(struct vm *vm)
 	return rc;
 }
 
-void postcopy_conn_closed(struct vm *vm, unsigned conn_id)
+void userfault_conn_closed(struct vm *vm, unsigned conn_id)
 {
 	uint64_t missing;
 
 	pthread_mutex_lock(&vm->lock);
-	if (vm->postcopy != POSTCOPY_ACTIVE || vm->postcopy_conn != conn_id) {
+	if (vm->userfault != USERFAULT_ACTIVE || vm->userfault_conn != conn_id) {
 		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
-	vm->postcopy = POSTCOPY_FAILED;
+	vm->userfault = USERFAULT_FAILED;
 	missing = missing_pages_locked(vm);
 	pthread_mutex_unlock(&vm->lock);
 	log_error("post-copy failed: the engine went away with %llu pages still on the "
@@ -162,11 +162,11 @@ void postcopy_conn_closed(struct vm *vm, unsigned conn_id)
 	/* vCPUs waiting on a missing page are woken by the kick (the fault
 	 * returns to KVM_RUN with EINTR) and park. */
 	vm_pause(vm);
-	vm_emit(vm, "POSTCOPY_FAILED",
+	vm_emit(vm, "USERFAULT_FAILED",
 		json_pack("{s:I}", "missing_pages", (json_int_t)missing));
 }
 
-uint64_t postcopy_missing_pages(struct vm *vm)
+uint64_t userfault_missing_pages(struct vm *vm)
 {
 	uint64_t n;
 
@@ -176,14 +176,14 @@ uint64_t postcopy_missing_pages(struct vm *vm)
 	return n;
 }
 
-int postcopy_resident(struct vm *vm, uint64_t gpa, uint64_t len)
+int userfault_resident(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	uint64_t first = gpa / DSMIG_PAGE_SIZE, missing = 0;
 	uint64_t last = (gpa + (len ? len - 1 : 0)) / DSMIG_PAGE_SIZE;
 	int active;
 
 	pthread_mutex_lock(&vm->lock);
-	active = vm->postcopy != POSTCOPY_OFF;
+	active = vm->userfault != USERFAULT_OFF;
 	pthread_mutex_unlock(&vm->lock);
 	if (!active)
 		return 1;
@@ -192,27 +192,27 @@ int postcopy_resident(struct vm *vm, uint64_t gpa, uint64_t len)
 	return missing == 0;
 }
 
-enum postcopy_state postcopy_state(struct vm *vm)
+enum userfault_state userfault_state(struct vm *vm)
 {
-	enum postcopy_state s;
+	enum userfault_state s;
 
 	pthread_mutex_lock(&vm->lock);
-	s = vm->postcopy;
+	s = vm->userfault;
 	pthread_mutex_unlock(&vm->lock);
 	return s;
 }
 
-const char *postcopy_state_name(enum postcopy_state s)
+const char *userfault_state_name(enum userfault_state s)
 {
 	static const char *const names[] = {
-		[POSTCOPY_OFF] = "off", [POSTCOPY_ACTIVE] = "active",
-		[POSTCOPY_FAILED] = "failed",
+		[USERFAULT_OFF] = "off", [USERFAULT_ACTIVE] = "active",
+		[USERFAULT_FAILED] = "failed",
 	};
 
 	return names[s];
 }
 
-void postcopy_release(struct vm *vm)
+void userfault_release(struct vm *vm)
 {
 	if (vm->uffd < 0)   /* never armed (or vm_create failed early) */
 		return;

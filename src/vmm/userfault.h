@@ -12,17 +12,17 @@
  *
  * All functions take vm->lock themselves.
  */
-#ifndef DSMIG_VMM_POSTCOPY_H
-#define DSMIG_VMM_POSTCOPY_H
+#ifndef DSMIG_VMM_USERFAULT_H
+#define DSMIG_VMM_USERFAULT_H
 
 #include <stdint.h>
 
 struct vm;
 
-enum postcopy_state {
-	POSTCOPY_OFF,       /* never armed, or finished: all pages resident */
-	POSTCOPY_ACTIVE,    /* armed: missing pages fault to the engine */
-	POSTCOPY_FAILED,    /* the engine went away with pages missing */
+enum userfault_state {
+	USERFAULT_OFF,       /* never armed, or finished: all pages resident */
+	USERFAULT_ACTIVE,    /* armed: missing pages fault to the engine */
+	USERFAULT_FAILED,    /* the engine went away with pages missing */
 };
 
 /* Arm post-copy for the client conn_id: create the userfaultfd, register
@@ -30,27 +30,27 @@ enum postcopy_state {
  * passes a duplicate to the client). Only an incoming VM that has not run can be armed.
  * Returns 0 or -errno (-EBUSY: already armed; -EINVAL: wrong state;
  * -ENOSYS: no userfaultfd shmem support). */
-int postcopy_arm(struct vm *vm, unsigned conn_id, int *uffd);
+int userfault_arm(struct vm *vm, unsigned conn_id, int *uffd);
 
 /* Every page is resident: unregister and forget the userfaultfd. */
-int postcopy_done(struct vm *vm);
+int userfault_done(struct vm *vm);
 
 /* The control connection conn_id closed: if it armed post-copy and did not
  * finish, fail post-copy and pause the VM. */
-void postcopy_conn_closed(struct vm *vm, unsigned conn_id);
+void userfault_conn_closed(struct vm *vm, unsigned conn_id);
 
 /* Whether [gpa, gpa+len) is resident (always true outside post-copy):
  * VMM threads that must not block on a missing page ask first. */
-int postcopy_resident(struct vm *vm, uint64_t gpa, uint64_t len);
+int userfault_resident(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Guest pages not yet resident (0 outside post-copy). */
-uint64_t postcopy_missing_pages(struct vm *vm);
+uint64_t userfault_missing_pages(struct vm *vm);
 
 /* The VM is going away: unregister and close the userfaultfd, waking any
  * thread still waiting on a fault (vm_destroy, before joining vCPUs). */
-void postcopy_release(struct vm *vm);
+void userfault_release(struct vm *vm);
 
-enum postcopy_state postcopy_state(struct vm *vm);
-const char *postcopy_state_name(enum postcopy_state s);
+enum userfault_state userfault_state(struct vm *vm);
+const char *userfault_state_name(enum userfault_state s);
 
-#endif /* DSMIG_VMM_POSTCOPY_H */
+#endif /* DSMIG_VMM_USERFAULT_H */
