@@ -2,6 +2,9 @@
 #ifndef DSMIG_CLI_CLI_H
 #define DSMIG_CLI_CLI_H
 
+/* The engine's ports and the lab's names (MIGRATE_PORT_*, LAB_*). */
+#include "common/lab_net.h"
+
 /* Exit statuses shared by the subcommands. */
 enum cli_exit {
 	CLI_OK = 0,
@@ -13,18 +16,6 @@ enum cli_exit {
 	CLI_POSTCOPY_BROKEN = 5, /* dsm-pull failed after resume: both sides
 				    paused, the destination missing pages */
 };
-
-/* The TCP ports the engine's MPI data connections use (probes filter on
- * them): btl_tcp_port_min_v4 and btl_tcp_port_range_v4. */
-#define MIGRATE_PORT_MIN   "47000"
-#define MIGRATE_PORT_RANGE "100"
-#define MIGRATE_PORT_FILTER "tcp portrange 47000-47099"   /* the same ports, for BPF */
-
-/* The lab (`dsmig lab`, docs/deploy.md): every lab host's interface has
- * this name inside its namespace, and its address is in this network,
- * which the root namespace's bridge also holds an address of. */
-#define LAB_IFACE  "dsmig0"
-#define LAB_SUBNET "198.18.0.0/24"
 
 int cmd_migrate(int argc, char **argv);
 int cmd_lab(int argc, char **argv);

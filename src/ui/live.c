@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "common/jsonl_tail.h"
+#include "common/lab_net.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "probes/net.h"

@@ -1,0 +1,93 @@
+/*
+ * Internals of `dsmig lab` (docs/deploy.md), shared by its files:
+ *   lab.c        the command: up, status, exec, check, env, down
+ *   lab_cmd.c    running ip, tc and nft; what exists in the root namespace
+ *   lab_conf.c   the hosts' names, the link parameters, lab.conf, the hosts file
+ *   lab_shape.c  each host's qdiscs and the nftables loss rule
+ *   lab_down.c   removing a lab: its VMMs, processes, links, namespaces, state
+ * The names, addresses and ports that others need too are in
+ * common/lab_net.h.
+ */
+#ifndef DSMIG_CLI_LAB_INT_H
+#define DSMIG_CLI_LAB_INT_H
+
+#include <stddef.h>
+
+#include "common/lab_net.h"
+
+#define LAB_CONF         LAB_DIR "/lab.conf"
+#define LAB_RATE_DEFAULT 12000000ull       /* the paper's 12 Mbit/s */
+/* tbf: the queue holds 50 ms at the rate; the bucket at least ten full
+ * frames, and 4 ms at the rate for fast links (timer granularity). */
+#define LAB_TBF_LATENCY  "50ms"
+#define LAB_BURST_MIN    (10 * 1514)
+#define LAB_BURST_MS     4
+/* Loss without netem: table (LAB_NFT_TABLE) and chain in each host's
+ * namespace; the rule drops a packet when a random number below
+ * LAB_LOSS_SCALE is below loss_pct / 100 * LAB_LOSS_SCALE (steps of
+ * 0.0001%). */
+#define LAB_NFT_CHAIN    "loss"
+#define LAB_LOSS_SCALE   1000000u
+#define LAB_LOSS_MIN     0.0001
+
+/* What makes the delay and the loss. */
+enum lab_impair {
+	LAB_IMPAIR_NONE,   /* neither asked for */
+	LAB_IMPAIR_NETEM,  /* netem on each uplink: delay and loss */
+	LAB_IMPAIR_NFT,    /* no netem in the kernel: nftables, loss only */
+};
+
+struct lab_params {
+	unsigned hosts;
+	unsigned long long rate_bps;
+	unsigned delay_ms;
+	double loss_pct;
+	enum lab_impair impair;  /* decided by lab_shape_all(), kept in lab.conf */
+};
+
+/* Names of lab host i (0-based). */
+struct lab_host {
+	char name[16], netns[32], veth[16], addr[16], runtime[64];
+};
+
+/* A command's argv, for lab_step() and proc_run(). */
+#define CMD(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* lab_conf.c */
+void lab_host_names(unsigned i, struct lab_host *h);
+int lab_parse_rate(const char *s, unsigned long long *bps);
+unsigned long long lab_burst(const struct lab_params *p);
+/* The link as `up` and `status` describe it. */
+void lab_describe_link(char *buf, size_t len, const struct lab_params *p);
+/* lab.conf: 0, or -1 when it is missing or unreadable (not said). */
+int lab_conf_read(struct lab_params *p);
+/* lab.conf and the hosts file: 0, or -1 (said why). */
+int lab_conf_write(const struct lab_params *p);
+int lab_hosts_write(unsigned n);
+
+/* lab_cmd.c */
+void lab_chomp(char *s);
+/* Run a command that must succeed: 0, or -1 (said which and why). */
+int lab_step(const char *const argv[]);
+/* Run a command that may fail; its status. */
+int lab_try(const char *const argv[]);
+int lab_list_names(int netns, const char *prefix, char names[][32], int cap);
+int lab_netns_exists(const char *ns);
+int lab_link_exists(const char *dev);
+
+/* lab_shape.c */
+int lab_loss_nft_show(const char *netns, char *rule, size_t len);
+int lab_loss_nft_del(const char *netns);
+/* Shape every host, deciding p->impair: 0, or -1 (said why). */
+int lab_shape_all(struct lab_params *p);
+int lab_qdisc_show(unsigned i, int uplink, char *out, size_t len);
+int lab_shaping_present(unsigned i, const struct lab_params *p);
+
+/* lab_down.c */
+/* Leftovers of a lab in the root namespace, listed in what: their count,
+ * or -1 when they cannot be listed. */
+int lab_leftovers(char *what, size_t len);
+/* Remove every trace of the lab: 0 when nothing is left. */
+int lab_remove(void);
+
+#endif /* DSMIG_CLI_LAB_INT_H */

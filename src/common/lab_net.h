@@ -1,0 +1,53 @@
+/*
+ * The network a migration uses: the TCP ports of the engine's MPI
+ * connections, and the names and addresses of the lab (`dsmig lab`,
+ * docs/deploy.md). `dsmig lab` makes the lab from these, `dsmig migrate`
+ * hands them to mpirun, the console's probes capture on them. This is
+ * the one copy: shell scripts read the same values from `dsmig lab env`
+ * (KEY=VALUE lines named as the macros here).
+ */
+#ifndef DSMIG_COMMON_LAB_NET_H
+#define DSMIG_COMMON_LAB_NET_H
+
+#define LAB_STR_(x) #x
+#define LAB_STR(x)  LAB_STR_(x)
+
+/* The engine's MPI data connections use these ports (mpirun's
+ * btl_tcp_port_min_v4 and btl_tcp_port_range_v4), in the lab and on
+ * loopback, so that a capture filter can name them (docs/probes.md). */
+#define MIGRATE_PORT_FIRST  47000
+#define MIGRATE_PORT_COUNT  100
+#define MIGRATE_PORT_LAST   47099
+_Static_assert(MIGRATE_PORT_LAST == MIGRATE_PORT_FIRST + MIGRATE_PORT_COUNT - 1,
+	       "MIGRATE_PORT_LAST is the last port of the range");
+#define MIGRATE_PORT_MIN    LAB_STR(MIGRATE_PORT_FIRST)
+#define MIGRATE_PORT_RANGE  LAB_STR(MIGRATE_PORT_COUNT)
+/* The same ports, for BPF. */
+#define MIGRATE_PORT_FILTER \
+	"tcp portrange " LAB_STR(MIGRATE_PORT_FIRST) "-" LAB_STR(MIGRATE_PORT_LAST)
+
+/* The lab's state: lab.conf, the hosts file, one runtime directory per
+ * host (LAB_DIR/hostA, ...). */
+#define LAB_DIR          "/run/dsmig-lab"
+#define LAB_HOSTS        LAB_DIR "/hosts"
+
+/* Every lab host's interface has this name inside its namespace; its
+ * address is in LAB_SUBNET (host i, 0-based, has LAB_NET_PREFIX i + 1),
+ * of which the root namespace's bridge holds LAB_BRIDGE_ADDR. Addresses
+ * come from 198.18.0.0/15 only (RFC 2544's benchmarking range). */
+#define LAB_IFACE        "dsmig0"
+#define LAB_NET_PREFIX   "198.18.0."
+#define LAB_PREFIX_LEN   "/24"
+#define LAB_SUBNET       LAB_NET_PREFIX "0" LAB_PREFIX_LEN
+#define LAB_ADDR_FMT     LAB_NET_PREFIX "%u"
+#define LAB_BRIDGE       "dsmig-br0"
+#define LAB_BRIDGE_ADDR  LAB_NET_PREFIX "254" LAB_PREFIX_LEN
+
+/* Names: host i's namespace is LAB_NS_PREFIX + 'A' + i; everything the lab
+ * makes in the root namespace (the bridge, dsmig-A, ...) starts with
+ * LAB_LINK_PREFIX; the nftables table of a loss rule is LAB_NFT_TABLE. */
+#define LAB_NS_PREFIX    "dsmig-host"
+#define LAB_LINK_PREFIX  "dsmig-"
+#define LAB_NFT_TABLE    "dsmig_lab"
+
+#endif /* DSMIG_COMMON_LAB_NET_H */
