@@ -48,6 +48,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/rundir.h"
+#include "common/units.h"
 
 static void lab_usage(FILE *f)
 {
@@ -60,7 +61,7 @@ static void lab_usage(FILE *f)
 		"       dsmig lab env [--hosts N]\n"
 		"up: N hosts (2..%d, default 2) in network namespaces " LAB_NS_PREFIX "A, ...,\n"
 		"    addresses " LAB_NET_PREFIX "1, ... on a bridge; each host's link capped at RATE\n"
-		"    (default 12mbit; 500kbit, 100mbit, 1gbit, or bits per second) in each\n"
+		"    (default 12mbit; 500k, 100Mbit, 1G, 12Mbps: bits per second) in each\n"
 		"    direction, with a one-way delay and a loss rate per direction (netem;\n"
 		"    without netem in the kernel, --loss alone, by nftables).\n"
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
@@ -137,6 +138,22 @@ static int lab_intact(const struct lab_params *p)
 	return 1;
 }
 
+/* --link: a rate as every dsmig program reads it (common/units.h: "12M",
+ * "12mbit" and "12Mbps" are all 12 Mbit/s), within what tbf is given. */
+static int parse_link(const char *s, unsigned long long *bps, char *why, size_t len)
+{
+	double v;
+
+	if (units_parse_rate(s, &v, why, len))
+		return -1;
+	if (v < LAB_RATE_MIN || v > LAB_RATE_MAX) {
+		snprintf(why, len, "'%s' is outside 8kbit..100gbit", s);
+		return -1;
+	}
+	*bps = (unsigned long long)v;
+	return 0;
+}
+
 static int parse_up(int argc, char **argv, struct lab_params *p)
 {
 	static const struct option opts[] = {
@@ -146,7 +163,7 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 		{ "loss", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	char *end, why[128];
 	int c;
 
 	*p = (struct lab_params) { .hosts = 2, .rate_bps = LAB_RATE_DEFAULT };
@@ -158,9 +175,8 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 				return fprintf(stderr, "dsmig lab: --hosts must be 2..%d\n", HOSTS_MAX), -1;
 			break;
 		case 'l':
-			if (lab_parse_rate(optarg, &p->rate_bps))
-				return fprintf(stderr, "dsmig lab: bad --link '%s' (e.g. 12mbit, 500kbit, 1gbit)\n",
-					       optarg), -1;
+			if (parse_link(optarg, &p->rate_bps, why, sizeof(why)))
+				return fprintf(stderr, "dsmig lab: bad --link: %s\n", why), -1;
 			break;
 		case 'd':
 			p->delay_ms = (unsigned)strtoul(optarg, &end, 10);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli/lab_int.h"
 #include "common/fileio.h"
@@ -26,32 +25,6 @@ void lab_host_names(unsigned i, struct lab_host *h)
 	snprintf(h->veth, sizeof(h->veth), LAB_LINK_PREFIX "%c", 'A' + i);
 	snprintf(h->addr, sizeof(h->addr), LAB_ADDR_FMT, i + 1);
 	snprintf(h->runtime, sizeof(h->runtime), LAB_DIR "/%s", h->name);
-}
-
-/* "12mbit", "12M", "500kbit", "1gbit", "12000000" (bit/s; tc's units, and
- * dsmig migrate's K/M/G). Byte units ("mbps" in tc) are refused. */
-int lab_parse_rate(const char *s, unsigned long long *bps)
-{
-	static const struct { const char *suffix; double mult; } units[] = {
-		{ "", 1 }, { "bit", 1 }, { "k", 1e3 }, { "kbit", 1e3 }, { "m", 1e6 },
-		{ "mbit", 1e6 }, { "g", 1e9 }, { "gbit", 1e9 },
-	};
-	char *end;
-	double v = strtod(s, &end);
-	unsigned i;
-
-	if (end == s || v <= 0)
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].suffix))
-			continue;
-		v *= units[i].mult;
-		if (v < 8000 || v > 100e9)
-			return -1;
-		*bps = (unsigned long long)v;
-		return 0;
-	}
-	return -1;
 }
 
 static void format_rate(char *buf, size_t len, unsigned long long bps)

@@ -17,6 +17,8 @@
 
 #define LAB_CONF         LAB_DIR "/lab.conf"
 #define LAB_RATE_DEFAULT 12000000ull       /* the paper's 12 Mbit/s */
+#define LAB_RATE_MIN     8e3               /* --link's range */
+#define LAB_RATE_MAX     100e9
 /* tbf: the queue holds 50 ms at the rate; the bucket at least ten full
  * frames, and 4 ms at the rate for fast links (timer granularity). */
 #define LAB_TBF_LATENCY  "50ms"
@@ -55,7 +57,6 @@ struct lab_host {
 
 /* lab_conf.c */
 void lab_host_names(unsigned i, struct lab_host *h);
-int lab_parse_rate(const char *s, unsigned long long *bps);
 unsigned long long lab_burst(const struct lab_params *p);
 /* The link as `up` and `status` describe it. */
 void lab_describe_link(char *buf, size_t len, const struct lab_params *p);
