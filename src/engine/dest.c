@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "engine/engine.h"
+#include "engine/dest.h"
 #include "engine/postcopy.h"
 
 void dest_reply(struct engine *e, int tag, int ok, uint64_t wall_ns,

@@ -140,24 +140,10 @@ int fault_injected(const char *name);
  * Returns 0 or -1 (out of memory). */
 int engine_codec_setup(struct engine *e);
 
-/* Rank 1's helpers (dest.c), shared with post-copy. */
-#define DEST_CONFIRM_POLL_MS 2000   /* the guest must show life this soon */
-/* TAG_READY or TAG_CONFIRM to rank 0. */
-void dest_reply(struct engine *e, int tag, int ok, uint64_t wall_ns,
-		uint64_t gap_ns, const char *reason);
-/* A message of unknown size from rank 0 into a malloc'd buffer; returns
- * its size, -ECANCELED if rank 0 sent ABORT instead, or -errno. */
-long dest_recv_alloc(int tag, void **out);
-/* Compare the source's chunk hashes (got bytes, or got < 0: none came)
- * with those of mem; describe the first difference. Returns 0 or -1. */
-int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
-			const uint8_t *mem, char *why, size_t len);
-/* Has the guest run since `before` (heartbeat moved, or without counters
- * vCPU time)? 1 with the guest-observed gap, 0 not yet, -1 no answer. */
-int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns);
-/* Measure the workload's rate for --after-ms and send TAG_AFTER. */
-void dest_report_after(struct engine *e);
-
+/* The coordinators' whole migration, after set-up: rank 0's (source.c)
+ * and rank 1's (dest.c). Each returns the engine's exit status: 0 moved,
+ * 1 failed with the source running (or the destination discarded), 3
+ * failed after the switch-over. */
 int engine_run_source(struct engine *e);
 int engine_run_dest(struct engine *e);
 

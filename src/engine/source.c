@@ -355,7 +355,7 @@ static int source_handoff(struct source *s, char *why, size_t len)
 
 	if (!e->method->state_first && source_send_state(s, why, len))
 		return -1;
-	if (s->missing && postcopy_send_missing(e, s->missing, &s->paused_st))
+	if (s->missing && postcopy_source_send_missing(e, s->missing, &s->paused_st))
 		return snprintf(why, len, "cannot send the missing-page list"), -1;
 	if (e->opt.verify) {
 		uint64_t count = engine_hash_count(e);
@@ -415,8 +415,8 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		/* The guest runs on the destination while pages still come. */
 		phase(s, PH_POSTCOPY, json_pack("{s:I}", "missing_pages",
 						(json_int_t)s->nr_missing));
-		n = postcopy_serve(e, s->order, s->nr_missing, s->missing,
-				   source_resumed, s, &s->pc, why, len);
+		n = postcopy_source_serve(e, s->order, s->nr_missing, s->missing,
+					  source_resumed, s, &s->pc, why, len);
 		s->bytes_control += s->pc.confirmed ? sizeof(h) : 0;
 		/* rank 1's page requests and acknowledgements */
 		s->bytes_control += (s->pc.pull_requests + s->pc.acks) * sizeof(uint64_t);
@@ -481,29 +481,50 @@ static void source_summary(struct source *s)
 	telemetry_emit(&e->tel, "summary", sum);
 }
 
-/* Undo a migration that failed before GO: the source runs again. */
-static void source_abort(struct source *s, const char *why, int in_rounds)
+/* The one failure path, run once. why says what failed, rc is what the
+ * failed step returned. Before GO (and when the destination refused GO
+ * and discarded itself: source_switchover's -1) the source runs again:
+ * rank 1 is told to discard the destination, by the round control while
+ * it waits for a round, by TAG_ABORT once the final round has gone, not
+ * at all if it refused GO. After GO otherwise, the destination may own
+ * the VM: the source stays paused. A destination that answers neither
+ * READY (it is stuck) nor CONFIRM ends the MPI job. Returns the engine's
+ * exit status. */
+static int source_fail(struct source *s, const char *why, int rc)
 {
 	struct engine *e = s->e;
+	int running = !s->switched || rc == -1;
 
-	log_error("migration failed: %s", why);
-	if (in_rounds) {
-		struct round_ctl ctl = { .kind = ROUND_ABORT };
+	if (running) {
+		log_error("migration failed: %s", why);
+		if (!s->final_sent) {
+			struct round_ctl ctl = { .kind = ROUND_ABORT };
 
-		MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD);
+			MPI_Bcast(&ctl, sizeof(ctl), MPI_BYTE, 0, MPI_COMM_WORLD);
+		} else if (!s->switched) {
+			engine_send(e, NULL, 0, 1, TAG_ABORT);
+		}
 	} else {
-		engine_send(e, NULL, 0, 1, TAG_ABORT);
+		log_error("migration failed after the switch-over: %s; the source stays paused", why);
 	}
 	sampler_stop(s);
-	if (s->paused && e->hv->resume(e->vm))
+	if (running && s->paused && e->hv->resume(e->vm))
 		log_error("could not resume the source VM!");
-	else
+	else if (running)
 		log_info("the source VM keeps running");
 	telemetry_emit(&e->tel, "phase",
 		       json_pack("{s:s, s:s, s:b}", "phase", "failed", "error", why,
-				 "source_running", 1));
+				 "source_running", running));
+	if (s->timed_out || !running) {
+		/* Rank 1 is stuck, or may run the guest: end the job so that
+		 * nothing waits on it; the caller settles the VMs. */
+		telemetry_close(&e->tel);
+		MPI_Abort(MPI_COMM_WORLD, running ? 1 : 3);
+	}
+	return running ? 1 : 3;
 }
 
+/* The migration, top to bottom; every failure goes to source_fail. */
 static int source_run(struct source *s)
 {
 	struct engine *e = s->e;
@@ -511,53 +532,27 @@ static int source_run(struct source *s)
 	char why[256] = "";
 	int rc;
 
-	if (e->method->init(&s->mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold)) {
-		source_abort(s, "out of memory for the method's page directory", 1);
-		return 1;
+	rc = e->method->init(&s->mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold);
+	if (rc) {
+		snprintf(why, sizeof(why), "out of memory for the method's page directory");
+		goto err;
 	}
-	if (source_prepare(s, &shared)) {
-		source_abort(s, "cannot start dirty logging on the source", 1);
-		method_fini(s);
-		return 1;
+	rc = source_prepare(s, &shared);
+	if (rc) {
+		snprintf(why, sizeof(why), "cannot start dirty logging on the source");
+		goto err;
 	}
-	if (source_rounds(s, shared, why, sizeof(why))) {
-		/* After a FINAL broadcast rank 1 waits for the state, not
-		 * for another round: tell it ABORT directly. */
-		source_abort(s, why, !s->final_sent);
-		method_fini(s);
-		return 1;
-	}
-	method_fini(s);
-	if (source_handoff(s, why, sizeof(why))) {
-		source_abort(s, why, 0);
-		if (s->timed_out) {
-			/* Rank 1 is stuck: end the job so that nothing waits
-			 * on it; the caller discards the destination VM. */
-			telemetry_close(&e->tel);
-			MPI_Abort(MPI_COMM_WORLD, 1);
-		}
-		return 1;
-	}
+	rc = source_rounds(s, shared, why, sizeof(why));
+	if (rc)
+		goto err;
+	rc = source_handoff(s, why, sizeof(why));
+	if (rc)
+		goto err;
 	rc = source_switchover(s, why, sizeof(why));
+	if (rc)
+		goto err;
+
 	sampler_stop(s);
-	if (rc == -1) {
-		log_error("migration failed: %s", why);
-		if (e->hv->resume(e->vm) == 0)
-			log_info("the source VM keeps running");
-		telemetry_emit(&e->tel, "phase",
-			       json_pack("{s:s, s:s, s:b}", "phase", "failed",
-					 "error", why, "source_running", 1));
-		return 1;
-	}
-	if (rc == -2) {
-		log_error("migration failed after the switch-over: %s; the source stays paused", why);
-		telemetry_emit(&e->tel, "phase",
-			       json_pack("{s:s, s:s, s:b}", "phase", "failed",
-					 "error", why, "source_running", 0));
-		telemetry_close(&e->tel);
-		MPI_Abort(MPI_COMM_WORLD, 3);
-		return 3;
-	}
 	if (!s->missing)
 		source_resumed(s, &s->confirm);
 	if (e->hv->destroy(e->vm))
@@ -565,7 +560,12 @@ static int source_run(struct source *s)
 	s->t_end = time_wall_ns();
 	telemetry_emit(&e->tel, "phase", json_pack("{s:s}", "phase", "done"));
 	source_summary(s);
-	return 0;
+	goto out;
+err:
+	rc = source_fail(s, why, rc);
+out:
+	method_fini(s);
+	return rc;
 }
 
 int engine_run_source(struct engine *e)

@@ -9,23 +9,23 @@
 
 static void test_first_fault_gets_the_minimum(void **state)
 {
-	struct readahead ra = { 0 };
+	struct postcopy_readahead ra = { 0 };
 
-	assert_int_equal(readahead_next(&ra, 1000), POSTCOPY_AHEAD_MIN);
+	assert_int_equal(postcopy_source_readahead(&ra, 1000), POSTCOPY_AHEAD_MIN);
 }
 
 /* A vCPU walking through a buffer faults just past the previous pages:
  * the readahead doubles each time, and stops at the maximum. */
 static void test_forward_walk_doubles_to_the_maximum(void **state)
 {
-	struct readahead ra = { 0 };
+	struct postcopy_readahead ra = { 0 };
 	uint64_t p = 5000;
-	unsigned run = readahead_next(&ra, p), expect = POSTCOPY_AHEAD_MIN;
+	unsigned run = postcopy_source_readahead(&ra, p), expect = POSTCOPY_AHEAD_MIN;
 
 	for (int i = 0; i < 6; i++) {
 		p += run;
 		expect = expect * 2 > POSTCOPY_AHEAD_MAX ? POSTCOPY_AHEAD_MAX : expect * 2;
-		run = readahead_next(&ra, p);
+		run = postcopy_source_readahead(&ra, p);
 		assert_int_equal(run, expect);
 	}
 	assert_int_equal(run, POSTCOPY_AHEAD_MAX);
@@ -39,11 +39,11 @@ static void test_a_jump_resets(void **state)
 	static const uint64_t jumps[] = { 100, 158, 191 };
 
 	for (size_t i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++) {
-		struct readahead ra = { 0 };
+		struct postcopy_readahead ra = { 0 };
 
-		readahead_next(&ra, 150);
-		assert_int_equal(readahead_next(&ra, 158), 2 * POSTCOPY_AHEAD_MIN);
-		assert_int_equal(readahead_next(&ra, jumps[i]), POSTCOPY_AHEAD_MIN);
+		postcopy_source_readahead(&ra, 150);
+		assert_int_equal(postcopy_source_readahead(&ra, 158), 2 * POSTCOPY_AHEAD_MIN);
+		assert_int_equal(postcopy_source_readahead(&ra, jumps[i]), POSTCOPY_AHEAD_MIN);
 	}
 }
 
@@ -51,10 +51,10 @@ static void test_a_jump_resets(void **state)
  * still doubles. */
 static void test_edge_of_reach_still_doubles(void **state)
 {
-	struct readahead ra = { 0 };
+	struct postcopy_readahead ra = { 0 };
 
-	readahead_next(&ra, 0);
-	assert_int_equal(readahead_next(&ra, 2 * POSTCOPY_AHEAD_MIN), 2 * POSTCOPY_AHEAD_MIN);
+	postcopy_source_readahead(&ra, 0);
+	assert_int_equal(postcopy_source_readahead(&ra, 2 * POSTCOPY_AHEAD_MIN), 2 * POSTCOPY_AHEAD_MIN);
 }
 
 int main(void)
