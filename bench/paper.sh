@@ -29,7 +29,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$top/${OUT:-docs/paper}"
 VMM="$BUILD/bin/dsmig-vmm"
 DSMIG="$BUILD/bin/dsmig"
-export DSMIG_HOSTS=/run/dsmig-lab/hosts
+# The lab's hosts file and runtime directories (src/common/lab_net.h).
+lab_env=$("$DSMIG" lab env) || exit 1
+eval "$lab_env"
+export DSMIG_HOSTS=$LAB_HOSTS
 
 die() { echo "paper: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (the lab's network namespaces)"
@@ -45,7 +48,7 @@ else
 	"$DSMIG" lab up --hosts 2 --link 12mbit || die "dsmig lab up failed"
 fi
 # The lab's runtime directories (docs/deploy.md).
-RA=/run/dsmig-lab/hostA RB=/run/dsmig-lab/hostB
+RA=$LAB_HOSTA_RUNTIME RB=$LAB_HOSTB_RUNTIME
 cleanup() {
 	local s
 	for s in "$RA"/*.sock "$RB"/*.sock; do

@@ -15,7 +15,9 @@ set -u
 BUILD=${1:-build}
 VMM="$BUILD/bin/dsmig-vmm"
 DSMIG="$BUILD/bin/dsmig"
-LAB_DIR=/run/dsmig-lab     # src/cli/lab.c
+# The lab's state directory and hosts (src/common/lab_net.h).
+lab_env=$("$DSMIG" lab env) || exit 1
+eval "$lab_env"
 WORKLOADS="idle cpu memory net"
 
 if [ ! -w /dev/kvm ]; then
@@ -35,7 +37,7 @@ if [ -z "$why" ]; then
 	hosts_dir=$LAB_DIR
 	stop() {
 		if [ "$keep_lab" = 1 ]; then
-			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_DIR/hosts dsmig; dsmig lab down"
+			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_HOSTS dsmig; dsmig lab down"
 		else
 			"$DSMIG" lab down
 		fi
@@ -43,7 +45,7 @@ if [ -z "$why" ]; then
 	# start_demo NAME ARGS...: in hostA's namespace, in its own session
 	# (it may outlive this script when the lab is kept).
 	start_demo() {
-		DSMIG_RUNTIME_DIR=$LAB_DIR/hostA setsid "$DSMIG" lab exec hostA "$VMM" run "$@" \
+		DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid "$DSMIG" lab exec hostA "$VMM" run "$@" \
 			2>>"$LAB_DIR/vmm.log" &
 	}
 else

@@ -443,6 +443,7 @@ static int lab_env(int argc, char **argv)
 	env_put("LAB_IFACE", LAB_IFACE);
 	env_put("LAB_SUBNET", LAB_SUBNET);
 	env_put("LAB_NET_PREFIX", LAB_NET_PREFIX);
+	env_put("LAB_PREFIX_LEN", LAB_PREFIX_LEN);
 	env_put("LAB_BRIDGE", LAB_BRIDGE);
 	env_put("LAB_BRIDGE_ADDR", LAB_BRIDGE_ADDR);
 	env_put("LAB_NS_PREFIX", LAB_NS_PREFIX);

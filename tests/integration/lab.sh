@@ -9,7 +9,7 @@ require_lab
 
 lab() { timeout 60 "$DSMIG" lab "$@"; }
 ns_inode() { stat -L -c %i "/var/run/netns/$1"; }
-qdiscs() { { ip netns exec dsmig-hostA tc qdisc show dev dsmig0; tc qdisc show dev dsmig-A; }; }
+qdiscs() { { ip netns exec "$LAB_HOSTA_NETNS" tc qdisc show dev "$LAB_IFACE"; tc qdisc show dev "$LAB_HOSTA_VETH"; }; }
 
 # timed_lab WHAT: `dsmig lab WHAT`, timed, checked, its output kept in
 # $HOST_A/WHAT.out and shown when it fails.
@@ -26,46 +26,47 @@ timed_lab() {
 # ---- up ---------------------------------------------------------------
 timed_lab up
 check "one namespace per host" \
-	test "$(ip netns list | awk '/^dsmig-host/ { print $1 }' | sort | tr '\n' ' ')" = "dsmig-hostA dsmig-hostB "
-check "hostA has 198.18.0.1/24 on dsmig0, lo up" \
-	bash -c 'ip netns exec dsmig-hostA ip -br addr show dev dsmig0 | grep -q "198.18.0.1/24" &&
-		 ip netns exec dsmig-hostA ip -br link show dev lo | grep -q UNKNOWN'
-check "hostB has 198.18.0.2/24" \
-	bash -c 'ip netns exec dsmig-hostB ip -br addr show dev dsmig0 | grep -q "198.18.0.2/24"'
-check "the bridge holds 198.18.0.254 and both veths" \
-	bash -c 'ip -br addr show dev dsmig-br0 | grep -q 198.18.0.254/24 &&
-		 [ "$(ip -o link show master dsmig-br0 | wc -l)" -eq 2 ]'
+	test "$(ip netns list | awk -v p="$LAB_NS_PREFIX" 'index($1, p) == 1 { print $1 }' | sort | tr '\n' ' ')" = \
+	     "$LAB_HOSTA_NETNS $LAB_HOSTB_NETNS "
+check "hostA has $LAB_HOSTA_ADDR$LAB_PREFIX_LEN on $LAB_IFACE, lo up" \
+	bash -c 'ip netns exec "$LAB_HOSTA_NETNS" ip -br addr show dev "$LAB_IFACE" | grep -q "$LAB_HOSTA_ADDR$LAB_PREFIX_LEN" &&
+		 ip netns exec "$LAB_HOSTA_NETNS" ip -br link show dev lo | grep -q UNKNOWN'
+check "hostB has $LAB_HOSTB_ADDR$LAB_PREFIX_LEN" \
+	bash -c 'ip netns exec "$LAB_HOSTB_NETNS" ip -br addr show dev "$LAB_IFACE" | grep -q "$LAB_HOSTB_ADDR$LAB_PREFIX_LEN"'
+check "the bridge holds $LAB_BRIDGE_ADDR and both veths" \
+	bash -c 'ip -br addr show dev "$LAB_BRIDGE" | grep -q "$LAB_BRIDGE_ADDR" &&
+		 [ "$(ip -o link show master "$LAB_BRIDGE" | wc -l)" -eq 2 ]'
 check "tbf at 12 Mbit/s on both ends of hostA's link" \
 	test "$(qdiscs | grep -c 'tbf .*rate 12Mbit')" -eq 2
 check "hosts file names both hosts with netns and addr" \
-	grep -q "^name=hostB runtime=$LAB_DIR/hostB netns=dsmig-hostB addr=198.18.0.2$" "$LAB_HOSTS"
-check "one runtime directory per host" test -d "$LAB_DIR/hostA" -a -d "$LAB_DIR/hostB"
+	grep -q "^name=hostB runtime=$LAB_HOSTB_RUNTIME netns=$LAB_HOSTB_NETNS addr=$LAB_HOSTB_ADDR\$" "$LAB_HOSTS"
+check "one runtime directory per host" test -d "$LAB_HOSTA_RUNTIME" -a -d "$LAB_HOSTB_RUNTIME"
 check "lab status: intact" bash -c "timeout 30 '$DSMIG' lab status >/dev/null"
 lab status >"$HOST_A/status.out" 2>&1
 check "lab status shows the shaping on the uplink and the downlink" \
 	test "$(grep -c 'qdisc tbf 1: root .*rate 12Mbit' "$HOST_A/status.out")" -eq 4
 
 # ---- idempotent ----------------------------------------------------------
-inode=$(ns_inode dsmig-hostA)
+inode=$(ns_inode "$LAB_HOSTA_NETNS")
 out=$(lab up 2>&1); rc=$?
-check "a second up is harmless" test "$rc" -eq 0 -a "$(ns_inode dsmig-hostA)" = "$inode"
+check "a second up is harmless" test "$rc" -eq 0 -a "$(ns_inode "$LAB_HOSTA_NETNS")" = "$inode"
 check "... and says the lab is up already" grep -q "already up" <<<"$out"
 out=$(lab up --link 100mbit 2>&1); rc=$?
 check "up with another rate re-shapes the link" \
-	test "$rc" -eq 0 -a "$(qdiscs | grep -c 'rate 100Mbit')" -eq 2 -a "$(ns_inode dsmig-hostA)" = "$inode"
-ip netns exec dsmig-hostA tc qdisc del dev dsmig0 root
+	test "$rc" -eq 0 -a "$(qdiscs | grep -c 'rate 100Mbit')" -eq 2 -a "$(ns_inode "$LAB_HOSTA_NETNS")" = "$inode"
+ip netns exec "$LAB_HOSTA_NETNS" tc qdisc del dev "$LAB_IFACE" root
 check "status notices missing shaping" bash -c "! timeout 30 '$DSMIG' lab status >/dev/null"
 lab up --link 12mbit >/dev/null 2>&1
 check "up puts the missing shaping back" test "$(qdiscs | grep -c 'rate 12Mbit')" -eq 2
 out=$(lab up --hosts 3 2>&1); rc=$?
-check "up with another host count refuses (status $rc)" test "$rc" -eq 1 -a "$(ns_inode dsmig-hostA)" = "$inode"
+check "up with another host count refuses (status $rc)" test "$rc" -eq 1 -a "$(ns_inode "$LAB_HOSTA_NETNS")" = "$inode"
 out=$(lab up --delay 50 --loss 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ]; then
 	check "netem under tbf on the uplink" \
-		bash -c 'ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q "netem 1: root.*delay 50ms loss 1%"'
+		bash -c 'ip netns exec "$LAB_HOSTA_NETNS" tc qdisc show dev "$LAB_IFACE" | grep -q "netem 1: root.*delay 50ms loss 1%"'
 	lab up >/dev/null 2>&1
 	check "and gone again without --delay/--loss" \
-		bash -c '! ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q netem'
+		bash -c '! ip netns exec "$LAB_HOSTA_NETNS" tc qdisc show dev "$LAB_IFACE" | grep -q netem'
 else
 	check "without netem in the kernel, --delay fails clearly (exit $rc)" \
 		grep -q "no netem qdisc (CONFIG_NET_SCH_NETEM): --delay needs netem" <<<"$out"
@@ -77,25 +78,26 @@ fi
 # nft_rules: the lab's loss rule in each host's namespace, one line each.
 nft_rules() {
 	local ns
-	for ns in dsmig-hostA dsmig-hostB; do
-		ip netns exec "$ns" nft list table netdev dsmig_lab 2>/dev/null | grep numgen
+	for ns in "$LAB_HOSTA_NETNS" "$LAB_HOSTB_NETNS"; do
+		ip netns exec "$ns" nft list table netdev "$LAB_NFT_TABLE" 2>/dev/null | grep numgen
 	done
 }
 out=$(lab up --loss 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && grep -q "nftables" <<<"$out"; then
-	check "no netem: --loss 1 drops on arrival at dsmig0 in each namespace" \
+	check "no netem: --loss 1 drops on arrival at $LAB_IFACE in each namespace" \
 		test "$(nft_rules | grep -c 'numgen random mod 1000000 < 10000 counter .* drop')" -eq 2
-	check "... from the ingress hook of dsmig0, under tbf only" \
-		bash -c 'ip netns exec dsmig-hostB nft list table netdev dsmig_lab | grep -q "hook ingress device \"dsmig0\"" &&
-			 ! ip netns exec dsmig-hostB tc qdisc show dev dsmig0 | grep -q netem'
+	check "... from the ingress hook of $LAB_IFACE, under tbf only" \
+		bash -c 'ip netns exec "$LAB_HOSTB_NETNS" nft list table netdev "$LAB_NFT_TABLE" |
+				grep -q "hook ingress device \"$LAB_IFACE\"" &&
+			 ! ip netns exec "$LAB_HOSTB_NETNS" tc qdisc show dev "$LAB_IFACE" | grep -q netem'
 	lab status >"$HOST_A/status-loss.out" 2>&1; rc=$?
 	check "lab status: intact, and shows the loss by nftables on each host" \
 		bash -c "[ $rc -eq 0 ] && grep -q 'loss 1% (nftables' '$HOST_A/status-loss.out' &&
 			 [ \$(grep -c 'numgen random mod 1000000 < 10000' '$HOST_A/status-loss.out') -eq 2 ]"
 	lab up --loss 2.5 >/dev/null 2>&1
 	check "up with another loss replaces the rule" \
-		test "$(nft_rules | grep -c '< 25000 ')" -eq 2 -a "$(ns_inode dsmig-hostA)" = "$inode"
-	ip netns exec dsmig-hostB nft delete table netdev dsmig_lab
+		test "$(nft_rules | grep -c '< 25000 ')" -eq 2 -a "$(ns_inode "$LAB_HOSTA_NETNS")" = "$inode"
+	ip netns exec "$LAB_HOSTB_NETNS" nft delete table netdev "$LAB_NFT_TABLE"
 	check "status notices a missing loss rule" bash -c "! timeout 30 '$DSMIG' lab status >/dev/null"
 	lab up --loss 2.5 >/dev/null 2>&1
 	check "up puts it back" test "$(nft_rules | grep -c '< 25000 ')" -eq 2
@@ -110,7 +112,9 @@ else
 fi
 check "a loss below 0.0001% is a usage error" \
 	bash -c "timeout 10 '$DSMIG' lab up --loss 0.00001 2>/dev/null; [ \$? -eq 2 ]"
-check "a bad rate is a usage error" bash -c "timeout 10 '$DSMIG' lab up --link 12mbps 2>/dev/null; [ \$? -eq 2 ]"
+check "a rate in bytes is a usage error" bash -c "timeout 10 '$DSMIG' lab up --link 12MB 2>/dev/null; [ \$? -eq 2 ]"
+check "12Mbps is 12 Mbit/s, as everywhere (common/units.h)" \
+	bash -c "timeout 30 '$DSMIG' lab up --link 12Mbps | grep -q 'already up: '"
 if command -v setpriv >/dev/null; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DSMIG" lab up 2>&1); rc=$?
 	check "without root: exit 1 and says root is needed" \
@@ -122,7 +126,7 @@ lab_vm hostA idle idle
 on_lab hostB "$VMM" run "$GUESTS/idle.elf" --name rootns --console "$HOST_A/rootns.console" \
 	2>"$HOST_A/rootns.log" &
 sleep 0.5
-check "a VM runs inside hostA's namespace" test "$(vm_netns hostA idle)" = dsmig-hostA
+check "a VM runs inside hostA's namespace" test "$(vm_netns hostA idle)" = "$LAB_HOSTA_NETNS"
 check "dsmig top lists it from the lab's hosts file" \
 	bash -c "DSMIG_HOSTS=$LAB_HOSTS timeout 10 '$DSMIG' top -b -n 1 -d 0.1 | grep -q '^hostA  *idle '"
 timed_lab down   # two VMs to quit
@@ -147,7 +151,7 @@ check "... and stopped the VM it could not ask" grep -q "stopping process" "$HOS
 # A VMM that does not answer (stopped) in the root namespace, with a
 # runtime directory in the lab: killed.
 lab up >/dev/null 2>&1
-DSMIG_RUNTIME_DIR=$LAB_DIR/hostB "$VMM" run "$GUESTS/idle.elf" --name stuck \
+DSMIG_RUNTIME_DIR=$LAB_HOSTB_RUNTIME "$VMM" run "$GUESTS/idle.elf" --name stuck \
 	--console "$HOST_A/stuck.console" 2>"$HOST_A/stuck.log" &
 stuck=$!
 TEST_PIDS+=("$stuck")

@@ -13,11 +13,10 @@ require_lab
 
 # The methods the engine has (dsmig migrate --method).
 METHODS="precopy dsm dsm-pull"
-# The link, and the bucket `dsmig lab up` gives tbf at this rate (ten
-# full frames; src/cli/lab.c).
+# The link; the bucket `dsmig lab up` gives tbf at this rate is read
+# from what it prints, the engine's ports from `dsmig lab env`.
 LINK_BPS=12000000
-BURST=15140
-FILTER="tcp portrange 47000-47099"   # MIGRATE_PORT_FILTER
+FILTER=$MIGRATE_PORT_FILTER
 NETCOUNT="$BUILD/tests/helpers/netcount"
 export DSMIG_HOSTS=$LAB_HOSTS
 
@@ -26,6 +25,7 @@ if ! timeout 60 "$DSMIG" lab up --link 12mbit >"$HOST_A/up.out" 2>&1; then
 	sed 's/^/# /' "$HOST_A/up.out"
 	exit 1
 fi
+BURST=$(grep -o 'tbf burst [0-9]*' "$HOST_A/up.out" | grep -o '[0-9]*$')
 
 # lab_migrate VM OPTIONS...: hostA -> hostB, bounded; output in VM.out.
 lab_migrate() {
@@ -40,7 +40,7 @@ NETCOUNT_PIDS=()
 netcount_start() {
 	local name=$1 i
 	shift
-	"$NETCOUNT" --netns dsmig-hostA "$@" >"$HOST_A/$name.json" 2>"$HOST_A/$name.err" &
+	"$NETCOUNT" --netns "$LAB_HOSTA_NETNS" "$@" >"$HOST_A/$name.json" 2>"$HOST_A/$name.err" &
 	TEST_PIDS+=("$!")
 	NETCOUNT_PIDS+=("$!")
 	for i in $(seq 50); do
@@ -70,15 +70,15 @@ placement_watch() {
 # runs_on_b VM: running on hostB, inside hostB's namespace.
 runs_on_b() {
 	[ "$(on_lab hostB "$VMM" ctl "$1" query-status | jq -r .status)" = running ] &&
-		[ "$(vm_netns hostB "$1")" = dsmig-hostB ]
+		[ "$(vm_netns hostB "$1")" = "$LAB_HOSTB_NETNS" ]
 }
 
 # ---- the wire ---------------------------------------------------------------
 # 20 MiB of guest data, engine cap off: the link alone limits the rate.
 lab_vm hostA wire idle -- region=20M
 sleep 0.5
-netcount_start both "dsmig0" "$FILTER" &&
-	netcount_start out --cap "$LINK_BPS" "dsmig0" "$FILTER and src host 198.18.0.1"
+netcount_start both "$LAB_IFACE" "$FILTER" &&
+	netcount_start out --cap "$LINK_BPS" "$LAB_IFACE" "$FILTER and src host $LAB_HOSTA_ADDR"
 check "pcap probes open in hostA's namespace" test $? -eq 0
 placement_watch wire >"$HOST_A/placement" &
 watch=$!
@@ -93,7 +93,7 @@ check "migration over the 12 Mbit/s link succeeds" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$HOST_A/wire.out"
 placed=$(sort -u "$HOST_A/placement" | tr '\n' ',')
 check "ranks 0,2 ran in hostA's namespace, 1,3 in hostB's ($placed)" \
-	test "$placed" = "0 dsmig-hostA,1 dsmig-hostB,2 dsmig-hostA,3 dsmig-hostB,"
+	test "$placed" = "0 $LAB_HOSTA_NETNS,1 $LAB_HOSTB_NETNS,2 $LAB_HOSTA_NETNS,3 $LAB_HOSTB_NETNS,"
 check "wire: resumed on hostB, in its namespace" runs_on_b wire
 check "wire: --verify clean" \
 	test "$(jq -r 'select(.type=="summary") | .verify' "$HOST_A/wire.jsonl")" = clean
@@ -101,7 +101,7 @@ engine=$(jq -s '.[] | select(.type=="summary") | .bytes_total' "$HOST_A/wire.jso
 both=$(jq .bytes "$HOST_A/both.json")
 sent=$(jq .bytes "$HOST_A/out.json")
 pct() { jq -n "($1 / $engine - 1) * 10000 | round / 100"; }
-echo "# engine bytes_total $engine; pcap on hostA's dsmig0: hostA -> hostB $sent (+$(pct "$sent")%), both ways $both (+$(pct "$both")%, with the ACKs)"
+echo "# engine bytes_total $engine; pcap on hostA's $LAB_IFACE: hostA -> hostB $sent (+$(pct "$sent")%), both ways $both (+$(pct "$both")%, with the ACKs)"
 check "pcap sees the engine's bytes going out: within 5% plus headers" \
 	holds "$sent >= $engine and $sent <= $engine * 1.05 + 65536"
 check "both ways, with the ACKs coming back, within 10%" holds "$both <= $engine * 1.10"
@@ -138,7 +138,7 @@ on_lab hostB "$VMM" ctl pull quit >/dev/null 2>&1
 # second `up` re-shapes the running lab.
 timeout 60 "$DSMIG" lab up --link 100mbit >/dev/null 2>&1
 check "the lab's link re-shaped to 100 Mbit/s" \
-	bash -c "ip netns exec dsmig-hostA tc qdisc show dev dsmig0 | grep -q 'rate 100Mbit'"
+	bash -c "ip netns exec '$LAB_HOSTA_NETNS' tc qdisc show dev '$LAB_IFACE' | grep -q 'rate 100Mbit'"
 
 migrate_one() {
 	local w=$1 vcpus=$2 method=$3 vm="$1-$3" rc
@@ -152,7 +152,7 @@ migrate_one() {
 	check "$vm: resumed on hostB, in its namespace" runs_on_b "$vm"
 	check "$vm: --verify clean" \
 		test "$(jq -r 'select(.type=="summary") | .verify' "$HOST_A/$vm.jsonl")" = clean
-	check "$vm: the source is gone from hostA" bash -c "! test -e '$LAB_DIR/hostA/$vm.sock'"
+	check "$vm: the source is gone from hostA" bash -c "! test -e '$LAB_HOSTA_RUNTIME/$vm.sock'"
 	echo "# $vm: $(grep -E 'total migration time' "$HOST_A/$vm.out" | tr -s ' ')"
 	on_lab hostB "$VMM" ctl "$vm" quit >/dev/null 2>&1
 }
@@ -192,12 +192,13 @@ rc=$?
 echo "# $by: $(grep -E 'total migration time' "$HOST_A/lossy.out" | tr -s ' ')"
 if [ "$by" = nftables ]; then
 	for h in A B; do
-		echo "# dropped on arrival at host$h: $(ip netns exec "dsmig-host$h" nft list table netdev dsmig_lab |
-			grep -o 'packets [0-9]* bytes [0-9]*') (dsmig0 received $(ip netns exec "dsmig-host$h" \
-			cat /sys/class/net/dsmig0/statistics/rx_packets) packets)"
+		ns=LAB_HOST${h}_NETNS
+		echo "# dropped on arrival at host$h: $(ip netns exec "${!ns}" nft list table netdev "$LAB_NFT_TABLE" |
+			grep -o 'packets [0-9]* bytes [0-9]*') ($LAB_IFACE received $(ip netns exec "${!ns}" \
+			cat "/sys/class/net/$LAB_IFACE/statistics/rx_packets") packets)"
 	done
 	check "nftables: packets were dropped on their way to hostB" \
-		bash -c "ip netns exec dsmig-hostB nft list table netdev dsmig_lab | grep -q 'counter packets [1-9]'"
+		bash -c "ip netns exec '$LAB_HOSTB_NETNS' nft list table netdev '$LAB_NFT_TABLE' | grep -q 'counter packets [1-9]'"
 fi
 if [ "$rc" -eq 0 ]; then
 	check "$by: the migration completes, on hostB" runs_on_b lossy

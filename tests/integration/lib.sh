@@ -113,15 +113,25 @@ telemetry_adds_up() {
 }
 
 # ---- the lab (`dsmig lab`, docs/deploy.md) ------------------------------
-LAB_DIR=/run/dsmig-lab
-LAB_HOSTS=$LAB_DIR/hosts
+# Its names, addresses and ports (LAB_DIR, LAB_HOSTS, LAB_IFACE,
+# LAB_HOSTA_NETNS, MIGRATE_PORT_FILTER, ...) as `dsmig lab env` prints
+# them from src/common/lab_net.h; exported, for `bash -c` checks.
+# lab_env: load them; fails if dsmig cannot say.
+lab_env() {
+	local env
+	env=$("$DSMIG" lab env) || return 1
+	set -a
+	eval "$env"
+	set +a
+}
 
 # lab_leftovers: what of a lab exists (namespaces, links, qdiscs, state,
 # processes), one item a line; nothing when there is no lab.
 lab_leftovers() {
-	ip netns list | awk '/^dsmig-/ { print "namespace " $1 }'
-	ip -o link show | awk -F': ' '$2 ~ /^dsmig-/ { sub(/@.*/, "", $2); print "link " $2 }'
-	tc qdisc show | awk '/ dev dsmig-/ { print "qdisc " $0 }'
+	ip netns list | awk -v p="$LAB_LINK_PREFIX" 'index($1, p) == 1 { print "namespace " $1 }'
+	ip -o link show | awk -F': ' -v p="$LAB_LINK_PREFIX" \
+		'index($2, p) == 1 { sub(/@.*/, "", $2); print "link " $2 }'
+	tc qdisc show | awk -v p=" dev $LAB_LINK_PREFIX" 'index($0, p) { print "qdisc " $0 }'
 	[ -e "$LAB_DIR" ] && echo "directory $LAB_DIR"
 	pgrep -a -f "$LAB_DIR/" | sed 's/^/process /'
 	return 0
@@ -133,6 +143,10 @@ lab_leftovers() {
 require_lab() {
 	require_kvm
 	local why=""
+	if ! lab_env; then
+		not_ok "dsmig lab env"
+		exit 1
+	fi
 	if ! why=$("$DSMIG" lab check 2>&1 >/dev/null); then
 		why=${why#dsmig: error: }
 	elif [ -n "$(lab_leftovers)" ]; then
