@@ -6,27 +6,12 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/units.h"
-
-static int fail(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int is_digit(char c)
 {
@@ -71,14 +56,14 @@ int units_parse_rate(const char *s, double *bps, char *why, size_t len)
 	size_t n, i;
 
 	if (!s || !*s)
-		return fail(why, len, "empty rate (e.g. 12M, 100k, 0)");
+		return errbuf_set(why, len, "empty rate (e.g. 12M, 100k, 0)");
 	if (*s == '-')
-		return fail(why, len, "negative rate '%s'", s);
+		return errbuf_set(why, len, "negative rate '%s'", s);
 	n = decimal_len(s);
 	if (n == 0)
-		return fail(why, len, "'%s' is not a rate (e.g. 12M, 100k, 0)", s);
+		return errbuf_set(why, len, "'%s' is not a rate (e.g. 12M, 100k, 0)", s);
 	if (n >= sizeof(num))
-		return fail(why, len, "rate '%.20s...' is too long", s);
+		return errbuf_set(why, len, "rate '%.20s...' is too long", s);
 	unit = s + n;
 	if (rate_scale(*unit)) {
 		scale = rate_scale(*unit);
@@ -88,9 +73,9 @@ int units_parse_rate(const char *s, double *bps, char *why, size_t len)
 		;
 	if (i == sizeof(words) / sizeof(words[0])) {
 		if (!strcmp(unit, "B") || !strcmp(unit, "Bps") || !strcmp(unit, "B/s"))
-			return fail(why, len, "rate '%s' is in bytes: rates are bits per second "
+			return errbuf_set(why, len, "rate '%s' is in bytes: rates are bits per second "
 				    "(e.g. 12M or 12Mbit)", s);
-		return fail(why, len, "rate '%s': unknown unit '%s' (k, M or G, then "
+		return errbuf_set(why, len, "rate '%s': unknown unit '%s' (k, M or G, then "
 			    "optionally bit, bps or bit/s)", s, s + n);
 	}
 	memcpy(num, s, n);
@@ -98,10 +83,10 @@ int units_parse_rate(const char *s, double *bps, char *why, size_t len)
 	errno = 0;
 	v = strtod(num, NULL) * scale;
 	if (errno || !isfinite(v) || v > UNITS_RATE_MAX)
-		return fail(why, len, "rate '%s' is out of range (at most %.0f Gbit/s)", s,
+		return errbuf_set(why, len, "rate '%s' is out of range (at most %.0f Gbit/s)", s,
 			    UNITS_RATE_MAX / 1e9);
 	if (v > 0 && v < 1)
-		return fail(why, len, "rate '%s' is below 1 bit/s", s);
+		return errbuf_set(why, len, "rate '%s' is below 1 bit/s", s);
 	*bps = v;
 	return 0;
 }
@@ -155,13 +140,13 @@ int units_parse_size(const char *s, uint64_t *bytes, char *why, size_t len)
 	size_t i;
 
 	if (!s || !*s)
-		return fail(why, len, "empty size (e.g. 64M, 1G, 4096)");
+		return errbuf_set(why, len, "empty size (e.g. 64M, 1G, 4096)");
 	if (!is_digit(*s))
-		return fail(why, len, "'%s' is not a size (e.g. 64M, 1G, 4096)", s);
+		return errbuf_set(why, len, "'%s' is not a size (e.g. 64M, 1G, 4096)", s);
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno)
-		return fail(why, len, "size '%s' is out of range", s);
+		return errbuf_set(why, len, "size '%s' is out of range", s);
 	unit = end;
 	for (i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
 		if (*unit == scales[i].c) {
@@ -172,10 +157,10 @@ int units_parse_size(const char *s, uint64_t *bytes, char *why, size_t len)
 	}
 	if (strcmp(unit, "") && strcmp(unit, "B") &&
 	    (!shift || (strcmp(unit, "i") && strcmp(unit, "iB"))))
-		return fail(why, len, "size '%s': unknown unit '%s' (K, M or G, then "
+		return errbuf_set(why, len, "size '%s': unknown unit '%s' (K, M or G, then "
 			    "optionally i, iB or B)", s, end);
 	if (shift && v > (~0ull >> shift))
-		return fail(why, len, "size '%s' is out of range", s);
+		return errbuf_set(why, len, "size '%s' is out of range", s);
 	*bytes = (uint64_t)v << shift;
 	return 0;
 }
