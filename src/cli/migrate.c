@@ -27,6 +27,7 @@
 #include "common/hosts.h"
 #include "common/jsonl_tail.h"
 #include "common/log.h"
+#include "common/migreq.h"
 #include "common/proc.h"
 #include "common/rundir.h"
 
@@ -40,12 +41,15 @@ static void on_cancel(int sig)
 	cancelled = 1;
 }
 
+#define MIGRATE_DEFAULT_TIMEOUT_S 600
+
+/* The request (common/migreq.h; from and to become runtime directories
+ * once resolved) and this command's own options. */
 struct migrate_opts {
-	const char *vm, *from, *to, *method, *bandwidth, *log, *max_iters;
-	const char *target_dirty, *switch_timeout, *hot_window, *hot_threshold;
-	const char *compress, *delta;
-	unsigned ranks, timeout_s;
-	int verify, json, no_convergence_stop;
+	struct migreq req;
+	const char *log;
+	unsigned timeout_s;
+	int json;
 };
 
 /* What the telemetry told us so far. */
@@ -62,21 +66,27 @@ struct follow {
 
 static void migrate_usage(FILE *f)
 {
+	char bw[UNITS_RATE_TEXT];
+
+	units_format_rate(MIGREQ_DEFAULT_BANDWIDTH_BPS, bw, sizeof(bw));
 	fprintf(f,
 		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm|dsm-pull]\n"
-		"         [--bandwidth 12M] [--ranks N] [--max-iters K] [--target-dirty N]\n"
+		"         [--bandwidth RATE] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
 		"         [--hot-window K] [--hot-threshold T]   (dsm: hot = dirtied in >= T of K rounds)\n"
 		"         [--compress auto|on|off] [--delta auto|on|off]   (LZ4; XOR+LZ4 of resent pages)\n"
 		"HOST is a name from the hosts file (docs/architecture.md) or a VMM\n"
 		"runtime directory; the source defaults to this host's directory.\n"
-		"--bandwidth 0 means unlimited. --log keeps the engine's telemetry\n"
-		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration,\n"
-		"--switch-timeout each wait for the destination at the switch-over.\n"
-		"Pre-copy stops after --max-iters rounds (5), below --target-dirty pages\n"
-		"(50), or when the guest dirties faster than we send (unless\n"
-		"--no-convergence-stop).\n");
+		"RATE is in bit/s: 12M, 12Mbit, 12mbps, 1.5G, 100k, 12000000 (default\n"
+		"%s); 0 means unlimited. --log keeps the engine's telemetry\n"
+		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration\n"
+		"(%d s), --switch-timeout each wait for the destination at the\n"
+		"switch-over (%d ms). Pre-copy stops after --max-iters rounds (%d), below\n"
+		"--target-dirty pages (%d), or when the guest dirties faster than we\n"
+		"send (unless --no-convergence-stop).\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
+		MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS, MIGREQ_DEFAULT_MAX_ITERS,
+		MIGREQ_DEFAULT_TARGET_DIRTY);
 }
 
 static void self_dir(char *buf, size_t len)
@@ -158,23 +168,14 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
 	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
-	const char *argv[80], *net = "lo";
-	/* The engine's options that are passed on only when given. */
-	const struct { const char *flag, *value; } passed[] = {
-		{ "--max-iters", o->max_iters },
-		{ "--target-dirty", o->target_dirty },
-		{ "--compress", o->compress },
-		{ "--delta", o->delta },
-		{ "--hot-window", o->hot_window },
-		{ "--hot-threshold", o->hot_threshold },
-		{ "--timeout-ms", o->switch_timeout },
-	};
-	size_t i;
-	int n = 0;
+	/* mpirun's 33 at most, the engine, the request, --telemetry F, NULL */
+	const char *argv[40 + MIGREQ_ARGV_MAX], *net = "lo";
+	struct migreq_argv req;
+	int n = 0, i;
 
 	self_dir(dir, sizeof(dir));
 	snprintf(engine, sizeof(engine), "%s/dsmig-engine", dir);
-	snprintf(np, sizeof(np), "%u", o->ranks);
+	snprintf(np, sizeof(np), "%u", o->req.ranks);
 	argv[n++] = "mpirun";
 	argv[n++] = "-np";
 	argv[n++] = np;
@@ -220,28 +221,11 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	argv[n++] = "btl_tcp_port_range_v4";
 	argv[n++] = MIGRATE_PORT_RANGE;
 	argv[n++] = engine;
-	argv[n++] = "--vm";
-	argv[n++] = o->vm;
-	argv[n++] = "--from";
-	argv[n++] = o->from;
-	argv[n++] = "--to";
-	argv[n++] = o->to;
-	argv[n++] = "--method";
-	argv[n++] = o->method;
-	argv[n++] = "--bandwidth";
-	argv[n++] = o->bandwidth;
+	migreq_to_argv(&o->req, &req);
+	for (i = 0; i < req.argc; i++)
+		argv[n++] = req.argv[i];
 	argv[n++] = "--telemetry";
 	argv[n++] = telemetry;
-	for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
-		if (passed[i].value) {
-			argv[n++] = passed[i].flag;
-			argv[n++] = passed[i].value;
-		}
-	}
-	if (o->verify)
-		argv[n++] = "--verify";
-	if (o->no_convergence_stop)
-		argv[n++] = "--no-convergence-stop";
 	argv[n] = NULL;
 
 	if (geteuid() == 0) {
@@ -300,8 +284,8 @@ static int vm_do(struct ctl_client *c, const char *cmd)
 static int settle(const struct migrate_opts *o, const char *why)
 {
 	struct ctl_client *src, *dst;
-	json_t *s_st = vm_status(o->from, o->vm, &src);
-	json_t *d_st = vm_status(o->to, o->vm, &dst);
+	json_t *s_st = vm_status(o->req.from, o->req.vm, &src);
+	json_t *d_st = vm_status(o->req.to, o->req.vm, &dst);
 	const char *d = json_string_value(json_object_get(d_st, "status"));
 	const char *s = json_string_value(json_object_get(s_st, "status"));
 	const char *pc = json_string_value(json_object_get(d_st, "postcopy"));
@@ -368,13 +352,13 @@ static double num(json_t *o, const char *path1, const char *path2)
 static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 {
 	json_t *s = fl->summary, *it;
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT];
 	double before = num(s, "progress_rate", "before");
 	size_t i;
 
-	printf("Migration of '%s': %s -> %s, %s, %u ranks, cap %s\n", o->vm, o->from,
-	       o->to, o->method, o->ranks,
-	       strcmp(o->bandwidth, "0") ? o->bandwidth : "none");
+	units_format_rate(o->req.bandwidth_bps, cap, sizeof(cap));
+	printf("Migration of '%s': %s -> %s, %s, %u ranks, cap %s\n", o->req.vm, o->req.from,
+	       o->req.to, o->req.method, o->req.ranks, o->req.bandwidth_bps > 0 ? cap : "none");
 	printf("  %5s %-8s %9s %9s %12s %10s %9s\n", "round", "kind", "pages", "zero",
 	       "bytes", "time", "dirtied");
 	json_array_foreach(fl->iterations, i, it) {
@@ -416,76 +400,51 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 
 /* ---- the command ----------------------------------------------------------- */
 
+/* This command's own options, beside the request's. */
+static int take_migrate_opt(void *arg, int c, const char *v, char *why, size_t len)
+{
+	struct migrate_opts *o = arg;
+	unsigned long t;
+	char *end;
+
+	switch (c) {
+	case 'l': o->log = v; return 0;
+	case 'j': o->json = 1; return 0;
+	case 'T':
+		errno = 0;
+		t = strtoul(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end || errno || t == 0 || t > UINT_MAX)
+			return errbuf_set(why, len, "--timeout takes seconds (1 or more), not '%s'", v);
+		o->timeout_s = (unsigned)t;
+		return 0;
+	default:
+		return errbuf_set(why, len, "internal: option %d", c);
+	}
+}
+
+/* The request (common/migreq.h) and our options; -1 with the reason
+ * printed. --help prints the usage and exits. */
 static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "bandwidth", required_argument, NULL, 'b' },
-		{ "ranks", required_argument, NULL, 'r' },
-		{ "max-iters", required_argument, NULL, 'i' },
-		{ "target-dirty", required_argument, NULL, 'd' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "no-convergence-stop", no_argument, NULL, 'C' },
+	static const struct option own[] = {
 		{ "log", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
-		{ "switch-timeout", required_argument, NULL, 'S' },
-		{ "compress", required_argument, NULL, 'Z' },
-		{ "delta", required_argument, NULL, 'D' },
-		{ "hot-window", required_argument, NULL, 'K' },
-		{ "hot-threshold", required_argument, NULL, 'X' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	int c;
+	const struct migreq_extra extra = { own, take_migrate_opt, o };
+	char why[256];
+	int rc;
 
-	o->method = "precopy";
-	o->bandwidth = "12M";
-	o->ranks = 2;
-	o->timeout_s = 600;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': o->to = optarg; break;
-		case 'f': o->from = optarg; break;
-		case 'm': o->method = optarg; break;
-		case 'b': o->bandwidth = optarg; break;
-		case 'r':
-			o->ranks = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o->ranks < 2 || o->ranks > 64)
-				return fprintf(stderr, "dsmig: --ranks must be 2..64\n"), -1;
-			break;
-		case 'i': o->max_iters = optarg; break;
-		case 'd': o->target_dirty = optarg; break;
-		case 'V': o->verify = 1; break;
-		case 'C': o->no_convergence_stop = 1; break;
-		case 'l': o->log = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'T':
-			o->timeout_s = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o->timeout_s == 0)
-				return fprintf(stderr, "dsmig: bad --timeout\n"), -1;
-			break;
-		case 'S': o->switch_timeout = optarg; break;
-		case 'K': o->hot_window = optarg; break;
-		case 'Z': o->compress = optarg; break;
-		case 'D': o->delta = optarg; break;
-		case 'X': o->hot_threshold = optarg; break;
-		case 'h':
-			migrate_usage(stdout);
-			exit(CLI_OK);
-		default:
-			return -1;
-		}
+	o->timeout_s = MIGRATE_DEFAULT_TIMEOUT_S;
+	rc = migreq_from_argv(&o->req, argc, argv, &extra, why, sizeof(why));
+	if (rc == MIGREQ_HELP) {
+		migrate_usage(stdout);
+		exit(CLI_OK);
 	}
-	if (optind + 1 != argc || !o->to)
-		return -1;
-	o->vm = argv[optind];
-	if (!dsmig_vm_name_valid(o->vm))
-		return fprintf(stderr, "dsmig: bad VM name '%s'\n", o->vm), -1;
-	return 0;
+	if (rc)
+		log_error("%s", why);
+	return rc;
 }
 
 int cmd_migrate(int argc, char **argv)
@@ -493,7 +452,7 @@ int cmd_migrate(int argc, char **argv)
 	struct migrate_opts o = { 0 };
 	struct follow fl = { .failed_source_running = -1 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
-	char last_phase[32] = "", err[256], from_dir[256], to_dir[256];
+	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
 	struct host_list hosts;
 	struct placement pl;
 	struct ctl_client *probe;
@@ -510,17 +469,17 @@ int cmd_migrate(int argc, char **argv)
 		log_fatal(CLI_FAILED, "no runtime directory");
 	if (hosts_load(&hosts, NULL, err, sizeof(err)))
 		log_fatal(CLI_USAGE, "%s", err);
-	if (hosts_resolve(&hosts, o.from ? o.from : rundir, from_dir, sizeof(from_dir),
-			  err, sizeof(err)) ||
-	    hosts_resolve(&hosts, o.to, to_dir, sizeof(to_dir), err, sizeof(err)))
+	if (hosts_resolve(&hosts, o.req.from[0] ? o.req.from : rundir, from_dir,
+			  sizeof(from_dir), err, sizeof(err)) ||
+	    hosts_resolve(&hosts, o.req.to, to_dir, sizeof(to_dir), err, sizeof(err)))
 		log_fatal(CLI_USAGE, "%s", err);
-	o.from = from_dir;
-	o.to = to_dir;
-	if (!strcmp(o.from, o.to))
+	snprintf(o.req.from, sizeof(o.req.from), "%s", from_dir);
+	snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
+	if (!strcmp(o.req.from, o.req.to))
 		log_fatal(CLI_USAGE, "source and destination are the same host");
-	st = vm_status(o.from, o.vm, &probe);
+	st = vm_status(o.req.from, o.req.vm, &probe);
 	if (!st)
-		log_fatal(CLI_FAILED, "no VM '%s' answers on %s", o.vm, o.from);
+		log_fatal(CLI_FAILED, "no VM '%s' answers on %s", o.req.vm, o.req.from);
 	json_decref(st);
 	ctl_client_close(probe);
 
@@ -528,11 +487,11 @@ int cmd_migrate(int argc, char **argv)
 		snprintf(telemetry, sizeof(telemetry), "%s", o.log);
 	else
 		snprintf(telemetry, sizeof(telemetry), "%s/.migrate-%s.%ld.jsonl", rundir,
-			 o.vm, (long)getpid());
+			 o.req.vm, (long)getpid());
 	snprintf(engine_log, sizeof(engine_log), "%s.engine.log", telemetry);
 	unlink(telemetry);
-	pl.src = hosts_by_runtime(&hosts, o.from);
-	pl.dst = hosts_by_runtime(&hosts, o.to);
+	pl.src = hosts_by_runtime(&hosts, o.req.from);
+	pl.dst = hosts_by_runtime(&hosts, o.req.to);
 	pl.hosts_file = hosts.path;
 	if (!hosts_in_lab(pl.src) || !hosts_in_lab(pl.dst))
 		pl.src = pl.dst = NULL;
@@ -586,7 +545,7 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (o.json) {
 		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?}",
-					"vm", o.vm, "from", o.from, "to", o.to,
+					"vm", o.req.vm, "from", o.req.from, "to", o.req.to,
 					"status", rc, "summary", fl.summary,
 					"iterations", fl.iterations,
 					"error", rc ? fl.error : NULL);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/migreq.h"
 #include "engine/engine.h"
 #include "engine/method.h"
 
@@ -36,12 +37,13 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mpirun -np N dsmig-engine --vm NAME --from HOST --to HOST\n"
-		"         [--method precopy] [--hv kvm] [--bandwidth BITS/S] [--max-iters K]\n"
+		"         [--method precopy|dsm|dsm-pull] [--bandwidth BITS/S] [--max-iters K]\n"
 		"         [--target-dirty PAGES] [--no-convergence-stop] [--verify]\n"
 		"         [--hot-window K] [--hot-threshold T]\n"
-		"         [--compress auto|on|off] [--delta auto|on|off]\n"
-		"         [--batch-pages N] [--timeout-ms MS] [--baseline-ms MS]\n"
-		"         [--after-ms MS] [--telemetry FILE|fd:N]\n");
+		"         [--compress auto|on|off] [--delta auto|on|off] [--switch-timeout MS]\n"
+		"         (a migration request, spelt as for dsmig migrate: common/migreq.h)\n"
+		"         [--hv kvm] [--batch-pages N] [--baseline-ms MS] [--after-ms MS]\n"
+		"         [--telemetry FILE|fd:N]\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -53,147 +55,90 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return errno || end == s || *end || *out > max ? -1 : 0;
 }
 
-/* Rate like "12M", "12mbit", "100k", "0" -> bits per second. */
-static int parse_rate(const char *s, double *bps)
+/* The engine's own options, beside the request's. */
+static int take_engine_opt(void *arg, int c, const char *v, char *why, size_t len)
 {
-	char *end;
-	double v;
+	struct engine_opts *o = arg;
+	unsigned long long n;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v *= 1e3; end++; break;
-	case 'm': case 'M': v *= 1e6; end++; break;
-	case 'g': case 'G': v *= 1e9; end++; break;
+	switch (c) {
+	case 'H': o->hv = v; return 0;
+	case 'o': o->telemetry = v; return 0;
+	case 'B':
+		if (parse_uint(v, STREAM_MAX_BATCH_PAGES, &n) || n == 0)
+			return errbuf_set(why, len, "--batch-pages must be 1..%d",
+					  STREAM_MAX_BATCH_PAGES);
+		o->batch_pages = (unsigned)n;
+		return 0;
+	case 'L':
+	case 'A':
+		if (parse_uint(v, 60000, &n))
+			return errbuf_set(why, len, "bad --%s '%s'",
+					  c == 'L' ? "baseline-ms" : "after-ms", v);
+		*(c == 'L' ? &o->baseline_ms : &o->after_ms) = (unsigned)n;
+		return 0;
+	default:
+		return errbuf_set(why, len, "internal: option %d", c);
 	}
-	if (*end && strcmp(end, "bit") && strcmp(end, "bps") && strcmp(end, "b"))
-		return -1;
-	*bps = v;
-	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct engine_opts *o)
+_Static_assert(sizeof(((struct engine_opts *)0)->vm) >= sizeof(((struct migreq *)0)->vm) &&
+	       sizeof(((struct engine_opts *)0)->src_host) >= MIGREQ_HOST_MAX &&
+	       sizeof(((struct engine_opts *)0)->dst_host) >= MIGREQ_HOST_MAX,
+	       "the engine's options hold any request");
+
+/* The command line: a migration request (common/migreq.h) and the
+ * engine's own options. Reasons are printed by rank 0 only. */
+static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 {
-	static const struct option opts[] = {
-		{ "vm", required_argument, NULL, 'v' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "method", required_argument, NULL, 'm' },
+	static const struct option own[] = {
 		{ "hv", required_argument, NULL, 'H' },
-		{ "bandwidth", required_argument, NULL, 'b' },
-		{ "max-iters", required_argument, NULL, 'i' },
-		{ "target-dirty", required_argument, NULL, 'd' },
-		{ "no-convergence-stop", no_argument, NULL, 'C' },
-		{ "verify", no_argument, NULL, 'V' },
 		{ "batch-pages", required_argument, NULL, 'B' },
-		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "baseline-ms", required_argument, NULL, 'L' },
 		{ "after-ms", required_argument, NULL, 'A' },
 		{ "telemetry", required_argument, NULL, 'o' },
-		{ "compress", required_argument, NULL, 'Z' },
-		{ "delta", required_argument, NULL, 'D' },
-		{ "hot-window", required_argument, NULL, 'K' },
-		{ "hot-threshold", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long v;
-	int c;
+	static const int codec[] = {
+		[MIGREQ_CODEC_AUTO] = ENGINE_CODEC_AUTO, [MIGREQ_CODEC_ON] = ENGINE_CODEC_ON,
+		[MIGREQ_CODEC_OFF] = ENGINE_CODEC_OFF,
+	};
+	const struct migreq_extra extra = { own, take_engine_opt, o };
+	const struct method *m;
+	struct migreq r;
+	char why[256];
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->hv = "kvm";
-	o->method = "precopy";
-	o->bandwidth_bps = 12e6;
 	o->batch_pages = 64;
-	o->confirm_timeout_ms = 10000;
 	o->baseline_ms = 1000;
 	o->after_ms = 1000;
-	o->compress = ENGINE_CODEC_AUTO;
-	o->delta = ENGINE_CODEC_AUTO;
-	o->hot_window = PAGEDIR_DEFAULT_WINDOW;
-	o->hot_threshold = PAGEDIR_DEFAULT_THRESHOLD;
-	precopy_params_default(&o->policy);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v': snprintf(o->vm, sizeof(o->vm), "%s", optarg); break;
-		case 'f': snprintf(o->src_host, sizeof(o->src_host), "%s", optarg); break;
-		case 't': snprintf(o->dst_host, sizeof(o->dst_host), "%s", optarg); break;
-		case 'm': o->method = optarg; break;
-		case 'H': o->hv = optarg; break;
-		case 'b':
-			if (parse_rate(optarg, &o->bandwidth_bps))
-				return fprintf(stderr, "bad --bandwidth '%s'\n", optarg), -1;
-			break;
-		case 'i':
-			if (parse_uint(optarg, 1000, &v))
-				return fprintf(stderr, "bad --max-iters '%s'\n", optarg), -1;
-			o->policy.max_iterations = (unsigned)v;
-			break;
-		case 'd':
-			if (parse_uint(optarg, ~0ull, &v))
-				return fprintf(stderr, "bad --target-dirty '%s'\n", optarg), -1;
-			o->policy.target_dirty = v;
-			break;
-		case 'C': o->policy.stop_on_no_convergence = 0; break;
-		case 'V': o->verify = 1; break;
-		case 'B':
-			if (parse_uint(optarg, STREAM_MAX_BATCH_PAGES, &v) || v == 0)
-				return fprintf(stderr, "--batch-pages must be 1..%d\n",
-					       STREAM_MAX_BATCH_PAGES), -1;
-			o->batch_pages = (unsigned)v;
-			break;
-		case 'T':
-			if (parse_uint(optarg, 3600000, &v) || v == 0)
-				return fprintf(stderr, "bad --timeout-ms '%s'\n", optarg), -1;
-			o->confirm_timeout_ms = (unsigned)v;
-			break;
-		case 'L':
-			if (parse_uint(optarg, 60000, &v))
-				return fprintf(stderr, "bad --baseline-ms '%s'\n", optarg), -1;
-			o->baseline_ms = (unsigned)v;
-			break;
-		case 'A':
-			if (parse_uint(optarg, 60000, &v))
-				return fprintf(stderr, "bad --after-ms '%s'\n", optarg), -1;
-			o->after_ms = (unsigned)v;
-			break;
-		case 'o': o->telemetry = optarg; break;
-		case 'Z':
-		case 'D': {
-			int *dst = c == 'Z' ? &o->compress : &o->delta;
-
-			if (!strcmp(optarg, "on"))
-				*dst = ENGINE_CODEC_ON;
-			else if (!strcmp(optarg, "off"))
-				*dst = ENGINE_CODEC_OFF;
-			else if (!strcmp(optarg, "auto"))
-				*dst = ENGINE_CODEC_AUTO;
-			else
-				return fprintf(stderr, "--%s takes on, off or auto\n",
-					       c == 'Z' ? "compress" : "delta"), -1;
-			break;
-		}
-		case 'K':
-			if (parse_uint(optarg, PAGEDIR_MAX_WINDOW, &v) || v == 0)
-				return fprintf(stderr, "--hot-window must be 1..%d\n", PAGEDIR_MAX_WINDOW), -1;
-			o->hot_window = (unsigned)v;
-			break;
-		case 'X':
-			if (parse_uint(optarg, PAGEDIR_MAX_WINDOW, &v) || v == 0)
-				return fprintf(stderr, "bad --hot-threshold '%s'\n", optarg), -1;
-			o->hot_threshold = (unsigned)v;
-			break;
-		default: return -1;
-		}
+	rc = migreq_from_argv(&r, argc, argv, &extra, why, sizeof(why));
+	if (rc == 0 && !r.from[0])
+		rc = errbuf_set(why, sizeof(why), "--from HOST is required");
+	m = rc == 0 ? method_find(r.method) : NULL;
+	if (rc == 0 && !m)
+		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r.method);
+	if (rc) {
+		if (rank == 0 && rc != MIGREQ_HELP)
+			log_error("%s", why);
+		return -1;
 	}
-	if (optind != argc || !o->vm[0] || !o->src_host[0] || !o->dst_host[0])
-		return fprintf(stderr, "--vm, --from and --to are required\n"), -1;
-	if (!method_find(o->method))
-		return fprintf(stderr, "unknown --method '%s' (this engine has: precopy, dsm, dsm-pull)\n",
-			       o->method), -1;
-	if (o->hot_threshold > o->hot_window)
-		return fprintf(stderr, "--hot-threshold must not exceed --hot-window\n"), -1;
+	snprintf(o->vm, sizeof(o->vm), "%s", r.vm);
+	snprintf(o->src_host, sizeof(o->src_host), "%s", r.from);
+	snprintf(o->dst_host, sizeof(o->dst_host), "%s", r.to);
+	o->method = m->name;
+	o->bandwidth_bps = r.bandwidth_bps;
+	o->policy.max_iterations = r.max_iters;
+	o->policy.target_dirty = r.target_dirty;
+	o->policy.stop_on_no_convergence = r.stop_on_no_convergence;
+	o->verify = r.verify;
+	o->compress = codec[r.compress];
+	o->delta = codec[r.delta];
+	o->hot_window = r.hot_window;
+	o->hot_threshold = r.hot_threshold;
+	o->confirm_timeout_ms = r.switch_timeout_ms;
 	return 0;
 }
 
@@ -277,7 +222,7 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &e.nranks);
 	snprintf(prog, sizeof(prog), "dsmig-engine[%d]", e.rank);
 	log_init(prog);
-	if (parse_opts(argc, argv, &e.opt)) {
+	if (parse_opts(argc, argv, &e.opt, e.rank)) {
 		if (e.rank == 0)
 			usage();
 		MPI_Finalize();
