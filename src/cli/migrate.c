@@ -30,6 +30,7 @@
 #include "common/migreq.h"
 #include "common/proc.h"
 #include "common/rundir.h"
+#include "common/telemetry_read.h"
 
 /* Cancellation: SIGINT/SIGTERM stop the engine, and the migration is then
  * settled like any failure (the source keeps running). */
@@ -52,11 +53,15 @@ struct migrate_opts {
 	int json;
 };
 
-/* What the telemetry told us so far. */
+/* What the telemetry told us so far, read by common/telemetry_read.h. */
 struct follow {
 	struct jsonl_tail tail;
-	json_t *summary;          /* the "summary" event, if seen */
-	json_t *iterations;       /* array of "iteration" events */
+	struct tel_tally tally;   /* events decoded, skipped, refused */
+	json_t *summary;          /* the "summary" event as written (--json) */
+	json_t *iterations;       /* the "iteration" events as written (--json) */
+	struct tel_summary sum;   /* the summary, decoded (if summary) */
+	struct tel_round *rounds; /* the iterations, decoded */
+	size_t nrounds;
 	char phase[32];
 	char error[512];
 	int failed_source_running; /* -1 unknown, else the flag */
@@ -100,30 +105,53 @@ static void self_dir(char *buf, size_t len)
 
 /* ---- following the telemetry ---------------------------------------- */
 
+/* Keep a round (r) and the event it came from (ev), for the summary. */
+static void follow_round(struct follow *fl, json_t *ev, const struct tel_round *r)
+{
+	struct tel_round *p = reallocarray(fl->rounds, fl->nrounds + 1, sizeof(*p));
+
+	if (!p) {
+		log_error("out of memory keeping round %d", r->round);
+		return;
+	}
+	fl->rounds = p;
+	fl->rounds[fl->nrounds++] = *r;
+	json_array_append(fl->iterations, ev);
+}
+
 static void follow_event(struct follow *fl, json_t *ev)
 {
-	const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
+	struct tel_event e;
+	char why[160];
+	int rc = telemetry_read_decode(ev, &e, why, sizeof(why));
 
-	if (!strcmp(type, "phase")) {
-		const char *p = json_string_value(json_object_get(ev, "phase")) ?: "";
-
-		snprintf(fl->phase, sizeof(fl->phase), "%s", p);
-		if (!strcmp(p, "failed")) {
-			snprintf(fl->error, sizeof(fl->error), "%s",
-				 json_string_value(json_object_get(ev, "error")) ?: "");
-			fl->failed_source_running =
-				json_is_true(json_object_get(ev, "source_running"));
+	if (!telemetry_read_tally(&fl->tally, rc, &e, why))
+		return;
+	switch (e.type) {
+	case TEL_PHASE:
+		snprintf(fl->phase, sizeof(fl->phase), "%s",
+			 telemetry_read_phase_name(e.u.phase.phase));
+		if (e.u.phase.phase == TEL_PHASE_FAILED) {
+			snprintf(fl->error, sizeof(fl->error), "%s", e.u.phase.error);
+			fl->failed_source_running = e.u.phase.source_running == 1;
 		}
-	} else if (!strcmp(type, "sample")) {
-		fl->bytes = json_number_value(json_object_get(ev, "bytes"));
-		fl->rate_bps = json_number_value(json_object_get(ev, "rate_bps"));
-		fl->vcpu = json_number_value(json_object_get(ev, "vcpu_pct"));
-		fl->round = (int)json_integer_value(json_object_get(ev, "round"));
-	} else if (!strcmp(type, "iteration")) {
-		json_array_append(fl->iterations, ev);
-	} else if (!strcmp(type, "summary")) {
+		break;
+	case TEL_PROGRESS:
+		fl->bytes = (double)e.u.progress.bytes;
+		fl->rate_bps = e.u.progress.rate_bps;
+		fl->vcpu = e.u.progress.vcpu_pct;
+		fl->round = e.u.progress.round;
+		break;
+	case TEL_ROUND:
+		follow_round(fl, ev, &e.u.round);
+		break;
+	case TEL_SUMMARY:
 		json_decref(fl->summary);
 		fl->summary = json_incref(ev);
+		fl->sum = e.u.summary;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -340,20 +368,12 @@ static void human_bytes(char *buf, size_t len, double b)
 		snprintf(buf, len, "%.0f B", b);
 }
 
-static double num(json_t *o, const char *path1, const char *path2)
-{
-	json_t *v = json_object_get(o, path1);
-
-	if (path2)
-		v = json_object_get(v, path2);
-	return json_number_value(v);
-}
-
 static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 {
-	json_t *s = fl->summary, *it;
+	const struct tel_summary *s = &fl->sum;
+	const struct tel_round *it;
 	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT];
-	double before = num(s, "progress_rate", "before");
+	double before = s->progress_rate.before;
 	size_t i;
 
 	units_format_rate(o->req.bandwidth_bps, cap, sizeof(cap));
@@ -361,40 +381,36 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 	       o->req.to, o->req.method, o->req.ranks, o->req.bandwidth_bps > 0 ? cap : "none");
 	printf("  %5s %-8s %9s %9s %12s %10s %9s\n", "round", "kind", "pages", "zero",
 	       "bytes", "time", "dirtied");
-	json_array_foreach(fl->iterations, i, it) {
-		human_bytes(b1, sizeof(b1), num(it, "bytes", NULL));
-		printf("  %5lld %-8s %9lld %9lld %12s %8.1fms %9lld\n",
-		       json_integer_value(json_object_get(it, "round")),
-		       json_string_value(json_object_get(it, "kind")),
-		       json_integer_value(json_object_get(it, "pages_sent")),
-		       json_integer_value(json_object_get(it, "zero_pages")), b1,
-		       num(it, "duration_ns", NULL) / 1e6,
-		       json_integer_value(json_object_get(it, "dirtied_pages")));
+	for (i = 0; i < fl->nrounds; i++) {
+		it = &fl->rounds[i];
+		human_bytes(b1, sizeof(b1), (double)it->bytes);
+		printf("  %5d %-8s %9lld %9lld %12s %8.1fms %9lld\n", it->round,
+		       it->final ? "final" : "precopy", (long long)it->pages_sent,
+		       (long long)it->zero_pages, b1, (double)it->duration_ns / 1e6,
+		       (long long)it->dirtied_pages);
 	}
-	human_bytes(b1, sizeof(b1), num(s, "bytes_total", NULL));
-	human_bytes(b2, sizeof(b2), num(s, "bytes", "rounds"));
-	human_bytes(b3, sizeof(b3), num(s, "bytes", "state"));
-	printf("  total migration time  %10.1f ms\n", num(s, "total_time_ns", NULL) / 1e6);
+	human_bytes(b1, sizeof(b1), (double)s->bytes_total);
+	human_bytes(b2, sizeof(b2), (double)s->bytes.rounds);
+	human_bytes(b3, sizeof(b3), (double)s->bytes.state);
+	printf("  total migration time  %10.1f ms\n", (double)s->total_time_ns / 1e6);
 	printf("  downtime              %10.1f ms   (the guest saw %.1f ms)\n",
-	       num(s, "downtime_ns", NULL) / 1e6, num(s, "guest_downtime_ns", NULL) / 1e6);
+	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
 	printf("  data transferred      %13s   (pages %s, state %s)\n", b1, b2, b3);
 	printf("  application           before %.1f/s, during %.1f/s (%+.1f%%), after %.1f/s\n",
-	       before, num(s, "progress_rate", "during"),
-	       before > 0 ? 100.0 * (num(s, "progress_rate", "during") / before - 1) : 0.0,
-	       num(s, "progress_rate", "after"));
-	printf("  iterations            %10lld   (stopped: %s)\n",
-	       json_integer_value(json_object_get(s, "iterations")),
-	       json_string_value(json_object_get(s, "stop_reason")));
-	printf("  verify                %10s\n", json_string_value(json_object_get(s, "verify")));
-	if (json_object_get(s, "postcopy")) {
-		human_bytes(b1, sizeof(b1), num(s, "bytes", "postcopy"));
+	       before, s->progress_rate.during,
+	       before > 0 ? 100.0 * (s->progress_rate.during / before - 1) : 0.0,
+	       s->progress_rate.after);
+	printf("  iterations            %10lld   (stopped: %s)\n", (long long)s->iterations,
+	       s->stop_reason);
+	printf("  verify                %10s\n", s->verify);
+	if (s->has_postcopy) {
+		human_bytes(b1, sizeof(b1), (double)s->bytes.postcopy);
 		printf("  post-copy             %10lld pages after resume (%s): %lld faults, "
 		       "median %.1f ms, max %.1f ms; all resident after %.1f ms\n",
-		       (long long)num(s, "postcopy", "missing_pages"), b1,
-		       (long long)num(s, "postcopy", "faults"),
-		       num(s, "postcopy", "fault_median_ns") / 1e6,
-		       num(s, "postcopy", "fault_max_ns") / 1e6,
-		       num(s, "postcopy", "resident_ns") / 1e6);
+		       (long long)s->postcopy.missing_pages, b1, (long long)s->postcopy.faults,
+		       (double)s->postcopy.fault_median_ns / 1e6,
+		       (double)s->postcopy.fault_max_ns / 1e6,
+		       (double)s->postcopy.resident_ns / 1e6);
 	}
 }
 
@@ -532,7 +548,11 @@ int cmd_migrate(int argc, char **argv)
 		fputc('\n', stderr);
 	show_engine_errors(engine_log);
 
-	if (fl.summary && json_is_true(json_object_get(fl.summary, "ok")) &&
+	if (fl.tally.refused || fl.tally.skipped)
+		log_warn("telemetry: %lu record%s refused%s%s, %lu of unknown types skipped",
+			 fl.tally.refused, fl.tally.refused == 1 ? "" : "s",
+			 fl.tally.refused ? ": " : "", fl.tally.first_refused, fl.tally.skipped);
+	if (fl.summary && fl.sum.ok &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = CLI_OK;
 	} else {
@@ -564,5 +584,6 @@ int cmd_migrate(int argc, char **argv)
 		unlink(engine_log);
 	json_decref(fl.summary);
 	json_decref(fl.iterations);
+	free(fl.rounds);
 	return rc;
 }

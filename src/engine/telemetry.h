@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define TELEMETRY_VERSION 1
+#include "common/telemetry_read.h"   /* TELEMETRY_VERSION, shared with the reader */
 
 struct telemetry {
 	FILE *f;                 /* NULL: telemetry off */

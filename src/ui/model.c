@@ -1,12 +1,15 @@
 /*
  * The console model (see model.h): every session record lands here, in
- * model_apply(), and updates hosts, VMs and the migration view.
+ * model_apply(), read through common/session_log.h (engine events arrive
+ * typed, from common/telemetry_read.h), and updates hosts, VMs and the
+ * migration view.
  */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/session_log.h"
 #include "ui/model.h"
 
 void series_push(struct series *s, double t, double v)
@@ -234,97 +237,133 @@ static void apply_migration(struct model *m, json_t *rec)
 	}
 }
 
-static void engine_phase(struct model *m, json_t *ev)
+static void engine_phase(struct model *m, const struct tel_phase_event *ev)
 {
 	struct migration_view *g = &m->mig;
-	const char *p = str(ev, "phase") ?: "?";
+	const char *p = telemetry_read_phase_name(ev->phase);
 
 	snprintf(g->phase, sizeof(g->phase), "%s", p);
 	if (g->nr_phases < MODEL_MAX_PHASES) {
 		snprintf(g->phases[g->nr_phases].name, sizeof(g->phases[0].name), "%s", p);
 		g->phases[g->nr_phases++].t = m->now;
 	}
-	if (!strcmp(p, "stop-and-copy")) {
+	switch (ev->phase) {
+	case TEL_PHASE_STOP_AND_COPY:
 		g->t_pause = m->now;
-		model_log(m, "stop-and-copy (%s): source paused", str(ev, "reason") ?: "");
-	} else if (!strcmp(p, "resumed")) {
+		model_log(m, "stop-and-copy (%s): source paused", ev->reason);
+		break;
+	case TEL_PHASE_RESUMED:
 		/* The engine measured the real window; place it at its end. */
 		g->t_resume = m->now;
-		g->t_pause = m->now - num(ev, "downtime_ns") / 1e9;
+		g->t_pause = m->now - (double)ev->downtime_ns / 1e9;
 		model_log(m, "resumed on %s: downtime %.1f ms (guest saw %.1f ms)", g->to,
-			  num(ev, "downtime_ns") / 1e6, num(ev, "guest_downtime_ns") / 1e6);
-	} else if (!strcmp(p, "failed")) {
-		snprintf(g->error, sizeof(g->error), "%s", str(ev, "error") ?: "");
+			  (double)ev->downtime_ns / 1e6, (double)ev->guest_downtime_ns / 1e6);
+		break;
+	case TEL_PHASE_FAILED:
+		snprintf(g->error, sizeof(g->error), "%s", ev->error);
 		model_log(m, "failed: %s", g->error);
-	} else {
+		break;
+	default:
 		model_log(m, "phase %s", p);
+		break;
 	}
 }
 
-static void apply_engine(struct model *m, json_t *rec)
+static void engine_round(struct model *m, const struct tel_round *ev)
 {
 	struct migration_view *g = &m->mig;
-	json_t *ev = json_object_get(rec, "ev");
-	const char *type = str(ev, "type") ?: "";
+	struct round_view *r;
 
-	if (!g->id || g->id != json_integer_value(json_object_get(rec, "mig")))
+	if (g->nr_rounds == MODEL_MAX_ROUNDS)
 		return;
-	if (!strcmp(type, "start")) {
-		g->cap_bps = num(ev, "bandwidth_bps");
-	} else if (!strcmp(type, "phase")) {
-		engine_phase(m, ev);
-	} else if (!strcmp(type, "sample")) {
-		g->round = (int)json_integer_value(json_object_get(ev, "round"));
-		g->bytes_sent = num(ev, "bytes");
-		if (!m->net_method[0])   /* no wire probe: the engine's own rate */
-			series_push(&g->net_bps, m->now, num(ev, "rate_bps"));
-	} else if (!strcmp(type, "iteration") && g->nr_rounds < MODEL_MAX_ROUNDS) {
-		struct round_view *r = &g->rounds[g->nr_rounds++];
+	r = &g->rounds[g->nr_rounds++];
+	r->round = ev->round;
+	r->final = ev->final;
+	telemetry_read_round_pages(ev, &r->pages_sent, &r->hot_deferred);
+	r->zero_pages = ev->zero_pages;
+	r->dirtied = ev->dirtied_pages;
+	r->bytes = (double)ev->bytes;
+	r->duration_s = (double)ev->duration_ns / 1e9;
+	model_log(m, "round %d%s: %lld pages, %.2f MiB in %.2f s, %lld dirtied", r->round,
+		  r->final ? " (final)" : "", (long long)r->pages_sent,
+		  r->bytes / 1048576, r->duration_s, (long long)r->dirtied);
+}
 
-		r->round = (int)json_integer_value(json_object_get(ev, "round"));
-		r->final = !strcmp(str(ev, "kind") ?: "", "final");
-		r->pages = (uint64_t)num(ev, "pages_sent");
-		r->zero_pages = (uint64_t)num(ev, "zero_pages");
-		r->dirtied = (uint64_t)num(ev, "dirtied_pages");
-		r->hot_deferred = (uint64_t)num(ev, "hot_deferred");
-		r->bytes = num(ev, "bytes");
-		r->duration_s = num(ev, "duration_ns") / 1e9;
-		model_log(m, "round %d%s: %llu pages, %.2f MiB in %.2f s, %llu dirtied", r->round,
-			  r->final ? " (final)" : "", (unsigned long long)r->pages,
-			  r->bytes / 1048576, r->duration_s, (unsigned long long)r->dirtied);
-	} else if (!strcmp(type, "postcopy")) {
-		g->pc_missing = (uint64_t)num(ev, "missing_pages");
-		g->pc_sent = (uint64_t)num(ev, "sent_pages");
-		g->pc_faults = (uint64_t)num(ev, "faults");
-	} else if (!strcmp(type, "summary")) {
+/* An engine record (rec: the whole record; its event decoded in r). */
+static void apply_engine(struct model *m, json_t *rec, const struct session_rec *r)
+{
+	struct migration_view *g = &m->mig;
+	const struct tel_event *ev = &r->ev;
+
+	if (!g->id || g->id != r->mig)
+		return;
+	switch (ev->type) {
+	case TEL_START:
+		g->cap_bps = ev->u.start.bandwidth_bps;
+		break;
+	case TEL_PHASE:
+		engine_phase(m, &ev->u.phase);
+		break;
+	case TEL_PROGRESS:
+		g->round = ev->u.progress.round;
+		g->bytes_sent = (double)ev->u.progress.bytes;
+		if (!m->net_method[0])   /* no wire probe: the engine's own rate */
+			series_push(&g->net_bps, m->now, ev->u.progress.rate_bps);
+		break;
+	case TEL_ROUND:
+		engine_round(m, &ev->u.round);
+		break;
+	case TEL_POSTCOPY:
+		g->pc_missing = (uint64_t)ev->u.postcopy.missing_pages;
+		g->pc_sent = (uint64_t)ev->u.postcopy.sent_pages;
+		g->pc_faults = (uint64_t)ev->u.postcopy.faults;
+		break;
+	case TEL_SUMMARY:
+		/* Kept as JSON (checked by the decoder): the summary card
+		 * compares it with the previous run's, which live.c stores. */
 		json_decref(g->summary);
-		g->summary = json_incref(ev);
+		g->summary = json_incref(json_object_get(rec, "ev"));
+		break;
+	case TEL_UNKNOWN:
+		break;
 	}
 }
 
 void model_apply(struct model *m, json_t *rec)
 {
-	const char *src = str(rec, "src");
-	json_t *t = json_object_get(rec, "t");
+	struct session_rec r;
+	char why[160];
 
-	if (!json_is_object(rec) || !src || !json_is_integer(t)) {
+	if (session_log_decode(rec, &r, why, sizeof(why))) {
 		m->bad_records++;
 		return;
 	}
 	m->records++;
+	if (session_log_skipped(&r))
+		m->skipped_records++;
 	if (m->t0_wall < 0)
-		m->t0_wall = (double)json_integer_value(t) / 1e9;
-	m->now = (double)json_integer_value(t) / 1e9 - m->t0_wall;
-	if (!strcmp(src, "session"))
+		m->t0_wall = (double)r.t / 1e9;
+	m->now = (double)r.t / 1e9 - m->t0_wall;
+	switch (r.src) {
+	case SESSION_SRC_SESSION:
 		apply_session(m, rec);
-	else if (!strcmp(src, "probe") && !strcmp(str(rec, "probe") ?: "", "vm"))
-		apply_vm_probe(m, rec);
-	else if (!strcmp(src, "probe") && !strcmp(str(rec, "probe") ?: "", "net"))
-		apply_net_probe(m, rec);
-	else if (!strcmp(src, "migration"))
+		break;
+	case SESSION_SRC_PROBE:
+		if (!strcmp(str(rec, "probe") ?: "", "vm"))
+			apply_vm_probe(m, rec);
+		else if (!strcmp(str(rec, "probe") ?: "", "net"))
+			apply_net_probe(m, rec);
+		break;
+	case SESSION_SRC_MIGRATION:
 		apply_migration(m, rec);
-	else if (!strcmp(src, "engine"))
-		apply_engine(m, rec);
-	else if (!strcmp(src, "operator"))
+		break;
+	case SESSION_SRC_ENGINE:
+		apply_engine(m, rec, &r);
+		break;
+	case SESSION_SRC_OPERATOR:
 		model_log(m, "operator: %s", str(rec, "action") ?: "?");
+		break;
+	case SESSION_SRC_UNKNOWN:
+		break;
+	}
 }

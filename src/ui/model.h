@@ -43,10 +43,13 @@ struct vm_view {
 	struct series cpu_hist;     /* vcpu_total over time */
 };
 
+/* A round as the dirty-pages chart shows it: pages_sent and hot_deferred
+ * as telemetry_read_round_pages() defines them (deferred pages are not
+ * among the sent ones). */
 struct round_view {
 	int round;
 	int final;
-	uint64_t pages, zero_pages, dirtied, hot_deferred;
+	int64_t pages_sent, zero_pages, dirtied, hot_deferred;
 	double bytes, duration_s;
 };
 
@@ -94,14 +97,16 @@ struct model {
 	char log[MODEL_LOG_LINES][160];
 	int log_head, log_n;
 	unsigned records, bad_records;
+	unsigned skipped_records;   /* of an unknown src or engine event type */
 };
 
 void model_init(struct model *m);
 void model_reset(struct model *m);     /* drop everything (replay seeks) */
 void model_free(struct model *m);
 
-/* Apply one session record. Unknown records are ignored; malformed ones
- * counted in bad_records. */
+/* Apply one session record, read by session_log_decode(): unknown records
+ * are ignored and counted in skipped_records; refused ones (malformed, or
+ * of another version) in bad_records. */
 void model_apply(struct model *m, json_t *rec);
 
 /* Add a line to the event log (also used for operator-visible notes). */

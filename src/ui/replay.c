@@ -7,10 +7,10 @@ int replay_open(struct replay *r, const char *path, double speed, char *err,
 		size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
-	if (session_load(&r->log, path, err, errlen))
+	if (session_log_load(&r->log, path, err, errlen))
 		return -1;
-	r->t_first = session_time(&r->log, 0);
-	r->duration = session_time(&r->log, r->log.n - 1) - r->t_first;
+	r->t_first = session_log_time(&r->log, 0);
+	r->duration = session_log_time(&r->log, r->log.n - 1) - r->t_first;
 	if (r->duration < 0)
 		r->duration = 0;
 	r->speed = speed > 0 ? speed : 1;
@@ -20,7 +20,7 @@ int replay_open(struct replay *r, const char *path, double speed, char *err,
 static void apply_until(struct replay *r, struct model *m)
 {
 	while (r->next < r->log.n &&
-	       session_time(&r->log, r->next) - r->t_first <= r->vt)
+	       session_log_time(&r->log, r->next) - r->t_first <= r->vt)
 		model_apply(m, r->log.recs[r->next++]);
 }
 

@@ -321,7 +321,7 @@ static void draw_side(struct console *c, int y, int x, int h, int w)
 
 	/* Dirty pages per round. */
 	for (i = 0; i < g->nr_rounds; i++) {
-		a[i] = (double)(g->rounds[i].pages - g->rounds[i].hot_deferred);
+		a[i] = (double)g->rounds[i].pages_sent;
 		b[i] = (double)g->rounds[i].hot_deferred;
 	}
 	memset(&bs, 0, sizeof(bs));

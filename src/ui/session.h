@@ -1,8 +1,8 @@
 /*
  * Session logs (docs/telemetry.md, "Console session logs"): the recorder
- * the live console writes every record through, and the loader replay and
- * report read them back with. A record is a JSON object with "v", "t"
- * (wall-clock ns) and "src".
+ * the live console writes every record through. A record is a JSON object
+ * with "v", "t" (wall-clock ns) and "src"; common/session_log.h reads them
+ * back (replay, the model, `dsmig report`).
  */
 #ifndef DSMIG_UI_SESSION_H
 #define DSMIG_UI_SESSION_H
@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#define SESSION_VERSION 1
+#include "common/session_log.h"   /* SESSION_VERSION and the reader */
 
 struct session_writer {
 	FILE *f;
@@ -28,22 +28,5 @@ int session_writer_open(struct session_writer *w, const char *path, char *err,
 void session_write(struct session_writer *w, const char *src, json_t *rec);
 
 void session_writer_close(struct session_writer *w);
-
-/* A whole log in memory, in file order. */
-struct session_log {
-	json_t **recs;
-	size_t n;
-	unsigned bad;          /* lines that were not valid records */
-	unsigned first_bad;    /* line number of the first, 0 if none */
-};
-
-/* Load path. Returns 0 if at least one valid record was read (bad lines
- * counted), or -1 with a message in err. */
-int session_load(struct session_log *l, const char *path, char *err, size_t errlen);
-
-void session_log_free(struct session_log *l);
-
-/* Time of record i in seconds (wall clock). */
-double session_time(const struct session_log *l, size_t i);
 
 #endif /* DSMIG_UI_SESSION_H */

@@ -1,0 +1,206 @@
+/*
+ * `dsmig report`: a migration as text. report_print() is the summary a
+ * person reads; report_data() (`--data`) the same figures and the plots'
+ * series as JSON lines for scripts (bench/paper_plot.sh), format in
+ * docs/console.md, so that no script recomputes what is done here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/report.h"
+
+static const char *mig_status(const struct mig *m, char *buf, size_t len)
+{
+	json_t *st = json_object_get(m->exit, "status");
+
+	if (json_is_integer(st)) {
+		switch (json_integer_value(st)) {
+		case CLI_OK:
+			return "moved (exit 0)";
+		case CLI_FAILED:
+			return "failed, the source runs (exit 1)";
+		case CLI_USAGE:
+			return "not started: usage error (exit 2)";
+		case CLI_AFTER_SWITCH:
+			return "moved, metrics incomplete (exit 3)";
+		default:
+			snprintf(buf, len, "exit %lld", (long long)json_integer_value(st));
+			return buf;
+		}
+	}
+	if (m->has_summary)
+		return "moved (no exit record)";
+	if (m->has_failed) {
+		snprintf(buf, len, "failed (%s), no exit record",
+			 m->failed.source_running == 1 ? "the source runs" :
+			 "source state unknown");
+		return buf;
+	}
+	return "unfinished: the log ends during the migration";
+}
+
+static const char *mig_method(const struct mig *m)
+{
+	return json_string_value(json_object_get(m->start, "method")) ?:
+	       (m->has_estart ? m->estart.method : "?");
+}
+
+static void print_bw(const char *label, double bps)
+{
+	if (bps < 0)
+		printf("%s unknown", label);
+	else if (bps == 0)
+		printf("%s none", label);
+	else
+		printf("%s %.3g Mbit/s", label, bps / 1e6);
+}
+
+static void print_summary(const struct tel_summary *s)
+{
+	printf("  total time         %.1f ms\n", (double)s->total_time_ns / 1e6);
+	printf("  downtime           %.1f ms (the guest saw %.1f ms)\n",
+	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
+	printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld, post-copy %lld)\n",
+	       (long long)s->bytes_total, (double)s->bytes_total / 1048576.0,
+	       (long long)s->bytes.rounds, (long long)s->bytes.state,
+	       (long long)s->bytes.verify, (long long)s->bytes.control,
+	       (long long)s->bytes.postcopy);
+	printf("  iterations         %lld (stopped: %s)\n", (long long)s->iterations,
+	       s->stop_reason);
+	printf("  progress rate      before %.1f/s, during %.1f/s, after %.1f/s (slowdown %.1f%%)\n",
+	       s->progress_rate.before, s->progress_rate.during, s->progress_rate.after,
+	       s->slowdown_pct);
+	printf("  verify             %s\n", s->verify);
+}
+
+void report_print(const struct report *r, const struct mig *m)
+{
+	const char *err = json_string_value(json_object_get(m->exit, "error"));
+	const struct tel_round *it;
+	int64_t sent, deferred;
+	char buf[128];
+	size_t i;
+
+	printf("Migration %lld: %s  %s -> %s  %s", (long long)m->id, report_mig_vm(m),
+	       report_mig_host(r, m, 0), report_mig_host(r, m, 1), mig_method(m));
+	if (m->has_estart)
+		printf(", %lld ranks", (long long)m->estart.ranks);
+	print_bw(",", report_mig_cap(r, m));
+	printf(" cap\n");
+	printf("  status             %s\n", mig_status(m, buf, sizeof(buf)));
+	if (m->has_failed)
+		err = m->failed.error;
+	if (err)
+		printf("  error              %s\n", err);
+	if (m->has_summary)
+		print_summary(&m->summary);
+	else
+		printf("  (no engine summary: the migration did not complete)\n");
+	if (!m->nrounds)
+		return;
+	printf("  round kind        pages    hot-deferred        bytes      time\n");
+	for (i = 0; i < m->nrounds; i++) {
+		it = &m->rounds[i];
+		telemetry_read_round_pages(it, &sent, &deferred);
+		printf("  %5d %-8s %8lld %15lld %12lld %7.1fms\n", it->round,
+		       it->final ? "final" : "precopy", (long long)sent, (long long)deferred,
+		       (long long)it->bytes, (double)it->duration_ns / 1e6);
+	}
+}
+
+/* ---- --data ---------------------------------------------------------------- */
+
+/* Print o (stolen) as one line. Returns 0 or -1. */
+static int data_line(json_t *o)
+{
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+	int rc = line && printf("%s\n", line) > 0 ? 0 : -1;
+
+	free(line);
+	json_decref(o);
+	return rc;
+}
+
+struct data_ctx {
+	const struct report *r;
+	const struct mig *m;
+	const struct mig_span *sp;
+};
+
+static int data_point(void *ctx, enum series_kind k, int64_t t, double x, double y)
+{
+	const struct data_ctx *d = ctx;
+	int dst = k == SER_VCPU_DST_PROBE;
+	/* The host running the guest: the source until the resume, then
+	 * the destination. */
+	int guest = d->sp->has_downtime ? (t >= d->sp->resume) == dst : !dst;
+
+	if (k == SER_NET_PROBE || k == SER_NET_ENGINE)
+		return data_line(json_pack("{s:s, s:I, s:f, s:f, s:s}", "kind", "net",
+					   "mig", (json_int_t)d->m->id, "x", x, "bps", y,
+					   "source", k == SER_NET_ENGINE ? "engine" :
+					   !strcmp(d->r->net_method, "procfs") ? "procfs" : "pcap"));
+	return data_line(json_pack("{s:s, s:I, s:f, s:f, s:s, s:s, s:b}", "kind", "vcpu",
+				   "mig", (json_int_t)d->m->id, "x", x, "pct", y,
+				   "host", dst ? "dst" : "src",
+				   "source", k == SER_VCPU_SRC_ENGINE ? "engine" : "probe",
+				   "guest", guest && k != SER_VCPU_SRC_ENGINE));
+}
+
+static int data_summary(const struct mig *m)
+{
+	const struct tel_summary *s = &m->summary;
+
+	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:s}",
+		"kind", "summary", "mig", (json_int_t)m->id,
+		"total_time_ns", (json_int_t)s->total_time_ns,
+		"downtime_ns", (json_int_t)s->downtime_ns,
+		"guest_downtime_ns", (json_int_t)s->guest_downtime_ns,
+		"bytes_total", (json_int_t)s->bytes_total,
+		"iterations", (json_int_t)s->iterations,
+		"stop_reason", s->stop_reason, "slowdown_pct", s->slowdown_pct,
+		"verify", s->verify));
+}
+
+int report_data(const struct report *r, const struct mig *m)
+{
+	struct mig_span sp;
+	struct data_ctx d = { r, m, &sp };
+	int64_t sent, deferred;
+	char buf[128];
+	int rc;
+	size_t i;
+
+	report_mig_span(m, &sp);
+	rc = data_line(json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I}",
+		"kind", "migration", "mig", (json_int_t)m->id, "vm", report_mig_vm(m),
+		"from", report_mig_host(r, m, 0), "to", report_mig_host(r, m, 1),
+		"method", mig_method(m), "cap_bps", report_mig_cap(r, m),
+		"status", mig_status(m, buf, sizeof(buf)),
+		"t0", (json_int_t)sp.t0, "t1", (json_int_t)sp.t1));
+	if (!rc && m->has_summary)
+		rc = data_summary(m);
+	for (i = 0; i < m->nrounds && !rc; i++) {
+		telemetry_read_round_pages(&m->rounds[i], &sent, &deferred);
+		rc = data_line(json_pack("{s:s, s:I, s:i, s:b, s:I, s:I, s:I, s:I}",
+			"kind", "round", "mig", (json_int_t)m->id,
+			"round", m->rounds[i].round, "final", m->rounds[i].final,
+			"pages_sent", (json_int_t)sent, "hot_deferred", (json_int_t)deferred,
+			"bytes", (json_int_t)m->rounds[i].bytes,
+			"duration_ns", (json_int_t)m->rounds[i].duration_ns));
+	}
+	if (rc || !sp.t0)
+		return rc;
+	if (sp.has_downtime)
+		rc = data_line(json_pack("{s:s, s:I, s:f, s:f}", "kind", "window",
+					 "mig", (json_int_t)m->id,
+					 "pause", report_span_x(&sp, sp.pause),
+					 "resume", report_span_x(&sp, sp.resume)));
+	if (!rc)
+		rc = report_mig_series(r, m, &sp, data_point, &d);
+	return rc;
+}

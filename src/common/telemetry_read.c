@@ -1,0 +1,390 @@
+/*
+ * The engine telemetry reader (see telemetry_read.h). Each record type is
+ * a table of its fields (key, type, where it goes in the typed struct,
+ * required or not), and one loop checks and copies them: the schema of
+ * docs/telemetry.md lives in these tables and nowhere else on the reading
+ * side. Fields the engine has written since the first version are
+ * required; fields added later (dsm's hot pages, the codec flags, dsm-pull's
+ * post-copy bytes) are optional, so that older logs still read.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/telemetry_read.h"
+
+enum field_type {
+	F_I64,      /* int64_t, 0..TEL_INT_MAX */
+	F_INT,      /* int, 0..INT_MAX */
+	F_NUM,      /* double: any JSON number */
+	F_STR,      /* char[size], copied bounded, control characters replaced */
+	F_BOOL,     /* int 0/1 from true/false */
+};
+
+struct field {
+	const char *key;     /* "bytes.rounds": member "rounds" of object "bytes" */
+	enum field_type type;
+	size_t off, size;
+	int required;
+};
+
+#define FIELD(st, key, member, type, req) \
+	{ key, type, offsetof(st, member), sizeof(((st *)0)->member), req }
+
+#define S struct tel_start
+static const struct field start_fields[] = {
+	FIELD(S, "vm", vm, F_STR, 1),
+	FIELD(S, "method", method, F_STR, 1),
+	FIELD(S, "hv", hv, F_STR, 1),
+	FIELD(S, "src", src, F_STR, 1),
+	FIELD(S, "dst", dst, F_STR, 1),
+	FIELD(S, "ranks", ranks, F_I64, 1),
+	FIELD(S, "bandwidth_bps", bandwidth_bps, F_NUM, 1),
+	FIELD(S, "mem_bytes", mem_bytes, F_I64, 1),
+	FIELD(S, "vcpus", vcpus, F_I64, 1),
+	FIELD(S, "max_iters", max_iters, F_I64, 1),
+	FIELD(S, "target_dirty", target_dirty, F_I64, 1),
+	FIELD(S, "verify", verify, F_BOOL, 1),
+	FIELD(S, "hot_window", hot_window, F_I64, 0),
+	FIELD(S, "hot_threshold", hot_threshold, F_I64, 0),
+	FIELD(S, "compress", compress, F_BOOL, 0),
+	FIELD(S, "delta", delta, F_BOOL, 0),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+#define S struct tel_phase_event
+static const struct field phase_fields[] = {
+	FIELD(S, "reason", reason, F_STR, 0),
+	FIELD(S, "hot_pages", hot_pages, F_I64, 0),
+	FIELD(S, "missing_pages", missing_pages, F_I64, 0),
+	FIELD(S, "downtime_ns", downtime_ns, F_I64, 0),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_I64, 0),
+	FIELD(S, "error", error, F_STR, 0),
+	FIELD(S, "source_running", source_running, F_BOOL, 0),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+#define S struct tel_round
+static const struct field round_fields[] = {
+	FIELD(S, "round", round, F_INT, 1),
+	FIELD(S, "pages_in_set", pages_in_set, F_I64, 1),
+	FIELD(S, "pages_sent", pages_sent, F_I64, 1),
+	FIELD(S, "zero_pages", zero_pages, F_I64, 1),
+	FIELD(S, "payload_bytes", payload_bytes, F_I64, 1),
+	FIELD(S, "header_bytes", header_bytes, F_I64, 1),
+	FIELD(S, "bytes", bytes, F_I64, 1),
+	FIELD(S, "duration_ns", duration_ns, F_I64, 1),
+	FIELD(S, "dirtied_pages", dirtied_pages, F_I64, 1),
+	FIELD(S, "dirty_rate_pps", dirty_rate_pps, F_NUM, 1),
+	FIELD(S, "hot_deferred", hot_deferred, F_I64, 0),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+#define S struct tel_progress
+static const struct field progress_fields[] = {
+	FIELD(S, "round", round, F_INT, 1),
+	FIELD(S, "bytes", bytes, F_I64, 1),
+	FIELD(S, "rate_bps", rate_bps, F_NUM, 1),
+	FIELD(S, "dirty_pages", dirty_pages, F_I64, 1),
+	FIELD(S, "vcpu_pct", vcpu_pct, F_NUM, 1),
+	FIELD(S, "progress", progress, F_I64, 1),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+#define S struct tel_postcopy
+static const struct field postcopy_fields[] = {
+	FIELD(S, "missing_pages", missing_pages, F_I64, 1),
+	FIELD(S, "sent_pages", sent_pages, F_I64, 1),
+	FIELD(S, "pushed_pages", pushed_pages, F_I64, 1),
+	FIELD(S, "pulled_pages", pulled_pages, F_I64, 1),
+	FIELD(S, "faults", faults, F_I64, 1),
+	FIELD(S, "bytes", bytes, F_I64, 1),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+#define S struct tel_summary
+static const struct field summary_fields[] = {
+	FIELD(S, "ok", ok, F_BOOL, 1),
+	FIELD(S, "total_time_ns", total_time_ns, F_I64, 1),
+	FIELD(S, "downtime_ns", downtime_ns, F_I64, 1),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_I64, 1),
+	FIELD(S, "bytes_total", bytes_total, F_I64, 1),
+	FIELD(S, "bytes.rounds", bytes.rounds, F_I64, 1),
+	FIELD(S, "bytes.state", bytes.state, F_I64, 1),
+	FIELD(S, "bytes.verify", bytes.verify, F_I64, 1),
+	FIELD(S, "bytes.control", bytes.control, F_I64, 1),
+	FIELD(S, "bytes.postcopy", bytes.postcopy, F_I64, 0),
+	FIELD(S, "iterations", iterations, F_I64, 1),
+	FIELD(S, "stop_reason", stop_reason, F_STR, 1),
+	FIELD(S, "progress_rate.before", progress_rate.before, F_NUM, 1),
+	FIELD(S, "progress_rate.during", progress_rate.during, F_NUM, 1),
+	FIELD(S, "progress_rate.after", progress_rate.after, F_NUM, 1),
+	FIELD(S, "slowdown_pct", slowdown_pct, F_NUM, 1),
+	FIELD(S, "verify", verify, F_STR, 1),
+	FIELD(S, "selfcheck_fail", selfcheck_fail, F_I64, 1),
+	FIELD(S, "postcopy.missing_pages", postcopy.missing_pages, F_I64, 0),
+	FIELD(S, "postcopy.faults", postcopy.faults, F_I64, 0),
+	FIELD(S, "postcopy.pulled_pages", postcopy.pulled_pages, F_I64, 0),
+	FIELD(S, "postcopy.pushed_pages", postcopy.pushed_pages, F_I64, 0),
+	FIELD(S, "postcopy.fault_median_ns", postcopy.fault_median_ns, F_I64, 0),
+	FIELD(S, "postcopy.fault_max_ns", postcopy.fault_max_ns, F_I64, 0),
+	FIELD(S, "postcopy.resident_ns", postcopy.resident_ns, F_I64, 0),
+	{ NULL, F_I64, 0, 0, 0 },
+};
+#undef S
+
+static const char *const phase_names[TEL_PHASE_COUNT] = {
+	[TEL_PHASE_BASELINE] = "baseline",
+	[TEL_PHASE_PRECOPY] = "precopy",
+	[TEL_PHASE_STOP_AND_COPY] = "stop-and-copy",
+	[TEL_PHASE_SWITCH_OVER] = "switch-over",
+	[TEL_PHASE_POST_COPY] = "post-copy",
+	[TEL_PHASE_RESUMED] = "resumed",
+	[TEL_PHASE_DONE] = "done",
+	[TEL_PHASE_FAILED] = "failed",
+};
+
+const char *telemetry_read_phase_name(enum tel_phase p)
+{
+	return p < TEL_PHASE_COUNT ? phase_names[p] : "?";
+}
+
+static enum tel_phase phase_by_name(const char *name)
+{
+	int p;
+
+	for (p = 0; p < TEL_PHASE_COUNT; p++)
+		if (!strcmp(phase_names[p], name))
+			return (enum tel_phase)p;
+	return TEL_PHASE_UNKNOWN;
+}
+
+/* Copy s into buf (len > 0), truncated, control characters as '?': log
+ * text goes to terminals and reports. */
+static void copy_text(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i]; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+}
+
+/* The value of key (one level of "a.b" nesting) in o; NULL if absent.
+ * Returns -1 if the outer member exists but is not an object. */
+static int field_get(json_t *o, const char *key, json_t **v)
+{
+	const char *dot = strchr(key, '.');
+	char outer[32];
+
+	*v = NULL;
+	if (!dot) {
+		*v = json_object_get(o, key);
+		return 0;
+	}
+	snprintf(outer, sizeof(outer), "%.*s", (int)(dot - key), key);
+	o = json_object_get(o, outer);
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return -1;
+	*v = json_object_get(o, dot + 1);
+	return 0;
+}
+
+static int field_store(const struct field *f, json_t *v, char *base, char *why, size_t len)
+{
+	json_int_t i;
+
+	switch (f->type) {
+	case F_I64:
+	case F_INT:
+		if (!json_is_integer(v))
+			return errbuf_set(why, len, "\"%s\" is not an integer", f->key);
+		i = json_integer_value(v);
+		if (i < 0 || i > (f->type == F_INT ? INT_MAX : TEL_INT_MAX))
+			return errbuf_set(why, len, "\"%s\" out of range: %lld", f->key,
+					  (long long)i);
+		if (f->type == F_INT)
+			*(int *)(base + f->off) = (int)i;
+		else
+			*(int64_t *)(base + f->off) = i;
+		return 0;
+	case F_NUM:
+		if (!json_is_number(v) || !isfinite(json_number_value(v)))
+			return errbuf_set(why, len, "\"%s\" is not a number", f->key);
+		*(double *)(base + f->off) = json_number_value(v);
+		return 0;
+	case F_STR:
+		if (!json_is_string(v))
+			return errbuf_set(why, len, "\"%s\" is not a string", f->key);
+		copy_text(base + f->off, f->size, json_string_value(v));
+		return 0;
+	case F_BOOL:
+		if (!json_is_boolean(v))
+			return errbuf_set(why, len, "\"%s\" is not a boolean", f->key);
+		*(int *)(base + f->off) = json_is_true(v);
+		return 0;
+	}
+	return errbuf_set(why, len, "\"%s\": bad field table", f->key);
+}
+
+/* Check and copy the fields of table t from ev into the struct at base. */
+static int fields_decode(json_t *ev, const struct field *t, void *base,
+			 const char *type, char *why, size_t len)
+{
+	char inner[128];
+	json_t *v;
+
+	for (; t->key; t++) {
+		if (field_get(ev, t->key, &v))
+			return errbuf_set(why, len, "%s: \"%.*s\" is not an object", type,
+					  (int)strcspn(t->key, "."), t->key);
+		if (!v) {
+			if (t->required)
+				return errbuf_set(why, len, "%s: \"%s\" missing", type, t->key);
+			continue;
+		}
+		if (field_store(t, v, base, inner, sizeof(inner)))
+			return errbuf_set(why, len, "%s: %s", type, inner);
+	}
+	return 0;
+}
+
+/* A string member that names one of a few values. */
+static const char *enum_text(json_t *ev, const char *key, const char *type,
+			     char *why, size_t len)
+{
+	const char *s = json_string_value(json_object_get(ev, key));
+
+	if (!s)
+		errbuf_set(why, len, "%s: \"%s\" %s", type, key,
+			   json_object_get(ev, key) ? "is not a string" : "missing");
+	return s;
+}
+
+static int decode_phase(json_t *ev, struct tel_event *out, char *why, size_t len)
+{
+	struct tel_phase_event *p = &out->u.phase;
+	const char *name = enum_text(ev, "phase", "phase", why, len);
+
+	if (!name)
+		return -1;
+	p->source_running = -1;
+	p->phase = phase_by_name(name);
+	if (p->phase == TEL_PHASE_UNKNOWN) {
+		out->type = TEL_UNKNOWN;   /* a phase of a later engine: skip */
+		return 0;
+	}
+	return fields_decode(ev, phase_fields, p, "phase", why, len);
+}
+
+static int decode_round(json_t *ev, struct tel_round *r, char *why, size_t len)
+{
+	const char *kind = enum_text(ev, "kind", "iteration", why, len);
+
+	if (!kind)
+		return -1;
+	if (strcmp(kind, "precopy") && strcmp(kind, "final"))
+		return errbuf_set(why, len, "iteration: unknown kind \"%.32s\"", kind);
+	r->final = !strcmp(kind, "final");
+	return fields_decode(ev, round_fields, r, "iteration", why, len);
+}
+
+static int decode_progress(json_t *ev, struct tel_progress *p, char *why, size_t len)
+{
+	const char *name = enum_text(ev, "phase", "sample", why, len);
+
+	if (!name)
+		return -1;
+	p->phase = phase_by_name(name);
+	return fields_decode(ev, progress_fields, p, "sample", why, len);
+}
+
+static int decode_summary(json_t *ev, struct tel_summary *s, char *why, size_t len)
+{
+	json_t *pc = json_object_get(ev, "postcopy");
+
+	if (pc && !json_is_object(pc))
+		return errbuf_set(why, len, "summary: \"postcopy\" is not an object");
+	s->has_postcopy = pc != NULL;
+	return fields_decode(ev, summary_fields, s, "summary", why, len);
+}
+
+int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t len)
+{
+	json_t *v = json_object_get(ev, "v"), *t = json_object_get(ev, "t");
+	const char *type;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(ev))
+		return errbuf_set(why, len, "not a JSON object");
+	if (!json_is_integer(v))
+		return errbuf_set(why, len, "no integer schema version \"v\"");
+	if (json_integer_value(v) != TELEMETRY_VERSION)
+		return errbuf_set(why, len, "telemetry schema version %lld is not supported "
+				  "(this dsmig reads version %d)",
+				  (long long)json_integer_value(v), TELEMETRY_VERSION);
+	if (!json_is_integer(t) || json_integer_value(t) <= 0)
+		return errbuf_set(why, len, "no positive integer time \"t\"");
+	out->t = json_integer_value(t);
+	type = json_string_value(json_object_get(ev, "type"));
+	if (!type)
+		return errbuf_set(why, len, "no string \"type\"");
+	if (!strcmp(type, "start")) {
+		out->type = TEL_START;
+		out->u.start.compress = out->u.start.delta = -1;
+		return fields_decode(ev, start_fields, &out->u.start, type, why, len);
+	}
+	if (!strcmp(type, "phase")) {
+		out->type = TEL_PHASE;
+		return decode_phase(ev, out, why, len);
+	}
+	if (!strcmp(type, "iteration")) {
+		out->type = TEL_ROUND;
+		return decode_round(ev, &out->u.round, why, len);
+	}
+	if (!strcmp(type, "sample")) {
+		out->type = TEL_PROGRESS;
+		return decode_progress(ev, &out->u.progress, why, len);
+	}
+	if (!strcmp(type, "postcopy")) {
+		out->type = TEL_POSTCOPY;
+		return fields_decode(ev, postcopy_fields, &out->u.postcopy, type, why, len);
+	}
+	if (!strcmp(type, "summary")) {
+		out->type = TEL_SUMMARY;
+		return decode_summary(ev, &out->u.summary, why, len);
+	}
+	out->type = TEL_UNKNOWN;
+	return 0;
+}
+
+void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_t *deferred)
+{
+	*sent = r->pages_sent;
+	*deferred = r->hot_deferred;
+}
+
+int telemetry_read_tally(struct tel_tally *tl, int rc, const struct tel_event *ev,
+			 const char *why)
+{
+	if (rc) {
+		if (!tl->refused++)
+			copy_text(tl->first_refused, sizeof(tl->first_refused), why);
+		return 0;
+	}
+	if (ev->type == TEL_UNKNOWN) {
+		tl->skipped++;
+		return 0;
+	}
+	tl->decoded++;
+	return 1;
+}
