@@ -3,12 +3,12 @@
  * Each side's "guest RAM" is an anonymous memfd (64 MiB by default; the
  * source filled with a per-page pattern, the destination zero) that every
  * rank of the side maps, as engine ranks map a VMM's memfd, and that is
- * exposed in the global page space (src/dsm/window.c). A fixed-seed dirty
+ * exposed in the global page space (bench/dsm_window.c). A fixed-seed dirty
  * set then moves from the source side to the destination side:
  *
  *   A. aggregation: source ranks send each page to its destination home
  *      as messages of Grappa's 32 bytes, one 4 KiB page, or batches of
- *      pages (src/dsm/aggregate.c), over MPI_Send; destination ranks
+ *      pages (bench/dsm_aggregate.c), over MPI_Send; destination ranks
  *      reassemble them into their RAM;
  *   B. push vs pull: source ranks push the same pages with MPI_Put into
  *      the destination window, or destination ranks pull them with MPI_Get
@@ -30,8 +30,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "dsm/aggregate.h"
-#include "dsm/window.h"
+#include "dsm_aggregate.h"
+#include "dsm_window.h"
 
 #define TAG_DATA 101            /* an aggregated message */
 #define TAG_END  102            /* u64: pages this sender sent to this receiver */

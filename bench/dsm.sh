@@ -1,6 +1,7 @@
 #!/bin/bash
 # Benchmark: the DSM's global page space and update aggregation
-# (bench/dsm.c, no VM needed) under mpirun with 2 and 4 ranks on this
+# (bench/dsm.c over bench/dsm_window.c and bench/dsm_aggregate.c, no VM
+# needed) under mpirun with 2 and 4 ranks on this
 # machine: Grappa's 32-byte messages vs 4 KiB pages vs batches of pages, and
 # pushing (MPI_Put, MPI_Send) vs pulling (MPI_Get). Every run verifies the
 # destination memory. Prints the tables and writes them to

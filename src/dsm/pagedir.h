@@ -13,6 +13,11 @@
 
 #include <stdint.h>
 
+/* Page ownership: ranks of one side split guest RAM block-cyclically in
+ * chunks of this many pages, page p going to the ((p / 64) mod N)-th of
+ * N ranks (the engine's senders; the DSM benchmark's home ranks). */
+#define PAGEDIR_CHUNK_PAGES 64u
+
 #define PAGEDIR_MAX_WINDOW 16
 #define PAGEDIR_DEFAULT_WINDOW 3      /* K: rounds of history */
 #define PAGEDIR_DEFAULT_THRESHOLD 2   /* hot: dirtied in >= 2 of the last 3 */

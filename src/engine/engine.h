@@ -19,7 +19,7 @@
 #include "engine/ratelimit.h"
 #include "engine/stream.h"
 #include "engine/telemetry.h"
-#include "dsm/window.h"
+#include "dsm/pagedir.h"
 #include "hv/hv.h"
 
 #define ENGINE_HASH_CHUNK_PAGES 256
@@ -107,16 +107,6 @@ int engine_round(struct engine *e, const struct round_ctl *ctl,
  * counted in *st. Returns 0 or -1. */
 int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
 		      uint64_t n, int dst, struct round_stats *st);
-
-/* Check the TAG_PAGES message of round `round` in e->buf (len bytes)
- * completely (delta records only if allow_delta), then hand each record
- * and its payload, both checked, to install (which decodes it and returns
- * 0, or -1 to stop). Returns the number of pages, or -1 (invalid message,
- * or install failed). */
-long engine_unpack_batch(struct engine *e, uint32_t round, size_t len, int allow_delta,
-			 int (*install)(void *arg, const struct page_rec *rec,
-					const uint8_t *payload),
-			 void *arg);
 
 /* Hash guest RAM in ENGINE_HASH_CHUNK_PAGES chunks (xxh3). out has
  * engine_hash_count() entries. */

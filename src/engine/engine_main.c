@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "dsm/batch.h"
 #include "common/migreq.h"
 #include "engine/engine.h"
 #include "engine/method.h"
@@ -194,8 +195,7 @@ static int engine_setup(struct engine *e)
 		e->npages = bytes / STREAM_PAGE_SIZE;
 		e->bitmap_words = bitmap_words(e->npages);
 		e->bitmap = calloc(e->bitmap_words, sizeof(uint64_t));
-		e->buf_size = sizeof(struct batch_hdr) +
-			      e->opt.batch_pages * (sizeof(struct page_rec) + PAGECODEC_MAX);
+		e->buf_size = batch_msg_max(e->opt.batch_pages);
 		e->buf = malloc(e->buf_size);
 		ok = ok && e->bitmap && e->buf && bytes == e->info.mem_bytes;
 		if (ok && engine_is_sender(e))

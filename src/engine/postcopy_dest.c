@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "dsm/batch.h"
 #include "engine/dest.h"
 #include "engine/postcopy.h"
 
@@ -177,7 +178,7 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	return 0;
 }
 
-/* engine_unpack_batch's callback: decode one page (a delta against its
+/* batch_unpack's callback: decode one page (a delta against its
  * stale copy) and place it in the guest. */
 static int install_page(void *arg, const struct page_rec *rec, const uint8_t *payload)
 {
@@ -252,6 +253,10 @@ static int pull_faults(struct postcopy_dest *pc, uint64_t *req)
 static int take_pages(struct postcopy_dest *pc)
 {
 	struct engine *e = pc->e;
+	struct batch_rules rules = {
+		.round = POSTCOPY_ROUND, .max = e->opt.batch_pages, .npages = e->npages,
+		.allow_delta = (pc->hdr.flags & POSTCOPY_DELTA) != 0,
+	};
 	MPI_Status st;
 	int flag = 1, n;
 
@@ -265,8 +270,7 @@ static int take_pages(struct postcopy_dest *pc)
 		    MPI_Recv(e->buf, n, MPI_BYTE, 0, TAG_PAGES, MPI_COMM_WORLD,
 			     MPI_STATUS_IGNORE) != MPI_SUCCESS)
 			return snprintf(pc->why, sizeof(pc->why), "bad page message"), -1;
-		if (engine_unpack_batch(e, POSTCOPY_ROUND, (size_t)n,
-					(pc->hdr.flags & POSTCOPY_DELTA) != 0, install_page, pc) < 0) {
+		if (batch_unpack(e->buf, (size_t)n, &rules, install_page, pc) < 0) {
 			if (!pc->why[0])
 				snprintf(pc->why, sizeof(pc->why), "invalid page batch");
 			return -1;

@@ -1,9 +1,10 @@
 /*
  * Moving pages: the part of a round every rank runs. Senders walk their
- * block-cyclic share of the round's bitmap, pack pages into batches (zero
- * pages as payload-less records) and send them through the rate limiter;
- * receivers validate each batch completely and write it into destination
- * RAM. Also the small MPI helpers the coordinators share.
+ * block-cyclic share of the round's bitmap, pack pages into batches
+ * (src/dsm/batch.h; zero pages as payload-less records) and send them
+ * through the rate limiter; receivers validate each batch completely and
+ * write it into destination RAM. Also the small MPI helpers the
+ * coordinators share.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <xxhash.h>
 
 #include "common/log.h"
+#include "dsm/batch.h"
 #include "engine/engine.h"
 
 int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
@@ -66,109 +68,95 @@ static int senders_of(const struct engine *e, int receiver_rank)
 	return n;
 }
 
-/* A batch being filled in e->buf: the header and records up front, the
- * payloads staged after the largest possible record area (batch_flush
- * moves them up against the records). */
-struct batch {
-	uint32_t round;
+/* A batch on its way to one receiver, packed in e->buf. */
+struct outbox {
+	struct batch b;
 	int dst;
-	unsigned nrec;
-	uint64_t filled;
 };
 
-static int batch_flush(struct engine *e, struct batch *b, struct round_stats *st)
+/* Send the batch, if it has pages, counted in *st. Returns 0 or -1. */
+static int outbox_flush(struct engine *e, struct outbox *o, struct round_stats *st)
 {
-	struct batch_hdr *h = (struct batch_hdr *)e->buf;
-	size_t rec_bytes = sizeof(*h) + b->nrec * sizeof(struct page_rec);
-	size_t len = rec_bytes + b->filled;
+	uint64_t payload;
+	size_t len = batch_seal(&o->b, &payload);
 
-	if (!b->nrec)
+	if (!len)
 		return 0;
-	h->magic = STREAM_MAGIC;
-	h->version = STREAM_VERSION;
-	h->pad = 0;
-	h->round = b->round;
-	h->nr_records = b->nrec;
-	h->payload_bytes = b->filled;
-	memmove(e->buf + rec_bytes,
-		e->buf + sizeof(*h) + e->opt.batch_pages * sizeof(struct page_rec),
-		b->filled);
-	st->payload_bytes += b->filled;
-	st->header_bytes += rec_bytes;
-	b->nrec = 0;
-	b->filled = 0;
-	return engine_send(e, e->buf, len, b->dst, TAG_PAGES);
+	st->payload_bytes += payload;
+	st->header_bytes += len - payload;
+	return engine_send(e, e->buf, len, o->dst, TAG_PAGES);
 }
 
-/* Encode page pfn into the batch (as a delta when use_delta and the
- * destination holds an earlier copy), sending the batch when it is full. */
-static int batch_add(struct engine *e, struct batch *b, uint64_t pfn, int use_delta,
-		     struct round_stats *st)
+/* Encode page pfn into the batch (as a delta when the destination holds
+ * an earlier copy), sending the batch when it is full. */
+static int outbox_add(struct engine *e, struct outbox *o, uint64_t pfn,
+		      struct round_stats *st)
 {
-	struct page_rec *recs = (struct page_rec *)(e->buf + sizeof(struct batch_hdr));
-	uint8_t *payload = e->buf + sizeof(struct batch_hdr) +
-			   e->opt.batch_pages * sizeof(struct page_rec);
 	uint8_t snap[STREAM_PAGE_SIZE];
 	const uint8_t *prev = NULL;
-	int track = use_delta && e->sent_copy;
-	uint32_t kind, len;
+	uint32_t kind;
 
 	/* One snapshot: what is encoded is exactly what the delta copy
 	 * remembers, even while the guest keeps writing. */
 	memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
-	if (track && bitmap_test(e->sent_valid, pfn))
+	if (e->sent_copy && bitmap_test(e->sent_valid, pfn))
 		prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
-	len = pagecodec_encode(&e->codec, snap, prev, payload + b->filled, &kind);
-	if (track) {
+	kind = batch_add_page(&o->b, &e->codec, pfn, snap, prev);
+	if (e->sent_copy) {
 		memcpy(e->sent_copy + pfn * STREAM_PAGE_SIZE, snap, STREAM_PAGE_SIZE);
 		bitmap_set(e->sent_valid, pfn);
 	}
-	recs[b->nrec].pfn = pfn;
-	recs[b->nrec].kind = kind;
-	recs[b->nrec].len = len;
-	b->filled += len;
 	st->zero_pages += kind == PAGE_ZERO;
 	st->pages++;
-	if (++b->nrec == e->opt.batch_pages)
-		return batch_flush(e, b, st);
+	if (batch_full(&o->b))
+		return outbox_flush(e, o, st);
 	return 0;
+}
+
+/* An empty batch of round `round` for rank dst. */
+static void outbox_start(struct engine *e, struct outbox *o, uint32_t round, int dst)
+{
+	batch_start(&o->b, e->buf, e->opt.batch_pages, round);
+	o->dst = dst;
 }
 
 int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
 		      uint64_t n, int dst, struct round_stats *st)
 {
-	struct batch b = { .round = round, .dst = dst };
+	struct outbox o;
 	uint64_t i;
 
+	outbox_start(e, &o, round, dst);
 	for (i = 0; i < n; i++)
-		if (batch_add(e, &b, pfns[i], 1, st))
+		if (outbox_add(e, &o, pfns[i], st))
 			return -1;
-	return batch_flush(e, &b, st);
+	return outbox_flush(e, &o, st);
 }
 
 static int send_round(struct engine *e, const struct round_ctl *ctl,
 		      struct round_stats *st)
 {
-	struct batch b = { .round = ctl->round, .dst = receiver_of(e, e->rank) };
+	struct outbox o;
 	uint64_t pfn;
 	int me = e->rank / 2;
 	struct round_end end;
 
+	outbox_start(e, &o, ctl->round, receiver_of(e, e->rank));
 	for (pfn = 0; pfn < e->npages; pfn++) {
-		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
+		if ((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
 			continue;
 		if (!bitmap_test(e->bitmap, pfn))
 			continue;
-		if (batch_add(e, &b, pfn, 1, st))
+		if (outbox_add(e, &o, pfn, st))
 			return -1;
 	}
-	if (batch_flush(e, &b, st))
+	if (outbox_flush(e, &o, st))
 		return -1;
 	end = (struct round_end) { .magic = STREAM_MAGIC, .round = ctl->round,
 				   .pages = st->pages, .zero_pages = st->zero_pages,
 				   .bytes = st->payload_bytes + st->header_bytes };
 	st->header_bytes += sizeof(end);
-	return engine_send(e, &end, sizeof(end), b.dst, TAG_ROUND_END);
+	return engine_send(e, &end, sizeof(end), o.dst, TAG_ROUND_END);
 }
 
 int engine_codec_setup(struct engine *e)
@@ -182,7 +170,7 @@ int engine_codec_setup(struct engine *e)
 	for (pfn = 0; pfn < e->npages && n < 64; pfn++) {
 		const uint8_t *p = e->mem + pfn * STREAM_PAGE_SIZE;
 
-		if ((pfn / DSM_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
+		if ((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
 		    !pagecodec_is_zero(p))
 			sample[n++] = p;
 	}
@@ -200,78 +188,30 @@ int engine_codec_setup(struct engine *e)
 	return e->sent_copy && e->sent_valid ? 0 : -1;
 }
 
-/* Check a whole batch before using any of it (compressed payloads are
- * decoded to a scratch page as part of the check). Delta records are
- * refused unless allow_delta: they need the destination's old copy.
- * Returns 0 or -1. */
-static int batch_check(const struct engine *e, uint32_t round, size_t len,
-		       int allow_delta)
+/* batch_unpack's callback in a round: the record straight into
+ * destination RAM. */
+static int apply_page(void *arg, const struct page_rec *rec, const uint8_t *payload)
 {
-	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
-	const struct page_rec *recs = (const struct page_rec *)(h + 1);
-	uint64_t start, i, payload = 0;
-	uint8_t scratch[STREAM_PAGE_SIZE];
+	struct engine *e = arg;
 
-	if (len < sizeof(*h) || h->magic != STREAM_MAGIC ||
-	    h->version != STREAM_VERSION || h->round != round ||
-	    h->nr_records == 0 || h->nr_records > e->opt.batch_pages)
-		return -1;
-	start = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs);
-	if (start > len || h->payload_bytes != len - start)
-		return -1;
-	for (i = 0; i < h->nr_records; i++) {
-		uint32_t k = recs[i].kind, l = recs[i].len;
-
-		if (recs[i].pfn >= e->npages || l > PAGECODEC_MAX ||
-		    l > h->payload_bytes - payload)
-			return -1;
-		if ((k == PAGE_ZERO && l != 0) || (k == PAGE_FULL && l != STREAM_PAGE_SIZE) ||
-		    (k == PAGE_DELTA && !allow_delta) ||
-		    ((k == PAGE_LZ4 || k == PAGE_DELTA) &&
-		     pagecodec_decode(PAGE_LZ4, e->buf + start + payload, l, scratch)) ||
-		    k > PAGE_DELTA)
-			return -1;
-		payload += l;
-	}
-	return payload == h->payload_bytes ? 0 : -1;
-}
-
-/* A checked batch straight into destination RAM. */
-static int apply_batch(struct engine *e, uint32_t round, size_t len,
-		       struct round_stats *st)
-{
-	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
-	const struct page_rec *recs = (const struct page_rec *)(h + 1);
-	uint64_t off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs), i;
-
-	if (batch_check(e, round, len, 1))
-		return -1;
-	for (i = 0; i < h->nr_records; i++) {
-		pagecodec_decode(recs[i].kind, e->buf + off, recs[i].len,
-				 e->mem + recs[i].pfn * STREAM_PAGE_SIZE);
-		off += recs[i].len;
-		st->recv_pages++;
-	}
+	pagecodec_decode(rec->kind, payload, rec->len, e->mem + rec->pfn * STREAM_PAGE_SIZE);
 	return 0;
 }
 
-long engine_unpack_batch(struct engine *e, uint32_t round, size_t len, int allow_delta,
-			 int (*install)(void *arg, const struct page_rec *rec,
-					const uint8_t *payload),
-			 void *arg)
+/* A checked batch straight into destination RAM. Returns 0 or -1. */
+static int apply_batch(struct engine *e, uint32_t round, size_t len,
+		       struct round_stats *st)
 {
-	const struct batch_hdr *h = (const struct batch_hdr *)e->buf;
-	const struct page_rec *recs = (const struct page_rec *)(h + 1);
-	uint64_t off = sizeof(*h) + (uint64_t)h->nr_records * sizeof(*recs), i;
+	struct batch_rules rules = {
+		.round = round, .max = e->opt.batch_pages, .npages = e->npages,
+		.allow_delta = 1,
+	};
+	long n = batch_unpack(e->buf, len, &rules, apply_page, e);
 
-	if (batch_check(e, round, len, allow_delta))
+	if (n < 0)
 		return -1;
-	for (i = 0; i < h->nr_records; i++) {
-		if (install(arg, &recs[i], e->buf + off))
-			return -1;
-		off += recs[i].len;
-	}
-	return (long)h->nr_records;
+	st->recv_pages += (uint64_t)n;
+	return 0;
 }
 
 static int recv_round(struct engine *e, const struct round_ctl *ctl,

@@ -1,15 +1,17 @@
 /*
- * The global page space of the DSM: the source VM's RAM and the destination
- * VM's RAM exposed as one MPI-3 RMA window, so that any rank can read or
- * write any guest page by its global address (side, guest frame number).
+ * The DSM benchmark's global page space (bench/dsm.c only: the engine
+ * moves pages with messages, src/dsm/batch.h, docs/dsm.md says why): the
+ * source VM's RAM and the destination VM's RAM exposed as one MPI-3 RMA
+ * window, so that any rank can read or write any guest page by its global
+ * address (side, guest frame number).
  *
  * Every rank maps its side's guest RAM (the memfd) and exposes that mapping
  * in the window (MPI_Win_create, displacement unit 1 byte). Several ranks
  * of one side map the same memfd, so a page can be reached through any of
  * them; each page has one home rank that all accesses go to: page p of side
  * s lives at rank home(s, p), the ((p / 64) mod N_s)-th rank of side s in
- * rank order (block-cyclic in chunks of DSM_CHUNK_PAGES, as the engine's
- * senders split RAM), at displacement p * DSM_PAGE_SIZE.
+ * rank order (block-cyclic in chunks of PAGEDIR_CHUNK_PAGES, as the
+ * engine's senders split RAM), at displacement p * DSM_PAGE_SIZE.
  *
  * Accesses are passive-target one-sided operations: dsm_get_pages and
  * dsm_put_pages lock each home rank they need (MPI_LOCK_SHARED), issue one
@@ -20,14 +22,15 @@
  * while it is inside an MPI call, so ranks that are accessed must not sit
  * outside MPI for long (waiting in MPI_Barrier is enough).
  */
-#ifndef DSMIG_DSM_WINDOW_H
-#define DSMIG_DSM_WINDOW_H
+#ifndef DSMIG_BENCH_DSM_WINDOW_H
+#define DSMIG_BENCH_DSM_WINDOW_H
 
 #include <mpi.h>
 #include <stdint.h>
 
+#include "dsm/pagedir.h"
+
 #define DSM_PAGE_SIZE   4096u
-#define DSM_CHUNK_PAGES 64u       /* block-cyclic unit of page ownership */
 
 enum dsm_side {
 	DSM_SIDE_SOURCE = 0,      /* the source VM's RAM (even ranks in the engine) */
@@ -79,4 +82,4 @@ int dsm_get_pages(struct dsm_space *space, int side, const uint64_t *pfns,
 int dsm_put_pages(struct dsm_space *space, int side, const uint64_t *pfns,
 		  int n, const void *src);
 
-#endif /* DSMIG_DSM_WINDOW_H */
+#endif /* DSMIG_BENCH_DSM_WINDOW_H */

@@ -1,5 +1,5 @@
 /*
- * Update aggregation and reassembly (see aggregate.h). The aggregator
+ * Update aggregation and reassembly (see dsm_aggregate.h). The aggregator
  * stages descriptors and payloads in one message buffer: descriptors right
  * after the header, payloads after room for a full batch of descriptors,
  * moved down against the descriptors when a short message is sent. The
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "dsm/aggregate.h"
+#include "dsm_aggregate.h"
 
 static int config_valid(const struct dsm_agg_config *cfg)
 {

@@ -1,9 +1,10 @@
 /*
- * Unit tests of the DSM update aggregation (src/dsm/aggregate.c): exact
- * message counts and byte totals for Grappa's 32-byte messages, one page
- * per message and batched pages, captured by a fake send callback; pages
- * reassembled from 32-byte pieces in any arrival order; every kind of
- * invalid message rejected with nothing written.
+ * Unit tests of the DSM benchmark's update aggregation
+ * (bench/dsm_aggregate.c): exact message counts and byte totals for
+ * Grappa's 32-byte messages, one page per message and batched pages,
+ * captured by a fake send callback; pages reassembled from 32-byte pieces
+ * in any arrival order; every kind of invalid message rejected with
+ * nothing written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "dsm/aggregate.h"
+#include "dsm_aggregate.h"
 
 #define NPAGES 64
 #define PAGE DSM_AGG_PAGE_SIZE

@@ -1,5 +1,5 @@
 /*
- * The global page space (see window.h): one RMA window over every rank's
+ * The global page space (see dsm_window.h): one RMA window over every rank's
  * mapping of its side's guest RAM, the block-cyclic home of each page, and
  * page reads and writes as passive-target MPI_Get/MPI_Put grouped per home
  * rank, one operation per run of consecutive pages.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
-#include "dsm/window.h"
+#include "dsm_window.h"
 
 struct dsm_space {
 	MPI_Comm comm;            /* a duplicate of the creator's communicator */
@@ -150,7 +150,7 @@ void dsm_space_stats(const struct dsm_space *space, struct dsm_space_stats *out)
 /* Index of the home among the side's ranks; side and pfn already checked. */
 static int home_index(const struct dsm_space *space, int side, uint64_t pfn)
 {
-	return (int)((pfn / DSM_CHUNK_PAGES) % (uint64_t)space->nranks[side]);
+	return (int)((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)space->nranks[side]);
 }
 
 int dsm_home(const struct dsm_space *space, int side, uint64_t pfn)
@@ -185,7 +185,7 @@ static int check_pfns(const struct dsm_space *space, int side,
 /* The operations of one access bound for the k-th rank of side, inside one
  * shared-lock epoch on that rank: gets into dst, or puts from src when src
  * is not NULL. A run of consecutive pages never crosses a chunk (the home
- * changes there), so it is at most DSM_CHUNK_PAGES long and its byte count
+ * changes there), so it is at most PAGEDIR_CHUNK_PAGES long and its byte count
  * fits an int. Returns 0 or -1. */
 static int access_home(struct dsm_space *space, int side, int k,
 		       const uint64_t *pfns, int n, uint8_t *dst,
@@ -200,7 +200,7 @@ static int access_home(struct dsm_space *space, int side, int k,
 		if (home_index(space, side, pfns[i]) != k)
 			continue;
 		while (j < n && pfns[j] == pfns[j - 1] + 1 &&
-		       pfns[j] % DSM_CHUNK_PAGES)
+		       pfns[j] % PAGEDIR_CHUNK_PAGES)
 			j++;
 		if (!locked) {
 			if (MPI_Win_lock(MPI_LOCK_SHARED, target, 0, space->win) !=

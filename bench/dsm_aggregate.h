@@ -1,6 +1,7 @@
 /*
- * Grappa-style update aggregation with a message-size parameter, and the
- * receiving side's reassembly. Grappa moves remote updates as small
+ * The DSM benchmark's Grappa-style update aggregation (bench/dsm.c only:
+ * the engine's own aggregated page messages are src/dsm/batch.h), with a
+ * message-size parameter, and the receiving side's reassembly. Grappa moves remote updates as small
  * (32-byte) messages; the paper's change moves whole 4 KiB pages, and
  * batching puts several pages in one transfer. An aggregator takes page
  * updates bound for one destination rank and emits messages of the
@@ -21,8 +22,8 @@
  *   { .unit = 4096, .batch = 1 }   the paper: one page per message
  *   { .unit = 4096, .batch = N }   batched: N pages per message
  */
-#ifndef DSMIG_DSM_AGGREGATE_H
-#define DSMIG_DSM_AGGREGATE_H
+#ifndef DSMIG_BENCH_DSM_AGGREGATE_H
+#define DSMIG_BENCH_DSM_AGGREGATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -131,4 +132,4 @@ uint64_t dsm_reasm_partial(const struct dsm_reasm *r);
 
 void dsm_reasm_free(struct dsm_reasm *r);
 
-#endif /* DSMIG_DSM_AGGREGATE_H */
+#endif /* DSMIG_BENCH_DSM_AGGREGATE_H */
