@@ -9,7 +9,6 @@
  * Timeline: --lead seconds of probes, the migration, --tail seconds of
  * probes after it ends. Exit status: the migration's (docs: dsmig migrate).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "cli/cli.h"
 #include "common/hosts.h"
 #include "common/log.h"
+#include "common/migreq.h"
 #include "ui/live.h"
 #include "ui/model.h"
 #include "ui/session.h"
@@ -36,25 +36,41 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dsmig record VM --to HOST [--from HOST] [--method M] [--bandwidth B]\n"
+		"usage: dsmig record VM --to HOST [--from HOST] [--method M] [--bandwidth RATE]\n"
 		"                    [--ranks N] [--max-iters K] [--hosts FILE] [--out FILE]\n"
-		"                    [--lead S] [--tail S]\n"
+		"                    [--lead S] [--tail S]   (and every option of dsmig migrate\n"
+		"                    that describes the migration: see dsmig migrate --help)\n"
 		"Records one migration as a console session (replay it with dsmig replay,\n"
 		"plot it with dsmig report). HOSTs are names from the hosts file; --from\n"
 		"defaults to the first host. --lead/--tail: seconds recorded before and\n"
 		"after the migration (default 2 and 3).\n");
 }
 
-static double parse_seconds(const char *s, const char *what)
-{
-	char *end;
-	double v = strtod(s, &end);
+/* Our own options, beside the request's. */
+struct record_opts {
+	const char *hosts_path, *out;
+	double lead, tail;          /* seconds */
+};
 
-	if (*end || v < 0 || v > 600) {
-		log_error("%s must be a number of seconds in [0, 600]", what);
-		return -1;
+static int take_record_opt(void *arg, int c, const char *v, char *why, size_t len)
+{
+	struct record_opts *o = arg;
+	double *secs = c == 'l' ? &o->lead : &o->tail;
+	char *end;
+
+	switch (c) {
+	case 'H': o->hosts_path = v; return 0;
+	case 'o': o->out = v; return 0;
+	case 'l':
+	case 'T':
+		*secs = strtod(v, &end);
+		if (v[0] < '0' || v[0] > '9' || *end || !(*secs <= 600))
+			return errbuf_set(why, len, "--%s must be a number of seconds in [0, 600]",
+					  c == 'l' ? "lead" : "tail");
+		return 0;
+	default:
+		return errbuf_set(why, len, "internal: option %d", c);
 	}
-	return v;
 }
 
 /* Tick the live session until `until` (monotonic ns), or until the
@@ -85,59 +101,39 @@ static void record_run(struct live *l, uint64_t until)
 
 int cmd_record(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "bandwidth", required_argument, NULL, 'b' },
-		{ "ranks", required_argument, NULL, 'r' },
-		{ "max-iters", required_argument, NULL, 'i' },
+	static const struct option own[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "lead", required_argument, NULL, 'l' },
 		{ "tail", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct migration_request req = { .method = "precopy", .bandwidth = "12M",
-					 .ranks = 2, .max_iters = 5 };
-	const char *hosts_path = NULL, *out = NULL;
-	double lead = 2, tail = 3;
+	struct record_opts o = { .lead = 2, .tail = 3 };
+	const struct migreq_extra extra = { own, take_record_opt, &o };
+	struct migreq req;
 	struct host_list hosts;
 	struct session_writer w;
 	struct model m;
 	struct live *l;
 	char err[256];
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': snprintf(req.to, sizeof(req.to), "%s", optarg); break;
-		case 'f': snprintf(req.from, sizeof(req.from), "%s", optarg); break;
-		case 'm': snprintf(req.method, sizeof(req.method), "%s", optarg); break;
-		case 'b': snprintf(req.bandwidth, sizeof(req.bandwidth), "%s", optarg); break;
-		case 'r': req.ranks = atoi(optarg); break;
-		case 'i': req.max_iters = atoi(optarg); break;
-		case 'H': hosts_path = optarg; break;
-		case 'o': out = optarg; break;
-		case 'l': lead = parse_seconds(optarg, "--lead"); break;
-		case 'T': tail = parse_seconds(optarg, "--tail"); break;
-		case 'h': usage(stdout); return CLI_OK;
-		default: usage(stderr); return CLI_USAGE;
-		}
+	rc = migreq_from_argv(&req, argc, argv, &extra, err, sizeof(err));
+	if (rc == MIGREQ_HELP) {
+		usage(stdout);
+		return CLI_OK;
 	}
-	if (optind + 1 != argc || !req.to[0] || lead < 0 || tail < 0 ||
-	    req.ranks < 2 || req.ranks > 16 || req.max_iters < 1) {
+	if (rc) {
+		log_error("%s", err);
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	snprintf(req.vm, sizeof(req.vm), "%s", argv[optind]);
-	if (hosts_load(&hosts, hosts_path, err, sizeof(err))) {
+	if (hosts_load(&hosts, o.hosts_path, err, sizeof(err))) {
 		log_error("%s", err);
 		return CLI_USAGE;
 	}
 	/* `dsmig migrate`, our child, must know the same hosts. */
-	if (hosts_path && setenv("DSMIG_HOSTS", hosts_path, 1))
+	if (o.hosts_path && setenv("DSMIG_HOSTS", o.hosts_path, 1))
 		return CLI_FAILED;
 	if (!req.from[0])
 		snprintf(req.from, sizeof(req.from), "%s", hosts.h[0].name);
@@ -147,7 +143,7 @@ int cmd_record(int argc, char **argv)
 	}
 
 	model_init(&m);
-	if (session_writer_open(&w, out, err, sizeof(err))) {
+	if (session_writer_open(&w, o.out, err, sizeof(err))) {
 		log_error("%s", err);
 		model_free(&m);
 		return CLI_FAILED;
@@ -160,13 +156,13 @@ int cmd_record(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	record_run(l, time_mono_ns() + (uint64_t)(lead * 1e9));
+	record_run(l, time_mono_ns() + (uint64_t)(o.lead * 1e9));
 	if (record_interrupted || live_migrate(l, &req)) {
 		rc = CLI_FAILED;
 	} else {
 		record_run(l, 0);
 		rc = m.mig.exit_status < 0 ? CLI_FAILED : m.mig.exit_status;
-		record_run(l, time_mono_ns() + (uint64_t)(tail * 1e9));
+		record_run(l, time_mono_ns() + (uint64_t)(o.tail * 1e9));
 	}
 	if (rc == CLI_FAILED && m.mig.error[0])
 		log_error("%s", m.mig.error);

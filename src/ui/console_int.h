@@ -21,9 +21,9 @@ enum sort_key { SORT_HOST, SORT_NAME, SORT_VCPU, SORT_DIRTY, SORT_NR };
 struct dialog {
 	int open;
 	int field;                  /* focused field */
-	struct migration_request req;
+	struct migreq req;          /* what Launch sends (the cap from bw_text) */
 	int dest;                   /* index into the console's hosts */
-	char bw_text[16];
+	char bw_text[16];           /* the cap as typed (common/units.h) */
 };
 
 struct console {

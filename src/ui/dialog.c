@@ -1,21 +1,25 @@
 /*
  * The migration dialog: VM (the selected row), destination, method,
- * bandwidth cap, ranks, maximum iterations, verify. Enter launches the
- * engine through live_migrate(); Esc closes.
+ * bandwidth cap, ranks, maximum iterations, verify, over a migration
+ * request (common/migreq.h) that starts from its defaults. The cap is
+ * typed text read by the common rate parser: Enter launches the engine
+ * through live_migrate() only if it is a rate, else it says why and stays
+ * open; Esc closes.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/migreq.h"
+#include "common/units.h"
 #include "ui/console_int.h"
 
 enum field { F_DEST, F_METHOD, F_BW, F_RANKS, F_ITERS, F_VERIFY, F_LAUNCH, F_NR };
 
-/* Methods the engine has today. */
-static const char *const methods[] = { "precopy", "dsm", "dsm-pull" };
-#define NR_METHODS (sizeof(methods) / sizeof(methods[0]))
-
 static const char *const bw_presets[] = { "12M", "100M", "1G", "0" };
+
+/* The dialog offers fewer than the request allows: what fits one host. */
+#define DIALOG_MAX_RANKS 8
+#define DIALOG_MAX_ITERS 30
 #define NR_PRESETS (sizeof(bw_presets) / sizeof(bw_presets[0]))
 
 static const char *host_runtime_name(const struct console *c, int i)
@@ -46,12 +50,10 @@ void dialog_open(struct console *c)
 		return;
 	v = &c->model.vms[order[c->selected]];
 	memset(d, 0, sizeof(*d));
+	migreq_defaults(&d->req);
 	snprintf(d->req.vm, sizeof(d->req.vm), "%s", v->name);
 	snprintf(d->req.from, sizeof(d->req.from), "%s", v->host);
-	snprintf(d->req.method, sizeof(d->req.method), "%s", methods[0]);
-	snprintf(d->bw_text, sizeof(d->bw_text), "12M");
-	d->req.ranks = 2;
-	d->req.max_iters = 5;
+	units_format_rate(d->req.bandwidth_bps, d->bw_text, sizeof(d->bw_text));
 	d->dest = next_dest(c, -1, 1);
 	if (d->dest < 0) {
 		snprintf(c->status, sizeof(c->status),
@@ -64,9 +66,18 @@ void dialog_open(struct console *c)
 static void launch(struct console *c)
 {
 	struct dialog *d = &c->dlg;
+	char why[200];
 
 	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
-	snprintf(d->req.bandwidth, sizeof(d->req.bandwidth), "%s", d->bw_text[0] ? d->bw_text : "0");
+	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "bandwidth cap: %s", why);
+		d->field = F_BW;
+		return;
+	}
+	if (migreq_check(&d->req, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "cannot migrate: %s", why);
+		return;
+	}
 	d->open = 0;
 	if (live_migrate(c->live, &d->req) == 0) {
 		live_operator(c->live, "migrate",
@@ -75,6 +86,14 @@ static void launch(struct console *c)
 		snprintf(c->status, sizeof(c->status), "migrating %s to %s (c cancels)",
 			 d->req.vm, d->req.to);
 	}
+}
+
+/* v moved by dir, kept within [lo, hi]. */
+static unsigned step_within(unsigned v, int dir, unsigned lo, unsigned hi)
+{
+	long n = (long)v + dir;
+
+	return n < (long)lo ? lo : n > (long)hi ? hi : (unsigned)n;
 }
 
 static void step(struct console *c, int dir)
@@ -87,10 +106,10 @@ static void step(struct console *c, int dir)
 		d->dest = next_dest(c, d->dest, dir);
 		break;
 	case F_METHOD:
-		for (i = 0; i < NR_METHODS && strcmp(methods[i], d->req.method); i++)
+		for (i = 0; i < MIGREQ_NR_METHODS && strcmp(migreq_methods[i], d->req.method); i++)
 			;
-		i = (i + NR_METHODS + (unsigned)dir) % NR_METHODS;
-		snprintf(d->req.method, sizeof(d->req.method), "%s", methods[i]);
+		i = (i + MIGREQ_NR_METHODS + (unsigned)dir) % MIGREQ_NR_METHODS;
+		snprintf(d->req.method, sizeof(d->req.method), "%s", migreq_methods[i]);
 		break;
 	case F_BW:
 		for (i = 0; i < NR_PRESETS && strcmp(bw_presets[i], d->bw_text); i++)
@@ -99,13 +118,10 @@ static void step(struct console *c, int dir)
 		snprintf(d->bw_text, sizeof(d->bw_text), "%s", bw_presets[i]);
 		break;
 	case F_RANKS:
-		d->req.ranks += dir;
-		d->req.ranks = d->req.ranks < 2 ? 2 : d->req.ranks > 8 ? 8 : d->req.ranks;
+		d->req.ranks = step_within(d->req.ranks, dir, MIGREQ_MIN_RANKS, DIALOG_MAX_RANKS);
 		break;
 	case F_ITERS:
-		d->req.max_iters += dir;
-		d->req.max_iters = d->req.max_iters < 1 ? 1 : d->req.max_iters > 30 ? 30
-								 : d->req.max_iters;
+		d->req.max_iters = step_within(d->req.max_iters, dir, 1, DIALOG_MAX_ITERS);
 		break;
 	case F_VERIFY:
 		d->req.verify = !d->req.verify;
@@ -147,10 +163,22 @@ void dialog_key(struct console *c, int ch)
 			d->bw_text[len - 1] = '\0';
 		break;
 	default:
-		if (d->field == F_BW && len < 8 &&
-		    (isdigit(ch) || (len && strchr("kKmMgG", ch) && !strpbrk(d->bw_text, "kKmMgG"))))
+		/* Any visible ASCII: the parser judges it at launch. */
+		if (d->field == F_BW && len + 1 < sizeof(d->bw_text) && ch > ' ' && ch < 127)
 			d->bw_text[len] = (char)ch, d->bw_text[len + 1] = '\0';
 	}
+}
+
+/* What the cap text means, after it: a unit, "unlimited", or a warning. */
+static const char *bw_hint(const char *text)
+{
+	double bps;
+
+	if (units_parse_rate(text, &bps, NULL, 0))
+		return "  (not a rate)";
+	if (bps == 0)
+		return " (unlimited)";
+	return strchr(text, 'b') ? "" : " bit/s";
 }
 
 void dialog_draw(struct console *c)
@@ -171,10 +199,9 @@ void dialog_draw(struct console *c)
 	wattroff(win, theme_attr(&c->theme, THEME_TITLE));
 	snprintf(val[F_DEST], sizeof(val[0]), "< %s >", host_runtime_name(c, d->dest));
 	snprintf(val[F_METHOD], sizeof(val[0]), "< %s >", d->req.method);
-	snprintf(val[F_BW], sizeof(val[0]), "%s%s", d->bw_text,
-		 !strcmp(d->bw_text, "0") ? " (unlimited)" : " bit/s");
-	snprintf(val[F_RANKS], sizeof(val[0]), "< %d >", d->req.ranks);
-	snprintf(val[F_ITERS], sizeof(val[0]), "< %d >", d->req.max_iters);
+	snprintf(val[F_BW], sizeof(val[0]), "%s%s", d->bw_text, bw_hint(d->bw_text));
+	snprintf(val[F_RANKS], sizeof(val[0]), "< %u >", d->req.ranks);
+	snprintf(val[F_ITERS], sizeof(val[0]), "< %u >", d->req.max_iters);
 	snprintf(val[F_VERIFY], sizeof(val[0]), "[%c]", d->req.verify ? 'x' : ' ');
 	snprintf(val[F_LAUNCH], sizeof(val[0]), "[ Launch ]");
 	for (i = 0; i < F_NR; i++) {

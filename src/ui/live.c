@@ -89,7 +89,7 @@ int live_open(struct live **out, const struct host_list *hosts,
 		json_array_append_new(hl, json_pack("{s:s, s:s}", "name", hosts->h[i].name,
 						    "runtime", hosts->h[i].runtime));
 	emit(l, "session", json_pack("{s:s, s:s, s:o, s:f}", "event", "open", "mode", "live",
-				     "hosts", hl, "cap_bps", 12e6));
+				     "hosts", hl, "cap_bps", MIGREQ_DEFAULT_BANDWIDTH_BPS));
 	*out = l;
 	return 0;
 }
@@ -188,39 +188,27 @@ void live_tick(struct live *l)
 		migration_reaped(l, status);
 }
 
-static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
+static pid_t spawn_migrate(struct live *l, const struct migreq *r)
 {
-	char self[PATH_MAX], ranks[16], iters[16];
-	const char *argv[32];
+	/* dsmig migrate, the request, --log FILE --json, NULL */
+	const char *argv[MIGREQ_ARGV_MAX + 6];
+	char self[PATH_MAX];
+	struct migreq_argv req;
 	ssize_t n;
-	int k = 0;
+	int k = 0, i;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return -1;
 	self[n] = '\0';
-	snprintf(ranks, sizeof(ranks), "%d", r->ranks);
-	snprintf(iters, sizeof(iters), "%d", r->max_iters);
 	argv[k++] = self;
 	argv[k++] = "migrate";
-	argv[k++] = r->vm;
-	argv[k++] = "--from";
-	argv[k++] = r->from;
-	argv[k++] = "--to";
-	argv[k++] = r->to;
-	argv[k++] = "--method";
-	argv[k++] = r->method;
-	argv[k++] = "--bandwidth";
-	argv[k++] = r->bandwidth;
-	argv[k++] = "--ranks";
-	argv[k++] = ranks;
-	argv[k++] = "--max-iters";
-	argv[k++] = iters;
+	migreq_to_argv(r, &req);
+	for (i = 0; i < req.argc; i++)
+		argv[k++] = req.argv[i];
 	argv[k++] = "--log";
 	argv[k++] = l->telemetry;
 	argv[k++] = "--json";
-	if (r->verify)
-		argv[k++] = "--verify";
 	argv[k] = NULL;
 
 	/* Own process group: the terminal's Ctrl-C is the console's, not its. */
@@ -230,7 +218,7 @@ static pid_t spawn_migrate(struct live *l, const struct migration_request *r)
 /* Open the network probe for a migration: on the source's interface in
  * its namespace when both ends are lab hosts (that is where `dsmig
  * migrate` puts the ranks), else on loopback. */
-static void net_watch(struct live *l, const struct migration_request *r)
+static void net_watch(struct live *l, const struct migreq *r)
 {
 	const struct host *src = hosts_find(&l->hosts, r->from);
 	const struct host *dst = hosts_find(&l->hosts, r->to);
@@ -245,9 +233,9 @@ static void net_watch(struct live *l, const struct migration_request *r)
 	}
 }
 
-int live_migrate(struct live *l, const struct migration_request *r)
+int live_migrate(struct live *l, const struct migreq *r)
 {
-	char tmpl[] = "/tmp/dsmig-console.XXXXXX";
+	char tmpl[] = "/tmp/dsmig-console.XXXXXX", bw[UNITS_RATE_TEXT];
 
 	if (l->child)
 		return -EBUSY;
@@ -261,11 +249,12 @@ int live_migrate(struct live *l, const struct migration_request *r)
 	snprintf(l->errors, sizeof(l->errors), "%s/errors.txt", tmpl);
 	jsonl_tail_init(&l->tail, l->telemetry);
 	l->mig_id++;
+	units_format_rate(r->bandwidth_bps, bw, sizeof(bw));
 	emit(l, "migration", json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
 				       "mig", l->mig_id, "event", "start", "vm", r->vm,
 				       "from", r->from, "to", r->to, "method", r->method,
-				       "bandwidth", r->bandwidth, "ranks", r->ranks,
-				       "max_iters", r->max_iters, "verify", r->verify));
+				       "bandwidth", bw, "ranks", (int)r->ranks,
+				       "max_iters", (int)r->max_iters, "verify", r->verify));
 	{
 		/* The previous run of this VM and method, from an earlier session. */
 		char path[PATH_MAX];

@@ -8,15 +8,9 @@
 #define DSMIG_UI_LIVE_H
 
 #include "common/hosts.h"
+#include "common/migreq.h"
 #include "ui/model.h"
 #include "ui/session.h"
-
-struct migration_request {
-	char vm[65], from[64], to[64];
-	char method[16];
-	char bandwidth[16];       /* "12M", "0" */
-	int ranks, max_iters, verify;
-};
 
 struct live;
 
@@ -27,9 +21,10 @@ int live_open(struct live **out, const struct host_list *hosts,
 /* One tick (call at 10 Hz): probes, migration telemetry, child exit. */
 void live_tick(struct live *l);
 
-/* Launch a migration; -EBUSY if one runs. The error text goes to the
- * model's log. */
-int live_migrate(struct live *l, const struct migration_request *r);
+/* Launch a migration of r (checked by the caller: migreq_check(); from
+ * and to are host names) as a `dsmig migrate` child; -EBUSY if one runs.
+ * The error text goes to the model's log. */
+int live_migrate(struct live *l, const struct migreq *r);
 
 /* Ask the running migration to stop (the source keeps running). */
 void live_cancel(struct live *l);
