@@ -189,13 +189,13 @@ int engine_codec_setup(struct engine *e)
 }
 
 /* batch_unpack's callback in a round: the record straight into
- * destination RAM. */
+ * destination RAM (a checked record always decodes). */
 static int apply_page(void *arg, const struct page_rec *rec, const uint8_t *payload)
 {
 	struct engine *e = arg;
 
-	pagecodec_decode(rec->kind, payload, rec->len, e->mem + rec->pfn * STREAM_PAGE_SIZE);
-	return 0;
+	return pagecodec_decode(rec->kind, payload, rec->len,
+				e->mem + rec->pfn * STREAM_PAGE_SIZE);
 }
 
 /* A checked batch straight into destination RAM. Returns 0 or -1. */
