@@ -31,8 +31,4 @@ void gmem_destroy(struct guest_mem *m);
  * len 0 is valid for any gpa <= size. */
 void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 
-/* Parse a size such as "64M", "1G", "65536" (suffixes K, M, G; binary).
- * Returns 0 or -EINVAL. */
-int parse_size(const char *s, uint64_t *out);
-
 #endif /* DSMIG_VMM_GUEST_MEM_H */

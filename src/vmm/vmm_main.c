@@ -25,6 +25,7 @@
 #include "common/ctl_client.h"
 #include "common/log.h"
 #include "common/rundir.h"
+#include "common/units.h"
 #include "vmm/commands.h"
 #include "vmm/control.h"
 #include "vmm/userfault.h"
@@ -131,7 +132,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_vcpus = 1,
 				 .console_fd = STDOUT_FILENO };
-	char name[VM_NAME_MAX + 1] = "", dir[512], sock[600];
+	char name[VM_NAME_MAX + 1] = "", dir[512], sock[600], why[160];
 	char cmdline[DSMIG_CMDLINE_MAX];
 	struct runner *r;
 	pthread_t ctl_tid, sig_tid;
@@ -142,8 +143,8 @@ static int cmd_run(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "m:c:n:o:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
-			if (parse_size(optarg, &cfg.mem_size))
-				log_fatal(VMM_EXIT_USAGE, "bad --mem '%s' (e.g. 64M, 1G)", optarg);
+			if (units_parse_size(optarg, &cfg.mem_size, why, sizeof(why)))
+				log_fatal(VMM_EXIT_USAGE, "bad --mem: %s", why);
 			break;
 		case 'c':
 			errno = 0;

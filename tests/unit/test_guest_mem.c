@@ -1,4 +1,4 @@
-/* Unit tests: guest RAM creation, the checked accessor, size parsing. */
+/* Unit tests: guest RAM creation and the checked accessor (sizes: test_units). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,32 +48,12 @@ static void test_ptr_bounds(void **state)
 	gmem_destroy(&m);
 }
 
-static void test_parse_size(void **state)
-{
-	uint64_t v;
-
-	assert_int_equal(parse_size("64M", &v), 0);
-	assert_int_equal(v, 64ull << 20);
-	assert_int_equal(parse_size("1G", &v), 0);
-	assert_int_equal(v, 1ull << 30);
-	assert_int_equal(parse_size("512KiB", &v), 0);
-	assert_int_equal(v, 512ull << 10);
-	assert_int_equal(parse_size("4096", &v), 0);
-	assert_int_equal(v, 4096);
-	assert_int_equal(parse_size("", &v), -EINVAL);
-	assert_int_equal(parse_size("-1M", &v), -EINVAL);
-	assert_int_equal(parse_size("12X", &v), -EINVAL);
-	assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
-	assert_int_equal(parse_size("17179869184G", &v), -EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_rejects_bad_sizes),
 		cmocka_unit_test(test_create_zeroed_and_shared),
 		cmocka_unit_test(test_ptr_bounds),
-		cmocka_unit_test(test_parse_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
