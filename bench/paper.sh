@@ -92,4 +92,4 @@ if [ "${PLOT_ONLY:-0}" != 1 ]; then
 	done
 fi
 
-"$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"    # not exec: the trap takes the lab down
+DSMIG="$DSMIG" "$top/bench/paper_plot.sh" "$SESSIONS" "$OUT"    # not exec: the trap takes the lab down

@@ -6,9 +6,15 @@
 # Writes OUT-DIR/fig4-downtime.png, fig4-total.png, <workload>-vcpu.png,
 # <workload>-net.png and results.md, for every workload and method that
 # has sessions in SESSIONS-DIR.
+# Each session is read by `dsmig report --data` ($DSMIG, default
+# build/bin/dsmig; docs/console.md): the summary, the downtime window and
+# the series over normalised time come from there; this script only
+# averages over runs and draws.
 set -u
 SESS=${1:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
 OUT=${2:?usage: paper_plot.sh SESSIONS-DIR OUT-DIR}
+DSMIG=${DSMIG:-$(cd "$(dirname "$0")/.." && pwd)/build/bin/dsmig}
+[ -x "$DSMIG" ] || { echo "paper_plot: no $DSMIG (build it, or set DSMIG)" >&2; exit 1; }
 # What to plot: every workload and method with sessions here, in order.
 has_sessions() { compgen -G "$SESS/$1.jsonl" >/dev/null; }
 WORKLOADS= METHODS=
@@ -20,26 +26,28 @@ trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$OUT" || exit 1
 colour() { case $1 in precopy) echo "#c0392b" ;; dsm) echo "#2471a3" ;; *) echo "#229954" ;; esac; }
 
-# Per session: its summary (one JSON line) and its series, normalised.
+# Per session: its summaries (one JSON line each) and, for the migrations
+# that completed with a downtime window, its series: "mark PAUSE RESUME",
+# "vcpu X PCT" (the host that runs the guest at X), "net X MBIT/S" (the
+# wire probe), X normalised.
 for f in "$SESS"/*.jsonl; do
 	[ -e "$f" ] || { echo "paper_plot: no sessions in $SESS" >&2; exit 1; }
 	base=$(basename "$f" .jsonl)
 	w=${base%%-*} rest=${base#*-} r=${base##*-}
 	m=${rest%-*}
-	jq -c --arg w "$w" --arg m "$m" \
-		'select(.src == "engine" and .ev.type == "summary") | {w: $w, m: $m} + .ev' \
-		"$f" >>"$TMP/summaries.jsonl"
-	jq -s -r --arg vm "$w$r" '
-		def ph(p): map(select(.src == "engine" and .ev.type == "phase" and .ev.phase == p))[0].ev.t;
-		ph("precopy") as $t0 | ph("done") as $t1 | ph("stop-and-copy") as $tp
-		| ph("resumed") as $tr
-		| select($t0 and $t1 and $tp and $tr) | ($t1 - $t0) as $d
-		| "mark \(($tp - $t0) / $d) \(($tr - $t0) / $d)",
-		  (.[] | select(.src == "probe" and .probe == "vm" and .vm == $vm)
-		       | select((.host == "hostA" and .t < $tr) or (.host == "hostB" and .t >= $tr))
-		       | "vcpu \((.t - $t0) / $d) \(.vcpu_pct | add / length)"),
-		  (.[] | select(.src == "probe" and .probe == "net")
-		       | "net \((.t - $t0) / $d) \(.bps / 1e6)")' "$f" >"$TMP/$w-$m-$r.series"
+	data="$TMP/$base.data"
+	"$DSMIG" report --data "$f" >"$data" ||
+		{ echo "paper_plot: $f left out (dsmig report --data failed)" >&2; continue; }
+	jq -c --arg w "$w" --arg m "$m" 'select(.kind == "summary") | {w: $w, m: $m} + .' \
+		"$data" >>"$TMP/summaries.jsonl"
+	jq -s -r '
+		[.[] | select(.kind == "summary") | .mig] as $done
+		| [.[] | select(.kind == "window") | .mig] as $win
+		| .[] | select(.mig as $g | any($done[]; . == $g) and any($win[]; . == $g))
+		| if .kind == "window" then "mark \(.pause) \(.resume)"
+		  elif .kind == "vcpu" and .guest then "vcpu \(.x) \(.pct)"
+		  elif .kind == "net" and .source != "engine" then "net \(.x) \(.bps / 1e6)"
+		  else empty end' "$data" >"$TMP/$w-$m-$r.series"
 done
 
 # Mean curve of one kind (vcpu, net) over all runs of W and M: "x y".

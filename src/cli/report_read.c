@@ -82,11 +82,42 @@ static struct mig *report_mig(struct report *r, int64_t id)
 	return &r->migs[r->nmigs++];
 }
 
-/* Keep the first record for a slot (a repeated start or exit is ignored). */
-static void keep_first(json_t **slot, json_t *rec)
+/* A copy of console record v whose strings are safe to print (bounded,
+ * no control characters; common/telemetry_read.h): names and errors from
+ * these records reach terminals and plot titles. NULL if out of memory. */
+static json_t *clean_copy(json_t *v, int depth)
+{
+	char text[256];
+	const char *key;
+	json_t *out, *item;
+	size_t i;
+
+	if (json_is_string(v)) {
+		telemetry_read_text(text, sizeof(text), json_string_value(v));
+		return json_string(text);
+	}
+	if (depth == 0 || (!json_is_object(v) && !json_is_array(v)))
+		return json_is_object(v) || json_is_array(v) ? json_null() : json_copy(v);
+	out = json_is_object(v) ? json_object() : json_array();
+	json_object_foreach(v, key, item)
+		if (json_object_set_new(out, key, clean_copy(item, depth - 1)))
+			goto fail;
+	json_array_foreach(v, i, item)
+		if (json_array_append_new(out, clean_copy(item, depth - 1)))
+			goto fail;
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+/* Keep a clean copy of the first record for a slot (a repeated start or
+ * exit is ignored). Returns 0 or -ENOMEM. */
+static int keep_first(json_t **slot, json_t *rec)
 {
 	if (!*slot)
-		*slot = json_incref(rec);
+		*slot = clean_copy(rec, 2);
+	return *slot ? 0 : -ENOMEM;
 }
 
 /* One engine event. Returns 0 or -ENOMEM. */
@@ -190,8 +221,8 @@ static int report_record(struct report *r, json_t *rec, const struct session_rec
 	switch (s->src) {
 	case SESSION_SRC_SESSION:
 		if (event && !strcmp(event, "open")) {
-			if (!r->hosts && json_is_array(hosts))
-				r->hosts = json_incref(hosts);
+			if (!r->hosts && json_is_array(hosts) && keep_first(&r->hosts, hosts))
+				return -ENOMEM;
 			if (json_is_number(json_object_get(rec, "cap_bps")))
 				r->cap_bps = json_number_value(json_object_get(rec, "cap_bps"));
 		}
@@ -206,9 +237,9 @@ static int report_record(struct report *r, json_t *rec, const struct session_rec
 		if (s->src == SESSION_SRC_ENGINE)
 			return report_engine(m, &s->ev);
 		if (event && !strcmp(event, "start"))
-			keep_first(&m->start, rec);
-		else if (event && !strcmp(event, "exit"))
-			keep_first(&m->exit, rec);
+			return keep_first(&m->start, rec);
+		if (event && !strcmp(event, "exit"))
+			return keep_first(&m->exit, rec);
 		return 0;
 	case SESSION_SRC_OPERATOR:
 	case SESSION_SRC_UNKNOWN:

@@ -166,9 +166,7 @@ static enum tel_phase phase_by_name(const char *name)
 	return TEL_PHASE_UNKNOWN;
 }
 
-/* Copy s into buf (len > 0), truncated, control characters as '?': log
- * text goes to terminals and reports. */
-static void copy_text(char *buf, size_t len, const char *s)
+void telemetry_read_text(char *buf, size_t len, const char *s)
 {
 	size_t i;
 
@@ -225,7 +223,7 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 	case F_STR:
 		if (!json_is_string(v))
 			return errbuf_set(why, len, "\"%s\" is not a string", f->key);
-		copy_text(base + f->off, f->size, json_string_value(v));
+		telemetry_read_text(base + f->off, f->size, json_string_value(v));
 		return 0;
 	case F_BOOL:
 		if (!json_is_boolean(v))
@@ -378,7 +376,7 @@ int telemetry_read_tally(struct tel_tally *tl, int rc, const struct tel_event *e
 {
 	if (rc) {
 		if (!tl->refused++)
-			copy_text(tl->first_refused, sizeof(tl->first_refused), why);
+			telemetry_read_text(tl->first_refused, sizeof(tl->first_refused), why);
 		return 0;
 	}
 	if (ev->type == TEL_UNKNOWN) {

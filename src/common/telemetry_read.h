@@ -153,6 +153,11 @@ const char *telemetry_read_phase_name(enum tel_phase p);
  * *deferred hot pages held back; both >= 0, never one less the other. */
 void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_t *deferred);
 
+/* Copy log text s into buf (len > 0) as the decoder copies strings:
+ * truncated, control characters as '?' (log text goes to terminals,
+ * reports and scripts). */
+void telemetry_read_text(char *buf, size_t len, const char *s);
+
 /* Counting what a reader of many records decoded, skipped and refused. */
 struct tel_tally {
 	unsigned long decoded, skipped, refused;
