@@ -93,8 +93,8 @@ int migreq_check(const struct migreq *r, char *why, size_t len)
 				  MIGREQ_MAX_RANKS);
 	if (r->max_iters > MIGREQ_MAX_ITERS_LIMIT)
 		return errbuf_set(why, len, "--max-iters must be 0..%d", MIGREQ_MAX_ITERS_LIMIT);
-	if (r->hot_window < 1 || r->hot_window > PAGEDIR_MAX_WINDOW)
-		return errbuf_set(why, len, "--hot-window must be 1..%d", PAGEDIR_MAX_WINDOW);
+	if (r->hot_window < 1 || r->hot_window > MIGREQ_MAX_HOT_WINDOW)
+		return errbuf_set(why, len, "--hot-window must be 1..%d", MIGREQ_MAX_HOT_WINDOW);
 	if (r->hot_threshold < 1 || r->hot_threshold > r->hot_window)
 		return errbuf_set(why, len, "--hot-threshold must be 1..--hot-window (%u)",
 				  r->hot_window);

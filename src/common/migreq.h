@@ -22,24 +22,25 @@
 
 #include "common/rundir.h"
 #include "common/units.h"
-#include "dsm/pagedir.h"
-#include "engine/policy.h"
 
-/* Defaults. Pre-copy's stop policy is Xen's (engine/policy.h), the dsm
- * hot-page window the page directory's (dsm/pagedir.h). */
+/* Defaults, written here only. Pre-copy's stop policy is Xen's
+ * (tools/libs/guest/xg_sr_save.c: SPP_MAX_ITERATIONS, SPP_TARGET_DIRTY_COUNT;
+ * engine/policy.h); the dsm hot-page rule is "dirtied in 2 of the last 3
+ * sync rounds" (dsm/pagedir.h). */
 #define MIGREQ_DEFAULT_METHOD          "precopy"
 #define MIGREQ_DEFAULT_BANDWIDTH_BPS   12e6     /* the paper's 12 Mbit/s link */
 #define MIGREQ_DEFAULT_RANKS           2
-#define MIGREQ_DEFAULT_MAX_ITERS       POLICY_DEFAULT_MAX_ITERATIONS
-#define MIGREQ_DEFAULT_TARGET_DIRTY    POLICY_DEFAULT_TARGET_DIRTY
-#define MIGREQ_DEFAULT_HOT_WINDOW      PAGEDIR_DEFAULT_WINDOW
-#define MIGREQ_DEFAULT_HOT_THRESHOLD   PAGEDIR_DEFAULT_THRESHOLD
+#define MIGREQ_DEFAULT_MAX_ITERS       5
+#define MIGREQ_DEFAULT_TARGET_DIRTY    50
+#define MIGREQ_DEFAULT_HOT_WINDOW      3
+#define MIGREQ_DEFAULT_HOT_THRESHOLD   2
 #define MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS 10000
 
 /* Limits (inclusive), checked by migreq_check(). */
 #define MIGREQ_MIN_RANKS               2        /* a source and a destination */
 #define MIGREQ_MAX_RANKS               64
 #define MIGREQ_MAX_ITERS_LIMIT         1000
+#define MIGREQ_MAX_HOT_WINDOW          16       /* the page directory's history */
 #define MIGREQ_MAX_SWITCH_TIMEOUT_MS   3600000  /* an hour */
 
 #define MIGREQ_HOST_MAX 256          /* a hosts-file name or a runtime directory */

@@ -19,8 +19,6 @@
 #define PAGEDIR_CHUNK_PAGES 64u
 
 #define PAGEDIR_MAX_WINDOW 16
-#define PAGEDIR_DEFAULT_WINDOW 3      /* K: rounds of history */
-#define PAGEDIR_DEFAULT_THRESHOLD 2   /* hot: dirtied in >= 2 of the last 3 */
 
 struct pagedir {
 	uint64_t npages, nwords;

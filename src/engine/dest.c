@@ -202,7 +202,7 @@ int engine_run_dest(struct engine *e)
 			goto abort;
 		}
 		log_error("%s", why);
-	} else if (!pc && e->opt.verify && verify_memory(e, why, sizeof(why))) {
+	} else if (!pc && e->opt.req.verify && verify_memory(e, why, sizeof(why))) {
 		log_error("%s", why);
 	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
 		snprintf(why, sizeof(why), "the destination VMM refused the state");

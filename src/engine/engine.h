@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/bitmap.h"
+#include "common/migreq.h"
 #include "engine/pagecodec.h"
 #include "engine/policy.h"
 #include "engine/ratelimit.h"
@@ -24,24 +25,14 @@
 
 #define ENGINE_HASH_CHUNK_PAGES 256
 
-/* --compress and --delta: auto turns them on when the link, not the CPU,
- * is the bottleneck (a cap below half of what LZ4 compresses per second). */
-enum { ENGINE_CODEC_OFF, ENGINE_CODEC_ON, ENGINE_CODEC_AUTO };
-
+/* The command line: the migration request (common/migreq.h: VM, hosts,
+ * method, cap, codecs, hot-page window, stop policy, switch-over timeout)
+ * and the engine's own options. */
 struct engine_opts {
-	char vm[65];
-	char src_host[256];
-	char dst_host[256];
+	struct migreq req;
 	const char *hv;                 /* backend name */
-	const char *method;             /* "precopy", "dsm" or "dsm-pull" */
-	int compress, delta;            /* ENGINE_CODEC_OFF, _ON or _AUTO */
-	unsigned hot_window;            /* dsm: K rounds of dirty history */
-	unsigned hot_threshold;         /* dsm: hot if dirtied in >= this many */
-	double bandwidth_bps;           /* bits/s over all senders; 0 = unlimited */
-	struct precopy_params policy;
-	int verify;
+	struct precopy_params policy;   /* from req: max_iters, target_dirty */
 	unsigned batch_pages;
-	unsigned confirm_timeout_ms;    /* READY and CONFIRM deadlines */
 	unsigned baseline_ms;           /* workload rate measured before start */
 	unsigned after_ms;              /* ... and after the switch-over */
 	const char *telemetry;          /* path, fd:N or NULL */

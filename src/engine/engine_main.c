@@ -83,10 +83,9 @@ static int take_engine_opt(void *arg, int c, const char *v, char *why, size_t le
 	}
 }
 
-_Static_assert(sizeof(((struct engine_opts *)0)->vm) >= sizeof(((struct migreq *)0)->vm) &&
-	       sizeof(((struct engine_opts *)0)->src_host) >= MIGREQ_HOST_MAX &&
-	       sizeof(((struct engine_opts *)0)->dst_host) >= MIGREQ_HOST_MAX,
-	       "the engine's options hold any request");
+/* The request's limit on the hot-page window is the directory's. */
+_Static_assert(MIGREQ_MAX_HOT_WINDOW <= PAGEDIR_MAX_WINDOW,
+	       "the page directory holds any --hot-window the request allows");
 
 /* The command line: a migration request (common/migreq.h) and the
  * engine's own options. Reasons are printed by rank 0 only. */
@@ -100,13 +99,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		{ "telemetry", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const int codec[] = {
-		[MIGREQ_CODEC_AUTO] = ENGINE_CODEC_AUTO, [MIGREQ_CODEC_ON] = ENGINE_CODEC_ON,
-		[MIGREQ_CODEC_OFF] = ENGINE_CODEC_OFF,
-	};
 	const struct migreq_extra extra = { own, take_engine_opt, o };
-	const struct method *m;
-	struct migreq r;
+	struct migreq *r = &o->req;
 	char why[256];
 	int rc;
 
@@ -115,31 +109,19 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 	o->batch_pages = 64;
 	o->baseline_ms = 1000;
 	o->after_ms = 1000;
-	rc = migreq_from_argv(&r, argc, argv, &extra, why, sizeof(why));
-	if (rc == 0 && !r.from[0])
+	rc = migreq_from_argv(r, argc, argv, &extra, why, sizeof(why));
+	if (rc == 0 && !r->from[0])
 		rc = errbuf_set(why, sizeof(why), "--from HOST is required");
-	m = rc == 0 ? method_find(r.method) : NULL;
-	if (rc == 0 && !m)
-		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r.method);
+	if (rc == 0 && !method_find(r->method))
+		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r->method);
 	if (rc) {
 		if (rank == 0 && rc != MIGREQ_HELP)
 			log_error("%s", why);
 		return -1;
 	}
-	snprintf(o->vm, sizeof(o->vm), "%s", r.vm);
-	snprintf(o->src_host, sizeof(o->src_host), "%s", r.from);
-	snprintf(o->dst_host, sizeof(o->dst_host), "%s", r.to);
-	o->method = m->name;
-	o->bandwidth_bps = r.bandwidth_bps;
-	o->policy.max_iterations = r.max_iters;
-	o->policy.target_dirty = r.target_dirty;
-	o->policy.stop_on_no_convergence = r.stop_on_no_convergence;
-	o->verify = r.verify;
-	o->compress = codec[r.compress];
-	o->delta = codec[r.delta];
-	o->hot_window = r.hot_window;
-	o->hot_threshold = r.hot_threshold;
-	o->confirm_timeout_ms = r.switch_timeout_ms;
+	o->policy.max_iterations = r->max_iters;
+	o->policy.target_dirty = r->target_dirty;
+	o->policy.stop_on_no_convergence = r->stop_on_no_convergence;
 	return 0;
 }
 
@@ -160,9 +142,9 @@ static int engine_setup(struct engine *e)
 
 	/* 1. Rank 0 attaches to the source and tells everyone its shape. */
 	if (e->rank == 0) {
-		ok = e->hv->attach(&e->vm, e->opt.src_host, e->opt.vm, &e->info) == 0;
+		ok = e->hv->attach(&e->vm, e->opt.req.from, e->opt.req.vm, &e->info) == 0;
 		if (ok && !e->info.running) {
-			log_error("VM '%s' is not running", e->opt.vm);
+			log_error("VM '%s' is not running", e->opt.req.vm);
 			ok = 0;
 		}
 	}
@@ -172,12 +154,12 @@ static int engine_setup(struct engine *e)
 
 	/* 2. Rank 1 creates the destination; source helpers attach. */
 	if (e->rank == 1) {
-		ok = e->hv->create_incoming(&e->vm, e->opt.dst_host, &e->info) == 0;
+		ok = e->hv->create_incoming(&e->vm, e->opt.req.to, &e->info) == 0;
 		created = ok;
 	} else if (e->rank != 0 && engine_is_sender(e)) {
 		struct hv_vm_info info;
 
-		ok = e->hv->attach(&e->vm, e->opt.src_host, e->opt.vm, &info) == 0;
+		ok = e->hv->attach(&e->vm, e->opt.req.from, e->opt.req.vm, &info) == 0;
 	}
 	if (!all_ok(ok))
 		goto fail;
@@ -186,7 +168,7 @@ static int engine_setup(struct engine *e)
 	if (e->rank != 1 && !engine_is_sender(e)) {
 		struct hv_vm_info info;
 
-		ok = e->hv->attach(&e->vm, e->opt.dst_host, e->opt.vm, &info) == 0;
+		ok = e->hv->attach(&e->vm, e->opt.req.to, e->opt.req.vm, &info) == 0;
 	}
 	if (ok) {
 		uint64_t bytes;
@@ -234,7 +216,7 @@ int main(int argc, char **argv)
 		MPI_Finalize();
 		return 2;
 	}
-	e.method = method_find(e.opt.method);
+	e.method = method_find(e.opt.req.method);
 	e.hv = hv_find(e.opt.hv);
 	if (!e.hv) {
 		if (e.rank == 0)
@@ -250,7 +232,7 @@ int main(int argc, char **argv)
 		log_error("cannot open telemetry %s: %s", e.opt.telemetry, strerror(errno));
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
-	ratelimit_init(&e.rl, e.opt.bandwidth_bps / e.nsenders, 256 * 1024, time_mono_ns());
+	ratelimit_init(&e.rl, e.opt.req.bandwidth_bps / e.nsenders, 256 * 1024, time_mono_ns());
 
 	if (engine_setup(&e)) {
 		if (e.rank == 0) {

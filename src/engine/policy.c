@@ -1,13 +1,6 @@
 /* Pre-copy stop policy (see policy.h). */
 #include "engine/policy.h"
 
-void precopy_params_default(struct precopy_params *p)
-{
-	p->max_iterations = POLICY_DEFAULT_MAX_ITERATIONS;
-	p->target_dirty = POLICY_DEFAULT_TARGET_DIRTY;
-	p->stop_on_no_convergence = 1;
-}
-
 enum precopy_decision precopy_decide(const struct precopy_params *p,
 				     const struct precopy_stats *s,
 				     enum precopy_stop_reason *why)

@@ -1,17 +1,15 @@
 /*
  * When to stop pre-copy: a callback over per-round statistics, as in
- * libxenguest's precopy_policy. The defaults are Xen's
- * (tools/libs/guest/xg_sr_save.c: SPP_MAX_ITERATIONS 5,
- * SPP_TARGET_DIRTY_COUNT 50), plus one Xen does not have: stop when the
- * guest dirties pages faster than we send them (no convergence).
+ * libxenguest's precopy_policy. Xen's rules (tools/libs/guest/xg_sr_save.c:
+ * at most SPP_MAX_ITERATIONS rounds, stop below SPP_TARGET_DIRTY_COUNT dirty
+ * pages; their values are the migration request's defaults, common/migreq.h),
+ * plus one Xen does not have: stop when the guest dirties pages faster than
+ * we send them (no convergence).
  */
 #ifndef DSMIG_ENGINE_POLICY_H
 #define DSMIG_ENGINE_POLICY_H
 
 #include <stdint.h>
-
-#define POLICY_DEFAULT_MAX_ITERATIONS   5
-#define POLICY_DEFAULT_TARGET_DIRTY     50
 
 enum precopy_decision {
 	PRECOPY_CONTINUE,
@@ -40,8 +38,6 @@ struct precopy_params {
 	uint64_t target_dirty;
 	int stop_on_no_convergence;
 };
-
-void precopy_params_default(struct precopy_params *p);
 
 enum precopy_decision precopy_decide(const struct precopy_params *p,
 				     const struct precopy_stats *s,

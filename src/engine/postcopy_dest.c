@@ -149,7 +149,7 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	rc = receive_missing(pc, why, len);
 	if (rc)
 		return rc;
-	if (e->opt.verify) {
+	if (e->opt.req.verify) {
 		pc->hashes_len = dest_recv_alloc(TAG_HASHES, (void **)&pc->hashes);
 		if (pc->hashes_len < 0)
 			return snprintf(why, len, "verify: cannot receive hashes"), -1;
@@ -166,7 +166,7 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 	if (rc)
 		return snprintf(why, len, "post-copy: cannot drop stale pages: %s",
 				strerror(-rc)), -1;
-	if (e->opt.verify) {
+	if (e->opt.req.verify) {
 		pc->shadow = malloc(e->npages * STREAM_PAGE_SIZE);
 		if (!pc->shadow)
 			return snprintf(why, len, "out of memory"), -1;

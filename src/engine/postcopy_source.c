@@ -83,9 +83,9 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 /* How many pushed bytes may be unacknowledged: PC_WINDOW_MS of the cap. */
 static uint64_t push_window(const struct engine *e)
 {
-	double bytes = e->opt.bandwidth_bps / 8 * PC_WINDOW_MS / 1000;
+	double bytes = e->opt.req.bandwidth_bps / 8 * PC_WINDOW_MS / 1000;
 
-	if (e->opt.bandwidth_bps <= 0 || bytes >= PC_WINDOW_MAX)
+	if (e->opt.req.bandwidth_bps <= 0 || bytes >= PC_WINDOW_MAX)
 		return PC_WINDOW_MAX;
 	return bytes <= PC_WINDOW_MIN ? PC_WINDOW_MIN : (uint64_t)bytes;
 }
@@ -230,9 +230,9 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			   t->st.payload_bytes + t->st.header_bytes - sv.acked < window) {
 			if (push_batch(e, &sv, order, n, &idx, t) < 0)
 				rc = (snprintf(why, len, "cannot push pages"), -2);
-		} else if (now - last_heard > (uint64_t)e->opt.confirm_timeout_ms * 1000000u) {
+		} else if (now - last_heard > (uint64_t)e->opt.req.switch_timeout_ms * 1000000u) {
 			rc = (snprintf(why, len, "post-copy: no word from the destination "
-				       "for %u ms", e->opt.confirm_timeout_ms), -2);
+				       "for %u ms", e->opt.req.switch_timeout_ms), -2);
 		} else {
 			nanosleep(&nap, NULL);
 		}

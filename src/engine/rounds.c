@@ -175,12 +175,12 @@ int engine_codec_setup(struct engine *e)
 			sample[n++] = p;
 	}
 	speed = pagecodec_speed(sample, n);
-	link = e->opt.bandwidth_bps / 8 / e->nsenders;
-	want = e->opt.bandwidth_bps > 0 && speed > 2 * link;
-	e->codec.compress = e->opt.compress == ENGINE_CODEC_AUTO ? want
-			    : e->opt.compress == ENGINE_CODEC_ON;
-	e->codec.delta = e->opt.delta == ENGINE_CODEC_AUTO ? want
-			 : e->opt.delta == ENGINE_CODEC_ON;
+	link = e->opt.req.bandwidth_bps / 8 / e->nsenders;
+	want = e->opt.req.bandwidth_bps > 0 && speed > 2 * link;
+	e->codec.compress = e->opt.req.compress == MIGREQ_CODEC_AUTO ? want
+			    : e->opt.req.compress == MIGREQ_CODEC_ON;
+	e->codec.delta = e->opt.req.delta == MIGREQ_CODEC_AUTO ? want
+			 : e->opt.req.delta == MIGREQ_CODEC_ON;
 	if (!e->codec.delta)
 		return 0;
 	e->sent_copy = malloc(e->npages * STREAM_PAGE_SIZE);

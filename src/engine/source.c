@@ -99,7 +99,7 @@ static void *sampler_main(void *arg)
 	struct timespec nap = { 0, SAMPLE_INTERVAL_MS * 1000000L };
 
 	/* A connection of its own: control clients are not shared. */
-	if (e->hv->attach(&vm, e->opt.src_host, e->opt.vm, &info))
+	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info))
 		return NULL;
 	e->hv->query_stats(vm, &prev);
 	while (!s->prog.stop) {
@@ -158,16 +158,16 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 
 	telemetry_emit(&e->tel, "start",
 		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i, s:b, s:b}",
-			  "vm", e->opt.vm, "method", e->opt.method, "hv", e->hv->name,
-			  "src", e->opt.src_host, "dst", e->opt.dst_host,
-			  "ranks", e->nranks, "bandwidth_bps", e->opt.bandwidth_bps,
+			  "vm", e->opt.req.vm, "method", e->opt.req.method, "hv", e->hv->name,
+			  "src", e->opt.req.from, "dst", e->opt.req.to,
+			  "ranks", e->nranks, "bandwidth_bps", e->opt.req.bandwidth_bps,
 			  "mem_bytes", (json_int_t)e->info.mem_bytes,
 			  "vcpus", (int)e->info.nr_vcpus,
 			  "max_iters", (int)e->opt.policy.max_iterations,
 			  "target_dirty", (json_int_t)e->opt.policy.target_dirty,
-			  "verify", e->opt.verify,
-			  "hot_window", (int)e->opt.hot_window,
-			  "hot_threshold", (int)e->opt.hot_threshold,
+			  "verify", e->opt.req.verify,
+			  "hot_window", (int)e->opt.req.hot_window,
+			  "hot_threshold", (int)e->opt.req.hot_threshold,
 			  "compress", e->codec.compress, "delta", e->codec.delta));
 	phase(s, PH_BASELINE, NULL);
 	if (e->hv->query_stats(e->vm, &a))
@@ -357,7 +357,7 @@ static int source_handoff(struct source *s, char *why, size_t len)
 		return -1;
 	if (s->missing && postcopy_source_send_missing(e, s->missing, &s->paused_st))
 		return snprintf(why, len, "cannot send the missing-page list"), -1;
-	if (e->opt.verify) {
+	if (e->opt.req.verify) {
 		uint64_t count = engine_hash_count(e);
 		uint64_t *hashes = calloc(count, sizeof(*hashes));
 
@@ -370,11 +370,11 @@ static int source_handoff(struct source *s, char *why, size_t len)
 			return snprintf(why, len, "cannot send the hashes"), -1;
 		s->bytes_verify = count * sizeof(uint64_t);
 	}
-	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_READY, e->opt.confirm_timeout_ms);
+	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_READY, e->opt.req.switch_timeout_ms);
 	if (n == -ETIMEDOUT) {
 		s->timed_out = 1;
 		return snprintf(why, len, "the destination did not get ready within %u ms",
-				e->opt.confirm_timeout_ms), -1;
+				e->opt.req.switch_timeout_ms), -1;
 	}
 	if (n != (long)sizeof(h))
 		return snprintf(why, len, "no READY from the destination"), -1;
@@ -423,7 +423,7 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		s->bytes_postcopy = s->pc.st.payload_bytes + s->pc.st.header_bytes;
 		return (int)n;
 	}
-	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_CONFIRM, e->opt.confirm_timeout_ms);
+	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_CONFIRM, e->opt.req.switch_timeout_ms);
 	if (n != (long)sizeof(h))
 		return snprintf(why, len, "no confirmation from the destination after switch-over"), -2;
 	s->bytes_control += sizeof(h);
@@ -445,7 +445,7 @@ static void source_summary(struct source *s)
 	json_t *sum;
 
 	if (engine_recv_deadline(&after, sizeof(after), 1, TAG_AFTER,
-				 e->opt.after_ms + e->opt.confirm_timeout_ms) == (long)sizeof(after)) {
+				 e->opt.after_ms + e->opt.req.switch_timeout_ms) == (long)sizeof(after)) {
 		s->rate_after = after.progress_per_s;
 		s->selfcheck_fail_after = after.selfcheck_fail;
 	}
@@ -466,7 +466,7 @@ static void source_summary(struct source *s)
 			  "after", s->rate_after,
 			  "slowdown_pct", s->rate_before > 0
 				? 100.0 * (1.0 - s->rate_during / s->rate_before) : 0.0,
-			  "verify", e->opt.verify ? "clean" : "off",
+			  "verify", e->opt.req.verify ? "clean" : "off",
 			  "selfcheck_fail", (json_int_t)s->selfcheck_fail_after);
 	if (sum && s->missing)
 		json_object_set_new(sum, "postcopy",
@@ -532,7 +532,7 @@ static int source_run(struct source *s)
 	char why[256] = "";
 	int rc;
 
-	rc = e->method->init(&s->mctx, e->npages, e->opt.hot_window, e->opt.hot_threshold);
+	rc = e->method->init(&s->mctx, e->npages, e->opt.req.hot_window, e->opt.req.hot_threshold);
 	if (rc) {
 		snprintf(why, sizeof(why), "out of memory for the method's page directory");
 		goto err;
