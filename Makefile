@@ -108,14 +108,14 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libd
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -o $@
 
-# Engine and DSM unit tests link those modules (without the engine's main);
-# DSM tests also the benchmark's.
+# Engine unit tests link the engine (without its main) and the DSM; DSM
+# unit tests the DSM and the benchmark's modules, never the engine.
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a
 $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
 
-$(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(ENGINE_TEST_DEPS)
+$(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibench $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
 

@@ -12,9 +12,12 @@
  * are kept in order for ctl_client_next_event().
  */
 #include "common/ctl_client.h"
+#include "common/ctl_proto.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +235,50 @@ static int ctl_client_read_msg(struct ctl_client *c, long long deadline,
 	return 0;
 }
 
-int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms)
+/* Put the reason in why[len] (nothing when len is 0) and return rc. */
+static int ctl_client_fail(char *why, size_t len, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int ctl_client_fail(char *why, size_t len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* msg is the first line a server sent: {"dsmig": {"protocol": N, ...}}
+ * with N our CTL_PROTOCOL_VERSION. Returns 0, or -EBUSY (the server said
+ * {"error": ...} instead: too many clients), -EPROTO (no greeting, or one
+ * without a version) or -EPROTONOSUPPORT (another version), with why. */
+static int ctl_client_check_greeting(json_t *msg, char *why, size_t len)
+{
+	json_t *greeting = json_object_get(msg, "dsmig");
+	json_t *error = json_object_get(msg, "error");
+	json_t *proto = json_object_get(greeting, "protocol");
+
+	if (!json_is_object(greeting) && error)
+		return ctl_client_fail(why, len, -EBUSY, "the server refused the connection: %.200s",
+				       json_string_value(json_object_get(error, "desc")) ?: "?");
+	if (!json_is_object(greeting))
+		return ctl_client_fail(why, len, -EPROTO, "no dsmig greeting from the server");
+	if (!json_is_integer(proto))
+		return ctl_client_fail(why, len, -EPROTO, "the greeting has no protocol version");
+	if (json_integer_value(proto) != CTL_PROTOCOL_VERSION)
+		return ctl_client_fail(why, len, -EPROTONOSUPPORT,
+				       "the server speaks control protocol version %" JSON_INTEGER_FORMAT
+				       ", this client version %d (dsmig-vmm and its client come from "
+				       "different dsmig builds)", json_integer_value(proto),
+				       CTL_PROTOCOL_VERSION);
+	return 0;
+}
+
+int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
+		    char *why, size_t len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long long deadline = ctl_client_deadline(timeout_ms);
@@ -242,12 +288,12 @@ int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms
 
 	*out = NULL;
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
+		return ctl_client_fail(why, len, -ENAMETOOLONG, "%s", strerror(ENAMETOOLONG));
 	strcpy(addr.sun_path, path);
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return -ENOMEM;
+		return ctl_client_fail(why, len, -ENOMEM, "%s", strerror(ENOMEM));
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		rc = -errno;
@@ -279,20 +325,25 @@ int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms
 		goto err;
 	if (fd >= 0)
 		close(fd);
+	rc = ctl_client_check_greeting(msg, why, len);
+	if (rc < 0)
+		goto refused;
 	c->greeting = json_incref(json_object_get(msg, "dsmig"));
-	if (!json_is_object(c->greeting)) {
-		/* The server may say {"error": ...}: too many clients. */
-		rc = json_object_get(msg, "error") ? -EBUSY : -EPROTO;
-		goto err;
-	}
 	json_decref(msg);
 	*out = c;
 	return 0;
 
 err:
+	ctl_client_fail(why, len, rc, "%s", strerror(-rc));
+refused:
 	json_decref(msg);
 	ctl_client_close(c);
 	return rc;
+}
+
+int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms)
+{
+	return ctl_client_open(out, path, timeout_ms, NULL, 0);
 }
 
 json_t *ctl_client_greeting(struct ctl_client *c)

@@ -7,11 +7,19 @@
 #define DSMIG_COMMON_CTL_CLIENT_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 struct ctl_client;
 
 /* Connect and read the greeting (kept, see ctl_client_greeting). Times out
- * after timeout_ms. Returns 0 or -errno. */
+ * after timeout_ms. Returns 0, or -errno with the reason in why[len] (len
+ * may be 0): the socket's error; -EBUSY, the server has too many clients;
+ * -EPROTO, it sent no greeting; -EPROTONOSUPPORT, its greeting names
+ * another protocol version than CTL_PROTOCOL_VERSION (both are said). */
+int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
+		    char *why, size_t len);
+
+/* ctl_client_open() without the reason. */
 int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms);
 
 /* The greeting object (borrowed, valid until close). */

@@ -8,8 +8,8 @@
  *   struct page_rec[nr_records]         16 bytes each: pfn, kind, len
  *   payloads, in record order           each page encoded by pagecodec
  *
- * The wire structs are engine/stream.h's and the encodings (zero, full,
- * LZ4, XOR delta) engine/pagecodec.h's. Pure functions over a caller's
+ * The wire structs are dsm/wire.h's and the encodings (zero, full,
+ * LZ4, XOR delta) dsm/pagecodec.h's. Pure functions over a caller's
  * buffer: no MPI and no guest memory here. The packer encodes pages into
  * a batch; the receiver's side checks a whole message before anything of
  * it is used and then hands it out record by record.
@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/pagecodec.h"
-#include "engine/stream.h"
+#include "dsm/pagecodec.h"
+#include "dsm/wire.h"
 
 /* A batch being packed into buf. Records go right after the header;
  * payloads are staged after room for max records and moved down against

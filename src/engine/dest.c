@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "engine/blob.h"
 #include "engine/dest.h"
 #include "engine/postcopy.h"
 
@@ -149,7 +150,7 @@ static long recv_state(void **blob)
 
 	if (n < 0)
 		return n;
-	n = pagecodec_unpack_blob(msg, (size_t)n, blob);
+	n = blob_unpack(msg, (size_t)n, blob);
 	free(msg);
 	return n < 0 ? -EPROTO : n;
 }

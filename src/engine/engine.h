@@ -15,12 +15,12 @@
 
 #include "common/bitmap.h"
 #include "common/migreq.h"
-#include "engine/pagecodec.h"
+#include "dsm/pagecodec.h"
+#include "dsm/pagedir.h"
 #include "engine/policy.h"
 #include "engine/ratelimit.h"
 #include "engine/stream.h"
 #include "engine/telemetry.h"
-#include "dsm/pagedir.h"
 #include "hv/hv.h"
 
 #define ENGINE_HASH_CHUNK_PAGES 256

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "dsm/batch.h"
+#include "engine/blob.h"
 #include "engine/dest.h"
 #include "engine/postcopy.h"
 
@@ -111,8 +112,8 @@ static int receive_missing(struct postcopy_dest *pc, char *why, size_t len)
 	if (n == -ECANCELED)
 		return snprintf(why, len, "aborted by the source"), -ECANCELED;
 	if (n < (long)sizeof(pc->hdr) ||
-	    pagecodec_unpack_blob((uint8_t *)msg + sizeof(pc->hdr), (size_t)n - sizeof(pc->hdr),
-				  &bitmap) != (long)bytes) {
+	    blob_unpack((uint8_t *)msg + sizeof(pc->hdr), (size_t)n - sizeof(pc->hdr),
+			&bitmap) != (long)bytes) {
 		free(msg);
 		free(bitmap);
 		return snprintf(why, len, "post-copy: bad missing-page list (%ld bytes)", n), -1;

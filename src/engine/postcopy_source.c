@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "engine/blob.h"
 #include "engine/postcopy.h"
 
 #define PC_PUSH_PAGES     8     /* pages per push batch */
@@ -28,7 +29,7 @@ int postcopy_source_send_missing(struct engine *e, const uint64_t *missing,
 {
 	size_t bytes = e->bitmap_words * sizeof(uint64_t), packed_len;
 	/* Mostly zeros: packed (LZ4) like the state when the codecs are on. */
-	void *packed = pagecodec_pack_blob(e->codec.compress, missing, bytes, &packed_len);
+	void *packed = blob_pack(e->codec.compress, missing, bytes, &packed_len);
 	struct postcopy_hdr *h = packed ? malloc(sizeof(*h) + packed_len) : NULL;
 	int rc;
 

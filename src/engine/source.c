@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "engine/blob.h"
 #include "engine/engine.h"
 #include "engine/method.h"
 #include "engine/postcopy.h"
@@ -228,7 +229,7 @@ static int source_send_state(struct source *s, char *why, size_t len)
 	if (e->hv->save_state(e->vm, &blob, &blob_len))
 		return snprintf(why, len, "cannot save the source VM's state"), -1;
 	/* Compressed like the pages: it is on the downtime's critical path. */
-	msg = pagecodec_pack_blob(e->codec.compress, blob, blob_len, &msg_len);
+	msg = blob_pack(e->codec.compress, blob, blob_len, &msg_len);
 	free(blob);
 	if (!msg)
 		return snprintf(why, len, "cannot pack the state"), -1;

@@ -2,17 +2,16 @@
  * The migration stream between engine ranks: what travels over MPI, with
  * fixed-width little-endian fields, explicit padding and a version. Spec:
  * docs/migration-stream.md. Every receiver validates every field before
- * touching guest memory.
+ * touching guest memory. The page messages (TAG_PAGES: struct batch_hdr,
+ * struct page_rec, enum page_kind) and the stream's magic, version and
+ * page size are the DSM's, in dsm/wire.h.
  */
 #ifndef DSMIG_ENGINE_STREAM_H
 #define DSMIG_ENGINE_STREAM_H
 
 #include <stdint.h>
 
-#define STREAM_MAGIC   0x474d5344u   /* "DSMG" */
-#define STREAM_VERSION 1
-#define STREAM_PAGE_SIZE 4096u
-#define STREAM_MAX_BATCH_PAGES 256
+#include "dsm/wire.h"
 
 /* MPI tags: one per message kind. */
 enum stream_tag {
@@ -51,29 +50,6 @@ struct round_ctl {
 	uint32_t round;
 	uint32_t kind;      /* enum round_kind */
 	uint64_t nr_pages;  /* pages in this round's set */
-};
-
-/* Header of a TAG_PAGES message: records, then their payloads. */
-struct batch_hdr {
-	uint32_t magic;
-	uint16_t version;
-	uint16_t pad;
-	uint32_t round;
-	uint32_t nr_records;
-	uint64_t payload_bytes;
-};
-
-enum page_kind {
-	PAGE_ZERO = 0,      /* all zero: no payload */
-	PAGE_FULL = 1,      /* STREAM_PAGE_SIZE bytes of payload */
-	PAGE_LZ4 = 2,       /* LZ4 block that decodes to one page */
-	PAGE_DELTA = 3,     /* LZ4 block of (new XOR the destination's copy) */
-};
-
-struct page_rec {
-	uint64_t pfn;
-	uint32_t kind;      /* enum page_kind */
-	uint32_t len;       /* payload bytes of this record */
 };
 
 /* TAG_ROUND_END: what the sender sent this round. */
@@ -138,8 +114,6 @@ _Static_assert(sizeof(struct blob_hdr) == 24, "blob_hdr layout");
 _Static_assert(sizeof(struct postcopy_hdr) == 32, "postcopy_hdr layout");
 _Static_assert(sizeof(struct postcopy_report) == 264, "postcopy_report layout");
 _Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");
-_Static_assert(sizeof(struct batch_hdr) == 24, "batch_hdr layout");
-_Static_assert(sizeof(struct page_rec) == 16, "page_rec layout");
 _Static_assert(sizeof(struct round_end) == 32, "round_end layout");
 _Static_assert(sizeof(struct handshake) == 256, "handshake layout");
 

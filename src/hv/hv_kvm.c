@@ -96,13 +96,14 @@ static int kvm_attach(struct hv_vm **out, const char *host, const char *name,
 {
 	struct hv_vm *vm = kvm_new(host, name);
 	json_t *st = NULL;
+	char why[256];
 	int rc;
 
 	if (!vm)
 		return -EINVAL;
-	rc = ctl_client_connect(&vm->c, vm->sock, KVM_TIMEOUT_MS);
+	rc = ctl_client_open(&vm->c, vm->sock, KVM_TIMEOUT_MS, why, sizeof(why));
 	if (rc) {
-		log_error("no VM '%s' on host %s: %s", name, host, strerror(-rc));
+		log_error("no VM '%s' on host %s: %s", name, host, why);
 		goto err;
 	}
 	rc = kvm_exec(vm, "query-status", NULL, &st, NULL);

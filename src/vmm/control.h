@@ -16,7 +16,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define CTL_PROTOCOL_VERSION 1
+#include "common/ctl_proto.h"   /* CTL_PROTOCOL_VERSION */
+
 #define CTL_LINE_MAX        (64 * 1024)  /* longest accepted command line */
 #define CTL_MAX_CLIENTS     16
 

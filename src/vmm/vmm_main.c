@@ -276,7 +276,7 @@ static int cmd_run(int argc, char **argv)
 /* NAME or a socket path -> connected client; exits on failure. */
 static struct ctl_client *connect_vm(const char *target)
 {
-	char dir[512], sock[600];
+	char dir[512], sock[600], why[256];
 	struct ctl_client *c;
 	int rc;
 
@@ -290,9 +290,9 @@ static struct ctl_client *connect_vm(const char *target)
 		if (rc)
 			log_fatal(VMM_EXIT_USAGE, "bad VM name '%s'", target);
 	}
-	rc = ctl_client_connect(&c, sock, CLIENT_TIMEOUT_MS);
+	rc = ctl_client_open(&c, sock, CLIENT_TIMEOUT_MS, why, sizeof(why));
 	if (rc)
-		log_fatal(VMM_EXIT_USAGE, "cannot reach VM at %s: %s", sock, strerror(-rc));
+		log_fatal(VMM_EXIT_USAGE, "cannot reach VM at %s: %s", sock, why);
 	return c;
 }
 

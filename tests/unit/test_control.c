@@ -900,6 +900,89 @@ static void test_runtime_dir(void **state)
 	assert_int_equal(rmdir(tmp), 0);
 }
 
+/* ---- the client's check of the greeting ------------------------------------ */
+
+/* A server that sends one line on connect, then waits for the client to
+ * close: a VMM of another protocol version, or a broken one. */
+struct fake_server {
+	int listen_fd;
+	const char *line;
+};
+
+static void *fake_server_thread(void *arg)
+{
+	struct fake_server *fs = arg;
+	char buf[256];
+	int fd = accept(fs->listen_fd, NULL, NULL);
+
+	if (fd < 0)
+		return NULL;
+	if (write(fd, fs->line, strlen(fs->line)) == (ssize_t)strlen(fs->line))
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	close(fd);
+	return NULL;
+}
+
+/* ctl_client_open() against a server greeting with line; its result. */
+static int open_greeted_by(const char *dir, const char *line, char *why, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct fake_server fs = { .line = line };
+	struct ctl_client *c;
+	pthread_t thread;
+	int rc;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/fake.sock", dir);
+	fs.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fs.listen_fd >= 0);
+	assert_int_equal(bind(fs.listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fs.listen_fd, 1), 0);
+	assert_int_equal(pthread_create(&thread, NULL, fake_server_thread, &fs), 0);
+	why[0] = '\0';
+	rc = ctl_client_open(&c, addr.sun_path, TIMEOUT_MS, why, len);
+	if (rc == 0) {
+		assert_int_equal(json_integer_value(json_object_get(ctl_client_greeting(c), "protocol")),
+				 CTL_PROTOCOL_VERSION);
+		ctl_client_close(c);
+	} else {
+		assert_null(c);
+	}
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	close(fs.listen_fd);
+	assert_int_equal(unlink(addr.sun_path), 0);
+	return rc;
+}
+
+static void test_client_checks_version(void **state)
+{
+	struct fixture *f = *state;
+	char line[128], why[256], want[64];
+
+	/* Another version: refused, naming both. */
+	snprintf(line, sizeof(line), "{\"dsmig\":{\"protocol\":%d,\"version\":\"9.9\"}}\n",
+		 CTL_PROTOCOL_VERSION + 1);
+	assert_int_equal(open_greeted_by(f->dir, line, why, sizeof(why)), -EPROTONOSUPPORT);
+	snprintf(want, sizeof(want), "protocol version %d,", CTL_PROTOCOL_VERSION + 1);
+	assert_non_null(strstr(why, want));
+	snprintf(want, sizeof(want), "this client version %d", CTL_PROTOCOL_VERSION);
+	assert_non_null(strstr(why, want));
+	/* No version, or not a number: not a greeting of this protocol. */
+	assert_int_equal(open_greeted_by(f->dir, "{\"dsmig\":{\"version\":\"0.1\"}}\n", why,
+					 sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "no protocol version"));
+	assert_int_equal(open_greeted_by(f->dir, "{\"dsmig\":{\"protocol\":\"1\"}}\n", why,
+					 sizeof(why)), -EPROTO);
+	assert_int_equal(open_greeted_by(f->dir, "{\"QMP\":{}}\n", why, sizeof(why)), -EPROTO);
+	/* Without a buffer for the reason, the same refusal. */
+	assert_int_equal(open_greeted_by(f->dir, line, why, 0), -EPROTONOSUPPORT);
+	assert_string_equal(why, "");
+	/* Our version: accepted (the other tests connect to the real server). */
+	snprintf(line, sizeof(line), "{\"dsmig\":{\"protocol\":%d,\"version\":\"0.1\"}}\n",
+		 CTL_PROTOCOL_VERSION);
+	assert_int_equal(open_greeted_by(f->dir, line, why, sizeof(why)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -923,6 +1006,7 @@ int main(void)
 		T(test_too_many_clients),
 		T(test_slow_client_dropped),
 		T(test_peer_gone_and_half_close),
+		T(test_client_checks_version),
 #undef T
 		cmocka_unit_test(test_rundir_names),
 		cmocka_unit_test(test_runtime_dir),

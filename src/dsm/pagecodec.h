@@ -5,14 +5,15 @@
  * (the XOR of old and new, LZ4 compressed: the idea of QEMU's XBZRLE, as
  * pages sent again usually differ in a few bytes). The encoder picks the
  * smallest; the decoder checks everything before touching the page.
+ * These are the encodings of the DSM's page messages (dsm/wire.h,
+ * dsm/batch.h).
  */
-#ifndef DSMIG_ENGINE_PAGECODEC_H
-#define DSMIG_ENGINE_PAGECODEC_H
+#ifndef DSMIG_DSM_PAGECODEC_H
+#define DSMIG_DSM_PAGECODEC_H
 
-#include <stddef.h>
 #include <stdint.h>
 
-#include "engine/stream.h"
+#include "dsm/wire.h"
 
 /* Worst-case encoded size of one page (LZ4's bound for 4 KiB). */
 #define PAGECODEC_MAX 4200
@@ -40,15 +41,4 @@ int pagecodec_is_zero(const uint8_t *page);
  * measured on the given pages (n of them); 0 if n is 0. */
 double pagecodec_speed(const uint8_t *const *pages, int n);
 
-/* A blob on the wire (the vCPU/device state, TAG_STATE; the missing-page
- * bitmap, TAG_MISSING): a struct blob_hdr, then the blob, LZ4-compressed
- * when compress is set and that is smaller.
- * Returns a malloc'd message and its length in *out_len, or NULL. */
-void *pagecodec_pack_blob(int compress, const void *blob, size_t len, size_t *out_len);
-
-/* Check and unpack such a message into a malloc'd blob. Returns its
- * length, or -1 (bad header, larger than BLOB_MAX_BYTES, or a body that
- * does not decode to a blob with the header's hash). */
-long pagecodec_unpack_blob(const void *msg, size_t len, void **blob);
-
-#endif /* DSMIG_ENGINE_PAGECODEC_H */
+#endif /* DSMIG_DSM_PAGECODEC_H */

@@ -4,11 +4,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine/pagecodec.h"
+#include "dsm/pagecodec.h"
 
 static uint8_t page[STREAM_PAGE_SIZE], prev[STREAM_PAGE_SIZE], dst[STREAM_PAGE_SIZE];
 static uint8_t out[PAGECODEC_MAX];
@@ -109,50 +108,6 @@ static void test_corrupt_payloads_refused(void **state)
 	assert_memory_equal(dst, keep, sizeof(keep));
 }
 
-/* The state blob: compressed only when asked and smaller; what comes out
- * is what went in; a bad header or body is refused. */
-static void test_state_blob(void **state)
-{
-	static uint8_t blob[20000], noise[STREAM_PAGE_SIZE];
-	void *blob_out = NULL;
-	uint8_t *msg;
-	size_t len;
-	long n;
-
-	memset(blob, 0, sizeof(blob));
-	memcpy(blob + 100, "the console ring", 16);
-	fill_random(noise, 7);
-
-	msg = pagecodec_pack_blob(1, blob, sizeof(blob), &len);
-	assert_non_null(msg);
-	assert_true(len < sizeof(blob) / 10);
-	n = pagecodec_unpack_blob(msg, len, &blob_out);
-	assert_int_equal(n, sizeof(blob));
-	assert_memory_equal(blob_out, blob, sizeof(blob));
-	free(blob_out);
-	/* Corrupt the compressed body: refused, not garbage. */
-	msg[len - 1] ^= 0xff;
-	msg[len - 2] ^= 0xff;
-	assert_int_equal(pagecodec_unpack_blob(msg, len, &blob_out), -1);
-	assert_int_equal(pagecodec_unpack_blob(msg, 8, &blob_out), -1);
-	free(msg);
-
-	msg = pagecodec_pack_blob(0, blob, sizeof(blob), &len);
-	assert_int_equal(len, sizeof(struct blob_hdr) + sizeof(blob));
-	free(msg);
-	/* Incompressible data travels raw even when compression is on. */
-	msg = pagecodec_pack_blob(1, noise, sizeof(noise), &len);
-	assert_int_equal(len, sizeof(struct blob_hdr) + sizeof(noise));
-	assert_int_equal(pagecodec_unpack_blob(msg, len - 1, &blob_out), -1);
-	n = pagecodec_unpack_blob(msg, len, &blob_out);
-	assert_int_equal(n, sizeof(noise));
-	assert_memory_equal(blob_out, noise, sizeof(noise));
-	free(blob_out);
-	((struct blob_hdr *)msg)->raw_len = BLOB_MAX_BYTES + 1;
-	assert_int_equal(pagecodec_unpack_blob(msg, len, &blob_out), -1);
-	free(msg);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,7 +115,6 @@ int main(void)
 		cmocka_unit_test(test_compressible_page),
 		cmocka_unit_test(test_delta_of_a_small_change),
 		cmocka_unit_test(test_corrupt_payloads_refused),
-		cmocka_unit_test(test_state_blob),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
