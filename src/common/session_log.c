@@ -39,8 +39,8 @@ int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t l
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(rec))
 		return errbuf_set(why, len, "not a JSON object");
-	if (!json_is_integer(v))
-		return errbuf_set(why, len, "no integer session version \"v\"");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return errbuf_set(why, len, "no positive integer session version \"v\"");
 	out->v = json_integer_value(v);
 	if (out->v != SESSION_VERSION)
 		return errbuf_set(why, len, "session log version %lld is not supported "

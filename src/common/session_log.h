@@ -10,8 +10,9 @@
  * malformed records are refused and counted (the first one named with its
  * reason); records of an unknown src or engine event type are kept for
  * the caller to skip, and counted; a record of another session version
- * refuses the whole log, since nothing in it can be trusted to mean what
- * this reader thinks.
+ * (a positive integer other than SESSION_VERSION) refuses the whole log,
+ * since nothing in it can be trusted to mean what this reader thinks; a
+ * "v" that is no positive integer is just a malformed record.
  */
 #ifndef DSMIG_COMMON_SESSION_LOG_H
 #define DSMIG_COMMON_SESSION_LOG_H
@@ -39,7 +40,8 @@ enum session_src {
 
 /* A record's envelope, decoded. */
 struct session_rec {
-	int64_t v;               /* the version it claims (0: none) */
+	int64_t v;               /* the version it claims (0: none, or not a
+				    positive integer) */
 	int64_t t;               /* wall clock, ns since the epoch */
 	enum session_src src;
 	int64_t mig;             /* engine and migration records: the migration */

@@ -324,8 +324,8 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(ev))
 		return errbuf_set(why, len, "not a JSON object");
-	if (!json_is_integer(v))
-		return errbuf_set(why, len, "no integer schema version \"v\"");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return errbuf_set(why, len, "no positive integer schema version \"v\"");
 	if (json_integer_value(v) != TELEMETRY_VERSION)
 		return errbuf_set(why, len, "telemetry schema version %lld is not supported "
 				  "(this dsmig reads version %d)",

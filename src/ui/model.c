@@ -151,10 +151,10 @@ static void apply_vm_probe(struct model *m, json_t *rec)
 	v = model_vm(m, host, name, 1);
 	if (!v)
 		return;
-	snprintf(v->state, sizeof(v->state), "%s", str(rec, "state") ?: "?");
+	telemetry_read_text(v->state, sizeof(v->state), str(rec, "state") ?: "?");
 	if (!strcmp(v->state, "gone"))
 		return;
-	snprintf(v->workload, sizeof(v->workload), "%s", str(rec, "workload") ?: "-");
+	telemetry_read_text(v->workload, sizeof(v->workload), str(rec, "workload") ?: "-");
 	v->vcpus = (int)json_integer_value(json_object_get(rec, "vcpus"));
 	v->mem_bytes = (uint64_t)json_integer_value(json_object_get(rec, "mem_bytes"));
 	v->dirty_pps = num(rec, "dirty_pps");
@@ -178,9 +178,9 @@ static void apply_vm_probe(struct model *m, json_t *rec)
 
 static void apply_net_probe(struct model *m, json_t *rec)
 {
-	snprintf(m->net_method, sizeof(m->net_method), "%s", str(rec, "method") ?: "");
+	telemetry_read_text(m->net_method, sizeof(m->net_method), str(rec, "method") ?: "");
 	if (str(rec, "note"))
-		snprintf(m->net_note, sizeof(m->net_note), "%s", str(rec, "note"));
+		telemetry_read_text(m->net_note, sizeof(m->net_note), str(rec, "note"));
 	if (m->mig.active)
 		series_push(&m->mig.net_bps, m->now, num(rec, "bps"));
 }
@@ -208,11 +208,11 @@ static void apply_migration(struct model *m, json_t *rec)
 		g->exit_status = -1;
 		g->t_pause = g->t_resume = -1;
 		g->t_launch = m->now;
-		snprintf(g->vm, sizeof(g->vm), "%s", str(rec, "vm") ?: "?");
-		snprintf(g->from, sizeof(g->from), "%s", str(rec, "from") ?: "?");
-		snprintf(g->to, sizeof(g->to), "%s", str(rec, "to") ?: "?");
-		snprintf(g->method, sizeof(g->method), "%s", str(rec, "method") ?: "?");
-		snprintf(g->bandwidth, sizeof(g->bandwidth), "%s", str(rec, "bandwidth") ?: "");
+		telemetry_read_text(g->vm, sizeof(g->vm), str(rec, "vm") ?: "?");
+		telemetry_read_text(g->from, sizeof(g->from), str(rec, "from") ?: "?");
+		telemetry_read_text(g->to, sizeof(g->to), str(rec, "to") ?: "?");
+		telemetry_read_text(g->method, sizeof(g->method), str(rec, "method") ?: "?");
+		telemetry_read_text(g->bandwidth, sizeof(g->bandwidth), str(rec, "bandwidth") ?: "");
 		g->ranks = (int)json_integer_value(json_object_get(rec, "ranks"));
 		g->verify = json_is_true(json_object_get(rec, "verify"));
 		g->cap_bps = m->cap_bps;
@@ -228,7 +228,7 @@ static void apply_migration(struct model *m, json_t *rec)
 		g->active = 0;
 		g->t_exit = m->now;
 		g->exit_status = (int)json_integer_value(json_object_get(rec, "status"));
-		snprintf(g->error, sizeof(g->error), "%s", str(rec, "error") ?: "");
+		telemetry_read_text(g->error, sizeof(g->error), str(rec, "error") ?: "");
 		if (g->exit_status)
 			model_log(m, "migration %d failed (status %d): %s", g->id,
 				  g->exit_status, g->error);

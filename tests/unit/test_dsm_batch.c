@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "dsm/batch.h"
+#include "random_page.h"
 
 #define NPAGES 64
 #define ROUND  7
@@ -51,14 +52,6 @@ static int install(void *arg, const struct page_rec *rec, const uint8_t *payload
 	if (++s->calls == (unsigned)s->fail_at)
 		return -1;
 	return pagecodec_decode(rec->kind, payload, rec->len, ram + rec->pfn * PAGE);
-}
-
-static void fill_random(uint8_t *p, uint64_t seed)
-{
-	for (unsigned i = 0; i < PAGE; i++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		p[i] = (uint8_t)(seed >> 56);
-	}
 }
 
 static int setup(void **state)

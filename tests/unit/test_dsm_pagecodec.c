@@ -8,19 +8,10 @@
 #include <cmocka.h>
 
 #include "dsm/pagecodec.h"
+#include "random_page.h"
 
 static uint8_t page[STREAM_PAGE_SIZE], prev[STREAM_PAGE_SIZE], dst[STREAM_PAGE_SIZE];
 static uint8_t out[PAGECODEC_MAX];
-
-static void fill_random(uint8_t *p, uint64_t seed)
-{
-	unsigned i;
-
-	for (i = 0; i < STREAM_PAGE_SIZE; i++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		p[i] = (uint8_t)(seed >> 56);
-	}
-}
 
 static void test_zero_and_full(void **state)
 {

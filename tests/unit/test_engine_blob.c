@@ -9,16 +9,7 @@
 
 #include "engine/blob.h"
 #include "engine/stream.h"
-
-static void fill_random(uint8_t *p, uint64_t seed)
-{
-	unsigned i;
-
-	for (i = 0; i < STREAM_PAGE_SIZE; i++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		p[i] = (uint8_t)(seed >> 56);
-	}
-}
+#include "random_page.h"
 
 /* The state blob: compressed only when asked and smaller; what comes out
  * is what went in; a bad header or body is refused. */

@@ -59,6 +59,8 @@ static void test_refused(void **state)
 	assert_int_equal(r.v, 2);
 	assert_non_null(strstr(why, "session log version 2 is not supported"));
 	assert_int_equal(decode("{\"t\":7,\"src\":\"probe\"}", &r), -1);
+	assert_int_equal(decode("{\"v\":-1,\"t\":7,\"src\":\"probe\"}", &r), -1);
+	assert_int_equal(r.v, 0);     /* malformed, not another version */
 	assert_int_equal(decode("{\"v\":1,\"t\":\"7\",\"src\":\"probe\"}", &r), -1);
 	assert_int_equal(decode("{\"v\":1,\"t\":7,\"src\":3}", &r), -1);
 	assert_int_equal(decode("{\"v\":1,\"t\":7,\"src\":\"engine\",\"ev\":" ROUND "}", &r), -1);
@@ -93,6 +95,7 @@ static void test_load(void **state)
 		"{\"v\":1,\"t\":2000000000,\"src\":\"engine\",\"mig\":1,\"ev\":" ROUND "}\n"
 		"{\"v\":1,\"t\":2500000000,\"src\":\"engine\",\"mig\":1,\"ev\":{\"v\":1}}\n"
 		"{\"v\":1,\"t\":3000000000,\"src\":\"telepathy\"}\n"
+		"{\"v\":0,\"t\":3500000000,\"src\":\"session\"}\n"
 		"{\"v\":1,\"t\":4000000000,\"src\":\"session\",\"ev";   /* truncated */
 	struct session_log l;
 	char path[64];
@@ -100,8 +103,8 @@ static void test_load(void **state)
 	write_log(path, text, sizeof(text) - 1);
 	assert_int_equal(session_log_load(&l, path, why, sizeof(why)), 0);
 	assert_int_equal(l.n, 3);
-	assert_int_equal(l.lines, 7);
-	assert_int_equal(l.bad, 3);
+	assert_int_equal(l.lines, 8);
+	assert_int_equal(l.bad, 4);
 	assert_int_equal(l.first_bad, 3);
 	assert_string_equal(l.first_bad_why, "not JSON");
 	assert_int_equal(l.skipped, 1);
