@@ -4,7 +4,7 @@
  *   dsmig replay FILE [--speed N] [--theme T] [--ascii]
  *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
  *   dsmig top -b [-n N] [-d SECONDS]
- *   dsmig report FILE [--out DIR] [--no-png]
+ *   dsmig report FILE [--out DIR] [--no-png] [--data]
  *   dsmig record VM --to HOST [options]        (a session without a screen)
  *   dsmig lab up|down|status|exec ...          (dsmig lab --help)
  */
@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"       dsmig replay FILE [--speed N] [--theme NAME|FILE] [--ascii]\n"
 		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
 		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
-		"       dsmig report FILE [--out DIR] [--no-png]\n"
+		"       dsmig report FILE [--out DIR] [--no-png] [--data]\n"
 		"       dsmig record VM --to HOST [options]   (dsmig record --help)\n"
 		"       dsmig lab up|down|status|exec ...      (dsmig lab --help)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
