@@ -13,11 +13,10 @@
  */
 #include "common/ctl_client.h"
 #include "common/ctl_proto.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,22 +234,6 @@ static int ctl_client_read_msg(struct ctl_client *c, long long deadline,
 	return 0;
 }
 
-/* Put the reason in why[len] (nothing when len is 0) and return rc. */
-static int ctl_client_fail(char *why, size_t len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int ctl_client_fail(char *why, size_t len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* msg is the first line a server sent: {"dsmig": {"protocol": N, ...}}
  * with N our CTL_PROTOCOL_VERSION. Returns 0, or -EBUSY (the server said
  * {"error": ...} instead: too many clients), -EPROTO (no greeting, or one
@@ -261,19 +244,22 @@ static int ctl_client_check_greeting(json_t *msg, char *why, size_t len)
 	json_t *error = json_object_get(msg, "error");
 	json_t *proto = json_object_get(greeting, "protocol");
 
-	if (!json_is_object(greeting) && error)
-		return ctl_client_fail(why, len, -EBUSY, "the server refused the connection: %.200s",
-				       json_string_value(json_object_get(error, "desc")) ?: "?");
-	if (!json_is_object(greeting))
-		return ctl_client_fail(why, len, -EPROTO, "no dsmig greeting from the server");
-	if (!json_is_integer(proto))
-		return ctl_client_fail(why, len, -EPROTO, "the greeting has no protocol version");
-	if (json_integer_value(proto) != CTL_PROTOCOL_VERSION)
-		return ctl_client_fail(why, len, -EPROTONOSUPPORT,
-				       "the server speaks control protocol version %" JSON_INTEGER_FORMAT
-				       ", this client version %d (dsmig-vmm and its client come from "
-				       "different dsmig builds)", json_integer_value(proto),
-				       CTL_PROTOCOL_VERSION);
+	if (!json_is_object(greeting) && error) {
+		errbuf_set(why, len, "the server refused the connection: %.200s",
+			   json_string_value(json_object_get(error, "desc")) ?: "?");
+		return -EBUSY;
+	}
+	if (!json_is_object(greeting) || !json_is_integer(proto)) {
+		errbuf_set(why, len, "%s", json_is_object(greeting) ?
+			   "the greeting has no protocol version" : "no dsmig greeting from the server");
+		return -EPROTO;
+	}
+	if (json_integer_value(proto) != CTL_PROTOCOL_VERSION) {
+		errbuf_set(why, len, "the server speaks control protocol version %" JSON_INTEGER_FORMAT
+			   ", this client version %d (dsmig-vmm and its client come from different "
+			   "dsmig builds)", json_integer_value(proto), CTL_PROTOCOL_VERSION);
+		return -EPROTONOSUPPORT;
+	}
 	return 0;
 }
 
@@ -287,13 +273,17 @@ int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
 	int fd = -1, rc;
 
 	*out = NULL;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return ctl_client_fail(why, len, -ENAMETOOLONG, "%s", strerror(ENAMETOOLONG));
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errbuf_set(why, len, "%s", strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
 	strcpy(addr.sun_path, path);
 
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return ctl_client_fail(why, len, -ENOMEM, "%s", strerror(ENOMEM));
+	if (!c) {
+		errbuf_set(why, len, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		rc = -errno;
@@ -334,7 +324,7 @@ int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
 	return 0;
 
 err:
-	ctl_client_fail(why, len, rc, "%s", strerror(-rc));
+	errbuf_set(why, len, "%s", strerror(-rc));
 refused:
 	json_decref(msg);
 	ctl_client_close(c);
