@@ -54,7 +54,7 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 }
 
 int hosts_parse(struct host_list *l, const char *text, const char *name,
-		char *err, size_t errlen)
+		char *why, size_t len)
 {
 	char *copy = strdup(text), *save, *line;
 	unsigned lineno = 0;
@@ -62,30 +62,30 @@ int hosts_parse(struct host_list *l, const char *text, const char *name,
 
 	memset(l, 0, sizeof(*l));
 	if (!copy)
-		return errbuf_set(err, errlen, "out of memory");
+		return errbuf_set(why, len, "out of memory");
 	/* strsep keeps empty lines, so line numbers stay right. */
 	save = copy;
 	while ((line = strsep(&save, "\n"))) {
-		char why[128], *hash = strchr(line, '#');
+		char bad[128], *hash = strchr(line, '#');
 		struct host h;
 		int r;
 
 		lineno++;
 		if (hash)
 			*hash = '\0';
-		r = parse_line(line, &h, why, sizeof(why));
+		r = parse_line(line, &h, bad, sizeof(bad));
 		if (r == 1)
 			continue;
 		if (r == 0 && hosts_find(l, h.name)) {
-			snprintf(why, sizeof(why), "host %s is listed twice", h.name);
+			snprintf(bad, sizeof(bad), "host %s is listed twice", h.name);
 			r = -1;
 		}
 		if (r == 0 && l->n == HOSTS_MAX) {
-			snprintf(why, sizeof(why), "more than %d hosts", HOSTS_MAX);
+			snprintf(bad, sizeof(bad), "more than %d hosts", HOSTS_MAX);
 			r = -1;
 		}
 		if (r < 0) {
-			rc = errbuf_set(err, errlen, "%s:%u: %s", name, lineno, why);
+			rc = errbuf_set(why, len, "%s:%u: %s", name, lineno, bad);
 			break;
 		}
 		l->h[l->n++] = h;
@@ -94,12 +94,12 @@ int hosts_parse(struct host_list *l, const char *text, const char *name,
 	return rc;
 }
 
-int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen)
+int hosts_load(struct host_list *l, const char *path, char *why, size_t len)
 {
 	char def[512];
 	const char *env = getenv("DSMIG_HOSTS");
 	void *text;
-	size_t len;
+	size_t text_len;
 	int rc;
 
 	if (!path && env && *env)
@@ -111,23 +111,23 @@ int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen)
 			snprintf(def, sizeof(def), "%s/dsmig/hosts", xdg);
 		else
 			snprintf(def, sizeof(def), "%s/.config/dsmig/hosts", home ? home : "/");
-		rc = file_read_all(def, 1 << 20, &text, &len);
+		rc = file_read_all(def, 1 << 20, &text, &text_len);
 		if (rc == -ENOENT) {
 			/* No hosts file: this machine alone. */
 			memset(l, 0, sizeof(*l));
 			l->n = 1;
 			snprintf(l->h[0].name, sizeof(l->h[0].name), "local");
 			if (dsmig_runtime_dir(l->h[0].runtime, sizeof(l->h[0].runtime)))
-				return errbuf_set(err, errlen, "no runtime directory");
+				return errbuf_set(why, len, "no runtime directory");
 			return 0;
 		}
 		path = def;
 	} else {
-		rc = file_read_all(path, 1 << 20, &text, &len);
+		rc = file_read_all(path, 1 << 20, &text, &text_len);
 	}
 	if (rc)
-		return errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
-	rc = hosts_parse(l, text, path, err, errlen);
+		return errbuf_set(why, len, "%s: %s", path, strerror(-rc));
+	rc = hosts_parse(l, text, path, why, len);
 	free(text);
 	if (!rc)
 		snprintf(l->path, sizeof(l->path), "%s", path);
@@ -166,7 +166,7 @@ int hosts_in_lab(const struct host *h)
 }
 
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
-		  size_t dirlen, char *err, size_t errlen)
+		  size_t dirlen, char *why, size_t len)
 {
 	const struct host *h;
 
@@ -176,7 +176,7 @@ int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 	}
 	h = hosts_find(l, arg);
 	if (!h)
-		return errbuf_set(err, errlen, "unknown host '%s' (not in the hosts file)", arg);
+		return errbuf_set(why, len, "unknown host '%s' (not in the hosts file)", arg);
 	snprintf(dir, dirlen, "%s", h->runtime);
 	return 0;
 }

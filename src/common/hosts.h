@@ -32,13 +32,13 @@ struct host_list {
 };
 
 /* Parse hosts-file text; on a bad line returns -1 with
- * "NAME:LINE: what is wrong" in err. */
+ * "NAME:LINE: what is wrong" in why. */
 int hosts_parse(struct host_list *l, const char *text, const char *name,
-		char *err, size_t errlen);
+		char *why, size_t len);
 
 /* Load the hosts file (path, or the default search when NULL); l->path
- * says which file it was. Returns 0, or -1 with a message in err. */
-int hosts_load(struct host_list *l, const char *path, char *err, size_t errlen);
+ * says which file it was. Returns 0, or -1 with the reason in why. */
+int hosts_load(struct host_list *l, const char *path, char *why, size_t len);
 
 /* The host called name, or NULL. */
 const struct host *hosts_find(const struct host_list *l, const char *name);
@@ -54,8 +54,8 @@ int hosts_in_lab(const struct host *h);
 
 /* A host argument to a runtime directory: a path (contains '/') is taken
  * as it is; otherwise it is looked up by name. Returns 0 or -1 with a
- * message in err. */
+ * reason in why. */
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
-		  size_t dirlen, char *err, size_t errlen);
+		  size_t dirlen, char *why, size_t len);
 
 #endif /* DSMIG_COMMON_HOSTS_H */
