@@ -339,8 +339,6 @@ void model_apply(struct model *m, json_t *rec)
 		return;
 	}
 	m->records++;
-	if (session_log_skipped(&r))
-		m->skipped_records++;
 	if (m->t0_wall < 0)
 		m->t0_wall = (double)r.t / 1e9;
 	m->now = (double)r.t / 1e9 - m->t0_wall;

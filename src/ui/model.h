@@ -97,7 +97,6 @@ struct model {
 	char log[MODEL_LOG_LINES][160];
 	int log_head, log_n;
 	unsigned records, bad_records;
-	unsigned skipped_records;   /* of an unknown src or engine event type */
 };
 
 void model_init(struct model *m);
@@ -105,8 +104,8 @@ void model_reset(struct model *m);     /* drop everything (replay seeks) */
 void model_free(struct model *m);
 
 /* Apply one session record, read by session_log_decode(): unknown records
- * are ignored and counted in skipped_records; refused ones (malformed, or
- * of another version) in bad_records. */
+ * are ignored; refused ones (malformed, or of another version) counted in
+ * bad_records. */
 void model_apply(struct model *m, json_t *rec);
 
 /* Add a line to the event log (also used for operator-visible notes). */
