@@ -84,8 +84,8 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (r.bad)
-		log_warn("%s: skipped %u bad line%s (first: line %u: %s)", r.path, r.bad,
-			 r.bad == 1 ? "" : "s", r.first_bad, r.first_bad_why);
+		log_warn("%s: skipped %u bad line%s of %u (first: line %u: %s)", r.path,
+			 r.bad, r.bad == 1 ? "" : "s", r.lines, r.first_bad, r.first_bad_why);
 	if (data) {
 		for (i = 0; i < r.nmigs && status == CLI_OK; i++)
 			if (report_data(&r, &r.migs[i]))

@@ -58,7 +58,7 @@ struct mig {
 struct report {
 	const char *path;
 	size_t records;          /* valid records */
-	unsigned bad, first_bad, skipped;
+	unsigned lines, bad, first_bad, skipped;
 	char first_bad_why[160];
 	json_t *hosts;           /* the session's hosts: [{name, runtime}] */
 	double cap_bps;          /* the session's cap; -1 unknown */

@@ -258,6 +258,7 @@ int report_read(struct report *r, char *why, size_t len)
 	if (session_log_load(&l, r->path, why, len))
 		return -1;
 	r->records = l.n;
+	r->lines = l.lines;
 	r->bad = l.bad;
 	r->first_bad = l.first_bad;
 	r->skipped = l.skipped;

@@ -161,9 +161,12 @@ int session_log_load(struct session_log *l, const char *path, char *why, size_t 
 		return errbuf_set(why, len, "%s: %s", path, inner);
 	}
 	if (!l->n) {
-		rc = errbuf_set(why, len, "%s: no valid session records (%u bad line%s%s%s)",
-				path, l->bad, l->bad == 1 ? "" : "s",
-				l->bad ? "; first: " : "", l->bad ? l->first_bad_why : "");
+		rc = l->bad ? errbuf_set(why, len, "%s: no valid session records (%u bad "
+					 "line%s of %u; first: line %u: %s)", path, l->bad,
+					 l->bad == 1 ? "" : "s", l->lines, l->first_bad,
+					 l->first_bad_why) :
+			      errbuf_set(why, len, "%s: no valid session records (%u lines)",
+					 path, l->lines);
 		session_log_free(l);
 		return rc;
 	}

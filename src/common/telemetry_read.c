@@ -17,6 +17,8 @@
 
 enum field_type {
 	F_I64,      /* int64_t, 0..TEL_INT_MAX */
+	F_SPAN,     /* int64_t, -TEL_INT_MAX..TEL_INT_MAX: a time between two
+		       hosts' clocks, which a skew can make negative */
 	F_INT,      /* int, 0..INT_MAX */
 	F_NUM,      /* double: any JSON number */
 	F_STR,      /* char[size], copied bounded, control characters replaced */
@@ -60,8 +62,8 @@ static const struct field phase_fields[] = {
 	FIELD(S, "reason", reason, F_STR, 0),
 	FIELD(S, "hot_pages", hot_pages, F_I64, 0),
 	FIELD(S, "missing_pages", missing_pages, F_I64, 0),
-	FIELD(S, "downtime_ns", downtime_ns, F_I64, 0),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_I64, 0),
+	FIELD(S, "downtime_ns", downtime_ns, F_SPAN, 0),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_SPAN, 0),
 	FIELD(S, "error", error, F_STR, 0),
 	FIELD(S, "source_running", source_running, F_BOOL, 0),
 	{ NULL, F_I64, 0, 0, 0 },
@@ -113,8 +115,8 @@ static const struct field postcopy_fields[] = {
 static const struct field summary_fields[] = {
 	FIELD(S, "ok", ok, F_BOOL, 1),
 	FIELD(S, "total_time_ns", total_time_ns, F_I64, 1),
-	FIELD(S, "downtime_ns", downtime_ns, F_I64, 1),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_I64, 1),
+	FIELD(S, "downtime_ns", downtime_ns, F_SPAN, 1),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_SPAN, 1),
 	FIELD(S, "bytes_total", bytes_total, F_I64, 1),
 	FIELD(S, "bytes.rounds", bytes.rounds, F_I64, 1),
 	FIELD(S, "bytes.state", bytes.state, F_I64, 1),
@@ -203,11 +205,13 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 
 	switch (f->type) {
 	case F_I64:
+	case F_SPAN:
 	case F_INT:
 		if (!json_is_integer(v))
 			return errbuf_set(why, len, "\"%s\" is not an integer", f->key);
 		i = json_integer_value(v);
-		if (i < 0 || i > (f->type == F_INT ? INT_MAX : TEL_INT_MAX))
+		if (i < (f->type == F_SPAN ? -TEL_INT_MAX : 0) ||
+		    i > (f->type == F_INT ? INT_MAX : TEL_INT_MAX))
 			return errbuf_set(why, len, "\"%s\" out of range: %lld", f->key,
 					  (long long)i);
 		if (f->type == F_INT)

@@ -11,7 +11,8 @@
  * a phase event naming an unknown phase, decodes as TEL_UNKNOWN for the
  * caller to skip and count. A record with a field of the wrong type, a
  * required field missing, a negative count or a number beyond 2^53 is
- * refused with the reason. Strings are copied bounded (truncated to the
+ * refused with the reason (only the downtimes, measured between two
+ * hosts' clocks, may be negative). Strings are copied bounded (truncated to the
  * struct's buffer); fields this reader does not know are ignored.
  */
 #ifndef DSMIG_COMMON_TELEMETRY_READ_H

@@ -130,8 +130,8 @@ bad="$HOST_A/damaged.jsonl"
 rc=$?
 sed 's/^/# /' "$HOST_A/damaged.err"
 check "damaged log: exits 0" test "$rc" -eq 0
-check "damaged log: warns of 2 bad lines, the first line 6" \
-	grep -q "skipped 2 bad lines of .* (first: line 6)" "$HOST_A/damaged.err"
+check "damaged log: warns of 2 bad lines, the first line 6, and why" \
+	grep -q "skipped 2 bad lines of .* (first: line 6: not JSON)" "$HOST_A/damaged.err"
 check "damaged log: still reports the migration and its downtime" \
 	grep -q "downtime  *$(ms .downtime_ns) ms" "$HOST_A/damaged.out"
 check "--no-png writes no plots" test ! -e "$HOST_A/damaged-mig1-vcpu.png"
@@ -144,7 +144,7 @@ printf 'garbage\n[1,2]\n{"v":1,"t":5}\n{"src":"engine"}\n' >"$HOST_A/garbage.jso
 "$DSMIG" report "$HOST_A/garbage.jsonl" >/dev/null 2>"$HOST_A/garbage.err"
 check "garbage-only file: exits 1" test $? -eq 1
 check "garbage-only file: counts the bad lines and says why it fails" \
-	grep -q "skipped 4 bad lines of 4 (first: line 1)" "$HOST_A/garbage.err"
+	grep -q "no valid session records (4 bad lines of 4; first: line 1: not JSON)" "$HOST_A/garbage.err"
 "$DSMIG" report "$HOST_A/no-such-file.jsonl" 2>/dev/null
 check "missing file: exits 1" test $? -eq 1
 "$DSMIG" report 2>/dev/null

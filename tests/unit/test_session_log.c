@@ -129,7 +129,8 @@ static void test_load_refused(void **state)
 	unlink(path);
 	write_log(path, junk, sizeof(junk) - 1);
 	assert_int_equal(session_log_load(&l, path, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "no valid session records (3 bad lines"));
+	assert_non_null(strstr(why, "no valid session records (3 bad lines of 3; "
+				"first: line 1: not JSON)"));
 	unlink(path);
 	write_log(path, "", 0);
 	assert_int_equal(session_log_load(&l, path, why, sizeof(why)), -1);
