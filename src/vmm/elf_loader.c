@@ -43,9 +43,9 @@ static long note_abi_version(const uint8_t *p, uint64_t size)
 	return -1;
 }
 
-int elf_load(const void *buf, size_t len, struct guest_mem *mem,
-	     uint64_t limit, struct elf_image *img, char *errbuf,
-	     size_t errlen)
+int elf_load(const void *buf, size_t image_len, struct guest_mem *mem,
+	     uint64_t limit, struct elf_image *img, char *why,
+	     size_t len)
 {
 	const uint8_t *file = buf;
 	Elf64_Ehdr eh;
@@ -53,18 +53,18 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 	unsigned i;
 
 	memset(img, 0, sizeof(*img));
-	if (len < sizeof(eh) || memcmp(file, ELFMAG, SELFMAG))
-		return errbuf_set(errbuf, errlen, "not an ELF file");
+	if (image_len < sizeof(eh) || memcmp(file, ELFMAG, SELFMAG))
+		return errbuf_set(why, len, "not an ELF file");
 	memcpy(&eh, file, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
-		return errbuf_set(errbuf, errlen, "not a little-endian x86-64 ELF64 image");
+		return errbuf_set(why, len, "not a little-endian x86-64 ELF64 image");
 	if (eh.e_type != ET_EXEC)
-		return errbuf_set(errbuf, errlen, "not a static executable (ELF type %u)",
+		return errbuf_set(why, len, "not a static executable (ELF type %u)",
 			    eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
-	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), len))
-		return errbuf_set(errbuf, errlen, "program header table is missing or truncated");
+	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), image_len))
+		return errbuf_set(why, len, "program header table is missing or truncated");
 	if (limit > mem->size)
 		limit = mem->size;
 
@@ -73,7 +73,7 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 		Elf64_Phdr ph;
 
 		memcpy(&ph, file + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, len)) {
+		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, image_len)) {
 			long v = note_abi_version(file + ph.p_offset, ph.p_filesz);
 
 			if (v >= 0)
@@ -82,15 +82,15 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (img->nr_segments == ELF_MAX_SEGMENTS)
-			return errbuf_set(errbuf, errlen, "more than %d loadable segments",
+			return errbuf_set(why, len, "more than %d loadable segments",
 				    ELF_MAX_SEGMENTS);
 		if (ph.p_filesz > ph.p_memsz)
-			return errbuf_set(errbuf, errlen, "segment %u: file size exceeds memory size", i);
-		if (!in_file(ph.p_offset, ph.p_filesz, len))
-			return errbuf_set(errbuf, errlen, "segment %u: data lies beyond the end of the file (truncated image?)", i);
+			return errbuf_set(why, len, "segment %u: file size exceeds memory size", i);
+		if (!in_file(ph.p_offset, ph.p_filesz, image_len))
+			return errbuf_set(why, len, "segment %u: data lies beyond the end of the file (truncated image?)", i);
 		if (ph.p_paddr < DSMIG_IMAGE_BASE || ph.p_paddr > limit ||
 		    ph.p_memsz > limit - ph.p_paddr)
-			return errbuf_set(errbuf, errlen,
+			return errbuf_set(why, len,
 				    "segment %u: [0x%llx, +0x%llx) outside the image area [0x%x, 0x%llx)",
 				    i, (unsigned long long)ph.p_paddr,
 				    (unsigned long long)ph.p_memsz,
@@ -103,18 +103,18 @@ int elf_load(const void *buf, size_t len, struct guest_mem *mem,
 			img->end = ph.p_paddr + ph.p_memsz;
 	}
 	if (img->nr_segments == 0)
-		return errbuf_set(errbuf, errlen, "no loadable segments");
+		return errbuf_set(why, len, "no loadable segments");
 	if (abi < 0)
-		return errbuf_set(errbuf, errlen, "no dsmig ABI note: not a dsmig guest image");
+		return errbuf_set(why, len, "no dsmig ABI note: not a dsmig guest image");
 	if (abi != DSMIG_ABI_VERSION)
-		return errbuf_set(errbuf, errlen, "image speaks guest ABI %ld, this VMM speaks %d",
+		return errbuf_set(why, len, "image speaks guest ABI %ld, this VMM speaks %d",
 			    abi, DSMIG_ABI_VERSION);
 	for (i = 0; i < img->nr_segments; i++)
 		if (eh.e_entry >= img->seg[i].gpa &&
 		    eh.e_entry < img->seg[i].gpa + img->seg[i].memsz)
 			break;
 	if (i == img->nr_segments)
-		return errbuf_set(errbuf, errlen, "entry point 0x%llx is not in any loaded segment",
+		return errbuf_set(why, len, "entry point 0x%llx is not in any loaded segment",
 			    (unsigned long long)eh.e_entry);
 	img->entry = eh.e_entry;
 

@@ -27,11 +27,11 @@ struct elf_image {
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
 };
 
-/* Validate the image in buf[0..len) and copy its PT_LOAD segments into guest
+/* Validate the image in buf[0..image_len) and copy its PT_LOAD segments into guest
  * RAM at [DSMIG_IMAGE_BASE, limit). Returns 0, or -1 with a human-readable
- * reason in errbuf ("not an ELF file", "segment 2 overlaps ...", ...). */
-int elf_load(const void *buf, size_t len, struct guest_mem *mem,
-	     uint64_t limit, struct elf_image *img, char *errbuf,
-	     size_t errlen);
+ * reason in why[len] ("not an ELF file", "segment 2 overlaps ...", ...). */
+int elf_load(const void *buf, size_t image_len, struct guest_mem *mem,
+	     uint64_t limit, struct elf_image *img, char *why,
+	     size_t len);
 
 #endif /* DSMIG_VMM_ELF_LOADER_H */

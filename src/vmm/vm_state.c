@@ -210,25 +210,25 @@ static const struct section_io *section_io_of(uint32_t type)
 
 /* Check the device section against this VM before using any of it. */
 static int device_check(const struct vm *vm, const struct vms_device *d,
-			char *errbuf, size_t errlen)
+			char *why, size_t len)
 {
 	unsigned i;
 
 	if (d->pt_start > d->pt_end || d->pt_end > vm->mem.size ||
 	    d->pml4 < d->pt_start || d->pml4 >= d->pt_end ||
 	    d->heap_start > d->heap_end || d->heap_end > vm->mem.size)
-		return errbuf_set(errbuf, errlen, "device state: machine layout outside RAM");
+		return errbuf_set(why, len, "device state: machine layout outside RAM");
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (d->stack_top[i] > vm->mem.size)
-			return errbuf_set(errbuf, errlen, "device state: stack of vCPU %u outside RAM", i);
+			return errbuf_set(why, len, "device state: stack of vCPU %u outside RAM", i);
 	if (d->counters_gpa && (d->counters_gpa % 8 ||
 	    d->counters_gpa > vm->mem.size - sizeof(struct dsmig_counters)))
-		return errbuf_set(errbuf, errlen, "device state: counter block outside RAM");
+		return errbuf_set(why, len, "device state: counter block outside RAM");
 	return 0;
 }
 
-int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
-		  size_t errlen)
+int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
+		  size_t len)
 {
 	const uint8_t *p = blob;
 	struct vms_header h;
@@ -238,19 +238,19 @@ int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
 	uint32_t k;
 	int rc;
 
-	if (len < sizeof(h))
-		return errbuf_set(errbuf, errlen, "state blob truncated (%zu bytes)", len);
+	if (blob_len < sizeof(h))
+		return errbuf_set(why, len, "state blob truncated (%zu bytes)", blob_len);
 	memcpy(&h, p, sizeof(h));
 	if (memcmp(h.magic, VM_STATE_MAGIC, 8))
-		return errbuf_set(errbuf, errlen, "not a dsmig VM state blob");
+		return errbuf_set(why, len, "not a dsmig VM state blob");
 	if (h.version != VM_STATE_VERSION)
-		return errbuf_set(errbuf, errlen, "state version %u, this VMM reads %u",
+		return errbuf_set(why, len, "state version %u, this VMM reads %u",
 			    h.version, VM_STATE_VERSION);
 	if (h.abi_version != DSMIG_ABI_VERSION)
-		return errbuf_set(errbuf, errlen, "guest ABI %u, this VMM speaks %d",
+		return errbuf_set(why, len, "guest ABI %u, this VMM speaks %d",
 			    h.abi_version, DSMIG_ABI_VERSION);
 	if (h.nr_vcpus != vm->nr_vcpus || h.mem_size != vm->mem.size)
-		return errbuf_set(errbuf, errlen,
+		return errbuf_set(why, len,
 			    "state is for %u vCPUs and %llu bytes of RAM; this VM has %u and %llu",
 			    h.nr_vcpus, (unsigned long long)h.mem_size, vm->nr_vcpus,
 			    (unsigned long long)vm->mem.size);
@@ -260,34 +260,34 @@ int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
 		struct vms_section s;
 		const struct section_io *io;
 
-		if (len - off < sizeof(s))
-			return errbuf_set(errbuf, errlen, "section %u: truncated header", k);
+		if (blob_len - off < sizeof(s))
+			return errbuf_set(why, len, "section %u: truncated header", k);
 		memcpy(&s, p + off, sizeof(s));
 		off += sizeof(s);
-		if (s.len > len - off || ((s.len + 7) & ~7ull) > len - off)
-			return errbuf_set(errbuf, errlen, "section %u: length %llu beyond the blob",
+		if (s.len > blob_len - off || ((s.len + 7) & ~7ull) > blob_len - off)
+			return errbuf_set(why, len, "section %u: length %llu beyond the blob",
 				    k, (unsigned long long)s.len);
 		if (s.type == VMS_DEVICE) {
 			if (s.len != sizeof(struct vms_device))
-				return errbuf_set(errbuf, errlen, "device section has the wrong size");
+				return errbuf_set(why, len, "device section has the wrong size");
 			dev = (const struct vms_device *)(p + off);
 		} else {
 			io = section_io_of(s.type);
 			if (!io || s.vcpu >= vm->nr_vcpus || s.len != io->size)
-				return errbuf_set(errbuf, errlen, "section %u: bad type %u, vCPU %u or size",
+				return errbuf_set(why, len, "section %u: bad type %u, vCPU %u or size",
 					    k, s.type, s.vcpu);
 			if (seen[s.vcpu] & (1u << s.type))
-				return errbuf_set(errbuf, errlen, "section %u: duplicate", k);
+				return errbuf_set(why, len, "section %u: duplicate", k);
 			seen[s.vcpu] |= 1u << s.type;
 		}
 		off += (s.len + 7) & ~7ull;
 	}
 	if (!dev)
-		return errbuf_set(errbuf, errlen, "no device section");
+		return errbuf_set(why, len, "no device section");
 	for (k = 0; k < vm->nr_vcpus; k++)
 		if (!(seen[k] & (1u << VMS_REGS)) || !(seen[k] & (1u << VMS_SREGS2)))
-			return errbuf_set(errbuf, errlen, "vCPU %u: registers missing", k);
-	if (device_check(vm, dev, errbuf, errlen))
+			return errbuf_set(why, len, "vCPU %u: registers missing", k);
+	if (device_check(vm, dev, why, len))
 		return -1;
 
 	/* Pass 2: apply, in the table's order (sregs before regs ...). */
@@ -306,10 +306,10 @@ int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
 				memcpy(tmp, p + off, io->size);
 				if (io->type == VMS_MSRS &&
 				    ((struct msr_block *)tmp)->count > NR_SAVED_MSRS)
-					return errbuf_set(errbuf, errlen, "vCPU %u: too many MSRs", s.vcpu);
+					return errbuf_set(why, len, "vCPU %u: too many MSRs", s.vcpu);
 				rc = section_set(vm->vcpus[s.vcpu].fd, io, tmp);
 				if (rc)
-					return errbuf_set(errbuf, errlen, "vCPU %u: KVM refused %s: %s",
+					return errbuf_set(why, len, "vCPU %u: KVM refused %s: %s",
 						    s.vcpu, io->name, strerror(-rc));
 			}
 			off += (s.len + 7) & ~7ull;

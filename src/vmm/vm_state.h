@@ -68,9 +68,9 @@ _Static_assert(sizeof(struct vms_device) % 8 == 0, "vms_device layout");
 int vm_state_save(struct vm *vm, void **blob, size_t *len);
 
 /* Load a blob into an incoming VM (vCPUs created, not running). Returns 0,
- * or -1 with a reason in errbuf (bad magic, version, sizes, a KVM ioctl
+ * or -1 with a reason in why[len] (bad magic, version, sizes, a KVM ioctl
  * that refused a value...). */
-int vm_state_load(struct vm *vm, const void *blob, size_t len, char *errbuf,
-		  size_t errlen);
+int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
+		  size_t len);
 
 #endif /* DSMIG_VMM_VM_STATE_H */

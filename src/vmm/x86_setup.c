@@ -1,9 +1,9 @@
 /* Page tables, GDT/TSS and vCPU entry state for CPL3 guests (x86_setup.h). */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "common/log.h"
 #include "vmm/x86_setup.h"
 
 #define PTE_P    (1ull << 0)
@@ -90,8 +90,8 @@ static void write_gdt(struct guest_mem *m)
 }
 
 int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
-		     unsigned nr_vcpus, struct x86_layout *lay, char *errbuf,
-		     size_t errlen)
+		     unsigned nr_vcpus, struct x86_layout *lay, char *why,
+		     size_t len)
 {
 	uint64_t pds = (m->size + (1ull << 30) - 1) >> 30;
 	uint64_t stacks = (uint64_t)nr_vcpus * DSMIG_STACK_SIZE;
@@ -101,10 +101,9 @@ int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
 	memset(lay, 0, sizeof(*lay));
 	if (x86_reserved_top(m->size, nr_vcpus) >= m->size ||
 	    img->end > m->size - x86_reserved_top(m->size, nr_vcpus)) {
-		snprintf(errbuf, errlen,
-			 "%llu MiB of RAM is too small for the image, page tables and %u stacks",
-			 (unsigned long long)(m->size >> 20), nr_vcpus);
-		return -1;
+		return errbuf_set(why, len,
+				  "%llu MiB of RAM is too small for the image, page tables and %u stacks",
+				  (unsigned long long)(m->size >> 20), nr_vcpus);
 	}
 	lay->pt_end = m->size - stacks;
 	lay->pt_start = lay->pt_end - pt_bytes(m->size);

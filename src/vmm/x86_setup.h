@@ -46,11 +46,11 @@ struct x86_layout {
 uint64_t x86_reserved_top(uint64_t mem_size, unsigned nr_vcpus);
 
 /* Write GDT, TSS and page tables into guest RAM for the loaded image and
- * fill *lay. Returns 0, or -1 with a reason in errbuf (image too large for
+ * fill *lay. Returns 0, or -1 with a reason in why[len] (image too large for
  * the RAM, ...). */
 int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
-		     unsigned nr_vcpus, struct x86_layout *lay, char *errbuf,
-		     size_t errlen);
+		     unsigned nr_vcpus, struct x86_layout *lay, char *why,
+		     size_t len);
 
 /* Put a fresh vCPU into the entry state: sregs, regs (rdi = boot info,
  * rsi = index), FPU. Returns 0 or -errno. */
