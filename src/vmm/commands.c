@@ -257,17 +257,18 @@ static int cmd_save_state(struct ctl_request *req, json_t *args, json_t **ret,
 {
 	struct vm *vm = req->opaque;
 	const char *path = path_arg(args, err);
+	char why[256];
 	void *blob;
 	size_t len, off = 0;
 	int fd, rc;
 
 	if (!path)
 		return -1;
-	rc = vm_state_save(vm, &blob, &len);
+	rc = vm_state_save(vm, &blob, &len, why, sizeof(why));
 	if (rc == -EINVAL)
-		return ctl_fail(err, CTL_ERR_STATE, "the VM must be paused");
+		return ctl_fail(err, CTL_ERR_STATE, "%s", why);
 	if (rc)
-		return ctl_fail(err, CTL_ERR_GENERIC, "saving state: %s", strerror(-rc));
+		return ctl_fail(err, CTL_ERR_GENERIC, "saving state: %s", why);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		free(blob);

@@ -317,7 +317,8 @@ static int ctl_pipe(int p[2])
 	return pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
 }
 
-int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg)
+int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg,
+		    char *why, size_t len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct ctl_server *s = NULL;
@@ -392,9 +393,9 @@ int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg
 err_errno:
 	rc = -errno;
 err:
-	log_error("control: %s: %s: %s", cfg->path, what,
-		  rc == -EADDRINUSE ? "another server is running there" :
-		  rc == -EEXIST ? "exists and is not a socket" : strerror(-rc));
+	errbuf_set(why, len, "%s: %s", what,
+		   rc == -EADDRINUSE ? "another server is running there" :
+		   rc == -EEXIST ? "exists and is not a socket" : strerror(-rc));
 	if (s) {
 		if (bound)
 			unlink(s->path);

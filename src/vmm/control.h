@@ -72,8 +72,11 @@ struct ctl_server_config {
 struct ctl_server;
 
 /* Create the socket (replacing a stale one, refusing a live one) with mode
- * 0600. Returns 0, or -errno with a message printed to stderr. */
-int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg);
+ * 0600. Returns 0, or -errno with the step that failed and why in why[len]
+ * ("bind: ...", "existing socket: another server is running there" for
+ * -EADDRINUSE); the caller names the path. */
+int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg,
+		    char *why, size_t len);
 
 /* Serve until ctl_server_stop(). Returns 0, or -errno on a fatal error. */
 int ctl_server_run(struct ctl_server *s);

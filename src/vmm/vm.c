@@ -23,54 +23,56 @@
 #define IMAGE_MAX_BYTES (64u << 20)
 #define CPUID_MAX_ENTRIES 256
 
-static int kvm_open_vm(struct vm *vm)
+static int kvm_open_vm(struct vm *vm, char *why, size_t len)
 {
 	int version, r;
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		log_error("cannot open /dev/kvm: %s", strerror(errno));
+		errbuf_set(why, len, "cannot open /dev/kvm: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
-		log_error("KVM API version %d, need %d", version, KVM_API_VERSION);
+		errbuf_set(why, len, "KVM API version %d, need %d", version, KVM_API_VERSION);
 		return VMM_EXIT_INTERNAL;
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
-		log_error("KVM_CREATE_VM: %s", strerror(errno));
+		errbuf_set(why, len, "KVM_CREATE_VM: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (r <= 0) {
-		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		errbuf_set(why, len, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	vm->run_size = (size_t)r;
 	vm->cpuid = calloc(1, sizeof(*vm->cpuid) +
 			   CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
-	if (!vm->cpuid)
+	if (!vm->cpuid) {
+		errbuf_set(why, len, "out of memory");
 		return VMM_EXIT_INTERNAL;
+	}
 	vm->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
-		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		errbuf_set(why, len, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	return 0;
 }
 
 /* Guest RAM as KVM memory slot 0, dirty-logged from the start. */
-static int vm_add_ram(struct vm *vm, uint64_t size)
+static int vm_add_ram(struct vm *vm, uint64_t size, char *why, size_t len)
 {
 	struct kvm_userspace_memory_region region;
 	int rc;
 
 	rc = gmem_create(&vm->mem, size, vm->name);
 	if (rc) {
-		log_error("cannot create %llu bytes of guest RAM: %s",
-			  (unsigned long long)size,
-			  rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
+		errbuf_set(why, len, "cannot create %llu bytes of guest RAM: %s",
+			   (unsigned long long)size,
+			   rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
 		return rc == -EINVAL ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
 	}
 	region = (struct kvm_userspace_memory_region) {
@@ -81,54 +83,53 @@ static int vm_add_ram(struct vm *vm, uint64_t size)
 		.userspace_addr = (uintptr_t)vm->mem.base,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		log_error("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		errbuf_set(why, len, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	rc = dirty_log_init(&vm->dirty, vm->vm_fd, 0, vm->mem.size / DSMIG_PAGE_SIZE);
 	if (rc) {
-		log_error("dirty log: %s", strerror(-rc));
+		errbuf_set(why, len, "dirty log: %s", strerror(-rc));
 		return VMM_EXIT_INTERNAL;
 	}
 	return 0;
 }
 
-static int vm_make_empty(struct vm *vm, const struct vm_config *cfg)
+static int vm_make_empty(struct vm *vm, const struct vm_config *cfg, char *why,
+			 size_t len)
 {
-	return vm_add_ram(vm, cfg->mem_size);
+	return vm_add_ram(vm, cfg->mem_size, why, len);
 }
 
-static int vm_load(struct vm *vm, const struct vm_config *cfg)
+static int vm_load(struct vm *vm, const struct vm_config *cfg, char *why,
+		   size_t len)
 {
 	struct dsmig_boot_info *bi;
-	char why[256];
+	char reason[256];
 	void *image = NULL;
 	size_t image_len = 0;
 	int rc;
 
 	rc = file_read_all(cfg->image_path, IMAGE_MAX_BYTES, &image, &image_len);
 	if (rc) {
-		log_error("cannot read image %s: %s", cfg->image_path,
-			  rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
+		errbuf_set(why, len, "cannot read image %s: %s", cfg->image_path,
+			   rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
 		return VMM_EXIT_IMAGE;
 	}
-	rc = vm_add_ram(vm, cfg->mem_size);
+	rc = vm_add_ram(vm, cfg->mem_size, why, len);
 	if (rc) {
 		free(image);
 		return rc;
 	}
 	rc = elf_load(image, image_len, &vm->mem,
 		      vm->mem.size - x86_reserved_top(vm->mem.size, cfg->nr_vcpus),
-		      &vm->img, why, sizeof(why));
+		      &vm->img, reason, sizeof(reason));
 	free(image);
 	if (rc) {
-		log_error("bad image %s: %s", cfg->image_path, why);
+		errbuf_set(why, len, "bad image %s: %s", cfg->image_path, reason);
 		return VMM_EXIT_IMAGE;
 	}
-	if (x86_build_tables(&vm->mem, &vm->img, cfg->nr_vcpus, &vm->lay, why,
-			     sizeof(why))) {
-		log_error("%s", why);
+	if (x86_build_tables(&vm->mem, &vm->img, cfg->nr_vcpus, &vm->lay, why, len))
 		return VMM_EXIT_USAGE;
-	}
 	bi = gmem_ptr(&vm->mem, DSMIG_BOOT_INFO_GPA, sizeof(*bi));
 	bi->abi_version = DSMIG_ABI_VERSION;
 	bi->nr_vcpus = cfg->nr_vcpus;
@@ -139,7 +140,7 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg)
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg)
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 {
 	pthread_condattr_t ca;
 	unsigned i;
@@ -163,14 +164,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->state = VM_CREATED;
 
 	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > DSMIG_MAX_VCPUS) {
-		log_error("--vcpus must be 1..%d", DSMIG_MAX_VCPUS);
+		errbuf_set(why, len, "--vcpus must be 1..%d", DSMIG_MAX_VCPUS);
 		return VMM_EXIT_USAGE;
 	}
 	vm->nr_vcpus = cfg->nr_vcpus;
-	rc = kvm_open_vm(vm);
+	rc = kvm_open_vm(vm, why, len);
 	if (rc)
 		return rc;
-	rc = cfg->image_path ? vm_load(vm, cfg) : vm_make_empty(vm, cfg);
+	rc = cfg->image_path ? vm_load(vm, cfg, why, len) : vm_make_empty(vm, cfg, why, len);
 	if (rc)
 		return rc;
 	if (!cfg->image_path)
@@ -178,7 +179,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		rc = vcpu_create(vm, i, cfg->image_path != NULL);
 		if (rc) {
-			log_error("cannot create vCPU %u: %s", i, strerror(-rc));
+			errbuf_set(why, len, "cannot create vCPU %u: %s", i, strerror(-rc));
 			return VMM_EXIT_INTERNAL;
 		}
 	}

@@ -111,9 +111,11 @@ struct vm {
 
 /* Create the VM: open KVM, make RAM, load the image, build the machine and
  * the vCPUs (not yet running). Without an image the VM is created incoming:
- * empty RAM and vCPUs whose state vm_state_load() will set. On failure returns a vmm_exit code (IMAGE
- * for image problems, INTERNAL or USAGE otherwise) after printing why. */
-int vm_create(struct vm *vm, const struct vm_config *cfg);
+ * empty RAM and vCPUs whose state vm_state_load() will set. On failure
+ * returns a vmm_exit code (IMAGE for image problems, INTERNAL or USAGE
+ * otherwise) with the reason in why[len]; vm_destroy() then frees what was
+ * made. */
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len);
 
 /* Start the vCPU threads. Returns 0 or -errno. */
 int vm_start(struct vm *vm);

@@ -133,7 +133,8 @@ static int section_set(int fd, const struct section_io *io, void *src)
 	return ioctl(fd, io->set, src) < 0 ? -errno : 0;
 }
 
-int vm_state_save(struct vm *vm, void **out, size_t *out_len)
+int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
+		  size_t len)
 {
 	struct blob b = { 0 };
 	struct vms_header *h;
@@ -144,13 +145,14 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len)
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state != VM_PAUSED && vm->state != VM_INCOMING) {
 		pthread_mutex_unlock(&vm->lock);
+		errbuf_set(why, len, "the VM must be paused");
 		return -EINVAL;
 	}
 	pthread_mutex_unlock(&vm->lock);
 
 	b.buf = calloc(1, sizeof(*h));
 	if (!b.buf)
-		return -ENOMEM;
+		goto err;
 	b.len = b.cap = sizeof(*h);
 	h = (struct vms_header *)b.buf;
 	memcpy(h->magic, VM_STATE_MAGIC, 8);
@@ -181,12 +183,13 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len)
 			const struct section_io *io = &vcpu_sections[j];
 			void *dst = blob_add(&b, io->type, i, io->size);
 
+			rc = -ENOMEM;
 			if (!dst)
 				goto err;
 			rc = section_get(vm->vcpus[i].fd, io, dst);
 			if (rc) {
-				log_error("save: vCPU %u %s: %s", i, io->name, strerror(-rc));
-				goto err;
+				errbuf_set(why, len, "vCPU %u %s: %s", i, io->name, strerror(-rc));
+				goto err_free;
 			}
 		}
 	}
@@ -194,6 +197,8 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len)
 	*out_len = b.len;
 	return 0;
 err:
+	errbuf_set(why, len, "%s", strerror(-rc));
+err_free:
 	free(b.buf);
 	return rc;
 }

@@ -132,7 +132,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_vcpus = 1,
 				 .console_fd = STDOUT_FILENO };
-	char name[VM_NAME_MAX + 1] = "", dir[512], sock[600], why[160];
+	char name[VM_NAME_MAX + 1] = "", dir[512], sock[600], why[1024];
 	char cmdline[DSMIG_CMDLINE_MAX];
 	struct runner *r;
 	pthread_t ctl_tid, sig_tid;
@@ -221,8 +221,9 @@ static int cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &r->sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = vm_create(&r->vm, &cfg);
+	rc = vm_create(&r->vm, &cfg, why, sizeof(why));
 	if (rc) {
+		log_error("%s", why);
 		vm_destroy(&r->vm);
 		free(r);
 		return rc;
@@ -234,10 +235,10 @@ static int cmd_run(int argc, char **argv)
 		.path = sock, .commands = vmm_commands,
 		.nr_commands = vmm_nr_commands, .opaque = &r->vm,
 		.greeting = greeting, .on_close = vmm_conn_closed,
-	});
+	}, why, sizeof(why));
 	json_decref(greeting);
 	if (rc) {
-		log_error("cannot serve %s: %s%s", sock, strerror(-rc),
+		log_error("cannot serve %s: %s%s", sock, why,
 			  rc == -EADDRINUSE ? " (a VM of that name is running: use --name)" : "");
 		vm_destroy(&r->vm);
 		free(r);

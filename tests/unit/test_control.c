@@ -119,7 +119,7 @@ static int server_start(struct fixture *f, const char *path)
 		.opaque = f,
 		.greeting = greet,
 	};
-	int rc = ctl_server_open(&f->srv, &cfg);
+	int rc = ctl_server_open(&f->srv, &cfg, NULL, 0);
 
 	json_decref(greet);
 	if (rc < 0)
