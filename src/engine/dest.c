@@ -118,6 +118,8 @@ static int watch_guest(struct engine *e, const struct hv_stats *before,
 	*gap_ns = 0;
 	while (time_mono_ns() < deadline) {
 		rc = dest_guest_active(e, before, gap_ns);
+		if (rc < 0)
+			log_error("%s", e->hv->error(e->vm));
 		if (rc)
 			return rc > 0 ? 0 : -1;
 		nanosleep(&nap, NULL);
@@ -130,14 +132,19 @@ void dest_report_after(struct engine *e)
 	struct hv_stats a, b;
 	struct after_report r = { 0 };
 	struct timespec ts = { e->opt.after_ms / 1000, (e->opt.after_ms % 1000) * 1000000L };
+	int rc;
 
-	if (e->hv->query_stats(e->vm, &a) == 0) {
+	rc = e->hv->query_stats(e->vm, &a);
+	if (!rc) {
 		nanosleep(&ts, NULL);
-		if (e->hv->query_stats(e->vm, &b) == 0 && b.time_ns > a.time_ns) {
-			r.progress_per_s = (double)(b.progress - a.progress) * 1e9 /
-					   (double)(b.time_ns - a.time_ns);
-			r.selfcheck_fail = b.selfcheck_fail;
-		}
+		rc = e->hv->query_stats(e->vm, &b);
+	}
+	if (rc) {
+		log_error("%s", e->hv->error(e->vm));
+	} else if (b.time_ns > a.time_ns) {
+		r.progress_per_s = (double)(b.progress - a.progress) * 1e9 /
+				   (double)(b.time_ns - a.time_ns);
+		r.selfcheck_fail = b.selfcheck_fail;
 	}
 	engine_send(e, &r, sizeof(r), 0, TAG_AFTER);
 }
@@ -158,7 +165,7 @@ static long recv_state(void **blob)
 static void discard(struct engine *e)
 {
 	if (e->hv->destroy(e->vm))
-		log_error("could not discard the destination VM");
+		log_error("could not discard the destination VM: %s", e->hv->error(e->vm));
 }
 
 int engine_run_dest(struct engine *e)
@@ -206,7 +213,8 @@ int engine_run_dest(struct engine *e)
 	} else if (!pc && e->opt.req.verify && verify_memory(e, why, sizeof(why))) {
 		log_error("%s", why);
 	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
-		snprintf(why, sizeof(why), "the destination VMM refused the state");
+		snprintf(why, sizeof(why), "the destination VMM refused the state: %s",
+			 e->hv->error(e->vm));
 	}
 	free(blob);
 	if (fault_injected("dest-stall")) {
@@ -234,8 +242,10 @@ int engine_run_dest(struct engine *e)
 		return rc;
 	}
 	if (e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
+		snprintf(why, sizeof(why), "the destination VM did not resume: %s",
+			 e->hv->error(e->vm));
 		discard(e);
-		dest_reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
+		dest_reply(e, TAG_CONFIRM, 0, 0, 0, why);
 		return 1;
 	}
 	resumed = time_wall_ns();

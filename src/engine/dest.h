@@ -41,7 +41,8 @@ int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
 /* Has the destination guest run since before (its heartbeat moved, or,
  * for a guest without counters, its vCPU time grew)? Returns 1 with the
  * guest-observed gap in *gap_ns (heartbeat guests; left alone otherwise),
- * 0 not yet, or -1 if the VMM does not answer. */
+ * 0 not yet, or -1 if the VMM does not answer (e->hv->error(e->vm) says
+ * why). */
 int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns);
 
 /* The last word after a successful switch-over: measure the workload's

@@ -135,14 +135,26 @@ static int all_ok(int ok)
 	return all;
 }
 
+/* Attach to the VM on host; says why not. Returns 1 if attached. */
+static int setup_attach(struct engine *e, const char *host, struct hv_vm_info *info)
+{
+	char why[512];
+
+	if (e->hv->attach(&e->vm, host, e->opt.req.vm, info, why, sizeof(why)) == 0)
+		return 1;
+	log_error("%s", why);
+	return 0;
+}
+
 /* Per-role setup: attach or create the VM, map its RAM, buffers. */
 static int engine_setup(struct engine *e)
 {
+	char why[512];
 	int ok = 1, created = 0;
 
 	/* 1. Rank 0 attaches to the source and tells everyone its shape. */
 	if (e->rank == 0) {
-		ok = e->hv->attach(&e->vm, e->opt.req.from, e->opt.req.vm, &e->info) == 0;
+		ok = setup_attach(e, e->opt.req.from, &e->info);
 		if (ok && !e->info.running) {
 			log_error("VM '%s' is not running", e->opt.req.vm);
 			ok = 0;
@@ -154,12 +166,15 @@ static int engine_setup(struct engine *e)
 
 	/* 2. Rank 1 creates the destination; source helpers attach. */
 	if (e->rank == 1) {
-		ok = e->hv->create_incoming(&e->vm, e->opt.req.to, &e->info) == 0;
+		ok = e->hv->create_incoming(&e->vm, e->opt.req.to, &e->info, why,
+					    sizeof(why)) == 0;
+		if (!ok)
+			log_error("%s", why);
 		created = ok;
 	} else if (e->rank != 0 && engine_is_sender(e)) {
 		struct hv_vm_info info;
 
-		ok = e->hv->attach(&e->vm, e->opt.req.from, e->opt.req.vm, &info) == 0;
+		ok = setup_attach(e, e->opt.req.from, &info);
 	}
 	if (!all_ok(ok))
 		goto fail;
@@ -168,12 +183,14 @@ static int engine_setup(struct engine *e)
 	if (e->rank != 1 && !engine_is_sender(e)) {
 		struct hv_vm_info info;
 
-		ok = e->hv->attach(&e->vm, e->opt.req.to, e->opt.req.vm, &info) == 0;
+		ok = setup_attach(e, e->opt.req.to, &info);
 	}
 	if (ok) {
-		uint64_t bytes;
+		uint64_t bytes = 0;
 
 		ok = e->hv->map_memory(e->vm, &e->mem, &bytes) == 0;
+		if (!ok)
+			log_error("%s", e->hv->error(e->vm));
 		e->npages = bytes / STREAM_PAGE_SIZE;
 		e->bitmap_words = bitmap_words(e->npages);
 		e->bitmap = calloc(e->bitmap_words, sizeof(uint64_t));
@@ -186,8 +203,8 @@ static int engine_setup(struct engine *e)
 	if (all_ok(ok))
 		return 0;
 fail:
-	if (created)
-		e->hv->destroy(e->vm);
+	if (created && e->hv->destroy(e->vm))
+		log_error("could not discard the destination VM: %s", e->hv->error(e->vm));
 	return -1;
 }
 

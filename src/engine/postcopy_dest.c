@@ -159,8 +159,8 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 		return snprintf(why, len, "the %s backend cannot do post-copy", e->hv->name), -1;
 	rc = e->hv->userfault_arm(e->vm, &pc->uffd, &pc->hva);
 	if (rc)
-		return snprintf(why, len, "the destination VMM cannot arm post-copy: %s",
-				strerror(-rc)), -1;
+		return errbuf_set(why, len, "the destination VMM cannot arm post-copy: %s",
+				  e->hv->error(e->vm));
 	if ((pc->hdr.flags & POSTCOPY_DELTA) && keep_stale(pc))
 		return snprintf(why, len, "out of memory"), -1;
 	rc = punch_missing(pc);
@@ -300,9 +300,11 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	int confirmed = 0, rc;
 
 	if (!req || e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
+		snprintf(pc->why, sizeof(pc->why), "the destination VM did not resume: %s",
+			 req ? e->hv->error(e->vm) : "out of memory");
 		free(req);
 		e->hv->destroy(e->vm);
-		dest_reply(e, TAG_CONFIRM, 0, 0, 0, "the destination VM did not resume");
+		dest_reply(e, TAG_CONFIRM, 0, 0, 0, pc->why);
 		return 1;
 	}
 	resumed = time_wall_ns();
@@ -328,6 +330,8 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 			deadline = time_mono_ns() + DEST_CONFIRM_POLL_MS * 1000000ull;
 		if (!confirmed) {
 			rc = dest_guest_active(e, &before, &gap);
+			if (rc < 0)
+				log_error("%s", e->hv->error(e->vm));
 			if (rc > 0) {
 				dest_reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
 				confirmed = 1;
@@ -349,7 +353,8 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 		rep.ok = 0;
 	else if (e->hv->userfault_done(e->vm))
 		rep.ok = 0, snprintf(pc->why, sizeof(pc->why),
-				     "the destination VMM still misses pages");
+				     "the destination VMM still misses pages: %s",
+				     e->hv->error(e->vm));
 	else if (pc->shadow && dest_compare_hashes(e, pc->hashes, pc->hashes_len, pc->shadow,
 						   pc->why, sizeof(pc->why)))
 		rep.ok = 0;

@@ -259,7 +259,8 @@ int engine_round(struct engine *e, const struct round_ctl *ctl,
 		struct hv_stats alive;
 
 		if (e->hv->query_stats(e->vm, &alive)) {
-			log_error("the destination VMM does not answer");
+			log_error("the destination VMM does not answer: %s",
+				  e->hv->error(e->vm));
 			rc = -1;
 		}
 	}

@@ -98,10 +98,14 @@ static void *sampler_main(void *arg)
 	struct hv_stats prev = { 0 }, cur;
 	uint64_t prev_bytes = 0, prev_t = time_mono_ns();
 	struct timespec nap = { 0, SAMPLE_INTERVAL_MS * 1000000L };
+	char why[512];
 
-	/* A connection of its own: control clients are not shared. */
-	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info))
+	/* A connection of its own: control clients are not shared. A failed
+	 * sample is skipped: the migration reports a VMM that went away. */
+	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info, why, sizeof(why))) {
+		log_error("%s", why);
 		return NULL;
+	}
 	e->hv->query_stats(vm, &prev);
 	while (!s->prog.stop) {
 		uint64_t bytes, now;
@@ -149,7 +153,8 @@ static double rate_between(const struct hv_stats *a, const struct hv_stats *b)
 	return (double)(b->progress - a->progress) * 1e9 / (double)(b->time_ns - a->time_ns);
 }
 
-/* Everything before round 0: the workload's own rate, dirty logging. */
+/* Everything before round 0: the workload's own rate, dirty logging.
+ * Returns 0, or -1 with the reason in e->hv->error(e->vm). */
 static int source_prepare(struct source *s, const uint64_t **shared)
 {
 	struct engine *e = s->e;
@@ -192,7 +197,8 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	return 0;
 }
 
-/* Refresh the shared dirty bitmap: pages dirtied since the last sync. */
+/* Refresh the shared dirty bitmap: pages dirtied since the last sync.
+ * Returns their number, or -errno as the backend's dirty_sync. */
 static int64_t sync_dirty(struct source *s)
 {
 	int64_t n = s->e->hv->dirty_sync(s->e->vm);
@@ -201,6 +207,8 @@ static int64_t sync_dirty(struct source *s)
 	return n;
 }
 
+/* Pause the source and note its progress. Returns 0, or -1 with the reason
+ * in e->hv->error(e->vm). */
 static int source_pause(struct source *s)
 {
 	struct hv_stats st;
@@ -227,7 +235,8 @@ static int source_send_state(struct source *s, char *why, size_t len)
 	int rc;
 
 	if (e->hv->save_state(e->vm, &blob, &blob_len))
-		return snprintf(why, len, "cannot save the source VM's state"), -1;
+		return errbuf_set(why, len, "cannot save the source VM's state: %s",
+				  e->hv->error(e->vm));
 	/* Compressed like the pages: it is on the downtime's critical path. */
 	msg = blob_pack(e->codec.compress, blob, blob_len, &msg_len);
 	free(blob);
@@ -295,7 +304,8 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		if (!s->final_sent) {
 			dirty = sync_dirty(s);
 			if (dirty < 0)
-				return snprintf(why, len, "dirty-log sync failed"), -1;
+				return errbuf_set(why, len, "dirty-log sync failed: %s",
+						  e->hv->error(e->vm));
 			next = m->next(&s->mctx, shared, e->bitmap, &held_next);
 		}
 		telemetry_emit(&e->tel, "iteration",
@@ -333,9 +343,11 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		      json_pack("{s:s, s:I}", "reason", precopy_stop_reason_name(s->why),
 				"hot_pages", (json_int_t)held_next));
 		if (source_pause(s))
-			return snprintf(why, len, "cannot pause the source"), -1;
+			return errbuf_set(why, len, "cannot pause the source: %s",
+					  e->hv->error(e->vm));
 		if (sync_dirty(s) < 0)
-			return snprintf(why, len, "dirty-log sync failed"), -1;
+			return errbuf_set(why, len, "dirty-log sync failed: %s",
+					  e->hv->error(e->vm));
 		m->final(&s->mctx, shared, e->bitmap);
 		held_now = 0;
 		ctl.kind = m->state_first ? ROUND_FINAL_STATE_FIRST : ROUND_FINAL;
@@ -510,7 +522,7 @@ static int source_fail(struct source *s, const char *why, int rc)
 	}
 	sampler_stop(s);
 	if (running && s->paused && e->hv->resume(e->vm))
-		log_error("could not resume the source VM!");
+		log_error("could not resume the source VM: %s", e->hv->error(e->vm));
 	else if (running)
 		log_info("the source VM keeps running");
 	telemetry_emit(&e->tel, "phase",
@@ -540,7 +552,8 @@ static int source_run(struct source *s)
 	}
 	rc = source_prepare(s, &shared);
 	if (rc) {
-		snprintf(why, sizeof(why), "cannot start dirty logging on the source");
+		snprintf(why, sizeof(why), "cannot start dirty logging on the source: %s",
+			 e->hv->error(e->vm));
 		goto err;
 	}
 	rc = source_rounds(s, shared, why, sizeof(why));
@@ -557,7 +570,7 @@ static int source_run(struct source *s)
 	if (!s->missing)
 		source_resumed(s, &s->confirm);
 	if (e->hv->destroy(e->vm))
-		log_warn("could not release the source VM");
+		log_warn("could not release the source VM: %s", e->hv->error(e->vm));
 	s->t_end = time_wall_ns();
 	telemetry_emit(&e->tel, "phase", json_pack("{s:s}", "phase", "done"));
 	source_summary(s);

@@ -9,6 +9,16 @@
  * On the destination:  create_incoming, map_memory, [userfault_arm,]
  *   load_state, resume, [userfault_done,] query_stats*, detach; or discard
  *   when the migration fails.
+ *
+ * Errors: no member prints. The two that make a handle (attach,
+ * create_incoming) put their reason in the caller's why[len], as every
+ * library does; the others, which all act on a handle, leave it in the
+ * handle, read with error(). The engine's helpers around these calls
+ * return -1 and their callers phrase the message, so the reason is read
+ * where the message is written instead of being threaded through every
+ * helper, and polls whose failure does not matter (the progress sampler)
+ * pass nothing. A handle is used by one thread at a time (the sampler
+ * attaches its own), so its reason is never another thread's.
  */
 #ifndef DSMIG_HV_HV_H
 #define DSMIG_HV_HV_H
@@ -41,16 +51,20 @@ struct hv_ops {
 	const char *name;
 
 	/* Attach to the running VM `name` on host `host` (kvm: the runtime
-	 * directory of its dsmig-vmm). Fills *info. Returns 0 or -errno, with a
-	 * message on stderr. */
+	 * directory of its dsmig-vmm). Fills *info. Returns 0, or -errno with
+	 * the reason in why[len] (kvm: "no VM 'NAME' on host HOST: ..."). */
 	int (*attach)(struct hv_vm **vm, const char *host, const char *name,
-		      struct hv_vm_info *info);
+		      struct hv_vm_info *info, char *why, size_t len);
 
 	/* Create an empty VM shaped like info on host, ready for pages and
 	 * state (kvm: starts dsmig-vmm --incoming, detached from the caller so
-	 * that it outlives an engine crash). */
+	 * that it outlives an engine crash). Returns 0, or -errno with the
+	 * reason in why[len] (-EEXIST: a VM of that name runs there). */
 	int (*create_incoming)(struct hv_vm **vm, const char *host,
-			       const struct hv_vm_info *info);
+			       const struct hv_vm_info *info, char *why, size_t len);
+
+	/* Every member below returns 0 (or a count) on success and -errno on
+	 * failure, with the reason then in error(vm). */
 
 	/* Map all guest RAM into this process, read-write. The mapping stays
 	 * valid until detach. */
@@ -70,10 +84,11 @@ struct hv_ops {
 
 	/* vCPU and device state of a paused VM as an opaque blob (malloc'd). */
 	int (*save_state)(struct hv_vm *vm, void **blob, size_t *len);
-	/* Load a blob into an incoming VM. Returns 0, or -EINVAL (bad blob,
-	 * message on stderr) or -errno. */
+	/* Load a blob into an incoming VM. Returns 0, or -EINVAL (the VM
+	 * refused the blob: error() says why) or -errno. */
 	int (*load_state)(struct hv_vm *vm, const void *blob, size_t len);
 
+	/* A snapshot of the VM's activity. */
 	int (*query_stats)(struct hv_vm *vm, struct hv_stats *st);
 
 	/* Post-copy (dsm-pull), on an incoming VM before its first resume:
@@ -88,8 +103,13 @@ struct hv_ops {
 	int (*userfault_done)(struct hv_vm *vm);
 
 	/* End the VM: release the migrated-away source, or discard a failed
-	 * destination. The handle stays valid for detach only. */
+	 * destination. The handle stays valid for error and detach only. */
 	int (*destroy)(struct hv_vm *vm);
+
+	/* Why the last failed call on vm failed: one line naming the VM, no
+	 * newline (kvm: "pause on VM 'NAME': ..."). Owned by the handle, valid
+	 * until the next call on it; "" if nothing has failed. Never NULL. */
+	const char *(*error)(struct hv_vm *vm);
 
 	/* Forget the VM (unmap, disconnect); the VM itself is untouched. */
 	void (*detach)(struct hv_vm *vm);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,28 @@ struct hv_vm {
 	uint64_t mem_bytes;
 	uint64_t *bitmap;
 	size_t bitmap_bytes;
+	char why[320];           /* the last failure, for kvm_error */
 };
 
-/* Run a command; on an error reply log it and return -EIO. *ret may be NULL
- * when the caller does not want the reply. */
+/* Record why a call on vm failed (see hv_ops.error) and return rc. */
+__attribute__((format(printf, 3, 4)))
+static int kvm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->why, sizeof(vm->why), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static const char *kvm_error(struct hv_vm *vm)
+{
+	return vm->why;
+}
+
+/* Run a command; an error reply becomes -EIO with its text in vm->why.
+ * *ret may be NULL when the caller does not want the reply. */
 static int kvm_exec(struct hv_vm *vm, const char *cmd, json_t *args,
 		    json_t **ret, int *fd)
 {
@@ -46,15 +65,13 @@ static int kvm_exec(struct hv_vm *vm, const char *cmd, json_t *args,
 	int rc = ctl_client_execute(vm->c, cmd, args, &r, fd, KVM_TIMEOUT_MS);
 
 	if (rc == -1) {
-		log_error("%s on VM '%s': %s", cmd, vm->name,
-			  json_string_value(json_object_get(r, "desc")) ?: "error");
+		kvm_fail(vm, -EIO, "%s on VM '%s': %.200s", cmd, vm->name,
+			 json_string_value(json_object_get(r, "desc")) ?: "error");
 		json_decref(r);
 		return -EIO;
 	}
-	if (rc < 0) {
-		log_error("%s on VM '%s': %s", cmd, vm->name, strerror(-rc));
-		return rc;
-	}
+	if (rc < 0)
+		return kvm_fail(vm, rc, "%s on VM '%s': %s", cmd, vm->name, strerror(-rc));
 	if (ret)
 		*ret = r;
 	else
@@ -62,16 +79,19 @@ static int kvm_exec(struct hv_vm *vm, const char *cmd, json_t *args,
 	return 0;
 }
 
-static struct hv_vm *kvm_new(const char *host, const char *name)
+static struct hv_vm *kvm_new(const char *host, const char *name, char *why,
+			     size_t len)
 {
 	struct hv_vm *vm = calloc(1, sizeof(*vm));
 
-	if (!vm)
+	if (!vm) {
+		errbuf_set(why, len, "out of memory");
 		return NULL;
+	}
 	snprintf(vm->dir, sizeof(vm->dir), "%s", host);
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	if (dsmig_socket_path(vm->sock, sizeof(vm->sock), host, name)) {
-		log_error("bad VM name '%s' or host directory '%s'", name, host);
+		errbuf_set(why, len, "bad VM name '%s' or host directory '%s'", name, host);
 		free(vm);
 		return NULL;
 	}
@@ -92,23 +112,24 @@ static void kvm_detach(struct hv_vm *vm)
 }
 
 static int kvm_attach(struct hv_vm **out, const char *host, const char *name,
-		      struct hv_vm_info *info)
+		      struct hv_vm_info *info, char *why, size_t len)
 {
-	struct hv_vm *vm = kvm_new(host, name);
+	struct hv_vm *vm = kvm_new(host, name, why, len);
 	json_t *st = NULL;
-	char why[256];
 	int rc;
 
 	if (!vm)
 		return -EINVAL;
-	rc = ctl_client_open(&vm->c, vm->sock, KVM_TIMEOUT_MS, why, sizeof(why));
+	rc = ctl_client_open(&vm->c, vm->sock, KVM_TIMEOUT_MS, vm->why, sizeof(vm->why));
 	if (rc) {
-		log_error("no VM '%s' on host %s: %s", name, host, why);
+		errbuf_set(why, len, "no VM '%s' on host %s: %s", name, host, vm->why);
 		goto err;
 	}
 	rc = kvm_exec(vm, "query-status", NULL, &st, NULL);
-	if (rc)
+	if (rc) {
+		errbuf_set(why, len, "%s", vm->why);
 		goto err;
+	}
 	memset(info, 0, sizeof(*info));
 	info->running = !strcmp(json_string_value(json_object_get(st, "status")) ?: "",
 				"running");
@@ -122,7 +143,7 @@ static int kvm_attach(struct hv_vm **out, const char *host, const char *name,
 err:
 	json_decref(st);
 	kvm_detach(vm);
-	return rc ? rc : -EIO;
+	return rc;
 }
 
 /* The dsmig-vmm binary: $DSMIG_VMM, else next to this program. */
@@ -183,9 +204,9 @@ static int spawn_incoming(struct hv_vm *vm, const struct hv_vm_info *info)
 }
 
 static int kvm_create_incoming(struct hv_vm **out, const char *host,
-			       const struct hv_vm_info *info)
+			       const struct hv_vm_info *info, char *why, size_t len)
 {
-	struct hv_vm *vm = kvm_new(host, info->name);
+	struct hv_vm *vm = kvm_new(host, info->name, why, len);
 	struct ctl_client *probe;
 	uint64_t deadline;
 	int rc;
@@ -194,31 +215,31 @@ static int kvm_create_incoming(struct hv_vm **out, const char *host,
 		return -EINVAL;
 	if (mkdir(host, 0700) < 0 && errno != EEXIST) {
 		rc = -errno;
-		log_error("destination host directory %s: %s", host, strerror(errno));
+		errbuf_set(why, len, "destination host directory %s: %s", host, strerror(errno));
 		goto err;
 	}
-	if (ctl_client_connect(&probe, vm->sock, 500) == 0) {
+	if (ctl_client_open(&probe, vm->sock, 500, NULL, 0) == 0) {
 		ctl_client_close(probe);
-		log_error("a VM named '%s' already runs on the destination %s",
-			  info->name, host);
+		errbuf_set(why, len, "a VM named '%s' already runs on the destination %s",
+			   info->name, host);
 		rc = -EEXIST;
 		goto err;
 	}
 	rc = spawn_incoming(vm, info);
 	if (rc) {
-		log_error("cannot start the destination VMM: %s", strerror(-rc));
+		errbuf_set(why, len, "cannot start the destination VMM: %s", strerror(-rc));
 		goto err;
 	}
 	deadline = time_mono_ns() + KVM_START_TIMEOUT_MS * 1000000ull;
 	do {
-		rc = ctl_client_connect(&vm->c, vm->sock, 200);
+		rc = ctl_client_open(&vm->c, vm->sock, 200, NULL, 0);
 		if (rc == 0)
 			break;
 		usleep(20000);
 	} while (time_mono_ns() < deadline);
 	if (rc) {
-		log_error("the destination VMM did not come up (see %s/%s.log)",
-			  host, info->name);
+		errbuf_set(why, len, "the destination VMM did not come up (see %s/%s.log)",
+			   host, info->name);
 		goto err;
 	}
 	*out = vm;
@@ -239,6 +260,13 @@ static int map_fd(int fd, size_t bytes, void **out)
 	return rc;
 }
 
+/* A reply that should have carried a descriptor came without one. */
+static int no_fd(struct hv_vm *vm, const char *cmd)
+{
+	return kvm_fail(vm, -EPROTO, "%s on VM '%s': no descriptor in the reply", cmd,
+			vm->name);
+}
+
 static int kvm_map_memory(struct hv_vm *vm, uint8_t **base, uint64_t *bytes)
 {
 	json_t *r;
@@ -251,10 +279,11 @@ static int kvm_map_memory(struct hv_vm *vm, uint8_t **base, uint64_t *bytes)
 		vm->mem_bytes = (uint64_t)json_integer_value(json_object_get(r, "mem_bytes"));
 		json_decref(r);
 		if (fd < 0)
-			return -EPROTO;
+			return no_fd(vm, "get-memfd");
 		rc = map_fd(fd, vm->mem_bytes, (void **)&vm->mem);
 		if (rc)
-			return rc;
+			return kvm_fail(vm, rc, "mapping the RAM of VM '%s': %s", vm->name,
+					strerror(-rc));
 	}
 	*base = vm->mem;
 	*bytes = vm->mem_bytes;
@@ -272,12 +301,13 @@ static int kvm_dirty_log_start(struct hv_vm *vm, const uint64_t **bitmap)
 	vm->bitmap_bytes = (size_t)json_integer_value(json_object_get(r, "bitmap_bytes"));
 	json_decref(r);
 	if (fd < 0)
-		return -EPROTO;
+		return no_fd(vm, "dirty-log-start");
 	if (vm->bitmap)
 		munmap(vm->bitmap, vm->bitmap_bytes);
 	rc = map_fd(fd, vm->bitmap_bytes, (void **)&vm->bitmap);
 	if (rc)
-		return rc;
+		return kvm_fail(vm, rc, "mapping the dirty bitmap of VM '%s': %s", vm->name,
+				strerror(-rc));
 	*bitmap = vm->bitmap;
 	return 0;
 }
@@ -324,7 +354,7 @@ static int kvm_save_state(struct hv_vm *vm, void **blob, size_t *len)
 	if (rc == 0) {
 		rc = file_read_all(path, 16u << 20, blob, len);
 		if (rc)
-			log_error("reading saved state %s: %s", path, strerror(-rc));
+			kvm_fail(vm, rc, "reading saved state %s: %s", path, strerror(-rc));
 	}
 	unlink(path);
 	return rc;
@@ -340,15 +370,13 @@ static int kvm_load_state(struct hv_vm *vm, const void *blob, size_t len)
 	state_path(vm, path, sizeof(path), "load");
 	f = fopen(path, "wxe");
 	if (!f)
-		return -errno;
-	if (fwrite(blob, 1, len, f) != len) {
-		fclose(f);
+		return kvm_fail(vm, -errno, "%s: %s", path, strerror(errno));
+	rc = fwrite(blob, 1, len, f) == len ? 0 : -EIO;
+	if (fclose(f))
+		rc = -EIO;
+	if (rc) {
 		unlink(path);
-		return -EIO;
-	}
-	if (fclose(f)) {
-		unlink(path);
-		return -EIO;
+		return kvm_fail(vm, rc, "writing %s: %s", path, strerror(-rc));
 	}
 	args = json_pack("{s:s}", "path", path);
 	rc = kvm_exec(vm, "load-state", args, NULL, NULL);
@@ -401,7 +429,7 @@ static int kvm_userfault_arm(struct hv_vm *vm, int *uffd, uint64_t *hva)
 		return rc;
 	*hva = (uint64_t)json_integer_value(json_object_get(r, "hva"));
 	json_decref(r);
-	return *uffd < 0 ? -EPROTO : 0;
+	return *uffd < 0 ? no_fd(vm, "userfault-arm") : 0;
 }
 
 static int kvm_userfault_done(struct hv_vm *vm)
@@ -424,6 +452,7 @@ const struct hv_ops hv_kvm_ops = {
 	.userfault_arm = kvm_userfault_arm,
 	.userfault_done = kvm_userfault_done,
 	.destroy = kvm_destroy,
+	.error = kvm_error,
 	.detach = kvm_detach,
 };
 
