@@ -53,7 +53,7 @@ static void quit_vmms(void)
 			if (dsmig_socket_vm_name(s->d_name, vm, sizeof(vm)))
 				continue;
 			snprintf(path, sizeof(path), LAB_DIR "/%s/%s", e->d_name, s->d_name);
-			if (ctl_client_connect(&c, path, 1000))
+			if (ctl_client_open(&c, path, 1000, NULL, 0))
 				continue;
 			if (ctl_client_execute(c, "quit", NULL, &r, NULL, 2000) == 0)
 				log_info("quit VM %s on %s", vm, e->d_name);

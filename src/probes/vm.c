@@ -108,7 +108,7 @@ static int connect_vm(struct probed_vm *v)
 {
 	json_t *st = NULL;
 
-	if (ctl_client_connect(&v->c, v->sock, PROBE_TIMEOUT_MS))
+	if (ctl_client_open(&v->c, v->sock, PROBE_TIMEOUT_MS, NULL, 0))
 		return -1;
 	if (ctl_client_execute(v->c, "query-status", NULL, &st, NULL, PROBE_TIMEOUT_MS)) {
 		json_decref(st);

@@ -358,7 +358,7 @@ static int cmd_list(int argc, char **argv)
 		if (dsmig_socket_vm_name(de->d_name, vm, sizeof(vm)))
 			continue;
 		snprintf(sock, sizeof(sock), "%s/%s", dir, de->d_name);
-		if (ctl_client_connect(&c, sock, 500))
+		if (ctl_client_open(&c, sock, 500, NULL, 0))
 			continue;  /* stale socket of a VMM that died */
 		if (ctl_client_execute(c, "query-status", NULL, &st, NULL, 1000) == 0) {
 			if (as_json) {

@@ -257,7 +257,7 @@ static void test_greeting(void **state)
 	struct ctl_client *c;
 	json_t *g;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	g = ctl_client_greeting(c);
 	assert_non_null(g);
 	assert_int_equal(json_integer_value(json_object_get(g, "protocol")),
@@ -275,7 +275,7 @@ static void test_help(void **state)
 	size_t i;
 	int seen_echo = 0, seen_help = 0;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "help", NULL, &ret, NULL, TIMEOUT_MS), 0);
 	assert_int_equal(json_array_size(json_object_get(ret, "commands")), 5);
 	json_array_foreach(json_object_get(ret, "commands"), i, cmd) {
@@ -343,7 +343,7 @@ static void test_args_passed(void **state)
 	json_t *ret;
 	int fd;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "echo", args, &ret, &fd, TIMEOUT_MS), 0);
 	assert_int_equal(fd, -1);
 	assert_true(json_equal(json_object_get(ret, "args"), args));
@@ -363,7 +363,7 @@ static void test_handler_error(void **state)
 	struct ctl_client *c;
 	json_t *ret;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "fail", NULL, &ret, NULL, TIMEOUT_MS), -1);
 	assert_string_equal(json_string_value(json_object_get(ret, "class")), CTL_ERR_STATE);
 	assert_string_equal(json_string_value(json_object_get(ret, "desc")), "vm is paused");
@@ -380,7 +380,7 @@ static void test_unknown_command(void **state)
 	struct ctl_client *c;
 	json_t *ret;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "no-such-command", NULL, &ret, NULL,
 					    TIMEOUT_MS), -1);
 	assert_string_equal(json_string_value(json_object_get(ret, "class")),
@@ -527,8 +527,8 @@ static void test_events(void **state)
 	struct ctl_client *a, *b;
 	json_t *ev, *ret;
 
-	assert_int_equal(ctl_client_connect(&a, f->path, TIMEOUT_MS), 0);
-	assert_int_equal(ctl_client_connect(&b, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&a, f->path, TIMEOUT_MS, NULL, 0), 0);
+	assert_int_equal(ctl_client_open(&b, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_next_event(a, &ev, 0), -ETIMEDOUT);
 	assert_null(ev);
 
@@ -576,7 +576,7 @@ static void test_fd_passing(void **state)
 	struct stat st_ours, st_srv;
 	int fd, i;
 
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	for (i = 0; i < 3; i++) {
 		/* An event just before: the reply and its descriptor may come
 		 * in the same read as the event; the fd must go to the reply. */
@@ -646,7 +646,7 @@ static void test_second_server_refused(void **state)
 	assert_int_equal(server_start(&g, f->path), -EADDRINUSE);
 	/* The first server is untouched. */
 	assert_int_equal(access(f->path, F_OK), 0);
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "echo", NULL, &ret, NULL, TIMEOUT_MS), 0);
 	json_decref(ret);
 	ctl_client_close(c);
@@ -672,7 +672,7 @@ static void test_stale_socket_replaced(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 
 	assert_int_equal(server_start(&g, path), 0);
-	assert_int_equal(ctl_client_connect(&c, path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, path, TIMEOUT_MS, NULL, 0), 0);
 	assert_int_equal(ctl_client_execute(c, "echo", NULL, &ret, NULL, TIMEOUT_MS), 0);
 	json_decref(ret);
 	ctl_client_close(c);
@@ -698,7 +698,7 @@ static void test_stop_close_removes(void **state)
 
 	snprintf(path, sizeof(path), "%s/short.sock", f->dir);
 	assert_int_equal(server_start(&g, path), 0);
-	assert_int_equal(ctl_client_connect(&c, path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, path, TIMEOUT_MS, NULL, 0), 0);
 	server_finish(&g);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(errno, ENOENT);
@@ -706,7 +706,7 @@ static void test_stop_close_removes(void **state)
 	assert_true(ctl_client_execute(c, "echo", NULL, &ret, NULL, TIMEOUT_MS) < 0);
 	assert_null(ret);
 	ctl_client_close(c);
-	assert_int_equal(ctl_client_connect(&c, path, TIMEOUT_MS), -ENOENT);
+	assert_int_equal(ctl_client_open(&c, path, TIMEOUT_MS, NULL, 0), -ENOENT);
 }
 
 static void test_too_many_clients(void **state)
@@ -717,12 +717,12 @@ static void test_too_many_clients(void **state)
 	int i;
 
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		assert_int_equal(ctl_client_connect(&c[i], f->path, TIMEOUT_MS), 0);
-	assert_int_equal(ctl_client_connect(&extra, f->path, TIMEOUT_MS), -EBUSY);
+		assert_int_equal(ctl_client_open(&c[i], f->path, TIMEOUT_MS, NULL, 0), 0);
+	assert_int_equal(ctl_client_open(&extra, f->path, TIMEOUT_MS, NULL, 0), -EBUSY);
 	ctl_client_close(c[0]);
 	/* A slot is free again once the server has seen the close. */
 	for (i = 0; i < 100; i++) {
-		if (ctl_client_connect(&c[0], f->path, TIMEOUT_MS) == 0)
+		if (ctl_client_open(&c[0], f->path, TIMEOUT_MS, NULL, 0) == 0)
 			break;
 		usleep(10000);
 	}
@@ -747,7 +747,7 @@ static void test_slow_client_dropped(void **state)
 	assert_non_null(pad);
 	memset(pad, 'p', 2047);
 	pad[2047] = '\0';
-	assert_int_equal(ctl_client_connect(&c, f->path, TIMEOUT_MS), 0);
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
 	/* ~4 MiB of events that the raw client never reads; c keeps up. */
 	for (i = 0; i < 2048; i++) {
 		ctl_server_emit(f->srv, "BULK", json_pack("{ss}", "pad", pad));
