@@ -469,6 +469,7 @@ int cmd_migrate(int argc, char **argv)
 	struct follow fl = { .failed_source_running = -1 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
 	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
+	char tally[320];
 	struct host_list hosts;
 	struct placement pl;
 	struct ctl_client *probe;
@@ -544,14 +545,15 @@ int cmd_migrate(int argc, char **argv)
 		nanosleep(&nap, NULL);
 	}
 	follow_poll(&fl);
+	jsonl_tail_close(&fl.tail);
+	fl.tally.bad_lines = fl.tail.bad;
 	if (tty && !o.json)
 		fputc('\n', stderr);
 	show_engine_errors(engine_log);
 
-	if (fl.tally.refused || fl.tally.skipped)
-		log_warn("telemetry: %lu record%s refused%s%s, %lu of unknown types skipped",
-			 fl.tally.refused, fl.tally.refused == 1 ? "" : "s",
-			 fl.tally.refused ? ": " : "", fl.tally.first_refused, fl.tally.skipped);
+	telemetry_read_tally_text(&fl.tally, tally, sizeof(tally));
+	if (tally[0])
+		log_warn("telemetry: %s", tally);
 	if (fl.summary && fl.sum.ok &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = CLI_OK;
@@ -564,11 +566,15 @@ int cmd_migrate(int argc, char **argv)
 		rc = settle(&o, why);
 	}
 	if (o.json) {
-		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?}",
+		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?, s:{s:I, s:I, s:I, s:I}}",
 					"vm", o.req.vm, "from", o.req.from, "to", o.req.to,
 					"status", rc, "summary", fl.summary,
 					"iterations", fl.iterations,
-					"error", rc ? fl.error : NULL);
+					"error", rc ? fl.error : NULL,
+					"telemetry", "decoded", (json_int_t)fl.tally.decoded,
+					"skipped", (json_int_t)fl.tally.skipped,
+					"refused", (json_int_t)fl.tally.refused,
+					"bad_lines", (json_int_t)fl.tally.bad_lines);
 		char *text = json_dumps(out, JSON_COMPACT);
 
 		printf("%s\n", text ? text : "{}");
@@ -577,7 +583,6 @@ int cmd_migrate(int argc, char **argv)
 	} else if (rc == CLI_OK) {
 		print_summary(&o, &fl);
 	}
-	jsonl_tail_close(&fl.tail);
 	if (!o.log)
 		unlink(telemetry);
 	if (rc == CLI_OK)

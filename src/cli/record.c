@@ -145,13 +145,11 @@ int cmd_record(int argc, char **argv)
 	model_init(&m);
 	if (session_writer_open(&w, o.out, err, sizeof(err))) {
 		log_error("%s", err);
-		model_free(&m);
 		return CLI_FAILED;
 	}
 	if (live_open(&l, &hosts, &w, &m)) {
 		log_error("cannot start the probes");
 		session_writer_close(&w);
-		model_free(&m);
 		return CLI_FAILED;
 	}
 	signal(SIGINT, on_signal);
@@ -166,9 +164,11 @@ int cmd_record(int argc, char **argv)
 	}
 	if (rc == CLI_FAILED && m.mig.error[0])
 		log_error("%s", m.mig.error);
+	telemetry_read_tally_text(&m.tally, err, sizeof(err));
+	if (err[0])
+		log_warn("records: %s", err);
 	fprintf(stderr, "dsmig: session recorded to %s\n", w.path);
 	live_close(l);
 	session_writer_close(&w);
-	model_free(&m);
 	return rc;
 }

@@ -87,6 +87,8 @@ int cmd_report(int argc, char **argv)
 		log_warn("%s: skipped %u bad line%s of %u (first: line %u: %s)", r.path,
 			 r.bad, r.bad == 1 ? "" : "s", r.lines, r.first_bad, r.first_bad_why);
 	if (data) {
+		if (report_data_session(&r))
+			status = CLI_FAILED;
 		for (i = 0; i < r.nmigs && status == CLI_OK; i++)
 			if (report_data(&r, &r.migs[i]))
 				status = CLI_FAILED;

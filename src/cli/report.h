@@ -85,6 +85,10 @@ const char *report_mig_vm(const struct mig *m);
 const char *report_mig_host(const struct report *r, const struct mig *m, int dest);
 /* The migration's cap in bit/s (0 = none, -1 = unknown). */
 double report_mig_cap(const struct report *r, const struct mig *m);
+/* Engine telemetry lines `dsmig migrate`'s reader could not read (not
+ * JSON, too long, cut short), as the exit record says; 0 if it says
+ * nothing. */
+int64_t report_mig_bad_lines(const struct mig *m);
 
 /* Where a migration sits in time, for normalised time (0 = pre-copy
  * starts, 1 = the source is released). */
@@ -120,6 +124,9 @@ int report_mig_series(const struct report *r, const struct mig *m,
 /* ---- report_text.c ---- */
 
 void report_print(const struct report *r, const struct mig *m);
+/* `--data`: what the reader could not use, one "session" line first
+ * (docs/console.md). Returns 0 or -1. */
+int report_data_session(const struct report *r);
 /* `--data`: m as JSON lines on stdout (docs/console.md). Returns 0 or -1. */
 int report_data(const struct report *r, const struct mig *m);
 

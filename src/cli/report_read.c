@@ -340,6 +340,13 @@ double report_mig_cap(const struct report *r, const struct mig *m)
 	return r->cap_bps;
 }
 
+int64_t report_mig_bad_lines(const struct mig *m)
+{
+	json_int_t n = json_integer_value(json_object_get(m->exit, "telemetry_bad_lines"));
+
+	return n > 0 ? n : 0;
+}
+
 void report_mig_span(const struct mig *m, struct mig_span *sp)
 {
 	int64_t start_t = json_integer_value(json_object_get(m->start, "t"));

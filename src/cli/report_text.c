@@ -59,21 +59,27 @@ static void print_bw(const char *label, double bps)
 		printf("%s %.3g Mbit/s", label, bps / 1e6);
 }
 
+/* Values the summary did not carry (an optional field, or the slowdown
+ * without a baseline rate) print as "n/a", never as a measured 0. */
 static void print_summary(const struct tel_summary *s)
 {
+	char pc[24] = "n/a", slow[24] = "n/a";
+
+	if (telemetry_read_summary_has(s, "bytes.postcopy"))
+		snprintf(pc, sizeof(pc), "%lld", (long long)s->bytes.postcopy);
+	if (s->progress_rate.before > 0)
+		snprintf(slow, sizeof(slow), "%.1f%%", s->slowdown_pct);
 	printf("  total time         %.1f ms\n", (double)s->total_time_ns / 1e6);
 	printf("  downtime           %.1f ms (the guest saw %.1f ms)\n",
 	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
-	printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld, post-copy %lld)\n",
+	printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld, post-copy %s)\n",
 	       (long long)s->bytes_total, (double)s->bytes_total / 1048576.0,
 	       (long long)s->bytes.rounds, (long long)s->bytes.state,
-	       (long long)s->bytes.verify, (long long)s->bytes.control,
-	       (long long)s->bytes.postcopy);
+	       (long long)s->bytes.verify, (long long)s->bytes.control, pc);
 	printf("  iterations         %lld (stopped: %s)\n", (long long)s->iterations,
 	       s->stop_reason);
-	printf("  progress rate      before %.1f/s, during %.1f/s, after %.1f/s (slowdown %.1f%%)\n",
-	       s->progress_rate.before, s->progress_rate.during, s->progress_rate.after,
-	       s->slowdown_pct);
+	printf("  progress rate      before %.1f/s, during %.1f/s, after %.1f/s (slowdown %s)\n",
+	       s->progress_rate.before, s->progress_rate.during, s->progress_rate.after, slow);
 	printf("  verify             %s\n", s->verify);
 }
 
@@ -96,6 +102,9 @@ void report_print(const struct report *r, const struct mig *m)
 		err = m->failed.error;
 	if (err)
 		printf("  error              %s\n", err);
+	if (report_mig_bad_lines(m))
+		printf("  telemetry          %lld engine line%s unreadable, skipped when recorded\n",
+		       (long long)report_mig_bad_lines(m), report_mig_bad_lines(m) == 1 ? "" : "s");
 	if (m->has_summary)
 		print_summary(&m->summary);
 	else
@@ -166,6 +175,14 @@ static int data_summary(const struct mig *m)
 		"verify", s->verify));
 }
 
+int report_data_session(const struct report *r)
+{
+	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "kind", "session",
+		"records", (json_int_t)r->records, "lines", (json_int_t)r->lines,
+		"bad_lines", (json_int_t)r->bad, "first_bad", (json_int_t)r->first_bad,
+		"skipped", (json_int_t)r->skipped, "first_bad_why", r->first_bad_why));
+}
+
 int report_data(const struct report *r, const struct mig *m)
 {
 	struct mig_span sp;
@@ -176,12 +193,13 @@ int report_data(const struct report *r, const struct mig *m)
 	size_t i;
 
 	report_mig_span(m, &sp);
-	rc = data_line(json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I}",
+	rc = data_line(json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I, s:I}",
 		"kind", "migration", "mig", (json_int_t)m->id, "vm", report_mig_vm(m),
 		"from", report_mig_host(r, m, 0), "to", report_mig_host(r, m, 1),
 		"method", mig_method(m), "cap_bps", report_mig_cap(r, m),
 		"status", mig_status(m, buf, sizeof(buf)),
-		"t0", (json_int_t)sp.t0, "t1", (json_int_t)sp.t1));
+		"t0", (json_int_t)sp.t0, "t1", (json_int_t)sp.t1,
+		"telemetry_bad_lines", (json_int_t)report_mig_bad_lines(m)));
 	if (!rc && m->has_summary)
 		rc = data_summary(m);
 	for (i = 0; i < m->nrounds && !rc; i++) {

@@ -24,11 +24,16 @@ json_t *jsonl_tail_next(struct jsonl_tail *t)
 		if (c != '\n') {
 			if (t->len < sizeof(t->line) - 1)
 				t->line[t->len++] = (char)c;
+			else
+				t->overlong = 1;
 			continue;
 		}
 		t->line[t->len] = '\0';
+		v = t->overlong || !t->len ? NULL : json_loads(t->line, 0, NULL);
+		if (!v && (t->len || t->overlong))
+			t->bad++;
 		t->len = 0;
-		v = json_loads(t->line, 0, NULL);
+		t->overlong = 0;
 		if (v)
 			return v;
 	}
@@ -37,6 +42,10 @@ json_t *jsonl_tail_next(struct jsonl_tail *t)
 
 void jsonl_tail_close(struct jsonl_tail *t)
 {
+	if (t->len || t->overlong)
+		t->bad++;     /* a last line without its newline: cut short */
+	t->len = 0;
+	t->overlong = 0;
 	if (t->f)
 		fclose(t->f);
 	t->f = NULL;

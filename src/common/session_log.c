@@ -69,6 +69,19 @@ int session_log_skipped(const struct session_rec *r)
 	       (r->src == SESSION_SRC_ENGINE && r->ev.type == TEL_UNKNOWN);
 }
 
+int session_log_tally(struct tel_tally *tl, int rc, const struct session_rec *r,
+		      const char *why)
+{
+	if (rc || r->src == SESSION_SRC_ENGINE)
+		return telemetry_read_tally(tl, rc, &r->ev, why);
+	if (r->src == SESSION_SRC_UNKNOWN) {
+		tl->skipped++;
+		return 0;
+	}
+	tl->decoded++;
+	return 1;
+}
+
 /* Count line lineno as refused for reason why. */
 static void refuse_line(struct session_log *l, unsigned lineno, const char *why)
 {

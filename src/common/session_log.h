@@ -58,6 +58,12 @@ int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t l
  * engine event type), else 0. */
 int session_log_skipped(const struct session_rec *r);
 
+/* Count the result rc of session_log_decode() (with its why and record)
+ * in *tl as telemetry_read_tally() does: refused, skipped (unknown src or
+ * engine event type) or decoded. Returns 1 if the record is to be used. */
+int session_log_tally(struct tel_tally *tl, int rc, const struct session_rec *r,
+		      const char *why);
+
 /* A whole log in memory. */
 struct session_log {
 	json_t **recs;           /* the records decode accepted, in file order */

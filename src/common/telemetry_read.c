@@ -141,6 +141,8 @@ static const struct field summary_fields[] = {
 	{ NULL, F_I64, 0, 0, 0 },
 };
 #undef S
+_Static_assert(sizeof(summary_fields) / sizeof(summary_fields[0]) - 1 <= 64,
+	       "tel_summary.present has a bit per summary field");
 
 static const char *const phase_names[TEL_PHASE_COUNT] = {
 	[TEL_PHASE_BASELINE] = "baseline",
@@ -238,10 +240,12 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 	return errbuf_set(why, len, "\"%s\": bad field table", f->key);
 }
 
-/* Check and copy the fields of table t from ev into the struct at base. */
-static int fields_decode(json_t *ev, const struct field *t, void *base,
+/* Check and copy the fields of table t from ev into the struct at base;
+ * if present is set, bit i of it says that field t[i] was there. */
+static int fields_decode(json_t *ev, const struct field *t, void *base, uint64_t *present,
 			 const char *type, char *why, size_t len)
 {
+	const struct field *t0 = t;
 	char inner[128];
 	json_t *v;
 
@@ -256,6 +260,8 @@ static int fields_decode(json_t *ev, const struct field *t, void *base,
 		}
 		if (field_store(t, v, base, inner, sizeof(inner)))
 			return errbuf_set(why, len, "%s: %s", type, inner);
+		if (present)
+			*present |= UINT64_C(1) << (t - t0);
 	}
 	return 0;
 }
@@ -285,7 +291,7 @@ static int decode_phase(json_t *ev, struct tel_event *out, char *why, size_t len
 		out->type = TEL_UNKNOWN;   /* a phase of a later engine: skip */
 		return 0;
 	}
-	return fields_decode(ev, phase_fields, p, "phase", why, len);
+	return fields_decode(ev, phase_fields, p, NULL, "phase", why, len);
 }
 
 static int decode_round(json_t *ev, struct tel_round *r, char *why, size_t len)
@@ -297,7 +303,7 @@ static int decode_round(json_t *ev, struct tel_round *r, char *why, size_t len)
 	if (strcmp(kind, "precopy") && strcmp(kind, "final"))
 		return errbuf_set(why, len, "iteration: unknown kind \"%.32s\"", kind);
 	r->final = !strcmp(kind, "final");
-	return fields_decode(ev, round_fields, r, "iteration", why, len);
+	return fields_decode(ev, round_fields, r, NULL, "iteration", why, len);
 }
 
 static int decode_progress(json_t *ev, struct tel_progress *p, char *why, size_t len)
@@ -307,7 +313,7 @@ static int decode_progress(json_t *ev, struct tel_progress *p, char *why, size_t
 	if (!name)
 		return -1;
 	p->phase = phase_by_name(name);
-	return fields_decode(ev, progress_fields, p, "sample", why, len);
+	return fields_decode(ev, progress_fields, p, NULL, "sample", why, len);
 }
 
 static int decode_summary(json_t *ev, struct tel_summary *s, char *why, size_t len)
@@ -317,7 +323,7 @@ static int decode_summary(json_t *ev, struct tel_summary *s, char *why, size_t l
 	if (pc && !json_is_object(pc))
 		return errbuf_set(why, len, "summary: \"postcopy\" is not an object");
 	s->has_postcopy = pc != NULL;
-	return fields_decode(ev, summary_fields, s, "summary", why, len);
+	return fields_decode(ev, summary_fields, s, &s->present, "summary", why, len);
 }
 
 int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t len)
@@ -343,7 +349,7 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	if (!strcmp(type, "start")) {
 		out->type = TEL_START;
 		out->u.start.compress = out->u.start.delta = -1;
-		return fields_decode(ev, start_fields, &out->u.start, type, why, len);
+		return fields_decode(ev, start_fields, &out->u.start, NULL, type, why, len);
 	}
 	if (!strcmp(type, "phase")) {
 		out->type = TEL_PHASE;
@@ -359,13 +365,23 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	}
 	if (!strcmp(type, "postcopy")) {
 		out->type = TEL_POSTCOPY;
-		return fields_decode(ev, postcopy_fields, &out->u.postcopy, type, why, len);
+		return fields_decode(ev, postcopy_fields, &out->u.postcopy, NULL, type, why, len);
 	}
 	if (!strcmp(type, "summary")) {
 		out->type = TEL_SUMMARY;
 		return decode_summary(ev, &out->u.summary, why, len);
 	}
 	out->type = TEL_UNKNOWN;
+	return 0;
+}
+
+int telemetry_read_summary_has(const struct tel_summary *s, const char *key)
+{
+	const struct field *f;
+
+	for (f = summary_fields; f->key; f++)
+		if (!strcmp(f->key, key))
+			return !!(s->present & UINT64_C(1) << (f - summary_fields));
 	return 0;
 }
 
@@ -389,4 +405,20 @@ int telemetry_read_tally(struct tel_tally *tl, int rc, const struct tel_event *e
 	}
 	tl->decoded++;
 	return 1;
+}
+
+void telemetry_read_tally_text(const struct tel_tally *tl, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (tl->bad_lines)
+		n += (size_t)snprintf(buf + n, len - n, "%lu bad line%s", tl->bad_lines,
+				      tl->bad_lines == 1 ? "" : "s");
+	if (tl->refused && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s%lu refused (%s)", n ? ", " : "",
+				      tl->refused, tl->first_refused);
+	if (tl->skipped && n < len)
+		snprintf(buf + n, len - n, "%s%lu of unknown types skipped", n ? ", " : "",
+			 tl->skipped);
 }

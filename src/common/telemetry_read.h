@@ -124,6 +124,8 @@ struct tel_summary {
 		int64_t missing_pages, faults, pulled_pages, pushed_pages;
 		int64_t fault_median_ns, fault_max_ns, resident_ns;
 	} postcopy;
+	uint64_t present;               /* which fields the record carried:
+					   ask telemetry_read_summary_has() */
 };
 
 struct tel_event {
@@ -145,6 +147,12 @@ struct tel_event {
  * ev. */
 int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t len);
 
+/* 1 if summary s (decoded by telemetry_read_decode()) carried the field
+ * key, as docs/telemetry.md names it ("postcopy.fault_median_ns"), else
+ * 0: an optional field the record lacked reads as 0, which a reader that
+ * shows it must not present as measured. */
+int telemetry_read_summary_has(const struct tel_summary *s, const char *key);
+
 /* A phase's name as the engine writes it ("stop-and-copy"); "?" for
  * TEL_PHASE_UNKNOWN. */
 const char *telemetry_read_phase_name(enum tel_phase p);
@@ -159,9 +167,11 @@ void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_
  * reports and scripts). */
 void telemetry_read_text(char *buf, size_t len, const char *s);
 
-/* Counting what a reader of many records decoded, skipped and refused. */
+/* Counting what a reader of many records decoded, skipped and refused,
+ * and the lines that were no record at all (not JSON, or too long),
+ * which the line reader counts (common/jsonl_tail.h, session_log.h). */
 struct tel_tally {
-	unsigned long decoded, skipped, refused;
+	unsigned long decoded, skipped, refused, bad_lines;
 	char first_refused[160];        /* the first refusal's reason */
 };
 
@@ -169,5 +179,9 @@ struct tel_tally {
  * event) in *tl. Returns 1 if the event is to be used, 0 if not. */
 int telemetry_read_tally(struct tel_tally *tl, int rc, const struct tel_event *ev,
 			  const char *why);
+
+/* The tally for an operator, "2 bad lines, 1 refused (REASON), 3 of
+ * unknown types skipped", in buf (len > 0); "" if nothing was lost. */
+void telemetry_read_tally_text(const struct tel_tally *tl, char *buf, size_t len);
 
 #endif /* DSMIG_COMMON_TELEMETRY_READ_H */

@@ -359,7 +359,6 @@ out:
 	}
 	if (c->replaying)
 		replay_close(&c->replay);
-	model_free(&c->model);
 	free(c);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "common/lab_net.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/telemetry_read.h"
 #include "probes/net.h"
 #include "probes/rate.h"
 #include "probes/vm.h"
@@ -44,6 +45,7 @@ struct live {
 	int net_noted;
 	char net_note[160];
 	char last_error[256];       /* the child's last error line, if no verdict */
+	json_t *summary_ev;         /* the engine's summary event as written */
 };
 
 /* Where the last summary of a VM and method is kept between sessions:
@@ -64,6 +66,20 @@ static void emit(struct live *l, const char *src, json_t *rec)
 	session_write(l->w, src, rec);
 	model_apply(l->m, rec);
 	json_decref(rec);
+}
+
+/* An engine event from the telemetry file: recorded and applied; the
+ * summary is also kept as written, for the next session's comparison. */
+static void engine_event(struct live *l, json_t *ev)
+{
+	struct tel_event e;
+	char why[160];
+
+	if (!telemetry_read_decode(ev, &e, why, sizeof(why)) && e.type == TEL_SUMMARY) {
+		json_decref(l->summary_ev);
+		l->summary_ev = json_incref(ev);
+	}
+	emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
 }
 
 int live_open(struct live **out, const struct host_list *hosts,
@@ -125,7 +141,8 @@ static void migration_reaped(struct live *l, int status)
 	FILE *f;
 
 	while ((ev = jsonl_tail_next(&l->tail)))
-		emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
+		engine_event(l, ev);
+	jsonl_tail_close(&l->tail);
 	f = fopen(l->result, "re");
 	if (f) {
 		res = json_loadf(f, 0, NULL);
@@ -147,19 +164,23 @@ static void migration_reaped(struct live *l, int status)
 		l->last_error[strcspn(l->last_error, "\n")] = '\0';
 		err = l->last_error[0] ? l->last_error : "dsmig migrate failed";
 	}
-	emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id,
-				       "event", "exit", "status", code, "error",
-				       code ? err : NULL));
-	/* Keep a good run's summary for the next session's comparison. */
-	if (!code && l->m->mig.summary) {
+	ev = json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id, "event", "exit",
+		       "status", code, "error", code ? err : NULL);
+	if (ev && l->tail.bad)
+		json_object_set_new(ev, "telemetry_bad_lines", json_integer((json_int_t)l->tail.bad));
+	emit(l, "migration", ev);
+	/* Keep a good run's summary, as the engine wrote it, for the next
+	 * session's comparison. */
+	if (!code && l->m->mig.has_summary && l->summary_ev) {
 		char path[PATH_MAX];
 
 		last_run_path(l, l->m->mig.vm, l->m->mig.method, path, sizeof(path));
-		if (json_dump_file(l->m->mig.summary, path, JSON_COMPACT))
+		if (json_dump_file(l->summary_ev, path, JSON_COMPACT))
 			model_log(l->m, "cannot save %s", path);
 	}
+	json_decref(l->summary_ev);
+	l->summary_ev = NULL;
 	json_decref(res);
-	jsonl_tail_close(&l->tail);
 	net_probe_close(l->net);
 	l->net = NULL;
 	unlink(l->telemetry);
@@ -183,7 +204,7 @@ void live_tick(struct live *l)
 		return;
 	net_tick(l);
 	while ((ev = jsonl_tail_next(&l->tail)))
-		emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
+		engine_event(l, ev);
 	if (waitpid(l->child, &status, WNOHANG) == l->child)
 		migration_reaped(l, status);
 }
@@ -256,13 +277,14 @@ int live_migrate(struct live *l, const struct migreq *r)
 				       "bandwidth", bw, "ranks", (int)r->ranks,
 				       "max_iters", (int)r->max_iters, "verify", r->verify));
 	{
-		/* The previous run of this VM and method, from an earlier session. */
+		/* The previous run of this VM and method, from an earlier
+		 * session, as the engine wrote it: the model reads it. */
 		char path[PATH_MAX];
 		json_t *prev;
 
 		last_run_path(l, r->vm, r->method, path, sizeof(path));
-		prev = json_load_file(path, 0, NULL);
-		if (json_is_object(prev) && !l->m->prev_summary)
+		prev = l->m->has_prev ? NULL : json_load_file(path, 0, NULL);
+		if (json_is_object(prev))
 			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", l->mig_id,
 						       "event", "previous", "summary", prev));
 		json_decref(prev);
@@ -312,5 +334,6 @@ void live_close(struct live *l)
 	}
 	emit(l, "session", json_pack("{s:s}", "event", "close"));
 	vm_probe_close(l->vms);
+	json_decref(l->summary_ev);
 	free(l);
 }

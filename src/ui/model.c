@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/session_log.h"
 #include "ui/model.h"
 
@@ -50,16 +51,8 @@ void model_init(struct model *m)
 	m->mig.t_pause = m->mig.t_resume = -1;
 }
 
-void model_free(struct model *m)
-{
-	json_decref(m->mig.summary);
-	json_decref(m->prev_summary);
-	m->mig.summary = m->prev_summary = NULL;
-}
-
 void model_reset(struct model *m)
 {
-	model_free(m);
 	model_init(m);
 }
 
@@ -185,23 +178,38 @@ static void apply_net_probe(struct model *m, json_t *rec)
 		series_push(&m->mig.net_bps, m->now, num(rec, "bps"));
 }
 
+/* The "previous" record's summary: an engine summary event as the engine
+ * wrote it, read like any other (a refused one is counted and logged). */
+static void previous_summary(struct model *m, json_t *ev)
+{
+	struct tel_event e;
+	char why[160];
+	int rc = telemetry_read_decode(ev, &e, why, sizeof(why));
+
+	if (!rc && e.type != TEL_SUMMARY)
+		rc = errbuf_set(why, sizeof(why), "not a summary");
+	if (!telemetry_read_tally(&m->tally, rc, &e, why)) {
+		model_log(m, "previous run's summary ignored: %s", why);
+		return;
+	}
+	m->prev_summary = e.u.summary;
+	m->has_prev = 1;
+}
+
 static void apply_migration(struct model *m, json_t *rec)
 {
 	struct migration_view *g = &m->mig;
 	const char *ev = str(rec, "event") ?: "";
 
 	if (!strcmp(ev, "start")) {
-		json_t *prev = NULL;
-
 		/* Keep the last summary of the same VM and method to compare. */
-		if (g->summary && !strcmp(g->vm, str(rec, "vm") ?: "") &&
-		    !strcmp(g->method, str(rec, "method") ?: ""))
-			prev = json_incref(g->summary);
-		else if (m->prev_summary && !strcmp(g->vm, str(rec, "vm") ?: ""))
-			prev = json_incref(m->prev_summary);
-		json_decref(m->prev_summary);
-		m->prev_summary = prev;
-		json_decref(g->summary);
+		if (g->has_summary && !strcmp(g->vm, str(rec, "vm") ?: "") &&
+		    !strcmp(g->method, str(rec, "method") ?: "")) {
+			m->prev_summary = g->summary;
+			m->has_prev = 1;
+		} else if (strcmp(g->vm, str(rec, "vm") ?: "")) {
+			m->has_prev = 0;
+		}
 		memset(g, 0, sizeof(*g));
 		g->id = (int)json_integer_value(json_object_get(rec, "mig"));
 		g->active = 1;
@@ -220,15 +228,20 @@ static void apply_migration(struct model *m, json_t *rec)
 		model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
 			  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
 	} else if (!strcmp(ev, "previous") &&
-		   g->id == json_integer_value(json_object_get(rec, "mig")) &&
-		   json_is_object(json_object_get(rec, "summary"))) {
-		json_decref(m->prev_summary);
-		m->prev_summary = json_incref(json_object_get(rec, "summary"));
+		   g->id == json_integer_value(json_object_get(rec, "mig"))) {
+		previous_summary(m, json_object_get(rec, "summary"));
 	} else if (!strcmp(ev, "exit") && g->id == json_integer_value(json_object_get(rec, "mig"))) {
+		json_t *bad = json_object_get(rec, "telemetry_bad_lines");
+
 		g->active = 0;
 		g->t_exit = m->now;
 		g->exit_status = (int)json_integer_value(json_object_get(rec, "status"));
 		telemetry_read_text(g->error, sizeof(g->error), str(rec, "error") ?: "");
+		if (json_integer_value(bad) > 0) {
+			m->tally.bad_lines += (unsigned long)json_integer_value(bad);
+			model_log(m, "migration %d: %lld telemetry lines unreadable, skipped",
+				  g->id, (long long)json_integer_value(bad));
+		}
 		if (g->exit_status)
 			model_log(m, "migration %d failed (status %d): %s", g->id,
 				  g->exit_status, g->error);
@@ -289,8 +302,8 @@ static void engine_round(struct model *m, const struct tel_round *ev)
 		  r->bytes / 1048576, r->duration_s, (long long)r->dirtied);
 }
 
-/* An engine record (rec: the whole record; its event decoded in r). */
-static void apply_engine(struct model *m, json_t *rec, const struct session_rec *r)
+/* An engine record, decoded in r. */
+static void apply_engine(struct model *m, const struct session_rec *r)
 {
 	struct migration_view *g = &m->mig;
 	const struct tel_event *ev = &r->ev;
@@ -319,10 +332,8 @@ static void apply_engine(struct model *m, json_t *rec, const struct session_rec 
 		g->pc_faults = (uint64_t)ev->u.postcopy.faults;
 		break;
 	case TEL_SUMMARY:
-		/* Kept as JSON (checked by the decoder): the summary card
-		 * compares it with the previous run's, which live.c stores. */
-		json_decref(g->summary);
-		g->summary = json_incref(json_object_get(rec, "ev"));
+		g->summary = ev->u.summary;
+		g->has_summary = 1;
 		break;
 	case TEL_UNKNOWN:
 		break;
@@ -333,15 +344,19 @@ void model_apply(struct model *m, json_t *rec)
 {
 	struct session_rec r;
 	char why[160];
+	int rc = session_log_decode(rec, &r, why, sizeof(why));
+	int use = session_log_tally(&m->tally, rc, &r, why);
 
-	if (session_log_decode(rec, &r, why, sizeof(why))) {
-		m->bad_records++;
+	if (rc) {
+		if (m->tally.refused == 1)
+			model_log(m, "bad record skipped: %s", why);
 		return;
 	}
-	m->records++;
 	if (m->t0_wall < 0)
 		m->t0_wall = (double)r.t / 1e9;
 	m->now = (double)r.t / 1e9 - m->t0_wall;
+	if (!use)
+		return;      /* an unknown src or engine event type */
 	switch (r.src) {
 	case SESSION_SRC_SESSION:
 		apply_session(m, rec);
@@ -356,7 +371,7 @@ void model_apply(struct model *m, json_t *rec)
 		apply_migration(m, rec);
 		break;
 	case SESSION_SRC_ENGINE:
-		apply_engine(m, rec, &r);
+		apply_engine(m, &r);
 		break;
 	case SESSION_SRC_OPERATOR:
 		model_log(m, "operator: %s", str(rec, "action") ?: "?");

@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "common/telemetry_read.h"
+
 #define MODEL_MAX_HOSTS 16
 #define MODEL_MAX_VMS 32
 #define MODEL_MAX_VCPUS 8
@@ -77,7 +79,8 @@ struct migration_view {
 	double bytes_sent;
 	/* dsm-pull after resume: pages still on the source, sent, faulted */
 	uint64_t pc_missing, pc_sent, pc_faults;
-	json_t *summary;            /* the engine summary (owned), or NULL */
+	struct tel_summary summary; /* the engine summary, if has_summary */
+	int has_summary;
 	int exit_status;            /* -1 while running */
 	char error[256];
 };
@@ -91,21 +94,26 @@ struct model {
 	int nr_vms;
 	struct vm_view vms[MODEL_MAX_VMS];
 	struct migration_view mig;
-	json_t *prev_summary;       /* previous migration of the same VM+method */
+	struct tel_summary prev_summary;   /* previous migration of the same
+					      VM and method, if has_prev */
+	int has_prev;
 	char net_method[16];        /* "pcap", "procfs" or "" */
 	char net_note[160];
 	char log[MODEL_LOG_LINES][160];
 	int log_head, log_n;
-	unsigned records, bad_records;
+	/* Session records applied (decoded), skipped (unknown src or
+	 * engine event type) and refused (malformed, another version), and
+	 * engine telemetry lines that were no JSON (bad_lines: what `dsmig
+	 * migrate`'s exit record says its reader skipped). */
+	struct tel_tally tally;
 };
 
 void model_init(struct model *m);
 void model_reset(struct model *m);     /* drop everything (replay seeks) */
-void model_free(struct model *m);
 
-/* Apply one session record, read by session_log_decode(): unknown records
- * are ignored; refused ones (malformed, or of another version) counted in
- * bad_records. */
+/* Apply one session record, read by session_log_decode(), and count it in
+ * m->tally: unknown records are skipped, refused ones (malformed, or of
+ * another version) ignored; the first refusal goes to the event log. */
 void model_apply(struct model *m, json_t *rec);
 
 /* Add a line to the event log (also used for operator-visible notes). */

@@ -76,9 +76,35 @@ int screens_vm_order(const struct console *c, int *order, int cap)
 	return n;
 }
 
+/* What the readers could not use, as counts ("log: 2 bad lines, 1
+ * refused, 3 skipped  "), or "" if nothing: the model's tally, and in
+ * replay the lines the loader refused. Reasons go to the event log and
+ * the status line. */
+static void lost_records(const struct console *c, char *buf, size_t len)
+{
+	const struct tel_tally *t = &c->model.tally;
+	unsigned long refused = t->refused + (c->replaying ? c->replay.log.bad : 0);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!t->bad_lines && !refused && !t->skipped)
+		return;
+	n += (size_t)snprintf(buf, len, "log:");
+	if (t->bad_lines && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " %lu bad line%s,", t->bad_lines,
+				      t->bad_lines == 1 ? "" : "s");
+	if (refused && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " %lu refused,", refused);
+	if (t->skipped && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " %lu skipped,", t->skipped);
+	if (n < len)
+		snprintf(buf + n - 1, len - n + 1, "  ");   /* the last comma */
+}
+
 static void title_bar(struct console *c, const char *what)
 {
-	char clock[32] = "";
+	char clock[48] = "", lost[96], right[160];
+	int x;
 
 	fill_row(0, A(THEME_TITLE) | A_REVERSE);
 	attron(A(THEME_TITLE) | A_REVERSE);
@@ -87,9 +113,11 @@ static void title_bar(struct console *c, const char *what)
 			 c->replay.duration, c->replay.speed, c->replay.paused ? " [paused]" : "");
 	else
 		snprintf(clock, sizeof(clock), "live %.0f s", c->model.now);
+	lost_records(c, lost, sizeof(lost));
+	snprintf(right, sizeof(right), "%s%s", lost, clock);
 	mvprintw(0, 1, "dsmig  %s", what);
-	mvprintw(0, COLS - (int)strlen(clock) - 2 > 0 ? COLS - (int)strlen(clock) - 2 : 0,
-		 "%s", clock);
+	x = COLS - (int)strlen(right) - 2;
+	mvaddnstr(0, x > 0 ? x : 0, right, COLS);
 	attroff(A(THEME_TITLE) | A_REVERSE);
 }
 
@@ -363,31 +391,47 @@ static void human(char *buf, size_t len, double bytes)
 		 bytes >= 1048576 ? bytes / 1048576 : bytes / 1024);
 }
 
-static double jnum(json_t *o, const char *a, const char *b)
+/* "(-12.3% vs last run)" against the previous run's value prev, or ""
+ * without a previous run (or one whose value was not positive). */
+static void versus(char *buf, size_t len, const struct tel_summary *prev, double pv, double now)
 {
-	json_t *v = json_object_get(o, a);
-
-	return json_number_value(b ? json_object_get(v, b) : v);
-}
-
-/* "-12.3%" against the previous run, or "" without one. */
-static void versus(char *buf, size_t len, json_t *prev, const char *a, const char *b, double now)
-{
-	double p = prev ? jnum(prev, a, b) : 0;
-
-	if (p > 0)
-		snprintf(buf, len, "(%+.1f%% vs last run)", 100.0 * (now / p - 1));
+	if (prev && pv > 0)
+		snprintf(buf, len, "(%+.1f%% vs last run)", 100.0 * (now / pv - 1));
 	else
 		buf[0] = '\0';
+}
+
+/* A summary value as the card prints it (text), or "n/a" where the
+ * record did not carry it (have = 0): never a measured-looking 0. */
+static const char *or_na(const char *text, int have)
+{
+	return have ? text : "n/a";
+}
+
+/* The post-copy lines of a dsm-pull summary, from row y. */
+static void draw_summary_postcopy(WINDOW *win, int y, const struct tel_summary *s)
+{
+	char pages[24], faults[24], median[24], resident[24];
+
+	snprintf(pages, sizeof(pages), "%lld", (long long)s->postcopy.missing_pages);
+	snprintf(faults, sizeof(faults), "%lld", (long long)s->postcopy.faults);
+	snprintf(median, sizeof(median), "%.1f ms", (double)s->postcopy.fault_median_ns / 1e6);
+	snprintf(resident, sizeof(resident), "%.2f s", (double)s->postcopy.resident_ns / 1e9);
+	mvwprintw(win, y, 2, "Post-copy: %s pages missing, %s faults, median %s",
+		  or_na(pages, telemetry_read_summary_has(s, "postcopy.missing_pages")),
+		  or_na(faults, telemetry_read_summary_has(s, "postcopy.faults")),
+		  or_na(median, telemetry_read_summary_has(s, "postcopy.fault_median_ns")));
+	mvwprintw(win, y + 1, 2, "  every page resident after %s",
+		  or_na(resident, telemetry_read_summary_has(s, "postcopy.resident_ns")));
 }
 
 static void draw_summary(struct console *c)
 {
 	const struct migration_view *g = &c->model.mig;
-	json_t *s = g->summary, *prev = c->model.prev_summary;
-	int h = 12, w = 70;
+	const struct tel_summary *s = &g->summary;
+	const struct tel_summary *prev = c->model.has_prev ? &c->model.prev_summary : NULL;
+	int h = 13, w = 70;
 	char b1[32], v1[40];
-	double before = jnum(s, "progress_rate", "before");
 	WINDOW *win = screens_overlay(c, h, w, g->exit_status ? THEME_BAD : THEME_GOOD);
 
 	if (!win)
@@ -396,37 +440,36 @@ static void draw_summary(struct console *c)
 	mvwprintw(win, 0, 2, " Migration %d of %s: %s ", g->id, g->vm,
 		  g->exit_status ? "FAILED" : "done");
 	wattroff(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
-	if (g->exit_status || !s) {
+	if (g->exit_status || !g->has_summary) {
 		mvwprintw(win, 2, 2, "%.*s", w - 4, g->error[0] ? g->error : "no summary");
 		mvwprintw(win, 4, 2, "The VM %s.", g->exit_status == 3
 			  ? "moved, but the engine failed after the switch-over"
 			  : "keeps running on the source");
 	} else {
-		versus(v1, sizeof(v1), prev, "total_time_ns", NULL, jnum(s, "total_time_ns", NULL));
+		versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
+		       (double)s->total_time_ns);
 		mvwprintw(win, 2, 2, "Total migration time  %10.2f s   %s",
-			  jnum(s, "total_time_ns", NULL) / 1e9, v1);
-		versus(v1, sizeof(v1), prev, "downtime_ns", NULL, jnum(s, "downtime_ns", NULL));
+			  (double)s->total_time_ns / 1e9, v1);
+		versus(v1, sizeof(v1), prev, prev ? (double)prev->downtime_ns : 0,
+		       (double)s->downtime_ns);
 		mvwprintw(win, 3, 2, "Downtime              %10.1f ms  %s",
-			  jnum(s, "downtime_ns", NULL) / 1e6, v1);
+			  (double)s->downtime_ns / 1e6, v1);
 		mvwprintw(win, 4, 2, "  as the guest saw it %10.1f ms",
-			  jnum(s, "guest_downtime_ns", NULL) / 1e6);
-		human(b1, sizeof(b1), jnum(s, "bytes_total", NULL));
-		versus(v1, sizeof(v1), prev, "bytes_total", NULL, jnum(s, "bytes_total", NULL));
+			  (double)s->guest_downtime_ns / 1e6);
+		human(b1, sizeof(b1), (double)s->bytes_total);
+		versus(v1, sizeof(v1), prev, prev ? (double)prev->bytes_total : 0,
+		       (double)s->bytes_total);
 		mvwprintw(win, 5, 2, "Data transferred      %13s  %s", b1, v1);
 		mvwprintw(win, 6, 2, "Application progress  before %.1f/s, during %.1f/s, after %.1f/s",
-			  before, jnum(s, "progress_rate", "during"), jnum(s, "progress_rate", "after"));
-		mvwprintw(win, 7, 2, "  slowdown during the migration: %.1f%%",
-			  jnum(s, "slowdown_pct", NULL));
+			  s->progress_rate.before, s->progress_rate.during, s->progress_rate.after);
+		/* The slowdown is relative to the baseline: none without one. */
+		snprintf(b1, sizeof(b1), "%.1f%%", s->slowdown_pct);
+		mvwprintw(win, 7, 2, "  slowdown during the migration: %s",
+			  or_na(b1, s->progress_rate.before > 0));
 		mvwprintw(win, 8, 2, "Rounds %lld, stopped by %s, verify %s",
-			  json_integer_value(json_object_get(s, "iterations")),
-			  json_string_value(json_object_get(s, "stop_reason")),
-			  json_string_value(json_object_get(s, "verify")));
-		if (json_object_get(s, "postcopy"))
-			mvwprintw(win, 9, 2, "Post-copy: %.0f pages, %.0f faults (median %.1f ms), "
-				  "resident after %.2f s",
-				  jnum(s, "postcopy", "missing_pages"), jnum(s, "postcopy", "faults"),
-				  jnum(s, "postcopy", "fault_median_ns") / 1e6,
-				  jnum(s, "postcopy", "resident_ns") / 1e9);
+			  (long long)s->iterations, s->stop_reason, s->verify);
+		if (s->has_postcopy)
+			draw_summary_postcopy(win, 9, s);
 	}
 	wattron(win, A(THEME_DIM));
 	mvwprintw(win, h - 2, 2, "%s   Enter/Esc: close",

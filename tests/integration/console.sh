@@ -14,26 +14,12 @@ HOSTS=$HOST_A/hosts
 printf 'name=hostA runtime=%s\nname=hostB runtime=%s\n' "$HOST_A" "$HOST_B" >"$HOSTS"
 trap '$T kill-server 2>/dev/null; rm -rf "$STATE"; cleanup' EXIT
 
-screen() { $T capture-pane -p -t con; }
 # has_colour: the screen uses a foreground colour (tmux's own default-colour
 # resets, 39 and 49, do not count).
 has_colour() { $T capture-pane -e -p -t con | grep -Eq $'\e\\[([0-9]+;)*(3[0-8]|9[0-7])[;m]'; }
 no_colour() { ! has_colour; }
 # no_fancy_glyphs: neither braille (U+2800-28FF) nor box drawing (U+2500-257F).
 no_fancy_glyphs() { ! $T capture-pane -p -t con | LC_ALL=C.UTF-8 grep -qP '[\x{2800}-\x{28FF}\x{2500}-\x{257F}]'; }
-# wait_for TEXT SECONDS: until the screen shows TEXT.
-wait_for() {
-	local i
-	for i in $(seq $(($2 * 10))); do
-		screen | grep -q -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "# screen while waiting for '$1':"
-	screen | sed 's/^/# /'
-	return 1
-}
-# Stop the terminal server and let it go before the next one starts.
-reset_tmux() { $T kill-server 2>/dev/null; sleep 0.5; }
 console() {
 	$T new-session -d -s con -x 140 -y 40 \
 		"cd '$PWD'; LANG=C.UTF-8 DSMIG_HOSTS='$HOSTS' XDG_STATE_HOME='$STATE' $*"

@@ -112,6 +112,24 @@ telemetry_adds_up() {
 		  and $s.bytes.state > 0' "$1" >/dev/null
 }
 
+# ---- the console in a terminal (tmux) -----------------------------------
+# A test sets T to tmux on a private socket ("tmux -L NAME") and starts
+# its console in session "con"; it kills the server at exit.
+screen() { $T capture-pane -p -t con 2>/dev/null; }
+# wait_for TEXT SECONDS: until the screen shows TEXT (a grep pattern).
+wait_for() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "# screen while waiting for '$1':"
+	screen | sed 's/^/# /'
+	return 1
+}
+# Stop the terminal server and let it go before the next one starts.
+reset_tmux() { $T kill-server 2>/dev/null; sleep 0.5; }
+
 # ---- the lab (`dsmig lab`, docs/deploy.md) ------------------------------
 # Its names, addresses and ports (LAB_DIR, LAB_HOSTS, LAB_IFACE,
 # LAB_HOSTA_NETNS, MIGRATE_PORT_FILTER, ...) as `dsmig lab env` prints

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/jsonl_tail.h"
 #include "common/session_log.h"
 
 static char why[512];
@@ -164,6 +165,37 @@ static void test_long_line(void **state)
 	free(text);
 }
 
+/* Following a growing telemetry file: unparsable, over-long and cut-short
+ * lines are skipped and counted, never returned or silently dropped. */
+static void test_tail_counts_bad_lines(void **state)
+{
+	char path[] = "/tmp/test-tail.XXXXXX";
+	struct jsonl_tail t;
+	int fd = mkstemp(path), n = 0;
+	FILE *f = fdopen(fd, "w");
+	json_t *v;
+	size_t i;
+
+	assert_non_null(f);
+	jsonl_tail_init(&t, path);
+	fputs("{\"a\":1}\nnot json\n\n", f);
+	for (i = 0; i < 70000; i++)      /* longer than the tail's buffer */
+		fputc('7', f);
+	fputs("\n{\"a\":2}\n{\"a\":", f);
+	fflush(f);
+	while ((v = jsonl_tail_next(&t))) {
+		n++;
+		assert_int_equal(json_integer_value(json_object_get(v, "a")), n);
+		json_decref(v);
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(t.bad, 2);      /* "not json" and the long line */
+	jsonl_tail_close(&t);
+	assert_int_equal(t.bad, 3);      /* and the last line, cut short */
+	fclose(f);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_refused),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_tail_counts_bad_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

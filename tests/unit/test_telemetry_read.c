@@ -160,6 +160,41 @@ static void test_summary(void **state)
 	free(text);
 }
 
+/* Optional fields a record lacked are told apart from measured zeros. */
+static void test_summary_has(void **state)
+{
+	struct tel_event ev;
+	char *text;
+
+	assert_int_equal(decode(summary_pull, &ev), 0);
+	assert_true(telemetry_read_summary_has(&ev.u.summary, "postcopy.fault_median_ns"));
+	assert_true(telemetry_read_summary_has(&ev.u.summary, "total_time_ns"));
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "no.such_field"));
+	text = edit(summary_pull, "\"fault_median_ns\":15000000,", "");
+	assert_int_equal(decode(text, &ev), 0);
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "postcopy.fault_median_ns"));
+	assert_true(telemetry_read_summary_has(&ev.u.summary, "postcopy.fault_max_ns"));
+	free(text);
+}
+
+static void test_tally_text(void **state)
+{
+	struct tel_tally tl = { 0 };
+	struct tel_event ev = { .type = TEL_UNKNOWN };
+	char buf[256];
+
+	telemetry_read_tally_text(&tl, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	assert_int_equal(telemetry_read_tally(&tl, -1, &ev, "round: \"x\" missing"), 0);
+	assert_int_equal(telemetry_read_tally(&tl, 0, &ev, ""), 0);
+	tl.bad_lines = 2;
+	telemetry_read_tally_text(&tl, buf, sizeof(buf));
+	assert_string_equal(buf, "2 bad lines, 1 refused (round: \"x\" missing), "
+			    "1 of unknown types skipped");
+	telemetry_read_tally_text(&tl, buf, 8);    /* bounded */
+	assert_string_equal(buf, "2 bad l");
+}
+
 static void test_version_refused(void **state)
 {
 	struct tel_event ev;
@@ -313,7 +348,7 @@ static void test_dirty_pages_do_not_wrap(void **state)
 	snprintf(rec, sizeof(rec), "{\"v\":1,\"t\":1764300000100000000,\"src\":\"engine\","
 		 "\"mig\":1,\"ev\":%s}", round_dsm);
 	apply(m, rec);
-	assert_int_equal(m->bad_records, 0);
+	assert_int_equal(m->tally.refused, 0);
 	assert_int_equal(m->mig.nr_rounds, 1);
 	/* The chart's two bars, as the console draws them: 5 sent, 260
 	 * held back (it drew pages_sent - hot_deferred, unsigned: 2^64 - 255). */
@@ -322,9 +357,50 @@ static void test_dirty_pages_do_not_wrap(void **state)
 	/* A negative count is refused, never stored. */
 	memcpy(strstr(rec, "\"hot_deferred\":260"), "\"hot_deferred\":-26", 18);
 	apply(m, rec);
-	assert_int_equal(m->bad_records, 1);
+	assert_int_equal(m->tally.refused, 1);
 	assert_int_equal(m->mig.nr_rounds, 1);
-	model_free(m);
+	free(m);
+}
+
+/* The model keeps the summary typed, and reads a previous run's summary
+ * (as the engine wrote it) with the same reader. */
+static void test_model_summary(void **state)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	char rec[2048];
+
+	assert_non_null(m);
+	model_init(m);
+	apply(m, "{\"v\":1,\"t\":1764300000000000000,\"src\":\"migration\",\"mig\":1,"
+	      "\"event\":\"start\",\"vm\":\"cpu1\",\"from\":\"hostA\",\"to\":\"hostB\","
+	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2}");
+	/* A previous summary that is not one is refused and counted. */
+	apply(m, "{\"v\":1,\"t\":1764300000000000001,\"src\":\"migration\",\"mig\":1,"
+	      "\"event\":\"previous\",\"summary\":{\"v\":1,\"t\":5,\"type\":\"summary\"}}");
+	assert_int_equal(m->has_prev, 0);
+	assert_int_equal(m->tally.refused, 1);
+	snprintf(rec, sizeof(rec), "{\"v\":1,\"t\":1764300000000000002,\"src\":\"migration\","
+		 "\"mig\":1,\"event\":\"previous\",\"summary\":%s}", summary_pull);
+	apply(m, rec);
+	assert_int_equal(m->has_prev, 1);
+	assert_true(m->prev_summary.downtime_ns == 40000000);
+	snprintf(rec, sizeof(rec), "{\"v\":1,\"t\":1764300000100000000,\"src\":\"engine\","
+		 "\"mig\":1,\"ev\":%s}", summary_pull);
+	apply(m, rec);
+	assert_int_equal(m->mig.has_summary, 1);
+	assert_true(m->mig.summary.total_time_ns == 8000000000);
+	apply(m, "{\"v\":1,\"t\":1764300000200000000,\"src\":\"migration\",\"mig\":1,"
+	      "\"event\":\"exit\",\"status\":0,\"telemetry_bad_lines\":3}");
+	assert_int_equal(m->tally.bad_lines, 3);
+	apply(m, "{\"v\":1,\"t\":1764300000300000000,\"src\":\"later\"}");
+	assert_int_equal(m->tally.skipped, 1);
+	/* The next migration of the same VM and method compares with it. */
+	apply(m, "{\"v\":1,\"t\":1764300000400000000,\"src\":\"migration\",\"mig\":2,"
+	      "\"event\":\"start\",\"vm\":\"cpu1\",\"from\":\"hostB\",\"to\":\"hostA\","
+	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2}");
+	assert_int_equal(m->has_prev, 1);
+	assert_true(m->prev_summary.total_time_ns == 8000000000);
+	assert_int_equal(m->mig.has_summary, 0);
 	free(m);
 }
 
@@ -335,11 +411,14 @@ int main(void)
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_round_progress_postcopy),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_summary_has),
+		cmocka_unit_test(test_tally_text),
 		cmocka_unit_test(test_version_refused),
 		cmocka_unit_test(test_unknown_skipped),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_huge_strings),
 		cmocka_unit_test(test_dirty_pages_do_not_wrap),
+		cmocka_unit_test(test_model_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
