@@ -280,18 +280,24 @@ static void show_engine_errors(const char *engine_log)
 
 /* ---- settling a failed migration ----------------------------------- */
 
-/* The run state of VM name on host, or NULL if no VMM answers. */
-static json_t *vm_status(const char *host, const char *name, struct ctl_client **out)
+/* The run state of VM name on host, or NULL if no VMM answers, with the
+ * reason in why[len] (len may be 0). */
+static json_t *vm_status(const char *host, const char *name, struct ctl_client **out,
+			 char *why, size_t len)
 {
 	char sock[PATH_MAX];
 	struct ctl_client *c;
 	json_t *st = NULL;
 
 	*out = NULL;
-	if (dsmig_socket_path(sock, sizeof(sock), host, name) ||
-	    ctl_client_connect(&c, sock, 2000))
+	if (dsmig_socket_path(sock, sizeof(sock), host, name)) {
+		errbuf_set(why, len, "bad VM name or host directory");
+		return NULL;
+	}
+	if (ctl_client_open(&c, sock, 2000, why, len))
 		return NULL;
 	if (ctl_client_execute(c, "query-status", NULL, &st, NULL, 2000) != 0) {
+		errbuf_set(why, len, "no reply to query-status");
 		json_decref(st);
 		ctl_client_close(c);
 		return NULL;
@@ -312,8 +318,8 @@ static int vm_do(struct ctl_client *c, const char *cmd)
 static int settle(const struct migrate_opts *o, const char *why)
 {
 	struct ctl_client *src, *dst;
-	json_t *s_st = vm_status(o->req.from, o->req.vm, &src);
-	json_t *d_st = vm_status(o->req.to, o->req.vm, &dst);
+	json_t *s_st = vm_status(o->req.from, o->req.vm, &src, NULL, 0);
+	json_t *d_st = vm_status(o->req.to, o->req.vm, &dst, NULL, 0);
 	const char *d = json_string_value(json_object_get(d_st, "status"));
 	const char *s = json_string_value(json_object_get(s_st, "status"));
 	const char *pc = json_string_value(json_object_get(d_st, "postcopy"));
@@ -494,9 +500,9 @@ int cmd_migrate(int argc, char **argv)
 	snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
 	if (!strcmp(o.req.from, o.req.to))
 		log_fatal(CLI_USAGE, "source and destination are the same host");
-	st = vm_status(o.req.from, o.req.vm, &probe);
+	st = vm_status(o.req.from, o.req.vm, &probe, err, sizeof(err));
 	if (!st)
-		log_fatal(CLI_FAILED, "no VM '%s' answers on %s", o.req.vm, o.req.from);
+		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", o.req.vm, o.req.from, err);
 	json_decref(st);
 	ctl_client_close(probe);
 

@@ -331,11 +331,6 @@ refused:
 	return rc;
 }
 
-int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms)
-{
-	return ctl_client_open(out, path, timeout_ms, NULL, 0);
-}
-
 json_t *ctl_client_greeting(struct ctl_client *c)
 {
 	return c->greeting;

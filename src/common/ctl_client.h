@@ -19,10 +19,6 @@ struct ctl_client;
 int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
 		    char *why, size_t len);
 
-/* ctl_client_open() without the reason: being retired, callers pass
- * ctl_client_open() len 0 instead (docs/architecture.md, "Errors"). */
-int ctl_client_connect(struct ctl_client **out, const char *path, int timeout_ms);
-
 /* The greeting object (borrowed, valid until close). */
 json_t *ctl_client_greeting(struct ctl_client *c);
 
