@@ -164,14 +164,17 @@ static int data_summary(const struct mig *m)
 {
 	const struct tel_summary *s = &m->summary;
 
-	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:f, s:s}",
+	/* Without a baseline rate there is no slowdown: null, not 0. */
+	json_t *slowdown = s->progress_rate.before > 0 ? json_real(s->slowdown_pct) : json_null();
+
+	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:s}",
 		"kind", "summary", "mig", (json_int_t)m->id,
 		"total_time_ns", (json_int_t)s->total_time_ns,
 		"downtime_ns", (json_int_t)s->downtime_ns,
 		"guest_downtime_ns", (json_int_t)s->guest_downtime_ns,
 		"bytes_total", (json_int_t)s->bytes_total,
 		"iterations", (json_int_t)s->iterations,
-		"stop_reason", s->stop_reason, "slowdown_pct", s->slowdown_pct,
+		"stop_reason", s->stop_reason, "slowdown_pct", slowdown,
 		"verify", s->verify));
 }
 
