@@ -163,8 +163,9 @@ const char *telemetry_read_phase_name(enum tel_phase p);
 void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_t *deferred);
 
 /* Copy log text s into buf (len > 0) as the decoder copies strings:
- * truncated, control characters as '?' (log text goes to terminals,
- * reports and scripts). */
+ * truncated, never inside a UTF-8 character; control characters (C0,
+ * DEL, C1) and malformed bytes as '?' (log text goes to terminals,
+ * reports and scripts, and back into JSON). */
 void telemetry_read_text(char *buf, size_t len, const char *s);
 
 /* Counting what a reader of many records decoded, skipped and refused,

@@ -195,6 +195,22 @@ static void test_tally_text(void **state)
 	assert_string_equal(buf, "2 bad l");
 }
 
+/* Copies stay valid UTF-8: truncation never splits a character, C1
+ * controls (U+009B is CSI) and malformed bytes become '?'. */
+static void test_text_utf8(void **state)
+{
+	char buf[8];
+
+	telemetry_read_text(buf, sizeof(buf), "ab\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(buf, "ab\xc3\xa9\xc3\xa9");       /* not "ab" + 2.5 */
+	telemetry_read_text(buf, sizeof(buf), "\xc2\x9b" "1m\x1b" "x");
+	assert_string_equal(buf, "?1m?x");
+	telemetry_read_text(buf, sizeof(buf), "\xa9\xc3" "a\xe2\x82");
+	assert_string_equal(buf, "??a??");
+	telemetry_read_text(buf, sizeof(buf), "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80");
+	assert_string_equal(buf, "\xe2\x82\xac\xe2\x82\xac");  /* the emoji does not fit */
+}
+
 static void test_version_refused(void **state)
 {
 	struct tel_event ev;
@@ -413,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_has),
 		cmocka_unit_test(test_tally_text),
+		cmocka_unit_test(test_text_utf8),
 		cmocka_unit_test(test_version_refused),
 		cmocka_unit_test(test_unknown_skipped),
 		cmocka_unit_test(test_malformed),
