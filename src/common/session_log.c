@@ -82,12 +82,13 @@ int session_log_tally(struct tel_tally *tl, int rc, const struct session_rec *r,
 	return 1;
 }
 
-/* Count line lineno as refused for reason why. */
+/* Count line lineno as refused for reason why (kept as printable,
+ * valid UTF-8 text: it goes to terminals and into report --data's JSON). */
 static void refuse_line(struct session_log *l, unsigned lineno, const char *why)
 {
 	if (!l->bad++) {
 		l->first_bad = lineno;
-		snprintf(l->first_bad_why, sizeof(l->first_bad_why), "%s", why);
+		telemetry_read_text(l->first_bad_why, sizeof(l->first_bad_why), why);
 	}
 }
 

@@ -333,11 +333,15 @@ static int decode_phase(json_t *ev, struct tel_event *out, char *why, size_t len
 static int decode_round(json_t *ev, struct tel_round *r, char *why, size_t len)
 {
 	const char *kind = enum_text(ev, "kind", "iteration", why, len);
+	char shown[33];
 
 	if (!kind)
 		return -1;
-	if (strcmp(kind, "precopy") && strcmp(kind, "final"))
-		return errbuf_set(why, len, "iteration: unknown kind \"%.32s\"", kind);
+	if (strcmp(kind, "precopy") && strcmp(kind, "final")) {
+		/* The reason is printed: the record's text goes in cleaned. */
+		telemetry_read_text(shown, sizeof(shown), kind);
+		return errbuf_set(why, len, "iteration: unknown kind \"%s\"", shown);
+	}
 	r->final = !strcmp(kind, "final");
 	return fields_decode(ev, round_fields, r, NULL, "iteration", why, len);
 }

@@ -332,6 +332,10 @@ static void test_huge_strings(void **state)
 	assert_non_null(strstr(why, "unknown kind"));
 	assert_true(strlen(why) < 100);
 	free(text);
+	/* The reason is printed: a kind's escapes do not reach it. */
+	assert_int_equal(decode("{" HDR "\"type\":\"iteration\",\"kind\":\"\\u001b[2J\"}", &ev),
+			 -1);
+	assert_string_equal(why, "iteration: unknown kind \"?[2J\"");
 }
 
 /* Apply a session record given as JSON text to m. */
