@@ -128,19 +128,23 @@ static void apply_session(struct model *m, json_t *rec)
 	m->nr_hosts = 0;
 	json_array_foreach(json_object_get(rec, "hosts"), i, h)
 		if (m->nr_hosts < MODEL_MAX_HOSTS && str(h, "name"))
-			snprintf(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]), "%s", str(h, "name"));
+			telemetry_read_text(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]),
+					    str(h, "name"));
 }
 
 static void apply_vm_probe(struct model *m, json_t *rec)
 {
-	const char *host = str(rec, "host"), *name = str(rec, "vm");
+	/* Cleaned as every string the screens draw (the VM list's rows). */
+	char host[sizeof(m->vms[0].host)], name[sizeof(m->vms[0].name)];
 	struct vm_view *v;
 	json_t *p;
 	size_t i;
 	double sum = 0;
 
-	if (!host || !name)
+	if (!str(rec, "host") || !str(rec, "vm"))
 		return;
+	telemetry_read_text(host, sizeof(host), str(rec, "host"));
+	telemetry_read_text(name, sizeof(name), str(rec, "vm"));
 	v = model_vm(m, host, name, 1);
 	if (!v)
 		return;
@@ -302,6 +306,15 @@ static void engine_round(struct model *m, const struct tel_round *ev)
 		  r->bytes / 1048576, r->duration_s, (long long)r->dirtied);
 }
 
+/* An operator's action, in the event log (cleaned: it is drawn). */
+static void operator_log(struct model *m, json_t *rec)
+{
+	char action[32];
+
+	telemetry_read_text(action, sizeof(action), str(rec, "action") ?: "?");
+	model_log(m, "operator: %s", action);
+}
+
 /* An engine record, decoded in r. */
 static void apply_engine(struct model *m, const struct session_rec *r)
 {
@@ -374,7 +387,7 @@ void model_apply(struct model *m, json_t *rec)
 		apply_engine(m, &r);
 		break;
 	case SESSION_SRC_OPERATOR:
-		model_log(m, "operator: %s", str(rec, "action") ?: "?");
+		operator_log(m, rec);
 		break;
 	case SESSION_SRC_UNKNOWN:
 		break;

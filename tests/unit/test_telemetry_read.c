@@ -382,6 +382,29 @@ static void test_dirty_pages_do_not_wrap(void **state)
 	free(m);
 }
 
+/* Names the VM list draws are cleaned like the migration's: a replayed
+ * log's escapes and newlines never reach the screen. */
+static void test_model_names_cleaned(void **state)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	model_init(m);
+	apply(m, "{\"v\":1,\"t\":1764300000000000000,\"src\":\"session\",\"event\":\"open\","
+	      "\"hosts\":[{\"name\":\"a\\u001b[2Jb\",\"runtime\":\"/r\"}]}");
+	apply(m, "{\"v\":1,\"t\":1764300000000000001,\"src\":\"probe\",\"probe\":\"vm\","
+	      "\"host\":\"h\\n1\",\"vm\":\"v\\u009b1\",\"state\":\"running\",\"vcpus\":1}");
+	apply(m, "{\"v\":1,\"t\":1764300000000000002,\"src\":\"probe\",\"probe\":\"vm\","
+	      "\"host\":\"h\\n1\",\"vm\":\"v\\u009b1\",\"state\":\"running\",\"vcpus\":1}");
+	apply(m, "{\"v\":1,\"t\":1764300000000000003,\"src\":\"operator\",\"action\":\"x\\ry\"}");
+	assert_string_equal(m->hosts[0], "a?[2Jb");
+	assert_int_equal(m->nr_vms, 1);              /* found again, not added twice */
+	assert_string_equal(m->vms[0].host, "h?1");
+	assert_string_equal(m->vms[0].name, "v?1");
+	assert_non_null(strstr(model_log_line(m, 0), "operator: x?y"));
+	free(m);
+}
+
 /* The model keeps the summary typed, and reads a previous run's summary
  * (as the engine wrote it) with the same reader. */
 static void test_model_summary(void **state)
@@ -440,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_huge_strings),
 		cmocka_unit_test(test_dirty_pages_do_not_wrap),
 		cmocka_unit_test(test_model_summary),
+		cmocka_unit_test(test_model_names_cleaned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
