@@ -156,12 +156,16 @@ static void migration_reaped(struct live *l, int status)
 		if (f) {
 			char line[256];
 
-			while (fgets(line, sizeof(line), f))
+			/* Cleaned: a line fgets() cut inside a UTF-8 character
+			 * would make json_pack() refuse the exit record below. */
+			while (fgets(line, sizeof(line), f)) {
+				line[strcspn(line, "\n")] = '\0';
 				if (strstr(line, "error") || strstr(line, "cannot"))
-					snprintf(l->last_error, sizeof(l->last_error), "%s", line);
+					telemetry_read_text(l->last_error, sizeof(l->last_error),
+							    line);
+			}
 			fclose(f);
 		}
-		l->last_error[strcspn(l->last_error, "\n")] = '\0';
 		err = l->last_error[0] ? l->last_error : "dsmig migrate failed";
 	}
 	ev = json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id, "event", "exit",
