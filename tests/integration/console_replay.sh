@@ -179,6 +179,17 @@ sed 's/"vm":"cpu1"/"vm":"cpu1\\u001b[2J\\u001b]0;owned\\u0007"/' "$LOG" >"$W/esc
 "$DSMIG" report "$W/esc.jsonl" --no-png >"$W/esc.out" 2>&1
 check "report, escapes in names: exit 0, no control character printed" \
 	bash -c "[ $? -eq 0 ] && grep -q 'Migration 1: cpu1?\[2J?\]0;owned?' '$W/esc.out' && ! LC_ALL=C grep -q \$'[\x01-\x08\x0b-\x1f\x7f]' '$W/esc.out'"
+# Long non-ASCII text (cut where it is copied) and an escape in a refused
+# record's quoted kind: the report still reads, --data stays JSON.
+long=$(printf '\xc3\xa9%.0s' $(seq 300))
+{ sed "s/\"error\":null/\"error\":\"$long\"/" "$LOG"
+  eng 9000 '"type":"iteration","kind":"\u001b[2J'"$long"'"'; } >"$W/utf8.jsonl"
+"$DSMIG" report "$W/utf8.jsonl" --no-png >"$W/utf8.out" 2>&1
+check "report, long non-ASCII strings and an escaped kind: exit 0, no control character" \
+	bash -c "[ $? -eq 0 ] && grep -q 'unknown kind \"?\[2J' '$W/utf8.out' && ! LC_ALL=C grep -q \$'[\x01-\x08\x0b-\x1f\x7f]' '$W/utf8.out'"
+"$DSMIG" report "$W/utf8.jsonl" --data >"$W/utf8.data" 2>/dev/null
+check "report --data, long non-ASCII strings: exit 0, every line JSON, the bad line named" \
+	bash -c "[ $? -eq 0 ] && jq -s -e '.[0].bad_lines == 1 and (.[0].first_bad_why | test(\"unknown kind\"))' '$W/utf8.data' >/dev/null"
 "$DSMIG" report "$W/junk2.jsonl" --data >"$W/data2.out" 2>/dev/null
 check "report --data, junk lines: the session line counts them" \
 	bash -c "jq -s -e '.[0].bad_lines == 2 and .[0].first_bad == 5 and .[0].first_bad_why == \"not JSON\"' '$W/data2.out' >/dev/null"
