@@ -14,6 +14,7 @@
 #include "common/ctl_client.h"
 #include "common/ctl_proto.h"
 #include "common/log.h"
+#include "common/telemetry_read.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -245,8 +246,12 @@ static int ctl_client_check_greeting(json_t *msg, char *why, size_t len)
 	json_t *proto = json_object_get(greeting, "protocol");
 
 	if (!json_is_object(greeting) && error) {
-		errbuf_set(why, len, "the server refused the connection: %.200s",
-			   json_string_value(json_object_get(error, "desc")) ?: "?");
+		char desc[201];
+
+		/* The server's text is printed by callers: bounded, cleaned. */
+		telemetry_read_text(desc, sizeof(desc),
+				    json_string_value(json_object_get(error, "desc")) ?: "?");
+		errbuf_set(why, len, "the server refused the connection: %s", desc);
 		return -EBUSY;
 	}
 	if (!json_is_object(greeting) || !json_is_integer(proto)) {

@@ -974,6 +974,10 @@ static void test_client_checks_version(void **state)
 	assert_int_equal(open_greeted_by(f->dir, "{\"dsmig\":{\"protocol\":\"1\"}}\n", why,
 					 sizeof(why)), -EPROTO);
 	assert_int_equal(open_greeted_by(f->dir, "{\"QMP\":{}}\n", why, sizeof(why)), -EPROTO);
+	/* A refusal's text reaches terminals: escapes come out as '?'. */
+	assert_int_equal(open_greeted_by(f->dir, "{\"error\":{\"desc\":\"busy\\u001b[2J\"}}\n",
+					 why, sizeof(why)), -EBUSY);
+	assert_string_equal(why, "the server refused the connection: busy?[2J");
 	/* Without a buffer for the reason, the same refusal. */
 	assert_int_equal(open_greeted_by(f->dir, line, why, 0), -EPROTONOSUPPORT);
 	assert_string_equal(why, "");
