@@ -19,6 +19,10 @@ enum field_type {
 	F_I64,      /* int64_t, 0..TEL_INT_MAX */
 	F_SPAN,     /* int64_t, -TEL_INT_MAX..TEL_INT_MAX: a time between two
 		       hosts' clocks, which a skew can make negative */
+	F_GUEST,    /* int64_t: a counter the guest writes (its counter block,
+		       guest/dsmig_abi.h), which the engine only copies; any
+		       integer is read, saturated to 0..TEL_INT_MAX, so that a
+		       guest cannot get the record refused */
 	F_INT,      /* int, 0..INT_MAX */
 	F_NUM,      /* double: any JSON number */
 	F_STR,      /* char[size], copied bounded, control characters replaced */
@@ -94,7 +98,7 @@ static const struct field progress_fields[] = {
 	FIELD(S, "rate_bps", rate_bps, F_NUM, 1),
 	FIELD(S, "dirty_pages", dirty_pages, F_I64, 1),
 	FIELD(S, "vcpu_pct", vcpu_pct, F_NUM, 1),
-	FIELD(S, "progress", progress, F_I64, 1),
+	FIELD(S, "progress", progress, F_GUEST, 1),
 	{ NULL, F_I64, 0, 0, 0 },
 };
 #undef S
@@ -130,7 +134,7 @@ static const struct field summary_fields[] = {
 	FIELD(S, "progress_rate.after", progress_rate.after, F_NUM, 1),
 	FIELD(S, "slowdown_pct", slowdown_pct, F_NUM, 1),
 	FIELD(S, "verify", verify, F_STR, 1),
-	FIELD(S, "selfcheck_fail", selfcheck_fail, F_I64, 1),
+	FIELD(S, "selfcheck_fail", selfcheck_fail, F_GUEST, 1),
 	FIELD(S, "postcopy.missing_pages", postcopy.missing_pages, F_I64, 0),
 	FIELD(S, "postcopy.faults", postcopy.faults, F_I64, 0),
 	FIELD(S, "postcopy.pulled_pages", postcopy.pulled_pages, F_I64, 0),
@@ -244,10 +248,13 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 	switch (f->type) {
 	case F_I64:
 	case F_SPAN:
+	case F_GUEST:
 	case F_INT:
 		if (!json_is_integer(v))
 			return errbuf_set(why, len, "\"%s\" is not an integer", f->key);
 		i = json_integer_value(v);
+		if (f->type == F_GUEST)   /* the engine casts the guest's u64 */
+			i = i < 0 || i > TEL_INT_MAX ? TEL_INT_MAX : i;
 		if (i < (f->type == F_SPAN ? -TEL_INT_MAX : 0) ||
 		    i > (f->type == F_INT ? INT_MAX : TEL_INT_MAX))
 			return errbuf_set(why, len, "\"%s\" out of range: %lld", f->key,

@@ -12,7 +12,9 @@
  * caller to skip and count. A record with a field of the wrong type, a
  * required field missing, a negative count or a number beyond 2^53 is
  * refused with the reason (only the downtimes, measured between two
- * hosts' clocks, may be negative). Strings are copied bounded (truncated to the
+ * hosts' clocks, may be negative; the guest's own counters, "progress"
+ * and "selfcheck_fail", which a guest may set to anything, are read
+ * saturated to 0..TEL_INT_MAX instead). Strings are copied bounded (truncated to the
  * struct's buffer); fields this reader does not know are ignored.
  */
 #ifndef DSMIG_COMMON_TELEMETRY_READ_H

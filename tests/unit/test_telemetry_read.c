@@ -158,6 +158,17 @@ static void test_summary(void **state)
 	assert_int_equal(decode(text, &ev), 0);
 	assert_true(ev.u.summary.downtime_ns == -3000);
 	free(text);
+	/* selfcheck_fail is the guest's counter: a guest that writes 2^63 or
+	 * more (cast to a negative json_int_t) or 2^60 does not get the
+	 * summary refused, and the verdict with it. */
+	text = edit(summary_pull, "\"selfcheck_fail\":0", "\"selfcheck_fail\":-5");
+	assert_int_equal(decode(text, &ev), 0);
+	assert_true(ev.u.summary.selfcheck_fail == TEL_INT_MAX);
+	free(text);
+	text = edit(summary_pull, "\"selfcheck_fail\":0", "\"selfcheck_fail\":1152921504606846976");
+	assert_int_equal(decode(text, &ev), 0);
+	assert_true(ev.u.summary.selfcheck_fail == TEL_INT_MAX);
+	free(text);
 }
 
 /* Optional fields a record lacked are told apart from measured zeros. */
