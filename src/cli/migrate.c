@@ -64,7 +64,6 @@ struct follow {
 	size_t nrounds;
 	char phase[32];
 	char error[512];
-	int failed_source_running; /* -1 unknown, else the flag */
 	double bytes, rate_bps, vcpu;
 	int round;
 };
@@ -131,10 +130,8 @@ static void follow_event(struct follow *fl, json_t *ev)
 	case TEL_PHASE:
 		snprintf(fl->phase, sizeof(fl->phase), "%s",
 			 telemetry_read_phase_name(e.u.phase.phase));
-		if (e.u.phase.phase == TEL_PHASE_FAILED) {
+		if (e.u.phase.phase == TEL_PHASE_FAILED)
 			snprintf(fl->error, sizeof(fl->error), "%s", e.u.phase.error);
-			fl->failed_source_running = e.u.phase.source_running == 1;
-		}
 		break;
 	case TEL_PROGRESS:
 		fl->bytes = (double)e.u.progress.bytes;
@@ -472,7 +469,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 int cmd_migrate(int argc, char **argv)
 {
 	struct migrate_opts o = { 0 };
-	struct follow fl = { .failed_source_running = -1 };
+	struct follow fl = { 0 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
 	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
 	char tally[320];
