@@ -82,13 +82,17 @@ int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
 	return 0;
 }
 
-/* The source's hashes against destination RAM. */
+/* The source's hashes against destination RAM. Returns 0, -1 with a
+ * reason, or -ECANCELED (rank 0 sent ABORT instead: consumed). */
 static int verify_memory(struct engine *e, char *why, size_t len)
 {
 	uint64_t *theirs = NULL;
 	long got = dest_recv_alloc(TAG_HASHES, (void **)&theirs);
-	int rc = dest_compare_hashes(e, theirs, got, e->mem, why, len);
+	int rc;
 
+	if (got == -ECANCELED)
+		return snprintf(why, len, "aborted by the source"), -ECANCELED;
+	rc = dest_compare_hashes(e, theirs, got, e->mem, why, len);
 	free(theirs);
 	return rc;
 }
@@ -210,7 +214,11 @@ int engine_run_dest(struct engine *e)
 			goto abort;
 		}
 		log_error("%s", why);
-	} else if (!pc && e->opt.req.verify && verify_memory(e, why, sizeof(why))) {
+	} else if (!pc && e->opt.req.verify && (rc = verify_memory(e, why, sizeof(why)))) {
+		if (rc == -ECANCELED) {
+			free(blob);
+			goto abort;
+		}
 		log_error("%s", why);
 	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
 		snprintf(why, sizeof(why), "the destination VMM refused the state: %s",

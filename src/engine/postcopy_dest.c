@@ -152,6 +152,8 @@ int postcopy_dest_prepare(struct engine *e, struct postcopy_dest **out,
 		return rc;
 	if (e->opt.req.verify) {
 		pc->hashes_len = dest_recv_alloc(TAG_HASHES, (void **)&pc->hashes);
+		if (pc->hashes_len == -ECANCELED)
+			return snprintf(why, len, "aborted by the source"), -ECANCELED;
 		if (pc->hashes_len < 0)
 			return snprintf(why, len, "verify: cannot receive hashes"), -1;
 	}
