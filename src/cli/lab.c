@@ -439,6 +439,7 @@ static int lab_env(int argc, char **argv)
 	}
 	printf("# dsmig lab env: src/common/lab_net.h\n");
 	env_put("LAB_DIR", LAB_DIR);
+	env_put("LAB_CONF", LAB_CONF);
 	env_put("LAB_HOSTS", LAB_HOSTS);
 	env_put("LAB_IFACE", LAB_IFACE);
 	env_put("LAB_SUBNET", LAB_SUBNET);

@@ -15,7 +15,6 @@
 
 #include "common/lab_net.h"
 
-#define LAB_CONF         LAB_DIR "/lab.conf"
 #define LAB_RATE_DEFAULT 12000000ull       /* the paper's 12 Mbit/s */
 #define LAB_RATE_MIN     8e3               /* --link's range */
 #define LAB_RATE_MAX     100e9

@@ -29,6 +29,7 @@ _Static_assert(MIGRATE_PORT_LAST == MIGRATE_PORT_FIRST + MIGRATE_PORT_COUNT - 1,
 /* The lab's state: lab.conf, the hosts file, one runtime directory per
  * host (LAB_DIR/hostA, ...). */
 #define LAB_DIR          "/run/dsmig-lab"
+#define LAB_CONF         LAB_DIR "/lab.conf"
 #define LAB_HOSTS        LAB_DIR "/hosts"
 
 /* Every lab host's interface has this name inside its namespace; its

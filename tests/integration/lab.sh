@@ -164,7 +164,7 @@ check "down kills a VMM that does not answer${left:+: $left}" \
 wait "$stuck" 2>/dev/null
 # An `up` over leftovers of a crashed lab (no state) removes them first.
 lab up >/dev/null 2>&1
-rm -f "$LAB_DIR/lab.conf"
+rm -f "$LAB_CONF"
 out=$(lab up 2>&1); rc=$?
 check "up over a crashed lab's leftovers makes a clean lab" \
 	bash -c "[ $rc -eq 0 ] && grep -q leftovers <<<'$out' && timeout 10 '$DSMIG' lab status >/dev/null"
