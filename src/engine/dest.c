@@ -213,13 +213,11 @@ int engine_run_dest(struct engine *e)
 			free(blob);
 			goto abort;
 		}
-		log_error("%s", why);
 	} else if (!pc && e->opt.req.verify && (rc = verify_memory(e, why, sizeof(why)))) {
 		if (rc == -ECANCELED) {
 			free(blob);
 			goto abort;
 		}
-		log_error("%s", why);
 	} else if (e->hv->load_state(e->vm, blob, (size_t)len)) {
 		snprintf(why, sizeof(why), "the destination VMM refused the state: %s",
 			 e->hv->error(e->vm));
@@ -230,6 +228,7 @@ int engine_run_dest(struct engine *e)
 		for (;;)
 			pause();
 	}
+	/* A refusal's reason goes to rank 0, which prints it. */
 	dest_reply(e, TAG_READY, why[0] == '\0', 0, 0, why);
 
 	/* Wait for rank 0's decision: GO or ABORT. */

@@ -368,12 +368,14 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 		rep.fault_max_ns = pc->lat[pc->nlat - 1];
 	}
 	snprintf(rep.reason, sizeof(rep.reason), "%s", rep.ok ? "" : pc->why);
-	if (engine_send(e, &rep, sizeof(rep), 0, TAG_RESIDENT))
-		return 3;
-	if (!rep.ok) {
-		log_error("post-copy failed: %s", pc->why);
+	/* A failure's reason goes to rank 0, which prints it. */
+	if (engine_send(e, &rep, sizeof(rep), 0, TAG_RESIDENT)) {
+		if (!rep.ok)
+			log_error("post-copy failed: %s (rank 0 cannot be told)", pc->why);
 		return 3;
 	}
+	if (!rep.ok)
+		return 3;
 	dest_report_after(e);
 	return 0;
 }
