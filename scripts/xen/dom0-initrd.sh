@@ -15,14 +15,23 @@
 #     and `xl list`, prints DSMIG-DOM0-READY, then runs the command given on
 #     dom0's kernel command line as dsmig.run="CMD" (the rest of the line) or,
 #     without one, powers off;
+#   - copies the tree EXTRA, if given, over dom0's root (e.g. the guest
+#     kernel, initrd and xl config of scripts/xen/guest-initrd.sh, or a test
+#     script for dsmig.run);
 #   - packs it as BUILD/xen/dom0-initrd.cpio.gz (busybox cpio, newc).
-# Also leaves the dom0 kernel at BUILD/xen/vmlinuz for boot.sh.
+# xenconsoled logs every guest's console to /var/log/xen/console/guest-NAME.log
+# (in dom0's RAM). Also leaves the dom0 kernel at BUILD/xen/vmlinuz for boot.sh.
 #
-# Usage: scripts/xen/dom0-initrd.sh BUILD     (after scripts/xen/fetch.sh BUILD)
+# Usage: scripts/xen/dom0-initrd.sh BUILD [EXTRA]   (after scripts/xen/fetch.sh BUILD)
 set -eu
 
-[ $# -ge 1 ] || { echo "usage: $0 BUILD" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 BUILD [EXTRA]" >&2; exit 2; }
 BUILD=$(realpath "$1")
+EXTRA=${2:-}
+if [ -n "$EXTRA" ]; then
+	[ -d "$EXTRA" ] || { echo "dsmig: extra tree $EXTRA is not a directory" >&2; exit 2; }
+	EXTRA=$(realpath "$EXTRA")
+fi
 X=$BUILD/xen
 STAGE=$X/stage
 ROOT=$X/dom0-root
@@ -58,7 +67,7 @@ LIBPATH=$STAGE/$ARCHLIB:$STAGE/usr/$ARCHLIB
 # 2. The initramfs tree, rebuilt from scratch each time.
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,$XENBIN,$ARCHLIB,lib64,etc/xen,proc,sys,dev,tmp,root} \
-	"$ROOT"/var/{lib/xen,lib/xenstored,run/xen,run/xenstored,log/xen/console} \
+	"$ROOT"/var/{lib/xen,lib/xenstored,run/xen,run/xenstored,log/xen/console,lock} \
 	"$ROOT/lib/modules/$KVER"
 
 # The console init starts on, before devtmpfs is mounted (root can make it).
@@ -162,7 +171,7 @@ until xenstore-exists / 2>/dev/null || xenstore-read /local 2>/dev/null >/dev/nu
 	i=$((i + 1)); [ $i -le 300 ] || fail "xenstore never answered"; sleep 0.1
 done
 timeout 120 /usr/sbin/xen-init-dom0 || fail "xen-init-dom0"
-timeout 60 /usr/sbin/xenconsoled --pid-file=/var/run/xenconsoled.pid --log=none || fail "xenconsoled"
+timeout 60 /usr/sbin/xenconsoled --pid-file=/var/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
 echo "dsmig-dom0: xl info"
 timeout 120 xl info || fail "xl info"
 echo "dsmig-dom0: xl list"
@@ -185,6 +194,12 @@ sleep 10
 EOF
 sed -i "s/for m in MODULES;/for m in $MODS;/" "$ROOT/init"
 chmod 755 "$ROOT/init"
+
+# The extra tree, last, so that it may add to anything above.
+if [ -n "$EXTRA" ]; then
+	cp -a "$EXTRA"/. "$ROOT"/
+	echo "dsmig: added $(find "$EXTRA" -type f | wc -l) files from $EXTRA"
+fi
 
 # Pack.
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | "$BB" cpio -o -H newc 2>/dev/null) |

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Build the Linux PVH guest of the nested Xen test host, and the files dom0
+# needs to start it, from the .debs scripts/xen/fetch.sh cached (the staging
+# root BUILD/xen/stage that scripts/xen/dom0-initrd.sh unpacks; unpacked here
+# too if missing):
+#   - BUILD/xen/guest-initrd.cpio.gz: busybox-static and an /init that mounts
+#     proc, sys and devtmpfs and then, once a second, prints on hvc0
+#       DSMIG-GUEST-BEAT n=N stall_ms=S gap_ms=G bad=B
+#     N counts beats, G is the time since the previous beat (uptime, 10 ms
+#     resolution), S the longest stall so far (max of G - 1000), B the
+#     self-check failures of its memory region: 64 blocks of 64 KiB in a
+#     tmpfs, each written with a pattern derived from (block, beat); every
+#     beat checks one block against the pattern it was last written with
+#     (cmp) and rewrites it, so the whole region is verified every 64 beats
+#     and dirtied at 64 KiB/s. A mismatch prints DSMIG-GUEST-BAD.
+#   - BUILD/xen/dom0-extra/: a tree dom0-initrd.sh copies into dom0's root
+#     when given it: /guest/vmlinuz (the Debian kernel dom0 runs), /guest/
+#     initrd.cpio.gz and the xl config /etc/xen/dsmig-guest.cfg (type pvh,
+#     192 MiB, 1 vCPU, on_reboot="restart", no disk, no network).
+#
+# Usage: scripts/xen/guest-initrd.sh BUILD     (after scripts/xen/fetch.sh BUILD)
+set -eu
+
+[ $# -ge 1 ] || { echo "usage: $0 BUILD" >&2; exit 2; }
+BUILD=$(realpath "$1")
+X=$BUILD/xen
+STAGE=$X/stage
+ROOT=$X/guest-root
+OUT=$X/guest-initrd.cpio.gz
+EXTRA=$X/dom0-extra
+
+[ -f "$X/kernel-package" ] || { echo "dsmig: run scripts/xen/fetch.sh $1 first" >&2; exit 1; }
+KPKG=$(cat "$X/kernel-package")
+KVER=${KPKG#linux-image-}
+if [ ! -f "$STAGE/.complete" ]; then
+	# dom0-initrd.sh owns the staging root: let it unpack (it also builds
+	# dom0's image, which is rebuilt later with the extra tree anyway).
+	"$(dirname "$0")/dom0-initrd.sh" "$1" >/dev/null
+fi
+BB=$STAGE/bin/busybox
+[ -x "$BB" ] || { echo "dsmig: no busybox in $STAGE" >&2; exit 1; }
+[ -f "$STAGE/boot/vmlinuz-$KVER" ] || { echo "dsmig: no kernel $KVER in $STAGE" >&2; exit 1; }
+
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp,mem}
+if [ "$(id -u)" -eq 0 ]; then mknod -m 600 "$ROOT/dev/console" c 5 1; fi
+cp "$BB" "$ROOT/bin/busybox"
+for a in $("$BB" --list); do
+	[ "$a" = busybox ] && continue
+	ln -s busybox "$ROOT/bin/$a"
+done
+
+cat > "$ROOT/init" <<'EOF'
+#!/bin/sh
+# PVH guest init of the dsmig nested Xen test host (written by scripts/xen/guest-initrd.sh)
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t tmpfs -o size=8m tmpfs /mem
+BLOCKS=64
+pattern() {   # $1 block, $2 generation: 64 KiB, unique to both
+	yes "dsmig-guest block=$1 gen=$2 ................................" | head -c 65536
+}
+now_ms() {    # sets ms from /proc/uptime (10 ms resolution)
+	read up _ < /proc/uptime
+	c=${up#*.}; c=${c#0}
+	ms=$(( ${up%.*} * 1000 + c * 10 ))
+}
+b=0
+while [ $b -lt $BLOCKS ]; do pattern $b 0 > /mem/blk.$b; b=$((b + 1)); done
+now_ms
+echo "DSMIG-GUEST-UP uptime_ms=$ms kernel=$(uname -r) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+n=0 max=0 bad=0 prev=$ms
+while :; do
+	sleep 1
+	now_ms
+	gap=$((ms - prev)); prev=$ms
+	st=$((gap - 1000)); [ $st -gt 0 ] || st=0
+	[ $st -le $max ] || max=$st
+	n=$((n + 1))
+	# One block a beat: check the generation it was last written with
+	# (beat n-64, or the initial 0), then rewrite it with generation n.
+	b=$((n % BLOCKS)); g=$((n - BLOCKS)); [ $g -gt 0 ] || g=0
+	if ! pattern $b $g | cmp -s - /mem/blk.$b; then
+		bad=$((bad + 1))
+		echo "DSMIG-GUEST-BAD n=$n block=$b gen=$g"
+	fi
+	pattern $b $n > /mem/blk.$b
+	echo "DSMIG-GUEST-BEAT n=$n stall_ms=$max gap_ms=$gap bad=$bad"
+done
+EOF
+chmod 755 "$ROOT/init"
+
+(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | "$BB" cpio -o -H newc 2>/dev/null) |
+	gzip -9 > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+
+# The tree dom0-initrd.sh adds to dom0's root (BUILD/xen/dom0-extra).
+rm -rf "$EXTRA/guest"
+mkdir -p "$EXTRA/guest" "$EXTRA/etc/xen"
+cp "$STAGE/boot/vmlinuz-$KVER" "$EXTRA/guest/vmlinuz"
+cp "$OUT" "$EXTRA/guest/initrd.cpio.gz"
+cat > "$EXTRA/etc/xen/dsmig-guest.cfg" <<'EOF'
+# The dsmig nested-Xen test guest (written by scripts/xen/guest-initrd.sh).
+# No disk, no network; the console is hvc0, logged by xenconsoled.
+type = "pvh"
+name = "dsmig-guest"
+kernel = "/guest/vmlinuz"
+ramdisk = "/guest/initrd.cpio.gz"
+cmdline = "console=hvc0 loglevel=4"
+memory = 192
+vcpus = 1
+# About 2 in 38 first PVH boots triple-faulted under TCG: restart them.
+on_reboot = "restart"
+on_crash = "destroy"
+EOF
+echo "dsmig: guest initramfs $OUT: $(du -k "$OUT" | cut -f1) KiB packed;" \
+	"dom0 extra tree $EXTRA: $(cd "$EXTRA" && find . -type f | sort | tr '\n' ' ')"
