@@ -6,7 +6,7 @@
  *   dsmig top -b [-n N] [-d SECONDS]
  *   dsmig report FILE [--out DIR] [--no-png] [--data]
  *   dsmig record VM --to HOST [options]        (a session without a screen)
- *   dsmig lab up|down|status|exec ...          (dsmig lab --help)
+ *   dsmig lab up|down|status|exec|check|env ...  (dsmig lab --help)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
 		"       dsmig report FILE [--out DIR] [--no-png] [--data]\n"
 		"       dsmig record VM --to HOST [options]   (dsmig record --help)\n"
-		"       dsmig lab up|down|status|exec ...      (dsmig lab --help)\n"
+		"       dsmig lab up|down|status|exec|check|env ...   (dsmig lab --help)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
 }
 

@@ -13,6 +13,8 @@
 #  (c) request validation: `dsmig migrate`, `dsmig record` and
 #      `dsmig-engine` under mpirun refuse bad options with exit 2 and
 #      the reason.
+#  (d) usage and messages: `dsmig --help` lists every `dsmig lab`
+#      subcommand that `dsmig lab --help` does.
 . "$(dirname "$0")/lib.sh"
 
 W=$HOST_A                     # scratch, removed by cleanup
@@ -231,3 +233,11 @@ else
 	check "dsmig-engine: no other rank repeats it" \
 		test "$(grep -c "bad --bandwidth" <<<"$out")" -eq 1
 fi
+
+# ---- (d) usage and messages -------------------------------------------------
+# The subcommands `dsmig lab --help` lists, and those `dsmig --help` names.
+lab_subs=$("$DSMIG" lab --help | sed -n 's/^\(usage:\)\{0,1\} *dsmig lab \([a-z]*\).*/\2/p' | sort | paste -sd'|')
+top_subs=$("$DSMIG" --help | sed -n 's/^ *dsmig lab \([a-z|]*\) .*/\1/p' | tr '|' '\n' | sort | paste -sd'|')
+echo "# dsmig lab --help: $lab_subs; dsmig --help: $top_subs"
+check "dsmig --help lists the lab subcommands of dsmig lab --help" \
+	test -n "$lab_subs" -a "$lab_subs" = "$top_subs"
