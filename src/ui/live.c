@@ -132,6 +132,16 @@ static void net_tick(struct live *l)
 	emit(l, "probe", rec);
 }
 
+/* A line of the child's stderr as a reason: without the prefix its
+ * log_error() put first ("dsmig: error: "), which whoever shows the exit
+ * record's error adds again (`dsmig record` through its own log_error). */
+static const char *child_reason(const char *line)
+{
+	static const char prefix[] = "dsmig: error: ";
+
+	return strncmp(line, prefix, sizeof(prefix) - 1) ? line : line + sizeof(prefix) - 1;
+}
+
 /* The child has exited: its JSON result says how it went. */
 static void migration_reaped(struct live *l, int status)
 {
@@ -162,7 +172,7 @@ static void migration_reaped(struct live *l, int status)
 				line[strcspn(line, "\n")] = '\0';
 				if (strstr(line, "error") || strstr(line, "cannot"))
 					telemetry_read_text(l->last_error, sizeof(l->last_error),
-							    line);
+							    child_reason(line));
 			}
 			fclose(f);
 		}

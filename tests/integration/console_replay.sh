@@ -12,7 +12,8 @@
 #      (another version, junk, truncated, a 2 MiB line, hostile strings).
 #  (c) request validation: `dsmig migrate`, `dsmig record` and
 #      `dsmig-engine` under mpirun refuse bad options with exit 2 and
-#      the reason.
+#      the reason; `dsmig record` of a VM that is not there says why
+#      once.
 #  (d) usage and messages: `dsmig --help` lists every `dsmig lab`
 #      subcommand that `dsmig lab --help` does.
 . "$(dirname "$0")/lib.sh"
@@ -218,6 +219,19 @@ for cmd in migrate record; do
 	refused "$cmd" "--ranks must be 2\.\.64" --ranks 1
 	refused "$cmd" "--ranks must be 2\.\.64" --ranks 65
 done
+
+# A request that passes but finds no VM: `dsmig record` says the child's
+# reason once, with one prefix, and records it without one.
+out=$(XDG_STATE_HOME=$W/state timeout 30 "$DSMIG" record cpu1 --to hostB --lead 0 --tail 0 \
+	--out "$W/rec.jsonl" 2>&1 >/dev/null)
+rc=$?
+echo "# record with no VM: exit $rc: $out"
+check "record with no VM: exit 1 (got $rc)" test "$rc" -eq 1
+check "record with no VM: the reason once, with one 'dsmig: error:' prefix" \
+	test "$(grep -c "^dsmig: error: no VM 'cpu1' answers" <<<"$out")" -eq 1 -a \
+	     "$(grep -c "error: dsmig: error:" <<<"$out")" -eq 0
+check "record with no VM: the exit record's error is the bare reason" \
+	jq -s -e '[.[] | select(.event == "exit")] | length == 1 and (.[0].error | startswith("no VM '"'"'cpu1'"'"' answers"))' "$W/rec.jsonl"
 
 if ! command -v mpirun >/dev/null; then
 	skip "dsmig-engine under mpirun: mpirun is missing"
