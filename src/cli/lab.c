@@ -46,12 +46,16 @@
 #include "cli/lab_int.h"
 #include "common/hosts.h"
 #include "common/log.h"
+#include "common/migreq.h"
 #include "common/proc.h"
 #include "common/rundir.h"
 #include "common/units.h"
 
 static void lab_usage(FILE *f)
 {
+	char rate[UNITS_RATE_TEXT];
+
+	units_format_rate(MIGREQ_DEFAULT_BANDWIDTH_BPS, rate, sizeof(rate));
 	fprintf(f,
 		"usage: dsmig lab up [--hosts N] [--link RATE] [--delay MS] [--loss PCT]\n"
 		"       dsmig lab down\n"
@@ -61,9 +65,9 @@ static void lab_usage(FILE *f)
 		"       dsmig lab env [--hosts N]\n"
 		"up: N hosts (2..%d, default 2) in network namespaces " LAB_NS_PREFIX "A, ...,\n"
 		"    addresses " LAB_NET_PREFIX "1, ... on a bridge; each host's link capped at RATE\n"
-		"    (default 12mbit; 500k, 100Mbit, 1G, 12Mbps: bits per second) in each\n"
-		"    direction, with a one-way delay and a loss rate per direction (netem;\n"
-		"    without netem in the kernel, --loss alone, by nftables).\n"
+		"    (default %s, the migrations' default cap; 500k, 100Mbit, 1G, 12Mbps: bits\n"
+		"    per second) in each direction, with a one-way delay and a loss rate per\n"
+		"    direction (netem; without netem in the kernel, --loss alone, by nftables).\n"
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
 		"down: quit the lab's VMs, remove namespaces, links and state.\n"
 		"status: hosts, addresses, links and their shaping; exit 0 if the lab is intact.\n"
@@ -73,7 +77,7 @@ static void lab_usage(FILE *f)
 		"check: exit 0 if this machine can make a lab, else say why and exit 1.\n"
 		"env: the lab's names, addresses and ports, and those of N hosts (default 2),\n"
 		"    as shell assignments for scripts: eval \"$(dsmig lab env)\".\n"
-		"All but env need root.\n", HOSTS_MAX);
+		"All but env need root.\n", HOSTS_MAX, rate);
 }
 
 /* ---- up ----------------------------------------------------------------------- */
@@ -166,7 +170,7 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 	char *end, why[128];
 	int c;
 
-	*p = (struct lab_params) { .hosts = 2, .rate_bps = LAB_RATE_DEFAULT };
+	*p = (struct lab_params) { .hosts = 2, .rate_bps = (unsigned long long)MIGREQ_DEFAULT_BANDWIDTH_BPS };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':

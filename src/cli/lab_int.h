@@ -15,7 +15,6 @@
 
 #include "common/lab_net.h"
 
-#define LAB_RATE_DEFAULT 12000000ull       /* the paper's 12 Mbit/s */
 #define LAB_RATE_MIN     8e3               /* --link's range */
 #define LAB_RATE_MAX     100e9
 /* tbf: the queue holds 50 ms at the rate; the bucket at least ten full

@@ -15,7 +15,8 @@
 #      the reason; `dsmig record` of a VM that is not there says why
 #      once.
 #  (d) usage and messages: `dsmig --help` lists every `dsmig lab`
-#      subcommand that `dsmig lab --help` does.
+#      subcommand that `dsmig lab --help` does; the lab's default link
+#      rate is the migrations' default cap.
 . "$(dirname "$0")/lib.sh"
 
 W=$HOST_A                     # scratch, removed by cleanup
@@ -255,3 +256,10 @@ top_subs=$("$DSMIG" --help | sed -n 's/^ *dsmig lab \([a-z|]*\) .*/\1/p' | tr '|
 echo "# dsmig lab --help: $lab_subs; dsmig --help: $top_subs"
 check "dsmig --help lists the lab subcommands of dsmig lab --help" \
 	test -n "$lab_subs" -a "$lab_subs" = "$top_subs"
+# The lab's default link and the migrations' default cap are one value
+# (common/migreq.h): both usages name the same rate.
+lab_rate=$("$DSMIG" lab --help | tr '\n' ' ' | sed -n 's/.*capped at RATE *(default \([^,;]*\)[,;].*/\1/p')
+mig_rate=$("$DSMIG" migrate --help | tr '\n' ' ' | sed -n 's/.*RATE is in bit\/s:.*(default *\([^)]*\)).*/\1/p')
+echo "# default rate: lab '$lab_rate', migrate '$mig_rate'"
+check "dsmig lab --help and dsmig migrate --help name the same default rate" \
+	test -n "$lab_rate" -a "$lab_rate" = "$mig_rate"
