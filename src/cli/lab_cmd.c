@@ -72,11 +72,13 @@ int lab_list_names(int netns, const char *prefix, char names[][32], int cap)
 		size_t len;
 
 		if (!netns) {
-			/* "7: dsmig-A@if2: <BROADCAST,..." */
+			/* "7: dsmig-A@if2: <BROADCAST,..."; a line cut short
+			 * ("7:") has an empty name, not one past its end. */
 			name = strchr(line, ':');
 			if (!name)
 				continue;
-			name += 2;
+			name++;
+			name += strspn(name, " ");
 		}
 		len = strcspn(name, netns ? " " : "@:");
 		if (strncmp(name, prefix, strlen(prefix)) || len >= 32 || n == cap)
