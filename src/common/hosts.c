@@ -1,4 +1,6 @@
 /* The hosts file (see hosts.h). */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +17,41 @@ static int set_field(char *dst, size_t len, const char *val)
 	if (!*val || strlen(val) >= len)
 		return -1;
 	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+/* addr goes into mpirun's --host list, "A,B" of "HOST[:SLOTS]": it must
+ * be one host and nothing more. An IPv4 literal (inet_pton), or a host
+ * name of RFC 1123 labels (letters, digits, '-' inside, 1..63 each)
+ * joined by '.': no ',', ':', space or shell character gets through.
+ * Returns 0, or -1 with the reason (for host name) in why. */
+static int addr_check(const char *addr, const char *name, char *why, size_t len)
+{
+	struct in_addr in;
+	const char *p, *label = addr;
+
+	if (inet_pton(AF_INET, addr, &in) == 1)
+		return 0;
+	for (p = addr;; p++) {
+		if (*p == '.' || !*p) {
+			if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
+				return snprintf(why, len, "host %s: addr has an empty, over-long or "
+						"'-'-edged label", name), -1;
+			if (!*p)
+				break;
+			label = p + 1;
+		} else if (*p == ':') {
+			return snprintf(why, len, "host %s: addr may not contain ':' (no IPv6: "
+					"mpirun reads HOST:SLOTS)", name), -1;
+		} else if (!isalnum((unsigned char)*p) && *p != '-') {
+			return snprintf(why, len, isgraph((unsigned char)*p) ?
+					"host %s: addr may not contain '%c' (an IPv4 address or "
+					"a host name)" : "host %s: addr may not contain byte 0x%02x",
+					name, (unsigned char)*p), -1;
+		}
+	}
+	if (strspn(addr, "0123456789.") == strlen(addr))
+		return snprintf(why, len, "host %s: addr is not an IPv4 address", name), -1;
 	return 0;
 }
 
@@ -50,6 +87,8 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		return snprintf(why, len, "missing or bad name"), -1;
 	if (h->runtime[0] != '/')
 		return snprintf(why, len, "host %s needs runtime=/absolute/path", h->name), -1;
+	if (h->addr[0] && addr_check(h->addr, h->name, why, len))
+		return -1;
 	return 0;
 }
 
@@ -66,7 +105,7 @@ int hosts_parse(struct host_list *l, const char *text, const char *name,
 	/* strsep keeps empty lines, so line numbers stay right. */
 	save = copy;
 	while ((line = strsep(&save, "\n"))) {
-		char bad[128], *hash = strchr(line, '#');
+		char bad[192], *hash = strchr(line, '#');
 		struct host h;
 		int r;
 

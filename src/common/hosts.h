@@ -2,7 +2,10 @@
  * The hosts file: which hosts the console and `dsmig migrate` know, and how
  * to reach each. One host per line, as key=value words; '#' starts a
  * comment. Keys: name (required), runtime (required: the directory of that
- * host's VMM sockets), netns and addr (optional, for the lab). Example:
+ * host's VMM sockets), netns and addr (optional, for the lab; addr is an
+ * IPv4 address or a host name, letters, digits, '-' and '.', since it
+ * goes into mpirun's --host list: a line with another addr is refused,
+ * docs/deploy.md). Example:
  *
  *     name=hostA runtime=/run/dsmig/hostA
  *     name=hostB runtime=/run/dsmig/hostB netns=dsmig-hostB addr=198.18.0.2

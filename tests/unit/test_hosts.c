@@ -59,11 +59,37 @@ static void test_bad_lines_are_named(void **state)
 	expect_error("name= runtime=/x\n", "hosts:1: bad value for name");
 }
 
+/* addr goes into mpirun's --host list: one IPv4 address or host name. */
+static void test_addr_is_one_host(void **state)
+{
+	struct host_list l;
+
+	assert_int_equal(hosts_parse(&l,
+		"name=a runtime=/x addr=198.18.0.1\n"
+		"name=b runtime=/y addr=node-2.example.org\n"
+		"name=c runtime=/z addr=n1\n", "h", err, sizeof(err)), 0);
+	assert_string_equal(hosts_find(&l, "b")->addr, "node-2.example.org");
+	expect_error("name=a runtime=/x\nname=b runtime=/y addr=10.0.0.1,10.0.0.66\n",
+		     "hosts:2: host b: addr may not contain ','");
+	expect_error("name=b runtime=/y addr=h;reboot\n", "host b: addr may not contain ';'");
+	expect_error("name=b runtime=/y addr=$(id)\n", "host b: addr may not contain '$'");
+	expect_error("name=b runtime=/y addr=h`id`\n", "host b: addr may not contain '`'");
+	expect_error("name=b runtime=/y addr=h\x1b[2J\n", "host b: addr may not contain byte 0x1b");
+	expect_error("name=b runtime=/y addr=10.0.0.1:4\n", "host b: addr may not contain ':'");
+	expect_error("name=b runtime=/y addr=::1\n", "no IPv6");
+	expect_error("name=b runtime=/y addr=-oProxy\n", "host b: addr has an empty, over-long");
+	expect_error("name=b runtime=/y addr=a..b\n", "'-'-edged label");
+	expect_error("name=b runtime=/y addr=a.\n", "'-'-edged label");
+	expect_error("name=b runtime=/y addr=999.1.1.1\n", "host b: addr is not an IPv4 address");
+	expect_error("name=b runtime=/y addr=10.0.0\n", "host b: addr is not an IPv4 address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines_are_named),
+		cmocka_unit_test(test_addr_is_one_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
