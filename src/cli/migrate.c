@@ -371,12 +371,44 @@ static void human_bytes(char *buf, size_t len, double b)
 		snprintf(buf, len, "%.0f B", b);
 }
 
+/* A summary value as text, or "n/a" where the record did not carry it
+ * (have = 0): never a measured-looking 0. */
+static const char *or_na(const char *text, int have)
+{
+	return have ? text : "n/a";
+}
+
+/* The post-copy line of a dsm-pull summary: n/a for what the record
+ * lacked (telemetry_read_summary_has(), as the console's card does). */
+static void print_summary_postcopy(const struct tel_summary *s)
+{
+	char pages[24], bytes[32], faults[24], median[24], max[24], resident[24];
+
+	snprintf(pages, sizeof(pages), "%lld", (long long)s->postcopy.missing_pages);
+	human_bytes(bytes, sizeof(bytes), (double)s->bytes.postcopy);
+	snprintf(faults, sizeof(faults), "%lld", (long long)s->postcopy.faults);
+	snprintf(median, sizeof(median), "%.1f ms", (double)s->postcopy.fault_median_ns / 1e6);
+	snprintf(max, sizeof(max), "%.1f ms", (double)s->postcopy.fault_max_ns / 1e6);
+	snprintf(resident, sizeof(resident), "%.1f ms", (double)s->postcopy.resident_ns / 1e6);
+	printf("  post-copy             %10s pages after resume (%s): %s faults, "
+	       "median %s, max %s; all resident after %s%s\n",
+	       or_na(pages, telemetry_read_summary_has(s, "postcopy.missing_pages")),
+	       or_na(bytes, telemetry_read_summary_has(s, "bytes.postcopy")),
+	       or_na(faults, telemetry_read_summary_has(s, "postcopy.faults")),
+	       or_na(median, telemetry_read_summary_has(s, "postcopy.fault_median_ns")),
+	       or_na(max, telemetry_read_summary_has(s, "postcopy.fault_max_ns")),
+	       or_na(resident, telemetry_read_summary_has(s, "postcopy.resident_ns")),
+	       telemetry_read_summary_has(s, "postcopy.fault_median_ns") &&
+	       telemetry_read_summary_has(s, "postcopy.resident_ns") &&
+	       telemetry_read_summary_has(s, "bytes.postcopy") ? "" :
+	       " (n/a: not in the engine's summary)");
+}
+
 static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 {
 	const struct tel_summary *s = &fl->sum;
 	const struct tel_round *it;
-	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT];
-	double before = s->progress_rate.before;
+	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT], slow[48];
 	size_t i;
 
 	units_format_rate(o->req.bandwidth_bps, cap, sizeof(cap));
@@ -395,26 +427,22 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 	human_bytes(b1, sizeof(b1), (double)s->bytes_total);
 	human_bytes(b2, sizeof(b2), (double)s->bytes.rounds);
 	human_bytes(b3, sizeof(b3), (double)s->bytes.state);
+	/* The slowdown is relative to the baseline rate: none without one. */
+	if (s->progress_rate.before > 0)
+		snprintf(slow, sizeof(slow), "slowdown %.1f%%", s->slowdown_pct);
+	else
+		snprintf(slow, sizeof(slow), "slowdown n/a: no baseline rate");
 	printf("  total migration time  %10.1f ms\n", (double)s->total_time_ns / 1e6);
 	printf("  downtime              %10.1f ms   (the guest saw %.1f ms)\n",
 	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
 	printf("  data transferred      %13s   (pages %s, state %s)\n", b1, b2, b3);
-	printf("  application           before %.1f/s, during %.1f/s (%+.1f%%), after %.1f/s\n",
-	       before, s->progress_rate.during,
-	       before > 0 ? 100.0 * (s->progress_rate.during / before - 1) : 0.0,
-	       s->progress_rate.after);
+	printf("  application           before %.1f/s, during %.1f/s (%s), after %.1f/s\n",
+	       s->progress_rate.before, s->progress_rate.during, slow, s->progress_rate.after);
 	printf("  iterations            %10lld   (stopped: %s)\n", (long long)s->iterations,
 	       s->stop_reason);
 	printf("  verify                %10s\n", s->verify);
-	if (s->has_postcopy) {
-		human_bytes(b1, sizeof(b1), (double)s->bytes.postcopy);
-		printf("  post-copy             %10lld pages after resume (%s): %lld faults, "
-		       "median %.1f ms, max %.1f ms; all resident after %.1f ms\n",
-		       (long long)s->postcopy.missing_pages, b1, (long long)s->postcopy.faults,
-		       (double)s->postcopy.fault_median_ns / 1e6,
-		       (double)s->postcopy.fault_max_ns / 1e6,
-		       (double)s->postcopy.resident_ns / 1e6);
-	}
+	if (s->has_postcopy)
+		print_summary_postcopy(s);
 }
 
 /* ---- the command ----------------------------------------------------------- */
