@@ -261,17 +261,23 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	return proc_spawn(argv, engine_log, engine_log, 0);
 }
 
-/* Copy the engine's own messages (not mpirun's boilerplate) to stderr. */
+/* Copy the engine's own messages (not mpirun's boilerplate) to stderr,
+ * cleaned as every reader cleans log text (telemetry_read_text(): no
+ * control character or escape sequence reaches the terminal). */
 static void show_engine_errors(const char *engine_log)
 {
 	FILE *f = fopen(engine_log, "re");
-	char line[1024];
+	char line[1024], clean[1024];
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "dsmig-engine", 12) || strstr(line, "cannot run mpirun"))
-			fputs(line, stderr);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "dsmig-engine", 12) && !strstr(line, "cannot run mpirun"))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		telemetry_read_text(clean, sizeof(clean), line);
+		fprintf(stderr, "%s\n", clean);
+	}
 	fclose(f);
 }
 

@@ -18,7 +18,8 @@
 #      subcommand that `dsmig lab --help` does; the lab's default link
 #      rate is the migrations' default cap.
 #  (e) `dsmig migrate` with stand-ins for the VMM (socat) and mpirun: its
-#      summary says n/a for what the engine did not measure.
+#      summary says n/a for what the engine did not measure, and engine
+#      messages reach stderr cleaned.
 . "$(dirname "$0")/lib.sh"
 
 W=$HOST_A                     # scratch, removed by cleanup
@@ -270,7 +271,8 @@ check "dsmig lab --help and dsmig migrate --help name the same default rate" \
 # A stand-in VMM (socat on cpu1's socket: the greeting, then "running" to
 # every command) and a stand-in mpirun, first in PATH, which writes the
 # telemetry file it is given the summary of (a) (no bytes.postcopy, no
-# baseline rate, no fault times) and prints an engine message.
+# baseline rate, no fault times) and prints engine messages with escape
+# sequences in them.
 if ! command -v socat >/dev/null; then
 	skip "dsmig migrate with stand-ins: socat is missing"
 else
@@ -307,4 +309,6 @@ EOS
 		grep -q "before 0\.0/s, during 95\.5/s (slowdown n/a: no baseline rate), after 101\.2/s" "$W/mig.out"
 	check "migrate: post-copy values the summary carried, n/a for what it lacked" \
 		grep -Eq "post-copy +120 pages after resume \(n/a\): 7 faults, median n/a, max n/a; all resident after n/a \(n/a: not in the engine's summary\)" "$W/mig.out"
+	check "migrate: the engine's message, cleaned of control characters" \
+		bash -c "grep -q '^dsmig-engine\[0\]: warning: ?\[2J?\]0;owned?cleared' '$W/mig.err' && ! LC_ALL=C grep -q \$'[\x01-\x08\x0b-\x1f\x7f]' '$W/mig.err'"
 fi
