@@ -2,9 +2,10 @@
  * `dsmig report`'s parts (private to src/cli/report*.c):
  *
  *   report.c        the command: options, the order of things
- *   report_read.c   reading a session log (common/session_log.h, engine
- *                   events typed by common/telemetry_read.h) into
- *                   migrations and probe series; what a migration was
+ *   report_read.c   reading a session log (common/session_log.h: typed
+ *                   records, engine events typed by
+ *                   common/telemetry_read.h) into migrations and probe
+ *                   series; what a migration was
  *                   (hosts, cap, span, the points of its series)
  *   report_text.c   the text summary and `--data` (JSON lines)
  *   report_plot.c   the PNGs, through gnuplot
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/session_log.h"
 #include "common/telemetry_read.h"
 
 /* Plotted normalised-time range: a fifth of the migration either side. */
@@ -42,7 +44,10 @@ struct mig_sample {
 /* One migration: its console records and the engine's events. */
 struct mig {
 	json_int_t id;
-	json_t *start, *exit;    /* src "migration" records, the first of each */
+	int has_start, has_exit; /* src "migration" records, the first of each */
+	int64_t start_t, exit_t;
+	struct session_mig_start start;
+	struct session_mig_exit exit;
 	int has_estart, has_summary, has_failed;
 	int64_t estart_t;
 	struct tel_start estart;
@@ -60,7 +65,9 @@ struct report {
 	size_t records;          /* valid records */
 	unsigned lines, bad, first_bad, skipped;
 	char first_bad_why[160];
-	json_t *hosts;           /* the session's hosts: [{name, runtime}] */
+	int nr_hosts;            /* the session's hosts (the first open's) */
+	struct session_host hosts[SESSION_MAX_HOSTS];
+	int has_hosts;
 	double cap_bps;          /* the session's cap; -1 unknown */
 	struct mig *migs;
 	size_t nmigs;

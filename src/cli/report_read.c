@@ -3,7 +3,9 @@
  *
  * The log is loaded by the common session reader (common/session_log.h),
  * which refuses a log of another version and counts the lines it cannot
- * use; engine events arrive typed (common/telemetry_read.h) and are kept
+ * use; every record arrives typed (the console's records by
+ * session_log_decode(), engine events by common/telemetry_read.h: no
+ * field of the JSON is read here); engine events are kept
  * per migration: the start, the summary, the first event of each phase,
  * the rounds and the samples. The probes' vm and net records are kept
  * compactly for the whole session and matched to a migration by VM, host
@@ -16,7 +18,6 @@
 #include "cli/report.h"
 #include "common/log.h"
 #include "common/session_log.h"
-#include "common/units.h"
 
 /* Grow *arr (of *cap elements of size sz) to hold n + 1. */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
@@ -82,44 +83,6 @@ static struct mig *report_mig(struct report *r, int64_t id)
 	return &r->migs[r->nmigs++];
 }
 
-/* A copy of console record v whose strings are safe to print (bounded,
- * no control characters; common/telemetry_read.h): names and errors from
- * these records reach terminals and plot titles. NULL if out of memory. */
-static json_t *clean_copy(json_t *v, int depth)
-{
-	char text[256];
-	const char *key;
-	json_t *out, *item;
-	size_t i;
-
-	if (json_is_string(v)) {
-		telemetry_read_text(text, sizeof(text), json_string_value(v));
-		return json_string(text);
-	}
-	if (depth == 0 || (!json_is_object(v) && !json_is_array(v)))
-		return json_is_object(v) || json_is_array(v) ? json_null() : json_copy(v);
-	out = json_is_object(v) ? json_object() : json_array();
-	json_object_foreach(v, key, item)
-		if (json_object_set_new(out, key, clean_copy(item, depth - 1)))
-			goto fail;
-	json_array_foreach(v, i, item)
-		if (json_array_append_new(out, clean_copy(item, depth - 1)))
-			goto fail;
-	return out;
-fail:
-	json_decref(out);
-	return NULL;
-}
-
-/* Keep a clean copy of the first record for a slot (a repeated start or
- * exit is ignored). Returns 0 or -ENOMEM. */
-static int keep_first(json_t **slot, json_t *rec)
-{
-	if (!*slot)
-		*slot = clean_copy(rec, 2);
-	return *slot ? 0 : -ENOMEM;
-}
-
 /* One engine event. Returns 0 or -ENOMEM. */
 static int report_engine(struct mig *m, const struct tel_event *ev)
 {
@@ -166,97 +129,89 @@ static int report_engine(struct mig *m, const struct tel_event *ev)
 	return 0;
 }
 
-static int report_probe(struct report *r, json_t *rec, int64_t t)
+/* A vm probe record (one with vCPU figures) or a net probe record, kept
+ * for the series. Returns 0 or -ENOMEM. */
+static int report_probe(struct report *r, const struct session_rec *s)
 {
-	const char *probe = json_string_value(json_object_get(rec, "probe"));
-	const char *host, *vm, *method;
-	json_t *pct, *v;
+	const struct session_vm *v = &s->u.vm;
 	double sum = 0;
-	size_t i, n = 0;
+	int i;
 
-	if (!probe)
-		return 0;
-	if (!strcmp(probe, "vm")) {
-		host = json_string_value(json_object_get(rec, "host"));
-		vm = json_string_value(json_object_get(rec, "vm"));
-		pct = json_object_get(rec, "vcpu_pct");
-		if (!host || !vm || !json_is_array(pct))
+	if (s->type == SESSION_REC_VM) {
+		if (!v->nr_vcpu_pct)
 			return 0;      /* e.g. a VM that is gone */
-		json_array_foreach(pct, i, v) {
-			if (json_is_number(v)) {
-				sum += json_number_value(v);
-				n++;
-			}
-		}
-		if (!n)
-			return 0;
+		for (i = 0; i < v->nr_vcpu_pct; i++)
+			sum += v->vcpu_pct[i];
 		if (grow((void **)&r->vmp, &r->capvmp, r->nvmp, sizeof(*r->vmp)))
 			return -ENOMEM;
-		r->vmp[r->nvmp] = (struct vm_point){ t, sum / (double)n,
-			report_intern(r, host), report_intern(r, vm) };
+		r->vmp[r->nvmp] = (struct vm_point){ s->t, sum / v->nr_vcpu_pct,
+			report_intern(r, v->host), report_intern(r, v->vm) };
 		if (r->vmp[r->nvmp].host == (size_t)-1 || r->vmp[r->nvmp].vm == (size_t)-1)
 			return -ENOMEM;
 		r->nvmp++;
-	} else if (!strcmp(probe, "net")) {
-		v = json_object_get(rec, "bps");
-		if (!json_is_number(v))
-			return 0;
+	} else {
 		if (grow((void **)&r->net, &r->capnet, r->nnet, sizeof(*r->net)))
 			return -ENOMEM;
-		r->net[r->nnet++] = (struct net_point){ t, json_number_value(v) };
-		method = json_string_value(json_object_get(rec, "method"));
-		if (method && !r->net_method[0])
-			snprintf(r->net_method, sizeof(r->net_method), "%s", method);
+		r->net[r->nnet++] = (struct net_point){ s->t, s->u.net.bps };
+		if (!r->net_method[0])
+			snprintf(r->net_method, sizeof(r->net_method), "%s", s->u.net.method);
 	}
 	return 0;
 }
 
 /* One record, decoded as s. Returns 0 or -ENOMEM. */
-static int report_record(struct report *r, json_t *rec, const struct session_rec *s)
+static int report_record(struct report *r, const struct session_rec *s)
 {
-	const char *event = json_string_value(json_object_get(rec, "event"));
-	json_t *hosts = json_object_get(rec, "hosts");
 	struct mig *m;
 
-	switch (s->src) {
-	case SESSION_SRC_SESSION:
-		if (event && !strcmp(event, "open")) {
-			if (!r->hosts && json_is_array(hosts) && keep_first(&r->hosts, hosts))
-				return -ENOMEM;
-			if (json_is_number(json_object_get(rec, "cap_bps")))
-				r->cap_bps = json_number_value(json_object_get(rec, "cap_bps"));
+	switch (s->type) {
+	case SESSION_REC_OPEN:
+		if (!r->has_hosts) {
+			r->has_hosts = 1;
+			r->nr_hosts = s->u.open.nr_hosts;
+			memcpy(r->hosts, s->u.open.hosts, sizeof(r->hosts));
 		}
+		r->cap_bps = s->u.open.cap_bps;
 		return 0;
-	case SESSION_SRC_PROBE:
-		return report_probe(r, rec, s->t);
-	case SESSION_SRC_ENGINE:
-	case SESSION_SRC_MIGRATION:
+	case SESSION_REC_VM:
+	case SESSION_REC_NET:
+		return report_probe(r, s);
+	case SESSION_REC_ENGINE:
+	case SESSION_REC_MIG_START:
+	case SESSION_REC_MIG_EXIT:
 		m = report_mig(r, s->mig);
 		if (!m)
 			return -ENOMEM;
-		if (s->src == SESSION_SRC_ENGINE)
+		if (s->type == SESSION_REC_ENGINE)
 			return report_engine(m, &s->ev);
-		if (event && !strcmp(event, "start"))
-			return keep_first(&m->start, rec);
-		if (event && !strcmp(event, "exit"))
-			return keep_first(&m->exit, rec);
+		if (s->type == SESSION_REC_MIG_START && !m->has_start) {
+			m->has_start = 1;
+			m->start = s->u.start;
+			m->start_t = s->t;
+		} else if (s->type == SESSION_REC_MIG_EXIT && !m->has_exit) {
+			m->has_exit = 1;
+			m->exit = s->u.exit;
+			m->exit_t = s->t;
+		}
 		return 0;
-	case SESSION_SRC_OPERATOR:
-	case SESSION_SRC_UNKNOWN:
+	default:
 		return 0;
 	}
-	return 0;
 }
 
 int report_read(struct report *r, char *why, size_t len)
 {
+	struct session_rec *s = malloc(sizeof(*s));
 	struct session_log l;
-	struct session_rec s;
 	size_t i;
 	int rc = 0;
 
-	if (session_log_load(&l, r->path, why, len))
+	if (!s)
+		return errbuf_set(why, len, "%s: out of memory", r->path);
+	if (session_log_load(&l, r->path, why, len)) {
+		free(s);
 		return -1;
+	}
 	r->records = l.n;
 	r->lines = l.lines;
 	r->bad = l.bad;
@@ -265,11 +220,12 @@ int report_read(struct report *r, char *why, size_t len)
 	snprintf(r->first_bad_why, sizeof(r->first_bad_why), "%s", l.first_bad_why);
 	for (i = 0; i < l.n && !rc; i++) {
 		/* The loader decoded every record it kept: this cannot fail. */
-		if (session_log_decode(l.recs[i], &s, why, len))
+		if (session_log_decode(l.recs[i], s, why, len))
 			continue;
-		rc = report_record(r, l.recs[i], &s);
+		rc = report_record(r, s);
 	}
 	session_log_free(&l);
+	free(s);
 	if (rc)
 		return errbuf_set(why, len, "%s: out of memory", r->path);
 	return 0;
@@ -280,8 +236,6 @@ void report_free(struct report *r)
 	size_t i;
 
 	for (i = 0; i < r->nmigs; i++) {
-		json_decref(r->migs[i].start);
-		json_decref(r->migs[i].exit);
 		free(r->migs[i].rounds);
 		free(r->migs[i].samples);
 	}
@@ -291,50 +245,35 @@ void report_free(struct report *r)
 	free(r->migs);
 	free(r->vmp);
 	free(r->net);
-	json_decref(r->hosts);
 }
 
 /* ---- what a migration was ------------------------------------------------ */
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
 
 /* A host's name: the migration record's, else the session's name for the
  * engine's runtime directory, else the directory itself. */
 const char *report_mig_host(const struct report *r, const struct mig *m, int dest)
 {
-	const char *name = jstr(m->start, dest ? "to" : "from");
 	const char *dir = m->has_estart ? (dest ? m->estart.dst : m->estart.src) : NULL;
-	json_t *h;
-	size_t i;
+	int i;
 
-	if (name)
-		return name;
-	json_array_foreach(r->hosts, i, h) {
-		if (dir && jstr(h, "runtime") && !strcmp(jstr(h, "runtime"), dir) &&
-		    jstr(h, "name"))
-			return jstr(h, "name");
-	}
+	if (m->has_start)
+		return dest ? m->start.to : m->start.from;
+	for (i = 0; dir && i < r->nr_hosts; i++)
+		if (!strcmp(r->hosts[i].runtime, dir))
+			return r->hosts[i].name;
 	return dir ? dir : "?";
 }
 
 const char *report_mig_vm(const struct mig *m)
 {
-	return jstr(m->start, "vm") ?: (m->has_estart ? m->estart.vm : "?");
+	return m->has_start ? m->start.vm : m->has_estart ? m->estart.vm : "?";
 }
 
 double report_mig_cap(const struct report *r, const struct mig *m)
 {
-	json_t *bw = json_object_get(m->start, "bandwidth");
-	double cap;
-
-	/* The operator's text ("12M"), read as every dsmig program reads it. */
-	if (json_is_string(bw) && !units_parse_rate(json_string_value(bw), &cap, NULL, 0))
-		return cap;
-	if (json_is_number(bw) && json_number_value(bw) >= 0)
-		return json_number_value(bw);
+	/* The operator's text ("12M"), as the reader parsed it. */
+	if (m->has_start && m->start.bandwidth_bps >= 0)
+		return m->start.bandwidth_bps;
 	if (m->has_estart)
 		return m->estart.bandwidth_bps;
 	return r->cap_bps;
@@ -342,18 +281,13 @@ double report_mig_cap(const struct report *r, const struct mig *m)
 
 int64_t report_mig_bad_lines(const struct mig *m)
 {
-	json_int_t n = json_integer_value(json_object_get(m->exit, "telemetry_bad_lines"));
-
-	return n > 0 ? n : 0;
+	return m->has_exit ? m->exit.telemetry_bad_lines : 0;
 }
 
 void report_mig_span(const struct mig *m, struct mig_span *sp)
 {
-	int64_t start_t = json_integer_value(json_object_get(m->start, "t"));
-	int64_t exit_t = json_integer_value(json_object_get(m->exit, "t"));
-
-	sp->t0 = m->phase_t[TEL_PHASE_PRECOPY] ?: m->estart_t ?: start_t;
-	sp->t1 = m->phase_t[TEL_PHASE_DONE] ?: m->phase_t[TEL_PHASE_FAILED] ?: exit_t;
+	sp->t0 = m->phase_t[TEL_PHASE_PRECOPY] ?: m->estart_t ?: m->start_t;
+	sp->t1 = m->phase_t[TEL_PHASE_DONE] ?: m->phase_t[TEL_PHASE_FAILED] ?: m->exit_t;
 	if (!sp->t1 && m->nsamples)
 		sp->t1 = m->samples[m->nsamples - 1].t;
 	if (sp->t1 <= sp->t0)

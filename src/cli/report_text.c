@@ -15,10 +15,8 @@
 
 static const char *mig_status(const struct mig *m, char *buf, size_t len)
 {
-	json_t *st = json_object_get(m->exit, "status");
-
-	if (json_is_integer(st)) {
-		switch (json_integer_value(st)) {
+	if (m->has_exit) {
+		switch (m->exit.status) {
 		case CLI_OK:
 			return "moved (exit 0)";
 		case CLI_FAILED:
@@ -28,7 +26,7 @@ static const char *mig_status(const struct mig *m, char *buf, size_t len)
 		case CLI_AFTER_SWITCH:
 			return "moved, metrics incomplete (exit 3)";
 		default:
-			snprintf(buf, len, "exit %lld", (long long)json_integer_value(st));
+			snprintf(buf, len, "exit %d", m->exit.status);
 			return buf;
 		}
 	}
@@ -45,8 +43,7 @@ static const char *mig_status(const struct mig *m, char *buf, size_t len)
 
 static const char *mig_method(const struct mig *m)
 {
-	return json_string_value(json_object_get(m->start, "method")) ?:
-	       (m->has_estart ? m->estart.method : "?");
+	return m->has_start ? m->start.method : m->has_estart ? m->estart.method : "?";
 }
 
 static void print_bw(const char *label, double bps)
@@ -85,7 +82,8 @@ static void print_summary(const struct tel_summary *s)
 
 void report_print(const struct report *r, const struct mig *m)
 {
-	const char *err = json_string_value(json_object_get(m->exit, "error"));
+	const char *err = m->has_exit && session_log_has(SESSION_REC_MIG_EXIT, m->exit.present,
+							 "error") ? m->exit.error : NULL;
 	const struct tel_round *it;
 	int64_t sent, deferred;
 	char buf[128];

@@ -11,36 +11,45 @@
 
 #include "cli/cli.h"
 #include "common/hosts.h"
+#include "common/log.h"
+#include "common/session_log.h"
 #include "probes/vm.h"
 #include "ui/console.h"
 
+/* A probe's vm record r as the session log will hold it (stamped as
+ * session_write() stamps it), read by the session reader into s.
+ * Returns 0, or -1 if the reader refuses it. */
+static int vm_record(json_t *r, struct session_rec *s)
+{
+	char why[160];
+
+	json_object_set_new(r, "v", json_integer(SESSION_VERSION));
+	json_object_set_new(r, "t", json_integer((json_int_t)time_wall_ns()));
+	json_object_set_new(r, "src", json_string("probe"));
+	return session_log_decode(r, s, why, sizeof(why)) || s->type != SESSION_REC_VM ? -1 : 0;
+}
+
 static void print_table(json_t *recs)
 {
-	json_t *r, *p;
-	size_t i, k;
+	struct session_rec s;
+	const struct session_vm *v = &s.u.vm;
+	json_t *r;
+	size_t i;
 
 	printf("%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s\n", "HOST", "VM", "STATE", "VCPUS",
 	       "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s");
 	json_array_foreach(recs, i, r) {
 		double sum = 0;
-		int n = 0;
+		int k;
 
-		if (!strcmp(json_string_value(json_object_get(r, "state")) ?: "", "gone"))
+		if (vm_record(r, &s) || !strcmp(v->state, "gone"))
 			continue;
-		json_array_foreach(json_object_get(r, "vcpu_pct"), k, p) {
-			sum += json_number_value(p);
-			n++;
-		}
-		printf("%-8.8s %-12.12s %-9.9s %5lld %8lld %6.1f %-8.8s %9.0f %10.1f\n",
-		       json_string_value(json_object_get(r, "host")),
-		       json_string_value(json_object_get(r, "vm")),
-		       json_string_value(json_object_get(r, "state")),
-		       json_integer_value(json_object_get(r, "vcpus")),
-		       json_integer_value(json_object_get(r, "mem_bytes")) >> 20,
-		       n ? sum / n : 0.0,
-		       json_string_value(json_object_get(r, "workload")),
-		       json_number_value(json_object_get(r, "dirty_pps")),
-		       json_number_value(json_object_get(r, "progress_ps")));
+		for (k = 0; k < v->nr_vcpu_pct; k++)
+			sum += v->vcpu_pct[k];
+		printf("%-8.8s %-12.12s %-9.9s %5d %8lld %6.1f %-8.8s %9.0f %10.1f\n",
+		       v->host, v->vm, v->state, v->vcpus, (long long)(v->mem_bytes >> 20),
+		       v->nr_vcpu_pct ? sum / v->nr_vcpu_pct : 0.0, v->workload, v->dirty_pps,
+		       v->progress_ps);
 	}
 	fflush(stdout);
 }

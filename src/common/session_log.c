@@ -1,15 +1,21 @@
 /*
  * The session log reader (see session_log.h): records decoded one by one,
- * and whole logs loaded line by line from a bounded buffer, so that no
- * line of a hostile file makes us allocate more than SESSION_LINE_MAX.
+ * each type's fields checked by its table (common/fields.h: the console
+ * records' schema of docs/telemetry.md lives in these tables and nowhere
+ * else on the reading side), and whole logs loaded line by line into a
+ * bounded buffer, so that no line of a hostile file makes us allocate
+ * more than SESSION_LINE_MAX.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fields.h"
 #include "common/log.h"
 #include "common/session_log.h"
+#include "common/units.h"
 
 static const char *const src_names[] = {
 	[SESSION_SRC_SESSION] = "session",
@@ -29,12 +35,217 @@ static enum session_src src_by_name(const char *name)
 	return SESSION_SRC_UNKNOWN;
 }
 
+#define S struct session_open
+static const struct field open_fields[] = {
+	FIELD(S, "mode", mode, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "cap_bps", cap_bps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_host
+static const struct field host_fields[] = {
+	FIELD(S, "name", name, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "runtime", runtime, FIELD_STR, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_vm
+static const struct field vm_fields[] = {
+	FIELD(S, "host", host, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "state", state, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "workload", workload, FIELD_STR, FIELD_OPTIONAL),
+	FIELD(S, "vcpus", vcpus, FIELD_INT, FIELD_OPTIONAL),
+	FIELD(S, "mem_bytes", mem_bytes, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "dirty_pps", dirty_pps, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "progress", progress, FIELD_GUEST, FIELD_OPTIONAL),
+	FIELD(S, "progress_ps", progress_ps, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_net
+static const struct field net_fields[] = {
+	FIELD(S, "iface", iface, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "method", method, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "filter", filter, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "bytes", bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bps", bps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "netns", netns, FIELD_STR, FIELD_OPTIONAL),
+	FIELD(S, "note", note, FIELD_STR, FIELD_OPTIONAL),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_mig_start
+static const struct field start_fields[] = {
+	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "from", from, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "to", to, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "method", method, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "bandwidth", bandwidth, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "ranks", ranks, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "max_iters", max_iters, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "verify", verify, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_mig_exit
+static const struct field exit_fields[] = {
+	FIELD(S, "status", status, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "error", error, FIELD_STR, FIELD_NULLABLE),
+	FIELD(S, "telemetry_bad_lines", telemetry_bad_lines, FIELD_I64, FIELD_OPTIONAL),
+	FIELD_END,
+};
+#undef S
+
+#define S struct session_operator
+static const struct field operator_fields[] = {
+	FIELD(S, "action", action, FIELD_STR, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
+/* A record type: its src, the name its "probe" or "event" member gives
+ * it, its table and where it goes in the union. */
+struct rec_type {
+	enum session_src src;
+	const char *name;               /* NULL: the src alone (operator) */
+	enum session_type type;
+	const char *what;               /* for reasons: "vm probe" */
+	const struct field *fields;     /* NULL: none */
+};
+
+static const struct rec_type rec_types[] = {
+	{ SESSION_SRC_SESSION, "open", SESSION_REC_OPEN, "open", open_fields },
+	{ SESSION_SRC_SESSION, "close", SESSION_REC_CLOSE, "close", NULL },
+	{ SESSION_SRC_PROBE, "vm", SESSION_REC_VM, "vm probe", vm_fields },
+	{ SESSION_SRC_PROBE, "net", SESSION_REC_NET, "net probe", net_fields },
+	{ SESSION_SRC_MIGRATION, "start", SESSION_REC_MIG_START, "start", start_fields },
+	{ SESSION_SRC_MIGRATION, "previous", SESSION_REC_MIG_PREVIOUS, "previous", NULL },
+	{ SESSION_SRC_MIGRATION, "exit", SESSION_REC_MIG_EXIT, "exit", exit_fields },
+	{ SESSION_SRC_OPERATOR, NULL, SESSION_REC_OPERATOR, "operator", operator_fields },
+};
+
+/* The member that names a src's records: "probe", "event", or none. */
+static const char *type_key(enum session_src src)
+{
+	return src == SESSION_SRC_PROBE ? "probe" :
+	       src == SESSION_SRC_SESSION || src == SESSION_SRC_MIGRATION ? "event" : NULL;
+}
+
+/* The vm probe's "vcpu_pct": an array of at most SESSION_MAX_VCPUS
+ * finite numbers, optional. */
+static int decode_vcpu_pct(json_t *rec, struct session_vm *v, char *why, size_t len)
+{
+	json_t *a = json_object_get(rec, "vcpu_pct"), *p;
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return errbuf_set(why, len, "vm probe: \"vcpu_pct\" is not an array");
+	if (json_array_size(a) > SESSION_MAX_VCPUS)
+		return errbuf_set(why, len, "vm probe: \"vcpu_pct\" has more than %d entries",
+				  SESSION_MAX_VCPUS);
+	json_array_foreach(a, i, p) {
+		if (!json_is_number(p) || !isfinite(json_number_value(p)))
+			return errbuf_set(why, len, "vm probe: \"vcpu_pct\"[%zu] is not a number",
+					  i);
+		v->vcpu_pct[i] = json_number_value(p);
+	}
+	v->nr_vcpu_pct = (int)json_array_size(a);
+	return 0;
+}
+
+/* The open record's "hosts": an array of at most SESSION_MAX_HOSTS
+ * {name, runtime} objects, required. */
+static int decode_hosts(json_t *rec, struct session_open *o, char *why, size_t len)
+{
+	json_t *a = json_object_get(rec, "hosts"), *h;
+	char what[32];
+	size_t i;
+
+	if (!json_is_array(a))
+		return errbuf_set(why, len, "open: \"hosts\" %s",
+				  a ? "is not an array" : "missing");
+	if (json_array_size(a) > SESSION_MAX_HOSTS)
+		return errbuf_set(why, len, "open: \"hosts\" has more than %d entries",
+				  SESSION_MAX_HOSTS);
+	json_array_foreach(a, i, h) {
+		snprintf(what, sizeof(what), "open: host %zu", i);
+		if (!json_is_object(h))
+			return errbuf_set(why, len, "%s is not an object", what);
+		if (fields_decode(h, host_fields, &o->hosts[i], NULL, what, why, len))
+			return -1;
+	}
+	o->nr_hosts = (int)json_array_size(a);
+	return 0;
+}
+
+/* The previous record's "summary": an engine summary event as written. */
+static int decode_previous(json_t *rec, struct tel_summary *s, char *why, size_t len)
+{
+	struct tel_event e;
+	char inner[160];
+
+	if (telemetry_read_decode(json_object_get(rec, "summary"), &e, inner, sizeof(inner)))
+		return errbuf_set(why, len, "previous: summary: %s", inner);
+	if (e.type != TEL_SUMMARY)
+		return errbuf_set(why, len, "previous: summary: not a summary");
+	*s = e.u.summary;
+	return 0;
+}
+
+/* The fields of a record of known type t. */
+static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec *out,
+		       char *why, size_t len)
+{
+	uint64_t *present = t->type == SESSION_REC_VM ? &out->u.vm.present :
+			    t->type == SESSION_REC_NET ? &out->u.net.present :
+			    t->type == SESSION_REC_MIG_EXIT ? &out->u.exit.present : NULL;
+	char inner[160];
+
+	if (t->fields && fields_decode(rec, t->fields, &out->u, present, t->what, why, len))
+		return -1;
+	switch (t->type) {
+	case SESSION_REC_OPEN:
+		return decode_hosts(rec, &out->u.open, why, len);
+	case SESSION_REC_VM:
+		return decode_vcpu_pct(rec, &out->u.vm, why, len);
+	case SESSION_REC_MIG_START:
+		/* The operator's text ("12M"), read as every dsmig program
+		 * reads it. */
+		if (units_parse_rate(json_string_value(json_object_get(rec, "bandwidth")),
+				     &out->u.start.bandwidth_bps, NULL, 0))
+			out->u.start.bandwidth_bps = -1;
+		return 0;
+	case SESSION_REC_MIG_PREVIOUS:
+		return decode_previous(rec, &out->u.previous, why, len);
+	case SESSION_REC_ENGINE:
+		if (telemetry_read_decode(json_object_get(rec, "ev"), &out->ev, inner,
+					  sizeof(inner)))
+			return errbuf_set(why, len, "engine event: %s", inner);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static const struct rec_type engine_type = {
+	SESSION_SRC_ENGINE, NULL, SESSION_REC_ENGINE, "engine", NULL,
+};
+
 int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t len)
 {
 	json_t *v = json_object_get(rec, "v"), *t = json_object_get(rec, "t");
 	json_t *mig = json_object_get(rec, "mig");
 	const char *src = json_string_value(json_object_get(rec, "src"));
-	char inner[160];
+	const char *key, *name = NULL;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(rec))
@@ -52,20 +263,44 @@ int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t l
 	if (!src)
 		return errbuf_set(why, len, "no string \"src\"");
 	out->src = src_by_name(src);
-	if (out->src != SESSION_SRC_ENGINE && out->src != SESSION_SRC_MIGRATION)
+	if (out->src == SESSION_SRC_UNKNOWN)
 		return 0;
-	if (!json_is_integer(mig) || json_integer_value(mig) < 0)
-		return errbuf_set(why, len, "%s record without a migration number \"mig\"", src);
-	out->mig = json_integer_value(mig);
-	if (out->src == SESSION_SRC_ENGINE &&
-	    telemetry_read_decode(json_object_get(rec, "ev"), &out->ev, inner, sizeof(inner)))
-		return errbuf_set(why, len, "engine event: %s", inner);
+	if (out->src == SESSION_SRC_ENGINE || out->src == SESSION_SRC_MIGRATION) {
+		if (!json_is_integer(mig) || json_integer_value(mig) < 0)
+			return errbuf_set(why, len, "%s record without a migration number "
+					  "\"mig\"", src);
+		out->mig = json_integer_value(mig);
+	}
+	if (out->src == SESSION_SRC_ENGINE) {
+		out->type = SESSION_REC_ENGINE;
+		return decode_body(rec, &engine_type, out, why, len);
+	}
+	key = type_key(out->src);
+	if (key && !(name = json_string_value(json_object_get(rec, key))))
+		return errbuf_set(why, len, "%s record without a string \"%s\"", src, key);
+	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++) {
+		if (rec_types[i].src != out->src ||
+		    (name && strcmp(rec_types[i].name, name)))
+			continue;
+		out->type = rec_types[i].type;
+		return decode_body(rec, &rec_types[i], out, why, len);
+	}
+	return 0;    /* a probe or event of a later dsmig: skip */
+}
+
+int session_log_has(enum session_type type, uint64_t present, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++)
+		if (rec_types[i].type == type && rec_types[i].fields)
+			return fields_has(rec_types[i].fields, present, key);
 	return 0;
 }
 
 int session_log_skipped(const struct session_rec *r)
 {
-	return r->src == SESSION_SRC_UNKNOWN ||
+	return r->type == SESSION_REC_UNKNOWN ||
 	       (r->src == SESSION_SRC_ENGINE && r->ev.type == TEL_UNKNOWN);
 }
 
@@ -74,7 +309,7 @@ int session_log_tally(struct tel_tally *tl, int rc, const struct session_rec *r,
 {
 	if (rc || r->src == SESSION_SRC_ENGINE)
 		return telemetry_read_tally(tl, rc, &r->ev, why);
-	if (r->src == SESSION_SRC_UNKNOWN) {
+	if (r->type == SESSION_REC_UNKNOWN) {
 		tl->skipped++;
 		return 0;
 	}
@@ -108,48 +343,82 @@ static int keep_record(struct session_log *l, size_t *alloc, json_t *rec)
 	return 0;
 }
 
+/* What read_line() found wrong with a line. */
+enum {
+	LINE_LONG = 1,        /* longer than the buffer: the rest not kept */
+	LINE_NUL = 2,         /* a NUL byte, which no JSON text holds */
+};
+
+/* Read the next line of f, without its newline, into buf (cap bytes, of
+ * which it keeps at most cap - 1 and a terminating NUL), its length in
+ * *n and what was wrong with it in *flags. Returns 1, or 0 at the end
+ * of f. */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *n, int *flags)
+{
+	size_t k = 0;
+	int c, any = 0;
+
+	*flags = 0;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		any = 1;
+		if (!c)
+			*flags |= LINE_NUL;
+		if (k + 1 < cap)
+			buf[k++] = (char)c;
+		else
+			*flags |= LINE_LONG;
+	}
+	buf[k] = '\0';
+	*n = k;
+	return any || c == '\n';
+}
+
 /* Read every line of f into l. Returns 0, or -1 with why (the log is
  * refused as a whole). */
 static int load_lines(struct session_log *l, FILE *f, char *buf, char *why, size_t len)
 {
-	struct session_rec r;
+	struct session_rec *r = malloc(sizeof(*r));
 	char reason[160];
 	size_t alloc = 0, n;
 	json_t *rec;
-	int c;
+	int flags, rc = 0;
 
-	while (fgets(buf, SESSION_LINE_MAX, f)) {
+	if (!r)
+		return errbuf_set(why, len, "out of memory");
+	while (read_line(f, buf, SESSION_LINE_MAX, &n, &flags)) {
 		l->lines++;
-		n = strlen(buf);
-		if (n && buf[n - 1] != '\n' && !feof(f)) {
-			while ((c = getc(f)) != EOF && c != '\n')
-				;
-			refuse_line(l, l->lines, "line longer than 1 MiB");
+		if (flags) {
+			refuse_line(l, l->lines, flags & LINE_LONG ? "line longer than 1 MiB" :
+				    "line holds a NUL byte");
 			continue;
 		}
-		if (n <= 1)
+		if (!n)
 			continue;    /* an empty line */
 		rec = json_loadb(buf, n, JSON_REJECT_DUPLICATES, NULL);
 		if (!rec) {
 			refuse_line(l, l->lines, "not JSON");
 			continue;
 		}
-		if (session_log_decode(rec, &r, reason, sizeof(reason))) {
+		if (session_log_decode(rec, r, reason, sizeof(reason))) {
 			json_decref(rec);
-			if (r.v && r.v != SESSION_VERSION)
-				return errbuf_set(why, len, "line %u: %s", l->lines, reason);
+			if (r->v && r->v != SESSION_VERSION) {
+				rc = errbuf_set(why, len, "line %u: %s", l->lines, reason);
+				break;
+			}
 			refuse_line(l, l->lines, reason);
 			continue;
 		}
-		l->skipped += (unsigned)session_log_skipped(&r);
+		l->skipped += (unsigned)session_log_skipped(r);
 		if (keep_record(l, &alloc, rec)) {
 			json_decref(rec);
-			return errbuf_set(why, len, "out of memory at line %u", l->lines);
+			rc = errbuf_set(why, len, "out of memory at line %u", l->lines);
+			break;
 		}
 	}
-	if (ferror(f))
-		return errbuf_set(why, len, "read error at line %u", l->lines);
-	return 0;
+	if (!rc && ferror(f))
+		rc = errbuf_set(why, len, "read error at line %u", l->lines);
+	free(r);
+	return rc;
 }
 
 int session_log_load(struct session_log *l, const char *path, char *why, size_t len)

@@ -1,18 +1,28 @@
 /*
  * Reading console session logs (docs/telemetry.md, "Console session
  * logs"): the one reader that replay, the console's model and `dsmig
- * report` share. The writer is src/ui/session.c.
+ * report` share. The writer is src/ui/session.c (its records are made in
+ * src/ui/live.c and src/probes/).
  *
  * A record is a JSON object with the session version "v", the wall-clock
- * time "t" (ns) and a source "src"; engine records carry a telemetry event
- * under "ev", decoded here by telemetry_read_decode(). A log is hostile
- * input: lines longer than SESSION_LINE_MAX, lines that are not JSON and
- * malformed records are refused and counted (the first one named with its
- * reason); records of an unknown src or engine event type are kept for
- * the caller to skip, and counted; a record of another session version
- * (a positive integer other than SESSION_VERSION) refuses the whole log,
- * since nothing in it can be trusted to mean what this reader thinks; a
- * "v" that is no positive integer is just a malformed record.
+ * time "t" (ns) and a source "src"; session_log_decode() checks those and
+ * then the record's own fields, table by table as telemetry_read.c does
+ * (common/fields.h), into a typed record: the session's open and close,
+ * the vCPU and network probes' samples, a migration's start, previous
+ * summary and exit, an operator's action, and engine records, whose
+ * telemetry event under "ev" telemetry_read_decode() reads. A log is
+ * hostile input: lines longer than SESSION_LINE_MAX or holding a NUL
+ * byte, lines that are not JSON and malformed records (a required field
+ * missing, a field of the wrong type or out of range) are refused and
+ * counted (the first one named with its reason); records of an unknown
+ * src, probe, event or engine event type are kept for the caller to
+ * skip, and counted; a record of another session version (a positive
+ * integer other than SESSION_VERSION) refuses the whole log, since
+ * nothing in it can be trusted to mean what this reader thinks; a "v"
+ * that is no positive integer is just a malformed record. Strings are
+ * copied bounded and cleaned (telemetry_read_text()); unknown fields are
+ * ignored; optional fields a record lacks read as 0 and are told apart
+ * from a 0 by session_log_has().
  */
 #ifndef DSMIG_COMMON_SESSION_LOG_H
 #define DSMIG_COMMON_SESSION_LOG_H
@@ -26,7 +36,8 @@
 /* The session log's major version, written in every record's "v". */
 #define SESSION_VERSION 1
 
-/* The longest line read; a longer one is refused (and skipped). */
+/* The longest line read; a longer one is refused (and skipped), as is a
+ * line holding a NUL byte. */
 #define SESSION_LINE_MAX (1024 * 1024)
 
 enum session_src {
@@ -38,29 +49,127 @@ enum session_src {
 	SESSION_SRC_OPERATOR,
 };
 
-/* A record's envelope, decoded. */
+/* What a record is (the src and its "probe" or "event"). */
+enum session_type {
+	SESSION_REC_UNKNOWN,     /* an unknown src, probe or event: skip */
+	SESSION_REC_OPEN,        /* session "open" (u.open) */
+	SESSION_REC_CLOSE,       /* session "close" */
+	SESSION_REC_VM,          /* probe "vm" (u.vm) */
+	SESSION_REC_NET,         /* probe "net" (u.net) */
+	SESSION_REC_MIG_START,   /* migration "start" (u.start) */
+	SESSION_REC_MIG_PREVIOUS,/* migration "previous" (u.previous) */
+	SESSION_REC_MIG_EXIT,    /* migration "exit" (u.exit) */
+	SESSION_REC_ENGINE,      /* engine: the event in ev */
+	SESSION_REC_OPERATOR,    /* operator (u.operator) */
+};
+
+/* Hosts in an open record, vCPUs in a vm probe record: more is refused. */
+#define SESSION_MAX_HOSTS 16
+#define SESSION_MAX_VCPUS 64
+
+struct session_host {
+	char name[64], runtime[256];
+};
+
+/* session "open": mode, hosts and cap_bps are required. */
+struct session_open {
+	char mode[16];                  /* "live" or "replay" */
+	int nr_hosts;
+	struct session_host hosts[SESSION_MAX_HOSTS];
+	double cap_bps;                 /* the console's default cap, bit/s */
+};
+
+/* probe "vm": host, vm and state are required (a VM that stopped
+ * answering has nothing else); the rest is optional (session_log_has()). */
+struct session_vm {
+	char host[64], vm[65], state[16], workload[17];
+	int vcpus;
+	int64_t mem_bytes;
+	int nr_vcpu_pct;                /* entries in vcpu_pct (0: absent) */
+	double vcpu_pct[SESSION_MAX_VCPUS];   /* percent, one per vCPU */
+	double dirty_pps, progress_ps;
+	int64_t progress;               /* the guest's counter, saturated */
+	uint64_t present;
+};
+
+/* probe "net": netns and note are optional. */
+struct session_net {
+	char iface[32], method[16], filter[64], netns[64], note[160];
+	int64_t bytes;
+	double bps;
+	uint64_t present;
+};
+
+/* migration "start": all required. */
+struct session_mig_start {
+	char vm[65], from[64], to[64], method[16];
+	char bandwidth[16];             /* the cap as written ("12M") */
+	double bandwidth_bps;           /* that text as a rate, bit/s (0: none);
+					   -1 if it is no rate units_parse_rate()
+					   reads */
+	int ranks, max_iters, verify;
+};
+
+/* migration "exit": status required; error (a string, or null for none)
+ * and telemetry_bad_lines optional. */
+struct session_mig_exit {
+	int status;
+	char error[256];
+	int64_t telemetry_bad_lines;
+	uint64_t present;
+};
+
+struct session_operator {
+	char action[32];                /* its "args" are not read */
+};
+
+/* A record, decoded. */
 struct session_rec {
 	int64_t v;               /* the version it claims (0: none, or not a
 				    positive integer) */
 	int64_t t;               /* wall clock, ns since the epoch */
 	enum session_src src;
+	enum session_type type;
 	int64_t mig;             /* engine and migration records: the migration */
 	struct tel_event ev;     /* engine records: the event (TEL_UNKNOWN: skip) */
+	union {
+		struct session_open open;
+		struct session_vm vm;
+		struct session_net net;
+		struct session_mig_start start;
+		struct tel_summary previous;   /* the engine's summary event
+						  of an earlier run */
+		struct session_mig_exit exit;
+		struct session_operator operator;
+	} u;
 };
 
-/* Decode one record. Returns 0, or -1 with the reason in why: not an
- * object, no integer v, t or string src, another version (out->v tells
- * which), an engine or migration record without an integer "mig", an
- * engine record whose "ev" telemetry_read_decode() refuses. */
+/* Decode one record. Returns 0 with *out filled (out->type
+ * SESSION_REC_UNKNOWN, or an engine event of type TEL_UNKNOWN, for a
+ * record to skip), or -1 with the reason in why: not an object, no
+ * integer v, t or string src, another version (out->v tells which), an
+ * engine or migration record without an integer "mig", a probe record
+ * without a string "probe", a session or migration record without a
+ * string "event", a malformed field ("vm probe: \"vcpus\" is not an
+ * integer"), a "previous" record whose "summary" is no engine summary
+ * telemetry_read_decode() accepts, an engine record whose "ev" it
+ * refuses. A refused record's out->type and out->mig say what it claimed
+ * to be, when it got that far. Never keeps a reference to rec. */
 int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t len);
 
-/* 1 if a decoded record is one the caller should skip (unknown src or
- * engine event type), else 0. */
+/* 1 if a record of type type whose body's present mask is present (the
+ * vm, net and exit records' "present") carried the field key, as
+ * docs/telemetry.md names it ("dirty_pps", "error"), else 0: their
+ * optional fields read as 0 when absent ("vcpu_pct": nr_vcpu_pct > 0). */
+int session_log_has(enum session_type type, uint64_t present, const char *key);
+
+/* 1 if a decoded record is one the caller should skip (unknown src,
+ * probe, event or engine event type), else 0. */
 int session_log_skipped(const struct session_rec *r);
 
 /* Count the result rc of session_log_decode() (with its why and record)
- * in *tl as telemetry_read_tally() does: refused, skipped (unknown src or
- * engine event type) or decoded. Returns 1 if the record is to be used. */
+ * in *tl as telemetry_read_tally() does: refused, skipped (unknown src,
+ * probe, event or engine event type) or decoded. Returns 1 if the record is to be used. */
 int session_log_tally(struct tel_tally *tl, int rc, const struct session_rec *r,
 		      const char *why);
 
@@ -72,7 +181,8 @@ struct session_log {
 	unsigned bad;            /* lines refused */
 	unsigned first_bad;      /* line number of the first, 0 if none */
 	char first_bad_why[160];
-	unsigned skipped;        /* records of an unknown src or event type */
+	unsigned skipped;        /* records of an unknown src, probe, event or
+				    engine event type */
 };
 
 /* Load path. Returns 0 if at least one record was accepted, or -1 with a

@@ -1,148 +1,124 @@
 /*
  * The engine telemetry reader (see telemetry_read.h). Each record type is
  * a table of its fields (key, type, where it goes in the typed struct,
- * required or not), and one loop checks and copies them: the schema of
+ * required or not), and one loop (common/fields.h, which the session
+ * reader shares) checks and copies them: the schema of
  * docs/telemetry.md lives in these tables and nowhere else on the reading
  * side. Fields the engine has written since the first version are
  * required; fields added later (dsm's hot pages, the codec flags, dsm-pull's
  * post-copy bytes) are optional, so that older logs still read.
  */
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/fields.h"
 #include "common/log.h"
 #include "common/telemetry_read.h"
 
-enum field_type {
-	F_I64,      /* int64_t, 0..TEL_INT_MAX */
-	F_SPAN,     /* int64_t, -TEL_INT_MAX..TEL_INT_MAX: a time between two
-		       hosts' clocks, which a skew can make negative */
-	F_GUEST,    /* int64_t: a counter the guest writes (its counter block,
-		       guest/dsmig_abi.h), which the engine only copies; any
-		       integer is read, saturated to 0..TEL_INT_MAX, so that a
-		       guest cannot get the record refused */
-	F_INT,      /* int, 0..INT_MAX */
-	F_NUM,      /* double: any JSON number */
-	F_STR,      /* char[size], copied bounded, control characters replaced */
-	F_BOOL,     /* int 0/1 from true/false */
-};
-
-struct field {
-	const char *key;     /* "bytes.rounds": member "rounds" of object "bytes" */
-	enum field_type type;
-	size_t off, size;
-	int required;
-};
-
-#define FIELD(st, key, member, type, req) \
-	{ key, type, offsetof(st, member), sizeof(((st *)0)->member), req }
-
 #define S struct tel_start
 static const struct field start_fields[] = {
-	FIELD(S, "vm", vm, F_STR, 1),
-	FIELD(S, "method", method, F_STR, 1),
-	FIELD(S, "hv", hv, F_STR, 1),
-	FIELD(S, "src", src, F_STR, 1),
-	FIELD(S, "dst", dst, F_STR, 1),
-	FIELD(S, "ranks", ranks, F_I64, 1),
-	FIELD(S, "bandwidth_bps", bandwidth_bps, F_NUM, 1),
-	FIELD(S, "mem_bytes", mem_bytes, F_I64, 1),
-	FIELD(S, "vcpus", vcpus, F_I64, 1),
-	FIELD(S, "max_iters", max_iters, F_I64, 1),
-	FIELD(S, "target_dirty", target_dirty, F_I64, 1),
-	FIELD(S, "verify", verify, F_BOOL, 1),
-	FIELD(S, "hot_window", hot_window, F_I64, 0),
-	FIELD(S, "hot_threshold", hot_threshold, F_I64, 0),
-	FIELD(S, "compress", compress, F_BOOL, 0),
-	FIELD(S, "delta", delta, F_BOOL, 0),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "method", method, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "hv", hv, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "src", src, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "dst", dst, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "ranks", ranks, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bandwidth_bps", bandwidth_bps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "mem_bytes", mem_bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "vcpus", vcpus, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "max_iters", max_iters, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "target_dirty", target_dirty, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "verify", verify, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD(S, "hot_window", hot_window, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "hot_threshold", hot_threshold, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "compress", compress, FIELD_BOOL, FIELD_OPTIONAL),
+	FIELD(S, "delta", delta, FIELD_BOOL, FIELD_OPTIONAL),
+	FIELD_END,
 };
 #undef S
 
 #define S struct tel_phase_event
 static const struct field phase_fields[] = {
-	FIELD(S, "reason", reason, F_STR, 0),
-	FIELD(S, "hot_pages", hot_pages, F_I64, 0),
-	FIELD(S, "missing_pages", missing_pages, F_I64, 0),
-	FIELD(S, "downtime_ns", downtime_ns, F_SPAN, 0),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_SPAN, 0),
-	FIELD(S, "error", error, F_STR, 0),
-	FIELD(S, "source_running", source_running, F_BOOL, 0),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "reason", reason, FIELD_STR, FIELD_OPTIONAL),
+	FIELD(S, "hot_pages", hot_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "missing_pages", missing_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "downtime_ns", downtime_ns, FIELD_SPAN, FIELD_OPTIONAL),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_OPTIONAL),
+	FIELD(S, "error", error, FIELD_STR, FIELD_OPTIONAL),
+	FIELD(S, "source_running", source_running, FIELD_BOOL, FIELD_OPTIONAL),
+	FIELD_END,
 };
 #undef S
 
 #define S struct tel_round
 static const struct field round_fields[] = {
-	FIELD(S, "round", round, F_INT, 1),
-	FIELD(S, "pages_in_set", pages_in_set, F_I64, 1),
-	FIELD(S, "pages_sent", pages_sent, F_I64, 1),
-	FIELD(S, "zero_pages", zero_pages, F_I64, 1),
-	FIELD(S, "payload_bytes", payload_bytes, F_I64, 1),
-	FIELD(S, "header_bytes", header_bytes, F_I64, 1),
-	FIELD(S, "bytes", bytes, F_I64, 1),
-	FIELD(S, "duration_ns", duration_ns, F_I64, 1),
-	FIELD(S, "dirtied_pages", dirtied_pages, F_I64, 1),
-	FIELD(S, "dirty_rate_pps", dirty_rate_pps, F_NUM, 1),
-	FIELD(S, "hot_deferred", hot_deferred, F_I64, 0),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "round", round, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "pages_in_set", pages_in_set, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "pages_sent", pages_sent, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "zero_pages", zero_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "payload_bytes", payload_bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "header_bytes", header_bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes", bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "duration_ns", duration_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "dirtied_pages", dirtied_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "dirty_rate_pps", dirty_rate_pps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "hot_deferred", hot_deferred, FIELD_I64, FIELD_OPTIONAL),
+	FIELD_END,
 };
 #undef S
 
 #define S struct tel_progress
 static const struct field progress_fields[] = {
-	FIELD(S, "round", round, F_INT, 1),
-	FIELD(S, "bytes", bytes, F_I64, 1),
-	FIELD(S, "rate_bps", rate_bps, F_NUM, 1),
-	FIELD(S, "dirty_pages", dirty_pages, F_I64, 1),
-	FIELD(S, "vcpu_pct", vcpu_pct, F_NUM, 1),
-	FIELD(S, "progress", progress, F_GUEST, 1),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "round", round, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "bytes", bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "rate_bps", rate_bps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "dirty_pages", dirty_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "vcpu_pct", vcpu_pct, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "progress", progress, FIELD_GUEST, FIELD_REQUIRED),
+	FIELD_END,
 };
 #undef S
 
 #define S struct tel_postcopy
 static const struct field postcopy_fields[] = {
-	FIELD(S, "missing_pages", missing_pages, F_I64, 1),
-	FIELD(S, "sent_pages", sent_pages, F_I64, 1),
-	FIELD(S, "pushed_pages", pushed_pages, F_I64, 1),
-	FIELD(S, "pulled_pages", pulled_pages, F_I64, 1),
-	FIELD(S, "faults", faults, F_I64, 1),
-	FIELD(S, "bytes", bytes, F_I64, 1),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "missing_pages", missing_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "sent_pages", sent_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "pushed_pages", pushed_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "pulled_pages", pulled_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "faults", faults, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes", bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD_END,
 };
 #undef S
 
 #define S struct tel_summary
 static const struct field summary_fields[] = {
-	FIELD(S, "ok", ok, F_BOOL, 1),
-	FIELD(S, "total_time_ns", total_time_ns, F_I64, 1),
-	FIELD(S, "downtime_ns", downtime_ns, F_SPAN, 1),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, F_SPAN, 1),
-	FIELD(S, "bytes_total", bytes_total, F_I64, 1),
-	FIELD(S, "bytes.rounds", bytes.rounds, F_I64, 1),
-	FIELD(S, "bytes.state", bytes.state, F_I64, 1),
-	FIELD(S, "bytes.verify", bytes.verify, F_I64, 1),
-	FIELD(S, "bytes.control", bytes.control, F_I64, 1),
-	FIELD(S, "bytes.postcopy", bytes.postcopy, F_I64, 0),
-	FIELD(S, "iterations", iterations, F_I64, 1),
-	FIELD(S, "stop_reason", stop_reason, F_STR, 1),
-	FIELD(S, "progress_rate.before", progress_rate.before, F_NUM, 1),
-	FIELD(S, "progress_rate.during", progress_rate.during, F_NUM, 1),
-	FIELD(S, "progress_rate.after", progress_rate.after, F_NUM, 1),
-	FIELD(S, "slowdown_pct", slowdown_pct, F_NUM, 1),
-	FIELD(S, "verify", verify, F_STR, 1),
-	FIELD(S, "selfcheck_fail", selfcheck_fail, F_GUEST, 1),
-	FIELD(S, "postcopy.missing_pages", postcopy.missing_pages, F_I64, 0),
-	FIELD(S, "postcopy.faults", postcopy.faults, F_I64, 0),
-	FIELD(S, "postcopy.pulled_pages", postcopy.pulled_pages, F_I64, 0),
-	FIELD(S, "postcopy.pushed_pages", postcopy.pushed_pages, F_I64, 0),
-	FIELD(S, "postcopy.fault_median_ns", postcopy.fault_median_ns, F_I64, 0),
-	FIELD(S, "postcopy.fault_max_ns", postcopy.fault_max_ns, F_I64, 0),
-	FIELD(S, "postcopy.resident_ns", postcopy.resident_ns, F_I64, 0),
-	{ NULL, F_I64, 0, 0, 0 },
+	FIELD(S, "ok", ok, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD(S, "total_time_ns", total_time_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "downtime_ns", downtime_ns, FIELD_SPAN, FIELD_REQUIRED),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_REQUIRED),
+	FIELD(S, "bytes_total", bytes_total, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes.rounds", bytes.rounds, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes.state", bytes.state, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes.verify", bytes.verify, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes.control", bytes.control, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes.postcopy", bytes.postcopy, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "iterations", iterations, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "stop_reason", stop_reason, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "progress_rate.before", progress_rate.before, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "progress_rate.during", progress_rate.during, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "progress_rate.after", progress_rate.after, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "slowdown_pct", slowdown_pct, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "verify", verify, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "selfcheck_fail", selfcheck_fail, FIELD_GUEST, FIELD_REQUIRED),
+	FIELD(S, "postcopy.missing_pages", postcopy.missing_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.faults", postcopy.faults, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.pulled_pages", postcopy.pulled_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.pushed_pages", postcopy.pushed_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.fault_median_ns", postcopy.fault_median_ns, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.fault_max_ns", postcopy.fault_max_ns, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "postcopy.resident_ns", postcopy.resident_ns, FIELD_I64, FIELD_OPTIONAL),
+	FIELD_END,
 };
 #undef S
 _Static_assert(sizeof(summary_fields) / sizeof(summary_fields[0]) - 1 <= 64,
@@ -217,96 +193,6 @@ void telemetry_read_text(char *buf, size_t len, const char *s)
 		}
 	}
 	buf[o] = '\0';
-}
-
-/* The value of key (one level of "a.b" nesting) in o; NULL if absent.
- * Returns -1 if the outer member exists but is not an object. */
-static int field_get(json_t *o, const char *key, json_t **v)
-{
-	const char *dot = strchr(key, '.');
-	char outer[32];
-
-	*v = NULL;
-	if (!dot) {
-		*v = json_object_get(o, key);
-		return 0;
-	}
-	snprintf(outer, sizeof(outer), "%.*s", (int)(dot - key), key);
-	o = json_object_get(o, outer);
-	if (!o)
-		return 0;
-	if (!json_is_object(o))
-		return -1;
-	*v = json_object_get(o, dot + 1);
-	return 0;
-}
-
-static int field_store(const struct field *f, json_t *v, char *base, char *why, size_t len)
-{
-	json_int_t i;
-
-	switch (f->type) {
-	case F_I64:
-	case F_SPAN:
-	case F_GUEST:
-	case F_INT:
-		if (!json_is_integer(v))
-			return errbuf_set(why, len, "\"%s\" is not an integer", f->key);
-		i = json_integer_value(v);
-		if (f->type == F_GUEST)   /* the engine casts the guest's u64 */
-			i = i < 0 || i > TEL_INT_MAX ? TEL_INT_MAX : i;
-		if (i < (f->type == F_SPAN ? -TEL_INT_MAX : 0) ||
-		    i > (f->type == F_INT ? INT_MAX : TEL_INT_MAX))
-			return errbuf_set(why, len, "\"%s\" out of range: %lld", f->key,
-					  (long long)i);
-		if (f->type == F_INT)
-			*(int *)(base + f->off) = (int)i;
-		else
-			*(int64_t *)(base + f->off) = i;
-		return 0;
-	case F_NUM:
-		if (!json_is_number(v) || !isfinite(json_number_value(v)))
-			return errbuf_set(why, len, "\"%s\" is not a number", f->key);
-		*(double *)(base + f->off) = json_number_value(v);
-		return 0;
-	case F_STR:
-		if (!json_is_string(v))
-			return errbuf_set(why, len, "\"%s\" is not a string", f->key);
-		telemetry_read_text(base + f->off, f->size, json_string_value(v));
-		return 0;
-	case F_BOOL:
-		if (!json_is_boolean(v))
-			return errbuf_set(why, len, "\"%s\" is not a boolean", f->key);
-		*(int *)(base + f->off) = json_is_true(v);
-		return 0;
-	}
-	return errbuf_set(why, len, "\"%s\": bad field table", f->key);
-}
-
-/* Check and copy the fields of table t from ev into the struct at base;
- * if present is set, bit i of it says that field t[i] was there. */
-static int fields_decode(json_t *ev, const struct field *t, void *base, uint64_t *present,
-			 const char *type, char *why, size_t len)
-{
-	const struct field *t0 = t;
-	char inner[128];
-	json_t *v;
-
-	for (; t->key; t++) {
-		if (field_get(ev, t->key, &v))
-			return errbuf_set(why, len, "%s: \"%.*s\" is not an object", type,
-					  (int)strcspn(t->key, "."), t->key);
-		if (!v) {
-			if (t->required)
-				return errbuf_set(why, len, "%s: \"%s\" missing", type, t->key);
-			continue;
-		}
-		if (field_store(t, v, base, inner, sizeof(inner)))
-			return errbuf_set(why, len, "%s: %s", type, inner);
-		if (present)
-			*present |= UINT64_C(1) << (t - t0);
-	}
-	return 0;
 }
 
 /* A string member that names one of a few values. */
@@ -424,12 +310,7 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 
 int telemetry_read_summary_has(const struct tel_summary *s, const char *key)
 {
-	const struct field *f;
-
-	for (f = summary_fields; f->key; f++)
-		if (!strcmp(f->key, key))
-			return !!(s->present & UINT64_C(1) << (f - summary_fields));
-	return 0;
+	return fields_has(summary_fields, s->present, key);
 }
 
 void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_t *deferred)

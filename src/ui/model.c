@@ -1,10 +1,9 @@
 /*
  * The console model (see model.h): every session record lands here, in
- * model_apply(), read through common/session_log.h (engine events arrive
- * typed, from common/telemetry_read.h), and updates hosts, VMs and the
- * migration view.
+ * model_apply(), read through common/session_log.h into a typed record
+ * (engine events typed by common/telemetry_read.h; no field of the JSON
+ * is read here), and updates hosts, VMs and the migration view.
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,151 +106,110 @@ double model_downtime(const struct model *m)
 	return m->now - m->mig.t_pause;
 }
 
-static const char *str(json_t *o, const char *k)
+static void apply_open(struct model *m, const struct session_open *o)
 {
-	return json_string_value(json_object_get(o, k));
-}
+	int i;
 
-static double num(json_t *o, const char *k)
-{
-	return json_number_value(json_object_get(o, k));
-}
-
-static void apply_session(struct model *m, json_t *rec)
-{
-	json_t *h;
-	size_t i;
-
-	if (strcmp(str(rec, "event") ?: "", "open"))
-		return;
-	m->cap_bps = num(rec, "cap_bps");
+	m->cap_bps = o->cap_bps;
 	m->nr_hosts = 0;
-	json_array_foreach(json_object_get(rec, "hosts"), i, h)
-		if (m->nr_hosts < MODEL_MAX_HOSTS && str(h, "name"))
-			telemetry_read_text(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]),
-					    str(h, "name"));
+	for (i = 0; i < o->nr_hosts && m->nr_hosts < MODEL_MAX_HOSTS; i++)
+		snprintf(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]), "%s", o->hosts[i].name);
 }
 
-static void apply_vm_probe(struct model *m, json_t *rec)
+static void apply_vm_probe(struct model *m, const struct session_rec *r)
 {
-	/* Cleaned as every string the screens draw (the VM list's rows). */
-	char host[sizeof(m->vms[0].host)], name[sizeof(m->vms[0].name)];
+	const struct session_vm *p = &r->u.vm;
 	struct vm_view *v;
-	json_t *p;
-	size_t i;
 	double sum = 0;
+	int i;
 
-	if (!str(rec, "host") || !str(rec, "vm"))
-		return;
-	telemetry_read_text(host, sizeof(host), str(rec, "host"));
-	telemetry_read_text(name, sizeof(name), str(rec, "vm"));
-	v = model_vm(m, host, name, 1);
+	v = model_vm(m, p->host, p->vm, 1);
 	if (!v)
 		return;
-	telemetry_read_text(v->state, sizeof(v->state), str(rec, "state") ?: "?");
+	snprintf(v->state, sizeof(v->state), "%s", p->state);
 	if (!strcmp(v->state, "gone"))
 		return;
-	telemetry_read_text(v->workload, sizeof(v->workload), str(rec, "workload") ?: "-");
-	v->vcpus = (int)json_integer_value(json_object_get(rec, "vcpus"));
-	v->mem_bytes = (uint64_t)json_integer_value(json_object_get(rec, "mem_bytes"));
-	v->dirty_pps = num(rec, "dirty_pps");
-	v->progress = (uint64_t)json_integer_value(json_object_get(rec, "progress"));
-	v->progress_ps = num(rec, "progress_ps");
-	json_array_foreach(json_object_get(rec, "vcpu_pct"), i, p) {
+	snprintf(v->workload, sizeof(v->workload), "%s",
+		 session_log_has(r->type, p->present, "workload") ? p->workload : "-");
+	v->vcpus = p->vcpus;
+	v->mem_bytes = (uint64_t)p->mem_bytes;
+	v->dirty_pps = p->dirty_pps;
+	v->progress = (uint64_t)p->progress;
+	v->progress_ps = p->progress_ps;
+	for (i = 0; i < p->nr_vcpu_pct; i++) {
 		if (i < MODEL_MAX_VCPUS)
-			v->vcpu_pct[i] = json_number_value(p);
-		sum += json_number_value(p);
+			v->vcpu_pct[i] = p->vcpu_pct[i];
+		sum += p->vcpu_pct[i];
 	}
 	v->vcpu_total = v->vcpus ? sum / v->vcpus : 0;
 	series_push(&v->cpu_hist, m->now, v->vcpu_total);
 	/* The migrating VM's vCPU use, on either side. */
-	if (m->mig.id && !strcmp(name, m->mig.vm) && m->mig.t_exit <= 0) {
-		if (!strcmp(host, m->mig.from) && strcmp(v->state, "incoming"))
+	if (m->mig.id && !strcmp(p->vm, m->mig.vm) && m->mig.t_exit <= 0) {
+		if (!strcmp(p->host, m->mig.from) && strcmp(v->state, "incoming"))
 			series_push(&m->mig.vcpu_src, m->now, v->vcpu_total);
-		if (!strcmp(host, m->mig.to) && !strcmp(v->state, "running"))
+		if (!strcmp(p->host, m->mig.to) && !strcmp(v->state, "running"))
 			series_push(&m->mig.vcpu_dst, m->now, v->vcpu_total);
 	}
 }
 
-static void apply_net_probe(struct model *m, json_t *rec)
+static void apply_net_probe(struct model *m, const struct session_rec *r)
 {
-	telemetry_read_text(m->net_method, sizeof(m->net_method), str(rec, "method") ?: "");
-	if (str(rec, "note"))
-		telemetry_read_text(m->net_note, sizeof(m->net_note), str(rec, "note"));
+	snprintf(m->net_method, sizeof(m->net_method), "%s", r->u.net.method);
+	if (session_log_has(r->type, r->u.net.present, "note"))
+		snprintf(m->net_note, sizeof(m->net_note), "%s", r->u.net.note);
 	if (m->mig.active)
-		series_push(&m->mig.net_bps, m->now, num(rec, "bps"));
+		series_push(&m->mig.net_bps, m->now, r->u.net.bps);
 }
 
-/* The "previous" record's summary: an engine summary event as the engine
- * wrote it, read like any other (a refused one is counted and logged). */
-static void previous_summary(struct model *m, json_t *ev)
-{
-	struct tel_event e;
-	char why[160];
-	int rc = telemetry_read_decode(ev, &e, why, sizeof(why));
-
-	if (!rc && e.type != TEL_SUMMARY)
-		rc = errbuf_set(why, sizeof(why), "not a summary");
-	if (!telemetry_read_tally(&m->tally, rc, &e, why)) {
-		model_log(m, "previous run's summary ignored: %s", why);
-		return;
-	}
-	m->prev_summary = e.u.summary;
-	m->has_prev = 1;
-}
-
-static void apply_migration(struct model *m, json_t *rec)
+static void mig_start(struct model *m, int64_t id, const struct session_mig_start *s)
 {
 	struct migration_view *g = &m->mig;
-	const char *ev = str(rec, "event") ?: "";
 
-	if (!strcmp(ev, "start")) {
-		/* Keep the last summary of the same VM and method to compare. */
-		if (g->has_summary && !strcmp(g->vm, str(rec, "vm") ?: "") &&
-		    !strcmp(g->method, str(rec, "method") ?: "")) {
-			m->prev_summary = g->summary;
-			m->has_prev = 1;
-		} else if (strcmp(g->vm, str(rec, "vm") ?: "")) {
-			m->has_prev = 0;
-		}
-		memset(g, 0, sizeof(*g));
-		g->id = (int)json_integer_value(json_object_get(rec, "mig"));
-		g->active = 1;
-		g->exit_status = -1;
-		g->t_pause = g->t_resume = -1;
-		g->t_launch = m->now;
-		telemetry_read_text(g->vm, sizeof(g->vm), str(rec, "vm") ?: "?");
-		telemetry_read_text(g->from, sizeof(g->from), str(rec, "from") ?: "?");
-		telemetry_read_text(g->to, sizeof(g->to), str(rec, "to") ?: "?");
-		telemetry_read_text(g->method, sizeof(g->method), str(rec, "method") ?: "?");
-		telemetry_read_text(g->bandwidth, sizeof(g->bandwidth), str(rec, "bandwidth") ?: "");
-		g->ranks = (int)json_integer_value(json_object_get(rec, "ranks"));
-		g->verify = json_is_true(json_object_get(rec, "verify"));
-		g->cap_bps = m->cap_bps;
-		snprintf(g->phase, sizeof(g->phase), "launching");
-		model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
-			  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
-	} else if (!strcmp(ev, "previous") &&
-		   g->id == json_integer_value(json_object_get(rec, "mig"))) {
-		previous_summary(m, json_object_get(rec, "summary"));
-	} else if (!strcmp(ev, "exit") && g->id == json_integer_value(json_object_get(rec, "mig"))) {
-		json_t *bad = json_object_get(rec, "telemetry_bad_lines");
-
-		g->active = 0;
-		g->t_exit = m->now;
-		g->exit_status = (int)json_integer_value(json_object_get(rec, "status"));
-		telemetry_read_text(g->error, sizeof(g->error), str(rec, "error") ?: "");
-		if (json_integer_value(bad) > 0) {
-			m->tally.bad_lines += (unsigned long)json_integer_value(bad);
-			model_log(m, "migration %d: %lld telemetry lines unreadable, skipped",
-				  g->id, (long long)json_integer_value(bad));
-		}
-		if (g->exit_status)
-			model_log(m, "migration %d failed (status %d): %s", g->id,
-				  g->exit_status, g->error);
-		else
-			model_log(m, "migration %d done", g->id);
+	/* Keep the last summary of the same VM and method to compare. */
+	if (g->has_summary && !strcmp(g->vm, s->vm) && !strcmp(g->method, s->method)) {
+		m->prev_summary = g->summary;
+		m->has_prev = 1;
+	} else if (strcmp(g->vm, s->vm)) {
+		m->has_prev = 0;
 	}
+	memset(g, 0, sizeof(*g));
+	g->id = (int)id;
+	g->active = 1;
+	g->exit_status = -1;
+	g->t_pause = g->t_resume = -1;
+	g->t_launch = m->now;
+	snprintf(g->vm, sizeof(g->vm), "%s", s->vm);
+	snprintf(g->from, sizeof(g->from), "%s", s->from);
+	snprintf(g->to, sizeof(g->to), "%s", s->to);
+	snprintf(g->method, sizeof(g->method), "%s", s->method);
+	snprintf(g->bandwidth, sizeof(g->bandwidth), "%s", s->bandwidth);
+	g->ranks = s->ranks;
+	g->verify = s->verify;
+	g->cap_bps = m->cap_bps;
+	snprintf(g->phase, sizeof(g->phase), "launching");
+	model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
+		  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
+}
+
+static void mig_exit(struct model *m, const struct session_rec *r)
+{
+	struct migration_view *g = &m->mig;
+	int64_t bad = r->u.exit.telemetry_bad_lines;
+
+	g->active = 0;
+	g->t_exit = m->now;
+	g->exit_status = r->u.exit.status;
+	snprintf(g->error, sizeof(g->error), "%s", r->u.exit.error);
+	if (bad > 0) {
+		m->tally.bad_lines += (unsigned long)bad;
+		model_log(m, "migration %d: %lld telemetry lines unreadable, skipped",
+			  g->id, (long long)bad);
+	}
+	if (g->exit_status)
+		model_log(m, "migration %d failed (status %d): %s", g->id,
+			  g->exit_status, g->error);
+	else
+		model_log(m, "migration %d done", g->id);
 }
 
 static void engine_phase(struct model *m, const struct tel_phase_event *ev)
@@ -306,15 +264,6 @@ static void engine_round(struct model *m, const struct tel_round *ev)
 		  r->bytes / 1048576, r->duration_s, (long long)r->dirtied);
 }
 
-/* An operator's action, in the event log (cleaned: it is drawn). */
-static void operator_log(struct model *m, json_t *rec)
-{
-	char action[32];
-
-	telemetry_read_text(action, sizeof(action), str(rec, "action") ?: "?");
-	model_log(m, "operator: %s", action);
-}
-
 /* An engine record, decoded in r. */
 static void apply_engine(struct model *m, const struct session_rec *r)
 {
@@ -361,7 +310,10 @@ void model_apply(struct model *m, json_t *rec)
 	int use = session_log_tally(&m->tally, rc, &r, why);
 
 	if (rc) {
-		if (m->tally.refused == 1)
+		/* A previous run's summary that is none is always said. */
+		if (r.type == SESSION_REC_MIG_PREVIOUS)
+			model_log(m, "previous run's summary ignored: %s", why);
+		else if (m->tally.refused == 1)
 			model_log(m, "bad record skipped: %s", why);
 		return;
 	}
@@ -369,27 +321,39 @@ void model_apply(struct model *m, json_t *rec)
 		m->t0_wall = (double)r.t / 1e9;
 	m->now = (double)r.t / 1e9 - m->t0_wall;
 	if (!use)
-		return;      /* an unknown src or engine event type */
-	switch (r.src) {
-	case SESSION_SRC_SESSION:
-		apply_session(m, rec);
+		return;      /* an unknown record or engine event type */
+	switch (r.type) {
+	case SESSION_REC_OPEN:
+		apply_open(m, &r.u.open);
 		break;
-	case SESSION_SRC_PROBE:
-		if (!strcmp(str(rec, "probe") ?: "", "vm"))
-			apply_vm_probe(m, rec);
-		else if (!strcmp(str(rec, "probe") ?: "", "net"))
-			apply_net_probe(m, rec);
+	case SESSION_REC_VM:
+		apply_vm_probe(m, &r);
 		break;
-	case SESSION_SRC_MIGRATION:
-		apply_migration(m, rec);
+	case SESSION_REC_NET:
+		apply_net_probe(m, &r);
 		break;
-	case SESSION_SRC_ENGINE:
+	case SESSION_REC_MIG_START:
+		mig_start(m, r.mig, &r.u.start);
+		break;
+	case SESSION_REC_MIG_PREVIOUS:
+		if (m->mig.id == r.mig) {
+			m->prev_summary = r.u.previous;
+			m->has_prev = 1;
+		}
+		break;
+	case SESSION_REC_MIG_EXIT:
+		if (m->mig.id == r.mig)
+			mig_exit(m, &r);
+		break;
+	case SESSION_REC_ENGINE:
 		apply_engine(m, &r);
 		break;
-	case SESSION_SRC_OPERATOR:
-		operator_log(m, rec);
+	case SESSION_REC_OPERATOR:
+		/* In the event log (cleaned by the reader: it is drawn). */
+		model_log(m, "operator: %s", r.u.operator.action);
 		break;
-	case SESSION_SRC_UNKNOWN:
+	case SESSION_REC_CLOSE:
+	case SESSION_REC_UNKNOWN:
 		break;
 	}
 }

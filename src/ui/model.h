@@ -111,7 +111,8 @@ struct model {
 void model_init(struct model *m);
 void model_reset(struct model *m);     /* drop everything (replay seeks) */
 
-/* Apply one session record, read by session_log_decode(), and count it in
+/* Apply one session record, read by session_log_decode() (typed: nothing
+ * here reads its JSON), and count it in
  * m->tally: unknown records are skipped, refused ones (malformed, or of
  * another version) ignored; the first refusal goes to the event log. */
 void model_apply(struct model *m, json_t *rec);

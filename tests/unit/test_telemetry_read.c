@@ -375,7 +375,8 @@ static void test_dirty_pages_do_not_wrap(void **state)
 	model_init(m);
 	apply(m, "{\"v\":1,\"t\":1764300000000000000,\"src\":\"migration\",\"mig\":1,"
 	      "\"event\":\"start\",\"vm\":\"cpu1\",\"from\":\"hostA\",\"to\":\"hostB\","
-	      "\"method\":\"dsm\",\"bandwidth\":\"12M\",\"ranks\":2}");
+	      "\"method\":\"dsm\",\"bandwidth\":\"12M\",\"ranks\":2,"
+	      "\"max_iters\":5,\"verify\":false}");
 	snprintf(rec, sizeof(rec), "{\"v\":1,\"t\":1764300000100000000,\"src\":\"engine\","
 		 "\"mig\":1,\"ev\":%s}", round_dsm);
 	apply(m, rec);
@@ -402,6 +403,7 @@ static void test_model_names_cleaned(void **state)
 	assert_non_null(m);
 	model_init(m);
 	apply(m, "{\"v\":1,\"t\":1764300000000000000,\"src\":\"session\",\"event\":\"open\","
+	      "\"mode\":\"live\",\"cap_bps\":0,"
 	      "\"hosts\":[{\"name\":\"a\\u001b[2Jb\",\"runtime\":\"/r\"}]}");
 	apply(m, "{\"v\":1,\"t\":1764300000000000001,\"src\":\"probe\",\"probe\":\"vm\","
 	      "\"host\":\"h\\n1\",\"vm\":\"v\\u009b1\",\"state\":\"running\",\"vcpus\":1}");
@@ -427,7 +429,8 @@ static void test_model_summary(void **state)
 	model_init(m);
 	apply(m, "{\"v\":1,\"t\":1764300000000000000,\"src\":\"migration\",\"mig\":1,"
 	      "\"event\":\"start\",\"vm\":\"cpu1\",\"from\":\"hostA\",\"to\":\"hostB\","
-	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2}");
+	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2,"
+	      "\"max_iters\":5,\"verify\":false}");
 	/* A previous summary that is not one is refused and counted. */
 	apply(m, "{\"v\":1,\"t\":1764300000000000001,\"src\":\"migration\",\"mig\":1,"
 	      "\"event\":\"previous\",\"summary\":{\"v\":1,\"t\":5,\"type\":\"summary\"}}");
@@ -451,7 +454,8 @@ static void test_model_summary(void **state)
 	/* The next migration of the same VM and method compares with it. */
 	apply(m, "{\"v\":1,\"t\":1764300000400000000,\"src\":\"migration\",\"mig\":2,"
 	      "\"event\":\"start\",\"vm\":\"cpu1\",\"from\":\"hostB\",\"to\":\"hostA\","
-	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2}");
+	      "\"method\":\"dsm-pull\",\"bandwidth\":\"12M\",\"ranks\":2,"
+	      "\"max_iters\":5,\"verify\":false}");
 	assert_int_equal(m->has_prev, 1);
 	assert_true(m->prev_summary.total_time_ns == 8000000000);
 	assert_int_equal(m->mig.has_summary, 0);
