@@ -115,6 +115,11 @@ $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
 
+# Lab unit tests link the lab module they test (cli/lab_cmd.c).
+$(BUILD)/tests/test_lab_%: tests/unit/test_lab_%.c $(BUILD)/src/cli/lab_cmd.o $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
 $(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibench $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
