@@ -328,10 +328,13 @@ static int settle(const struct migrate_opts *o, const char *why)
 	const char *pc = json_string_value(json_object_get(d_st, "postcopy"));
 	int rc;
 
-	if (pc && strcmp(pc, "off")) {
+	if (pc && strcmp(pc, "off") && d && strcmp(d, "incoming")) {
 		/* dsm-pull broke in post-copy ("active": the VMM has not yet
 		 * seen the engine go): the guest ran on the destination, and
-		 * pages it lacks exist only in the paused source. */
+		 * pages it lacks exist only in the paused source. A
+		 * destination still "incoming" was armed but never resumed:
+		 * the guest never ran there, so it is discarded below and the
+		 * source, which holds every page, runs on. */
 		log_error("%s during post-copy: the destination VM is paused with %lld pages "
 			  "still missing, and the source VM stays paused holding them; neither "
 			  "can run the guest alone (docs/dsm.md, \"When post-copy fails\")", why,

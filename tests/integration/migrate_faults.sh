@@ -62,14 +62,15 @@ check "killed rank: the error says the VM keeps running on the source" \
 check "killed rank: the source keeps running" source_alive k2
 check "killed rank: the destination VM was discarded" dest_gone k2
 
-# stalled_destination FAULT VM LABEL ERROR: a destination made to stall by
-# DSMIG_FAULT; dsmig must exit 1 naming the ERROR, the source must run on
-# and the destination VM be discarded.
+# stalled_destination FAULT VM LABEL ERROR [GUEST [MIGRATE OPTIONS]]: a
+# destination made to stall by DSMIG_FAULT; dsmig must exit 1 naming the
+# ERROR, the source must run on and the destination VM be discarded.
 stalled_destination() {
-	local fault=$1 vm=$2 label=$3 error=$4 mig
-	start_vm "$vm" idle
+	local fault=$1 vm=$2 label=$3 error=$4 guest=${5:-idle} mig
+	shift $(($# < 5 ? $# : 5))
+	start_vm "$vm" "$guest"
 	DSMIG_FAULT=$fault "$DSMIG" migrate "$vm" --to "$HOST_B" --bandwidth 0 \
-		--switch-timeout 2000 >"$HOST_A/$vm.out" 2>&1 &
+		--switch-timeout 2000 "$@" >"$HOST_A/$vm.out" 2>&1 &
 	mig=$!
 	wait_pid "$mig" 60
 	check "$label: dsmig exits 1" test "$EXIT_STATUS" = 1
@@ -86,6 +87,15 @@ stalled_destination dest-stall k3 "silent destination" "did not get ready within
 #    that is not running, discards it and resumes the source.
 stalled_destination dest-stall-after-go k6 "no confirmation after GO" \
 	"no confirmation from the destination after switch-over"
+
+# 4b. The same with dsm-pull: the destination was armed for post-copy
+#     but never resumed, so the guest never ran there; dsmig must not take
+#     it for a broken post-copy (exit 5, both paused) but discard it and
+#     resume the source, which holds every page.
+stalled_destination dest-stall k7 "dsm-pull, silent destination" \
+	"did not get ready within 2000 ms" memory --method dsm-pull
+stalled_destination dest-stall-after-go k8 "dsm-pull, no resume after GO" \
+	"no word from the destination for 2000 ms" memory --method dsm-pull
 
 # 5. Nothing to migrate: a clear error, exit 1, nothing started.
 "$DSMIG" migrate nosuchvm --to "$HOST_B" >"$HOST_A/k4.out" 2>&1
