@@ -282,6 +282,26 @@ static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 		gp_dirty(gp, r, m, p, out);
 }
 
+/* Name the PNGs written: "OUT-vcpu.png, OUT-dirty.png" (only those with
+ * data), or say that there were none. */
+static void plot_list(const struct plot *p, const char *out)
+{
+	const char *names[3];
+	int n = 0, i;
+
+	if (p->points[DAT_VCPU_SRC_PROBE] || p->points[DAT_VCPU_SRC_ENGINE] ||
+	    p->points[DAT_VCPU_DST_PROBE])
+		names[n++] = "vcpu";
+	if (p->points[DAT_NET])
+		names[n++] = "net";
+	if (p->points[DAT_DIRTY])
+		names[n++] = "dirty";
+	printf("  plots              %s", n ? "" : "none (no samples)");
+	for (i = 0; i < n; i++)
+		printf("%s%s-%s.png", i ? ", " : "", out, names[i]);
+	printf("\n");
+}
+
 /* Run gnuplot on p's script. Returns 0 or -errno (with a message). */
 static int plot_run(const struct report *r, const struct mig *m, const struct plot *p,
 		    const char *out)
@@ -301,11 +321,7 @@ static int plot_run(const struct report *r, const struct mig *m, const struct pl
 			  "gnuplot failed on migration %lld's plots", (long long)m->id);
 		return -EIO;
 	}
-	printf("  plots              %s-{", out);
-	printf("%s%s%s}.png\n",
-	       p->points[DAT_VCPU_SRC_PROBE] || p->points[DAT_VCPU_SRC_ENGINE] ||
-	       p->points[DAT_VCPU_DST_PROBE] ? "vcpu," : "",
-	       p->points[DAT_NET] ? "net," : "", p->points[DAT_DIRTY] ? "dirty" : "");
+	plot_list(p, out);
 	return 0;
 }
 
