@@ -12,6 +12,7 @@
 #                   (it ends dom0's command line as dsmig.run="cmd", so it
 #                   may not hold a double quote; commas are fine); the
 #                   boot then also waits for its DSMIG-DOM0-RUN-EXIT line.
+#   QEMU_CPU="..."  optional: QEMU's -cpu (default max,-smap,-rdtscp).
 # Exit status: 0 when dom0 got ready (and DOM0_RUN, if any, finished), 1 if
 # not (the log's tail is printed), 2 on usage errors.
 set -eu
@@ -64,12 +65,12 @@ since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 : > "$LOG"
 t0=$(now)
-qemu-system-x86_64 -accel tcg -cpu max,-smap,-rdtscp -m 2048 -smp 2 \
+qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-max,-smap,-rdtscp}" -m 2048 -smp 2 \
 	-nographic -no-reboot -nic none \
 	-kernel "$XEN" -append "$XEN_CMDLINE" -initrd "$MODULES" \
 	< /dev/null > "$LOG" 2>&1 &
 QPID=$!
-echo "dsmig: QEMU pid $QPID booting Xen (timeout ${TIMEOUT}s, log $LOG)"
+echo "dsmig: QEMU pid $QPID (-cpu ${QEMU_CPU:-max,-smap,-rdtscp}) booting Xen (timeout ${TIMEOUT}s, log $LOG)"
 
 t_xen="" t_ready="" status=1 why="timed out after ${TIMEOUT}s"
 deadline=$(awk -v a="$t0" -v t="$TIMEOUT" 'BEGIN { printf "%d", a + t }')

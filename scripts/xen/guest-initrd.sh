@@ -5,14 +5,16 @@
 # too if missing):
 #   - BUILD/xen/guest-initrd.cpio.gz: busybox-static and an /init that mounts
 #     proc, sys and devtmpfs and then, once a second, prints on hvc0
-#       DSMIG-GUEST-BEAT n=N stall_ms=S gap_ms=G bad=B
+#       DSMIG-GUEST-BEAT n=N stall_ms=S gap_ms=G bad=B glitch=T
 #     N counts beats, G is the time since the previous beat (uptime, 10 ms
 #     resolution), S the longest stall so far (max of G - 1000), B the
 #     self-check failures of its memory region: 64 blocks of 64 KiB in a
 #     tmpfs, each written with a pattern derived from (block, beat); every
 #     beat checks one block against the pattern it was last written with
 #     (cmp) and rewrites it, so the whole region is verified every 64 beats
-#     and dirtied at 64 KiB/s. A mismatch prints DSMIG-GUEST-BAD.
+#     and dirtied at 64 KiB/s. A mismatch that a second check confirms
+#     prints DSMIG-GUEST-BAD; one it does not (a crashed yes/head/cmp, not
+#     the memory) counts in T and prints DSMIG-GUEST-GLITCH.
 #   - BUILD/xen/dom0-extra/: a tree dom0-initrd.sh copies into dom0's root
 #     when given it: /guest/vmlinuz (the Debian kernel dom0 runs), /guest/
 #     initrd.cpio.gz and the xl config /etc/xen/dsmig-guest.cfg (type pvh,
@@ -72,7 +74,7 @@ b=0
 while [ $b -lt $BLOCKS ]; do pattern $b 0 > /mem/blk.$b; b=$((b + 1)); done
 now_ms
 echo "DSMIG-GUEST-UP uptime_ms=$ms kernel=$(uname -r) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
-n=0 max=0 bad=0 prev=$ms
+n=0 max=0 bad=0 glitch=0 prev=$ms
 while :; do
 	sleep 1
 	now_ms
@@ -83,12 +85,27 @@ while :; do
 	# One block a beat: check the generation it was last written with
 	# (beat n-64, or the initial 0), then rewrite it with generation n.
 	b=$((n % BLOCKS)); g=$((n - BLOCKS)); [ $g -gt 0 ] || g=0
+	# A mismatch that a second look does not confirm was a tool that
+	# crashed (busybox processes segfault now and then in the nested Xen
+	# under TCG: docs/xen.md), not the memory: counted apart, as a glitch.
 	if ! pattern $b $g | cmp -s - /mem/blk.$b; then
-		bad=$((bad + 1))
-		echo "DSMIG-GUEST-BAD n=$n block=$b gen=$g"
+		if pattern $b $g | cmp -s - /mem/blk.$b; then
+			glitch=$((glitch + 1))
+			echo "DSMIG-GUEST-GLITCH n=$n block=$b gen=$g (check)"
+		else
+			bad=$((bad + 1))
+			echo "DSMIG-GUEST-BAD n=$n block=$b gen=$g"
+		fi
 	fi
+	# The write is checked at once (and redone once), so that a crashed
+	# writer is not taken for lost memory 64 beats later.
 	pattern $b $n > /mem/blk.$b
-	echo "DSMIG-GUEST-BEAT n=$n stall_ms=$max gap_ms=$gap bad=$bad"
+	if ! pattern $b $n | cmp -s - /mem/blk.$b; then
+		glitch=$((glitch + 1))
+		echo "DSMIG-GUEST-GLITCH n=$n block=$b gen=$n (write)"
+		pattern $b $n > /mem/blk.$b
+	fi
+	echo "DSMIG-GUEST-BEAT n=$n stall_ms=$max gap_ms=$gap bad=$bad glitch=$glitch"
 done
 EOF
 chmod 755 "$ROOT/init"
