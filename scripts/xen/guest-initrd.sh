@@ -70,11 +70,22 @@ now_ms() {    # sets ms from /proc/uptime (10 ms resolution)
 	c=${up#*.}; c=${c#0}
 	ms=$(( ${up%.*} * 1000 + c * 10 ))
 }
-b=0
-while [ $b -lt $BLOCKS ]; do pattern $b 0 > /mem/blk.$b; b=$((b + 1)); done
+glitch=0
+write_block() {   # $1 block, $2 generation: written, checked at once and
+	# redone once, so that a crashed writer (yes, head) is not taken for
+	# lost memory later
+	pattern $1 $2 > /mem/blk.$1
+	if ! pattern $1 $2 | cmp -s - /mem/blk.$1; then
+		glitch=$((glitch + 1))
+		echo "DSMIG-GUEST-GLITCH n=$n block=$1 gen=$2 (write)"
+		pattern $1 $2 > /mem/blk.$1
+	fi
+}
+n=0 b=0
+while [ $b -lt $BLOCKS ]; do write_block $b 0; b=$((b + 1)); done
 now_ms
 echo "DSMIG-GUEST-UP uptime_ms=$ms kernel=$(uname -r) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
-n=0 max=0 bad=0 glitch=0 prev=$ms
+max=0 bad=0 prev=$ms
 while :; do
 	sleep 1
 	now_ms
@@ -97,14 +108,7 @@ while :; do
 			echo "DSMIG-GUEST-BAD n=$n block=$b gen=$g"
 		fi
 	fi
-	# The write is checked at once (and redone once), so that a crashed
-	# writer is not taken for lost memory 64 beats later.
-	pattern $b $n > /mem/blk.$b
-	if ! pattern $b $n | cmp -s - /mem/blk.$b; then
-		glitch=$((glitch + 1))
-		echo "DSMIG-GUEST-GLITCH n=$n block=$b gen=$n (write)"
-		pattern $b $n > /mem/blk.$b
-	fi
+	write_block $b $n
 	echo "DSMIG-GUEST-BEAT n=$n stall_ms=$max gap_ms=$gap bad=$bad glitch=$glitch"
 done
 EOF
