@@ -89,6 +89,12 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		return snprintf(why, len, "host %s needs runtime=/absolute/path", h->name), -1;
 	if (h->addr[0] && addr_check(h->addr, h->name, why, len))
 		return -1;
+	/* netns names a file under /run/netns for `ip netns exec`: the
+	 * VM-name rule keeps out '/', ".." and shell bytes; no leading '-'
+	 * either, or ip would read it as an option. */
+	if (h->netns[0] && (h->netns[0] == '-' || !dsmig_vm_name_valid(h->netns)))
+		return snprintf(why, len, "host %s: netns must be letters, digits, '_', '.' or "
+				"'-', not starting with '.' or '-'", h->name), -1;
 	return 0;
 }
 

@@ -78,6 +78,10 @@ static void test_addr_is_one_host(void **state)
 	expect_error("name=b runtime=/y addr=10.0.0.1:4\n", "host b: addr may not contain ':'");
 	expect_error("name=b runtime=/y addr=::1\n", "no IPv6");
 	expect_error("name=b runtime=/y addr=-oProxy\n", "host b: addr has an empty, over-long");
+	/* netns becomes /run/netns/NAME for ip netns exec. */
+	expect_error("name=b runtime=/y netns=../../etc\n", "host b: netns must be");
+	expect_error("name=b runtime=/y netns=-n\n", "host b: netns must be");
+	expect_error("name=b runtime=/y netns=a$b\n", "host b: netns must be");
 	expect_error("name=b runtime=/y addr=a..b\n", "'-'-edged label");
 	expect_error("name=b runtime=/y addr=a.\n", "'-'-edged label");
 	expect_error("name=b runtime=/y addr=999.1.1.1\n", "host b: addr is not an IPv4 address");
