@@ -86,11 +86,11 @@ int cmd_top(int argc, char **argv)
 	if (!batch)
 		return console_run(&co);
 	if (iters < 1 || delay < 0.05) {
-		fprintf(stderr, "dsmig top: -n must be >= 1 and -d >= 0.05\n");
+		log_error("top: -n must be >= 1 and -d >= 0.05");
 		return CLI_USAGE;
 	}
 	if (hosts_load(&hosts, co.hosts, err, sizeof(err))) {
-		fprintf(stderr, "dsmig: %s\n", err);
+		log_error("%s", err);
 		return CLI_USAGE;
 	}
 	if (vm_probe_open(&p, &hosts))
