@@ -13,6 +13,11 @@
 #                   may not hold a double quote; commas are fine); the
 #                   boot then also waits for its DSMIG-DOM0-RUN-EXIT line.
 #   QEMU_CPU="..."  optional: QEMU's -cpu (default max,-smap,-rdtscp).
+#   QEMU_SMP=N      optional: QEMU's -smp (default 2).
+#   DOM0_VCPUS=N    optional: dom0_max_vcpus (default 2, or QEMU_SMP if smaller).
+#   QEMU_ACCEL=...  optional: QEMU's -accel (default tcg).
+#   XEN_EXTRA="..."  optional: words added to Xen's command line.
+#   DOM0_EXTRA="..." optional: words added to dom0's kernel command line.
 # Exit status: 0 when dom0 got ready (and DOM0_RUN, if any, finished), 1 if
 # not (the log's tail is printed), 2 on usage errors.
 set -eu
@@ -26,8 +31,12 @@ XEN=$X/xen-4.17-amd64
 XENGZ=$X/stage/boot/xen-4.17-amd64.gz
 VMLINUZ=$X/vmlinuz
 INITRD=$X/dom0-initrd.cpio.gz
-XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot"
-DOM0_CMDLINE="console=hvc0 earlyprintk=xen"
+SMP=${QEMU_SMP:-2}
+ACCEL=${QEMU_ACCEL:-tcg}
+CPU=${QEMU_CPU:-max,-smap,-rdtscp}
+DOM0_VCPUS=${DOM0_VCPUS:-$(( SMP < 2 ? SMP : 2 ))}
+XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=$DOM0_VCPUS loglvl=all guest_loglvl=all console_timestamps=boot${XEN_EXTRA:+ $XEN_EXTRA}"
+DOM0_CMDLINE="console=hvc0 earlyprintk=xen${DOM0_EXTRA:+ $DOM0_EXTRA}"
 
 for f in "$XENGZ" "$VMLINUZ" "$INITRD"; do
 	[ -f "$f" ] || { echo "dsmig: $f missing: run scripts/xen/fetch.sh and scripts/xen/dom0-initrd.sh on $1" >&2; exit 2; }
@@ -65,12 +74,14 @@ since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 : > "$LOG"
 t0=$(now)
-qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-max,-smap,-rdtscp}" -m 2048 -smp 2 \
+qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -m 2048 -smp "$SMP" \
 	-nographic -no-reboot -nic none \
 	-kernel "$XEN" -append "$XEN_CMDLINE" -initrd "$MODULES" \
 	< /dev/null > "$LOG" 2>&1 &
 QPID=$!
-echo "dsmig: QEMU pid $QPID (-cpu ${QEMU_CPU:-max,-smap,-rdtscp}) booting Xen (timeout ${TIMEOUT}s, log $LOG)"
+echo "dsmig: QEMU pid $QPID (-accel $ACCEL -cpu $CPU -smp $SMP) booting Xen (timeout ${TIMEOUT}s, log $LOG)"
+echo "dsmig: Xen: $XEN_CMDLINE"
+echo "dsmig: dom0: $DOM0_CMDLINE"
 
 t_xen="" t_ready="" status=1 why="timed out after ${TIMEOUT}s"
 deadline=$(awk -v a="$t0" -v t="$TIMEOUT" 'BEGIN { printf "%d", a + t }')

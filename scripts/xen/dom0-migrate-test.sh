@@ -145,7 +145,8 @@ else
 	bad=$(beats "$DST_LOG" | tail -n 1 | field bad)
 	gap=$(beats "$DST_LOG" | field gap_ms | sort -n | tail -n 1)
 	stall=$(beats "$DST_LOG" | tail -n 1 | field stall_ms)
-	detail="source n0=$n0 last=$n_src, destination first=$first last=$last gap_ms=$gap stall_ms=$stall bad=$bad"
+	glitch=$(beats "$DST_LOG" | tail -n 1 | field glitch)
+	detail="source n0=$n0 last=$n_src, destination first=$first last=$last gap_ms=$gap stall_ms=$stall bad=$bad glitch=$glitch"
 	beats "$SRC_LOG" | tail -n 2 | sed 's/^/dsmig-test: source beat: /'
 	beats "$DST_LOG" | head -n 2 | sed 's/^/dsmig-test: destination beat: /'
 	if [ "$last" -lt $((first + 3)) ]; then

@@ -21,6 +21,8 @@
 #     192 MiB, 1 vCPU, on_reboot="restart", no disk, no network).
 #
 # Usage: scripts/xen/guest-initrd.sh BUILD     (after scripts/xen/fetch.sh BUILD)
+#   GUEST_CPUS="N"  optional: adds cpus="N" to the xl config (pins the
+#                   guest's vCPU to physical CPU N; docs/xen.md says why).
 set -eu
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILD" >&2; exit 2; }
@@ -137,5 +139,9 @@ vcpus = 1
 on_reboot = "restart"
 on_crash = "destroy"
 EOF
+# GUEST_CPUS="N": pin the guest's vCPU to these physical CPUs (xl cpus=).
+if [ -n "${GUEST_CPUS:-}" ]; then
+	echo "cpus = \"$GUEST_CPUS\"" >> "$EXTRA/etc/xen/dsmig-guest.cfg"
+fi
 echo "dsmig: guest initramfs $OUT: $(du -k "$OUT" | cut -f1) KiB packed;" \
 	"dom0 extra tree $EXTRA: $(cd "$EXTRA" && find . -type f | sort | tr '\n' ' ')"

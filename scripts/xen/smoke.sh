@@ -10,6 +10,9 @@
 # kept as BUILD/xen/smoke-YYYYmmdd-HHMMSS.log.
 #
 # Usage: scripts/xen/smoke.sh BUILD [TOTAL]     (e.g. build/xen-nested)
+# The variables of boot.sh (QEMU_CPU, QEMU_SMP, DOM0_VCPUS, XEN_EXTRA, ...)
+# and guest-initrd.sh (GUEST_CPUS) pass through; docs/xen.md has the
+# configuration that keeps dom0 free of segfaults.
 set -u
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILD [TOTAL]" >&2; exit 2; }
