@@ -11,7 +11,8 @@ SAN      ?=
 BUILD    ?= $(if $(SAN),build/asan,build)
 CC       ?= gcc
 PKGS     := jansson
-UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lm
+# -lxenstat: the VM probe's xen backend (src/probes/xen.c, libxen-dev).
+UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lxenstat -lm
 
 # -Wformat-truncation is off: snprintf into fixed display and message
 # buffers truncates on purpose.

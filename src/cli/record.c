@@ -147,8 +147,8 @@ int cmd_record(int argc, char **argv)
 		log_error("%s", err);
 		return CLI_FAILED;
 	}
-	if (live_open(&l, &hosts, &w, &m)) {
-		log_error("cannot start the probes");
+	if (live_open(&l, &hosts, &w, &m, err, sizeof(err))) {
+		log_error("cannot start the probes: %s", err);
 		session_writer_close(&w);
 		return CLI_FAILED;
 	}

@@ -2,6 +2,9 @@
  * `dsmig top -b`: the console's hosts table as plain text, for scripts (as
  * `top -b` and `xentop -b` do). Without -b it opens the console.
  *   dsmig top -b [-n ITERATIONS] [-d SECONDS] [--hosts FILE]
+ * A xen host's domains (hv=xen) come with their state as `xl list` prints
+ * it ("-b----"), VCPU% the mean of their vCPUs and DOMID their id; a kvm
+ * VM's DOMID is '-'.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -36,9 +39,10 @@ static void print_table(json_t *recs)
 	json_t *r;
 	size_t i;
 
-	printf("%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s\n", "HOST", "VM", "STATE", "VCPUS",
-	       "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s");
+	printf("%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s %5s\n", "HOST", "VM", "STATE", "VCPUS",
+	       "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "DOMID");
 	json_array_foreach(recs, i, r) {
+		char domid[16] = "-";
 		double sum = 0;
 		int k;
 
@@ -46,10 +50,12 @@ static void print_table(json_t *recs)
 			continue;
 		for (k = 0; k < v->nr_vcpu_pct; k++)
 			sum += v->vcpu_pct[k];
-		printf("%-8.8s %-12.12s %-9.9s %5d %8lld %6.1f %-8.8s %9.0f %10.1f\n",
+		if (session_log_has(SESSION_REC_VM, v->present, "domid"))
+			snprintf(domid, sizeof(domid), "%d", v->domid);
+		printf("%-8.8s %-12.12s %-9.9s %5d %8lld %6.1f %-8.8s %9.0f %10.1f %5s\n",
 		       v->host, v->vm, v->state, v->vcpus, (long long)(v->mem_bytes >> 20),
 		       v->nr_vcpu_pct ? sum / v->nr_vcpu_pct : 0.0, v->workload, v->dirty_pps,
-		       v->progress_ps);
+		       v->progress_ps, domid);
 	}
 	fflush(stdout);
 }
@@ -93,8 +99,10 @@ int cmd_top(int argc, char **argv)
 		log_error("%s", err);
 		return CLI_USAGE;
 	}
-	if (vm_probe_open(&p, &hosts))
+	if (vm_probe_open(&p, &hosts, err, sizeof(err))) {
+		log_error("top: %s", err);
 		return CLI_FAILED;
+	}
 	/* Rates need two samples: the first poll only primes them. */
 	prime = json_array();
 	vm_probe_poll(p, prime);

@@ -73,6 +73,17 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		if (!eq)
 			return snprintf(why, len, "'%s' is not key=value", word), -1;
 		*eq = '\0';
+		if (!strcmp(word, "hv")) {
+			if (!strcmp(eq + 1, "kvm"))
+				h->hv = HOST_HV_KVM;
+			else if (!strcmp(eq + 1, "xen"))
+				h->hv = HOST_HV_XEN;
+			else
+				return snprintf(why, len, "hv must be kvm or xen, not '%.40s'",
+						eq + 1), -1;
+			any = 1;
+			continue;
+		}
 		for (k = 0; k < 4 && strcmp(word, keys[k]); k++)
 			;
 		if (k == 4)
@@ -85,7 +96,11 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		return 1;
 	if (!dsmig_vm_name_valid(h->name))
 		return snprintf(why, len, "missing or bad name"), -1;
-	if (h->runtime[0] != '/')
+	/* A xen host's domains come from libxenstat, not from sockets. */
+	if (h->hv == HOST_HV_XEN && h->runtime[0])
+		return snprintf(why, len, "host %s: a xen host takes no runtime= (its domains "
+				"are read through libxenstat)", h->name), -1;
+	if (h->hv == HOST_HV_KVM && h->runtime[0] != '/')
 		return snprintf(why, len, "host %s needs runtime=/absolute/path", h->name), -1;
 	if (h->addr[0] && addr_check(h->addr, h->name, why, len))
 		return -1;
@@ -96,6 +111,15 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		return snprintf(why, len, "host %s: netns must be letters, digits, '_', '.' or "
 				"'-', not starting with '.' or '-'", h->name), -1;
 	return 0;
+}
+
+static unsigned hosts_count_hv(const struct host_list *l, enum host_hv hv)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += l->h[i].hv == hv;
+	return n;
 }
 
 int hosts_parse(struct host_list *l, const char *text, const char *name,
@@ -123,6 +147,13 @@ int hosts_parse(struct host_list *l, const char *text, const char *name,
 			continue;
 		if (r == 0 && hosts_find(l, h.name)) {
 			snprintf(bad, sizeof(bad), "host %s is listed twice", h.name);
+			r = -1;
+		}
+		/* libxenstat reads the hypervisor dsmig runs on: a second xen
+		 * host would list the same domains again. */
+		if (r == 0 && h.hv == HOST_HV_XEN && hosts_count_hv(l, HOST_HV_XEN)) {
+			snprintf(bad, sizeof(bad), "host %s: only one xen host (the machine "
+				 "dsmig runs on)", h.name);
 			r = -1;
 		}
 		if (r == 0 && l->n == HOSTS_MAX) {
@@ -222,6 +253,9 @@ int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 	h = hosts_find(l, arg);
 	if (!h)
 		return errbuf_set(why, len, "unknown host '%s' (not in the hosts file)", arg);
+	if (h->hv == HOST_HV_XEN)
+		return errbuf_set(why, len, "host '%s' is a xen host: dsmig cannot migrate "
+				  "Xen domains yet (issue 11)", arg);
 	snprintf(dir, dirlen, "%s", h->runtime);
 	return 0;
 }

@@ -1,14 +1,18 @@
 /*
  * The hosts file: which hosts the console and `dsmig migrate` know, and how
  * to reach each. One host per line, as key=value words; '#' starts a
- * comment. Keys: name (required), runtime (required: the directory of that
- * host's VMM sockets), netns and addr (optional, for the lab; addr is an
+ * comment. Keys: name (required), hv (kvm, the default, or xen), runtime
+ * (required for a kvm host: the directory of that host's VMM sockets; a
+ * xen host has none: its domains are read through libxenstat on the
+ * machine dsmig runs on, its dom0), netns and addr (optional, for the
+ * lab; addr is an
  * IPv4 address or a host name, letters, digits, '-' and '.', since it
  * goes into mpirun's --host list: a line with another addr is refused,
  * docs/deploy.md). Example:
  *
  *     name=hostA runtime=/run/dsmig/hostA
  *     name=hostB runtime=/run/dsmig/hostB netns=dsmig-hostB addr=198.18.0.2
+ *     name=xen0 hv=xen
  *
  * Found at $DSMIG_HOSTS, else $XDG_CONFIG_HOME/dsmig/hosts (or
  * ~/.config/dsmig/hosts); without one there is a single host, "local",
@@ -21,7 +25,14 @@
 
 #define HOSTS_MAX 16
 
+/* The hypervisor a host runs its VMs on. */
+enum host_hv {
+	HOST_HV_KVM,        /* dsmig's own VMM on KVM: runtime= sockets */
+	HOST_HV_XEN,        /* Xen domains, read through libxenstat (dom0) */
+};
+
 struct host {
+	enum host_hv hv;
 	char name[64];
 	char runtime[256];
 	char netns[64];
@@ -56,8 +67,8 @@ const struct host *hosts_by_addr(const struct host_list *l, const char *addr);
 int hosts_in_lab(const struct host *h);
 
 /* A host argument to a runtime directory: a path (contains '/') is taken
- * as it is; otherwise it is looked up by name. Returns 0 or -1 with a
- * reason in why. */
+ * as it is; otherwise it is looked up by name (a xen host, which has no
+ * runtime directory, is refused). Returns 0 or -1 with a reason in why. */
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 		  size_t dirlen, char *why, size_t len);
 

@@ -89,6 +89,8 @@ struct session_vm {
 	double vcpu_pct[SESSION_MAX_VCPUS];   /* percent, one per vCPU */
 	double dirty_pps, progress_ps;
 	int64_t progress;               /* the guest's counter, saturated */
+	int domid;                      /* a Xen domain's id (xen hosts only) */
+	double cpu_pct;                 /* a Xen domain's CPU %, as xentop's */
 	uint64_t present;
 };
 

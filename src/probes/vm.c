@@ -1,210 +1,67 @@
-/* The VM probe (see vm.h). */
-#include <dirent.h>
+/*
+ * The VM probe (see vm.h): one backend instance per host, chosen by the
+ * host's hv= key through the ops tables of vm_backend.h (kvm: each VMM's
+ * control socket, vm_kvm.c; xen: libxenstat, xen.c).
+ */
 #include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "common/ctl_client.h"
 #include "common/log.h"
-#include "common/rundir.h"
 #include "probes/vm.h"
+#include "probes/vm_backend.h"
 
-#define PROBE_MAX_VMS 64
-#define PROBE_TIMEOUT_MS 300
-
-struct probed_vm {
-	char host[64];
-	char name[65];
-	char sock[PATH_MAX];
-	struct ctl_client *c;
-	char workload[17];
-	int vcpus;
-	uint64_t mem_bytes;
-	/* previous sample, for rates */
-	uint64_t t_ns, cpu_ns[8], progress;
-	int have_prev;
-	int seen;              /* found in this poll's directory scan */
-	int dead;              /* reported gone; socket file still there */
+static const struct vm_backend *const backends[] = {
+	[HOST_HV_KVM] = &vm_backend_kvm,
+	[HOST_HV_XEN] = &vm_backend_xen,
 };
 
 struct vm_probe {
-	struct host_list hosts;
-	struct probed_vm vm[PROBE_MAX_VMS];
-	int n;
+	unsigned n;
+	const struct vm_backend *be[HOSTS_MAX];
+	void *state[HOSTS_MAX];
 };
 
-int vm_probe_open(struct vm_probe **out, const struct host_list *hosts)
+int vm_probe_open(struct vm_probe **out, const struct host_list *hosts,
+		  char *why, size_t len)
 {
 	struct vm_probe *p = calloc(1, sizeof(*p));
+	unsigned i;
 
 	if (!p)
-		return -ENOMEM;
-	p->hosts = *hosts;
+		return errbuf_set(why, len, "out of memory"), -ENOMEM;
+	for (i = 0; i < hosts->n; i++) {
+		const struct host *h = &hosts->h[i];
+		char inner[200];
+		int rc;
+
+		p->be[i] = backends[h->hv];
+		rc = p->be[i]->open(&p->state[i], h, inner, sizeof(inner));
+		if (rc) {
+			errbuf_set(why, len, "host %s (%s): %s", h->name, p->be[i]->name, inner);
+			vm_probe_close(p);
+			return rc;
+		}
+		p->n = i + 1;
+	}
 	*out = p;
 	return 0;
 }
 
-static void drop(struct vm_probe *p, int i)
-{
-	if (p->vm[i].c)
-		ctl_client_close(p->vm[i].c);
-	p->vm[i] = p->vm[--p->n];
-}
-
-static struct probed_vm *find(struct vm_probe *p, const char *host, const char *name)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		if (!strcmp(p->vm[i].host, host) && !strcmp(p->vm[i].name, name))
-			return &p->vm[i];
-	return NULL;
-}
-
-/* Find VMM sockets on every host; connect to new ones. */
-static void scan(struct vm_probe *p)
-{
-	unsigned h;
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		p->vm[i].seen = 0;
-	for (h = 0; h < p->hosts.n; h++) {
-		DIR *d = opendir(p->hosts.h[h].runtime);
-		struct dirent *de;
-
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			struct probed_vm *v;
-			char name[DSMIG_VM_NAME_MAX + 1];
-
-			if (dsmig_socket_vm_name(de->d_name, name, sizeof(name)))
-				continue;
-			v = find(p, p->hosts.h[h].name, name);
-			if (!v && p->n < PROBE_MAX_VMS) {
-				char sock[PATH_MAX];
-
-				snprintf(sock, sizeof(sock), "%s/%s", p->hosts.h[h].runtime,
-					 de->d_name);
-				v = &p->vm[p->n++];
-				memset(v, 0, sizeof(*v));
-				_Static_assert(sizeof(v->host) == sizeof(p->hosts.h[h].name),
-					       "host name sizes");
-				memcpy(v->host, p->hosts.h[h].name, sizeof(v->host));
-				memcpy(v->name, name, sizeof(name));
-				memcpy(v->sock, sock, sizeof(sock));
-			}
-			if (v)
-				v->seen = 1;
-		}
-		closedir(d);
-	}
-}
-
-static int connect_vm(struct probed_vm *v)
-{
-	json_t *st = NULL;
-
-	if (ctl_client_open(&v->c, v->sock, PROBE_TIMEOUT_MS, NULL, 0))
-		return -1;
-	if (ctl_client_execute(v->c, "query-status", NULL, &st, NULL, PROBE_TIMEOUT_MS)) {
-		json_decref(st);
-		ctl_client_close(v->c);
-		v->c = NULL;
-		return -1;
-	}
-	v->vcpus = (int)json_integer_value(json_object_get(st, "vcpus"));
-	v->mem_bytes = (uint64_t)json_integer_value(json_object_get(st, "mem_bytes"));
-	json_decref(st);
-	v->have_prev = 0;
-	return 0;
-}
-
-/* One VM's record, or NULL if it did not answer. */
-static json_t *sample(struct probed_vm *v)
-{
-	json_t *st = NULL, *rec, *pct, *cpu, *ctr;
-	uint64_t t, progress;
-	double dt;
-	size_t i;
-
-	if (!v->c && connect_vm(v))
-		return NULL;
-	if (ctl_client_execute(v->c, "query-stats", NULL, &st, NULL, PROBE_TIMEOUT_MS)) {
-		json_decref(st);
-		ctl_client_close(v->c);
-		v->c = NULL;
-		return NULL;
-	}
-	t = (uint64_t)json_integer_value(json_object_get(st, "time_ns"));
-	ctr = json_object_get(st, "counters");
-	progress = (uint64_t)json_integer_value(json_object_get(ctr, "progress"));
-	if (json_is_string(json_object_get(ctr, "workload")))
-		snprintf(v->workload, sizeof(v->workload), "%s",
-			 json_string_value(json_object_get(ctr, "workload")));
-	dt = v->have_prev && t > v->t_ns ? (double)(t - v->t_ns) / 1e9 : 0;
-	pct = json_array();
-	json_array_foreach(json_object_get(st, "vcpus"), i, cpu) {
-		uint64_t ns = (uint64_t)json_integer_value(json_object_get(cpu, "cpu_ns"));
-
-		if (i >= 8)
-			break;
-		json_array_append_new(pct, json_real(dt > 0 && ns >= v->cpu_ns[i]
-			? 100.0 * (double)(ns - v->cpu_ns[i]) / 1e9 / dt : 0.0));
-		v->cpu_ns[i] = ns;
-	}
-	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:f, s:I, s:f}",
-			"probe", "vm", "host", v->host, "vm", v->name,
-			"state", json_string_value(json_object_get(st, "status")) ?: "?",
-			"workload", v->workload[0] ? v->workload : "-",
-			"vcpus", v->vcpus, "mem_bytes", (json_int_t)v->mem_bytes,
-			"vcpu_pct", pct,
-			"dirty_pps", dt > 0 ? (double)json_integer_value(
-				json_object_get(st, "dirty_pages")) / dt : 0.0,
-			"progress", (json_int_t)progress,
-			"progress_ps", dt > 0 && progress >= v->progress
-				? (double)(progress - v->progress) / dt : 0.0);
-	v->t_ns = t;
-	v->progress = progress;
-	v->have_prev = 1;
-	json_decref(st);
-	return rec;
-}
-
 void vm_probe_poll(struct vm_probe *p, json_t *out)
 {
-	int i;
+	unsigned i;
 
-	scan(p);
-	for (i = 0; i < p->n; i++) {
-		struct probed_vm *v = &p->vm[i];
-		json_t *rec = v->seen ? sample(v) : NULL;
-
-		if (rec) {
-			v->dead = 0;
-			json_array_append_new(out, rec);
-			continue;
-		}
-		/* Socket gone or not answering: say so once. A stale socket
-		 * file is kept (and retried) until it disappears. */
-		if (!v->dead)
-			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}",
-							     "probe", "vm", "host", v->host,
-							     "vm", v->name, "state", "gone"));
-		v->dead = 1;
-		if (!v->seen)
-			drop(p, i--);
-	}
+	for (i = 0; i < p->n; i++)
+		p->be[i]->poll(p->state[i], out);
 }
 
 void vm_probe_close(struct vm_probe *p)
 {
+	unsigned i;
+
 	if (!p)
 		return;
-	while (p->n)
-		drop(p, 0);
+	for (i = 0; i < p->n; i++)
+		p->be[i]->close(p->state[i]);
 	free(p);
 }

@@ -1,9 +1,11 @@
 /*
- * The VM probe: every VM on every known host, through its VMM's control
- * socket (query-status once, query-stats each poll). It turns the VMM's
- * cumulative counters into rates (vCPU % from CPU-time deltas, dirty pages
- * per second, progress per second) and hands each VM's sample over as a
- * session record (docs/telemetry.md, "probe": "vm").
+ * The VM probe: every VM on every known host, through the backend of the
+ * host's hypervisor (vm_backend.h): a kvm host's VMM control sockets
+ * (query-status once, query-stats each poll), a xen host's domains through
+ * libxenstat (xen.h). It turns cumulative counters into rates (vCPU % from
+ * CPU-time deltas, dirty pages per second, progress per second) and hands
+ * each VM's sample over as a session record (docs/telemetry.md,
+ * "probe": "vm").
  */
 #ifndef DSMIG_PROBES_VM_H
 #define DSMIG_PROBES_VM_H
@@ -14,7 +16,11 @@
 
 struct vm_probe;
 
-int vm_probe_open(struct vm_probe **p, const struct host_list *hosts);
+/* Open one backend per host. Returns 0, or -errno with the reason in why
+ * ("host xen0 (xen): not a Xen dom0 ..."): a host whose backend cannot
+ * start at all (a xen host where there is no hypervisor to read). */
+int vm_probe_open(struct vm_probe **p, const struct host_list *hosts,
+		  char *why, size_t len);
 
 /* Poll every VM (finding new ones, noticing gone ones); append one record
  * per VM to out (a JSON array). Without "v"/"t"/"src": the caller stamps

@@ -235,6 +235,7 @@ static int console_loopback(const struct host_list *hosts)
 
 static int console_setup(struct console *c, char *err, size_t errlen)
 {
+	char why[240];
 	const char *theme = c->opt.theme ? c->opt.theme : "default";
 
 	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
@@ -262,9 +263,9 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 	}
 	if (session_writer_open(&c->writer, c->opt.record, err, errlen))
 		return -1;
-	if (live_open(&c->live, &c->hosts, &c->writer, &c->model)) {
+	if (live_open(&c->live, &c->hosts, &c->writer, &c->model, why, sizeof(why))) {
 		session_writer_close(&c->writer);
-		return errbuf_set(err, errlen, "cannot start the probes");
+		return errbuf_set(err, errlen, "cannot start the probes: %s", why);
 	}
 	snprintf(c->status, sizeof(c->status), "recording to %s%s", c->writer.path,
 		 console_loopback(&c->hosts) ?

@@ -83,7 +83,7 @@ static void engine_event(struct live *l, json_t *ev)
 }
 
 int live_open(struct live **out, const struct host_list *hosts,
-	      struct session_writer *w, struct model *m)
+	      struct session_writer *w, struct model *m, char *why, size_t len)
 {
 	struct live *l = calloc(1, sizeof(*l));
 	json_t *hl;
@@ -91,11 +91,11 @@ int live_open(struct live **out, const struct host_list *hosts,
 	int rc;
 
 	if (!l)
-		return -ENOMEM;
+		return errbuf_set(why, len, "out of memory"), -ENOMEM;
 	l->hosts = *hosts;
 	l->w = w;
 	l->m = m;
-	rc = vm_probe_open(&l->vms, hosts);
+	rc = vm_probe_open(&l->vms, hosts, why, len);
 	if (rc) {
 		free(l);
 		return rc;

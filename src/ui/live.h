@@ -14,9 +14,10 @@
 
 struct live;
 
-/* Start probing hosts; records go to w and m. Returns 0 or -errno. */
+/* Start probing hosts; records go to w and m. Returns 0, or -errno with
+ * the reason in why (a host whose probe cannot start). */
 int live_open(struct live **out, const struct host_list *hosts,
-	      struct session_writer *w, struct model *m);
+	      struct session_writer *w, struct model *m, char *why, size_t len);
 
 /* One tick (call at 10 Hz): probes, migration telemetry, child exit. */
 void live_tick(struct live *l);

@@ -88,12 +88,39 @@ static void test_addr_is_one_host(void **state)
 	expect_error("name=b runtime=/y addr=10.0.0\n", "host b: addr is not an IPv4 address");
 }
 
+static void test_hv_key(void **state)
+{
+	struct host_list l;
+	char dir[256];
+
+	assert_int_equal(hosts_parse(&l,
+		"name=a runtime=/run/dsmig/a\n"
+		"name=b hv=kvm runtime=/run/dsmig/b\n"
+		"name=xen0 hv=xen\n", "h", err, sizeof(err)), 0);
+	assert_int_equal(hosts_find(&l, "a")->hv, HOST_HV_KVM);
+	assert_int_equal(hosts_find(&l, "b")->hv, HOST_HV_KVM);
+	assert_int_equal(hosts_find(&l, "xen0")->hv, HOST_HV_XEN);
+	assert_string_equal(hosts_find(&l, "xen0")->runtime, "");
+	/* Nothing to migrate into yet: a xen host has no runtime directory. */
+	assert_int_equal(hosts_resolve(&l, "xen0", dir, sizeof(dir), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'xen0' is a xen host"));
+	assert_null(hosts_by_runtime(&l, "/run/dsmig/c"));
+
+	expect_error("name=a hv=qemu runtime=/x\n", "hosts:1: hv must be kvm or xen, not 'qemu'");
+	expect_error("name=a hv= runtime=/x\n", "hosts:1: hv must be kvm or xen, not ''");
+	expect_error("name=a hv=XEN\n", "hosts:1: hv must be kvm or xen, not 'XEN'");
+	expect_error("name=a hv=kvm\n", "hosts:1: host a needs runtime=/absolute/path");
+	expect_error("name=x hv=xen runtime=/x\n", "hosts:1: host x: a xen host takes no runtime=");
+	expect_error("name=x hv=xen\nname=y hv=xen\n", "hosts:2: host y: only one xen host");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines_are_named),
 		cmocka_unit_test(test_addr_is_one_host),
+		cmocka_unit_test(test_hv_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,77 @@
+# Shared by scripts/xen/smoke.sh and top-check.sh (sourced, bash): their
+# arguments (BUILD [TOTAL]), the check lines dom0 printed, the bounded steps
+# and the boot that runs a dom0 test. The caller sets HERE (its directory),
+# NAME_OF_RUN (its name in messages and log names) and CHECKS ("dom0-ready"
+# first, then the names dom0 reports as `DSMIG-XEN-CHECK NAME ok|FAILED
+# [detail]`), sources this with its own arguments in place, and defines
+# report(), which calls xen_check_lines, prints its own figures and
+# xen_totals. Sets BUILD, TOTAL (default 600 s), X (BUILD/xen) and start.
+[ $# -ge 1 ] || { echo "usage: $0 BUILD [TOTAL]" >&2; exit 2; }
+BUILD=$1
+TOTAL=${2:-600}
+X=$BUILD/xen
+start=$(date +%s)
+passed=0 failed=0
+LOG_OF_RUN=/dev/null   # the serial log, once this run has booted
+
+xen_left() { echo $((start + TOTAL - $(date +%s))); }
+
+# One `ok   NAME ...` or `FAIL NAME ...` line per check of CHECKS (a check
+# dom0 did not report fails; so do all when this run did not boot: an
+# earlier run's boot.log is never read), counted in passed and failed.
+xen_check_lines() {
+	local c line
+	for c in $CHECKS; do
+		if [ "$c" = dom0-ready ]; then
+			line="DSMIG-XEN-CHECK dom0-ready ${dom0_status:-FAILED not run}"
+		else
+			line=$(tr -d '\r' < "$LOG_OF_RUN" | grep -m1 "^DSMIG-XEN-CHECK $c ")
+			[ -n "$line" ] || line="DSMIG-XEN-CHECK $c FAILED not reported by dom0"
+		fi
+		case $line in
+		"DSMIG-XEN-CHECK $c ok"*) passed=$((passed + 1)); echo "ok   ${line#DSMIG-XEN-CHECK }";;
+		*) failed=$((failed + 1)); echo "FAIL ${line#DSMIG-XEN-CHECK }";;
+		esac
+	done
+}
+
+# The last lines of a report; exits 0 only if no check failed.
+xen_totals() {   # $1 the script's name
+	echo "$1: total $(( $(date +%s) - start )) s"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+# $1 what, then the command, bounded by the time left; reports on failure.
+xen_step() {
+	local what=$1 t; shift
+	t=$(xen_left)
+	if [ "$t" -le 0 ] || ! timeout "$t" "$@"; then
+		echo "$NAME_OF_RUN: $what failed (or ran out of the ${TOTAL}s)" >&2
+		dom0_status="FAILED $what"
+		report
+	fi
+}
+
+# Boot with DOM0_RUN=$1 in the time left, keep the serial log as
+# BUILD/xen/$NAME_OF_RUN-DATE.log and set dom0_status; then report.
+xen_boot_and_report() {
+	local t rc ready
+	t=$(( $(xen_left) - 5 ))
+	[ "$t" -gt 60 ] || { dom0_status="FAILED no time left to boot"; report; }
+	DOM0_RUN=$1 "$HERE/boot.sh" "$BUILD" "$t" | tee "$X/$NAME_OF_RUN-boot.out"
+	rc=${PIPESTATUS[0]}
+	# boot.sh's log, if it wrote one in this run (not when it refused to start).
+	if [ -n "$(find "$X/boot.log" -newermt "@$start" 2>/dev/null)" ]; then
+		LOG_OF_RUN=$X/boot.log
+		cp "$LOG_OF_RUN" "$X/$NAME_OF_RUN-$(date +%Y%m%d-%H%M%S).log"
+	fi
+	ready=$(grep -m1 '^dsmig: dom0 ready:' "$X/$NAME_OF_RUN-boot.out" | sed 's/^dsmig: dom0 ready: //')
+	if tr -d '\r' < "$LOG_OF_RUN" | grep -q '^DSMIG-DOM0-READY'; then
+		dom0_status="ok ${ready:-(boot.sh exit $rc)}"
+	else
+		dom0_status="FAILED boot.sh exit $rc"
+	fi
+	report
+}

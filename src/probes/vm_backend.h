@@ -1,0 +1,32 @@
+/*
+ * The VM probe's backends (private to src/probes): one ops table per
+ * hypervisor, chosen per host by its hv= key (common/hosts.h). vm.c holds
+ * one instance per host and calls only these members; nothing above the
+ * probe layer knows which backend a host has.
+ */
+#ifndef DSMIG_PROBES_VM_BACKEND_H
+#define DSMIG_PROBES_VM_BACKEND_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/hosts.h"
+
+struct vm_backend {
+	const char *name;               /* "kvm", "xen" */
+	/* Start probing host h (copied). Returns 0 with *state set, or
+	 * -errno with the reason in why (len may be 0). Does not block. */
+	int (*open)(void **state, const struct host *h, char *why, size_t len);
+	/* Append one "vm" record (docs/telemetry.md) per VM of the host to
+	 * out, without "v"/"t"/"src"; a VM that disappeared gets one record
+	 * with "state": "gone". Rates come from this poll and the one
+	 * before (0 on a VM's first poll). Never blocks for long. */
+	void (*poll)(void *state, json_t *out);
+	/* Free state (NULL is allowed). */
+	void (*close)(void *state);
+};
+
+extern const struct vm_backend vm_backend_kvm;   /* vm_kvm.c */
+extern const struct vm_backend vm_backend_xen;   /* xen.c */
+
+#endif /* DSMIG_PROBES_VM_BACKEND_H */

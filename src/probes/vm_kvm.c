@@ -1,0 +1,218 @@
+/*
+ * The VM probe's kvm backend (vm_backend.h): the VMs of one host are the
+ * VMM sockets in its runtime directory; each is asked query-status once
+ * and query-stats each poll.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ctl_client.h"
+#include "common/log.h"
+#include "common/rundir.h"
+#include "probes/vm_backend.h"
+
+#define PROBE_MAX_VMS 64
+#define PROBE_TIMEOUT_MS 300
+
+struct probed_vm {
+	char host[64];
+	char name[65];
+	char sock[PATH_MAX];
+	struct ctl_client *c;
+	char workload[17];
+	int vcpus;
+	uint64_t mem_bytes;
+	/* previous sample, for rates */
+	uint64_t t_ns, cpu_ns[8], progress;
+	int have_prev;
+	int seen;              /* found in this poll's directory scan */
+	int dead;              /* reported gone; socket file still there */
+};
+
+struct kvm_probe {
+	struct host host;
+	struct probed_vm vm[PROBE_MAX_VMS];
+	int n;
+};
+
+static int kvm_open(void **out, const struct host *h, char *why, size_t len)
+{
+	struct kvm_probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return errbuf_set(why, len, "out of memory"), -ENOMEM;
+	p->host = *h;
+	*out = p;
+	return 0;
+}
+
+static void drop(struct kvm_probe *p, int i)
+{
+	if (p->vm[i].c)
+		ctl_client_close(p->vm[i].c);
+	p->vm[i] = p->vm[--p->n];
+}
+
+static struct probed_vm *find(struct kvm_probe *p, const char *host, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->vm[i].host, host) && !strcmp(p->vm[i].name, name))
+			return &p->vm[i];
+	return NULL;
+}
+
+/* Find the host's VMM sockets; connect to new ones. */
+static void scan(struct kvm_probe *p)
+{
+	DIR *d = opendir(p->host.runtime);
+	struct dirent *de;
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		p->vm[i].seen = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct probed_vm *v;
+		char name[DSMIG_VM_NAME_MAX + 1];
+
+		if (dsmig_socket_vm_name(de->d_name, name, sizeof(name)))
+			continue;
+		v = find(p, p->host.name, name);
+		if (!v && p->n < PROBE_MAX_VMS) {
+			char sock[PATH_MAX];
+
+			snprintf(sock, sizeof(sock), "%s/%s", p->host.runtime, de->d_name);
+			v = &p->vm[p->n++];
+			memset(v, 0, sizeof(*v));
+			_Static_assert(sizeof(v->host) == sizeof(p->host.name), "host name sizes");
+			memcpy(v->host, p->host.name, sizeof(v->host));
+			memcpy(v->name, name, sizeof(name));
+			memcpy(v->sock, sock, sizeof(sock));
+		}
+		if (v)
+			v->seen = 1;
+	}
+	closedir(d);
+}
+
+static int connect_vm(struct probed_vm *v)
+{
+	json_t *st = NULL;
+
+	if (ctl_client_open(&v->c, v->sock, PROBE_TIMEOUT_MS, NULL, 0))
+		return -1;
+	if (ctl_client_execute(v->c, "query-status", NULL, &st, NULL, PROBE_TIMEOUT_MS)) {
+		json_decref(st);
+		ctl_client_close(v->c);
+		v->c = NULL;
+		return -1;
+	}
+	v->vcpus = (int)json_integer_value(json_object_get(st, "vcpus"));
+	v->mem_bytes = (uint64_t)json_integer_value(json_object_get(st, "mem_bytes"));
+	json_decref(st);
+	v->have_prev = 0;
+	return 0;
+}
+
+/* One VM's record, or NULL if it did not answer. */
+static json_t *sample(struct probed_vm *v)
+{
+	json_t *st = NULL, *rec, *pct, *cpu, *ctr;
+	uint64_t t, progress;
+	double dt;
+	size_t i;
+
+	if (!v->c && connect_vm(v))
+		return NULL;
+	if (ctl_client_execute(v->c, "query-stats", NULL, &st, NULL, PROBE_TIMEOUT_MS)) {
+		json_decref(st);
+		ctl_client_close(v->c);
+		v->c = NULL;
+		return NULL;
+	}
+	t = (uint64_t)json_integer_value(json_object_get(st, "time_ns"));
+	ctr = json_object_get(st, "counters");
+	progress = (uint64_t)json_integer_value(json_object_get(ctr, "progress"));
+	if (json_is_string(json_object_get(ctr, "workload")))
+		snprintf(v->workload, sizeof(v->workload), "%s",
+			 json_string_value(json_object_get(ctr, "workload")));
+	dt = v->have_prev && t > v->t_ns ? (double)(t - v->t_ns) / 1e9 : 0;
+	pct = json_array();
+	json_array_foreach(json_object_get(st, "vcpus"), i, cpu) {
+		uint64_t ns = (uint64_t)json_integer_value(json_object_get(cpu, "cpu_ns"));
+
+		if (i >= 8)
+			break;
+		json_array_append_new(pct, json_real(dt > 0 && ns >= v->cpu_ns[i]
+			? 100.0 * (double)(ns - v->cpu_ns[i]) / 1e9 / dt : 0.0));
+		v->cpu_ns[i] = ns;
+	}
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:f, s:I, s:f}",
+			"probe", "vm", "host", v->host, "vm", v->name,
+			"state", json_string_value(json_object_get(st, "status")) ?: "?",
+			"workload", v->workload[0] ? v->workload : "-",
+			"vcpus", v->vcpus, "mem_bytes", (json_int_t)v->mem_bytes,
+			"vcpu_pct", pct,
+			"dirty_pps", dt > 0 ? (double)json_integer_value(
+				json_object_get(st, "dirty_pages")) / dt : 0.0,
+			"progress", (json_int_t)progress,
+			"progress_ps", dt > 0 && progress >= v->progress
+				? (double)(progress - v->progress) / dt : 0.0);
+	v->t_ns = t;
+	v->progress = progress;
+	v->have_prev = 1;
+	json_decref(st);
+	return rec;
+}
+
+static void kvm_poll(void *state, json_t *out)
+{
+	struct kvm_probe *p = state;
+	int i;
+
+	scan(p);
+	for (i = 0; i < p->n; i++) {
+		struct probed_vm *v = &p->vm[i];
+		json_t *rec = v->seen ? sample(v) : NULL;
+
+		if (rec) {
+			v->dead = 0;
+			json_array_append_new(out, rec);
+			continue;
+		}
+		/* Socket gone or not answering: say so once. A stale socket
+		 * file is kept (and retried) until it disappears. */
+		if (!v->dead)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}",
+							     "probe", "vm", "host", v->host,
+							     "vm", v->name, "state", "gone"));
+		v->dead = 1;
+		if (!v->seen)
+			drop(p, i--);
+	}
+}
+
+static void kvm_close(void *state)
+{
+	struct kvm_probe *p = state;
+
+	if (!p)
+		return;
+	while (p->n)
+		drop(p, 0);
+	free(p);
+}
+
+const struct vm_backend vm_backend_kvm = {
+	.name = "kvm",
+	.open = kvm_open,
+	.poll = kvm_poll,
+	.close = kvm_close,
+};
