@@ -27,14 +27,16 @@ static const char *host_runtime_name(const struct console *c, int i)
 	return c->hosts.h[i].name;
 }
 
-/* Next host index that is not the VM's own, stepping by dir. */
+/* Next host index that is not the VM's own and that dsmig can migrate to
+ * (not a Xen host: `dsmig migrate` refuses those as yet), stepping by dir. */
 static int next_dest(const struct console *c, int from, int dir)
 {
 	int n = (int)c->hosts.n, i = from, k;
 
 	for (k = 0; k < n; k++) {
 		i = (i + dir + n) % n;
-		if (strcmp(host_runtime_name(c, i), c->dlg.req.from))
+		if (strcmp(host_runtime_name(c, i), c->dlg.req.from) &&
+		    c->hosts.h[i].hv != HOST_HV_XEN)
 			return i;
 	}
 	return -1;
@@ -44,11 +46,18 @@ void dialog_open(struct console *c)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
 	const struct vm_view *v;
+	const struct host *src;
 	struct dialog *d = &c->dlg;
 
 	if (c->selected >= n)
 		return;
 	v = &c->model.vms[order[c->selected]];
+	src = hosts_find(&c->hosts, v->host);
+	if (src && src->hv == HOST_HV_XEN) {
+		snprintf(c->status, sizeof(c->status),
+			 "%s is a Xen domain: dsmig cannot migrate Xen domains yet", v->name);
+		return;
+	}
 	memset(d, 0, sizeof(*d));
 	migreq_defaults(&d->req);
 	snprintf(d->req.vm, sizeof(d->req.vm), "%s", v->name);
@@ -57,7 +66,7 @@ void dialog_open(struct console *c)
 	d->dest = next_dest(c, -1, 1);
 	if (d->dest < 0) {
 		snprintf(c->status, sizeof(c->status),
-			 "no other host to migrate to (add one to the hosts file)");
+			 "no other host to migrate to (add a kvm host to the hosts file)");
 		return;
 	}
 	d->open = 1;
