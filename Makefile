@@ -109,6 +109,11 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libd
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a $(LDLIBS) $(UI_LIBS) -o $@
 
+# xenctrl.h needs GNU C (anonymous unions in xen/hvm/save.h). xen_dirty
+# (scripts/xen/dirty-check.sh) drives src/hv/xen_dom.c.
+$(BUILD)/src/hv/xen_dom.o: CFLAGS += -std=gnu11
+$(BUILD)/tests/helpers/xen_dirty: LDLIBS += -lxenctrl -lxenforeignmemory -lxenstore
+
 # Engine unit tests link the engine (without its main) and the DSM; DSM
 # unit tests the DSM and the benchmark's modules, never the engine.
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a

@@ -1,6 +1,7 @@
-# Shared by scripts/xen/smoke.sh and top-check.sh (sourced, bash): their
-# arguments (BUILD [TOTAL]), the check lines dom0 printed, the bounded steps
-# and the boot that runs a dom0 test. The caller sets HERE (its directory),
+# Shared by scripts/xen/smoke.sh, top-check.sh and dirty-check.sh (sourced,
+# bash): their arguments (BUILD [TOTAL]), the check lines dom0 printed, the
+# bounded steps, carrying a host binary into dom0 and the boot that runs a
+# dom0 test. The caller sets HERE (its directory),
 # NAME_OF_RUN (its name in messages and log names) and CHECKS ("dom0-ready"
 # first, then the names dom0 reports as `DSMIG-XEN-CHECK NAME ok|FAILED
 # [detail]`), sources this with its own arguments in place, and defines
@@ -15,6 +16,16 @@ passed=0 failed=0
 LOG_OF_RUN=/dev/null   # the serial log, once this run has booted
 
 xen_left() { echo $((start + TOTAL - $(date +%s))); }
+
+# The quietest configuration of docs/xen.md ("Bisecting it"), unless the
+# caller's environment says otherwise: AVX hidden, dom0 on one pinned vCPU,
+# the guest on CPU 1.
+xen_quiet_defaults() {
+	export QEMU_CPU=${QEMU_CPU:-max,-smap,-rdtscp,-avx,-avx2}
+	export DOM0_VCPUS=${DOM0_VCPUS:-1}
+	export XEN_EXTRA=${XEN_EXTRA:-dom0_vcpus_pin}
+	export GUEST_CPUS=${GUEST_CPUS:-1}
+}
 
 # One `ok   NAME ...` or `FAIL NAME ...` line per check of CHECKS (a check
 # dom0 did not report fails; so do all when this run did not boot: an
@@ -54,6 +65,32 @@ xen_step() {
 	fi
 }
 
+# Carry the host binary $1 into the extra tree $3 as $3/usr/bin/$2, with the
+# libraries ldd finds for it on this host (Debian 12, as the nested dom0): a
+# library the staging root of the Xen .debs also holds (libc, the libxen* of
+# the same Xen) is taken from there, the others from this host. Fails if
+# one would not resolve in dom0 (the staging root plus the tree).
+xen_carry() {
+	local bin=$1 dest=$3/usr/bin/$2 E=$3 STAGE=$X/stage A=lib/x86_64-linux-gnu lib base
+	mkdir -p "$E/usr/bin" "$E/$A"
+	install -m 755 "$bin" "$dest"
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+		base=$(basename "$lib")
+		if [ -e "$STAGE/$A/$base" ]; then
+			cp -L "$STAGE/$A/$base" "$E/$A/$base"
+		elif [ -e "$STAGE/usr/$A/$base" ]; then
+			cp -L "$STAGE/usr/$A/$base" "$E/$A/$base"
+		else
+			cp -L "$lib" "$E/$A/$base"
+		fi
+	done
+	if "$STAGE/$A/ld-linux-x86-64.so.2" --library-path "$E/$A:$STAGE/$A:$STAGE/usr/$A" \
+		--list "$dest" | grep -q 'not found'; then
+		echo "$NAME_OF_RUN: $2 loads a library the tree lacks" >&2
+		return 1
+	fi
+}
+
 # Boot with DOM0_RUN=$1 in the time left, keep the serial log as
 # BUILD/xen/$NAME_OF_RUN-DATE.log and set dom0_status; then report.
 xen_boot_and_report() {
@@ -74,4 +111,15 @@ xen_boot_and_report() {
 		dom0_status="FAILED boot.sh exit $rc"
 	fi
 	report
+}
+
+# The whole run of a test with an extra tree: fetch (cached), the guest's
+# initramfs, the caller's extra() (which fills BUILD/xen/$1), dom0's
+# initramfs with that tree, the boot with DOM0_RUN=$2; then report.
+xen_run_with_extra() {
+	xen_step fetch "$HERE/fetch.sh" "$BUILD"
+	xen_step guest-initrd "$HERE/guest-initrd.sh" "$BUILD"
+	[ "$(xen_left)" -gt 0 ] && extra || { dom0_status="FAILED extra-tree"; report; }
+	xen_step dom0-initrd "$HERE/dom0-initrd.sh" "$BUILD" "$X/$1"
+	xen_boot_and_report "$2"
 }

@@ -7,10 +7,8 @@
 #   /etc/dsmig/hosts and dom0-top-check.sh (as /usr/bin/dsmig-xen-top-check)
 #   -> dom0-initrd.sh with it -> boot.sh with
 #   DOM0_RUN=/usr/bin/dsmig-xen-top-check -> the checks dom0 printed.
-# dsmig's libraries are resolved with ldd on this host (Debian 12, as the
-# nested dom0); a library the staging root of the Xen .debs also holds (libc,
-# the libxen* of the same Xen) is taken from there, the others (jansson,
-# ncurses, libpcap and theirs) from this host.
+# dsmig's libraries are carried as checks.sh's xen_carry says (jansson,
+# ncurses, libpcap and theirs from this host).
 # Runs with the quietest configuration of docs/xen.md unless told otherwise
 # (QEMU_CPU, DOM0_VCPUS, XEN_EXTRA, GUEST_CPUS pass through). Bounded to
 # TOTAL seconds (default 600). Checks: dom0-ready, top-runs, domains,
@@ -26,11 +24,7 @@ NAME_OF_RUN=top-check
 CHECKS="dom0-ready top-runs domains vcpus-mem state"
 . "$HERE/checks.sh"
 DSMIG=${DSMIG:-build/bin/dsmig}
-export QEMU_CPU=${QEMU_CPU:-max,-smap,-rdtscp,-avx,-avx2}
-export DOM0_VCPUS=${DOM0_VCPUS:-1}
-export XEN_EXTRA=${XEN_EXTRA:-dom0_vcpus_pin}
-export GUEST_CPUS=${GUEST_CPUS:-1}
-ARCHLIB=lib/x86_64-linux-gnu
+xen_quiet_defaults
 report() {   # the checks' lines, what dom0 printed, the totals
 	xen_check_lines
 	tr -d '\r' < "$LOG_OF_RUN" | sed -n '/^dsmig-top: --- xl list (before)/,/^DSMIG-XEN-CHECK/p' |
@@ -40,35 +34,15 @@ report() {   # the checks' lines, what dom0 printed, the totals
 }
 # The extra tree: the guest's files, dsmig and its libraries, the hosts file.
 extra() {
-	local E=$X/top-check-extra STAGE=$X/stage lib base
+	local E=$X/top-check-extra
 	[ -x "$DSMIG" ] || { echo "top-check: no dsmig binary at $DSMIG (set DSMIG)" >&2; return 1; }
 	rm -rf "$E"
-	mkdir -p "$E/usr/bin" "$E/$ARCHLIB" "$E/etc/dsmig"
+	mkdir -p "$E/usr/bin" "$E/etc/dsmig"
 	cp -a "$X/dom0-extra/." "$E/"
-	install -m 755 "$DSMIG" "$E/usr/bin/dsmig"
+	xen_carry "$DSMIG" dsmig "$E" || return 1
 	install -m 755 "$HERE/dom0-top-check.sh" "$E/usr/bin/dsmig-xen-top-check"
 	echo "name=xen0 hv=xen" > "$E/etc/dsmig/hosts"
-	for lib in $(ldd "$DSMIG" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
-		base=$(basename "$lib")
-		if [ -e "$STAGE/$ARCHLIB/$base" ]; then
-			cp -L "$STAGE/$ARCHLIB/$base" "$E/$ARCHLIB/$base"
-		elif [ -e "$STAGE/usr/$ARCHLIB/$base" ]; then
-			cp -L "$STAGE/usr/$ARCHLIB/$base" "$E/$ARCHLIB/$base"
-		else
-			cp -L "$lib" "$E/$ARCHLIB/$base"
-		fi
-	done
-	# Every library resolves inside the staging root plus the tree.
-	if "$STAGE/$ARCHLIB/ld-linux-x86-64.so.2" --library-path "$E/$ARCHLIB:$STAGE/$ARCHLIB" \
-		--list "$E/usr/bin/dsmig" | grep -q 'not found'; then
-		echo "top-check: dsmig loads a library the tree lacks" >&2
-		return 1
-	fi
-	echo "top-check: extra tree $E: dsmig and $(ls "$E/$ARCHLIB" | wc -l) libraries"
+	echo "top-check: extra tree $E: dsmig and $(ls "$E/lib/x86_64-linux-gnu" | wc -l) libraries"
 }
 
-xen_step fetch "$HERE/fetch.sh" "$BUILD"
-xen_step guest-initrd "$HERE/guest-initrd.sh" "$BUILD"
-[ "$(xen_left)" -gt 0 ] && extra || { dom0_status="FAILED extra-tree"; report; }
-xen_step dom0-initrd "$HERE/dom0-initrd.sh" "$BUILD" "$X/top-check-extra"
-xen_boot_and_report /usr/bin/dsmig-xen-top-check
+xen_run_with_extra top-check-extra /usr/bin/dsmig-xen-top-check
