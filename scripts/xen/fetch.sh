@@ -29,18 +29,11 @@ BASE_PKGS="libc6 libgcc-s1 libyajl2 libzstd1 zlib1g liblzma5 libuuid1
 	libext2fs2 libncurses6 libtinfo6"
 OTHER_PKGS="busybox-static"
 
-# QEMU runs on the host: the one thing installed there.
+# QEMU runs on the host: the one thing installed there (scripts/deps.sh:
+# as root it installs it, otherwise it prints the command and fails).
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "dsmig: qemu-system-x86_64 is missing; run as root:" >&2
-		echo "dsmig:   apt-get install -y qemu-system-x86" >&2
-		exit 1
-	fi
-	echo "dsmig: installing qemu-system-x86 on the host (needed to boot the nested Xen)"
-	export DEBIAN_FRONTEND=noninteractive
-	timeout 900 apt-get install -y -q --no-install-recommends qemu-system-x86 ||
-		{ timeout 600 apt-get update -q &&
-		  timeout 900 apt-get install -y -q --no-install-recommends qemu-system-x86; }
+	echo "dsmig: qemu-system-x86_64 is missing (needed to boot the nested Xen)"
+	timeout 2400 "$(dirname "$0")/../deps.sh" --no-install-recommends qemu-system-x86
 fi
 
 # A fresh machine may have no package lists: refresh them once.
