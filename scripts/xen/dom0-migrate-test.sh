@@ -39,7 +39,6 @@ beats() {     # $1 log -> the complete beat lines, \r dropped (the log's
 field() {     # $1 name; stdin: beat lines -> that field's values
 	sed -n "s/.* $1=\([0-9]*\).*/\1/p"
 }
-nbeats() { beats "$1" | wc -l; }
 last_n() { beats "$1" | field n | tail -n 1; }
 failed=0
 check() {     # $1 name, $2 ok|FAILED, $3 detail
