@@ -20,6 +20,7 @@
  * 0..max_gpfn; OFF on every failure after enable and in close.
  */
 #include "hv/xen_dom.h"
+#include "common/bitmap.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -315,7 +316,7 @@ int xen_dom_logdirty_enable(struct xen_dom *d, const uint64_t **bitmap,
 		return errbuf_set(why, len, "domain '%s': log-dirty is already on",
 				  d->info.name), -EBUSY;
 	bits = d->info.max_gpfn + 1;
-	bytes = (bits + 63) / 64 * 8;
+	bytes = bitmap_words(bits) * 8;
 	d->bm_pages = (int)((bytes + XEN_DOM_PAGE - 1) / XEN_DOM_PAGE);
 	bm = xc_hypercall_buffer_alloc_pages(d->xch, bm, d->bm_pages);
 	if (!bm) {
@@ -350,9 +351,7 @@ int64_t xen_dom_logdirty_clean(struct xen_dom *d, uint32_t *xen_count,
 	DECLARE_HYPERCALL_BUFFER_SHADOW(uint8_t, bm, &d->bm_hbuf);
 	xc_shadow_op_stats_t st;
 	long long got;
-	const uint64_t *w;
-	uint64_t i, words;
-	int64_t n = 0;
+	uint64_t i;
 	int rc;
 
 	if (!d->logdirty)
@@ -367,16 +366,12 @@ int64_t xen_dom_logdirty_clean(struct xen_dom *d, uint32_t *xen_count,
 		xen_dom_logdirty_off(d, NULL, 0);
 		return rc;
 	}
-	if ((uint64_t)got < d->bm_bits)   /* the frames beyond Xen's answer */
-		for (i = (uint64_t)got; i < d->bm_bits; i++)
-			bm[i / 8] &= (uint8_t)~(1u << (i % 8));
-	w = (const uint64_t *)bm;
-	words = (d->bm_bits + 63) / 64;
-	for (i = 0; i < words; i++)
-		n += __builtin_popcountll(w[i]);
+	/* the frames beyond Xen's answer */
+	for (i = (uint64_t)got; i < d->bm_bits; i++)
+		bitmap_clear((uint64_t *)bm, i);
 	if (xen_count)
 		*xen_count = st.dirty_count;
-	return n;
+	return (int64_t)bitmap_weight((const uint64_t *)bm, bitmap_words(d->bm_bits));
 }
 
 int xen_dom_logdirty_off(struct xen_dom *d, char *why, size_t len)
