@@ -35,23 +35,23 @@ static int addr_check(const char *addr, const char *name, char *why, size_t len)
 	for (p = addr;; p++) {
 		if (*p == '.' || !*p) {
 			if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
-				return snprintf(why, len, "host %s: addr has an empty, over-long or "
-						"'-'-edged label", name), -1;
+				return errbuf_set(why, len, "host %s: addr has an empty, over-long or "
+						  "'-'-edged label", name);
 			if (!*p)
 				break;
 			label = p + 1;
 		} else if (*p == ':') {
-			return snprintf(why, len, "host %s: addr may not contain ':' (no IPv6: "
-					"mpirun reads HOST:SLOTS)", name), -1;
+			return errbuf_set(why, len, "host %s: addr may not contain ':' (no IPv6: "
+					  "mpirun reads HOST:SLOTS)", name);
 		} else if (!isalnum((unsigned char)*p) && *p != '-') {
-			return snprintf(why, len, isgraph((unsigned char)*p) ?
-					"host %s: addr may not contain '%c' (an IPv4 address or "
-					"a host name)" : "host %s: addr may not contain byte 0x%02x",
-					name, (unsigned char)*p), -1;
+			return errbuf_set(why, len, isgraph((unsigned char)*p) ?
+					  "host %s: addr may not contain '%c' (an IPv4 address or "
+					  "a host name)" : "host %s: addr may not contain byte 0x%02x",
+					  name, (unsigned char)*p);
 		}
 	}
 	if (strspn(addr, "0123456789.") == strlen(addr))
-		return snprintf(why, len, "host %s: addr is not an IPv4 address", name), -1;
+		return errbuf_set(why, len, "host %s: addr is not an IPv4 address", name);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 		unsigned k;
 
 		if (!eq)
-			return snprintf(why, len, "'%s' is not key=value", word), -1;
+			return errbuf_set(why, len, "'%s' is not key=value", word);
 		*eq = '\0';
 		if (!strcmp(word, "hv")) {
 			if (!strcmp(eq + 1, "kvm"))
@@ -79,37 +79,37 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 			else if (!strcmp(eq + 1, "xen"))
 				h->hv = HOST_HV_XEN;
 			else
-				return snprintf(why, len, "hv must be kvm or xen, not '%.40s'",
-						eq + 1), -1;
+				return errbuf_set(why, len, "hv must be kvm or xen, not '%.40s'",
+						  eq + 1);
 			any = 1;
 			continue;
 		}
 		for (k = 0; k < 4 && strcmp(word, keys[k]); k++)
 			;
 		if (k == 4)
-			return snprintf(why, len, "unknown key '%s'", word), -1;
+			return errbuf_set(why, len, "unknown key '%s'", word);
 		if (set_field(fields[k], sizes[k], eq + 1))
-			return snprintf(why, len, "bad value for %s", word), -1;
+			return errbuf_set(why, len, "bad value for %s", word);
 		any = 1;
 	}
 	if (!any)
 		return 1;
 	if (!dsmig_vm_name_valid(h->name))
-		return snprintf(why, len, "missing or bad name"), -1;
+		return errbuf_set(why, len, "missing or bad name");
 	/* A xen host's domains come from libxenstat, not from sockets. */
 	if (h->hv == HOST_HV_XEN && h->runtime[0])
-		return snprintf(why, len, "host %s: a xen host takes no runtime= (its domains "
-				"are read through libxenstat)", h->name), -1;
+		return errbuf_set(why, len, "host %s: a xen host takes no runtime= (its domains "
+				  "are read through libxenstat)", h->name);
 	if (h->hv == HOST_HV_KVM && h->runtime[0] != '/')
-		return snprintf(why, len, "host %s needs runtime=/absolute/path", h->name), -1;
+		return errbuf_set(why, len, "host %s needs runtime=/absolute/path", h->name);
 	if (h->addr[0] && addr_check(h->addr, h->name, why, len))
 		return -1;
 	/* netns names a file under /run/netns for `ip netns exec`: the
 	 * VM-name rule keeps out '/', ".." and shell bytes; no leading '-'
 	 * either, or ip would read it as an option. */
 	if (h->netns[0] && (h->netns[0] == '-' || !dsmig_vm_name_valid(h->netns)))
-		return snprintf(why, len, "host %s: netns must be letters, digits, '_', '.' or "
-				"'-', not starting with '.' or '-'", h->name), -1;
+		return errbuf_set(why, len, "host %s: netns must be letters, digits, '_', '.' or "
+				  "'-', not starting with '.' or '-'", h->name);
 	return 0;
 }
 
@@ -145,21 +145,15 @@ int hosts_parse(struct host_list *l, const char *text, const char *name,
 		r = parse_line(line, &h, bad, sizeof(bad));
 		if (r == 1)
 			continue;
-		if (r == 0 && hosts_find(l, h.name)) {
-			snprintf(bad, sizeof(bad), "host %s is listed twice", h.name);
-			r = -1;
-		}
+		if (r == 0 && hosts_find(l, h.name))
+			r = errbuf_set(bad, sizeof(bad), "host %s is listed twice", h.name);
 		/* libxenstat reads the hypervisor dsmig runs on: a second xen
 		 * host would list the same domains again. */
-		if (r == 0 && h.hv == HOST_HV_XEN && hosts_count_hv(l, HOST_HV_XEN)) {
-			snprintf(bad, sizeof(bad), "host %s: only one xen host (the machine "
-				 "dsmig runs on)", h.name);
-			r = -1;
-		}
-		if (r == 0 && l->n == HOSTS_MAX) {
-			snprintf(bad, sizeof(bad), "more than %d hosts", HOSTS_MAX);
-			r = -1;
-		}
+		if (r == 0 && h.hv == HOST_HV_XEN && hosts_count_hv(l, HOST_HV_XEN))
+			r = errbuf_set(bad, sizeof(bad), "host %s: only one xen host (the machine "
+				       "dsmig runs on)", h.name);
+		if (r == 0 && l->n == HOSTS_MAX)
+			r = errbuf_set(bad, sizeof(bad), "more than %d hosts", HOSTS_MAX);
 		if (r < 0) {
 			rc = errbuf_set(why, len, "%s:%u: %s", name, lineno, bad);
 			break;
