@@ -19,7 +19,6 @@
 #define PROBE_TIMEOUT_MS 300
 
 struct probed_vm {
-	char host[64];
 	char name[65];
 	char sock[PATH_MAX];
 	struct ctl_client *c;
@@ -57,12 +56,12 @@ static void drop(struct kvm_probe *p, int i)
 	p->vm[i] = p->vm[--p->n];
 }
 
-static struct probed_vm *find(struct kvm_probe *p, const char *host, const char *name)
+static struct probed_vm *find(struct kvm_probe *p, const char *name)
 {
 	int i;
 
 	for (i = 0; i < p->n; i++)
-		if (!strcmp(p->vm[i].host, host) && !strcmp(p->vm[i].name, name))
+		if (!strcmp(p->vm[i].name, name))
 			return &p->vm[i];
 	return NULL;
 }
@@ -84,15 +83,13 @@ static void scan(struct kvm_probe *p)
 
 		if (dsmig_socket_vm_name(de->d_name, name, sizeof(name)))
 			continue;
-		v = find(p, p->host.name, name);
+		v = find(p, name);
 		if (!v && p->n < PROBE_MAX_VMS) {
 			char sock[PATH_MAX];
 
 			snprintf(sock, sizeof(sock), "%s/%s", p->host.runtime, de->d_name);
 			v = &p->vm[p->n++];
 			memset(v, 0, sizeof(*v));
-			_Static_assert(sizeof(v->host) == sizeof(p->host.name), "host name sizes");
-			memcpy(v->host, p->host.name, sizeof(v->host));
 			memcpy(v->name, name, sizeof(name));
 			memcpy(v->sock, sock, sizeof(sock));
 		}
@@ -121,8 +118,8 @@ static int connect_vm(struct probed_vm *v)
 	return 0;
 }
 
-/* One VM's record, or NULL if it did not answer. */
-static json_t *sample(struct probed_vm *v)
+/* One VM of host's record, or NULL if it did not answer. */
+static json_t *sample(const char *host, struct probed_vm *v)
 {
 	json_t *st = NULL, *rec, *pct, *cpu, *ctr;
 	uint64_t t, progress;
@@ -155,7 +152,7 @@ static json_t *sample(struct probed_vm *v)
 		v->cpu_ns[i] = ns;
 	}
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:f, s:I, s:f}",
-			"probe", "vm", "host", v->host, "vm", v->name,
+			"probe", "vm", "host", host, "vm", v->name,
 			"state", json_string_value(json_object_get(st, "status")) ?: "?",
 			"workload", v->workload[0] ? v->workload : "-",
 			"vcpus", v->vcpus, "mem_bytes", (json_int_t)v->mem_bytes,
@@ -180,7 +177,7 @@ static void kvm_poll(void *state, json_t *out)
 	scan(p);
 	for (i = 0; i < p->n; i++) {
 		struct probed_vm *v = &p->vm[i];
-		json_t *rec = v->seen ? sample(v) : NULL;
+		json_t *rec = v->seen ? sample(p->host.name, v) : NULL;
 
 		if (rec) {
 			v->dead = 0;
@@ -191,7 +188,7 @@ static void kvm_poll(void *state, json_t *out)
 		 * file is kept (and retried) until it disappears. */
 		if (!v->dead)
 			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}",
-							     "probe", "vm", "host", v->host,
+							     "probe", "vm", "host", p->host.name,
 							     "vm", v->name, "state", "gone"));
 		v->dead = 1;
 		if (!v->seen)
