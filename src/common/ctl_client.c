@@ -273,21 +273,21 @@ int ctl_client_open(struct ctl_client **out, const char *path, int timeout_ms,
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long long deadline = ctl_client_deadline(timeout_ms);
-	struct ctl_client *c;
+	struct ctl_client *c = NULL;
 	json_t *msg = NULL;
 	int fd = -1, rc;
 
 	*out = NULL;
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		errbuf_set(why, len, "%s", strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
+		rc = -ENAMETOOLONG;
+		goto err;
 	}
 	strcpy(addr.sun_path, path);
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		errbuf_set(why, len, "%s", strerror(ENOMEM));
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto err;
 	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
