@@ -121,14 +121,32 @@ static int name_of(struct xs_handle *xsh, uint32_t domid, char *out)
 	return 0;
 }
 
+/* Take di (d's domain, its name already in d->info) and its max gpfn into
+ * d->info; d->info is left as it was if the max gpfn cannot be read.
+ * Returns 0, or -errno with the reason in why. */
+static int info_take(struct xen_dom *d, const xc_dominfo_t *di, char *why,
+		     size_t len)
+{
+	xen_pfn_t maxpfn = 0;
+	int rc;
+
+	if (xc_domain_maximum_gpfn(d->xch, di->domid, &maxpfn) < 0) {
+		rc = neg_errno();
+		return errbuf_set(why, len, "domain '%s' (%u): cannot read its max gpfn: %s",
+				  d->info.name, di->domid, strerror(-rc)), rc;
+	}
+	info_from(&d->info, di);
+	d->info.max_gpfn = maxpfn;
+	return 0;
+}
+
 int xen_dom_open(struct xen_dom **dp, const char *name,
 		 struct xen_dom_info *info, char *why, size_t len)
 {
 	struct xen_dom *d;
 	xc_dominfo_t di[XEN_DOM_GETINFO_BATCH];
 	uint32_t next = 0;
-	int rc, n, i, found = 0;
-	xen_pfn_t maxpfn = 0;
+	int rc, n, i, found = -1;
 
 	*dp = NULL;
 	d = calloc(1, sizeof(*d));
@@ -164,32 +182,27 @@ int xen_dom_open(struct xen_dom **dp, const char *name,
 			errbuf_set(why, len, "cannot list domains: %s", strerror(-rc));
 			goto err;
 		}
-		for (i = 0; i < n && !found; i++) {
+		for (i = 0; i < n && found < 0; i++) {
 			char nm[65];
 			if (di[i].dying || name_of(d->xsh, di[i].domid, nm) != 0)
 				continue;
 			if (strcmp(nm, name) == 0) {
 				snprintf(d->info.name, sizeof(d->info.name), "%s", nm);
-				info_from(&d->info, &di[i]);
-				found = 1;
+				found = i;
 			}
 		}
-		if (found || n < (int)XEN_DOM_GETINFO_BATCH)
+		if (found >= 0 || n < (int)XEN_DOM_GETINFO_BATCH)
 			break;
 		next = di[n - 1].domid + 1;
 	}
-	if (!found) {
+	if (found < 0) {
 		rc = -ENOENT;
 		errbuf_set(why, len, "no domain '%.64s' (xl list)", name);
 		goto err;
 	}
-	if (xc_domain_maximum_gpfn(d->xch, d->info.domid, &maxpfn) < 0) {
-		rc = neg_errno();
-		errbuf_set(why, len, "domain '%s' (%u): cannot read its max gpfn: %s",
-			   d->info.name, d->info.domid, strerror(-rc));
+	rc = info_take(d, &di[found], why, len);
+	if (rc)
 		goto err;
-	}
-	d->info.max_gpfn = maxpfn;
 	*info = d->info;
 	*dp = d;
 	return 0;
@@ -202,7 +215,6 @@ int xen_dom_info(struct xen_dom *d, struct xen_dom_info *info,
 		 char *why, size_t len)
 {
 	xc_dominfo_t di;
-	xen_pfn_t maxpfn = 0;
 	int rc;
 
 	if (xc_domain_getinfo(d->xch, d->info.domid, 1, &di) != 1 ||
@@ -211,13 +223,9 @@ int xen_dom_info(struct xen_dom *d, struct xen_dom_info *info,
 		return errbuf_set(why, len, "domain '%s' (%u) is gone", d->info.name,
 				  d->info.domid), rc;
 	}
-	if (xc_domain_maximum_gpfn(d->xch, d->info.domid, &maxpfn) < 0) {
-		rc = neg_errno();
-		return errbuf_set(why, len, "domain '%s' (%u): cannot read its max gpfn: %s",
-				  d->info.name, d->info.domid, strerror(-rc)), rc;
-	}
-	info_from(&d->info, &di);
-	d->info.max_gpfn = maxpfn;
+	rc = info_take(d, &di, why, len);
+	if (rc)
+		return rc;
 	*info = d->info;
 	return 0;
 }
@@ -394,10 +402,7 @@ void xen_dom_close(struct xen_dom *d)
 {
 	if (!d)
 		return;
-	if (d->xch) {
-		xen_dom_logdirty_off(d, NULL, 0);
-		bitmap_free(d);
-	}
+	xen_dom_logdirty_off(d, NULL, 0);   /* the bitmap exists only while on */
 	if (d->xsh)
 		xs_close(d->xsh);
 	if (d->fmem)
