@@ -13,7 +13,6 @@
 #include <xenstat.h>
 
 #include "common/log.h"
-#include "common/session_log.h"
 #include "probes/vm_backend.h"
 #include "probes/xen.h"
 
@@ -98,23 +97,29 @@ static unsigned state_flags(xenstat_domain *d)
 	       (xenstat_domain_dying(d) ? XEN_DOM_DYING : 0);
 }
 
-/* One domain's record; prev is its counters from the sample before (NULL
- * for a new domain). */
-static json_t *record(const struct xen_probe *p, xenstat_domain *d, const struct xen_dom *prev,
-		      uint64_t t_ns)
+/* d's name as records carry it: the guest owner's text, so printable
+ * ASCII only. */
+static void dom_name(xenstat_domain *d, char name[XEN_NAME_LEN])
 {
-	char state[XEN_STATE_LEN], name[XEN_NAME_LEN];
 	const char *raw = xenstat_domain_name(d);
-	uint64_t cpu_ns = xenstat_domain_cpu_ns(d);
-	unsigned j, nv = xenstat_domain_num_vcpus(d), online = 0;
-	json_t *pct = json_array();
 	size_t k;
 
-	/* A domain's name is the guest owner's text: printable ASCII only. */
-	snprintf(name, sizeof(name), "%s", raw && *raw ? raw : "?");
+	snprintf(name, XEN_NAME_LEN, "%s", raw && *raw ? raw : "?");
 	for (k = 0; name[k]; k++)
 		if (name[k] < 0x21 || name[k] > 0x7e)
 			name[k] = '?';
+}
+
+/* One domain's record under name; prev is its counters from the sample
+ * before (NULL for a new domain). */
+static json_t *record(const struct xen_probe *p, xenstat_domain *d, const char *name,
+		      const struct xen_dom *prev, uint64_t t_ns)
+{
+	char state[XEN_STATE_LEN];
+	uint64_t cpu_ns = xenstat_domain_cpu_ns(d);
+	unsigned j, nv = xenstat_domain_num_vcpus(d), online = 0;
+	json_t *pct = json_array();
+
 	for (j = 0; j < nv; j++) {
 		xenstat_vcpu *v = xenstat_domain_vcpu(d, j);
 		uint64_t ns;
@@ -167,21 +172,22 @@ static void xen_poll(void *state, json_t *out)
 	nd = xenstat_node_num_domains(node);
 	for (i = 0; i < nd; i++) {
 		xenstat_domain *d = xenstat_node_domain_by_index(node, i);
+		char name[XEN_NAME_LEN];
 		struct xen_dom *s;
 		json_t *rec;
 
 		if (!d)
 			continue;
+		dom_name(d, name);
 		s = find(p, xenstat_domain_id(d));
-		rec = record(p, d, s, t);
+		rec = record(p, d, name, s, t);
 		if (rec)
 			json_array_append_new(out, rec);
 		if (!s && p->n < XEN_MAX_DOMS) {
 			s = &p->dom[p->n++];
 			memset(s, 0, sizeof(*s));
 			s->id = xenstat_domain_id(d);
-			snprintf(s->name, sizeof(s->name), "%s", json_string_value(
-				json_object_get(rec, "vm")) ?: "?");
+			memcpy(s->name, name, sizeof(s->name));
 		}
 		if (s)
 			remember(s, d);
