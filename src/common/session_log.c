@@ -332,14 +332,15 @@ static void refuse_line(struct session_log *l, unsigned lineno, const char *why)
 /* Append rec (taking its reference). Returns 0 or -ENOMEM. */
 static int keep_record(struct session_log *l, size_t *alloc, json_t *rec)
 {
+	size_t cap = *alloc ? *alloc * 2 : 1024;
 	json_t **p;
 
 	if (l->n == *alloc) {
-		p = reallocarray(l->recs, *alloc ? *alloc * 2 : 1024, sizeof(*p));
+		p = reallocarray(l->recs, cap, sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		l->recs = p;
-		*alloc = *alloc ? *alloc * 2 : 1024;
+		*alloc = cap;
 	}
 	l->recs[l->n++] = rec;
 	return 0;
