@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the dom0 initramfs for the nested Xen test host from the .debs that
 # scripts/xen/fetch.sh cached in BUILD/xen/debs:
-#   - unpacks every .deb (dpkg-deb -x) into a staging root BUILD/xen/stage;
+#   - has scripts/xen/stage.sh unpack every .deb into a staging root
+#     BUILD/xen/stage (kept when up to date);
 #   - copies into BUILD/xen/dom0-root: busybox-static (with its applet links),
 #     the Xen tools dom0 needs (xl, xenstored, xenconsoled, xen-init-dom0,
 #     plus libxl-save-helper, xenconsole, xenstore-* and xentop for later
@@ -9,7 +10,7 @@
 #     dynamic loader, i.e. ldd against the staging root, plus libgcc_s.so.1,
 #     which glibc dlopens and xl needs), and the kernel modules xen-evtchn,
 #     xen-privcmd, xenfs, xen-gntdev, xen-gntalloc with their dependencies
-#     (from a modules.dep that busybox's depmod writes for the staging root);
+#     (from the staging root's modules.dep, which stage.sh makes);
 #   - writes an /init that mounts proc, sys, devtmpfs and xenfs, loads the
 #     modules, starts xenstored, xen-init-dom0 and xenconsoled, runs `xl info`
 #     and `xl list`, prints DSMIG-DOM0-READY, then runs the command given on
@@ -44,22 +45,8 @@ MODS="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
 KPKG=$(cat "$X/kernel-package")
 KVER=${KPKG#linux-image-}
 
-# 1. Staging root: every cached .deb unpacked (kept if already complete).
-if [ ! -f "$STAGE/.complete" ] || [ -n "$(find "$X/debs" -newer "$STAGE/.complete" -name '*.deb')" ]; then
-	echo "dsmig: unpacking $(ls "$X"/debs/*.deb | wc -l) .debs into $STAGE"
-	rm -rf "$STAGE"
-	mkdir -p "$STAGE"
-	for d in "$X"/debs/*.deb; do
-		dpkg-deb -x "$d" "$STAGE"
-	done
-	BB=$STAGE/bin/busybox
-	[ -x "$BB" ] || { echo "dsmig: busybox-static not unpacked" >&2; exit 1; }
-	[ -d "$STAGE/lib/modules/$KVER" ] || { echo "dsmig: no modules for $KVER in $KPKG" >&2; exit 1; }
-	# The .deb ships no modules.dep (depmod runs at install): make one.
-	echo "dsmig: depmod for $KVER (busybox depmod on the staging root)"
-	"$BB" depmod -b "$STAGE" "$KVER"
-	touch "$STAGE/.complete"
-fi
+# 1. Staging root: every cached .deb unpacked (scripts/xen/stage.sh).
+"$(dirname "$0")/stage.sh" "$BUILD"
 BB=$STAGE/bin/busybox
 LDSO=$STAGE/$ARCHLIB/ld-linux-x86-64.so.2
 LIBPATH=$STAGE/$ARCHLIB:$STAGE/usr/$ARCHLIB

@@ -1,8 +1,7 @@
 #!/bin/bash
 # Build the Linux PVH guest of the nested Xen test host, and the files dom0
 # needs to start it, from the .debs scripts/xen/fetch.sh cached (the staging
-# root BUILD/xen/stage that scripts/xen/dom0-initrd.sh unpacks; unpacked here
-# too if missing):
+# root BUILD/xen/stage of scripts/xen/stage.sh, which it runs first):
 #   - BUILD/xen/guest-initrd.cpio.gz: busybox-static and an /init that mounts
 #     proc, sys and devtmpfs and then, once a second, prints on hvc0
 #       DSMIG-GUEST-BEAT n=N stall_ms=S gap_ms=G bad=B glitch=T
@@ -36,11 +35,7 @@ EXTRA=$X/dom0-extra
 [ -f "$X/kernel-package" ] || { echo "dsmig: run scripts/xen/fetch.sh $1 first" >&2; exit 1; }
 KPKG=$(cat "$X/kernel-package")
 KVER=${KPKG#linux-image-}
-if [ ! -f "$STAGE/.complete" ]; then
-	# dom0-initrd.sh owns the staging root: let it unpack (it also builds
-	# dom0's image, which is rebuilt later with the extra tree anyway).
-	"$(dirname "$0")/dom0-initrd.sh" "$1" >/dev/null
-fi
+"$(dirname "$0")/stage.sh" "$BUILD"
 BB=$STAGE/bin/busybox
 [ -x "$BB" ] || { echo "dsmig: no busybox in $STAGE" >&2; exit 1; }
 [ -f "$STAGE/boot/vmlinuz-$KVER" ] || { echo "dsmig: no kernel $KVER in $STAGE" >&2; exit 1; }
