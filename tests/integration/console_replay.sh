@@ -81,6 +81,8 @@ N=$(wc -l <"$LOG")
 # ---- (a) the console replays it ---------------------------------------------
 # on_screen REGEX: the screen matches the extended regular expression now.
 on_screen() { screen | grep -Eq -- "$1"; }
+# on_title TEXT: the title bar (the screen's first line) shows TEXT.
+on_title() { screen | head -1 | grep -q -- "$1"; }
 replay() {
 	reset_tmux
 	$T new-session -d -s con -x 120 -y 40 \
@@ -104,7 +106,7 @@ else
 		on_screen "Post-copy: 120 pages missing, 7 faults, median n/a"
 	check "card: n/a for the resident time it lacked" on_screen "every page resident after n/a"
 	check "title: the reader's tallies (2 bad telemetry lines, 2 skipped)" \
-		bash -c "$T capture-pane -p -t con | head -1 | grep -q 'log: 2 bad lines, 2 skipped'"
+		on_title "log: 2 bad lines, 2 skipped"
 	check "event log: the unreadable telemetry lines" \
 		on_screen "migration 1: 2 telemetry lines unreadable, skipped"
 	$T send-keys -t con Escape
@@ -122,7 +124,7 @@ else
 	replay "$bad"
 	check "replay of a damaged log: the card still comes up" wait_for "Migration 1 of cpu1: done" 10
 	check "replay of a damaged log: the title counts the 2 refused lines" \
-		bash -c "$T capture-pane -p -t con | head -1 | grep -q 'log: 2 bad lines, 2 refused, 2 skipped'"
+		on_title "log: 2 bad lines, 2 refused, 2 skipped"
 	check "replay of a damaged log: the status line names the first bad line" \
 		on_screen "2 bad lines skipped \(first: line 4\)"
 	reset_tmux
