@@ -27,8 +27,18 @@ static const char *host_runtime_name(const struct console *c, int i)
 	return c->hosts.h[i].name;
 }
 
-/* Next host index that is not the VM's own and that dsmig can migrate to
- * (not a Xen host: `dsmig migrate` refuses those as yet), stepping by dir. */
+/* Whether `dsmig migrate` takes host name as an end: hosts_resolve()
+ * decides for it (it refuses Xen hosts as yet), so the dialog offers the
+ * same. Returns 0, or -1 with the reason in why (len may be 0). */
+static int migrate_end(const struct console *c, const char *name, char *why, size_t len)
+{
+	char dir[sizeof(c->hosts.h[0].runtime)];
+
+	return hosts_resolve(&c->hosts, name, dir, sizeof(dir), why, len);
+}
+
+/* Next host index that is not the VM's own and that dsmig can migrate to,
+ * stepping by dir. */
 static int next_dest(const struct console *c, int from, int dir)
 {
 	int n = (int)c->hosts.n, i = from, k;
@@ -36,7 +46,7 @@ static int next_dest(const struct console *c, int from, int dir)
 	for (k = 0; k < n; k++) {
 		i = (i + dir + n) % n;
 		if (strcmp(host_runtime_name(c, i), c->dlg.req.from) &&
-		    c->hosts.h[i].hv != HOST_HV_XEN)
+		    !migrate_end(c, host_runtime_name(c, i), NULL, 0))
 			return i;
 	}
 	return -1;
@@ -46,16 +56,14 @@ void dialog_open(struct console *c)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
 	const struct vm_view *v;
-	const struct host *src;
 	struct dialog *d = &c->dlg;
+	char why[200];
 
 	if (c->selected >= n)
 		return;
 	v = &c->model.vms[order[c->selected]];
-	src = hosts_find(&c->hosts, v->host);
-	if (src && src->hv == HOST_HV_XEN) {
-		snprintf(c->status, sizeof(c->status),
-			 "%s is a Xen domain: dsmig cannot migrate Xen domains yet", v->name);
+	if (hosts_find(&c->hosts, v->host) && migrate_end(c, v->host, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "cannot migrate %s: %s", v->name, why);
 		return;
 	}
 	memset(d, 0, sizeof(*d));
