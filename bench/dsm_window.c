@@ -150,7 +150,7 @@ void dsm_space_stats(const struct dsm_space *space, struct dsm_space_stats *out)
 /* Index of the home among the side's ranks; side and pfn already checked. */
 static int home_index(const struct dsm_space *space, int side, uint64_t pfn)
 {
-	return (int)((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)space->nranks[side]);
+	return (int)pagedir_owner(pfn, (uint64_t)space->nranks[side]);
 }
 
 int dsm_home(const struct dsm_space *space, int side, uint64_t pfn)

@@ -18,6 +18,12 @@
  * N ranks (the engine's senders; the DSM benchmark's home ranks). */
 #define PAGEDIR_CHUNK_PAGES 64u
 
+/* The index (0 .. n-1) of the rank of n that owns page pfn. */
+static inline uint64_t pagedir_owner(uint64_t pfn, uint64_t n)
+{
+	return (pfn / PAGEDIR_CHUNK_PAGES) % n;
+}
+
 #define PAGEDIR_MAX_WINDOW 16
 
 struct pagedir {

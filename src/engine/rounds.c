@@ -143,7 +143,7 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 
 	outbox_start(e, &o, ctl->round, receiver_of(e, e->rank));
 	for (pfn = 0; pfn < e->npages; pfn++) {
-		if ((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)e->nsenders != (uint64_t)me)
+		if (pagedir_owner(pfn, (uint64_t)e->nsenders) != (uint64_t)me)
 			continue;
 		if (!bitmap_test(e->bitmap, pfn))
 			continue;
@@ -170,7 +170,7 @@ int engine_codec_setup(struct engine *e)
 	for (pfn = 0; pfn < e->npages && n < 64; pfn++) {
 		const uint8_t *p = e->mem + pfn * STREAM_PAGE_SIZE;
 
-		if ((pfn / PAGEDIR_CHUNK_PAGES) % (uint64_t)e->nsenders == (uint64_t)me &&
+		if (pagedir_owner(pfn, (uint64_t)e->nsenders) == (uint64_t)me &&
 		    !pagecodec_is_zero(p))
 			sample[n++] = p;
 	}
