@@ -68,14 +68,18 @@ static void emit(struct live *l, const char *src, json_t *rec)
 	json_decref(rec);
 }
 
-/* An engine event from the telemetry file: recorded and applied; the
- * summary is also kept as written, for the next session's comparison. */
+/* An engine event from the telemetry file: recorded and applied (the
+ * model decodes it); a valid summary is also kept as written, for the
+ * next session's comparison. Only a summary is decoded here: the 10 Hz
+ * samples are not decoded twice. */
 static void engine_event(struct live *l, json_t *ev)
 {
+	const char *type = json_string_value(json_object_get(ev, "type"));
 	struct tel_event e;
 	char why[160];
 
-	if (!telemetry_read_decode(ev, &e, why, sizeof(why)) && e.type == TEL_SUMMARY) {
+	if (type && !strcmp(type, "summary") &&
+	    !telemetry_read_decode(ev, &e, why, sizeof(why)) && e.type == TEL_SUMMARY) {
 		json_decref(l->summary_ev);
 		l->summary_ev = json_incref(ev);
 	}
