@@ -144,8 +144,9 @@ int main(int argc, char **argv)
 		       r, n, xc);
 		if (r > 0) {
 			positive += n > 0;
-			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%" PRId64,
-						r > 1 ? "," : "", n);
+			if (off < sizeof(line))   /* many rounds: the list is cut */
+				off += (size_t)snprintf(line + off, sizeof(line) - off,
+							"%s%" PRId64, r > 1 ? "," : "", n);
 		}
 	}
 	snprintf(why, sizeof(why), "dirty pages per 1 s round: %s", line);
