@@ -460,16 +460,13 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 static int take_migrate_opt(void *arg, int c, const char *v, char *why, size_t len)
 {
 	struct migrate_opts *o = arg;
-	unsigned long t;
-	char *end;
+	uint64_t t;
 
 	switch (c) {
 	case 'l': o->log = v; return 0;
 	case 'j': o->json = 1; return 0;
 	case 'T':
-		errno = 0;
-		t = strtoul(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end || errno || t == 0 || t > UINT_MAX)
+		if (units_parse_count(v, UINT_MAX, &t) || t == 0)
 			return errbuf_set(why, len, "--timeout takes seconds (1 or more), not '%s'", v);
 		o->timeout_s = (unsigned)t;
 		return 0;

@@ -6,7 +6,6 @@
  * whoever starts the next program writes the options with
  * migreq_to_argv(), so the two directions cannot drift apart.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +122,8 @@ static int take_text(char *dst, size_t size, const char *value, const char *opt,
 static int take_number(uint64_t *out, uint64_t max, const char *value, const char *opt,
 		       char *why, size_t len)
 {
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(value, &end, 10);
-	if (value[0] < '0' || value[0] > '9' || *end || errno || v > max)
+	if (units_parse_count(value, max, out))
 		return errbuf_set(why, len, "--%s takes a whole number, not '%s'", opt, value);
-	*out = v;
 	return 0;
 }
 

@@ -164,3 +164,18 @@ int units_parse_size(const char *s, uint64_t *bytes, char *why, size_t len)
 	*bytes = (uint64_t)v << shift;
 	return 0;
 }
+
+int units_parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

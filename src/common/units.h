@@ -45,6 +45,11 @@ int units_parse_rate(const char *s, double *bps, char *why, size_t len);
  * bps must be a rate the parser accepts; buf should hold UNITS_RATE_TEXT. */
 void units_format_rate(double bps, char *buf, size_t len);
 
+/* A count: decimal digits only (no sign, spaces or suffix), at most max,
+ * into *out (written only on success). Returns 0 or -1; the caller names
+ * the option in its message. */
+int units_parse_count(const char *s, uint64_t max, uint64_t *out);
+
 /* Parse a size in bytes (see above) into *bytes, written only on success. */
 int units_parse_size(const char *s, uint64_t *bytes, char *why, size_t len);
 

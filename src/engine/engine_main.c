@@ -47,33 +47,24 @@ static void usage(void)
 		"         [--telemetry FILE|fd:N]\n");
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno || end == s || *end || *out > max ? -1 : 0;
-}
-
 /* The engine's own options, beside the request's. */
 static int take_engine_opt(void *arg, int c, const char *v, char *why, size_t len)
 {
 	struct engine_opts *o = arg;
-	unsigned long long n;
+	uint64_t n;
 
 	switch (c) {
 	case 'H': o->hv = v; return 0;
 	case 'o': o->telemetry = v; return 0;
 	case 'B':
-		if (parse_uint(v, STREAM_MAX_BATCH_PAGES, &n) || n == 0)
+		if (units_parse_count(v, STREAM_MAX_BATCH_PAGES, &n) || n == 0)
 			return errbuf_set(why, len, "--batch-pages must be 1..%d",
 					  STREAM_MAX_BATCH_PAGES);
 		o->batch_pages = (unsigned)n;
 		return 0;
 	case 'L':
 	case 'A':
-		if (parse_uint(v, 60000, &n))
+		if (units_parse_count(v, 60000, &n))
 			return errbuf_set(why, len, "bad --%s '%s'",
 					  c == 'L' ? "baseline-ms" : "after-ms", v);
 		*(c == 'L' ? &o->baseline_ms : &o->after_ms) = (unsigned)n;
