@@ -30,6 +30,7 @@
 #include "common/migreq.h"
 #include "common/proc.h"
 #include "common/rundir.h"
+#include "common/text.h"
 #include "common/telemetry_read.h"
 
 /* Cancellation: SIGINT/SIGTERM stop the engine, and the migration is then
@@ -262,7 +263,7 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 }
 
 /* Copy the engine's own messages (not mpirun's boilerplate) to stderr,
- * cleaned as every reader cleans log text (telemetry_read_text(): no
+ * cleaned as every reader cleans log text (text_clean(): no
  * control character or escape sequence reaches the terminal). */
 static void show_engine_errors(const char *engine_log)
 {
@@ -275,7 +276,7 @@ static void show_engine_errors(const char *engine_log)
 		if (strncmp(line, "dsmig-engine", 12) && !strstr(line, "cannot run mpirun"))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		telemetry_read_text(clean, sizeof(clean), line);
+		text_clean(clean, sizeof(clean), line);
 		fprintf(stderr, "%s\n", clean);
 	}
 	fclose(f);

@@ -14,7 +14,7 @@
 #include "common/ctl_client.h"
 #include "common/ctl_proto.h"
 #include "common/log.h"
-#include "common/telemetry_read.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -249,7 +249,7 @@ static int ctl_client_check_greeting(json_t *msg, char *why, size_t len)
 		char desc[201];
 
 		/* The server's text is printed by callers: bounded, cleaned. */
-		telemetry_read_text(desc, sizeof(desc),
+		text_clean(desc, sizeof(desc),
 				    json_string_value(json_object_get(error, "desc")) ?: "?");
 		errbuf_set(why, len, "the server refused the connection: %s", desc);
 		return -EBUSY;

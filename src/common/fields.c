@@ -6,7 +6,7 @@
 
 #include "common/fields.h"
 #include "common/log.h"
-#include "common/telemetry_read.h"
+#include "common/text.h"
 
 /* The value of key (one level of "a.b" nesting) in o; NULL if absent.
  * Returns -1 if the outer member exists but is not an object. */
@@ -43,9 +43,9 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 			return errbuf_set(why, len, "\"%s\" is not an integer", f->key);
 		i = json_integer_value(v);
 		if (f->type == FIELD_GUEST)   /* the engine casts the guest's u64 */
-			i = i < 0 || i > TEL_INT_MAX ? TEL_INT_MAX : i;
-		if (i < (f->type == FIELD_SPAN ? -TEL_INT_MAX : 0) ||
-		    i > (f->type == FIELD_INT ? INT_MAX : TEL_INT_MAX))
+			i = i < 0 || i > FIELD_INT_MAX ? FIELD_INT_MAX : i;
+		if (i < (f->type == FIELD_SPAN ? -FIELD_INT_MAX : 0) ||
+		    i > (f->type == FIELD_INT ? INT_MAX : FIELD_INT_MAX))
 			return errbuf_set(why, len, "\"%s\" out of range: %lld", f->key,
 					  (long long)i);
 		if (f->type == FIELD_INT)
@@ -61,7 +61,7 @@ static int field_store(const struct field *f, json_t *v, char *base, char *why, 
 	case FIELD_STR:
 		if (!json_is_string(v))
 			return errbuf_set(why, len, "\"%s\" is not a string", f->key);
-		telemetry_read_text(base + f->off, f->size, json_string_value(v));
+		text_clean(base + f->off, f->size, json_string_value(v));
 		return 0;
 	case FIELD_BOOL:
 		if (!json_is_boolean(v))

@@ -13,18 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Largest integer accepted in a count, size or time: exact in a double,
+ * and two of them add without overflow. */
+#define FIELD_INT_MAX (INT64_C(1) << 53)
+
 enum field_type {
-	FIELD_I64,      /* int64_t, 0..TEL_INT_MAX */
-	FIELD_SPAN,     /* int64_t, -TEL_INT_MAX..TEL_INT_MAX: a time between two
+	FIELD_I64,      /* int64_t, 0..FIELD_INT_MAX */
+	FIELD_SPAN,     /* int64_t, -FIELD_INT_MAX..FIELD_INT_MAX: a time between two
 			   hosts' clocks, which a skew can make negative */
 	FIELD_GUEST,    /* int64_t: a counter the guest writes (its counter block,
 			   guest/dsmig_abi.h), which dsmig only copies; any
-			   integer is read, saturated to 0..TEL_INT_MAX, so that a
+			   integer is read, saturated to 0..FIELD_INT_MAX, so that a
 			   guest cannot get the record refused */
 	FIELD_INT,      /* int, 0..INT_MAX */
 	FIELD_NUM,      /* double: any finite JSON number */
 	FIELD_STR,      /* char[size], copied bounded and cleaned
-			   (telemetry_read_text()) */
+			   (text_clean()) */
 	FIELD_BOOL,     /* int 0/1 from true/false */
 };
 

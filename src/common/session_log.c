@@ -14,6 +14,7 @@
 
 #include "common/fields.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "common/session_log.h"
 #include "common/units.h"
 
@@ -325,7 +326,7 @@ static void refuse_line(struct session_log *l, unsigned lineno, const char *why)
 {
 	if (!l->bad++) {
 		l->first_bad = lineno;
-		telemetry_read_text(l->first_bad_why, sizeof(l->first_bad_why), why);
+		text_clean(l->first_bad_why, sizeof(l->first_bad_why), why);
 	}
 }
 

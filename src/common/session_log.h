@@ -20,7 +20,7 @@
  * integer other than SESSION_VERSION) refuses the whole log, since
  * nothing in it can be trusted to mean what this reader thinks; a "v"
  * that is no positive integer is just a malformed record. Strings are
- * copied bounded and cleaned (telemetry_read_text()); unknown fields are
+ * copied bounded and cleaned (text_clean()); unknown fields are
  * ignored; optional fields a record lacks read as 0 and are told apart
  * from a 0 by session_log_has().
  */

@@ -14,7 +14,7 @@
  * refused with the reason (only the downtimes, measured between two
  * hosts' clocks, may be negative; the guest's own counters, "progress"
  * and "selfcheck_fail", which a guest may set to anything, are read
- * saturated to 0..TEL_INT_MAX instead). Strings are copied bounded (truncated to the
+ * saturated to 0..FIELD_INT_MAX (common/fields.h) instead). Strings are copied bounded (truncated to the
  * struct's buffer); fields this reader does not know are ignored.
  */
 #ifndef DSMIG_COMMON_TELEMETRY_READ_H
@@ -28,9 +28,6 @@
  * and the only one read here. */
 #define TELEMETRY_VERSION 1
 
-/* Largest integer accepted in a count, size or time: exact in a double,
- * and two of them add without overflow. */
-#define TEL_INT_MAX (INT64_C(1) << 53)
 
 enum tel_type {
 	TEL_UNKNOWN,        /* a type (or phase) this reader does not know: skip */
@@ -164,11 +161,6 @@ const char *telemetry_read_phase_name(enum tel_phase p);
  * *deferred hot pages held back; both >= 0, never one less the other. */
 void telemetry_read_round_pages(const struct tel_round *r, int64_t *sent, int64_t *deferred);
 
-/* Copy log text s into buf (len > 0) as the decoder copies strings:
- * truncated, never inside a UTF-8 character; control characters (C0,
- * DEL, C1) and malformed bytes as '?' (log text goes to terminals,
- * reports and scripts, and back into JSON). */
-void telemetry_read_text(char *buf, size_t len, const char *s);
 
 /* Counting what a reader of many records decoded, skipped and refused,
  * and the lines that were no record at all (not JSON, or too long),

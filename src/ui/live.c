@@ -18,6 +18,7 @@
 #include "common/lab_net.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/text.h"
 #include "common/telemetry_read.h"
 #include "probes/net.h"
 #include "probes/rate.h"
@@ -175,7 +176,7 @@ static void migration_reaped(struct live *l, int status)
 			while (fgets(line, sizeof(line), f)) {
 				line[strcspn(line, "\n")] = '\0';
 				if (strstr(line, "error") || strstr(line, "cannot"))
-					telemetry_read_text(l->last_error, sizeof(l->last_error),
+					text_clean(l->last_error, sizeof(l->last_error),
 							    child_reason(line));
 			}
 			fclose(f);

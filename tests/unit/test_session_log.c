@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/fields.h"
 #include "common/jsonl_tail.h"
 #include "common/session_log.h"
 
@@ -388,7 +389,7 @@ static void test_vm_probe(void **state)
 	assert_refused(decode_with(VM, "probe", NULL, &r), "probe record without a string \"probe\"");
 	/* the guest's counter: saturated, never grounds for refusal */
 	assert_int_equal(decode_with(VM, "progress", json_integer(-5), &r), 0);
-	assert_int_equal(v->progress, TEL_INT_MAX);
+	assert_int_equal(v->progress, FIELD_INT_MAX);
 	/* hostile strings */
 	check_hostile(VM, "host", &r, r.u.vm.host, sizeof(r.u.vm.host));
 	check_hostile(VM, "vm", &r, r.u.vm.vm, sizeof(r.u.vm.vm));

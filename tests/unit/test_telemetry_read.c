@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/fields.h"
+#include "common/text.h"
 #include "common/telemetry_read.h"
 #include "ui/model.h"
 
@@ -163,11 +165,11 @@ static void test_summary(void **state)
 	 * summary refused, and the verdict with it. */
 	text = edit(summary_pull, "\"selfcheck_fail\":0", "\"selfcheck_fail\":-5");
 	assert_int_equal(decode(text, &ev), 0);
-	assert_true(ev.u.summary.selfcheck_fail == TEL_INT_MAX);
+	assert_true(ev.u.summary.selfcheck_fail == FIELD_INT_MAX);
 	free(text);
 	text = edit(summary_pull, "\"selfcheck_fail\":0", "\"selfcheck_fail\":1152921504606846976");
 	assert_int_equal(decode(text, &ev), 0);
-	assert_true(ev.u.summary.selfcheck_fail == TEL_INT_MAX);
+	assert_true(ev.u.summary.selfcheck_fail == FIELD_INT_MAX);
 	free(text);
 }
 
@@ -212,13 +214,13 @@ static void test_text_utf8(void **state)
 {
 	char buf[8];
 
-	telemetry_read_text(buf, sizeof(buf), "ab\xc3\xa9\xc3\xa9\xc3\xa9");
+	text_clean(buf, sizeof(buf), "ab\xc3\xa9\xc3\xa9\xc3\xa9");
 	assert_string_equal(buf, "ab\xc3\xa9\xc3\xa9");       /* not "ab" + 2.5 */
-	telemetry_read_text(buf, sizeof(buf), "\xc2\x9b" "1m\x1b" "x");
+	text_clean(buf, sizeof(buf), "\xc2\x9b" "1m\x1b" "x");
 	assert_string_equal(buf, "?1m?x");
-	telemetry_read_text(buf, sizeof(buf), "\xa9\xc3" "a\xe2\x82");
+	text_clean(buf, sizeof(buf), "\xa9\xc3" "a\xe2\x82");
 	assert_string_equal(buf, "??a??");
-	telemetry_read_text(buf, sizeof(buf), "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80");
+	text_clean(buf, sizeof(buf), "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80");
 	assert_string_equal(buf, "\xe2\x82\xac\xe2\x82\xac");  /* the emoji does not fit */
 }
 
