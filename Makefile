@@ -12,6 +12,9 @@ BUILD    ?= $(if $(SAN),build/asan,build)
 CC       ?= gcc
 PKGS     := jansson
 # -lxenstat: the VM probe's xen backend (src/probes/xen.c, libxen-dev).
+# The engine's xen backend (src/hv/hv_xen.c): libxl builds and restores
+# domains, libxenguest saves them (libxen-dev).
+XEN_LIBS := -lxenlight -lxenguest -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog
 UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lxenstat -lm
 
 # -Wformat-truncation is off: snprintf into fixed display and message
@@ -99,7 +102,7 @@ $(BUILD)/bin/dsmig-dsm-bench: $(BUILD)/bench/dsm.o $(BENCH_DSM_OBJ) $(BUILD)/lib
 
 $(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 $(XEN_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
@@ -111,7 +114,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libd
 
 # xenctrl.h needs GNU C (anonymous unions in xen/hvm/save.h). xen_dirty
 # (scripts/xen/dirty-check.sh) drives src/hv/xen_dom.c.
-$(BUILD)/src/hv/xen_dom.o: CFLAGS += -std=gnu11
+$(BUILD)/src/hv/xen_dom.o $(BUILD)/src/hv/hv_xen.o: CFLAGS += -std=gnu11
 $(BUILD)/tests/helpers/xen_dirty: LDLIBS += -lxenctrl -lxenforeignmemory -lxenstore
 
 # Engine unit tests link the engine (without its main) and the DSM; DSM
@@ -119,7 +122,7 @@ $(BUILD)/tests/helpers/xen_dirty: LDLIBS += -lxenctrl -lxenforeignmemory -lxenst
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a
 $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 $(XEN_LIBS) -lcmocka -o $@
 
 # Lab unit tests link the lab module they test (cli/lab_cmd.c).
 $(BUILD)/tests/test_lab_%: tests/unit/test_lab_%.c $(BUILD)/src/cli/lab_cmd.o $(BUILD)/libdsmig.a

@@ -123,3 +123,39 @@ xen_run_with_extra() {
 	xen_step dom0-initrd "$HERE/dom0-initrd.sh" "$BUILD" "$X/$1"
 	xen_boot_and_report "$2"
 }
+
+# Copy the host file $1 (a library or program) into the tree $2 at the same
+# path, with every library ldd finds for it (taken as xen_carry does).
+xen_carry_file() {
+	local f=$1 E=$2 STAGE=$X/stage A=lib/x86_64-linux-gnu lib base
+	mkdir -p "$E/$(dirname "$f")" "$E/$A"
+	cp -L "$f" "$E/$f"
+	for lib in $(ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+		base=$(basename "$lib")
+		[ -e "$E/$A/$base" ] && continue
+		if [ -e "$STAGE/$A/$base" ]; then
+			cp -L "$STAGE/$A/$base" "$E/$A/$base"
+		elif [ -e "$STAGE/usr/$A/$base" ]; then
+			cp -L "$STAGE/usr/$A/$base" "$E/$A/$base"
+		else
+			cp -L "$lib" "$E/$A/$base"
+		fi
+	done
+}
+
+# Open MPI's runtime as Debian 12 installs it (mpirun, orted, its plugin
+# directories, help texts and settings) into the tree $1, with the
+# libraries its programs and plugins load.
+xen_carry_openmpi() {
+	local E=$1 M=/usr/lib/x86_64-linux-gnu f
+	for f in /usr/bin/orterun /usr/bin/orted $(find "$M/openmpi" "$M/pmix2" -name '*.so*' -type f); do
+		xen_carry_file "$f" "$E" || return 1
+	done
+	ln -sf orterun "$E/usr/bin/mpirun"
+	mkdir -p "$E/usr/share" "$E/etc"
+	cp -a /usr/share/openmpi "$E/usr/share/"
+	[ -d /usr/share/pmix ] && cp -a /usr/share/pmix "$E/usr/share/"
+	cp -aL /etc/openmpi "$E/etc/"
+	[ -d /etc/pmix ] && cp -aL /etc/pmix "$E/etc/"
+	return 0
+}

@@ -67,6 +67,14 @@ int pagedir_is_hot(const struct pagedir *d, uint64_t pfn)
 	return pagedir_heat(d, pfn) >= d->threshold;
 }
 
+int pagedir_hot_if_dirty(const struct pagedir *d, uint64_t pfn)
+{
+	unsigned mask = (1u << d->window) - 1;
+
+	return (unsigned)__builtin_popcount(((d->history[pfn] << 1) | 1u) & mask) >=
+	       d->threshold;
+}
+
 uint64_t pagedir_select(const struct pagedir *d, uint64_t *send, uint64_t *hot,
 		    uint64_t *nhot)
 {

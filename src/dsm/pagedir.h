@@ -51,6 +51,10 @@ void pagedir_mark_sent(struct pagedir *d, const uint64_t *sent, unsigned round);
 /* Dirty rounds among the last `window` (0..window). */
 unsigned pagedir_heat(const struct pagedir *d, uint64_t pfn);
 int pagedir_is_hot(const struct pagedir *d, uint64_t pfn);
+/* Would pfn be hot if the sync round being recorded next dirtied it? For
+ * callers that see a round's pages one by one (a Xen stream) and decide
+ * before the round's whole set is known. */
+int pagedir_hot_if_dirty(const struct pagedir *d, uint64_t pfn);
 
 /* Split the invalid pages: cold ones into send (the next round's set),
  * hot ones into hot (deferred to stop-and-copy); both bitmaps are

@@ -30,7 +30,22 @@ enum stream_tag {
 	TAG_RESIDENT,       /* rank 1 -> 0, post-copy: every page is in place */
 	TAG_ACK,            /* rank 1 -> 0, post-copy: uint64_t, bytes of page
 			       batches received so far (flow control) */
+	TAG_CONFIG,         /* rank 0 -> 1, carried streams: the VM's
+			       toolstack configuration, a blob */
+	TAG_CARRY,          /* rank 0 -> 1, carried streams: a blob of the
+			       hypervisor's own stream (engine/carry.h) */
+	TAG_CARRY_END,      /* rank 0 -> 1: struct carry_end, no more blobs */
 };
+
+/* TAG_CARRY_END: how much of the stream was carried, for a check. */
+struct carry_end {
+	uint32_t magic;
+	uint32_t pad;
+	uint64_t raw_bytes;      /* the unpacked blobs, summed */
+};
+#define CARRY_END_MAGIC 0x43524e44u      /* "CRND" */
+/* One TAG_CARRY blob's stream bytes, at most (rank 1 receives no more). */
+#define CARRY_CHUNK_MAX (1u << 20)
 
 /* Round control, broadcast by rank 0 to every rank before each round. */
 enum round_kind {
@@ -111,6 +126,7 @@ struct postcopy_report {
 };
 
 _Static_assert(sizeof(struct blob_hdr) == 24, "blob_hdr layout");
+_Static_assert(sizeof(struct carry_end) == 16, "carry_end layout");
 _Static_assert(sizeof(struct postcopy_hdr) == 32, "postcopy_hdr layout");
 _Static_assert(sizeof(struct postcopy_report) == 264, "postcopy_report layout");
 _Static_assert(sizeof(struct round_ctl) == 16, "round_ctl layout");

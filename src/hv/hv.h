@@ -1,7 +1,8 @@
 /*
  * The hypervisor seam of the migration engine: one ops table per backend
- * (kvm: dsmig-vmm through its control socket; xen later). The engine only
- * ever talks to a VM through these operations.
+ * (kvm: dsmig-vmm through its control socket; xen: a domain of the dom0
+ * the engine runs in). The engine only ever talks to a VM through these
+ * operations.
  *
  * Call order on the source:  attach, map_memory, dirty_log_start,
  *   { dirty_sync }*, pause, dirty_sync, save_state, and finally either
@@ -32,6 +33,9 @@ struct hv_vm_info {
 	uint64_t mem_bytes;
 	uint32_t nr_vcpus;
 	uint32_t page_size;
+	uint64_t frames;            /* guest frame numbers span 0..frames-1
+				       (kvm: mem_bytes / page_size; xen: the
+				       physmap's highest frame + 1, holes and all) */
 	int running;                /* attach: the VM was running */
 };
 
@@ -46,6 +50,50 @@ struct hv_stats {
 };
 
 struct hv_vm;   /* backend-private */
+
+/* Backends whose own toolstack writes and reads the migration stream
+ * (xen: libxenguest's xc_domain_save on the source, libxl's restore on
+ * the destination) instead of exposing guest RAM page by page. The
+ * engine carries that stream between the ranks, may hold pages of it
+ * back (dsm), and decides when pre-copy stops (engine/carry.h). Backends
+ * with a stream leave map_memory, dirty_log_start, dirty_sync,
+ * save_state, load_state, create_incoming and the userfault members NULL.
+ */
+struct hv_save_hooks {
+	/* At each pre-copy iteration boundary (iteration 0 before the first
+	 * page), with every byte of the stream before it already written;
+	 * dirty is the number of pages the next iteration would send (-1
+	 * unknown). Returns 0 continue, 1 stop and copy, -1 abort. */
+	int (*iteration)(void *arg, unsigned iteration, int64_t dirty);
+	/* The VM was just suspended for the final copy. */
+	void (*suspended)(void *arg);
+	void *arg;
+};
+
+struct hv_stream_ops {
+	/* Source: the VM's configuration for the destination's toolstack,
+	 * as malloc'd text (xen: libxl's JSON) in *cfg. 0 or -errno. */
+	int (*config)(struct hv_vm *vm, char **cfg);
+	/* Source: write the whole stream to fd: live pre-copy, calling
+	 * hooks, then suspend and the rest. Blocks; runs in a thread of its
+	 * own, the only one using vm meanwhile. 0 or -errno; a suspended VM
+	 * stays suspended until resume (or destroy). */
+	int (*save)(struct hv_vm *vm, int fd, const struct hv_save_hooks *hooks);
+	/* Destination: build the VM `name` on host from cfg and the stream
+	 * read from fd until its end; it stays paused under a temporary name.
+	 * Returns 0, or -errno with the reason in why[len] (nothing is left
+	 * behind then). */
+	int (*restore)(struct hv_vm **vm, const char *host, const char *name,
+		       const char *cfg, int fd, char *why, size_t len);
+	/* The switch-over: the source gives its name up (retire; resume
+	 * takes it back), the destination takes it and runs (activate). */
+	int (*retire)(struct hv_vm *vm);
+	int (*activate)(struct hv_vm *vm);
+	/* Hashes of guest memory in chunks of hash_pages pages, frames
+	 * 0 .. *nchunks * hash_pages (holes hash as such): *out malloc'd. */
+	int (*digest)(struct hv_vm *vm, unsigned hash_pages, uint64_t **out,
+		      uint64_t *nchunks);
+};
 
 struct hv_ops {
 	const char *name;
@@ -113,11 +161,15 @@ struct hv_ops {
 
 	/* Forget the VM (unmap, disconnect); the VM itself is untouched. */
 	void (*detach)(struct hv_vm *vm);
+
+	/* NULL, or the stream of a backend whose toolstack migrates (above). */
+	const struct hv_stream_ops *stream;
 };
 
-/* The backend called name ("kvm"), or NULL. */
+/* The backend called name ("kvm", "xen"), or NULL. */
 const struct hv_ops *hv_find(const char *name);
 
 extern const struct hv_ops hv_kvm_ops;
+extern const struct hv_ops hv_xen_ops;
 
 #endif /* DSMIG_HV_HV_H */

@@ -137,6 +137,7 @@ static int kvm_attach(struct hv_vm **out, const char *host, const char *name,
 	info->mem_bytes = (uint64_t)json_integer_value(json_object_get(st, "mem_bytes"));
 	info->nr_vcpus = (uint32_t)json_integer_value(json_object_get(st, "vcpus"));
 	info->page_size = 4096;
+	info->frames = info->mem_bytes / info->page_size;
 	json_decref(st);
 	*out = vm;
 	return 0;
@@ -455,14 +456,3 @@ const struct hv_ops hv_kvm_ops = {
 	.error = kvm_error,
 	.detach = kvm_detach,
 };
-
-const struct hv_ops *hv_find(const char *name)
-{
-	static const struct hv_ops *const backends[] = { &hv_kvm_ops };
-	size_t i;
-
-	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (!strcmp(backends[i]->name, name))
-			return backends[i];
-	return NULL;
-}

@@ -103,6 +103,8 @@ static void info_from(struct xen_dom_info *info, const xc_dominfo_t *di)
 	info->max_mem_kib = di->max_memkb;
 	info->nr_vcpus = di->nr_online_vcpus;
 	info->paused = di->paused;
+	info->shutdown = di->shutdown;
+	info->cpu_time_ns = di->cpu_time;
 }
 
 /* The xenstore name of domid into out[65]; 0, or -errno. */
@@ -298,6 +300,21 @@ int xen_dom_pause(struct xen_dom *d, char *why, size_t len)
 int xen_dom_unpause(struct xen_dom *d, char *why, size_t len)
 {
 	return pause_op(d, xc_domain_unpause, "unpause", why, len);
+}
+
+int xen_dom_ring_pfns(struct xen_dom *d, uint64_t pfns[XEN_DOM_RING_PAGES],
+		      char *why, size_t len)
+{
+	static const uint32_t params[XEN_DOM_RING_PAGES] = {
+		HVM_PARAM_STORE_PFN, HVM_PARAM_CONSOLE_PFN,
+	};
+	int i;
+
+	for (i = 0; i < XEN_DOM_RING_PAGES; i++)
+		if (xc_hvm_param_get(d->xch, d->info.domid, params[i], &pfns[i]))
+			return errbuf_set(why, len, "domain %u: HVM param %u: %s",
+					  d->info.domid, params[i], strerror(errno)), neg_errno();
+	return 0;
 }
 
 static void bitmap_free(struct xen_dom *d)

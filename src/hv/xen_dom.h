@@ -38,6 +38,8 @@ struct xen_dom_info {
 	uint64_t max_mem_kib;
 	uint32_t nr_vcpus;          /* online */
 	int paused;
+	int shutdown;               /* shut down (suspended, for a save) */
+	uint64_t cpu_time_ns;       /* all vCPUs, since creation */
 };
 
 struct xen_dom;   /* private */
@@ -68,6 +70,14 @@ int64_t xen_dom_map(struct xen_dom *d, uint64_t gpfn, size_t n,
 /* Undo one xen_dom_map of n pages. Returns 0 or -errno. */
 int xen_dom_unmap(struct xen_dom *d, const uint8_t *mem, size_t n,
 		  char *why, size_t len);
+
+/* The frames of the domain's xenstore and console rings (HVM params
+ * STORE_PFN, CONSOLE_PFN): shared with dom0's xenstored and xenconsoled,
+ * which write their ring indices there, so each host's copy moves on
+ * after the guest stopped. Returns 0 or -errno. */
+#define XEN_DOM_RING_PAGES 2
+int xen_dom_ring_pfns(struct xen_dom *d, uint64_t pfns[XEN_DOM_RING_PAGES],
+		      char *why, size_t len);
 
 /* Pause / unpause all the domain's vCPUs (xc_domain_pause: nests). */
 int xen_dom_pause(struct xen_dom *d, char *why, size_t len);

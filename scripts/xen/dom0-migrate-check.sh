@@ -1,0 +1,144 @@
+#!/bin/sh
+# dom0 side of scripts/xen/migrate-check.sh: runs inside the nested Xen's
+# dom0 (busybox sh), installed there as /usr/bin/dsmig-xen-migrate-check
+# and started through boot.sh's DOM0_RUN. Every wait is bounded.
+#   1. xl create the guest; wait for 3 heartbeats (guest-boots);
+#   2. precopy, then dsm: mpirun -np 2 dsmig-engine --hv xen ... --verify
+#      to this host; exit 0, exactly one dsmig-guest left with a new domid
+#      and no --incoming/--migratedaway domain (*-migrates), and 3 new
+#      heartbeats from the moved guest, its self-check clean (*-guest-runs);
+#   3. a migration made to fail at its second round (DSMIG_FAULT): exit 1,
+#      the same domain runs on, beating, nothing else left
+#      (abort-source-runs);
+#   4. dsm-pull is refused before anything starts (pull-refused).
+# Prints each run's summary event as DSMIG-XEN-SUMMARY METHOD {json}.
+# Exit 0 only if every check passed.
+NAME=dsmig-guest
+CFG=/etc/xen/dsmig-guest.cfg
+LOGDIR=/var/log/xen/console
+BANDWIDTH=12M
+[ -r /etc/dsmig-migrate-check.conf ] && . /etc/dsmig-migrate-check.conf
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl=self,vader OMPI_MCA_mca_base_component_show_load_errors=0
+# Both ranks run here: no ssh (plm isolated), Open MPI's own messages over
+# loopback, the only interface dom0 has.
+export OMPI_MCA_plm=isolated OMPI_MCA_oob_tcp_if_include=lo
+ip link set lo up
+hostname xen0      # Open MPI refuses the kernel's "(none)"
+export HOME=/root TMPDIR=/tmp
+mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
+failed=0
+check() {     # $1 name, $2 ok|FAILED, $3 detail
+	echo "DSMIG-XEN-CHECK $1 $2${3:+ $3}"
+	[ "$2" = ok ] || failed=$((failed + 1))
+}
+beats() {     # complete beat lines of every copy of the guest, oldest first
+	cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null |
+		tr -d '\r' | grep '^DSMIG-GUEST-BEAT n=[0-9]* .* glitch=[0-9][0-9]*$'
+}
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+last_n() { beats | field n | sort -n | tail -n 1; }
+domid() { xl domid "$NAME" 2>/dev/null; }
+others() { xl list | grep -cE "^$NAME--(incoming|migratedaway) "; }
+wait_beats() {    # wait for the beat counter to pass $1; $2 s at most
+	i=0
+	until [ "$(last_n)" -gt "$1" ] 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le "$2" ] || return 1
+		sleep 1
+	done
+}
+
+echo "dsmig-migrate: xl create $CFG"
+timeout 120 xl create "$CFG" >/dev/null || echo "dsmig-migrate: xl create failed"
+if wait_beats 2 240; then
+	check guest-boots ok "3 beats after ${i}s"
+else
+	check guest-boots FAILED "no 3 beats within 240s"
+fi
+
+migrate() {   # $1 label, $2 method, then more engine options; output in /tmp/mig-LABEL.out
+	m=$1
+	method=$2
+	shift 2
+	t0=$(date +%s)
+	timeout 400 mpirun -np 2 --oversubscribe ${DSMIG_FAULT:+-x DSMIG_FAULT} dsmig-engine --hv xen \
+		--vm "$NAME" --from xen0 --to xen0 --method "$method" --verify \
+		--telemetry "/tmp/tel-$m.jsonl" "$@" > "/tmp/mig-$m.out" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	grep -v '^ *$' "/tmp/mig-$m.out" | grep -v -- '------' | head -n 40 |
+		sed "s/^/dsmig-migrate: $m: /"
+	echo "dsmig-migrate: $m: exit $rc after ${secs}s"
+	sum=$(grep '"type":"summary"' "/tmp/tel-$m.jsonl" 2>/dev/null)
+	[ -n "$sum" ] && echo "DSMIG-XEN-SUMMARY $m $sum"
+	grep '"type":"iteration"' "/tmp/tel-$m.jsonl" 2>/dev/null |
+		sed 's/.*"round":\([0-9]*\).*"pages_in_set":\([0-9]*\),"pages_sent":\([0-9]*\).*"bytes":\([0-9]*\),"duration_ns":\([0-9]*\).*"hot_deferred":\([0-9]*\).*/round \1: xc sent \2 pages, carried \3, \4 bytes, \5 ns, held \6/' |
+		sed "s/^/dsmig-migrate: $m: /"
+	return $rc
+}
+
+moved() {     # $1 method: migrate, then check what is left and the guest
+	m=$1
+	before=$(domid)
+	n0=$(last_n)
+	unset DSMIG_FAULT
+	migrate "$m" "$m" --bandwidth "$BANDWIDTH"
+	rc=$?
+	after=$(domid)
+	left=$(others)
+	verify=$(grep -c '"verify":"clean"' "/tmp/tel-$m.jsonl" 2>/dev/null)
+	if [ $rc -eq 0 ] && [ -n "$after" ] && [ "$after" != "$before" ] && [ "$left" -eq 0 ] &&
+	   [ "${verify:-0}" -ge 1 ]; then
+		check "$m-migrates" ok "domid $before -> $after in ${secs}s, verify clean, one copy"
+	else
+		check "$m-migrates" FAILED "exit $rc, domid $before -> ${after:-none}, $left leftovers, verify lines $verify"
+		xl list
+	fi
+	if wait_beats "${n0:-0}" 60 && wait_beats $(( $(last_n) + 2 )) 60; then
+		bad=$(beats | field bad | sort -n | tail -n 1)
+		if [ "${bad:-1}" -eq 0 ]; then
+			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0"
+		else
+			check "$m-guest-runs" FAILED "self-check bad=$bad"
+		fi
+	else
+		check "$m-guest-runs" FAILED "beat n=$n0 before, $(last_n) after: no new beats"
+		tail -n 5 "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null
+	fi
+}
+
+moved precopy
+moved dsm
+
+before=$(domid)
+n0=$(last_n)
+export DSMIG_FAULT=carry-abort-round1
+migrate abort precopy --bandwidth 1G
+rc=$?
+unset DSMIG_FAULT
+after=$(domid)
+left=$(others)
+state=$(xl list "$NAME" 2>/dev/null | awk 'NR == 2 { print $5 }')
+if [ $rc -eq 1 ] && [ "$after" = "$before" ] && [ "$left" -eq 0 ] && wait_beats "${n0:-0}" 60; then
+	check abort-source-runs ok "exit 1, domain $after still there ($state), beating ($(last_n)), no leftovers"
+else
+	check abort-source-runs FAILED "exit $rc, domid $before -> ${after:-none} ($state), $left leftovers, beat $n0 -> $(last_n)"
+	xl list
+fi
+
+timeout 60 mpirun -np 2 --oversubscribe dsmig-engine --hv xen --vm "$NAME" --from xen0 \
+	--to xen0 --method dsm-pull > /tmp/mig-pull.out 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'needs post-copy' /tmp/mig-pull.out && [ "$(domid)" = "$after" ]; then
+	check pull-refused ok "exit $rc: $(grep -m1 'needs post-copy' /tmp/mig-pull.out)"
+else
+	check pull-refused FAILED "exit $rc"
+	cat /tmp/mig-pull.out
+fi
+
+echo "dsmig-migrate: --- xl list"; xl list
+echo "dsmig-migrate: --- xl dmesg (tail)"; timeout 30 xl dmesg 2>&1 | tail -n 8
+echo "dsmig-migrate: dom0 segfaults: $(dmesg | grep -cE 'segfault at|general protection fault')"
+echo "dsmig-migrate: $failed checks failed"
+exit $((failed > 0))

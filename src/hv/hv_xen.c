@@ -1,0 +1,475 @@
+/*
+ * The xen backend of hv_ops: a PVH domain of the dom0 this process runs
+ * in. Its migration is Xen's own stream (hv.h, hv_stream_ops):
+ * libxenguest's xc_domain_save writes it, with the engine's stop rule as
+ * its precopy_policy and libxl suspending the guest, and libxl's restore
+ * (what `xl migrate-receive` runs) builds the destination from it, so
+ * that xenstore, the console, event channels and grant tables come out as
+ * Xen makes them. Names follow xl's dance: the destination is built as
+ * NAME--incoming, the source steps aside as NAME--migratedaway at the
+ * switch-over, and takes its name back if the migration fails.
+ *
+ * libxl and libxenctrl log their own errors to stderr (at error level);
+ * error() says which call failed on which domain.
+ */
+#include <errno.h>
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenctrl.h>
+#include <xenguest.h>
+#include <xxhash.h>
+
+#include "common/log.h"
+#include "hv/hv.h"
+#include "hv/xen_dom.h"
+#include "hv/xen_stream.h"
+
+#define INCOMING_SUFFIX "--incoming"
+#define RETIRED_SUFFIX "--migratedaway"
+#define NAME_MAX_LEN 64
+
+struct hv_vm {
+	struct xen_dom *dom;
+	struct xen_dom_info info;
+	xentoollog_logger_stdiostream *log;
+	libxl_ctx *ctx;
+	char name[NAME_MAX_LEN + 1];        /* the VM's own name */
+	char now[NAME_MAX_LEN + 32];        /* the name its domain has now */
+	const struct hv_save_hooks *hooks;  /* during save */
+	int suspended;                      /* by save: resume cancels it */
+	char err[512];
+};
+
+static int vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(vm->err, sizeof(vm->err), "domain '%s': ", vm->now);
+	va_start(ap, fmt);
+	vsnprintf(vm->err + n, sizeof(vm->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return rc < 0 ? rc : -EIO;
+}
+
+static void vm_free(struct hv_vm *vm)
+{
+	if (!vm)
+		return;
+	xen_dom_close(vm->dom);
+	libxl_ctx_free(vm->ctx);
+	if (vm->log)
+		xtl_logger_destroy((xentoollog_logger *)vm->log);
+	free(vm);
+}
+
+/* A handle with a libxl context, no domain yet. */
+static struct hv_vm *vm_new(const char *name, char *why, size_t len)
+{
+	struct hv_vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm) {
+		errbuf_set(why, len, "out of memory");
+		return NULL;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	snprintf(vm->now, sizeof(vm->now), "%s", name);
+	vm->log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+	if (!vm->log || libxl_ctx_alloc(&vm->ctx, LIBXL_VERSION, 0,
+					(xentoollog_logger *)vm->log)) {
+		errbuf_set(why, len, "cannot open libxl (not a Xen dom0, or not root?)");
+		vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+static int xen_attach(struct hv_vm **out, const char *host, const char *name,
+		      struct hv_vm_info *info, char *why, size_t len)
+{
+	struct hv_vm *vm;
+	int rc;
+
+	if (strlen(name) > NAME_MAX_LEN)
+		return errbuf_set(why, len, "domain name '%.64s...' is too long", name), -EINVAL;
+	vm = vm_new(name, why, len);
+	if (!vm)
+		return -ENOMEM;
+	rc = xen_dom_open(&vm->dom, name, &vm->info, why, len);
+	if (rc == 0 && vm->info.type == XEN_DOM_PV) {
+		errbuf_set(why, len, "%s", XEN_DOM_PV_REFUSAL);
+		rc = -EOPNOTSUPP;
+	}
+	if (rc == 0 && vm->info.type == XEN_DOM_HVM) {
+		errbuf_set(why, len, "HVM domain '%s': its device model's (QEMU's) state "
+			   "is not carried by dsmig yet; use PVH", name);
+		rc = -EOPNOTSUPP;
+	}
+	if (rc) {
+		vm_free(vm);
+		return rc;
+	}
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", name);
+	info->mem_bytes = vm->info.max_mem_kib * 1024;
+	info->nr_vcpus = vm->info.nr_vcpus;
+	info->page_size = XS_PAGE_SIZE;
+	info->frames = vm->info.max_gpfn + 1;
+	info->running = !vm->info.paused && !vm->info.shutdown;
+	*out = vm;
+	return 0;
+}
+
+static int xen_query_stats(struct hv_vm *vm, struct hv_stats *st)
+{
+	char why[256];
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = xen_dom_info(vm->dom, &vm->info, why, sizeof(why));
+	if (rc)
+		return vm_fail(vm, rc, "%s", why);
+	st->time_ns = time_mono_ns();
+	st->cpu_ns = vm->info.cpu_time_ns;
+	st->nr_vcpus = vm->info.nr_vcpus;
+	st->running = !vm->info.paused && !vm->info.shutdown;
+	return 0;
+}
+
+static int xen_pause(struct hv_vm *vm)
+{
+	char why[256];
+	int rc = xen_dom_pause(vm->dom, why, sizeof(why));
+
+	return rc ? vm_fail(vm, rc, "%s", why) : 0;
+}
+
+static int rename_to(struct hv_vm *vm, const char *to)
+{
+	if (libxl_domain_rename(vm->ctx, vm->info.domid, vm->now, to))
+		return vm_fail(vm, -EIO, "cannot rename it to '%s'", to);
+	snprintf(vm->now, sizeof(vm->now), "%s", to);
+	return 0;
+}
+
+/* A failed migration: the source takes its name back and runs on. */
+static int xen_resume(struct hv_vm *vm)
+{
+	int rc;
+
+	if (strcmp(vm->now, vm->name) && (rc = rename_to(vm, vm->name)))
+		return rc;
+	if (vm->suspended) {
+		/* suspend_cancel: the guest's suspend hypercall returns 1 and it
+		 * carries on where it was, as `xl migrate` does on failure. */
+		if (libxl_domain_resume(vm->ctx, vm->info.domid, 1, NULL))
+			return vm_fail(vm, -EIO, "libxl_domain_resume failed");
+		vm->suspended = 0;
+		return 0;
+	}
+	return 0;
+}
+
+static int xen_destroy(struct hv_vm *vm)
+{
+	if (libxl_domain_destroy(vm->ctx, vm->info.domid, NULL))
+		return vm_fail(vm, -EIO, "libxl_domain_destroy failed");
+	return 0;
+}
+
+static const char *xen_error(struct hv_vm *vm)
+{
+	return vm->err;
+}
+
+static void xen_detach(struct hv_vm *vm)
+{
+	vm_free(vm);
+}
+
+/* ---- the stream ---------------------------------------------------------- */
+
+static int xen_config(struct hv_vm *vm, char **cfg)
+{
+	libxl_domain_config dc;
+	char *json;
+
+	libxl_domain_config_init(&dc);
+	if (libxl_retrieve_domain_configuration(vm->ctx, vm->info.domid, &dc, NULL)) {
+		libxl_domain_config_dispose(&dc);
+		return vm_fail(vm, -EIO, "cannot retrieve its libxl configuration");
+	}
+	json = libxl_domain_config_to_json(vm->ctx, &dc);
+	libxl_domain_config_dispose(&dc);
+	if (!json)
+		return vm_fail(vm, -ENOMEM, "cannot write its configuration as JSON");
+	*cfg = json;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int save_suspend(void *data)
+{
+	struct hv_vm *vm = data;
+
+	if (libxl_domain_suspend_only(vm->ctx, vm->info.domid, NULL)) {
+		vm_fail(vm, -EIO, "libxl could not suspend it");
+		return 0;           /* xc_domain_save: 0 is failure */
+	}
+	vm->suspended = 1;
+	if (vm->hooks->suspended)
+		vm->hooks->suspended(vm->hooks->arg);
+	return 1;
+}
+
+static int save_policy(struct precopy_stats st, void *data)
+{
+	struct hv_vm *vm = data;
+	int d = vm->hooks->iteration(vm->hooks->arg, st.iteration, st.dirty_count);
+
+	return d < 0 ? XGS_POLICY_ABORT :
+	       d ? XGS_POLICY_STOP_AND_COPY : XGS_POLICY_CONTINUE_PRECOPY;
+}
+
+/* A PVH domain has no device model whose log-dirty mode could switch. */
+static int save_qemu_logdirty(uint32_t domid, unsigned enable, void *data)
+{
+	return 0;
+}
+
+static int xen_save(struct hv_vm *vm, int fd, const struct hv_save_hooks *hooks)
+{
+	struct save_callbacks cb = {
+		.suspend = save_suspend,
+		.precopy_policy = save_policy,
+		.switch_qemu_logdirty = save_qemu_logdirty,
+		.data = vm,
+	};
+	uint8_t head[XS_LIBXL_HDR_BYTES + XS_REC_HDR_BYTES];
+	size_t n = xs_write_libxl_header(head);
+	xc_interface *xch;
+	int rc;
+
+	vm->hooks = hooks;
+	n += xs_write_empty_record(head + n, XS_LIBXL_LIBXC_CONTEXT);
+	rc = write_all(fd, head, n);
+	if (rc)
+		return vm_fail(vm, rc, "cannot write the stream header: %s", strerror(-rc));
+	xch = xc_interface_open((xentoollog_logger *)vm->log, NULL, 0);
+	if (!xch)
+		return vm_fail(vm, -EIO, "cannot open libxenctrl");
+	vm->err[0] = '\0';
+	rc = xc_domain_save(xch, fd, vm->info.domid, XCFLAGS_LIVE, &cb, XC_STREAM_PLAIN, -1);
+	xc_interface_close(xch);
+	if (rc) {
+		if (!vm->err[0])
+			vm_fail(vm, -EIO, "xc_domain_save failed (see libxc's message above)");
+		return -EIO;
+	}
+	n = xs_write_empty_record(head, XS_LIBXL_END);
+	rc = write_all(fd, head, n);
+	return rc ? vm_fail(vm, rc, "cannot end the stream: %s", strerror(-rc)) : 0;
+}
+
+/* What dsmig lets a peer's configuration ask of this host: a PVH domain
+ * without device model, boot loader or passed-through devices. The rest
+ * (disks, NICs) is what `xl migrate` trusts its peer with too. */
+static int config_acceptable(const libxl_domain_config *dc, char *why, size_t len)
+{
+	if (dc->c_info.type != LIBXL_DOMAIN_TYPE_PVH)
+		return errbuf_set(why, len, "the source's configuration is not a PVH domain's");
+	if (dc->num_pcidevs || dc->num_dtdevs)
+		return errbuf_set(why, len, "the source's configuration passes devices through");
+	if (dc->b_info.bootloader)
+		return errbuf_set(why, len, "the source's configuration names a boot loader");
+	if (!dc->c_info.name || strlen(dc->c_info.name) > NAME_MAX_LEN)
+		return errbuf_set(why, len, "the source's configuration has no usable name");
+	return 0;
+}
+
+static int xen_restore(struct hv_vm **out, const char *host, const char *name,
+		       const char *cfg, int fd, char *why, size_t len)
+{
+	libxl_domain_restore_params params;
+	libxl_domain_config dc;
+	uint32_t domid = INVALID_DOMID;
+	struct hv_vm *vm;
+	char incoming[NAME_MAX_LEN + 32];
+	int rc;
+
+	if (strlen(name) > NAME_MAX_LEN)
+		return errbuf_set(why, len, "domain name too long"), -EINVAL;
+	vm = vm_new(name, why, len);
+	if (!vm)
+		return -ENOMEM;
+	libxl_domain_config_init(&dc);
+	libxl_domain_restore_params_init(&params);
+	rc = -EINVAL;
+	if (libxl_domain_config_from_json(vm->ctx, &dc, cfg)) {
+		errbuf_set(why, len, "the source's configuration is not libxl JSON");
+		goto out;
+	}
+	if (config_acceptable(&dc, why, len))
+		goto out;
+	if (strcmp(dc.c_info.name, name)) {
+		errbuf_set(why, len, "the source's configuration names '%s', not '%s'",
+			   dc.c_info.name, name);
+		goto out;
+	}
+	snprintf(incoming, sizeof(incoming), "%s" INCOMING_SUFFIX, name);
+	free(dc.c_info.name);
+	dc.c_info.name = strdup(incoming);
+	params.checkpointed_stream = LIBXL_CHECKPOINTED_STREAM_NONE;
+	params.stream_version = 2;
+	rc = -EIO;
+	if (!dc.c_info.name) {
+		errbuf_set(why, len, "out of memory");
+		goto out;
+	}
+	/* Builds the domain paused; on failure libxl destroys what it built. */
+	if (libxl_domain_create_restore(vm->ctx, &dc, &domid, fd, -1, &params, NULL, NULL)) {
+		errbuf_set(why, len, "libxl could not restore '%s' from the stream "
+			   "(see libxl's message above)", incoming);
+		goto out;
+	}
+	snprintf(vm->now, sizeof(vm->now), "%s", incoming);
+	rc = xen_dom_open(&vm->dom, incoming, &vm->info, why, len);
+	if (rc) {
+		libxl_domain_destroy(vm->ctx, domid, NULL);
+		goto out;
+	}
+	*out = vm;
+	vm = NULL;
+	rc = 0;
+out:
+	libxl_domain_restore_params_dispose(&params);
+	libxl_domain_config_dispose(&dc);
+	vm_free(vm);
+	return rc;
+}
+
+static int xen_retire(struct hv_vm *vm)
+{
+	char away[NAME_MAX_LEN + 32];
+
+	snprintf(away, sizeof(away), "%s" RETIRED_SUFFIX, vm->name);
+	return rename_to(vm, away);
+}
+
+static int xen_activate(struct hv_vm *vm)
+{
+	int rc = rename_to(vm, vm->name);
+
+	if (rc)
+		return rc;
+	if (libxl_domain_unpause(vm->ctx, vm->info.domid, NULL))
+		return vm_fail(vm, -EIO, "libxl could not unpause it");
+	return 0;
+}
+
+/* Chunks of hash_pages frames mapped read-only; a hole hashes as its
+ * frame number and errno, so that both ends must have the same holes.
+ * The xenstore and console ring pages hash as their frame number only:
+ * each host's xenstored and xenconsoled write ring indices there after
+ * the guest stopped (xen_dom.h), so their contents legitimately differ. */
+static int xen_digest(struct hv_vm *vm, unsigned hash_pages, uint64_t **out,
+		      uint64_t *nchunks)
+{
+	uint64_t frames = vm->info.max_gpfn + 1, c, n, rings[XEN_DOM_RING_PAGES];
+	int *err = calloc(hash_pages, sizeof(int));
+	uint64_t *h;
+	char why[256];
+	int rc = xen_dom_ring_pfns(vm->dom, rings, why, sizeof(why));
+
+	if (rc) {
+		free(err);
+		return vm_fail(vm, rc, "%s", why);
+	}
+	n = (frames + hash_pages - 1) / hash_pages;
+	h = calloc(n ? n : 1, sizeof(*h));
+	if (!h || !err) {
+		free(h);
+		free(err);
+		return vm_fail(vm, -ENOMEM, "out of memory for hashes");
+	}
+	for (c = 0; c < n; c++) {
+		uint64_t first = c * hash_pages;
+		size_t count = (size_t)(frames - first < hash_pages ? frames - first : hash_pages);
+		XXH3_state_t *st = XXH3_createState();
+		const uint8_t *mem = NULL;
+		int64_t got;
+		size_t i;
+
+		if (!st) {
+			free(h);
+			free(err);
+			return vm_fail(vm, -ENOMEM, "out of memory for hashes");
+		}
+		XXH3_64bits_reset(st);
+		got = xen_dom_map(vm->dom, first, count, &mem, err, why, sizeof(why));
+		for (i = 0; i < count; i++) {
+			if (first + i == rings[0] || first + i == rings[1]) {
+				uint64_t ring = first + i;
+
+				XXH3_64bits_update(st, &ring, sizeof(ring));
+			} else if (got > 0 && err[i] == 0) {
+				XXH3_64bits_update(st, mem + i * XS_PAGE_SIZE, XS_PAGE_SIZE);
+			} else {
+				uint64_t hole[2] = { first + i, (uint64_t)(got > 0 ? err[i] : -1) };
+
+				XXH3_64bits_update(st, hole, sizeof(hole));
+			}
+		}
+		if (got > 0)
+			xen_dom_unmap(vm->dom, mem, count, why, sizeof(why));
+		h[c] = XXH3_64bits_digest(st);
+		XXH3_freeState(st);
+	}
+	free(err);
+	*out = h;
+	*nchunks = n;
+	return 0;
+}
+
+static const struct hv_stream_ops xen_stream_ops = {
+	.config = xen_config,
+	.save = xen_save,
+	.restore = xen_restore,
+	.retire = xen_retire,
+	.activate = xen_activate,
+	.digest = xen_digest,
+};
+
+const struct hv_ops hv_xen_ops = {
+	.name = "xen",
+	.attach = xen_attach,
+	.pause = xen_pause,
+	.resume = xen_resume,
+	.query_stats = xen_query_stats,
+	.destroy = xen_destroy,
+	.error = xen_error,
+	.detach = xen_detach,
+	.stream = &xen_stream_ops,
+};
