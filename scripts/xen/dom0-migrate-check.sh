@@ -72,8 +72,7 @@ migrate() {   # $1 label, $2 method, then more engine options; output in /tmp/mi
 	echo "dsmig-migrate: $m: exit $rc after ${secs}s"
 	sum=$(grep '"type":"summary"' "/tmp/tel-$m.jsonl" 2>/dev/null)
 	[ -n "$sum" ] && echo "DSMIG-XEN-SUMMARY $m $sum"
-	grep '"type":"iteration"' "/tmp/tel-$m.jsonl" 2>/dev/null |
-		sed 's/.*"round":\([0-9]*\).*"pages_in_set":\([0-9]*\),"pages_sent":\([0-9]*\).*"bytes":\([0-9]*\),"duration_ns":\([0-9]*\).*"hot_deferred":\([0-9]*\).*/round \1: xc sent \2 pages, carried \3, \4 bytes, \5 ns, held \6/' |
+	grep -E '"type":"(iteration|phase)"' "/tmp/tel-$m.jsonl" 2>/dev/null |
 		sed "s/^/dsmig-migrate: $m: /"
 	return $rc
 }
@@ -82,6 +81,7 @@ moved() {     # $1 method: migrate, then check what is left and the guest
 	m=$1
 	before=$(domid)
 	n0=$(last_n)
+	bad0=$(beats | field bad | sort -n | tail -n 1)
 	unset DSMIG_FAULT
 	migrate "$m" "$m" --bandwidth "$BANDWIDTH"
 	rc=$?
@@ -96,7 +96,8 @@ moved() {     # $1 method: migrate, then check what is left and the guest
 		xl list
 	fi
 	if wait_beats "${n0:-0}" 60 && wait_beats $(( $(last_n) + 2 )) 60; then
-		bad=$(beats | field bad | sort -n | tail -n 1)
+		# bad is cumulative: what this migration added counts.
+		bad=$(( $(beats | field bad | sort -n | tail -n 1) - ${bad0:-0} ))
 		if [ "${bad:-1}" -eq 0 ]; then
 			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0"
 		else
@@ -137,6 +138,9 @@ else
 	cat /tmp/mig-pull.out
 fi
 
+echo "dsmig-migrate: --- the guest's self-check reports and crashes"
+cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null | tr -d '\r' |
+	grep -E 'DSMIG-GUEST-(BAD|GLITCH)|Segmentation|Illegal|panic' | head -n 20
 echo "dsmig-migrate: --- xl list"; xl list
 echo "dsmig-migrate: --- xl dmesg (tail)"; timeout 30 xl dmesg 2>&1 | tail -n 8
 echo "dsmig-migrate: dom0 segfaults: $(dmesg | grep -cE 'segfault at|general protection fault')"

@@ -1,4 +1,4 @@
-/* Whole-file reading (see fileio.h). */
+/* Whole-file reading and whole-buffer writing (see fileio.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -54,4 +54,23 @@ out:
 	free(p);
 	close(fd);
 	return rc;
+}
+
+int fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -7,6 +7,8 @@
  * all kept pages go out once, at stop-and-copy. A page that goes out now
  * drops its kept copy, which is older. The store is bounded: past
  * cap_pages it keeps nothing more and the page goes now.
+ * Rounds are the dirty rounds: the full first copy is not one, and is
+ * not offered.
  */
 #ifndef DSMIG_DSM_HOLDBACK_H
 #define DSMIG_DSM_HOLDBACK_H

@@ -22,6 +22,17 @@
 /* Longest rank 1 waits for the next message of the stream. */
 #define CARRY_IDLE_TIMEOUT_MS 120000u
 
+/* --verify of a carried migration: the destination must hold, page for
+ * page, what the save wrote, the engine's reordering (dsm) undone: the
+ * latest copy of each frame in stream order. Rank 0 hashes each frame as
+ * it carries it (XXH3-64; 0 for a hole); rank 1 hashes its restored
+ * memory; both fold the hashes of CARRY_VERIFY_CHUNK frames into one,
+ * with the backend's unstable frames (hv.h) counted as their number. */
+#define CARRY_VERIFY_CHUNK 256u
+#define CARRY_VERIFY_MAX_SKIP 8u
+uint64_t carry_verify_fold(const uint64_t *page_hash, uint64_t first,
+			   const uint64_t *skip, unsigned nskip);
+
 /* Rank 0 and rank 1 of a carried migration; exit status as
  * engine_run_source / engine_run_dest. */
 int carry_run_source(struct engine *e);

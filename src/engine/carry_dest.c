@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/log.h"
 #include "engine/blob.h"
 #include "engine/carry.h"
@@ -23,6 +24,8 @@
 
 /* The configuration's packed size, at most. */
 #define CONFIG_MAX_BYTES (1u << 20)
+/* --verify's chunk hashes: 2 MiB covers 256 GiB of guest frames. */
+#define CARRY_VERIFY_MAX_HASH_BYTES (2u << 20)
 #define BLOB_MSG_MAX(raw) (sizeof(struct blob_hdr) + (size_t)LZ4_COMPRESSBOUND(raw))
 
 struct restore_job {
@@ -71,21 +74,6 @@ static int recv_bounded(void *buf, int count, size_t max, int tag)
 		return -EMSGSIZE;
 	if (MPI_Recv(buf, count, MPI_BYTE, 0, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
 		return -EIO;
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -174,7 +162,7 @@ static int feed(int fd, char *why, size_t len)
 			break;
 		}
 		raw += (uint64_t)n;
-		if (!broken && write_all(fd, blob, (size_t)n))
+		if (!broken && fd_write_all(fd, blob, (size_t)n))
 			broken = 1;
 		free(blob);
 	}
@@ -182,38 +170,47 @@ static int feed(int fd, char *why, size_t len)
 	return rc;
 }
 
-/* --verify: the source's hashes against the restored domain's. */
+/* --verify: the source's chunk hashes against the restored domain's
+ * (carry.h). The message's size gives the chunk count, bounded. */
 static int verify(struct engine *e, char *why, size_t len)
 {
-	uint64_t *ours = NULL, *theirs = NULL, count = 0, i, bad = 0, first[3];
-	int tag, size;
+	uint64_t *theirs = NULL, page_hash[CARRY_VERIFY_CHUNK], skip[CARRY_VERIFY_MAX_SKIP];
+	uint64_t count, i, bad = 0, first = 0;
+	int tag, size, nskip;
 	int rc = -1;
 
-	if (next_message(&tag, &size) || tag != TAG_HASHES)
-		return errbuf_set(why, len, "verify: no hashes from the source");
-	if (e->hv->stream->digest(e->vm, ENGINE_HASH_CHUNK_PAGES, &ours, &count))
-		return errbuf_set(why, len, "verify: %s", e->hv->error(e->vm));
-	theirs = malloc(count * sizeof(*theirs) + 1);
-	if (!theirs || recv_bounded(theirs, size, count * sizeof(*theirs), TAG_HASHES) ||
-	    (uint64_t)size != count * sizeof(*theirs)) {
-		errbuf_set(why, len, "verify: the source's memory layout differs (%d bytes of hashes)",
-			   size);
+	if (next_message(&tag, &size) || tag != TAG_HASHES || size <= 0 ||
+	    (size_t)size > CARRY_VERIFY_MAX_HASH_BYTES || size % 8)
+		return errbuf_set(why, len, "verify: no usable hashes from the source");
+	count = (uint64_t)size / 8;
+	theirs = malloc((size_t)size);
+	if (!theirs || recv_bounded(theirs, size, (size_t)size, TAG_HASHES)) {
+		free(theirs);
+		return errbuf_set(why, len, "verify: cannot receive the hashes");
+	}
+	nskip = e->hv->stream->unstable_pages(e->vm, skip, CARRY_VERIFY_MAX_SKIP);
+	if (nskip < 0) {
+		errbuf_set(why, len, "verify: %s", e->hv->error(e->vm));
 		goto out;
 	}
-	for (i = 0; i < count; i++)
-		if (ours[i] != theirs[i] && bad++ < 3)
-			first[bad - 1] = i;
+	for (i = 0; i < count; i++) {
+		if (e->hv->stream->page_hashes(e->vm, i * CARRY_VERIFY_CHUNK, CARRY_VERIFY_CHUNK,
+					       page_hash)) {
+			errbuf_set(why, len, "verify: %s", e->hv->error(e->vm));
+			goto out;
+		}
+		if (carry_verify_fold(page_hash, i * CARRY_VERIFY_CHUNK, skip, (unsigned)nskip) !=
+		    theirs[i] && bad++ == 0)
+			first = i;
+	}
 	if (bad)
-		errbuf_set(why, len, "verify: %llu of %llu memory chunks of %u pages differ; "
-			   "the first at frames %#llx%s%s",
-			   (unsigned long long)bad, (unsigned long long)count,
-			   ENGINE_HASH_CHUNK_PAGES,
-			   (unsigned long long)(first[0] * ENGINE_HASH_CHUNK_PAGES),
-			   bad > 1 ? ", " : "", bad > 1 ? "..." : "");
+		errbuf_set(why, len, "verify: %llu of %llu memory chunks of %u frames differ; "
+			   "the first at frame %#llx",
+			   (unsigned long long)bad, (unsigned long long)count, CARRY_VERIFY_CHUNK,
+			   (unsigned long long)(first * CARRY_VERIFY_CHUNK));
 	else
 		rc = 0;
 out:
-	free(ours);
 	free(theirs);
 	return rc;
 }

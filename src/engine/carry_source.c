@@ -29,6 +29,8 @@
 #include "engine/carry.h"
 #include "hv/xen_stream.h"
 
+#include <xxhash.h>
+
 #define SAMPLE_INTERVAL_MS 100
 
 struct round_tally {
@@ -44,6 +46,8 @@ struct carrier {
 	uint64_t raw_carried;
 	int dsm;
 	struct holdback hb;
+	uint64_t *page_hash;             /* --verify: each frame as carried */
+	uint64_t nchunks;
 	uint64_t *words;                 /* a rewritten PAGE_DATA record */
 	const uint8_t **pages;
 
@@ -53,11 +57,13 @@ struct carrier {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int asked, answered, answer, aborting;
-	unsigned ask_iter;
 	int64_t ask_dirty;
 
 	/* progress */
 	unsigned round;
+	int started;                     /* the save asked its first question */
+	int round_closed;                /* this round's pages are all sent */
+	uint64_t round_ns;               /* ... and took this long */
 	int final;                       /* stop-and-copy decided */
 	struct round_tally tally;
 	_Atomic uint64_t last_dirty;
@@ -66,7 +72,7 @@ struct carrier {
 	int sampler_running;
 
 	/* the metrics */
-	uint64_t t_start, t_pause, t_resume, t_end;
+	uint64_t t_start, t_pause, t_stream_end, t_ready, t_resume, t_end;
 	uint64_t bytes_rounds, bytes_config, bytes_verify, bytes_control;
 	unsigned iterations;
 	enum precopy_stop_reason why;
@@ -137,7 +143,7 @@ static void sampler_stop(struct carrier *c)
 static void round_report(struct carrier *c, const char *kind, int64_t dirtied)
 {
 	struct engine *e = c->e;
-	uint64_t dur = time_mono_ns() - c->tally.t0;
+	uint64_t dur = c->round_closed ? c->round_ns : time_mono_ns() - c->tally.t0;
 	uint64_t bytes = atomic_load(&e->bytes_sent) - c->tally.bytes_at_start;
 
 	c->bytes_rounds += bytes;
@@ -215,11 +221,22 @@ static int append_pages(struct carrier *c, uint32_t n)
 	return flush_out(c, 0);
 }
 
+static const uint8_t zero_page[XS_PAGE_SIZE];
+
 static int page_is_zero(const uint8_t *p)
 {
-	static const uint8_t zero[XS_PAGE_SIZE];
+	return !memcmp(p, zero_page, XS_PAGE_SIZE);
+}
 
-	return !memcmp(p, zero, XS_PAGE_SIZE);
+/* What the destination will hold at this frame: the data; a zeroed page
+ * for XALLOC (allocate only); nothing (0) for a hole. */
+static uint64_t frame_hash(uint64_t word, const uint8_t *page)
+{
+	if (page)
+		return XXH3_64bits(page, XS_PAGE_SIZE);
+	if ((word >> XS_PFN_TYPE_SHIFT) == 0xe)
+		return XXH3_64bits(zero_page, XS_PAGE_SIZE);
+	return 0;
 }
 
 /* One PAGE_DATA record: dsm keeps hot pages back; the rest goes on, as
@@ -245,9 +262,12 @@ static int carry_pages(struct carrier *c, const struct xs_unit *u, const uint8_t
 			data += XS_PAGE_SIZE;
 			c->tally.zero += page_is_zero(page);
 		}
-		if (c->dsm)
-			kept = holdback_offer(&c->hb, word & XS_PFN_MASK, word, page,
-					      has_data && c->round > 0 && !c->final);
+		if (c->page_hash)
+			c->page_hash[word & XS_PFN_MASK] = frame_hash(word, page);
+		/* Round 0, the full copy, is no dirty round; the final one
+		 * comes after every kept page went. */
+		if (c->dsm && c->round > 0 && !c->final)
+			kept = holdback_offer(&c->hb, word & XS_PFN_MASK, word, page, has_data);
 		if (kept) {
 			c->tally.held_back++;
 			continue;
@@ -326,7 +346,6 @@ static int hook_iteration(void *arg, unsigned iteration, int64_t dirty)
 	int answer;
 
 	pthread_mutex_lock(&c->lock);
-	c->ask_iter = iteration;
 	c->ask_dirty = dirty;
 	c->asked = 1;
 	c->answered = 0;
@@ -346,7 +365,10 @@ static void hook_suspended(void *arg)
 
 	c->t_pause = time_wall_ns();
 	c->phase_final = 1;
-	phase(c, "stop-and-copy");
+	telemetry_emit(&c->e->tel, "phase",
+		       json_pack("{s:s, s:s, s:I}", "phase", "stop-and-copy",
+				 "reason", precopy_stop_reason_name(c->why),
+				 "dirty_pages", (json_int_t)c->last_dirty));
 }
 
 struct save_job {
@@ -366,14 +388,16 @@ static void *saver_main(void *arg)
 }
 
 /* In the main thread: the save wrote everything before the boundary
- * (it waits), so the pipe is read dry, the round closed, and the stop
- * rule asked. Returns 0, or -1 with a reason. */
+ * (it waits), so the pipe is read dry first. libxenguest asks its policy
+ * three ways: once before the first page (dirty = every frame), after
+ * each round's pages (dirty -1: the round is over) and after the
+ * log-dirty CLEAN that follows (dirty known): the stop rule decides
+ * there. Returns 0, or -1 with a reason. */
 static int boundary(struct carrier *c, char *why, size_t len)
 {
 	struct engine *e = c->e;
 	struct precopy_stats ps = { 0 };
 	enum precopy_decision d = PRECOPY_CONTINUE;
-	unsigned iteration;
 	int64_t dirty;
 	char byte;
 	int rc;
@@ -384,26 +408,33 @@ static int boundary(struct carrier *c, char *why, size_t len)
 	if (rc)
 		return rc < 0 ? -1 : errbuf_set(why, len, "the save stream ended at a boundary");
 	pthread_mutex_lock(&c->lock);
-	iteration = c->ask_iter;
 	dirty = c->ask_dirty;
 	pthread_mutex_unlock(&c->lock);
-	c->last_dirty = dirty < 0 ? 0 : (uint64_t)dirty;
 
-	if (iteration > 0) {
-		double secs = (double)(time_mono_ns() - c->tally.t0) / 1e9;
-
+	if (!c->started) {
+		c->started = 1;
+	} else if (dirty < 0 || !c->round_closed) {
+		/* The round's pages are all here. */
 		if (flush_out(c, 1))
 			return errbuf_set(why, len, "cannot send to rank 1");
+		c->round_ns = time_mono_ns() - c->tally.t0;
+		c->round_closed = 1;
+	}
+	if (c->started && dirty >= 0 && c->round_closed) {
+		double secs = (double)c->round_ns / 1e9;
+
+		c->last_dirty = (uint64_t)dirty;
 		round_report(c, "precopy", dirty);
-		if (c->dsm)
+		if (c->dsm && c->round > 0)
 			holdback_round_end(&c->hb);
 		ps.iteration = c->round + 1;
-		ps.dirty_count = dirty < 0 ? 0 : (uint64_t)dirty;
+		ps.dirty_count = (uint64_t)dirty;
 		ps.held = c->dsm ? c->hb.held : 0;
-		ps.dirty_rate = secs > 0 ? (double)ps.dirty_count / secs : 0;
+		ps.dirty_rate = secs > 0 ? (double)dirty / secs : 0;
 		ps.send_rate = secs > 0 ? (double)c->tally.sent / secs : 0;
 		d = precopy_decide(&e->opt.policy, &ps, &c->why);
 		c->round++;
+		c->round_closed = 0;
 		round_start(c);
 	}
 	if (d == PRECOPY_STOP_AND_COPY) {
@@ -518,20 +549,27 @@ static int handoff(struct carrier *c, char *why, size_t len)
 	struct handshake h;
 	long n;
 
+	c->t_stream_end = time_wall_ns();
 	if (engine_send(e, &end, sizeof(end), 1, TAG_CARRY_END))
 		return errbuf_set(why, len, "cannot end the stream");
 	c->bytes_control += sizeof(end);
-	if (e->opt.req.verify) {
-		uint64_t *hashes, count;
-		int rc;
+	if (c->page_hash) {
+		uint64_t skip[CARRY_VERIFY_MAX_SKIP], *chunks, i;
+		int nskip = c->so->unstable_pages(e->vm, skip, CARRY_VERIFY_MAX_SKIP), rc;
 
-		if (c->so->digest(e->vm, ENGINE_HASH_CHUNK_PAGES, &hashes, &count))
+		if (nskip < 0)
 			return errbuf_set(why, len, "verify: %s", e->hv->error(e->vm));
-		rc = engine_send(e, hashes, count * sizeof(*hashes), 1, TAG_HASHES);
-		free(hashes);
+		chunks = malloc(c->nchunks * sizeof(*chunks));
+		if (!chunks)
+			return errbuf_set(why, len, "verify: out of memory");
+		for (i = 0; i < c->nchunks; i++)
+			chunks[i] = carry_verify_fold(c->page_hash + i * CARRY_VERIFY_CHUNK,
+						      i * CARRY_VERIFY_CHUNK, skip, (unsigned)nskip);
+		rc = engine_send(e, chunks, c->nchunks * sizeof(*chunks), 1, TAG_HASHES);
+		free(chunks);
 		if (rc)
 			return errbuf_set(why, len, "cannot send the hashes");
-		c->bytes_verify = count * sizeof(uint64_t);
+		c->bytes_verify = c->nchunks * sizeof(uint64_t);
 	}
 	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_READY, CARRY_IDLE_TIMEOUT_MS);
 	if (n != (long)sizeof(h))
@@ -540,6 +578,7 @@ static int handoff(struct carrier *c, char *why, size_t len)
 	h.reason[sizeof(h.reason) - 1] = '\0';
 	if (!h.ok)
 		return errbuf_set(why, len, "destination: %s", h.reason);
+	c->t_ready = time_wall_ns();
 	return 0;
 }
 
@@ -565,10 +604,16 @@ static int switchover(struct carrier *c, char *why, size_t len)
 	if (!h.ok)
 		return snprintf(why, len, "destination: %s", h.reason), h.wall_ns ? -2 : -1;
 	c->t_resume = h.wall_ns;
+	/* Where the downtime went: the final copy, the restore finishing
+	 * (and --verify's hashing), the switch-over itself. */
 	telemetry_emit(&e->tel, "phase",
-		       json_pack("{s:s, s:I, s:I}", "phase", "resumed",
+		       json_pack("{s:s, s:I, s:I, s:{s:I, s:I, s:I}}", "phase", "resumed",
 				 "downtime_ns", (json_int_t)(c->t_resume - c->t_pause),
-				 "guest_downtime_ns", (json_int_t)0));
+				 "guest_downtime_ns", (json_int_t)0,
+				 "downtime_parts",
+				 "final_copy_ns", (json_int_t)(c->t_stream_end - c->t_pause),
+				 "restore_ns", (json_int_t)(c->t_ready - c->t_stream_end),
+				 "switch_ns", (json_int_t)(c->t_resume - c->t_ready)));
 	return 0;
 }
 
@@ -645,6 +690,12 @@ static int carrier_init(struct carrier *c, struct engine *e)
 	c->pages = malloc(XS_PAGE_DATA_MAX_COUNT * sizeof(*c->pages));
 	if (!c->in || !c->out || !c->words || !c->pages)
 		return -1;
+	if (e->opt.req.verify) {
+		c->nchunks = (e->info.frames + CARRY_VERIFY_CHUNK - 1) / CARRY_VERIFY_CHUNK;
+		c->page_hash = calloc(c->nchunks * CARRY_VERIFY_CHUNK, sizeof(uint64_t));
+		if (!c->page_hash)
+			return -1;
+	}
 	if (c->dsm && holdback_init(&c->hb, e->info.frames, e->opt.req.hot_window,
 				    e->opt.req.hot_threshold, CARRY_HOLD_MAX_PAGES))
 		return -1;
@@ -665,27 +716,9 @@ static void carrier_fini(struct carrier *c)
 	pthread_cond_destroy(&c->cond);
 	free(c->in);
 	free(c->out);
+	free(c->page_hash);
 	free(c->words);
 	free(c->pages);
-}
-
-static void start_event(struct carrier *c)
-{
-	struct engine *e = c->e;
-
-	telemetry_emit(&e->tel, "start",
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i, s:b, s:b}",
-			  "vm", e->opt.req.vm, "method", e->opt.req.method, "hv", e->hv->name,
-			  "src", e->opt.req.from, "dst", e->opt.req.to,
-			  "ranks", e->nranks, "bandwidth_bps", e->opt.req.bandwidth_bps,
-			  "mem_bytes", (json_int_t)e->info.mem_bytes,
-			  "vcpus", (int)e->info.nr_vcpus,
-			  "max_iters", (int)e->opt.policy.max_iterations,
-			  "target_dirty", (json_int_t)e->opt.policy.target_dirty,
-			  "verify", e->opt.req.verify,
-			  "hot_window", (int)e->opt.req.hot_window,
-			  "hot_threshold", (int)e->opt.req.hot_threshold,
-			  "compress", e->opt.req.compress != MIGREQ_CODEC_OFF, "delta", 0));
 }
 
 int carry_run_source(struct engine *e)
@@ -709,7 +742,7 @@ int carry_run_source(struct engine *e)
 		rc = -1;
 		goto err;
 	}
-	start_event(&c);
+	engine_emit_start(e, e->opt.req.compress != MIGREQ_CODEC_OFF, 0);
 	c.t_start = time_wall_ns();
 	rc = send_config(&c, why, sizeof(why));
 	if (rc)

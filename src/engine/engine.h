@@ -113,6 +113,10 @@ int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
 long engine_recv_deadline(void *buf, size_t len, int src, int tag,
 			  unsigned timeout_ms);
 
+/* Rank 0: the telemetry's "start" event (the request, the VM's shape,
+ * the page encodings in use). */
+void engine_emit_start(struct engine *e, int compress, int delta);
+
 /* Fault injection for tests: true if $DSMIG_FAULT names this fault.
  * Documented in docs/testing.md; never set in production. */
 int fault_injected(const char *name);

@@ -153,15 +153,8 @@ static double rate_between(const struct hv_stats *a, const struct hv_stats *b)
 	return (double)(b->progress - a->progress) * 1e9 / (double)(b->time_ns - a->time_ns);
 }
 
-/* Everything before round 0: the workload's own rate, dirty logging.
- * Returns 0, or -1 with the reason in e->hv->error(e->vm). */
-static int source_prepare(struct source *s, const uint64_t **shared)
+void engine_emit_start(struct engine *e, int compress, int delta)
 {
-	struct engine *e = s->e;
-	struct hv_stats a, b;
-	struct timespec ts = { e->opt.baseline_ms / 1000,
-			       (e->opt.baseline_ms % 1000) * 1000000L };
-
 	telemetry_emit(&e->tel, "start",
 		json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:I, s:i, s:i, s:I, s:b, s:i, s:i, s:b, s:b}",
 			  "vm", e->opt.req.vm, "method", e->opt.req.method, "hv", e->hv->name,
@@ -174,7 +167,19 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 			  "verify", e->opt.req.verify,
 			  "hot_window", (int)e->opt.req.hot_window,
 			  "hot_threshold", (int)e->opt.req.hot_threshold,
-			  "compress", e->codec.compress, "delta", e->codec.delta));
+			  "compress", compress, "delta", delta));
+}
+
+/* Everything before round 0: the workload's own rate, dirty logging.
+ * Returns 0, or -1 with the reason in e->hv->error(e->vm). */
+static int source_prepare(struct source *s, const uint64_t **shared)
+{
+	struct engine *e = s->e;
+	struct hv_stats a, b;
+	struct timespec ts = { e->opt.baseline_ms / 1000,
+			       (e->opt.baseline_ms % 1000) * 1000000L };
+
+	engine_emit_start(e, e->codec.compress, e->codec.delta);
 	phase(s, PH_BASELINE, NULL);
 	if (e->hv->query_stats(e->vm, &a))
 		return -1;

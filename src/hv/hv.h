@@ -89,10 +89,14 @@ struct hv_stream_ops {
 	 * takes it back), the destination takes it and runs (activate). */
 	int (*retire)(struct hv_vm *vm);
 	int (*activate)(struct hv_vm *vm);
-	/* Hashes of guest memory in chunks of hash_pages pages, frames
-	 * 0 .. *nchunks * hash_pages (holes hash as such): *out malloc'd. */
-	int (*digest)(struct hv_vm *vm, unsigned hash_pages, uint64_t **out,
-		      uint64_t *nchunks);
+	/* --verify on the destination: the XXH3-64 of frames first ..
+	 * first+n-1 of the restored VM into out[n] (0 for a hole or a frame
+	 * past the end). */
+	int (*page_hashes)(struct hv_vm *vm, uint64_t first, uint64_t n, uint64_t *out);
+	/* Frames that each host's toolstack writes after the guest stopped
+	 * (xen: the xenstore and console rings), which --verify skips: up to
+	 * max into pfns; returns their number or -errno. */
+	int (*unstable_pages)(struct hv_vm *vm, uint64_t *pfns, unsigned max);
 };
 
 struct hv_ops {

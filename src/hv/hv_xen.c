@@ -22,6 +22,7 @@
 #include <xenguest.h>
 #include <xxhash.h>
 
+#include "common/fileio.h"
 #include "common/log.h"
 #include "hv/hv.h"
 #include "hv/xen_dom.h"
@@ -213,23 +214,6 @@ static int xen_config(struct hv_vm *vm, char **cfg)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int save_suspend(void *data)
 {
 	struct hv_vm *vm = data;
@@ -274,7 +258,7 @@ static int xen_save(struct hv_vm *vm, int fd, const struct hv_save_hooks *hooks)
 
 	vm->hooks = hooks;
 	n += xs_write_empty_record(head + n, XS_LIBXL_LIBXC_CONTEXT);
-	rc = write_all(fd, head, n);
+	rc = fd_write_all(fd, head, n);
 	if (rc)
 		return vm_fail(vm, rc, "cannot write the stream header: %s", strerror(-rc));
 	xch = xc_interface_open((xentoollog_logger *)vm->log, NULL, 0);
@@ -289,7 +273,7 @@ static int xen_save(struct hv_vm *vm, int fd, const struct hv_save_hooks *hooks)
 		return -EIO;
 	}
 	n = xs_write_empty_record(head, XS_LIBXL_END);
-	rc = write_all(fd, head, n);
+	rc = fd_write_all(fd, head, n);
 	return rc ? vm_fail(vm, rc, "cannot end the stream: %s", strerror(-rc)) : 0;
 }
 
@@ -389,67 +373,44 @@ static int xen_activate(struct hv_vm *vm)
 	return 0;
 }
 
-/* Chunks of hash_pages frames mapped read-only; a hole hashes as its
- * frame number and errno, so that both ends must have the same holes.
- * The xenstore and console ring pages hash as their frame number only:
- * each host's xenstored and xenconsoled write ring indices there after
- * the guest stopped (xen_dom.h), so their contents legitimately differ. */
-static int xen_digest(struct hv_vm *vm, unsigned hash_pages, uint64_t **out,
-		      uint64_t *nchunks)
+static int xen_unstable_pages(struct hv_vm *vm, uint64_t *pfns, unsigned max)
 {
-	uint64_t frames = vm->info.max_gpfn + 1, c, n, rings[XEN_DOM_RING_PAGES];
-	int *err = calloc(hash_pages, sizeof(int));
-	uint64_t *h;
+	uint64_t rings[XEN_DOM_RING_PAGES];
 	char why[256];
+	unsigned i;
 	int rc = xen_dom_ring_pfns(vm->dom, rings, why, sizeof(why));
 
-	if (rc) {
-		free(err);
+	if (rc)
 		return vm_fail(vm, rc, "%s", why);
-	}
-	n = (frames + hash_pages - 1) / hash_pages;
-	h = calloc(n ? n : 1, sizeof(*h));
-	if (!h || !err) {
-		free(h);
-		free(err);
-		return vm_fail(vm, -ENOMEM, "out of memory for hashes");
-	}
-	for (c = 0; c < n; c++) {
-		uint64_t first = c * hash_pages;
-		size_t count = (size_t)(frames - first < hash_pages ? frames - first : hash_pages);
-		XXH3_state_t *st = XXH3_createState();
+	for (i = 0; i < XEN_DOM_RING_PAGES && i < max; i++)
+		pfns[i] = rings[i];
+	return (int)i;
+}
+
+/* Frames mapped read-only in batches; a hole (unmappable) hashes as 0. */
+static int xen_page_hashes(struct hv_vm *vm, uint64_t first, uint64_t n, uint64_t *out)
+{
+	enum { BATCH = 256 };
+	uint64_t frames = vm->info.max_gpfn + 1, done;
+	int err[BATCH];
+	char why[256];
+
+	memset(out, 0, n * sizeof(*out));
+	for (done = 0; done < n && first + done < frames; done += BATCH) {
+		uint64_t at = first + done;
+		size_t count = (size_t)(n - done < BATCH ? n - done : BATCH), i;
 		const uint8_t *mem = NULL;
 		int64_t got;
-		size_t i;
 
-		if (!st) {
-			free(h);
-			free(err);
-			return vm_fail(vm, -ENOMEM, "out of memory for hashes");
-		}
-		XXH3_64bits_reset(st);
-		got = xen_dom_map(vm->dom, first, count, &mem, err, why, sizeof(why));
-		for (i = 0; i < count; i++) {
-			if (first + i == rings[0] || first + i == rings[1]) {
-				uint64_t ring = first + i;
-
-				XXH3_64bits_update(st, &ring, sizeof(ring));
-			} else if (got > 0 && err[i] == 0) {
-				XXH3_64bits_update(st, mem + i * XS_PAGE_SIZE, XS_PAGE_SIZE);
-			} else {
-				uint64_t hole[2] = { first + i, (uint64_t)(got > 0 ? err[i] : -1) };
-
-				XXH3_64bits_update(st, hole, sizeof(hole));
-			}
-		}
-		if (got > 0)
-			xen_dom_unmap(vm->dom, mem, count, why, sizeof(why));
-		h[c] = XXH3_64bits_digest(st);
-		XXH3_freeState(st);
+		if (count > frames - at)
+			count = (size_t)(frames - at);
+		got = xen_dom_map(vm->dom, at, count, &mem, err, why, sizeof(why));
+		for (i = 0; got > 0 && i < count; i++)
+			if (err[i] == 0)
+				out[done + i] = XXH3_64bits(mem + i * XS_PAGE_SIZE, XS_PAGE_SIZE);
+		if (got > 0 && xen_dom_unmap(vm->dom, mem, count, why, sizeof(why)))
+			return vm_fail(vm, -EIO, "%s", why);
 	}
-	free(err);
-	*out = h;
-	*nchunks = n;
 	return 0;
 }
 
@@ -459,7 +420,8 @@ static const struct hv_stream_ops xen_stream_ops = {
 	.restore = xen_restore,
 	.retire = xen_retire,
 	.activate = xen_activate,
-	.digest = xen_digest,
+	.page_hashes = xen_page_hashes,
+	.unstable_pages = xen_unstable_pages,
 };
 
 const struct hv_ops hv_xen_ops = {
