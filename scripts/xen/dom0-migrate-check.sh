@@ -26,7 +26,7 @@ export OMPI_MCA_plm=isolated OMPI_MCA_oob_tcp_if_include=lo
 ip link set lo up
 hostname xen0      # Open MPI refuses the kernel's "(none)"
 export HOME=/root TMPDIR=/tmp
-mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
+grep -q ' /dev/shm ' /proc/mounts || mount -t tmpfs tmpfs /dev/shm
 failed=0
 check() {     # $1 name, $2 ok|FAILED, $3 detail
 	echo "DSMIG-XEN-CHECK $1 $2${3:+ $3}"
