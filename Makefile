@@ -14,8 +14,8 @@ CC       ?= gcc
 PKGS     := jansson
 # -lxenstat: the VM probe's xen backend (src/probes/xen.c, libxen-dev).
 # The engine's xen backend (src/hv/hv_xen.c): libxl builds and restores
-# domains, libxenguest saves them (libxen-dev).
-XEN_LIBS := -lxenlight -lxenguest -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog
+# domains, libxenguest saves them (libxen-dev); xxhash for --verify.
+XEN_LIBS := -lxenlight -lxenguest -lxenctrl -lxenforeignmemory -lxenstore -lxentoollog -lxxhash
 UI_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lpcap -lxenstat -lm
 
 # -Wformat-truncation is off: snprintf into fixed display and message
@@ -91,7 +91,7 @@ $(BUILD)/bin/dsmig-vmm: $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
 
 $(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(UI_LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(UI_LIBS) $(XEN_LIBS) -o $@
 
 # The DSM benchmark (bench/dsm.sh): an MPI program with its own RMA window
 # and Grappa-style aggregator (docs/dsm.md).

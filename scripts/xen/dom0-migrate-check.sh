@@ -7,10 +7,15 @@
 #      to this host; exit 0, exactly one dsmig-guest left with a new domid
 #      and no --incoming/--migratedaway domain (*-migrates), and 3 new
 #      heartbeats from the moved guest, its self-check clean (*-guest-runs);
+#      then dsm again without --verify (dsm-noverify-*), for the downtime,
+#      through `dsmig record` (a console session, printed gzipped and
+#      base64-encoded on DSMIG-SESSION lines for the host to replay);
 #   3. a migration made to fail at its second round (DSMIG_FAULT): exit 1,
 #      the same domain runs on, beating, nothing else left
 #      (abort-source-runs);
-#   4. dsm-pull is refused before anything starts (pull-refused).
+#   4. dsmig migrate whose rank 1 is killed in round 0: exit 1, the
+#      half-built destination gone, the source running (kill-dest-settled);
+#   5. dsm-pull is refused before anything starts (pull-refused).
 # Prints each run's summary event as DSMIG-XEN-SUMMARY METHOD {json}.
 # Exit 0 only if every check passed.
 NAME=dsmig-guest
@@ -25,7 +30,7 @@ export OMPI_MCA_btl=self,vader OMPI_MCA_mca_base_component_show_load_errors=0
 export OMPI_MCA_plm=isolated OMPI_MCA_oob_tcp_if_include=lo
 ip link set lo up
 hostname xen0      # Open MPI refuses the kernel's "(none)"
-export HOME=/root TMPDIR=/tmp
+export HOME=/root TMPDIR=/tmp DSMIG_HOSTS=/etc/dsmig/hosts
 grep -q ' /dev/shm ' /proc/mounts || mount -t tmpfs tmpfs /dev/shm
 failed=0
 check() {     # $1 name, $2 ok|FAILED, $3 detail
@@ -58,13 +63,27 @@ else
 fi
 
 migrate() {   # $1 label, $2 method, then more engine options; output in /tmp/mig-LABEL.out
-	m=$1
+	m=$1          # MIGRATE_CMD=cli: through dsmig migrate, else mpirun
 	method=$2
 	shift 2
 	t0=$(date +%s)
-	timeout 400 mpirun -np 2 --oversubscribe ${DSMIG_FAULT:+-x DSMIG_FAULT} dsmig-engine --hv xen \
-		--vm "$NAME" --from xen0 --to xen0 --method "$method" --verify \
-		--telemetry "/tmp/tel-$m.jsonl" "$@" > "/tmp/mig-$m.out" 2>&1
+	if [ "${MIGRATE_CMD:-}" = cli ]; then
+		timeout 400 dsmig migrate --from xen0 --to xen0 --method "$method" \
+			--log "/tmp/tel-$m.jsonl" "$@" "$NAME" > "/tmp/mig-$m.out" 2>&1
+	elif [ "${MIGRATE_CMD:-}" = record ]; then
+		# A console session without a screen: probes and the migration.
+		timeout 400 dsmig record "$NAME" --from xen0 --to xen0 --method "$method" \
+			--lead 1 --tail 2 --out "/tmp/session-$m.jsonl" "$@" > "/tmp/mig-$m.out" 2>&1
+		rc=$?
+		cp "/tmp/session-$m.jsonl" "/tmp/tel-$m.jsonl" 2>/dev/null
+		# For the host to replay: gzip, base64, one prefixed line each.
+		gzip -c "/tmp/session-$m.jsonl" | base64 | sed 's/^/DSMIG-SESSION /'
+		(exit $rc)
+	else
+		timeout 400 mpirun -np 2 --oversubscribe ${DSMIG_FAULT:+-x DSMIG_FAULT} \
+			dsmig-engine --hv xen --vm "$NAME" --from xen0 --to xen0 --method "$method" \
+			--telemetry "/tmp/tel-$m.jsonl" "$@" > "/tmp/mig-$m.out" 2>&1
+	fi
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
 	grep -v '^ *$' "/tmp/mig-$m.out" | grep -v -- '------' | head -n 40 |
@@ -77,20 +96,24 @@ migrate() {   # $1 label, $2 method, then more engine options; output in /tmp/mi
 	return $rc
 }
 
-moved() {     # $1 method: migrate, then check what is left and the guest
-	m=$1
+moved() {     # $1 label, $2 method, $3 --verify or "": migrate, then check
+	m=$1          # what is left and the guest
+	method=$2
+	vflag=$3
 	before=$(domid)
 	n0=$(last_n)
 	bad0=$(beats | field bad | sort -n | tail -n 1)
 	unset DSMIG_FAULT
-	migrate "$m" "$m" --bandwidth "$BANDWIDTH"
+	migrate "$m" "$method" --bandwidth "$BANDWIDTH" $vflag
 	rc=$?
 	after=$(domid)
 	left=$(others)
-	verify=$(grep -c '"verify":"clean"' "/tmp/tel-$m.jsonl" 2>/dev/null)
+	vword=off
+	[ -n "$vflag" ] && vword=clean
+	verify=$(grep -c "\"verify\":\"$vword\"" "/tmp/tel-$m.jsonl" 2>/dev/null)
 	if [ $rc -eq 0 ] && [ -n "$after" ] && [ "$after" != "$before" ] && [ "$left" -eq 0 ] &&
 	   [ "${verify:-0}" -ge 1 ]; then
-		check "$m-migrates" ok "domid $before -> $after in ${secs}s, verify clean, one copy"
+		check "$m-migrates" ok "domid $before -> $after in ${secs}s, verify $vword, one copy"
 	else
 		check "$m-migrates" FAILED "exit $rc, domid $before -> ${after:-none}, $left leftovers, verify lines $verify"
 		xl list
@@ -109,13 +132,17 @@ moved() {     # $1 method: migrate, then check what is left and the guest
 	fi
 }
 
-moved precopy
-moved dsm
+moved precopy precopy --verify
+moved dsm dsm --verify
+# The downtime without --verify's hashing (docs/xen.md), recorded as a
+# console session by `dsmig record` (the hosts file names xen0 a xen host),
+# which the host replays.
+MIGRATE_CMD=record moved dsm-noverify dsm ""
 
 before=$(domid)
 n0=$(last_n)
 export DSMIG_FAULT=carry-abort-round1
-migrate abort precopy --bandwidth 1G
+migrate abort precopy --bandwidth 1G --verify
 rc=$?
 unset DSMIG_FAULT
 after=$(domid)
@@ -125,6 +152,37 @@ if [ $rc -eq 1 ] && [ "$after" = "$before" ] && [ "$left" -eq 0 ] && wait_beats 
 	check abort-source-runs ok "exit 1, domain $after still there ($state), beating ($(last_n)), no leftovers"
 else
 	check abort-source-runs FAILED "exit $rc, domid $before -> ${after:-none} ($state), $left leftovers, beat $n0 -> $(last_n)"
+	xl list
+fi
+
+# Rank 1 killed in the middle of round 0: dsmig migrate settles it, the
+# half-built NAME--incoming goes and the source runs on.
+before=$(domid)
+n0=$(last_n)
+( timeout 300 dsmig migrate --from xen0 --to xen0 --method dsm --bandwidth 12M \
+	--log /tmp/tel-kill.jsonl "$NAME" > /tmp/mig-kill.out 2>&1; echo $? > /tmp/mig-kill.rc ) &
+i=0
+until grep -q '"phase":"precopy"' /tmp/tel-kill.jsonl 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 60 ] || break; sleep 1
+done
+sleep 5
+victim=""
+for p in $(pidof dsmig-engine); do
+	tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' && victim=$p
+done
+incoming_seen=$(xl list | grep -c "^$NAME--incoming ")
+[ -n "$victim" ] && kill -9 "$victim"
+i=0
+until [ -s /tmp/mig-kill.rc ]; do i=$((i + 1)); [ $i -le 120 ] || break; sleep 1; done
+rc=$(cat /tmp/mig-kill.rc 2>/dev/null)
+sed 's/^/dsmig-migrate: kill: /' /tmp/mig-kill.out | grep -v -- '-----' | head -n 20
+after=$(domid)
+left=$(others)
+if [ -n "$victim" ] && [ "$rc" = 1 ] && [ "$after" = "$before" ] && [ "$left" -eq 0 ] &&
+   grep -q 'keeps running on the source' /tmp/mig-kill.out && wait_beats "${n0:-0}" 60; then
+	check kill-dest-settled ok "rank 1 (pid $victim) killed with $incoming_seen incoming domain; exit 1, domain $after runs on, beating ($(last_n)), no leftovers"
+else
+	check kill-dest-settled FAILED "victim '${victim}', exit '$rc', domid $before -> ${after:-none}, $left leftovers, beat $n0 -> $(last_n)"
 	xl list
 fi
 

@@ -32,6 +32,7 @@
 #include "common/rundir.h"
 #include "common/text.h"
 #include "common/telemetry_read.h"
+#include "hv/hv.h"
 
 /* Cancellation: SIGINT/SIGTERM stop the engine, and the migration is then
  * settled like any failure (the source keeps running). */
@@ -190,12 +191,12 @@ struct placement {
 };
 
 static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *pl,
-			  const char *telemetry, const char *engine_log)
+			  const char *hv, const char *telemetry, const char *engine_log)
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
 	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
-	/* mpirun's 33 at most, the engine, the request, --telemetry F, NULL */
-	const char *argv[40 + MIGREQ_ARGV_MAX], *net = "lo";
+	/* mpirun's 33 at most, the engine, the request, --hv H, --telemetry F, NULL */
+	const char *argv[42 + MIGREQ_ARGV_MAX], *net = "lo";
 	struct migreq_argv req;
 	int n = 0, i;
 
@@ -250,6 +251,10 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	migreq_to_argv(&o->req, &req);
 	for (i = 0; i < req.argc; i++)
 		argv[n++] = req.argv[i];
+	if (hv) {
+		argv[n++] = "--hv";
+		argv[n++] = hv;
+	}
 	argv[n++] = "--telemetry";
 	argv[n++] = telemetry;
 	argv[n] = NULL;
@@ -367,6 +372,52 @@ static int settle(const struct migrate_opts *o, const char *why)
 	if (dst)
 		ctl_client_close(dst);
 	return rc;
+}
+
+/* A Xen migration's referee: the backend reads the domains' names and
+ * states (hv.h, recover). */
+static int settle_xen(const struct migrate_opts *o, const char *why)
+{
+	const struct hv_ops *hv = hv_find("xen");
+	char what[256];
+	int r = hv->stream->recover(o->req.from, o->req.vm, what, sizeof(what));
+
+	if (r == 1) {
+		log_error("%s; but the VM runs on the destination now (source released)", why);
+		return CLI_AFTER_SWITCH;
+	}
+	if (r == 0) {
+		log_error("migration failed: %s; the VM keeps running on the source", why);
+		return CLI_FAILED;
+	}
+	if (r == -ENOENT) {
+		log_error("migration failed: %s; and %s: VM LOST", why, what);
+		return CLI_VM_LOST;
+	}
+	log_error("migration failed: %s; settling it failed too: %s", why, what);
+	return CLI_FAILED;
+}
+
+/* Is the request a Xen migration? Both ends must then name the hosts
+ * file's xen host, the dom0 dsmig runs in (a missing --from means it):
+ * Xen domains migrate only within it until ranks reach another host
+ * (docs/xen.md). Returns 1 yes, 0 no, -1 with why for a mix. */
+static int xen_request(const struct host_list *l, struct migreq *r, char *why, size_t len)
+{
+	const struct host *f = r->from[0] ? hosts_find(l, r->from) : NULL;
+	const struct host *t = hosts_find(l, r->to);
+	int fx = f && f->hv == HOST_HV_XEN, tx = t && t->hv == HOST_HV_XEN;
+
+	if (!fx && !tx)
+		return 0;
+	if (!r->from[0]) {
+		snprintf(r->from, sizeof(r->from), "%s", t->name);
+		fx = 1;
+	}
+	if (!fx || !tx)
+		return errbuf_set(why, len, "a Xen domain migrates between Xen hosts only "
+				  "(--from %s, --to %s)", r->from, r->to);
+	return 1;
 }
 
 /* ---- the summary ----------------------------------------------------------- */
@@ -512,7 +563,7 @@ int cmd_migrate(int argc, char **argv)
 	struct placement pl;
 	struct ctl_client *probe;
 	json_t *st;
-	int tty = isatty(STDERR_FILENO), status, rc;
+	int tty = isatty(STDERR_FILENO), status, rc, xen;
 	uint64_t deadline;
 	pid_t pid;
 
@@ -524,19 +575,25 @@ int cmd_migrate(int argc, char **argv)
 		log_fatal(CLI_FAILED, "no runtime directory");
 	if (hosts_load(&hosts, NULL, err, sizeof(err)))
 		log_fatal(CLI_USAGE, "%s", err);
-	if (hosts_resolve(&hosts, o.req.from[0] ? o.req.from : rundir, from_dir,
-			  sizeof(from_dir), err, sizeof(err)) ||
-	    hosts_resolve(&hosts, o.req.to, to_dir, sizeof(to_dir), err, sizeof(err)))
+	xen = xen_request(&hosts, &o.req, err, sizeof(err));
+	if (xen < 0)
 		log_fatal(CLI_USAGE, "%s", err);
-	snprintf(o.req.from, sizeof(o.req.from), "%s", from_dir);
-	snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
-	if (!strcmp(o.req.from, o.req.to))
-		log_fatal(CLI_USAGE, "source and destination are the same host");
-	st = vm_status(o.req.from, o.req.vm, &probe, err, sizeof(err));
-	if (!st)
-		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", o.req.vm, o.req.from, err);
-	json_decref(st);
-	ctl_client_close(probe);
+	if (!xen && (hosts_resolve(&hosts, o.req.from[0] ? o.req.from : rundir, from_dir,
+				   sizeof(from_dir), err, sizeof(err)) ||
+		     hosts_resolve(&hosts, o.req.to, to_dir, sizeof(to_dir), err, sizeof(err))))
+		log_fatal(CLI_USAGE, "%s", err);
+	if (!xen) {
+		snprintf(o.req.from, sizeof(o.req.from), "%s", from_dir);
+		snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
+		if (!strcmp(o.req.from, o.req.to))
+			log_fatal(CLI_USAGE, "source and destination are the same host");
+		st = vm_status(o.req.from, o.req.vm, &probe, err, sizeof(err));
+		if (!st)
+			log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", o.req.vm,
+				  o.req.from, err);
+		json_decref(st);
+		ctl_client_close(probe);
+	}
 
 	if (o.log)
 		snprintf(telemetry, sizeof(telemetry), "%s", o.log);
@@ -550,7 +607,7 @@ int cmd_migrate(int argc, char **argv)
 	pl.hosts_file = hosts.path;
 	if (!hosts_in_lab(pl.src) || !hosts_in_lab(pl.dst))
 		pl.src = pl.dst = NULL;
-	pid = spawn_engine(&o, &pl, telemetry, engine_log);
+	pid = spawn_engine(&o, &pl, xen ? "xen" : NULL, telemetry, engine_log);
 	if (pid < 0)
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
 
@@ -601,7 +658,7 @@ int cmd_migrate(int argc, char **argv)
 		snprintf(why, sizeof(why), "%s", fl.error[0] ? fl.error :
 			 WIFSIGNALED(status) || !WIFEXITED(status) ? "the engine was killed" :
 			 "the engine failed");
-		rc = settle(&o, why);
+		rc = xen ? settle_xen(&o, why) : settle(&o, why);
 	}
 	if (o.json) {
 		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?, s:{s:I, s:I, s:I, s:I}}",

@@ -56,7 +56,7 @@ struct carrier {
 	int saver_running, save_rc, pipe_r, wake[2];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int asked, answered, answer, aborting;
+	int answered, answer, aborting;
 	int64_t ask_dirty;
 
 	/* progress */
@@ -347,14 +347,12 @@ static int hook_iteration(void *arg, unsigned iteration, int64_t dirty)
 
 	pthread_mutex_lock(&c->lock);
 	c->ask_dirty = dirty;
-	c->asked = 1;
 	c->answered = 0;
 	if (!c->aborting && write(c->wake[1], "b", 1) != 1)
 		c->aborting = 1;
 	while (!c->answered && !c->aborting)
 		pthread_cond_wait(&c->cond, &c->lock);
 	answer = c->aborting ? -1 : c->answer;
-	c->asked = 0;
 	pthread_mutex_unlock(&c->lock);
 	return answer;
 }

@@ -97,6 +97,12 @@ struct hv_stream_ops {
 	 * (xen: the xenstore and console rings), which --verify skips: up to
 	 * max into pfns; returns their number or -errno. */
 	int (*unstable_pages)(struct hv_vm *vm, uint64_t *pfns, unsigned max);
+	/* After an engine that died (dsmig migrate's referee): from the
+	 * VM's copies on host and their names, make exactly one run.
+	 * Returns 0 (the source runs), 1 (the destination had taken the
+	 * VM's name: it runs, the source is gone), -ENOENT (no copy is
+	 * left) or another -errno, with what was done or why in why[len]. */
+	int (*recover)(const char *host, const char *name, char *why, size_t len);
 };
 
 struct hv_ops {

@@ -414,6 +414,75 @@ static int xen_page_hashes(struct hv_vm *vm, uint64_t first, uint64_t n, uint64_
 	return 0;
 }
 
+/* Open the copy of name with suffix (NULL: none) into *d, *info. */
+static int open_copy(struct xen_dom **d, const char *name, const char *suffix,
+		     struct xen_dom_info *info)
+{
+	char full[NAME_MAX_LEN + 32], why[256];
+
+	snprintf(full, sizeof(full), "%s%s", name, suffix ? suffix : "");
+	return xen_dom_open(d, full, info, why, sizeof(why)) == 0;
+}
+
+/* xl's names tell how far a migration got: NAME--incoming was never given
+ * the name, so its guest never ran (destroyed); NAME--migratedaway beside
+ * a NAME means the destination took the name after GO (it owns the VM:
+ * the source is destroyed and the destination unpaused if it was not
+ * yet); alone it takes its name back. A source left suspended by the
+ * save is resumed (suspend cancelled). */
+static int xen_recover(const char *host, const char *name, char *why, size_t len)
+{
+	struct xen_dom *cur = NULL, *inc = NULL, *away = NULL;
+	struct xen_dom_info ci, ii, ai;
+	struct hv_vm *vm;
+	int rc = 0;
+
+	if (strlen(name) > NAME_MAX_LEN)
+		return errbuf_set(why, len, "domain name too long"), -EINVAL;
+	vm = vm_new(name, why, len);
+	if (!vm)
+		return -ENOMEM;
+	why[0] = '\0';
+	if (open_copy(&inc, name, INCOMING_SUFFIX, &ii) &&
+	    libxl_domain_destroy(vm->ctx, ii.domid, NULL)) {
+		rc = (errbuf_set(why, len, "cannot destroy %s" INCOMING_SUFFIX, name), -EIO);
+		goto out;
+	}
+	open_copy(&cur, name, NULL, &ci);
+	if (open_copy(&away, name, RETIRED_SUFFIX, &ai)) {
+		if (cur) {
+			if (ci.paused && libxl_domain_unpause(vm->ctx, ci.domid, NULL))
+				rc = (errbuf_set(why, len, "cannot unpause the destination"), -EIO);
+			else if (libxl_domain_destroy(vm->ctx, ai.domid, NULL))
+				rc = (errbuf_set(why, len, "cannot destroy the source"), -EIO);
+			else
+				rc = 1;
+			goto out;
+		}
+		snprintf(vm->now, sizeof(vm->now), "%s" RETIRED_SUFFIX, name);
+		vm->info.domid = ai.domid;
+		if (rename_to(vm, name)) {
+			rc = (errbuf_set(why, len, "%s", vm->err), -EIO);
+			goto out;
+		}
+		cur = away;
+		away = NULL;
+		ci = ai;
+	}
+	if (!cur) {
+		rc = (errbuf_set(why, len, "no domain '%s' is left", name), -ENOENT);
+		goto out;
+	}
+	if (ci.suspended && libxl_domain_resume(vm->ctx, ci.domid, 1, NULL))
+		rc = (errbuf_set(why, len, "cannot resume the suspended source"), -EIO);
+out:
+	xen_dom_close(cur);
+	xen_dom_close(inc);
+	xen_dom_close(away);
+	vm_free(vm);
+	return rc;
+}
+
 static const struct hv_stream_ops xen_stream_ops = {
 	.config = xen_config,
 	.save = xen_save,
@@ -422,6 +491,7 @@ static const struct hv_stream_ops xen_stream_ops = {
 	.activate = xen_activate,
 	.page_hashes = xen_page_hashes,
 	.unstable_pages = xen_unstable_pages,
+	.recover = xen_recover,
 };
 
 const struct hv_ops hv_xen_ops = {

@@ -104,6 +104,7 @@ static void info_from(struct xen_dom_info *info, const xc_dominfo_t *di)
 	info->nr_vcpus = di->nr_online_vcpus;
 	info->paused = di->paused;
 	info->shutdown = di->shutdown;
+	info->suspended = di->shutdown && di->shutdown_reason == SHUTDOWN_suspend;
 	info->cpu_time_ns = di->cpu_time;
 }
 

@@ -38,7 +38,8 @@ struct xen_dom_info {
 	uint64_t max_mem_kib;
 	uint32_t nr_vcpus;          /* online */
 	int paused;
-	int shutdown;               /* shut down (suspended, for a save) */
+	int shutdown;               /* shut down ... */
+	int suspended;              /* ... for a save (SHUTDOWN_suspend) */
 	uint64_t cpu_time_ns;       /* all vCPUs, since creation */
 };
 

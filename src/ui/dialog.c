@@ -27,29 +27,51 @@ static const char *host_runtime_name(const struct console *c, int i)
 	return c->hosts.h[i].name;
 }
 
+static int host_is_xen(const struct console *c, const char *name)
+{
+	const struct host *h = hosts_find(&c->hosts, name);
+
+	return h && h->hv == HOST_HV_XEN;
+}
+
 /* Whether `dsmig migrate` takes host name as an end: hosts_resolve()
- * decides for it (it refuses Xen hosts as yet), so the dialog offers the
- * same. Returns 0, or -1 with the reason in why (len may be 0). */
+ * decides for a kvm host; the xen host (the dom0 dsmig runs in) is an end
+ * of Xen migrations, within itself (docs/xen.md). Returns 0, or -1 with
+ * the reason in why (len may be 0). */
 static int migrate_end(const struct console *c, const char *name, char *why, size_t len)
 {
 	char dir[sizeof(c->hosts.h[0].runtime)];
 
+	if (host_is_xen(c, name))
+		return 0;
 	return hosts_resolve(&c->hosts, name, dir, sizeof(dir), why, len);
 }
 
-/* Next host index that is not the VM's own and that dsmig can migrate to,
- * stepping by dir. */
+/* Next host index that dsmig can migrate the VM to, stepping by dir: for
+ * a VM on a kvm host another kvm host; on the xen host that host itself,
+ * the only Xen migration dsmig does yet. */
 static int next_dest(const struct console *c, int from, int dir)
 {
-	int n = (int)c->hosts.n, i = from, k;
+	int n = (int)c->hosts.n, i = from, k, xen = host_is_xen(c, c->dlg.req.from);
 
 	for (k = 0; k < n; k++) {
+		const char *name;
+
 		i = (i + dir + n) % n;
-		if (strcmp(host_runtime_name(c, i), c->dlg.req.from) &&
-		    !migrate_end(c, host_runtime_name(c, i), NULL, 0))
+		name = host_runtime_name(c, i);
+		if (xen ? !strcmp(name, c->dlg.req.from) :
+		    strcmp(name, c->dlg.req.from) && !host_is_xen(c, name) &&
+		    !migrate_end(c, name, NULL, 0))
 			return i;
 	}
 	return -1;
+}
+
+/* dsm-pull needs post-copy, which Xen's toolstack lacks: the engine
+ * refuses it (docs/xen.md), and so does the dialog, before launching. */
+static int method_offered(const struct console *c, const char *method)
+{
+	return !(host_is_xen(c, c->dlg.req.from) && !strcmp(method, "dsm-pull"));
 }
 
 void dialog_open(struct console *c)
@@ -74,7 +96,7 @@ void dialog_open(struct console *c)
 	d->dest = next_dest(c, -1, 1);
 	if (d->dest < 0) {
 		snprintf(c->status, sizeof(c->status),
-			 "no other host to migrate to (add a kvm host to the hosts file)");
+			 "no host to migrate to (add a kvm host to the hosts file)");
 		return;
 	}
 	d->open = 1;
@@ -93,6 +115,11 @@ static void launch(struct console *c)
 	}
 	if (migreq_check(&d->req, why, sizeof(why))) {
 		snprintf(c->status, sizeof(c->status), "cannot migrate: %s", why);
+		return;
+	}
+	if (!method_offered(c, d->req.method)) {
+		snprintf(c->status, sizeof(c->status),
+			 "cannot migrate: dsm-pull needs post-copy, which Xen hosts lack");
 		return;
 	}
 	d->open = 0;
@@ -125,7 +152,9 @@ static void step(struct console *c, int dir)
 	case F_METHOD:
 		for (i = 0; i < MIGREQ_NR_METHODS && strcmp(migreq_methods[i], d->req.method); i++)
 			;
-		i = (i + MIGREQ_NR_METHODS + (unsigned)dir) % MIGREQ_NR_METHODS;
+		do
+			i = (i + MIGREQ_NR_METHODS + (unsigned)dir) % MIGREQ_NR_METHODS;
+		while (!method_offered(c, migreq_methods[i]));
 		snprintf(d->req.method, sizeof(d->req.method), "%s", migreq_methods[i]);
 		break;
 	case F_BW:
