@@ -1,7 +1,8 @@
 #!/bin/bash
-# `make check-xen`: the Xen backend in the nested Xen test host (docs/xen.md),
-# bounded to 10 minutes: scripts/xen/migrate-check.sh with the engine of
-# BUILD. A run whose nested host itself did not come up (dom0 not ready,
+# `make check-xen`: the Xen backend in the nested Xen test host (docs/xen.md):
+# Xen's Debian packages are downloaded first (build time, cached under
+# build/xen-nested), then scripts/xen/migrate-check.sh with the engine of
+# BUILD runs, bounded to 10 minutes. A run whose nested host itself did not come up (dom0 not ready,
 # or the guest never booted: both seen now and then under TCG, see
 # docs/xen.md) is retried once, in the time left; a failed migration check
 # is never retried. Ends with migrate-check's `N passed, N failed`.
@@ -15,6 +16,8 @@ TOTAL=600
 start=$(date +%s)
 out=$NESTED/check-xen.out
 mkdir -p "$NESTED"
+timeout 900 "$HERE/fetch.sh" "$NESTED" || { echo "check-xen: fetching Xen's packages failed"; exit 1; }
+start=$(date +%s)
 for attempt in 1 2; do
 	left=$(( TOTAL - ($(date +%s) - start) ))
 	[ "$attempt" -eq 1 ] || echo "check-xen: the nested host did not come up; retrying once (${left}s left)"

@@ -15,44 +15,16 @@
 #      (abort-source-runs);
 #   4. dsmig migrate whose rank 1 is killed in round 0: exit 1, the
 #      half-built destination gone, the source running (kill-dest-settled);
-#   5. dsm-pull is refused before anything starts (pull-refused).
+#   5. dsmig migrate whose rank 1 stalls after GO (DSMIG_FAULT): exit 1,
+#      the source back under its name and resumed (stall-after-go-settled);
+#   6. dsm-pull is refused before anything starts (pull-refused).
 # Prints each run's summary event as DSMIG-XEN-SUMMARY METHOD {json}.
 # Exit 0 only if every check passed.
 NAME=dsmig-guest
 CFG=/etc/xen/dsmig-guest.cfg
-LOGDIR=/var/log/xen/console
 BANDWIDTH=12M
 [ -r /etc/dsmig-migrate-check.conf ] && . /etc/dsmig-migrate-check.conf
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_mca_base_component_show_load_errors=0
-# Both ranks run here: no ssh (plm isolated), Open MPI's own messages over
-# loopback, the only interface dom0 has.
-export OMPI_MCA_plm=isolated OMPI_MCA_oob_tcp_if_include=lo
-ip link set lo up
-hostname xen0      # Open MPI refuses the kernel's "(none)"
-export HOME=/root TMPDIR=/tmp DSMIG_HOSTS=/etc/dsmig/hosts
-grep -q ' /dev/shm ' /proc/mounts || mount -t tmpfs tmpfs /dev/shm
-failed=0
-check() {     # $1 name, $2 ok|FAILED, $3 detail
-	echo "DSMIG-XEN-CHECK $1 $2${3:+ $3}"
-	[ "$2" = ok ] || failed=$((failed + 1))
-}
-beats() {     # complete beat lines of every copy of the guest, oldest first
-	cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null |
-		tr -d '\r' | grep '^DSMIG-GUEST-BEAT n=[0-9]* .* glitch=[0-9][0-9]*$'
-}
-field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
-last_n() { beats | field n | sort -n | tail -n 1; }
-domid() { xl domid "$NAME" 2>/dev/null; }
-others() { xl list | grep -cE "^$NAME--(incoming|migratedaway) "; }
-wait_beats() {    # wait for the beat counter to pass $1; $2 s at most
-	i=0
-	until [ "$(last_n)" -gt "$1" ] 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le "$2" ] || return 1
-		sleep 1
-	done
-}
+. /usr/lib/dsmig/dom0-lib.sh
 
 echo "dsmig-migrate: xl create $CFG"
 timeout 120 xl create "$CFG" >/dev/null || echo "dsmig-migrate: xl create failed"
@@ -183,6 +155,26 @@ if [ -n "$victim" ] && [ "$rc" = 1 ] && [ "$after" = "$before" ] && [ "$left" -e
 	check kill-dest-settled ok "rank 1 (pid $victim) killed with $incoming_seen incoming domain; exit 1, domain $after runs on, beating ($(last_n)), no leftovers"
 else
 	check kill-dest-settled FAILED "victim '${victim}', exit '$rc', domid $before -> ${after:-none}, $left leftovers, beat $n0 -> $(last_n)"
+	xl list
+fi
+
+# Rank 1 stalls after GO, before taking the name: rank 0 gives up after
+# --switch-timeout and ends the job (exit 3, the source suspended and
+# renamed NAME--migratedaway); dsmig migrate's referee must then destroy
+# NAME--incoming, give the source its name back and resume it.
+before=$(domid)
+n0=$(last_n)
+export DSMIG_FAULT=dest-stall-after-go
+MIGRATE_CMD=cli migrate stall precopy --bandwidth 1G --switch-timeout 5000
+rc=$?
+unset DSMIG_FAULT
+after=$(domid)
+left=$(others)
+if [ $rc -eq 1 ] && [ "$after" = "$before" ] && [ "$left" -eq 0 ] &&
+   grep -q 'keeps running on the source' /tmp/mig-stall.out && wait_beats "${n0:-0}" 60; then
+	check stall-after-go-settled ok "exit 1, domain $after renamed back and resumed, beating ($(last_n)), no leftovers"
+else
+	check stall-after-go-settled FAILED "exit $rc, domid $before -> ${after:-none}, $left leftovers, beat $n0 -> $(last_n)"
 	xl list
 fi
 

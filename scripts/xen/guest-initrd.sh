@@ -49,6 +49,11 @@ for a in $("$BB" --list); do
 	ln -s busybox "$ROOT/bin/$a"
 done
 
+# The paper's workloads as a static Linux program (guest/linux/dsmig-work.c),
+# started by /init when the kernel command line says dsmig.work=MODE.
+${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$ROOT/bin/dsmig-work" \
+	"$(dirname "$0")/../../guest/linux/dsmig-work.c"
+
 cat > "$ROOT/init" <<'EOF'
 #!/bin/sh
 # PVH guest init of the dsmig nested Xen test host (written by scripts/xen/guest-initrd.sh)
@@ -82,6 +87,11 @@ n=0 b=0
 while [ $b -lt $BLOCKS ]; do write_block $b 0; b=$((b + 1)); done
 now_ms
 echo "DSMIG-GUEST-UP uptime_ms=$ms kernel=$(uname -r) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+work=$(sed -n 's/.*dsmig\.work=\([a-z]*\).*/\1/p' /proc/cmdline)
+if [ -n "$work" ]; then
+	/bin/dsmig-work "$work" &
+	echo "DSMIG-GUEST-WORK $work pid=$!"
+fi
 max=0 bad=0 prev=$ms
 while :; do
 	sleep 1

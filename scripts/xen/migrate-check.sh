@@ -25,7 +25,7 @@ set -u
 
 HERE=$(dirname "$0")
 NAME_OF_RUN=migrate-check
-CHECKS="dom0-ready guest-boots precopy-migrates precopy-guest-runs dsm-migrates dsm-guest-runs dsm-noverify-migrates dsm-noverify-guest-runs abort-source-runs kill-dest-settled pull-refused session-replays"
+CHECKS="dom0-ready guest-boots precopy-migrates precopy-guest-runs dsm-migrates dsm-guest-runs dsm-noverify-migrates dsm-noverify-guest-runs abort-source-runs kill-dest-settled stall-after-go-settled pull-refused session-replays"
 . "$HERE/checks.sh"
 ENGINE=${ENGINE:-build/bin/dsmig-engine}
 DSMIG=${DSMIG:-$(dirname "$ENGINE")/dsmig}
@@ -79,6 +79,7 @@ extra() {
 	echo "name=xen0 hv=xen" > "$E/etc/dsmig/hosts"
 	xen_carry_openmpi "$E" || return 1
 	install -m 755 "$HERE/dom0-migrate-check.sh" "$E/usr/bin/dsmig-xen-migrate-check"
+	install -D -m 644 "$HERE/dom0-lib.sh" "$E/usr/lib/dsmig/dom0-lib.sh"
 	echo "BANDWIDTH=${BANDWIDTH:-12M}" > "$E/etc/dsmig-migrate-check.conf"
 	echo "migrate-check: extra tree $E: $(du -sh "$E" | cut -f1), $(ls "$E/lib/x86_64-linux-gnu" | wc -l) libraries"
 }

@@ -248,8 +248,8 @@ int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 	if (!h)
 		return errbuf_set(why, len, "unknown host '%s' (not in the hosts file)", arg);
 	if (h->hv == HOST_HV_XEN)
-		return errbuf_set(why, len, "host '%s' is a xen host: dsmig cannot migrate "
-				  "Xen domains yet (issue 11)", arg);
+		return errbuf_set(why, len, "host '%s' is a xen host: it has no runtime "
+				  "directory (a Xen migration names it at both ends)", arg);
 	snprintf(dir, dirlen, "%s", h->runtime);
 	return 0;
 }

@@ -68,7 +68,8 @@ int hosts_in_lab(const struct host *h);
 
 /* A host argument to a runtime directory: a path (contains '/') is taken
  * as it is; otherwise it is looked up by name (a xen host, which has no
- * runtime directory, is refused). Returns 0 or -1 with a reason in why. */
+ * runtime directory, is refused: dsmig migrate takes Xen migrations
+ * apart, docs/xen.md). Returns 0 or -1 with a reason in why. */
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 		  size_t dirlen, char *why, size_t len);
 

@@ -276,6 +276,11 @@ int carry_run_dest(struct engine *e)
 		discard(e);
 		return 1;
 	}
+	if (fault_injected("dest-stall-after-go")) {
+		log_warn("fault injection: the destination stalls after GO");
+		for (;;)
+			pause();
+	}
 	if (e->hv->stream->activate(e->vm)) {
 		snprintf(why, sizeof(why), "%s", e->hv->error(e->vm));
 		discard(e);

@@ -1,0 +1,131 @@
+/*
+ * The paper's workloads as a Linux program, for the Xen test guest
+ * (scripts/xen/guest-initrd.sh builds it static and runs it beside the
+ * guest's shell heartbeat when the kernel command line says
+ * dsmig.work=MODE):
+ *
+ *   video  playback-like: a ring of 25 frames of 256 KiB, one frame
+ *          rewritten every 40 ms (25 frames/s, 6.4 MiB/s of stores over a
+ *          6.25 MiB ring: every page of the ring is hot)
+ *   build  a stand-in for a compiler run (gcc itself is too slow under
+ *          TCG): a 4 MiB working set rewritten every 100 ms (hot) and a
+ *          48 MiB output area written once, 1 MiB per 100 ms, in order,
+ *          wrapping (cold: each page written once every 4.8 s)
+ *
+ * Each period it checks what it wrote last time is still there (a page
+ * that changed behind its back counts as bad) and once a second prints
+ *   DSMIG-WORK-BEAT mode=M n=N periods=P stall_ms=S bad=B
+ * where S is the longest time between two periods beyond the period
+ * itself: what the workload lived through, migrations included.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MIB (1024u * 1024u)
+#define PAGE 4096u
+
+struct mode {
+	const char *name;
+	unsigned period_ms;
+	size_t hot_bytes;       /* rewritten every period */
+	size_t cold_bytes;      /* written in order, chunk per period */
+	size_t cold_chunk;
+};
+
+static const struct mode modes[] = {
+	{ "video", 40, 256 * 1024, 25 * 256 * 1024, 256 * 1024 },
+	{ "build", 100, 4 * MIB, 48 * MIB, 1 * MIB },
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Fill len bytes with a pattern unique to (tag, gen); returns a check. */
+static void fill(uint8_t *p, size_t len, uint64_t tag, uint64_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t v = (tag << 40) ^ (gen << 8) ^ (i / 8);
+
+		memcpy(p + i, &v, sizeof(v));
+	}
+}
+
+static int same(const uint8_t *p, size_t len, uint64_t tag, uint64_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t v = (tag << 40) ^ (gen << 8) ^ (i / 8), got;
+
+		memcpy(&got, p + i, sizeof(got));
+		if (got != v)
+			return 0;
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct mode *m = NULL;
+	uint64_t period = 0, last, start, beat_at, stall = 0, bad = 0, n = 0;
+	uint8_t *hot, *cold;
+	size_t i, nchunks;
+	uint64_t *cold_gen;
+	struct timespec nap;
+
+	for (i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[1], modes[i].name))
+			m = &modes[i];
+	if (!m) {
+		fprintf(stderr, "usage: dsmig-work video|build\n");
+		return 2;
+	}
+	nchunks = m->cold_bytes / m->cold_chunk;
+	hot = malloc(m->hot_bytes);
+	cold = malloc(m->cold_bytes);
+	cold_gen = calloc(nchunks, sizeof(*cold_gen));
+	if (!hot || !cold || !cold_gen) {
+		fprintf(stderr, "dsmig-work: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < nchunks; i++)
+		fill(cold + i * m->cold_chunk, m->cold_chunk, i + 1, 0);
+	fill(hot, m->hot_bytes, 0, 0);
+	start = last = beat_at = now_ms();
+	nap.tv_sec = 0;
+	nap.tv_nsec = (long)m->period_ms * 1000000L;
+	for (;;) {
+		uint64_t t, chunk = period % nchunks;
+
+		nanosleep(&nap, NULL);
+		t = now_ms();
+		if (t - last > 2 * m->period_ms && t - last - m->period_ms > stall)
+			stall = t - last - m->period_ms;
+		last = t;
+		period++;
+		/* What was written last period and one lap ago must be there. */
+		bad += !same(hot, m->hot_bytes, 0, period - 1);
+		bad += !same(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1, cold_gen[chunk]);
+		fill(hot, m->hot_bytes, 0, period);
+		cold_gen[chunk] = period;
+		fill(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1, period);
+		if (t - beat_at >= 1000) {
+			beat_at = t;
+			printf("DSMIG-WORK-BEAT mode=%s n=%llu periods=%llu stall_ms=%llu bad=%llu up_ms=%llu\n",
+			       m->name, (unsigned long long)++n, (unsigned long long)period,
+			       (unsigned long long)stall, (unsigned long long)bad,
+			       (unsigned long long)(t - start));
+			fflush(stdout);
+		}
+	}
+}
