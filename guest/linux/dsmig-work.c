@@ -40,11 +40,15 @@ static const struct mode modes[] = {
 	{ "build", 100, 4 * MIB, 48 * MIB, 1 * MIB },
 };
 
+/* CLOCK_BOOTTIME, not CLOCK_MONOTONIC: Linux stops the monotonic clock
+ * while Xen has the guest suspended for the final copy, so a monotonic
+ * stall would not show the migration's downtime at all (it did not: 92
+ * ms across a 3.6 s downtime); boot time goes on, as /proc/uptime does. */
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 

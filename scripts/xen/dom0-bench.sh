@@ -50,7 +50,8 @@ for w in idle video build; do
 			"downtime_ms=$(ms_of downtime_ns) bytes=$(num bytes_total)" \
 			"rounds=$(num iterations)" \
 			"stop=$(echo "$sum" | sed -n 's/.*"stop_reason":"\([a-z-]*\)".*/\1/p')" \
-			"work_stall_ms=$(work_stall) beat_stall_ms=$(beats | tail -n 1 | field stall_ms)"
+			"work_stall_ms=$(work_stall | grep . || echo n/a)" \
+			"beat_stall_ms=$(beats | tail -n 1 | field stall_ms)"
 		if [ $rc -eq 0 ] && [ $runs -eq 0 ] && [ "$(others)" -eq 0 ]; then
 			check "$w-$m" ok "$(( $(date +%s) - t0 ))s"
 		else

@@ -2,11 +2,13 @@
 # dom0 side of scripts/xen/migrate-check.sh: runs inside the nested Xen's
 # dom0 (busybox sh), installed there as /usr/bin/dsmig-xen-migrate-check
 # and started through boot.sh's DOM0_RUN. Every wait is bounded.
-#   1. xl create the guest; wait for 3 heartbeats (guest-boots);
+#   1. xl create the guest running the video workload; wait for 3
+#      heartbeats (guest-boots); dsmig top -b lists it (top-lists);
 #   2. precopy, then dsm: mpirun -np 2 dsmig-engine --hv xen ... --verify
 #      to this host; exit 0, exactly one dsmig-guest left with a new domid
 #      and no --incoming/--migratedaway domain (*-migrates), and 3 new
-#      heartbeats from the moved guest, its self-check clean (*-guest-runs);
+#      heartbeats from the moved guest, its self-check and the workload's
+#      own check clean, the workload beating on (*-guest-runs);
 #      then dsm again without --verify (dsm-noverify-*), for the downtime,
 #      through `dsmig record` (a console session, printed gzipped and
 #      base64-encoded on DSMIG-SESSION lines for the host to replay);
@@ -26,12 +28,29 @@ BANDWIDTH=12M
 [ -r /etc/dsmig-migrate-check.conf ] && . /etc/dsmig-migrate-check.conf
 . /usr/lib/dsmig/dom0-lib.sh
 
-echo "dsmig-migrate: xl create $CFG"
-timeout 120 xl create "$CFG" >/dev/null || echo "dsmig-migrate: xl create failed"
+# The guest runs the video workload (guest/linux/dsmig-work.c): its
+# 25-frame ring gives dsm ~1600 hot pages to hold back, and its own
+# check of what it wrote must stay clean across every migration.
+sed 's/^cmdline = "\(.*\)"/cmdline = "\1 dsmig.work=video"/' "$CFG" > /tmp/guest-video.cfg
+echo "dsmig-migrate: xl create (video workload)"
+timeout 120 xl create /tmp/guest-video.cfg >/dev/null || echo "dsmig-migrate: xl create failed"
 if wait_beats 2 240; then
 	check guest-boots ok "3 beats after ${i}s"
 else
 	check guest-boots FAILED "no 3 beats within 240s"
+fi
+work_beats() {    # the workload's beat lines, every copy
+	cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null |
+		tr -d '\r' | grep '^DSMIG-WORK-BEAT mode=[a-z]* n=[0-9]* .* up_ms=[0-9]*$'
+}
+
+# dsmig top -b lists the guest with the domid xl gives it.
+top=$(timeout 60 dsmig top -b -n 2 -d 1 2>&1)
+row=$(echo "$top" | awk -v vm="$NAME" '$1 == "xen0" && $2 == vm' | tail -n 1)
+if [ -n "$row" ] && [ "$(echo "$row" | awk '{ print $NF }')" = "$(domid)" ]; then
+	check top-lists ok "$(echo "$row" | tr -s ' ')"
+else
+	check top-lists FAILED "dsmig top -b: $(echo "$top" | tail -n 3 | tr '\n' '|')"
 fi
 
 migrate() {   # $1 label, $2 method, then more engine options; output in /tmp/mig-LABEL.out
@@ -75,6 +94,7 @@ moved() {     # $1 label, $2 method, $3 --verify or "": migrate, then check
 	before=$(domid)
 	n0=$(last_n)
 	bad0=$(beats | field bad | sort -n | tail -n 1)
+	wn0=$(work_beats | tail -n 1 | field n)
 	unset DSMIG_FAULT
 	migrate "$m" "$method" --bandwidth "$BANDWIDTH" $vflag
 	rc=$?
@@ -93,10 +113,13 @@ moved() {     # $1 label, $2 method, $3 --verify or "": migrate, then check
 	if wait_beats "${n0:-0}" 60 && wait_beats $(( $(last_n) + 2 )) 60; then
 		# bad is cumulative: what this migration added counts.
 		bad=$(( $(beats | field bad | sort -n | tail -n 1) - ${bad0:-0} ))
-		if [ "${bad:-1}" -eq 0 ]; then
-			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0"
+		wbad=$(work_beats | field bad | sort -n | tail -n 1)
+		wn=$(work_beats | tail -n 1 | field n)
+		wstall=$(work_beats | field stall_ms | sort -n | tail -n 1)
+		if [ "${bad:-1}" -eq 0 ] && [ "${wbad:-1}" -eq 0 ] && [ "${wn:-0}" -gt "${wn0:-0}" ]; then
+			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0; video beat $wn0 -> $wn, bad=0, longest stall so far ${wstall} ms"
 		else
-			check "$m-guest-runs" FAILED "self-check bad=$bad"
+			check "$m-guest-runs" FAILED "self-check bad=$bad; video beat ${wn0:-none} -> ${wn:-none}, bad=${wbad:-none}"
 		fi
 	else
 		check "$m-guest-runs" FAILED "beat n=$n0 before, $(last_n) after: no new beats"
