@@ -115,7 +115,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libd
 
 # xenctrl.h needs GNU C (anonymous unions in xen/hvm/save.h). xen_dirty
 # (scripts/xen/dirty-check.sh) drives src/hv/xen_dom.c.
-$(BUILD)/src/hv/xen_dom.o $(BUILD)/src/hv/hv_xen.o: CFLAGS += -std=gnu11
+$(BUILD)/src/hv/xen_dom.o $(BUILD)/src/hv/hv_xen.o $(BUILD)/src/hv/hv_xen_xl.o: CFLAGS += -std=gnu11
 $(BUILD)/tests/helpers/xen_dirty: LDLIBS += -lxenctrl -lxenforeignmemory -lxenstore
 
 # Engine unit tests link the engine (without its main) and the DSM; DSM

@@ -12,7 +12,9 @@
 #      then dsm again without --verify (dsm-noverify-*), for the downtime,
 #      through `dsmig record` (a console session, printed gzipped and
 #      base64-encoded on DSMIG-SESSION lines for the host to replay);
-#   3. a migration made to fail at its second round (DSMIG_FAULT): exit 1,
+#   3. dsm with --verify received by plain xl migrate-receive (backend
+#      xen-xl), once (xl-receives);
+#      a migration made to fail at its second round (DSMIG_FAULT): exit 1,
 #      the same domain runs on, beating, nothing else left
 #      (abort-source-runs);
 #   4. dsmig migrate whose rank 1 is killed in round 0: exit 1, the
@@ -133,6 +135,25 @@ moved dsm dsm --verify
 # console session by `dsmig record` (the hosts file names xen0 a xen host),
 # which the host replays.
 MIGRATE_CMD=record moved dsm-noverify dsm ""
+
+# The stream dsmig carries, received by plain `xl migrate-receive`
+# (backend xen-xl: rank 1 speaks xl's protocol to it), once.
+before=$(domid)
+n0=$(last_n)
+timeout 400 mpirun -np 2 --oversubscribe dsmig-engine --hv xen-xl --vm "$NAME" \
+	--from xen0 --to xen0 --method dsm --bandwidth 1G --verify \
+	--telemetry /tmp/tel-xl.jsonl > /tmp/mig-xl.out 2>&1
+rc=$?
+grep -v '^ *$' /tmp/mig-xl.out | grep -v -- '------' | head -n 20 | sed 's/^/dsmig-migrate: xl: /'
+after=$(domid)
+left=$(others)
+if [ $rc -eq 0 ] && [ -n "$after" ] && [ "$after" != "$before" ] && [ "$left" -eq 0 ] &&
+   grep -q '"verify":"clean"' /tmp/tel-xl.jsonl && wait_beats "${n0:-0}" 60; then
+	check xl-receives ok "domid $before -> $after, verify clean, beating ($(last_n)), one copy"
+else
+	check xl-receives FAILED "exit $rc, domid $before -> ${after:-none}, $left leftovers"
+	xl list
+fi
 
 before=$(domid)
 n0=$(last_n)

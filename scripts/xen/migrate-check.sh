@@ -25,7 +25,7 @@ set -u
 
 HERE=$(dirname "$0")
 NAME_OF_RUN=migrate-check
-CHECKS="dom0-ready guest-boots top-lists precopy-migrates precopy-guest-runs dsm-migrates dsm-guest-runs dsm-noverify-migrates dsm-noverify-guest-runs abort-source-runs kill-dest-settled stall-after-go-settled pull-refused session-replays"
+CHECKS="dom0-ready guest-boots top-lists precopy-migrates precopy-guest-runs dsm-migrates dsm-guest-runs dsm-noverify-migrates dsm-noverify-guest-runs xl-receives abort-source-runs kill-dest-settled stall-after-go-settled pull-refused session-replays"
 . "$HERE/checks.sh"
 ENGINE=${ENGINE:-build/bin/dsmig-engine}
 DSMIG=${DSMIG:-$(dirname "$ENGINE")/dsmig}

@@ -5,7 +5,7 @@
 
 const struct hv_ops *hv_find(const char *name)
 {
-	static const struct hv_ops *const backends[] = { &hv_kvm_ops, &hv_xen_ops };
+	static const struct hv_ops *const backends[] = { &hv_kvm_ops, &hv_xen_ops, &hv_xen_xl_ops };
 	size_t i;
 
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)

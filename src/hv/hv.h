@@ -176,10 +176,11 @@ struct hv_ops {
 	const struct hv_stream_ops *stream;
 };
 
-/* The backend called name ("kvm", "xen"), or NULL. */
+/* The backend called name ("kvm", "xen", "xen-xl"), or NULL. */
 const struct hv_ops *hv_find(const char *name);
 
 extern const struct hv_ops hv_kvm_ops;
 extern const struct hv_ops hv_xen_ops;
+extern const struct hv_ops hv_xen_xl_ops;   /* xen, restored by xl migrate-receive */
 
 #endif /* DSMIG_HV_HV_H */

@@ -25,29 +25,11 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "hv/hv.h"
+#include "hv/hv_xen_int.h"
 #include "hv/xen_dom.h"
 #include "hv/xen_stream.h"
 
-#define INCOMING_SUFFIX "--incoming"
-#define RETIRED_SUFFIX "--migratedaway"
-#define NAME_MAX_LEN 64
-
-struct hv_vm {
-	struct xen_dom *dom;
-	struct xen_dom_info info;
-	xentoollog_logger_stdiostream *log;
-	libxl_ctx *ctx;
-	char name[NAME_MAX_LEN + 1];        /* the VM's own name */
-	char now[NAME_MAX_LEN + 32];        /* the name its domain has now */
-	const struct hv_save_hooks *hooks;  /* during save */
-	int suspended;                      /* by save: resume cancels it */
-	char err[512];
-};
-
-static int vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
+int xen_vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -59,10 +41,11 @@ static int vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
 	return rc < 0 ? rc : -EIO;
 }
 
-static void vm_free(struct hv_vm *vm)
+void xen_vm_free(struct hv_vm *vm)
 {
 	if (!vm)
 		return;
+	xen_xl_end(vm);
 	xen_dom_close(vm->dom);
 	libxl_ctx_free(vm->ctx);
 	if (vm->log)
@@ -70,8 +53,7 @@ static void vm_free(struct hv_vm *vm)
 	free(vm);
 }
 
-/* A handle with a libxl context, no domain yet. */
-static struct hv_vm *vm_new(const char *name, char *why, size_t len)
+struct hv_vm *xen_vm_new(const char *name, char *why, size_t len)
 {
 	struct hv_vm *vm = calloc(1, sizeof(*vm));
 
@@ -81,11 +63,12 @@ static struct hv_vm *vm_new(const char *name, char *why, size_t len)
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	snprintf(vm->now, sizeof(vm->now), "%s", name);
+	vm->xl_in = vm->xl_out = -1;
 	vm->log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
 	if (!vm->log || libxl_ctx_alloc(&vm->ctx, LIBXL_VERSION, 0,
 					(xentoollog_logger *)vm->log)) {
 		errbuf_set(why, len, "cannot open libxl (not a Xen dom0, or not root?)");
-		vm_free(vm);
+		xen_vm_free(vm);
 		return NULL;
 	}
 	return vm;
@@ -99,7 +82,7 @@ static int xen_attach(struct hv_vm **out, const char *host, const char *name,
 
 	if (strlen(name) > NAME_MAX_LEN)
 		return errbuf_set(why, len, "domain name '%.64s...' is too long", name), -EINVAL;
-	vm = vm_new(name, why, len);
+	vm = xen_vm_new(name, why, len);
 	if (!vm)
 		return -ENOMEM;
 	rc = xen_dom_open(&vm->dom, name, &vm->info, why, len);
@@ -113,7 +96,7 @@ static int xen_attach(struct hv_vm **out, const char *host, const char *name,
 		rc = -EOPNOTSUPP;
 	}
 	if (rc) {
-		vm_free(vm);
+		xen_vm_free(vm);
 		return rc;
 	}
 	memset(info, 0, sizeof(*info));
@@ -135,7 +118,7 @@ static int xen_query_stats(struct hv_vm *vm, struct hv_stats *st)
 	memset(st, 0, sizeof(*st));
 	rc = xen_dom_info(vm->dom, &vm->info, why, sizeof(why));
 	if (rc)
-		return vm_fail(vm, rc, "%s", why);
+		return xen_vm_fail(vm, rc, "%s", why);
 	st->time_ns = time_mono_ns();
 	st->cpu_ns = vm->info.cpu_time_ns;
 	st->nr_vcpus = vm->info.nr_vcpus;
@@ -148,13 +131,13 @@ static int xen_pause(struct hv_vm *vm)
 	char why[256];
 	int rc = xen_dom_pause(vm->dom, why, sizeof(why));
 
-	return rc ? vm_fail(vm, rc, "%s", why) : 0;
+	return rc ? xen_vm_fail(vm, rc, "%s", why) : 0;
 }
 
-static int rename_to(struct hv_vm *vm, const char *to)
+int xen_rename_to(struct hv_vm *vm, const char *to)
 {
 	if (libxl_domain_rename(vm->ctx, vm->info.domid, vm->now, to))
-		return vm_fail(vm, -EIO, "cannot rename it to '%s'", to);
+		return xen_vm_fail(vm, -EIO, "cannot rename it to '%s'", to);
 	snprintf(vm->now, sizeof(vm->now), "%s", to);
 	return 0;
 }
@@ -164,13 +147,13 @@ static int xen_resume(struct hv_vm *vm)
 {
 	int rc;
 
-	if (strcmp(vm->now, vm->name) && (rc = rename_to(vm, vm->name)))
+	if (strcmp(vm->now, vm->name) && (rc = xen_rename_to(vm, vm->name)))
 		return rc;
 	if (vm->suspended) {
 		/* suspend_cancel: the guest's suspend hypercall returns 1 and it
 		 * carries on where it was, as `xl migrate` does on failure. */
 		if (libxl_domain_resume(vm->ctx, vm->info.domid, 1, NULL))
-			return vm_fail(vm, -EIO, "libxl_domain_resume failed");
+			return xen_vm_fail(vm, -EIO, "libxl_domain_resume failed");
 		vm->suspended = 0;
 		return 0;
 	}
@@ -180,7 +163,7 @@ static int xen_resume(struct hv_vm *vm)
 static int xen_destroy(struct hv_vm *vm)
 {
 	if (libxl_domain_destroy(vm->ctx, vm->info.domid, NULL))
-		return vm_fail(vm, -EIO, "libxl_domain_destroy failed");
+		return xen_vm_fail(vm, -EIO, "libxl_domain_destroy failed");
 	return 0;
 }
 
@@ -191,7 +174,7 @@ static const char *xen_error(struct hv_vm *vm)
 
 static void xen_detach(struct hv_vm *vm)
 {
-	vm_free(vm);
+	xen_vm_free(vm);
 }
 
 /* ---- the stream ---------------------------------------------------------- */
@@ -204,12 +187,12 @@ static int xen_config(struct hv_vm *vm, char **cfg)
 	libxl_domain_config_init(&dc);
 	if (libxl_retrieve_domain_configuration(vm->ctx, vm->info.domid, &dc, NULL)) {
 		libxl_domain_config_dispose(&dc);
-		return vm_fail(vm, -EIO, "cannot retrieve its libxl configuration");
+		return xen_vm_fail(vm, -EIO, "cannot retrieve its libxl configuration");
 	}
 	json = libxl_domain_config_to_json(vm->ctx, &dc);
 	libxl_domain_config_dispose(&dc);
 	if (!json)
-		return vm_fail(vm, -ENOMEM, "cannot write its configuration as JSON");
+		return xen_vm_fail(vm, -ENOMEM, "cannot write its configuration as JSON");
 	*cfg = json;
 	return 0;
 }
@@ -219,7 +202,7 @@ static int save_suspend(void *data)
 	struct hv_vm *vm = data;
 
 	if (libxl_domain_suspend_only(vm->ctx, vm->info.domid, NULL)) {
-		vm_fail(vm, -EIO, "libxl could not suspend it");
+		xen_vm_fail(vm, -EIO, "libxl could not suspend it");
 		return 0;           /* xc_domain_save: 0 is failure */
 	}
 	vm->suspended = 1;
@@ -260,21 +243,21 @@ static int xen_save(struct hv_vm *vm, int fd, const struct hv_save_hooks *hooks)
 	n += xs_write_empty_record(head + n, XS_LIBXL_LIBXC_CONTEXT);
 	rc = fd_write_all(fd, head, n);
 	if (rc)
-		return vm_fail(vm, rc, "cannot write the stream header: %s", strerror(-rc));
+		return xen_vm_fail(vm, rc, "cannot write the stream header: %s", strerror(-rc));
 	xch = xc_interface_open((xentoollog_logger *)vm->log, NULL, 0);
 	if (!xch)
-		return vm_fail(vm, -EIO, "cannot open libxenctrl");
+		return xen_vm_fail(vm, -EIO, "cannot open libxenctrl");
 	vm->err[0] = '\0';
 	rc = xc_domain_save(xch, fd, vm->info.domid, XCFLAGS_LIVE, &cb, XC_STREAM_PLAIN, -1);
 	xc_interface_close(xch);
 	if (rc) {
 		if (!vm->err[0])
-			vm_fail(vm, -EIO, "xc_domain_save failed (see libxc's message above)");
+			xen_vm_fail(vm, -EIO, "xc_domain_save failed (see libxc's message above)");
 		return -EIO;
 	}
 	n = xs_write_empty_record(head, XS_LIBXL_END);
 	rc = fd_write_all(fd, head, n);
-	return rc ? vm_fail(vm, rc, "cannot end the stream: %s", strerror(-rc)) : 0;
+	return rc ? xen_vm_fail(vm, rc, "cannot end the stream: %s", strerror(-rc)) : 0;
 }
 
 /* What dsmig lets a peer's configuration ask of this host: a PVH domain
@@ -293,6 +276,19 @@ static int config_acceptable(const libxl_domain_config *dc, char *why, size_t le
 	return 0;
 }
 
+int xen_config_parse(libxl_ctx *ctx, const char *cfg, const char *name,
+		     libxl_domain_config *dc, char *why, size_t len)
+{
+	if (libxl_domain_config_from_json(ctx, dc, cfg))
+		return errbuf_set(why, len, "the source's configuration is not libxl JSON");
+	if (config_acceptable(dc, why, len))
+		return -1;
+	if (strcmp(dc->c_info.name, name))
+		return errbuf_set(why, len, "the source's configuration names '%s', not '%s'",
+				  dc->c_info.name, name);
+	return 0;
+}
+
 static int xen_restore(struct hv_vm **out, const char *host, const char *name,
 		       const char *cfg, int fd, char *why, size_t len)
 {
@@ -305,23 +301,14 @@ static int xen_restore(struct hv_vm **out, const char *host, const char *name,
 
 	if (strlen(name) > NAME_MAX_LEN)
 		return errbuf_set(why, len, "domain name too long"), -EINVAL;
-	vm = vm_new(name, why, len);
+	vm = xen_vm_new(name, why, len);
 	if (!vm)
 		return -ENOMEM;
 	libxl_domain_config_init(&dc);
 	libxl_domain_restore_params_init(&params);
 	rc = -EINVAL;
-	if (libxl_domain_config_from_json(vm->ctx, &dc, cfg)) {
-		errbuf_set(why, len, "the source's configuration is not libxl JSON");
+	if (xen_config_parse(vm->ctx, cfg, name, &dc, why, len))
 		goto out;
-	}
-	if (config_acceptable(&dc, why, len))
-		goto out;
-	if (strcmp(dc.c_info.name, name)) {
-		errbuf_set(why, len, "the source's configuration names '%s', not '%s'",
-			   dc.c_info.name, name);
-		goto out;
-	}
 	snprintf(incoming, sizeof(incoming), "%s" INCOMING_SUFFIX, name);
 	free(dc.c_info.name);
 	dc.c_info.name = strdup(incoming);
@@ -350,7 +337,7 @@ static int xen_restore(struct hv_vm **out, const char *host, const char *name,
 out:
 	libxl_domain_restore_params_dispose(&params);
 	libxl_domain_config_dispose(&dc);
-	vm_free(vm);
+	xen_vm_free(vm);
 	return rc;
 }
 
@@ -359,17 +346,17 @@ static int xen_retire(struct hv_vm *vm)
 	char away[NAME_MAX_LEN + 32];
 
 	snprintf(away, sizeof(away), "%s" RETIRED_SUFFIX, vm->name);
-	return rename_to(vm, away);
+	return xen_rename_to(vm, away);
 }
 
 static int xen_activate(struct hv_vm *vm)
 {
-	int rc = rename_to(vm, vm->name);
+	int rc = xen_rename_to(vm, vm->name);
 
 	if (rc)
 		return rc;
 	if (libxl_domain_unpause(vm->ctx, vm->info.domid, NULL))
-		return vm_fail(vm, -EIO, "libxl could not unpause it");
+		return xen_vm_fail(vm, -EIO, "libxl could not unpause it");
 	return 0;
 }
 
@@ -381,7 +368,7 @@ static int xen_unstable_pages(struct hv_vm *vm, uint64_t *pfns, unsigned max)
 	int rc = xen_dom_ring_pfns(vm->dom, rings, why, sizeof(why));
 
 	if (rc)
-		return vm_fail(vm, rc, "%s", why);
+		return xen_vm_fail(vm, rc, "%s", why);
 	for (i = 0; i < XEN_DOM_RING_PAGES && i < max; i++)
 		pfns[i] = rings[i];
 	return (int)i;
@@ -409,7 +396,7 @@ static int xen_page_hashes(struct hv_vm *vm, uint64_t first, uint64_t n, uint64_
 			if (err[i] == 0)
 				out[done + i] = XXH3_64bits(mem + i * XS_PAGE_SIZE, XS_PAGE_SIZE);
 		if (got > 0 && xen_dom_unmap(vm->dom, mem, count, why, sizeof(why)))
-			return vm_fail(vm, -EIO, "%s", why);
+			return xen_vm_fail(vm, -EIO, "%s", why);
 	}
 	return 0;
 }
@@ -439,7 +426,7 @@ static int xen_recover(const char *host, const char *name, char *why, size_t len
 
 	if (strlen(name) > NAME_MAX_LEN)
 		return errbuf_set(why, len, "domain name too long"), -EINVAL;
-	vm = vm_new(name, why, len);
+	vm = xen_vm_new(name, why, len);
 	if (!vm)
 		return -ENOMEM;
 	why[0] = '\0';
@@ -461,7 +448,7 @@ static int xen_recover(const char *host, const char *name, char *why, size_t len
 		}
 		snprintf(vm->now, sizeof(vm->now), "%s" RETIRED_SUFFIX, name);
 		vm->info.domid = ai.domid;
-		if (rename_to(vm, name)) {
+		if (xen_rename_to(vm, name)) {
 			rc = (errbuf_set(why, len, "%s", vm->err), -EIO);
 			goto out;
 		}
@@ -479,7 +466,7 @@ out:
 	xen_dom_close(cur);
 	xen_dom_close(inc);
 	xen_dom_close(away);
-	vm_free(vm);
+	xen_vm_free(vm);
 	return rc;
 }
 
@@ -504,4 +491,29 @@ const struct hv_ops hv_xen_ops = {
 	.error = xen_error,
 	.detach = xen_detach,
 	.stream = &xen_stream_ops,
+};
+
+/* The same, with `xl migrate-receive` restoring on the destination
+ * (hv_xen_xl.c). */
+static const struct hv_stream_ops xen_xl_stream_ops = {
+	.config = xen_config,
+	.save = xen_save,
+	.restore = xen_xl_restore,
+	.retire = xen_retire,
+	.activate = xen_xl_activate,
+	.page_hashes = xen_page_hashes,
+	.unstable_pages = xen_unstable_pages,
+	.recover = xen_recover,
+};
+
+const struct hv_ops hv_xen_xl_ops = {
+	.name = "xen-xl",
+	.attach = xen_attach,
+	.pause = xen_pause,
+	.resume = xen_resume,
+	.query_stats = xen_query_stats,
+	.destroy = xen_destroy,
+	.error = xen_error,
+	.detach = xen_detach,
+	.stream = &xen_xl_stream_ops,
 };

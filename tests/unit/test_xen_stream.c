@@ -20,7 +20,8 @@ struct buf {
 static void put(struct buf *s, const void *p, size_t len)
 {
 	assert_true(s->n + len <= sizeof(s->b));
-	memcpy(s->b + s->n, p, len);
+	if (len)      /* p may be NULL then (an empty record body) */
+		memcpy(s->b + s->n, p, len);
 	s->n += len;
 }
 
