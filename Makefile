@@ -152,7 +152,7 @@ check-asan:
 check-xen: deps all
 	scripts/xen/check-xen.sh $(BUILD)
 
-# The paper's workloads (idle, video, build) on Xen in the same nested
+# The paper's workloads (idle, video, build, web) on Xen in the same nested
 # host, precopy against dsm at 12 Mbit/s: bench/results/xen.md (25 min at
 # most).
 bench-xen: deps all

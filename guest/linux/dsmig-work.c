@@ -11,18 +11,27 @@
  *          TCG): a 4 MiB working set rewritten every 100 ms (hot) and a
  *          48 MiB output area written once, 1 MiB per 100 ms, in order,
  *          wrapping (cold: each page written once every 4.8 s)
+ *   web    a client of the guest's own busybox httpd (started by the
+ *          guest's init on 127.0.0.1:8080; the guest has no network
+ *          device): one GET of a 64 KiB page every 100 ms, the reply read
+ *          whole and its length checked
  *
  * Each period it checks what it wrote last time is still there (a page
  * that changed behind its back counts as bad) and once a second prints
- *   DSMIG-WORK-BEAT mode=M n=N periods=P stall_ms=S bad=B
+ *   DSMIG-WORK-BEAT mode=M n=N periods=P stall_ms=S gap_ms=G bad=B up_ms=U
  * where S is the longest time between two periods beyond the period
- * itself: what the workload lived through, migrations included.
+ * itself since the start, and G the same since the previous line: what
+ * the workload lived through, migrations included.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MIB (1024u * 1024u)
 #define PAGE 4096u
@@ -38,7 +47,35 @@ struct mode {
 static const struct mode modes[] = {
 	{ "video", 40, 256 * 1024, 25 * 256 * 1024, 256 * 1024 },
 	{ "build", 100, 4 * MIB, 48 * MIB, 1 * MIB },
+	{ "web", 100, 0, 0, 0 },
 };
+
+#define WEB_PORT 8080
+#define WEB_PAGE_BYTES 65536
+
+/* One GET of the page from the guest's httpd; 0 if the whole page came. */
+static int web_get(void)
+{
+	static const char req[] = "GET /index.html HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(WEB_PORT) };
+	char buf[16384];
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	close(fd);
+	return got >= WEB_PAGE_BYTES ? 0 : -1;   /* the page and its headers */
+}
 
 /* CLOCK_BOOTTIME, not CLOCK_MONOTONIC: Linux stops the monotonic clock
  * while Xen has the guest suspended for the final copy, so a monotonic
@@ -81,7 +118,7 @@ static int same(const uint8_t *p, size_t len, uint64_t tag, uint64_t gen)
 int main(int argc, char **argv)
 {
 	const struct mode *m = NULL;
-	uint64_t period = 0, last, start, beat_at, stall = 0, bad = 0, n = 0;
+	uint64_t period = 0, last, start, beat_at, stall = 0, gap = 0, bad = 0, n = 0;
 	uint8_t *hot, *cold;
 	size_t i, nchunks;
 	uint64_t *cold_gen;
@@ -91,13 +128,13 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], modes[i].name))
 			m = &modes[i];
 	if (!m) {
-		fprintf(stderr, "usage: dsmig-work video|build\n");
+		fprintf(stderr, "usage: dsmig-work video|build|web\n");
 		return 2;
 	}
-	nchunks = m->cold_bytes / m->cold_chunk;
-	hot = malloc(m->hot_bytes);
-	cold = malloc(m->cold_bytes);
-	cold_gen = calloc(nchunks, sizeof(*cold_gen));
+	nchunks = m->cold_chunk ? m->cold_bytes / m->cold_chunk : 0;
+	hot = malloc(m->hot_bytes + 1);
+	cold = malloc(m->cold_bytes + 1);
+	cold_gen = calloc(nchunks + 1, sizeof(*cold_gen));
 	if (!hot || !cold || !cold_gen) {
 		fprintf(stderr, "dsmig-work: out of memory\n");
 		return 1;
@@ -109,27 +146,38 @@ int main(int argc, char **argv)
 	nap.tv_sec = 0;
 	nap.tv_nsec = (long)m->period_ms * 1000000L;
 	for (;;) {
-		uint64_t t, chunk = period % nchunks;
+		uint64_t t, chunk = nchunks ? period % nchunks : 0;
 
 		nanosleep(&nap, NULL);
 		t = now_ms();
-		if (t - last > 2 * m->period_ms && t - last - m->period_ms > stall)
-			stall = t - last - m->period_ms;
+		if (t - last > 2 * m->period_ms && t - last - m->period_ms > gap)
+			gap = t - last - m->period_ms;
+		if (gap > stall)
+			stall = gap;
 		last = t;
 		period++;
-		/* What was written last period and one lap ago must be there. */
-		bad += !same(hot, m->hot_bytes, 0, period - 1);
-		bad += !same(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1, cold_gen[chunk]);
-		fill(hot, m->hot_bytes, 0, period);
-		cold_gen[chunk] = period;
-		fill(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1, period);
+		if (!nchunks) {
+			/* web: a failed or short reply counts as bad. */
+			bad += web_get() != 0;
+		} else {
+			/* What was written last period and one lap ago must
+			 * be there. */
+			bad += !same(hot, m->hot_bytes, 0, period - 1);
+			bad += !same(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1,
+				     cold_gen[chunk]);
+			fill(hot, m->hot_bytes, 0, period);
+			cold_gen[chunk] = period;
+			fill(cold + chunk * m->cold_chunk, m->cold_chunk, chunk + 1, period);
+		}
 		if (t - beat_at >= 1000) {
 			beat_at = t;
-			printf("DSMIG-WORK-BEAT mode=%s n=%llu periods=%llu stall_ms=%llu bad=%llu up_ms=%llu\n",
+			printf("DSMIG-WORK-BEAT mode=%s n=%llu periods=%llu stall_ms=%llu gap_ms=%llu "
+			       "bad=%llu up_ms=%llu\n",
 			       m->name, (unsigned long long)++n, (unsigned long long)period,
-			       (unsigned long long)stall, (unsigned long long)bad,
-			       (unsigned long long)(t - start));
+			       (unsigned long long)stall, (unsigned long long)gap,
+			       (unsigned long long)bad, (unsigned long long)(t - start));
 			fflush(stdout);
+			gap = 0;
 		}
 	}
 }

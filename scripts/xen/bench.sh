@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make bench-xen`: the paper's workloads on Xen, in the nested Xen test
-# host (docs/xen.md, docs/benchmarks.md): for idle, video and build
+# host (docs/xen.md, docs/benchmarks.md): for idle, video, build and web
 # (guest/linux/dsmig-work.c), a fresh 192 MiB PVH guest migrated to the
 # same host by precopy and by dsm at 12 Mbit/s (scripts/xen/dom0-bench.sh).
 # Prints one row per migration and writes bench/results/xen.md. Bounded to
@@ -12,7 +12,7 @@ set -u
 DSMIG_BUILD=${1:?usage: bench.sh BUILD [TOTAL]}
 HERE=$(dirname "$0")
 NAME_OF_RUN=bench
-CHECKS="dom0-ready idle-precopy idle-dsm video-precopy video-dsm build-precopy build-dsm"
+CHECKS="dom0-ready idle-precopy idle-dsm video-precopy video-dsm build-precopy build-dsm web-precopy web-dsm"
 set -- build/xen-nested "${2:-1500}"
 . "$HERE/checks.sh"
 ENGINE=$DSMIG_BUILD/bin/dsmig-engine
@@ -28,7 +28,8 @@ report() {
 			echo "# Xen: the paper's workloads (scripts/xen/bench.sh, $(date -u +%Y-%m-%d))"
 			echo
 			echo "Nested Xen 4.17 under QEMU/TCG on the 2-core machine; 192 MiB PVH guest;"
-			echo "cap ${BANDWIDTH:-12M}; no --verify. Stalls are the longest so far, cumulative."
+			echo "cap ${BANDWIDTH:-12M}; no --verify. Stalls: the longest the workload and the guest's"
+			echo "heartbeat saw during the migration and the beats after it (their gap_ms)."
 			echo
 			echo "| workload | method | exit | total ms | downtime ms | bytes | rounds | stop | workload stall ms | heartbeat stall ms |"
 			echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -2,7 +2,7 @@
 # dom0 side of scripts/xen/migrate-check.sh: runs inside the nested Xen's
 # dom0 (busybox sh), installed there as /usr/bin/dsmig-xen-migrate-check
 # and started through boot.sh's DOM0_RUN. Every wait is bounded.
-#   1. xl create the guest running the video workload; wait for 3
+#   1. xl create the guest running the video and web workloads; wait for 3
 #      heartbeats (guest-boots); dsmig top -b lists it (top-lists);
 #   2. precopy, then dsm: mpirun -np 2 dsmig-engine --hv xen ... --verify
 #      to this host; exit 0, exactly one dsmig-guest left with a new domid
@@ -30,20 +30,24 @@ BANDWIDTH=12M
 [ -r /etc/dsmig-migrate-check.conf ] && . /etc/dsmig-migrate-check.conf
 . /usr/lib/dsmig/dom0-lib.sh
 
-# The guest runs the video workload (guest/linux/dsmig-work.c): its
-# 25-frame ring gives dsm ~1600 hot pages to hold back, and its own
-# check of what it wrote must stay clean across every migration.
-sed 's/^cmdline = "\(.*\)"/cmdline = "\1 dsmig.work=video"/' "$CFG" > /tmp/guest-video.cfg
-echo "dsmig-migrate: xl create (video workload)"
+# The guest runs the video and web workloads (guest/linux/dsmig-work.c):
+# video's 25-frame ring gives dsm ~1600 hot pages to hold back, web
+# fetches a page from the guest's own httpd every 100 ms; each checks
+# what it wrote or got, which must stay clean across every migration.
+sed 's/^cmdline = "\(.*\)"/cmdline = "\1 dsmig.work=video+web"/' "$CFG" > /tmp/guest-video.cfg
+echo "dsmig-migrate: xl create (video and web workloads)"
 timeout 120 xl create /tmp/guest-video.cfg >/dev/null || echo "dsmig-migrate: xl create failed"
 if wait_beats 2 240; then
 	check guest-boots ok "3 beats after ${i}s"
 else
 	check guest-boots FAILED "no 3 beats within 240s"
 fi
-work_beats() {    # the workload's beat lines, every copy
+work_beats() {    # $1 mode: the workload's beat lines, every copy
 	cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null |
-		tr -d '\r' | grep '^DSMIG-WORK-BEAT mode=[a-z]* n=[0-9]* .* up_ms=[0-9]*$'
+		tr -d '\r' | grep "^DSMIG-WORK-BEAT mode=$1 n=[0-9]* .* up_ms=[0-9]*\$"
+}
+work_state() {    # "VIDEO_N WEB_N": each workload's last beat number
+	echo "$(work_beats video | tail -n 1 | field n) $(work_beats web | tail -n 1 | field n)"
 }
 
 # dsmig top -b lists the guest with the domid xl gives it.
@@ -96,7 +100,7 @@ moved() {     # $1 label, $2 method, $3 --verify or "": migrate, then check
 	before=$(domid)
 	n0=$(last_n)
 	bad0=$(beats | field bad | sort -n | tail -n 1)
-	wn0=$(work_beats | tail -n 1 | field n)
+	wn0=$(work_state)
 	unset DSMIG_FAULT
 	migrate "$m" "$method" --bandwidth "$BANDWIDTH" $vflag
 	rc=$?
@@ -115,13 +119,16 @@ moved() {     # $1 label, $2 method, $3 --verify or "": migrate, then check
 	if wait_beats "${n0:-0}" 60 && wait_beats $(( $(last_n) + 2 )) 60; then
 		# bad is cumulative: what this migration added counts.
 		bad=$(( $(beats | field bad | sort -n | tail -n 1) - ${bad0:-0} ))
-		wbad=$(work_beats | field bad | sort -n | tail -n 1)
-		wn=$(work_beats | tail -n 1 | field n)
-		wstall=$(work_beats | field stall_ms | sort -n | tail -n 1)
-		if [ "${bad:-1}" -eq 0 ] && [ "${wbad:-1}" -eq 0 ] && [ "${wn:-0}" -gt "${wn0:-0}" ]; then
-			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0; video beat $wn0 -> $wn, bad=0, longest stall so far ${wstall} ms"
+		wbad=$( (work_beats video; work_beats web) | field bad | sort -n | tail -n 1)
+		set -- $(work_state)
+		wv=${1:-0} ww=${2:-0}
+		set -- $wn0
+		wstall=$(work_beats video | field stall_ms | sort -n | tail -n 1)
+		if [ "${bad:-1}" -eq 0 ] && [ "${wbad:-1}" -eq 0 ] && [ "$wv" -gt "${1:-0}" ] &&
+		   [ "$ww" -gt "${2:-0}" ]; then
+			check "$m-guest-runs" ok "beat n=$n0 before, $(last_n) after; bad=0; video beat ${1:-0} -> $wv, web beat ${2:-0} -> $ww, bad=0; video's longest stall so far ${wstall} ms"
 		else
-			check "$m-guest-runs" FAILED "self-check bad=$bad; video beat ${wn0:-none} -> ${wn:-none}, bad=${wbad:-none}"
+			check "$m-guest-runs" FAILED "self-check bad=$bad; video beat ${1:-none} -> $wv, web beat ${2:-none} -> $ww, workloads' bad=${wbad:-none}"
 		fi
 	else
 		check "$m-guest-runs" FAILED "beat n=$n0 before, $(last_n) after: no new beats"

@@ -50,7 +50,7 @@ for a in $("$BB" --list); do
 done
 
 # The paper's workloads as a static Linux program (guest/linux/dsmig-work.c),
-# started by /init when the kernel command line says dsmig.work=MODE.
+# started by /init when the kernel command line says dsmig.work=MODE[+MODE].
 ${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$ROOT/bin/dsmig-work" \
 	"$(dirname "$0")/../../guest/linux/dsmig-work.c"
 
@@ -87,11 +87,19 @@ n=0 b=0
 while [ $b -lt $BLOCKS ]; do write_block $b 0; b=$((b + 1)); done
 now_ms
 echo "DSMIG-GUEST-UP uptime_ms=$ms kernel=$(uname -r) mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
-work=$(sed -n 's/.*dsmig\.work=\([a-z]*\).*/\1/p' /proc/cmdline)
-if [ -n "$work" ]; then
-	/bin/dsmig-work "$work" &
-	echo "DSMIG-GUEST-WORK $work pid=$!"
-fi
+# dsmig.work=W[+W...]: the workloads to run beside the heartbeat.
+work=$(sed -n 's/.*dsmig\.work=\([a-z+]*\).*/\1/p' /proc/cmdline)
+for w in $(echo "$work" | tr + ' '); do
+	if [ "$w" = web ]; then
+		# The web workload's server: busybox httpd on the guest's loopback.
+		ip link set lo up
+		mkdir -p /www
+		head -c 65536 /dev/zero | tr '\0' w > /www/index.html
+		httpd -p 127.0.0.1:8080 -h /www
+	fi
+	/bin/dsmig-work "$w" &
+	echo "DSMIG-GUEST-WORK $w pid=$!"
+done
 max=0 bad=0 prev=$ms
 while :; do
 	sleep 1
