@@ -276,17 +276,33 @@ static int config_acceptable(const libxl_domain_config *dc, char *why, size_t le
 	return 0;
 }
 
-int xen_config_parse(libxl_ctx *ctx, const char *cfg, const char *name,
-		     libxl_domain_config *dc, char *why, size_t len)
+struct hv_vm *xen_vm_incoming(const char *name, const char *cfg, libxl_domain_config *dc,
+			      int *rc, char *why, size_t len)
 {
-	if (libxl_domain_config_from_json(ctx, dc, cfg))
-		return errbuf_set(why, len, "the source's configuration is not libxl JSON");
-	if (config_acceptable(dc, why, len))
-		return -1;
-	if (strcmp(dc->c_info.name, name))
-		return errbuf_set(why, len, "the source's configuration names '%s', not '%s'",
-				  dc->c_info.name, name);
-	return 0;
+	struct hv_vm *vm;
+
+	libxl_domain_config_init(dc);
+	*rc = -EINVAL;
+	if (strlen(name) > NAME_MAX_LEN) {
+		errbuf_set(why, len, "domain name too long");
+		return NULL;
+	}
+	vm = xen_vm_new(name, why, len);
+	if (!vm) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	if (libxl_domain_config_from_json(vm->ctx, dc, cfg))
+		errbuf_set(why, len, "the source's configuration is not libxl JSON");
+	else if (config_acceptable(dc, why, len))
+		;
+	else if (strcmp(dc->c_info.name, name))
+		errbuf_set(why, len, "the source's configuration names '%s', not '%s'",
+			   dc->c_info.name, name);
+	else
+		return vm;
+	xen_vm_free(vm);
+	return NULL;
 }
 
 static int xen_restore(struct hv_vm **out, const char *host, const char *name,
@@ -299,15 +315,9 @@ static int xen_restore(struct hv_vm **out, const char *host, const char *name,
 	char incoming[NAME_MAX_LEN + 32];
 	int rc;
 
-	if (strlen(name) > NAME_MAX_LEN)
-		return errbuf_set(why, len, "domain name too long"), -EINVAL;
-	vm = xen_vm_new(name, why, len);
-	if (!vm)
-		return -ENOMEM;
-	libxl_domain_config_init(&dc);
 	libxl_domain_restore_params_init(&params);
-	rc = -EINVAL;
-	if (xen_config_parse(vm->ctx, cfg, name, &dc, why, len))
+	vm = xen_vm_incoming(name, cfg, &dc, &rc, why, len);
+	if (!vm)
 		goto out;
 	snprintf(incoming, sizeof(incoming), "%s" INCOMING_SUFFIX, name);
 	free(dc.c_info.name);
@@ -470,50 +480,26 @@ out:
 	return rc;
 }
 
-static const struct hv_stream_ops xen_stream_ops = {
-	.config = xen_config,
-	.save = xen_save,
-	.restore = xen_restore,
-	.retire = xen_retire,
-	.activate = xen_activate,
-	.page_hashes = xen_page_hashes,
-	.unstable_pages = xen_unstable_pages,
-	.recover = xen_recover,
-};
+/* The two backends differ only in their name and in who restores on the
+ * destination: libxl in this process (xen) or `xl migrate-receive`
+ * (xen-xl, hv_xen_xl.c). */
+#define XEN_STREAM_OPS(restore_fn, activate_fn) {				\
+	.config = xen_config, .save = xen_save,					\
+	.restore = restore_fn, .retire = xen_retire, .activate = activate_fn,	\
+	.page_hashes = xen_page_hashes, .unstable_pages = xen_unstable_pages,	\
+	.recover = xen_recover,							\
+}
+#define XEN_HV_OPS(backend, stream_ops) {					\
+	.name = backend, .attach = xen_attach, .pause = xen_pause,		\
+	.resume = xen_resume, .query_stats = xen_query_stats,			\
+	.destroy = xen_destroy, .error = xen_error, .detach = xen_detach,	\
+	.stream = stream_ops,							\
+}
 
-const struct hv_ops hv_xen_ops = {
-	.name = "xen",
-	.attach = xen_attach,
-	.pause = xen_pause,
-	.resume = xen_resume,
-	.query_stats = xen_query_stats,
-	.destroy = xen_destroy,
-	.error = xen_error,
-	.detach = xen_detach,
-	.stream = &xen_stream_ops,
-};
+static const struct hv_stream_ops xen_stream_ops =
+	XEN_STREAM_OPS(xen_restore, xen_activate);
+static const struct hv_stream_ops xen_xl_stream_ops =
+	XEN_STREAM_OPS(xen_xl_restore, xen_xl_activate);
 
-/* The same, with `xl migrate-receive` restoring on the destination
- * (hv_xen_xl.c). */
-static const struct hv_stream_ops xen_xl_stream_ops = {
-	.config = xen_config,
-	.save = xen_save,
-	.restore = xen_xl_restore,
-	.retire = xen_retire,
-	.activate = xen_xl_activate,
-	.page_hashes = xen_page_hashes,
-	.unstable_pages = xen_unstable_pages,
-	.recover = xen_recover,
-};
-
-const struct hv_ops hv_xen_xl_ops = {
-	.name = "xen-xl",
-	.attach = xen_attach,
-	.pause = xen_pause,
-	.resume = xen_resume,
-	.query_stats = xen_query_stats,
-	.destroy = xen_destroy,
-	.error = xen_error,
-	.detach = xen_detach,
-	.stream = &xen_xl_stream_ops,
-};
+const struct hv_ops hv_xen_ops = XEN_HV_OPS("xen", &xen_stream_ops);
+const struct hv_ops hv_xen_xl_ops = XEN_HV_OPS("xen-xl", &xen_xl_stream_ops);
