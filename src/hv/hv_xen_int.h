@@ -39,10 +39,12 @@ int xen_vm_fail(struct hv_vm *vm, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* libxl_domain_rename from vm->now to `to`. 0 or -EIO. */
 int xen_rename_to(struct hv_vm *vm, const char *to);
-/* Is cfg (libxl JSON) a configuration this host takes from a peer, named
- * name? Fills *dc (the caller disposes of it). 0, or -1 with why. */
-int xen_config_parse(libxl_ctx *ctx, const char *cfg, const char *name,
-		     libxl_domain_config *dc, char *why, size_t len);
+/* A destination's handle for the VM name, with the peer's configuration
+ * cfg (libxl JSON) parsed into *dc and checked: what this host takes from
+ * a peer, named name. *dc is initialised in any case (the caller disposes
+ * of it). NULL with *rc (-EINVAL, -ENOMEM) and why if refused. */
+struct hv_vm *xen_vm_incoming(const char *name, const char *cfg, libxl_domain_config *dc,
+			      int *rc, char *why, size_t len);
 
 /* hv_xen_xl.c: end vm's xl migrate-receive, if it has one (its fds
  * closed, the process reaped). */

@@ -142,19 +142,11 @@ int xen_xl_restore(struct hv_vm **out, const char *host, const char *name,
 	char incoming[sizeof(vm->now)];
 	int rc;
 
-	if (strlen(name) > NAME_MAX_LEN)
-		return errbuf_set(why, len, "domain name too long"), -EINVAL;
-	vm = xen_vm_new(name, why, len);
-	if (!vm)
-		return -ENOMEM;
 	/* The same checks as the in-process restore, then xl parses it. */
-	libxl_domain_config_init(&dc);
-	rc = xen_config_parse(vm->ctx, cfg, name, &dc, why, len);
+	vm = xen_vm_incoming(name, cfg, &dc, &rc, why, len);
 	libxl_domain_config_dispose(&dc);
-	if (rc) {
-		xen_vm_free(vm);
-		return -EINVAL;
-	}
+	if (!vm)
+		return rc;
 	rc = -EIO;
 	if (spawn_receiver(vm))
 		errbuf_set(why, len, "cannot start xl migrate-receive");
