@@ -34,7 +34,7 @@
 #define SAMPLE_INTERVAL_MS 100
 
 struct round_tally {
-	uint64_t seen, sent, zero, held_back, bytes_at_start, t0;
+	uint64_t seen, sent, zero, bytes_at_start, t0;
 };
 
 struct carrier {
@@ -268,10 +268,8 @@ static int carry_pages(struct carrier *c, const struct xs_unit *u, const uint8_t
 		 * comes after every kept page went. */
 		if (c->dsm && c->round > 0 && !c->final)
 			kept = holdback_offer(&c->hb, word & XS_PFN_MASK, word, page, has_data);
-		if (kept) {
-			c->tally.held_back++;
+		if (kept)
 			continue;
-		}
 		c->words[n] = word;
 		c->pages[n++] = page;
 	}

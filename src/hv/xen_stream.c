@@ -9,36 +9,21 @@
 
 #define PAD8(n) (((n) + 7u) & ~(size_t)7u)
 
-static uint64_t get_le64(const uint8_t *p)
+/* Fields of the stream: the headers are big-endian, the rest little. */
+static uint64_t get64(const uint8_t *p, int big)
 {
 	uint64_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
+	return big ? be64toh(v) : le64toh(v);
 }
 
-static uint32_t get_le32(const uint8_t *p)
+static uint32_t get32(const uint8_t *p, int big)
 {
 	uint32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
+	return big ? be32toh(v) : le32toh(v);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -82,8 +67,8 @@ static long take_record(struct xs_parser *p, const uint8_t *buf, size_t avail,
 	if (avail < XS_REC_HDR_BYTES)
 		return 0;
 	u->kind = kind;
-	u->type = get_le32(buf);
-	len = get_le32(buf + 4);
+	u->type = get32(buf, 0);
+	len = get32(buf + 4, 0);
 	if (len > XS_REC_MAX_BODY)
 		return fail(p, "%s record type %#x claims %u bytes (limit %u)",
 			    kind == XS_U_LIBXL_REC ? "libxl" : "libxc", u->type, len,
@@ -151,13 +136,13 @@ long xs_parse_unit(struct xs_parser *p, const uint8_t *buf, size_t avail,
 	case XS_AT_LIBXL_HDR:
 		if (avail < XS_LIBXL_HDR_BYTES)
 			return 0;
-		if (get_be64(buf) != XS_LIBXL_IDENT)
+		if (get64(buf, 1) != XS_LIBXL_IDENT)
 			return fail(p, "not a libxl migration stream (ident %#llx)",
-				    (unsigned long long)get_be64(buf));
-		if (get_be32(buf + 8) != XS_LIBXL_VERSION)
+				    (unsigned long long)get64(buf, 1));
+		if (get32(buf + 8, 1) != XS_LIBXL_VERSION)
 			return fail(p, "libxl stream version %u, expected %u",
-				    get_be32(buf + 8), XS_LIBXL_VERSION);
-		if (get_be32(buf + 12) & 1u)
+				    get32(buf + 8, 1), XS_LIBXL_VERSION);
+		if (get32(buf + 12, 1) & 1u)
 			return fail(p, "big-endian libxl stream");
 		u->kind = XS_U_LIBXL_HDR;
 		p->state = XS_AT_LIBXL_REC;
@@ -167,12 +152,11 @@ long xs_parse_unit(struct xs_parser *p, const uint8_t *buf, size_t avail,
 	case XS_AT_LIBXC_IHDR:
 		if (avail < XS_LIBXC_IHDR_BYTES)
 			return 0;
-		if (get_be64(buf) != XS_LIBXC_MARKER || get_be32(buf + 8) != XS_LIBXC_ID)
+		if (get64(buf, 1) != XS_LIBXC_MARKER || get32(buf + 8, 1) != XS_LIBXC_ID)
 			return fail(p, "LIBXC_CONTEXT not followed by a libxc image header");
-		p->libxc_version = get_be32(buf + 12);
-		if (p->libxc_version < 2 || p->libxc_version > 3)
+		if (get32(buf + 12, 1) < 2 || get32(buf + 12, 1) > 3)
 			return fail(p, "libxc stream version %u (2 or 3 expected)",
-				    p->libxc_version);
+				    get32(buf + 12, 1));
 		if ((buf[16] << 8 | buf[17]) & 1u)
 			return fail(p, "big-endian libxc stream");
 		u->kind = XS_U_LIBXC_IHDR;
@@ -212,7 +196,7 @@ int xs_type_has_data(unsigned type)
 
 uint64_t xs_page_data_word(const struct xs_page_data *pd, uint32_t i)
 {
-	return get_le64(pd->pfns + (size_t)i * 8);
+	return get64(pd->pfns + (size_t)i * 8, 0);
 }
 
 int xs_page_data_parse(const uint8_t *body, uint32_t len, uint64_t pfn_limit,
@@ -223,7 +207,7 @@ int xs_page_data_parse(const uint8_t *body, uint32_t len, uint64_t pfn_limit,
 
 	if (len < 8)
 		return errbuf_set(why, why_len, "PAGE_DATA record of %u bytes", len);
-	pd->count = get_le32(body);
+	pd->count = get32(body, 0);
 	if (pd->count == 0 || pd->count > XS_PAGE_DATA_MAX_COUNT)
 		return errbuf_set(why, why_len, "PAGE_DATA record with %u pfns (1..%u)",
 				  pd->count, XS_PAGE_DATA_MAX_COUNT);

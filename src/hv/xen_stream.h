@@ -41,7 +41,6 @@ enum xs_libxl_rec {
 enum xs_libxc_rec {
 	XS_REC_END = 0,
 	XS_REC_PAGE_DATA = 1,
-	XS_REC_STATIC_DATA_END = 16,
 	XS_REC_LAST_KNOWN = 18,         /* X86_MSR_POLICY in Xen 4.17 */
 };
 #define XS_REC_OPTIONAL 0x80000000u
@@ -87,7 +86,6 @@ enum xs_state {
 
 struct xs_parser {
 	enum xs_state state;
-	uint32_t libxc_version;     /* 2 or 3, from the image header */
 	char why[160];              /* after an error */
 };
 
