@@ -404,14 +404,12 @@ static int settle_xen(const struct migrate_opts *o, const char *why)
  * (docs/xen.md). Returns 1 yes, 0 no, -1 with why for a mix. */
 static int xen_request(const struct host_list *l, struct migreq *r, char *why, size_t len)
 {
-	const struct host *f = r->from[0] ? hosts_find(l, r->from) : NULL;
-	const struct host *t = hosts_find(l, r->to);
-	int fx = f && f->hv == HOST_HV_XEN, tx = t && t->hv == HOST_HV_XEN;
+	int fx = r->from[0] && hosts_is_xen(l, r->from), tx = hosts_is_xen(l, r->to);
 
 	if (!fx && !tx)
 		return 0;
 	if (!r->from[0]) {
-		snprintf(r->from, sizeof(r->from), "%s", t->name);
+		snprintf(r->from, sizeof(r->from), "%s", r->to);
 		fx = 1;
 	}
 	if (!fx || !tx)

@@ -230,6 +230,13 @@ const struct host *hosts_by_addr(const struct host_list *l, const char *addr)
 	return find_by(l, offsetof(struct host, addr), addr);
 }
 
+int hosts_is_xen(const struct host_list *l, const char *name)
+{
+	const struct host *h = hosts_find(l, name);
+
+	return h && h->hv == HOST_HV_XEN;
+}
+
 int hosts_in_lab(const struct host *h)
 {
 	return h && h->netns[0] && h->addr[0];

@@ -63,6 +63,10 @@ const struct host *hosts_by_runtime(const struct host_list *l, const char *dir);
 /* The host whose address is addr, or NULL. */
 const struct host *hosts_by_addr(const struct host_list *l, const char *addr);
 
+/* True if name is the hosts file's xen host (the dom0 dsmig runs in; a
+ * Xen migration names it at both ends: docs/xen.md). */
+int hosts_is_xen(const struct host_list *l, const char *name);
+
 /* True if h is a lab host: it has a network namespace and an address. */
 int hosts_in_lab(const struct host *h);
 

@@ -27,13 +27,6 @@ static const char *host_runtime_name(const struct console *c, int i)
 	return c->hosts.h[i].name;
 }
 
-static int host_is_xen(const struct console *c, const char *name)
-{
-	const struct host *h = hosts_find(&c->hosts, name);
-
-	return h && h->hv == HOST_HV_XEN;
-}
-
 /* Whether `dsmig migrate` takes host name as an end: hosts_resolve()
  * decides for a kvm host; the xen host (the dom0 dsmig runs in) is an end
  * of Xen migrations, within itself (docs/xen.md). Returns 0, or -1 with
@@ -42,7 +35,7 @@ static int migrate_end(const struct console *c, const char *name, char *why, siz
 {
 	char dir[sizeof(c->hosts.h[0].runtime)];
 
-	if (host_is_xen(c, name))
+	if (hosts_is_xen(&c->hosts, name))
 		return 0;
 	return hosts_resolve(&c->hosts, name, dir, sizeof(dir), why, len);
 }
@@ -52,7 +45,7 @@ static int migrate_end(const struct console *c, const char *name, char *why, siz
  * the only Xen migration dsmig does yet. */
 static int next_dest(const struct console *c, int from, int dir)
 {
-	int n = (int)c->hosts.n, i = from, k, xen = host_is_xen(c, c->dlg.req.from);
+	int n = (int)c->hosts.n, i = from, k, xen = hosts_is_xen(&c->hosts, c->dlg.req.from);
 
 	for (k = 0; k < n; k++) {
 		const char *name;
@@ -60,7 +53,7 @@ static int next_dest(const struct console *c, int from, int dir)
 		i = (i + dir + n) % n;
 		name = host_runtime_name(c, i);
 		if (xen ? !strcmp(name, c->dlg.req.from) :
-		    strcmp(name, c->dlg.req.from) && !host_is_xen(c, name) &&
+		    strcmp(name, c->dlg.req.from) && !hosts_is_xen(&c->hosts, name) &&
 		    !migrate_end(c, name, NULL, 0))
 			return i;
 	}
@@ -71,7 +64,7 @@ static int next_dest(const struct console *c, int from, int dir)
  * refuses it (docs/xen.md), and so does the dialog, before launching. */
 static int method_offered(const struct console *c, const char *method)
 {
-	return !(host_is_xen(c, c->dlg.req.from) && !strcmp(method, "dsm-pull"));
+	return !(hosts_is_xen(&c->hosts, c->dlg.req.from) && !strcmp(method, "dsm-pull"));
 }
 
 void dialog_open(struct console *c)
