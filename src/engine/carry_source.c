@@ -27,11 +27,10 @@
 #include "dsm/holdback.h"
 #include "engine/blob.h"
 #include "engine/carry.h"
+#include "engine/sampler.h"
 #include "hv/xen_stream.h"
 
 #include <xxhash.h>
-
-#define SAMPLE_INTERVAL_MS 100
 
 struct round_tally {
 	uint64_t seen, sent, zero, bytes_at_start, t0;
@@ -67,9 +66,8 @@ struct carrier {
 	int final;                       /* stop-and-copy decided */
 	struct round_tally tally;
 	_Atomic uint64_t last_dirty;
-	_Atomic int phase_final, stop_sampler;
-	pthread_t sampler;
-	int sampler_running;
+	_Atomic int phase_final;
+	struct sampler sampler;
 
 	/* the metrics */
 	uint64_t t_start, t_pause, t_stream_end, t_ready, t_resume, t_end;
@@ -86,58 +84,15 @@ static void phase(struct carrier *c, const char *name)
 	telemetry_emit(&c->e->tel, "phase", json_pack("{s:s}", "phase", name));
 }
 
-static void *sampler_main(void *arg)
+/* What the sampler reads (sampler.h). */
+static void carry_view(void *arg, struct sampler_view *v)
 {
 	struct carrier *c = arg;
-	struct engine *e = c->e;
-	struct hv_vm *vm = NULL;
-	struct hv_vm_info info;
-	struct hv_stats prev, cur;
-	struct timespec nap = { 0, SAMPLE_INTERVAL_MS * 1000000L };
-	uint64_t prev_bytes = 0, prev_t = time_mono_ns();
-	char why[512];
 
-	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info, why, sizeof(why))) {
-		log_error("sampler: %s", why);
-		return NULL;
-	}
-	if (e->hv->query_stats(vm, &prev))
-		memset(&prev, 0, sizeof(prev));
-	while (!c->stop_sampler) {
-		uint64_t now, bytes = atomic_load(&e->bytes_sent);
-		double dt, vcpu = 0;
-
-		nanosleep(&nap, NULL);
-		now = time_mono_ns();
-		dt = (double)(now - prev_t) / 1e9;
-		if (e->hv->query_stats(vm, &cur) == 0) {
-			if (cur.time_ns > prev.time_ns && cur.nr_vcpus && prev.time_ns)
-				vcpu = 100.0 * (double)(cur.cpu_ns - prev.cpu_ns) /
-				       (double)(cur.time_ns - prev.time_ns) / cur.nr_vcpus;
-			prev = cur;
-		}
-		telemetry_emit(&e->tel, "sample",
-			json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:I}",
-				  "phase", c->phase_final ? "stop-and-copy" : "precopy",
-				  "round", (int)c->round,
-				  "bytes", (json_int_t)bytes,
-				  "rate_bps", dt > 0 ? (double)(bytes - prev_bytes) * 8 / dt : 0.0,
-				  "dirty_pages", (json_int_t)c->last_dirty,
-				  "vcpu_pct", vcpu, "progress", (json_int_t)0));
-		prev_bytes = bytes;
-		prev_t = now;
-	}
-	e->hv->detach(vm);
-	return NULL;
-}
-
-static void sampler_stop(struct carrier *c)
-{
-	if (!c->sampler_running)
-		return;
-	c->stop_sampler = 1;
-	pthread_join(c->sampler, NULL);
-	c->sampler_running = 0;
+	v->phase = c->phase_final ? "stop-and-copy" : "precopy";
+	v->round = c->round;
+	v->bytes = atomic_load(&c->e->bytes_sent);
+	v->dirty = c->last_dirty;
 }
 
 static void round_report(struct carrier *c, const char *kind, int64_t dirtied)
@@ -647,7 +602,7 @@ static int carry_fail(struct carrier *c, const char *why, int rc)
 	int running = !c->switched || rc == -1;
 
 	saver_stop(c);
-	sampler_stop(c);
+	sampler_stop(&c->sampler);
 	if (running) {
 		log_error("migration failed: %s", why);
 		if (!c->switched)
@@ -744,8 +699,7 @@ int carry_run_source(struct engine *e)
 	if (rc)
 		goto err;
 	phase(&c, "precopy");
-	if (pthread_create(&c.sampler, NULL, sampler_main, &c) == 0)
-		c.sampler_running = 1;
+	sampler_start(&c.sampler, e, carry_view, &c);
 	rc = carry_stream(&c, why, sizeof(why));
 	if (rc)
 		goto err;
@@ -755,7 +709,7 @@ int carry_run_source(struct engine *e)
 	rc = switchover(&c, why, sizeof(why));
 	if (rc)
 		goto err;
-	sampler_stop(&c);
+	sampler_stop(&c.sampler);
 	if (e->hv->destroy(e->vm))
 		log_warn("could not destroy the source domain: %s", e->hv->error(e->vm));
 	c.t_end = time_wall_ns();

@@ -23,8 +23,7 @@
 #include "engine/engine.h"
 #include "engine/method.h"
 #include "engine/postcopy.h"
-
-#define SAMPLE_INTERVAL_MS 100
+#include "engine/sampler.h"
 
 enum phase { PH_BASELINE, PH_PRECOPY, PH_STOP_AND_COPY, PH_SWITCHOVER, PH_POSTCOPY };
 
@@ -41,14 +40,12 @@ struct progress {
 	_Atomic uint64_t done_bytes;      /* bytes of completed rounds, all ranks */
 	_Atomic uint64_t rank0_at_round;  /* rank 0's bytes_sent at round start */
 	_Atomic uint64_t last_dirty;
-	_Atomic int stop;
 };
 
 struct source {
 	struct engine *e;
 	struct progress prog;
-	pthread_t sampler;
-	int sampler_running;
+	struct sampler sampler;
 	/* the paper's metrics */
 	uint64_t t_start, t_pause, t_resume, t_end;          /* wall ns */
 	uint64_t bytes_rounds, bytes_state, bytes_verify, bytes_control, bytes_postcopy;
@@ -89,61 +86,16 @@ static void method_fini(struct source *s)
 	memset(&s->mctx, 0, sizeof(s->mctx));
 }
 
-static void *sampler_main(void *arg)
+/* What the sampler reads (sampler.h): published by the main thread. */
+static void source_view(void *arg, struct sampler_view *v)
 {
 	struct source *s = arg;
-	struct engine *e = s->e;
-	struct hv_vm *vm = NULL;
-	struct hv_vm_info info;
-	struct hv_stats prev = { 0 }, cur;
-	uint64_t prev_bytes = 0, prev_t = time_mono_ns();
-	struct timespec nap = { 0, SAMPLE_INTERVAL_MS * 1000000L };
-	char why[512];
 
-	/* A connection of its own: control clients are not shared. A failed
-	 * sample is skipped: the migration reports a VMM that went away. */
-	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info, why, sizeof(why))) {
-		log_error("%s", why);
-		return NULL;
-	}
-	e->hv->query_stats(vm, &prev);
-	while (!s->prog.stop) {
-		uint64_t bytes, now;
-		double dt, vcpu = 0;
-
-		nanosleep(&nap, NULL);
-		now = time_mono_ns();
-		bytes = s->prog.done_bytes + (atomic_load(&e->bytes_sent) - s->prog.rank0_at_round);
-		dt = (double)(now - prev_t) / 1e9;
-		if (e->hv->query_stats(vm, &cur) == 0) {
-			if (cur.time_ns > prev.time_ns && cur.nr_vcpus)
-				vcpu = 100.0 * (double)(cur.cpu_ns - prev.cpu_ns) /
-				       (double)(cur.time_ns - prev.time_ns) / cur.nr_vcpus;
-			prev = cur;
-		}
-		telemetry_emit(&e->tel, "sample",
-			json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:I}",
-				  "phase", phase_names[s->prog.phase],
-				  "round", (int)s->prog.round,
-				  "bytes", (json_int_t)bytes,
-				  "rate_bps", dt > 0 ? (double)(bytes - prev_bytes) * 8 / dt : 0.0,
-				  "dirty_pages", (json_int_t)s->prog.last_dirty,
-				  "vcpu_pct", vcpu,
-				  "progress", (json_int_t)prev.progress));
-		prev_bytes = bytes;
-		prev_t = now;
-	}
-	e->hv->detach(vm);
-	return NULL;
-}
-
-static void sampler_stop(struct source *s)
-{
-	if (!s->sampler_running)
-		return;
-	s->prog.stop = 1;
-	pthread_join(s->sampler, NULL);
-	s->sampler_running = 0;
+	v->phase = phase_names[s->prog.phase];
+	v->round = s->prog.round;
+	v->bytes = s->prog.done_bytes +
+		   (atomic_load(&s->e->bytes_sent) - s->prog.rank0_at_round);
+	v->dirty = s->prog.last_dirty;
 }
 
 static double rate_between(const struct hv_stats *a, const struct hv_stats *b)
@@ -196,8 +148,7 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	if (e->npages % 64)
 		e->bitmap[e->bitmap_words - 1] = (1ull << (e->npages % 64)) - 1;
 	s->prog.phase = PH_PRECOPY;
-	if (pthread_create(&s->sampler, NULL, sampler_main, s) == 0)
-		s->sampler_running = 1;
+	sampler_start(&s->sampler, e, source_view, s);
 	phase(s, PH_PRECOPY, NULL);
 	return 0;
 }
@@ -525,7 +476,7 @@ static int source_fail(struct source *s, const char *why, int rc)
 	} else {
 		log_error("migration failed after the switch-over: %s; the source stays paused", why);
 	}
-	sampler_stop(s);
+	sampler_stop(&s->sampler);
 	if (running && s->paused && e->hv->resume(e->vm))
 		log_error("could not resume the source VM: %s", e->hv->error(e->vm));
 	else if (running)
@@ -571,7 +522,7 @@ static int source_run(struct source *s)
 	if (rc)
 		goto err;
 
-	sampler_stop(s);
+	sampler_stop(&s->sampler);
 	if (!s->missing)
 		source_resumed(s, &s->confirm);
 	if (e->hv->destroy(e->vm))
