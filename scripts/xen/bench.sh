@@ -42,11 +42,8 @@ report() {
 	xen_totals bench
 }
 extra() {
-	local E=$X/bench-extra
+	local E=$1
 	[ -x "$ENGINE" ] || { echo "bench: no engine at $ENGINE" >&2; return 1; }
-	rm -rf "$E"
-	mkdir -p "$E/usr/bin"
-	cp -a "$X/dom0-extra/." "$E/"
 	xen_carry "$ENGINE" dsmig-engine "$E" || return 1
 	xen_carry_openmpi "$E" || return 1
 	install -m 755 "$HERE/dom0-bench.sh" "$E/usr/bin/dsmig-xen-bench"

@@ -71,11 +71,25 @@ xen_step() {
 # the same Xen) is taken from there, the others from this host. Fails if
 # one would not resolve in dom0 (the staging root plus the tree).
 xen_carry() {
-	local bin=$1 dest=$3/usr/bin/$2 E=$3 STAGE=$X/stage A=lib/x86_64-linux-gnu lib base
-	mkdir -p "$E/usr/bin" "$E/$A"
-	install -m 755 "$bin" "$dest"
-	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+	local dest=$3/usr/bin/$2 STAGE=$X/stage A=lib/x86_64-linux-gnu
+	mkdir -p "$3/usr/bin"
+	install -m 755 "$1" "$dest"
+	xen_carry_libs "$1" "$3"
+	if "$STAGE/$A/ld-linux-x86-64.so.2" --library-path "$3/$A:$STAGE/$A:$STAGE/usr/$A" \
+		--list "$dest" | grep -q 'not found'; then
+		echo "$NAME_OF_RUN: $2 loads a library the tree lacks" >&2
+		return 1
+	fi
+}
+
+# The libraries ldd finds for the host file $1 into the tree $2 (as
+# xen_carry says), each once.
+xen_carry_libs() {
+	local E=$2 STAGE=$X/stage A=lib/x86_64-linux-gnu lib base
+	mkdir -p "$E/$A"
+	for lib in $(ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
 		base=$(basename "$lib")
+		[ -e "$E/$A/$base" ] && continue
 		if [ -e "$STAGE/$A/$base" ]; then
 			cp -L "$STAGE/$A/$base" "$E/$A/$base"
 		elif [ -e "$STAGE/usr/$A/$base" ]; then
@@ -84,11 +98,6 @@ xen_carry() {
 			cp -L "$lib" "$E/$A/$base"
 		fi
 	done
-	if "$STAGE/$A/ld-linux-x86-64.so.2" --library-path "$E/$A:$STAGE/$A:$STAGE/usr/$A" \
-		--list "$dest" | grep -q 'not found'; then
-		echo "$NAME_OF_RUN: $2 loads a library the tree lacks" >&2
-		return 1
-	fi
 }
 
 # Boot with DOM0_RUN=$1 in the time left, keep the serial log as
@@ -114,12 +123,17 @@ xen_boot_and_report() {
 }
 
 # The whole run of a test with an extra tree: fetch (cached), the guest's
-# initramfs, the caller's extra() (which fills BUILD/xen/$1), dom0's
-# initramfs with that tree, the boot with DOM0_RUN=$2; then report.
+# initramfs, the tree BUILD/xen/$1 made anew with the guest's files, the
+# caller's extra TREE (which adds its own), dom0's initramfs with that
+# tree, the boot with DOM0_RUN=$2; then report.
 xen_run_with_extra() {
+	local E=$X/$1
 	xen_step fetch "$HERE/fetch.sh" "$BUILD"
 	xen_step guest-initrd "$HERE/guest-initrd.sh" "$BUILD"
-	[ "$(xen_left)" -gt 0 ] && extra || { dom0_status="FAILED extra-tree"; report; }
+	rm -rf "$E"
+	mkdir -p "$E/usr/bin"
+	cp -a "$X/dom0-extra/." "$E/"
+	[ "$(xen_left)" -gt 0 ] && extra "$E" || { dom0_status="FAILED extra-tree"; report; }
 	xen_step dom0-initrd "$HERE/dom0-initrd.sh" "$BUILD" "$X/$1"
 	xen_boot_and_report "$2"
 }
@@ -127,20 +141,9 @@ xen_run_with_extra() {
 # Copy the host file $1 (a library or program) into the tree $2 at the same
 # path, with every library ldd finds for it (taken as xen_carry does).
 xen_carry_file() {
-	local f=$1 E=$2 STAGE=$X/stage A=lib/x86_64-linux-gnu lib base
-	mkdir -p "$E/$(dirname "$f")" "$E/$A"
-	cp -L "$f" "$E/$f"
-	for lib in $(ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
-		base=$(basename "$lib")
-		[ -e "$E/$A/$base" ] && continue
-		if [ -e "$STAGE/$A/$base" ]; then
-			cp -L "$STAGE/$A/$base" "$E/$A/$base"
-		elif [ -e "$STAGE/usr/$A/$base" ]; then
-			cp -L "$STAGE/usr/$A/$base" "$E/$A/$base"
-		else
-			cp -L "$lib" "$E/$A/$base"
-		fi
-	done
+	mkdir -p "$2/$(dirname "$1")"
+	cp -L "$1" "$2/$1"
+	xen_carry_libs "$1" "$2"
 }
 
 # Open MPI's runtime as Debian 12 installs it (mpirun, orted, its plugin

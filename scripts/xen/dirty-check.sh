@@ -33,11 +33,8 @@ report() {   # the checks' lines, what dom0 printed, the totals
 }
 # The extra tree: the guest's files, the helper and its libraries.
 extra() {
-	local E=$X/dirty-check-extra
+	local E=$1
 	[ -x "$XEN_DIRTY" ] || { echo "dirty-check: no helper at $XEN_DIRTY (set XEN_DIRTY)" >&2; return 1; }
-	rm -rf "$E"
-	mkdir -p "$E/usr/bin"
-	cp -a "$X/dom0-extra/." "$E/"
 	xen_carry "$XEN_DIRTY" dsmig-xen-dirty "$E" || return 1
 	install -m 755 "$HERE/dom0-dirty-check.sh" "$E/usr/bin/dsmig-xen-dirty-check"
 	echo "dirty-check: extra tree $E: the helper and $(ls "$E/lib/x86_64-linux-gnu" | wc -l) libraries"

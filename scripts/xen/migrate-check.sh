@@ -68,11 +68,8 @@ report() {
 	xen_totals migrate-check
 }
 extra() {
-	local E=$X/migrate-check-extra
+	local E=$1
 	[ -x "$ENGINE" ] || { echo "migrate-check: no engine at $ENGINE (set ENGINE)" >&2; return 1; }
-	rm -rf "$E"
-	mkdir -p "$E/usr/bin"
-	cp -a "$X/dom0-extra/." "$E/"
 	xen_carry "$ENGINE" dsmig-engine "$E" || return 1
 	xen_carry "$DSMIG" dsmig "$E" || return 1
 	mkdir -p "$E/etc/dsmig"

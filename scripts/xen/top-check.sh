@@ -34,11 +34,9 @@ report() {   # the checks' lines, what dom0 printed, the totals
 }
 # The extra tree: the guest's files, dsmig and its libraries, the hosts file.
 extra() {
-	local E=$X/top-check-extra
+	local E=$1
 	[ -x "$DSMIG" ] || { echo "top-check: no dsmig binary at $DSMIG (set DSMIG)" >&2; return 1; }
-	rm -rf "$E"
-	mkdir -p "$E/usr/bin" "$E/etc/dsmig"
-	cp -a "$X/dom0-extra/." "$E/"
+	mkdir -p "$E/etc/dsmig"
 	xen_carry "$DSMIG" dsmig "$E" || return 1
 	install -m 755 "$HERE/dom0-top-check.sh" "$E/usr/bin/dsmig-xen-top-check"
 	echo "name=xen0 hv=xen" > "$E/etc/dsmig/hosts"
