@@ -15,8 +15,13 @@
  * buffer written without blocking. Descriptors to pass with a reply are
  * dup()ed and queued at the reply's offset in the output buffer; that reply
  * line is sent by its own sendmsg() with SCM_RIGHTS. A client whose output
- * backlog exceeds CTL_OUT_MAX stops being read (replies are kept) and is
- * disconnected if an event would grow the backlog further.
+ * backlog exceeds CTL_OUT_MAX gets no further line answered (replies are
+ * kept) and is disconnected if an event would grow the backlog further.
+ *
+ * Slots are scarce, so a client must do its part within struct ctl_limits
+ * (speak after connecting, finish its lines, take its output); poll()
+ * sleeps until the earliest such deadline, and a full table evicts the
+ * oldest client that never spoke.
  */
 #include "vmm/control_int.h"
 
@@ -64,6 +69,87 @@ static struct ctl_conn *ctl_conn_new(int fd)
 	return c;
 }
 
+/* Does in[] hold the start of a line and no complete one? */
+static bool ctl_conn_partial(const struct ctl_conn *c)
+{
+	return c->discarding || (c->in_len && !memchr(c->in, '\n', c->in_len));
+}
+
+/* When c runs out of time for what it owes us (0: never); *why says what
+ * it failed to do and *limit_ms how long it had. */
+static uint64_t ctl_conn_deadline(const struct ctl_conn *c,
+				  const struct ctl_limits *lim, const char **why,
+				  unsigned *limit_ms)
+{
+	const struct {
+		bool owes;
+		uint64_t since;
+		unsigned ms;
+		const char *what;
+	} rule[] = {
+		{ !c->spoke, c->connected_ns, lim->silent_ms, "sent no command" },
+		{ ctl_conn_partial(c) && c->partial_ns, c->partial_ns, lim->partial_ms,
+		  "left a command line unfinished" },
+		{ c->stall_ns != 0, c->stall_ns, lim->stall_ms, "did not read its replies" },
+	};
+	uint64_t t = 0, d;
+	size_t i;
+
+	for (i = 0; i < sizeof(rule) / sizeof(rule[0]); i++) {
+		if (!rule[i].owes)
+			continue;
+		d = rule[i].since + rule[i].ms * 1000000ull;
+		if (!t || d < t) {
+			t = d;
+			*why = rule[i].what;
+			*limit_ms = rule[i].ms;
+		}
+	}
+	return t;
+}
+
+/* Drop every client past its deadline; return the next deadline (0: none). */
+static uint64_t ctl_server_expire(struct ctl_server *s)
+{
+	uint64_t now = time_mono_ns(), next = 0, t;
+	const char *why = "";
+	unsigned limit_ms = 0;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_conn *c = s->conns[i];
+
+		if (!c || !(t = ctl_conn_deadline(c, &s->limits, &why, &limit_ms)))
+			continue;
+		if (t <= now) {
+			log_warn("control: client %u %s for %.1f s: dropped", c->id,
+				 why, limit_ms / 1000.0);
+			ctl_server_drop(s, i);
+		} else if (!next || t < next) {
+			next = t;
+		}
+	}
+	return next;
+}
+
+/* The oldest client that has been connected limits.evict_ms without
+ * sending a command, or -1. */
+static int ctl_server_evictable(struct ctl_server *s)
+{
+	uint64_t now = time_mono_ns();
+	int i, best = -1;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_conn *c = s->conns[i];
+
+		if (!c || c->spoke || now - c->connected_ns < s->limits.evict_ms * 1000000ull)
+			continue;
+		if (best < 0 || c->connected_ns < s->conns[best]->connected_ns)
+			best = i;
+	}
+	return best;
+}
+
 static void ctl_server_accept(struct ctl_server *s)
 {
 	static const char busy[] = "{\"error\":{\"class\":\"" CTL_ERR_GENERIC
@@ -85,6 +171,14 @@ static void ctl_server_accept(struct ctl_server *s)
 		for (slot = 0; slot < CTL_MAX_CLIENTS && s->conns[slot]; slot++)
 			;
 		if (slot == CTL_MAX_CLIENTS) {
+			slot = ctl_server_evictable(s);
+			if (slot >= 0) {
+				log_warn("control: client %u sent no command; dropped to make room for a new client",
+					 s->conns[slot]->id);
+				ctl_server_drop(s, slot);
+			}
+		}
+		if (slot < 0) {
 			/* Best effort: tell the client why it is closed. */
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				log_warn("control: refusing a client: %s", strerror(errno));
@@ -98,6 +192,7 @@ static void ctl_server_accept(struct ctl_server *s)
 			continue;
 		}
 		s->conns[slot]->id = ++s->next_conn_id;
+		s->conns[slot]->connected_ns = time_mono_ns();
 		if (ctl_conn_queue(s->conns[slot], s->greeting, s->greeting_len, -1) < 0 ||
 		    ctl_conn_flush(s->conns[slot]) < 0)
 			ctl_server_drop(s, slot);
@@ -201,9 +296,14 @@ int ctl_server_run(struct ctl_server *s)
 {
 	struct pollfd pfd[3 + CTL_MAX_CLIENTS];
 	int slot_of[3 + CTL_MAX_CLIENTS];
-	int i, n, rc;
+	uint64_t deadline, now;
+	int i, n, rc, timeout_ms;
 
 	for (;;) {
+		deadline = ctl_server_expire(s);
+		now = time_mono_ns();
+		timeout_ms = !deadline ? -1 : deadline <= now ? 0 :
+			     (int)((deadline - now + 999999) / 1000000);
 		pfd[0] = (struct pollfd){ .fd = s->stop_pipe[0], .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->event_pipe[0], .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
@@ -222,7 +322,7 @@ int ctl_server_run(struct ctl_server *s)
 			slot_of[n++] = i;
 		}
 
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, timeout_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
@@ -243,6 +343,11 @@ int ctl_server_run(struct ctl_server *s)
 			rc = 0;
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				rc = c->eof ? -EPIPE : ctl_server_read(s, c);
+			if (rc == 0)
+				rc = ctl_conn_flush(c);
+			/* Lines held back by a full backlog, now that it shrank. */
+			if (rc == 0 && c->in_len && ctl_conn_backlog(c) <= CTL_OUT_MAX)
+				rc = ctl_server_lines(s, c);
 			if (rc == 0)
 				rc = ctl_conn_flush(c);
 			if (rc < 0 || (c->eof && !ctl_conn_backlog(c)))
@@ -344,6 +449,10 @@ int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg
 	s->nr_commands = cfg->nr_commands;
 	s->opaque = cfg->opaque;
 	s->on_close = cfg->on_close;
+	s->limits = cfg->limits ? *cfg->limits : (struct ctl_limits){
+		.silent_ms = CTL_SILENT_MS, .partial_ms = CTL_PARTIAL_MS,
+		.stall_ms = CTL_STALL_MS, .evict_ms = CTL_EVICT_MS,
+	};
 
 	what = "greeting";
 	rc = ctl_server_make_greeting(s, cfg->greeting);

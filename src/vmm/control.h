@@ -58,6 +58,17 @@ struct ctl_command {
 	const char *help;       /* one line, listed by the built-in "help" */
 };
 
+/* How long a client may hold one of the CTL_MAX_CLIENTS slots without
+ * doing its part; past a limit it is dropped, with a log line naming the
+ * rule (docs/control-protocol.md, "Limits"). */
+struct ctl_limits {
+	unsigned silent_ms;     /* from connecting to its first command */
+	unsigned partial_ms;    /* from a line's first byte to its newline */
+	unsigned stall_ms;      /* queued output taken by nobody */
+	unsigned evict_ms;      /* a full table evicts the oldest client that
+				   has sent no command for this long */
+};
+
 struct ctl_server_config {
 	const char *path;                  /* socket path to create */
 	const struct ctl_command *commands;
@@ -67,6 +78,7 @@ struct ctl_server_config {
 	/* Called on the control thread when the client conn_id goes away
 	 * (closed, dropped, or at server close); may be NULL. */
 	void (*on_close)(void *opaque, unsigned conn_id);
+	const struct ctl_limits *limits;   /* NULL: the defaults (10, 10, 30, 1 s) */
 };
 
 struct ctl_server;

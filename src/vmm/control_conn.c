@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "vmm/control_int.h"
 
 void ctl_conn_free(struct ctl_conn *c)
@@ -126,9 +127,12 @@ static ssize_t ctl_conn_send_chunk(struct ctl_conn *c)
 	return n;
 }
 
-/* Write as much as the socket takes. Returns 0 or -errno (drop client). */
+/* Write as much as the socket takes. Returns 0 or -errno (drop client).
+ * stall_ns tells since when queued output has made no progress. */
 int ctl_conn_flush(struct ctl_conn *c)
 {
+	bool progress = false;
+
 	while (c->out_pos < c->out_len) {
 		ssize_t n = ctl_conn_send_chunk(c);
 
@@ -138,7 +142,12 @@ int ctl_conn_flush(struct ctl_conn *c)
 			return (int)n;
 		if (n == 0)
 			break;
+		progress = true;
 	}
+	if (!ctl_conn_backlog(c))
+		c->stall_ns = 0;
+	else if (progress || !c->stall_ns)
+		c->stall_ns = time_mono_ns();
 	return 0;
 }
 

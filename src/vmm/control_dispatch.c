@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/log.h"
 #include "vmm/control_int.h"
 
 int ctl_fail(struct ctl_error *err, const char *class, const char *fmt, ...)
@@ -158,18 +159,21 @@ static int ctl_server_line(struct ctl_server *s, struct ctl_conn *c,
 }
 
 /* Split the input buffer into lines. Returns 0 or -errno (drop client). */
-static int ctl_server_lines(struct ctl_server *s, struct ctl_conn *c)
+int ctl_server_lines(struct ctl_server *s, struct ctl_conn *c)
 {
 	size_t start = 0;
 	int rc = 0;
 
-	while (start < c->in_len) {
+	/* A client that does not read its replies gets no more of them: its
+	 * remaining lines wait until the backlog drains. */
+	while (start < c->in_len && ctl_conn_backlog(c) <= CTL_OUT_MAX) {
 		char *nl = memchr(c->in + start, '\n', c->in_len - start);
 		size_t len;
 
 		if (!nl)
 			break;
 		len = nl - (c->in + start);
+		c->spoke = true;
 		if (c->discarding) {
 			c->discarding = false;
 		} else {
@@ -182,6 +186,10 @@ static int ctl_server_lines(struct ctl_server *s, struct ctl_conn *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	/* The clock of a partial line starts with its first byte and stops at
+	 * its newline (for an oversized one, the newline that ends the skip). */
+	if ((start > 0 || !c->in_len) && !c->discarding)
+		c->partial_ns = c->in_len ? time_mono_ns() : 0;
 
 	if (c->in_len > CTL_LINE_MAX) {
 		/* Full buffer, no newline: too long. Skip to the next newline. */
@@ -208,6 +216,8 @@ int ctl_server_read(struct ctl_server *s, struct ctl_conn *c)
 		c->eof = true;
 		return 0;
 	}
+	if (!c->in_len && !c->partial_ns)
+		c->partial_ns = time_mono_ns();
 	c->in_len += n;
 	return ctl_server_lines(s, c);
 }

@@ -15,12 +15,18 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
 #include "vmm/control.h"
 
 #define CTL_OUT_MAX         (1024 * 1024) /* output backlog per client */
+/* The default struct ctl_limits. */
+#define CTL_SILENT_MS       10000
+#define CTL_PARTIAL_MS      10000
+#define CTL_STALL_MS        30000
+#define CTL_EVICT_MS        1000
 
 /* A descriptor to send with the reply line at out[off, off + len). */
 struct ctl_outfd {
@@ -36,6 +42,10 @@ struct ctl_conn {
 	size_t in_len;
 	bool discarding;        /* skipping the rest of an oversized line */
 	bool eof;               /* peer finished sending; close once flushed */
+	bool spoke;             /* has sent at least one complete line */
+	uint64_t connected_ns;  /* time_mono_ns() at accept */
+	uint64_t partial_ns;    /* since when in[] holds part of a line */
+	uint64_t stall_ns;      /* since when output waits with no progress */
 	char *out;
 	size_t out_pos, out_len, out_cap;
 	struct ctl_outfd *fds;
@@ -59,6 +69,7 @@ struct ctl_server {
 	size_t nr_commands;
 	void *opaque;
 	void (*on_close)(void *opaque, unsigned conn_id);
+	struct ctl_limits limits;
 	unsigned next_conn_id;
 	char *greeting;         /* serialised greeting with its newline */
 	size_t greeting_len;
@@ -85,7 +96,11 @@ int ctl_conn_send_error(struct ctl_conn *c, json_t *id, const char *class,
 
 /* control_dispatch.c */
 /* Read what client c sent and answer its complete lines: 0, or -errno
- * when it must be dropped. */
+ * when it must be dropped. Lines stay buffered while c's output backlog
+ * is over CTL_OUT_MAX. */
 int ctl_server_read(struct ctl_server *s, struct ctl_conn *c);
+/* Answer complete lines still buffered from earlier reads (held back by a
+ * full backlog): 0 or -errno. */
+int ctl_server_lines(struct ctl_server *s, struct ctl_conn *c);
 
 #endif /* DSMIG_VMM_CONTROL_INT_H */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "common/ctl_client.h"
 #include "common/rundir.h"
 #include "vmm/control.h"
+#include "vmm/control_int.h"   /* CTL_OUT_MAX, a client's backlog */
 
 #define TIMEOUT_MS 5000
 
@@ -109,7 +111,8 @@ static void *server_thread(void *arg)
 	return NULL;
 }
 
-static int server_start(struct fixture *f, const char *path)
+static int server_start_limited(struct fixture *f, const char *path,
+				const struct ctl_limits *limits)
 {
 	json_t *greet = json_pack("{ss}", "name", "testvm");
 	struct ctl_server_config cfg = {
@@ -118,6 +121,7 @@ static int server_start(struct fixture *f, const char *path)
 		.nr_commands = sizeof(test_commands) / sizeof(test_commands[0]),
 		.opaque = f,
 		.greeting = greet,
+		.limits = limits,
 	};
 	int rc = ctl_server_open(&f->srv, &cfg, NULL, 0);
 
@@ -131,6 +135,11 @@ static int server_start(struct fixture *f, const char *path)
 	return 0;
 }
 
+static int server_start(struct fixture *f, const char *path)
+{
+	return server_start_limited(f, path, NULL);
+}
+
 static void server_finish(struct fixture *f)
 {
 	ctl_server_stop(f->srv);
@@ -140,7 +149,13 @@ static void server_finish(struct fixture *f)
 	f->srv = NULL;
 }
 
-static int setup(void **state)
+/* Short limits, so that the tests of the limits take a fraction of a
+ * second; silence is allowed long enough for the eviction test. */
+static const struct ctl_limits short_limits = {
+	.silent_ms = 2000, .partial_ms = 300, .stall_ms = 300, .evict_ms = 100,
+};
+
+static int setup_limits(void **state, const struct ctl_limits *limits)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
@@ -153,9 +168,32 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/vm.sock", f->dir);
-	if (server_start(f, f->path) < 0)
+	if (server_start_limited(f, f->path, limits) < 0)
 		return -1;
 	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_limits(state, NULL);
+}
+
+static int setup_short(void **state)
+{
+	return setup_limits(state, &short_limits);
+}
+
+/* For a test that stopped and closed the server itself. */
+static int teardown_stopped(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->memfd >= 0)
+		close(f->memfd);
+	pthread_mutex_destroy(&f->lock);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
 	return 0;
 }
 
@@ -167,12 +205,7 @@ static int teardown(void **state)
 	/* Stop + close removes the socket file. */
 	assert_int_equal(access(f->path, F_OK), -1);
 	assert_int_equal(errno, ENOENT);
-	if (f->memfd >= 0)
-		close(f->memfd);
-	pthread_mutex_destroy(&f->lock);
-	assert_int_equal(rmdir(f->dir), 0);
-	free(f);
-	return 0;
+	return teardown_stopped(state);
 }
 
 /* ---- raw socket helpers ----------------------------------------------------- */
@@ -799,6 +832,127 @@ static void test_peer_gone_and_half_close(void **state)
 	close(fd);
 }
 
+/* ---- limits (short_limits) ---------------------------------------------------- */
+
+/* Read until the server closes the connection; the time it took, in ms
+ * (a read that times out after TIMEOUT_MS fails the test). */
+static long read_until_eof(int fd)
+{
+	struct timespec t0, t1;
+	char buf[65536];
+	ssize_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	/* ECONNRESET: closed with our input unread (AF_UNIX says so). */
+	assert_true(n == 0 || errno == ECONNRESET);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+static void test_silent_client_dropped(void **state)
+{
+	struct fixture *f = *state;
+	int fd = raw_open(f->path);
+	long ms = read_until_eof(fd);
+
+	assert_true(ms >= short_limits.silent_ms - 100);
+	close(fd);
+}
+
+static void test_half_line_dropped(void **state)
+{
+	struct fixture *f = *state;
+	int fd = raw_open(f->path);
+	json_t *msg;
+
+	/* One whole command (so not silent), then half of the next. */
+	raw_send_str(fd, "{\"execute\":\"echo\",\"id\":1}\n{\"execute\":");
+	msg = raw_read(fd);
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 1);
+	json_decref(msg);
+	assert_true(read_until_eof(fd) < short_limits.silent_ms);
+	close(fd);
+}
+
+static void test_full_table_evicts_silent(void **state)
+{
+	struct fixture *f = *state;
+	int fd[CTL_MAX_CLIENTS], i;
+	struct ctl_client *op;
+	json_t *ret;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		fd[i] = raw_open(f->path);
+	usleep((short_limits.evict_ms + 50) * 1000);
+	/* The operator gets in and is served; the oldest silent one went. */
+	assert_int_equal(ctl_client_open(&op, f->path, TIMEOUT_MS, NULL, 0), 0);
+	assert_int_equal(ctl_client_execute(op, "echo", NULL, &ret, NULL, TIMEOUT_MS), 0);
+	json_decref(ret);
+	assert_true(read_until_eof(fd[0]) < short_limits.silent_ms);
+	ctl_client_close(op);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		close(fd[i]);
+}
+
+/* Send "help" commands until our side would block (the server stopped
+ * reading us) and never read a reply; returns the descriptor. */
+static int flood_without_reading(const char *path)
+{
+	static const char line[] = "{\"execute\":\"help\"}\n";
+	size_t n = (64 * 1024) / (sizeof(line) - 1), i;
+	char *burst = malloc(n * (sizeof(line) - 1));
+	int fd = raw_open(path);
+
+	assert_non_null(burst);
+	for (i = 0; i < n; i++)
+		memcpy(burst + i * (sizeof(line) - 1), line, sizeof(line) - 1);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	for (i = 0; i < 400; i++)
+		if (send(fd, burst, n * (sizeof(line) - 1), MSG_NOSIGNAL) < 0)
+			break;
+	assert_true(i < 400);
+	free(burst);
+	return fd;
+}
+
+/* What the server holds for a client that never reads stays within
+ * CTL_OUT_MAX plus one reply. */
+static void test_unread_replies_bounded(void **state)
+{
+	struct fixture *f = *state;
+	int fd = flood_without_reading(f->path);
+	size_t i, most = 0;
+
+	usleep(100 * 1000);
+	ctl_server_stop(f->srv);
+	assert_int_equal(pthread_join(f->thread, NULL), 0);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (f->srv->conns[i] && ctl_conn_backlog(f->srv->conns[i]) > most)
+			most = ctl_conn_backlog(f->srv->conns[i]);
+	assert_true(most > CTL_OUT_MAX / 2);    /* it did fall behind */
+	assert_true(most <= CTL_OUT_MAX + 4096);
+	ctl_server_close(f->srv);
+	f->srv = NULL;
+	close(fd);
+}
+
+/* ... and it is dropped once its output has stalled for stall_ms: a
+ * hang-up seen without reading (reading would be progress). */
+static void test_stalled_reader_dropped(void **state)
+{
+	struct fixture *f = *state;
+	int fd = flood_without_reading(f->path);
+	struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
+
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	usleep((short_limits.stall_ms + 300) * 1000);
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	assert_true(pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+	close(fd);
+}
+
 /* ---- rundir ----------------------------------------------------------------- */
 
 static void test_rundir_names(void **state)
@@ -1012,6 +1166,14 @@ int main(void)
 		T(test_peer_gone_and_half_close),
 		T(test_client_checks_version),
 #undef T
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_short, teardown)
+		T(test_silent_client_dropped),
+		T(test_half_line_dropped),
+		T(test_full_table_evicts_silent),
+		T(test_stalled_reader_dropped),
+#undef T
+		cmocka_unit_test_setup_teardown(test_unread_replies_bounded, setup_short,
+						teardown_stopped),
 		cmocka_unit_test(test_rundir_names),
 		cmocka_unit_test(test_runtime_dir),
 	};
