@@ -73,7 +73,7 @@ struct dsmig_boot_info {
 	uint32_t nr_vcpus;
 	uint64_t mem_size;          /* bytes of guest RAM starting at GPA 0 */
 	dsmig_gpa_t heap_start;     /* first free page after the image */
-	dsmig_gpa_t heap_end;       /* first byte of the lowest vCPU stack */
+	dsmig_gpa_t heap_end;       /* end of free memory: the page tables */
 	char cmdline[DSMIG_CMDLINE_MAX]; /* NUL-terminated guest arguments */
 };
 

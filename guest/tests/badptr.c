@@ -18,6 +18,10 @@
  *   mode=8  time with a misaligned argument block
  *   mode=9  puts with a buffer that straddles the end of RAM
  *   mode=10 puts whose buffer address + length wraps around 2^64
+ *   mode=11 time whose block is in the guest's own read-only text
+ *   mode=12 time whose block is at GPA 0 (the unmapped NULL page)
+ *   mode=13 time whose block is in vCPU 0's stack guard page
+ *   mode=14 puts whose buffer is the page tables (supervisor only)
  */
 #include "dsmig_guest.h"
 
@@ -112,8 +116,31 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 			puts_arg.data);
 		hc_call(DSMIG_HC_PUTS, &puts_arg);
 		break;
+	case 11:
+		gprintf("badptr: mode 11: time with its block in read-only text at %p\n",
+			(void *)guest_main);
+		out_port(DSMIG_HC_PORT_BASE + DSMIG_HC_TIME,
+			 (uint32_t)((uintptr_t)guest_main & ~7ul));
+		break;
+	case 12:
+		gprintf("badptr: mode 12: time with its block at GPA 0\n");
+		out_port(DSMIG_HC_PORT_BASE + DSMIG_HC_TIME, 0);
+		break;
+	case 13:
+		gprintf("badptr: mode 13: time with its block in the stack guard page\n");
+		out_port(DSMIG_HC_PORT_BASE + DSMIG_HC_TIME,
+			 (uint32_t)(bi->mem_size - DSMIG_STACK_SIZE));
+		break;
+	case 14:
+		/* The page tables start right where the heap ends. */
+		puts_arg.data = bi->heap_end;
+		puts_arg.len = 64;
+		gprintf("badptr: mode 14: puts reading the page tables at 0x%lx\n",
+			puts_arg.data);
+		hc_call(DSMIG_HC_PUTS, &puts_arg);
+		break;
 	default:
-		gprintf("badptr: unknown mode %lu (0..10)\n", mode);
+		gprintf("badptr: unknown mode %lu (0..14)\n", mode);
 		return 2;
 	}
 	gprintf("badptr: mode %lu: the VMM let the guest go on!\n", mode);

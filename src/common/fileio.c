@@ -16,7 +16,9 @@ int file_read_all(const char *path, size_t max, void **buf, size_t *len)
 	int fd, rc = 0;
 	uint8_t *p = NULL;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a device) named here must not block the
+	 * caller in open(); anything but a regular file is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {

@@ -86,14 +86,15 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 	pthread_mutex_lock(&vm->lock);
 	state = vm->state;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = json_pack("{s:s, s:I, s:I, s:o, s:I, s:I, s:o}",
+	*ret = json_pack("{s:s, s:I, s:I, s:o, s:I, s:I, s:o, s:I}",
 			 "status", vm_state_name(state),
 			 "time_ns", (json_int_t)time_mono_ns(),
 			 "guest_time_ns", (json_int_t)vm_guest_mono_ns(vm),
 			 "vcpus", vcpus,
 			 "dirty_pages", (json_int_t)dirty,
 			 "mem_pages", (json_int_t)(vm->mem.size / DSMIG_PAGE_SIZE),
-			 "counters", counters_json(vm));
+			 "counters", counters_json(vm),
+			 "console_dropped", (json_int_t)console_dropped(&vm->console));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -128,16 +129,9 @@ static int cmd_query_console(struct ctl_request *req, json_t *args,
 {
 	struct vm *vm = req->opaque;
 	char tail[VM_CONSOLE_RING + 1];
-	uint64_t total, n, start, i;
+	uint64_t total;
 
-	pthread_mutex_lock(&vm->lock);
-	total = vm->console_bytes;
-	n = total < VM_CONSOLE_RING ? total : VM_CONSOLE_RING;
-	start = total - n;
-	for (i = 0; i < n; i++)
-		tail[i] = vm->console[(start + i) % VM_CONSOLE_RING];
-	pthread_mutex_unlock(&vm->lock);
-	tail[n] = '\0';
+	tail[console_tail(&vm->console, tail, &total)] = '\0';
 	*ret = json_pack("{s:I, s:s}", "bytes_total", (json_int_t)total,
 			 "text", tail);
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
@@ -310,7 +304,8 @@ static int cmd_load_state(struct ctl_request *req, json_t *args, json_t **ret,
 				"load-state needs an incoming VM that has not been loaded");
 	rc = file_read_all(path, VM_STATE_MAX, &blob, &len);
 	if (rc)
-		return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path, strerror(-rc));
+		return ctl_fail(err, CTL_ERR_GENERIC, "%s: %s", path,
+				rc == -EINVAL ? "not a regular file" : strerror(-rc));
 	rc = vm_state_load(vm, blob, len, why, sizeof(why));
 	free(blob);
 	if (rc)

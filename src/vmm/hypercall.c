@@ -24,6 +24,18 @@ struct hypercall {
 	int (*fn)(struct vcpu *v, void *arg);
 };
 
+/* Why vm_guest_ptr() refused [gpa, gpa+len), in words for the fault. */
+static const char *refusal(struct vm *vm, uint64_t gpa, uint64_t len,
+			   uint64_t align, enum guest_access access)
+{
+	if (gpa & (align - 1))
+		return "misaligned";
+	if (!gmem_ptr(&vm->mem, gpa, len))
+		return "outside guest RAM";
+	return access == GUEST_WRITE ? "in memory the guest may not write (protected)"
+				     : "in memory the guest may not read (protected)";
+}
+
 static int hc_puts(struct vcpu *v, void *arg)
 {
 	struct dsmig_hc_puts *a = arg;
@@ -39,13 +51,14 @@ static int hc_puts(struct vcpu *v, void *arg)
 	src = vm_guest_ptr(v->vm, a->data, a->len, 1, GUEST_READ);
 	if (!src) {
 		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
-			    "guest fault: vCPU %u: puts buffer [0x%llx, +%llu) outside guest RAM",
+			    "guest fault: vCPU %u: puts buffer [0x%llx, +%llu) is %s",
 			    v->index, (unsigned long long)a->data,
-			    (unsigned long long)a->len);
+			    (unsigned long long)a->len,
+			    refusal(v->vm, a->data, a->len, 1, GUEST_READ));
 		return HC_FAULT;
 	}
 	memcpy(buf, src, a->len);
-	vm_console_write(v->vm, buf, a->len);
+	console_write(&v->vm->console, buf, a->len);
 	return HC_OK;
 }
 
@@ -62,12 +75,17 @@ static int hc_sleep(struct vcpu *v, void *arg)
 {
 	struct dsmig_hc_sleep *a = arg;
 	struct vm *vm = v->vm;
-	int64_t host_deadline = (int64_t)a->deadline_ns - vm->clock_offset_ns;
+	int64_t host_deadline;
 	struct timespec ts;
 
-	/* A deadline past the end of time just means "until woken". */
-	if (a->deadline_ns > (uint64_t)INT64_MAX || host_deadline < 0)
+	/* A deadline past the end of time just means "until woken"; one
+	 * before the host clock's zero has passed. */
+	if (a->deadline_ns > (uint64_t)INT64_MAX ||
+	    __builtin_sub_overflow((int64_t)a->deadline_ns, vm->clock_offset_ns,
+				   &host_deadline))
 		host_deadline = INT64_MAX / 2;
+	else if (host_deadline < 0)
+		host_deadline = 0;
 	ts.tv_sec = host_deadline / 1000000000;
 	ts.tv_nsec = host_deadline % 1000000000;
 	pthread_mutex_lock(&vm->lock);
@@ -90,8 +108,10 @@ static int hc_counters(struct vcpu *v, void *arg)
 	if (!vm_guest_ptr(vm, a->counters, sizeof(struct dsmig_counters), 8,
 			  GUEST_READ)) {
 		vm_shutdown(vm, VMM_EXIT_GUEST_FAULT,
-			    "guest fault: vCPU %u: counter block at 0x%llx is outside guest RAM or misaligned",
-			    v->index, (unsigned long long)a->counters);
+			    "guest fault: vCPU %u: counter block at 0x%llx is %s",
+			    v->index, (unsigned long long)a->counters,
+			    refusal(vm, a->counters, sizeof(struct dsmig_counters), 8,
+				    GUEST_READ));
 		return HC_FAULT;
 	}
 	pthread_mutex_lock(&vm->lock);
@@ -148,9 +168,8 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
 			    "guest fault: vCPU %u: hypercall %s argument block at 0x%x is %s",
 			    v->index, hc->name, gpa,
-			    gpa % 8 ? "misaligned" :
-			    !vm_guest_ptr(v->vm, gpa, hc->arg_size, 8, GUEST_READ)
-				    ? "outside guest RAM" : "in a protected region");
+			    refusal(v->vm, gpa, hc->arg_size, 8,
+				    hc->writes_back ? GUEST_WRITE : GUEST_READ));
 		return HC_FAULT;
 	}
 	v->hypercalls++;

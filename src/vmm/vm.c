@@ -1,7 +1,7 @@
 /*
  * VM lifecycle: create (KVM, RAM, image, machine, vCPUs), start, pause,
  * resume, shutdown, destroy; plus the pieces of VM state that hypercalls and
- * control commands share (console ring, counters, guest clock).
+ * control commands share (counters, guest clock); the console is console.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "vmm/userfault.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -151,7 +152,6 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
 	vm->uffd = -1;
-	vm->console_fd = cfg->console_fd;
 	for (i = 0; i < DSMIG_MAX_VCPUS; i++)
 		vm->vcpus[i].fd = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
@@ -162,6 +162,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	pthread_cond_init(&vm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	vm->state = VM_CREATED;
+	rc = console_init(&vm->console, cfg->console_fd);
+	if (rc) {
+		errbuf_set(why, len, "console writer: %s", strerror(-rc));
+		return VMM_EXIT_INTERNAL;
+	}
 
 	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > DSMIG_MAX_VCPUS) {
 		errbuf_set(why, len, "--vcpus must be 1..%d", DSMIG_MAX_VCPUS);
@@ -312,6 +317,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->dirty.scratch)
 		dirty_log_fini(&vm->dirty);
 	gmem_destroy(&vm->mem);
+	console_fini(&vm->console);
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
@@ -325,20 +331,10 @@ void vm_destroy(struct vm *vm)
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
 		   enum guest_access access)
 {
-	uint64_t end;
-
 	if (gpa & (align - 1))
 		return NULL;
-	if (!gmem_ptr(&vm->mem, gpa, len))
+	if (!x86_guest_may_access(&vm->mem, &vm->lay, gpa, len, access == GUEST_WRITE))
 		return NULL;
-	if (access == GUEST_WRITE) {
-		end = gpa + len;
-		/* Boot info and GDT/TSS pages, then the page tables. */
-		if (gpa < DSMIG_SYS_BASE + DSMIG_PAGE_SIZE && end > DSMIG_BOOT_INFO_GPA)
-			return NULL;
-		if (gpa < vm->lay.pt_end && end > vm->lay.pt_start)
-			return NULL;
-	}
 	return gmem_ptr(&vm->mem, gpa, len);
 }
 
@@ -347,32 +343,10 @@ uint64_t vm_guest_mono_ns(const struct vm *vm)
 	return (uint64_t)((int64_t)time_mono_ns() + vm->clock_offset_ns);
 }
 
-void vm_console_write(struct vm *vm, const char *buf, size_t len)
-{
-	char clean[DSMIG_PUTS_MAX];
-	size_t i, off;
-
-	if (len > sizeof(clean))
-		len = sizeof(clean);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		clean[i] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (char)c : '.';
-	}
-	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < len; i++) {
-		off = (vm->console_bytes + i) % VM_CONSOLE_RING;
-		vm->console[off] = clean[i];
-	}
-	vm->console_bytes += len;
-	if (vm->console_fd >= 0 && write(vm->console_fd, clean, len) < 0)
-		vm->console_fd = -1;  /* reader went away: keep the ring only */
-	pthread_mutex_unlock(&vm->lock);
-}
-
 int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 {
 	const struct dsmig_counters *c;
+	char name[DSMIG_WORKLOAD_NAME_MAX];
 	uint64_t gpa;
 
 	pthread_mutex_lock(&vm->lock);
@@ -380,16 +354,22 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	pthread_mutex_unlock(&vm->lock);
 	if (!gpa)
 		return -ENOENT;
-	/* Never block the control thread on a page still on the source. */
+	/* Never block the control thread on a page still on the source. The
+	 * block's place was checked against the guest's page tables when it
+	 * was registered (which a page-table walk here could block on). */
 	if (!userfault_resident(vm, gpa, sizeof(*c)))
 		return -EAGAIN;
-	c = vm_guest_ptr(vm, gpa, sizeof(*c), 8, GUEST_READ);
+	c = gmem_ptr(&vm->mem, gpa, sizeof(*c));
 	if (!c)
 		return -EINVAL;
 	memcpy(out, c, sizeof(*out));
 	if (out->magic != DSMIG_COUNTERS_MAGIC)
 		return -EINVAL;
+	/* The name is the guest's bytes: valid UTF-8 without control
+	 * characters from here on, or a JSON reply could not be made. */
 	out->workload[DSMIG_WORKLOAD_NAME_MAX - 1] = '\0';
+	text_clean(name, sizeof(name), out->workload);
+	memcpy(out->workload, name, sizeof(name));
 	return 0;
 }
 

@@ -4,8 +4,9 @@
  * control commands and the hypercalls touch goes through these functions.
  *
  * Threads: one per vCPU (vcpu.c), the control thread (control.c) and the
- * main thread. vm->lock protects the run state, the console ring and the
- * counters registration; vm->cond signals every change of them.
+ * main thread. vm->lock protects the run state and the counters
+ * registration; vm->cond signals every change of them. The console has a
+ * lock and a writer thread of its own (console.h).
  */
 #ifndef DSMIG_VMM_VM_H
 #define DSMIG_VMM_VM_H
@@ -16,13 +17,13 @@
 #include <jansson.h>
 
 #include "dsmig_abi.h"
+#include "vmm/console.h"
 #include "vmm/dirty_log.h"
 #include "vmm/elf_loader.h"
 #include "vmm/guest_mem.h"
 #include "vmm/x86_setup.h"
 
 #define VM_NAME_MAX 64
-#define VM_CONSOLE_RING 16384
 
 /* Exit statuses of dsmig-vmm (besides a guest's own DSMIG_HC_EXIT status). */
 enum vmm_exit {
@@ -91,9 +92,7 @@ struct vm {
 	int exit_status;
 	char exit_reason[256];
 	uint64_t counters_gpa;          /* 0: none registered */
-	int console_fd;
-	char console[VM_CONSOLE_RING];
-	uint64_t console_bytes;         /* total written; ring holds the tail */
+	struct vm_console console;      /* has its own lock */
 
 	/* Migration source: a memfd the engine maps, filled by dirty-sync. */
 	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
@@ -143,19 +142,16 @@ void vm_destroy(struct vm *vm);
 enum guest_access { GUEST_READ, GUEST_WRITE };
 
 /* THE checked accessor for guest-supplied addresses: a pointer to
- * [gpa, gpa+len) in guest RAM, or NULL if any byte is outside RAM or, for
- * GUEST_WRITE, inside a region the guest itself may not write (boot info,
- * GDT/TSS, page tables): the VMM must never become a guest's way around
- * its own page protections. align must be a power of two. */
+ * [gpa, gpa+len) in guest RAM, or NULL if it is misaligned or the guest
+ * itself may not read (GUEST_READ) or write (GUEST_WRITE) every byte of
+ * it through its page tables (x86_guest_may_access): the VMM must never
+ * become a guest's way around its own page protections. align must be a
+ * power of two. */
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
 		   enum guest_access access);
 
 /* Guest-visible monotonic time (survives pause; base for DSMIG_HC_TIME). */
 uint64_t vm_guest_mono_ns(const struct vm *vm);
-
-/* Append guest console bytes: sanitised (control characters other than
- * newline and tab become '.'), written to console_fd, kept in the ring. */
-void vm_console_write(struct vm *vm, const char *buf, size_t len);
 
 /* Copy the guest's counter block, if one is registered and valid.
  * Returns 0, or -ENOENT (none registered) / -EINVAL (bad magic). */

@@ -143,9 +143,10 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	int rc = -ENOMEM;
 
 	pthread_mutex_lock(&vm->lock);
-	if (vm->state != VM_PAUSED && vm->state != VM_INCOMING) {
+	if (vm->state != VM_PAUSED) {
 		pthread_mutex_unlock(&vm->lock);
-		errbuf_set(why, len, "the VM must be paused");
+		errbuf_set(why, len, "the VM must be paused (it is %s)",
+			   vm_state_name(vm->state));
 		return -EINVAL;
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -174,8 +175,7 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	dev->heap_start = vm->lay.heap_start;
 	dev->heap_end = vm->lay.heap_end;
 	memcpy(dev->stack_top, vm->lay.stack_top, sizeof(dev->stack_top));
-	dev->console_bytes = vm->console_bytes;
-	memcpy(dev->console, vm->console, sizeof(dev->console));
+	console_snapshot(&vm->console, dev->console, &dev->console_bytes);
 	pthread_mutex_unlock(&vm->lock);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -329,8 +329,7 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	vm->lay.heap_end = dev->heap_end;
 	memcpy(vm->lay.stack_top, dev->stack_top, sizeof(vm->lay.stack_top));
 	vm->counters_gpa = dev->counters_gpa;
-	vm->console_bytes = dev->console_bytes;
-	memcpy(vm->console, dev->console, sizeof(vm->console));
+	console_restore(&vm->console, dev->console_bytes, dev->console);
 	/* The guest's clock keeps counting through the downtime, by the wall
 	 * clock that both hosts share. */
 	vm->clock_offset_ns = (int64_t)dev->guest_mono_ns +

@@ -62,9 +62,9 @@ _Static_assert(sizeof(struct vms_header) == 32, "vms_header layout");
 _Static_assert(sizeof(struct vms_section) == 16, "vms_section layout");
 _Static_assert(sizeof(struct vms_device) % 8 == 0, "vms_device layout");
 
-/* Serialise a paused (or incoming-and-loaded) VM. On success *blob is a
- * malloc'd buffer of *blob_len bytes. Returns 0, -EINVAL if the VM is
- * running, or -errno (out of memory, or from KVM) with the reason in
+/* Serialise a paused VM. On success *blob is a malloc'd buffer of
+ * *blob_len bytes. Returns 0, -EINVAL if the VM is not paused (running,
+ * incoming, shut down), or -errno (out of memory, or from KVM) with the reason in
  * why[len] ("vCPU 1 xsave: ..."). */
 int vm_state_save(struct vm *vm, void **blob, size_t *blob_len, char *why,
 		  size_t len);

@@ -43,7 +43,7 @@ uint64_t x86_reserved_top(uint64_t mem_size, unsigned nr_vcpus)
 	return pt_bytes(mem_size) + (uint64_t)nr_vcpus * DSMIG_STACK_SIZE;
 }
 
-static uint64_t *pte_of(struct guest_mem *m, const struct x86_layout *lay,
+static uint64_t *pte_of(const struct guest_mem *m, const struct x86_layout *lay,
 			uint64_t gpa)
 {
 	/* PTs follow PML4, PDPT and the PDs; PT i maps [i*2M, (i+1)*2M). */
@@ -51,6 +51,25 @@ static uint64_t *pte_of(struct guest_mem *m, const struct x86_layout *lay,
 	uint64_t pt = lay->pt_start + (2 + pds + (gpa >> 21)) * DSMIG_PAGE_SIZE;
 
 	return (uint64_t *)gmem_ptr(m, pt + ((gpa >> 12) & 511) * 8, 8);
+}
+
+int x86_guest_may_access(const struct guest_mem *m, const struct x86_layout *lay,
+			 uint64_t gpa, uint64_t len, int write)
+{
+	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0), page, last;
+	const uint64_t *pte;
+
+	if (!lay->pml4 || !gmem_ptr(m, gpa, len))
+		return 0;
+	if (!len)
+		return 1;
+	last = (gpa + len - 1) & ~0xfffull;
+	for (page = gpa & ~0xfffull; page <= last; page += DSMIG_PAGE_SIZE) {
+		pte = pte_of(m, lay, page);
+		if (!pte || (*pte & need) != need || (*pte & PTE_ADDR) != page)
+			return 0;
+	}
+	return 1;
 }
 
 static void set_range(struct guest_mem *m, const struct x86_layout *lay,

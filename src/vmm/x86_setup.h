@@ -52,6 +52,14 @@ int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
 		     unsigned nr_vcpus, struct x86_layout *lay, char *why,
 		     size_t len);
 
+/* May the guest itself (at CPL3, through its own page tables) read, or
+ * with write set write, every byte of [gpa, gpa+len)? The VMM asks before
+ * it touches guest memory on the guest's behalf, so that it never becomes
+ * a way around the guest's page protections (read-only text, the NULL
+ * page, stack guard pages, supervisor-only page tables). 1 or 0. */
+int x86_guest_may_access(const struct guest_mem *m, const struct x86_layout *lay,
+			 uint64_t gpa, uint64_t len, int write);
+
 /* Put a fresh vCPU into the entry state: sregs, regs (rdi = boot info,
  * rsi = index), FPU. Returns 0 or -errno. */
 int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,

@@ -12,16 +12,20 @@ declare -A want=(
 	[0]="puts buffer"
 	[1]="argument block at 0x[0-9a-f]* is outside guest RAM"
 	[2]="puts length"
-	[3]="protected region"
+	[3]="may not write"
 	[4]="not a hypercall"
 	[5]="triple fault"
-	[6]="protected region"
+	[6]="may not write"
 	[7]="not a hypercall\|triple fault"
 	[8]="misaligned"
 	[9]="outside guest RAM"
 	[10]="outside guest RAM"
+	[11]="may not write"
+	[12]="may not write"
+	[13]="may not write"
+	[14]="may not read"
 )
-for mode in 0 1 2 3 4 5 6 7 8 9 10; do
+for mode in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
 	err=$("$VMM" run "$GUESTS/test-badptr.elf" --name bad$mode -- mode=$mode 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" -eq 4 ] && grep -q "guest fault" <<<"$err" && grep -q "${want[$mode]}" <<<"$err"; then
