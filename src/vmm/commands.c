@@ -31,17 +31,32 @@ static json_t *counters_json(struct vm *vm)
 			 "region_pages", (json_int_t)c.region_pages);
 }
 
+/* Refuse what would interfere with another client's migration of the VM
+ * (see vm_migration_claim): 0, or -1 with err filled. */
+static int migration_guard(struct ctl_request *req, const char *what,
+			   struct ctl_error *err)
+{
+	unsigned owner;
+
+	if (vm_migration_check(req->opaque, req->conn_id, &owner) == 0)
+		return 0;
+	return ctl_fail(err, CTL_ERR_STATE,
+			"cannot %s: the VM is being migrated by control client %u (one migration at a time)",
+			what, owner);
+}
+
 static int cmd_query_status(struct ctl_request *req, json_t *args,
 			    json_t **ret, struct ctl_error *err)
 {
 	struct vm *vm = req->opaque;
 	struct dsmig_counters c;
 	enum vm_state state;
+	unsigned owner;
 
 	pthread_mutex_lock(&vm->lock);
 	state = vm->state;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I}",
+	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I, s:b}",
 			 "name", vm->name,
 			 "status", vm_state_name(state),
 			 "running", state == VM_RUNNING,
@@ -52,7 +67,8 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 			 "workload", vm_read_counters(vm, &c) ? NULL : c.workload,
 			 "abi", (json_int_t)DSMIG_ABI_VERSION,
 			 "postcopy", userfault_state_name(userfault_state(vm)),
-			 "missing_pages", (json_int_t)userfault_missing_pages(vm));
+			 "missing_pages", (json_int_t)userfault_missing_pages(vm),
+			 "migrating", vm_migration_check(vm, 0, &owner) != 0);
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -101,6 +117,8 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 static int cmd_pause(struct ctl_request *req, json_t *args, json_t **ret,
 		     struct ctl_error *err)
 {
+	if (migration_guard(req, "pause", err))
+		return -1;
 	if (vm_pause(req->opaque))
 		return ctl_fail(err, CTL_ERR_STATE, "the VM is not running");
 	return 0;
@@ -109,6 +127,8 @@ static int cmd_pause(struct ctl_request *req, json_t *args, json_t **ret,
 static int cmd_resume(struct ctl_request *req, json_t *args, json_t **ret,
 		      struct ctl_error *err)
 {
+	if (migration_guard(req, "resume", err))
+		return -1;
 	if (userfault_state(req->opaque) == USERFAULT_FAILED)
 		return ctl_fail(err, CTL_ERR_STATE,
 				"post-copy failed: pages of this VM are still on the source");
@@ -186,8 +206,13 @@ static int cmd_dirty_log_start(struct ctl_request *req, json_t *args,
 {
 	struct vm *vm = req->opaque;
 	size_t bytes = vm->dirty.nr_words * sizeof(uint64_t);
+	unsigned owner;
 	int64_t n;
 
+	if (vm_migration_claim(vm, req->conn_id, &owner))
+		return ctl_fail(err, CTL_ERR_STATE,
+				"a migration of this VM is already in progress (control client %u): one migration at a time",
+				owner);
 	if (vm->dirty_bitmap_fd < 0) {
 		int fd = memfd_create("dsmig-dirty", MFD_CLOEXEC);
 		void *map;
@@ -224,6 +249,8 @@ static int cmd_dirty_sync(struct ctl_request *req, json_t *args, json_t **ret,
 	struct vm *vm = req->opaque;
 	int64_t n;
 
+	if (migration_guard(req, "sync the dirty log", err))
+		return -1;
 	if (!vm->dirty_bitmap)
 		return ctl_fail(err, CTL_ERR_STATE, "dirty-log-start has not been called");
 	n = dirty_log_take_bitmap(&vm->dirty, DIRTY_MIGRATION, vm->dirty_bitmap);
@@ -256,7 +283,7 @@ static int cmd_save_state(struct ctl_request *req, json_t *args, json_t **ret,
 	size_t len, off = 0;
 	int fd, rc;
 
-	if (!path)
+	if (!path || migration_guard(req, "save the state", err))
 		return -1;
 	rc = vm_state_save(vm, &blob, &len, why, sizeof(why));
 	if (rc == -EINVAL)

@@ -373,6 +373,39 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	return 0;
 }
 
+/* The lock's one rule, optionally taking it. */
+static int vm_migration_lock(struct vm *vm, unsigned conn_id, unsigned *owner,
+			     int take)
+{
+	int rc;
+
+	pthread_mutex_lock(&vm->lock);
+	*owner = vm->migration_conn;
+	rc = vm->migration_conn && vm->migration_conn != conn_id ? -EBUSY : 0;
+	if (!rc && take)
+		vm->migration_conn = conn_id;
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
+int vm_migration_check(struct vm *vm, unsigned conn_id, unsigned *owner)
+{
+	return vm_migration_lock(vm, conn_id, owner, 0);
+}
+
+int vm_migration_claim(struct vm *vm, unsigned conn_id, unsigned *owner)
+{
+	return vm_migration_lock(vm, conn_id, owner, 1);
+}
+
+void vm_migration_release(struct vm *vm, unsigned conn_id)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->migration_conn == conn_id)
+		vm->migration_conn = 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
 const char *vm_state_name(enum vm_state s)
 {
 	static const char *const names[] = {

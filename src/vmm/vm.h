@@ -92,6 +92,7 @@ struct vm {
 	int exit_status;
 	char exit_reason[256];
 	uint64_t counters_gpa;          /* 0: none registered */
+	unsigned migration_conn;        /* control client migrating the VM, 0: none */
 	struct vm_console console;      /* has its own lock */
 
 	/* Migration source: a memfd the engine maps, filled by dirty-sync. */
@@ -156,6 +157,17 @@ uint64_t vm_guest_mono_ns(const struct vm *vm);
 /* Copy the guest's counter block, if one is registered and valid.
  * Returns 0, or -ENOENT (none registered) / -EINVAL (bad magic). */
 int vm_read_counters(struct vm *vm, struct dsmig_counters *out);
+
+/* The migration lock: one migration of a VM at a time. The control
+ * client that starts the migration dirty log owns the VM's migration until
+ * it disconnects (a dying engine releases it); meanwhile no other client
+ * may start another, sync the log, pause, resume or save the VM.
+ * vm_migration_claim takes it (0, or -EBUSY with *owner set), check asks
+ * whether conn_id may act (0 or -EBUSY), release drops it if conn_id owns
+ * it. */
+int vm_migration_claim(struct vm *vm, unsigned conn_id, unsigned *owner);
+int vm_migration_check(struct vm *vm, unsigned conn_id, unsigned *owner);
+void vm_migration_release(struct vm *vm, unsigned conn_id);
 
 const char *vm_state_name(enum vm_state s);
 const char *vcpu_activity_name(enum vcpu_activity a);

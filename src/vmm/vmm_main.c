@@ -63,10 +63,12 @@ static void runner_event(void *opaque, const char *event, json_t *data)
 }
 
 /* A control client went away: if it was the engine serving post-copy,
- * the VM cannot go on. */
+ * the VM cannot go on; if it owned a migration, the VM is free for the
+ * next one. */
 static void vmm_conn_closed(void *opaque, unsigned conn_id)
 {
 	userfault_conn_closed(opaque, conn_id);
+	vm_migration_release(opaque, conn_id);
 }
 
 static void *control_thread(void *arg)

@@ -5,7 +5,8 @@
  * KVM_EXIT_IO would deliver them: they may only touch memory the guest
  * itself may touch, survive hostile values, and a guest's strings and
  * console output can neither break the VMM's replies nor block a vCPU,
- * and a state path cannot block the control thread.
+ * a state path cannot block the control thread, and one client's
+ * migration locks out everyone else's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "common/fileio.h"
+#include "vmm/commands.h"
 #include "vmm/hypercall.h"
 #include "vmm/vm.h"
 #include "vmm/x86_setup.h"
@@ -232,6 +234,57 @@ static void test_console_keeps_order_and_cleans(void **state)
 	close(p[0]);
 }
 
+/* Run control command name as client conn_id: the handler's return. */
+static int command(const char *name, unsigned conn_id, struct ctl_error *err)
+{
+	struct ctl_request req = { .opaque = &vm, .reply_fd = -1, .conn_id = conn_id };
+	/* A path, for save-state; the other commands take no arguments. */
+	json_t *args = json_pack("{ss}", "path", "/nonexistent/state"), *ret = NULL;
+	size_t i;
+	int rc = -2;
+
+	for (i = 0; i < vmm_nr_commands; i++)
+		if (!strcmp(vmm_commands[i].name, name))
+			rc = vmm_commands[i].fn(&req, args, &ret, err);
+	json_decref(args);
+	json_decref(ret);
+	assert_int_not_equal(rc, -2);
+	return rc;
+}
+
+/* One migration at a time: while client 1 owns the VM's migration, client
+ * 2 can neither start another nor pause, resume, sync or save; once 1 is
+ * gone, 2 may. */
+static void test_one_migration_at_a_time(void **state)
+{
+	static const char *const refused[] = { "dirty-log-start", "dirty-sync",
+					       "pause", "resume", "save-state" };
+	struct ctl_error err;
+	unsigned owner;
+	size_t i;
+
+	assert_int_equal(vm_migration_claim(&vm, 1, &owner), 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(command(refused[i], 2, &err), -1);
+		assert_string_equal(err.class, CTL_ERR_STATE);
+		if (!strstr(err.desc, "client 1"))
+			fail_msg("%s: \"%s\" does not name the owner", refused[i], err.desc);
+	}
+	assert_int_equal(vm.state, VM_RUNNING);
+	/* The owner may; a paused VM resumes. */
+	vm.state = VM_PAUSED;
+	assert_int_equal(command("resume", 1, &err), 0);
+	assert_int_equal(vm.state, VM_RUNNING);
+	/* The owner disconnects: the next client may start a migration. */
+	vm_migration_release(&vm, 2);           /* not the owner: no effect */
+	assert_int_equal(vm_migration_claim(&vm, 2, &owner), -EBUSY);
+	assert_int_equal(owner, 1);
+	vm_migration_release(&vm, 1);
+	assert_int_equal(vm_migration_claim(&vm, 2, &owner), 0);
+	assert_int_equal(vm.migration_conn, 2);
+}
+
 /* load-state's path is read with file_read_all: a FIFO nobody writes
  * is refused at once instead of blocking the control thread in open(). */
 static void test_state_path_fifo_refused(void **state)
@@ -258,6 +311,7 @@ int main(void)
 		T(test_sleep_extreme_deadlines),
 		T(test_counters_name_bytes_made_safe),
 		T(test_counters_in_guard_page_refused),
+		T(test_one_migration_at_a_time),
 #undef T
 		cmocka_unit_test(test_console_never_blocks),
 		cmocka_unit_test(test_console_keeps_order_and_cleans),
