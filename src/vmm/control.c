@@ -150,6 +150,18 @@ static int ctl_server_evictable(struct ctl_server *s)
 	return best;
 }
 
+/* Only our own user (or root) may drive the VM, whatever the socket
+ * file's mode has become: the kernel's word on the peer, not a path's. */
+static bool ctl_peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == geteuid() || cred.uid == 0;
+}
+
 static void ctl_server_accept(struct ctl_server *s)
 {
 	static const char busy[] = "{\"error\":{\"class\":\"" CTL_ERR_GENERIC
@@ -167,6 +179,11 @@ static void ctl_server_accept(struct ctl_server *s)
 				usleep(100 * 1000);
 			}
 			return;
+		}
+		if (!ctl_peer_allowed(fd)) {
+			log_warn("control: refused a client of another user");
+			close(fd);
+			continue;
 		}
 		for (slot = 0; slot < CTL_MAX_CLIENTS && s->conns[slot]; slot++)
 			;

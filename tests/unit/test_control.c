@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -832,6 +833,40 @@ static void test_peer_gone_and_half_close(void **state)
 	close(fd);
 }
 
+/* A client of another user is refused even when the socket's mode would
+ * let it in (SO_PEERCRED). Needs root to become another user. */
+static void test_other_user_refused(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un addr = { .sun_family = AF_UNIX };
+		char c;
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		strcpy(addr.sun_path, f->path);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			_exit(4);
+		/* Closed without a greeting. */
+		_exit(read(fd, &c, 1) == 0 ? 0 : 5);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
 /* ---- limits (short_limits) ---------------------------------------------------- */
 
 /* Read until the server closes the connection; the time it took, in ms
@@ -1165,6 +1200,7 @@ int main(void)
 		T(test_slow_client_dropped),
 		T(test_peer_gone_and_half_close),
 		T(test_client_checks_version),
+		T(test_other_user_refused),
 #undef T
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_short, teardown)
 		T(test_silent_client_dropped),
