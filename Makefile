@@ -5,6 +5,7 @@
 #   make run        the main job on the embedded default
 #   make check-xen  the Xen backend in a nested Xen under QEMU (10 minutes)
 #   make deps       install (or print) the Debian packages we need
+#   make fuzz       run each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS
 #   make clean
 # SAN=1 builds with -fsanitize=address,undefined (into build/asan by default).
 
@@ -66,7 +67,8 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 # ---- guests (freestanding, never sanitised) --------------------------------
 include guest/guest.mk
 
-.PHONY: all deps check check-unit check-asan check-xen run bench bench-xen clean
+.PHONY: all deps check check-unit check-asan check-xen run bench bench-xen clean \
+        fuzz fuzz-build
 all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN) $(HELPER_BIN)
 
 deps:
@@ -175,6 +177,43 @@ else
 		bench/precopy.sh $(BUILD)
 	RUNS=6 OUT=bench/results/methods.md bench/precopy.sh $(BUILD)
 endif
+
+# ---- fuzzing (libFuzzer) ---------------------------------------------------
+# `make fuzz`: the harnesses of tests/fuzz/ (docs/fuzzing.md), built with
+# Debian's clang, libFuzzer, ASan and UBSan into build/fuzz (a sub-make with
+# FUZZ=1 builds the libraries there too), then scripts/fuzz.sh runs each
+# for FUZZ_SECONDS and fails on any crash, hang or sanitizer report.
+# FUZZ_TARGETS: only these harnesses (names of tests/fuzz/*.c).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/bin/fuzz-%,$(wildcard tests/fuzz/*.c))
+# The modules harnesses need beyond the two libraries.
+FUZZ_OBJ     := $(BUILD)/src/engine/blob.o $(BUILD)/src/dsm/pagecodec.o \
+                $(BUILD)/src/dsm/batch.o $(BUILD)/src/cli/report_read.o \
+                $(BUILD)/src/cli/report_text.o
+ifneq ($(FUZZ),)
+CC       := clang
+# Warnings in the tree are gcc's to enforce (the normal builds; the
+# harnesses themselves are built with -Werror); clang's own
+# (-Wformat-nonliteral on vfprintf(fmt, ap), struct kvm_msrs inside a
+# struct in vm_state.c) stay quiet, and gcc's -Wno-format-truncation is
+# unknown to it.
+CFLAGS   += -Wno-error -Wno-unknown-warning-option -Wno-format-nonliteral \
+            -Wno-gnu-variable-sized-type-not-at-end
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
+
+fuzz: deps
+	$(MAKE) FUZZ=1 BUILD=build/fuzz fuzz-build
+	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(BUILD)/bin/fuzz-%: tests/fuzz/%.c $(FUZZ_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Werror -fsanitize=fuzzer $(filter-out %.h,$^) $(LDLIBS) $(UI_LIBS) \
+		-llz4 -lxxhash -o $@
 
 clean:
 	rm -rf build

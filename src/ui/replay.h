@@ -11,9 +11,10 @@
 struct replay {
 	struct session_log log;
 	size_t next;            /* next record to apply */
-	double t_first;         /* wall time (s) of the first record */
-	double duration;        /* of the whole log, s */
-	double vt;              /* virtual time since t_first */
+	double *at;             /* each record's replay time: s since the first
+				   record, never decreasing (replay.c) */
+	double duration;        /* of the whole log: the last record's at, s */
+	double vt;              /* virtual time, on the scale of at */
 	double speed;
 	int paused;
 };
