@@ -8,20 +8,31 @@
  * -net.png (throughput against the cap) and -dirty.png (pages per round,
  * sent and held back as telemetry_read_round_pages() defines them).
  *
- * The rule for the script: text that comes from the log (VM and host
- * names, file paths) goes into it only through gp_quote(), as a gnuplot
- * single-quoted string; data goes into the data files, never the script.
+ * The rule for the script: it holds only our own words and numbers.
+ * Text that comes from the log or the command line (the VM and host
+ * names in the titles, the output and temporary paths) reaches gnuplot
+ * as the script's arguments (gnuplot -c SCRIPT ARG1 ARG2 ARG3, started
+ * with an argv: no shell), which the script uses as string values, never
+ * expanded into its text; so no byte of it is ever read as gnuplot code.
+ * Data goes into the data files, never the script.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/report.h"
 #include "common/log.h"
+#include "common/proc.h"
+#include "common/text.h"
+
+/* The script's arguments: string values in the script, never its text. */
+#define GP_OUT   "ARG1"    /* OUTDIR/STEM-migN: each PNG is GP_OUT.'-what.png' */
+#define GP_DATA  "ARG2"    /* the temporary directory of the data files */
+#define GP_TITLE "ARG3"    /* "migration N: VM, SRC -> DST", cleaned */
+#define GP_SCRIPT "plot.gp"
 
 /* The data files of one migration's plots, in a temporary directory. */
 enum plot_data {
@@ -49,6 +60,7 @@ static const enum plot_data series_dat[SER_COUNT] = {
 struct plot {
 	char tmp[PATH_MAX - 64];     /* the temporary directory */
 	char dat[DAT_COUNT][PATH_MAX];
+	char script[PATH_MAX];
 	FILE *f[DAT_COUNT];
 	size_t points[DAT_COUNT];
 	struct mig_span sp;
@@ -115,27 +127,10 @@ out:
 	return rc;
 }
 
-/* Text as a gnuplot single-quoted string: '' stands for ', and control
- * characters (a newline would end the command) become '?'. */
-static void gp_quote(FILE *gp, const char *text)
+/* The PNG: GP_OUT-what.png. */
+static void gp_output(FILE *gp, const char *what)
 {
-	fputc('\'', gp);
-	for (; *text; text++) {
-		if (*text == '\'')
-			fputc('\'', gp);
-		fputc((unsigned char)*text < 0x20 || *text == 0x7f ? '?' : *text, gp);
-	}
-	fputc('\'', gp);
-}
-
-static void gp_output(FILE *gp, const char *out, const char *what)
-{
-	char file[PATH_MAX];
-
-	snprintf(file, sizeof(file), "%s-%s.png", out, what);
-	fprintf(gp, "set output ");
-	gp_quote(gp, file);
-	fputc('\n', gp);
+	fprintf(gp, "set output " GP_OUT ".'-%s.png'\n", what);
 }
 
 /* Migration start and end as dashed lines, the downtime as a band. */
@@ -175,43 +170,33 @@ static void gp_series(FILE *gp, const struct plot *p, int k, int *first,
 {
 	if (!p->points[k])
 		return;
-	fputs(*first ? "plot " : ", ", gp);
-	gp_quote(gp, p->dat[k]);
-	fprintf(gp, " using 1:2 %s title '%s'", style, title);
+	fprintf(gp, "%s" GP_DATA ".'/%s' using 1:2 %s title '%s'", *first ? "plot " : ", ",
+		dat_names[k], style, title);
 	*first = 0;
 }
 
-/* The title of one of a migration's plots (names from the log: quoted). */
-static void gp_title(FILE *gp, const struct report *r, const struct mig *m,
-		     const char *what)
+/* The title of one of a migration's plots: GP_TITLE (the names) and what. */
+static void gp_title(FILE *gp, const char *what)
 {
-	char title[512];
-
-	snprintf(title, sizeof(title), "migration %lld: %s, %s -> %s: %s", (long long)m->id,
-		 report_mig_vm(m), report_mig_host(r, m, 0), report_mig_host(r, m, 1), what);
-	fputs("set title ", gp);
-	gp_quote(gp, title);
-	fputs(" noenhanced\n", gp);
+	fprintf(gp, "set title " GP_TITLE ".': %s' noenhanced\n", what);
 }
 
-/* The start of a plot over normalised time: the file out-what.png, the
+/* The start of a plot over normalised time: the file GP_OUT-what.png, the
  * title, the y axis (ylabel is ours), the markers. */
-static void gp_time_plot(FILE *gp, const struct report *r, const struct mig *m,
-			 const struct plot *p, const char *out, const char *what,
+static void gp_time_plot(FILE *gp, const struct plot *p, const char *what,
 			 const char *title, const char *ylabel)
 {
-	gp_output(gp, out, what);
-	gp_title(gp, r, m, title);
+	gp_output(gp, what);
+	gp_title(gp, title);
 	fprintf(gp, "set ylabel '%s'\nset yrange [0:*]\n", ylabel);
 	gp_markers(gp, p);
 }
 
-static void gp_vcpu(FILE *gp, const struct report *r, const struct mig *m,
-		    const struct plot *p, const char *out)
+static void gp_vcpu(FILE *gp, const struct plot *p)
 {
 	int first = 1;
 
-	gp_time_plot(gp, r, m, p, out, "vcpu", "vCPU utilisation", "vCPU utilisation (%)");
+	gp_time_plot(gp, p, "vcpu", "vCPU utilisation", "vCPU utilisation (%)");
 	gp_series(gp, p, DAT_VCPU_SRC_PROBE, &first,
 		  "with lines lw 2 lc rgb '#2e86c1'", "source (probe)");
 	gp_series(gp, p, DAT_VCPU_SRC_ENGINE, &first,
@@ -222,12 +207,11 @@ static void gp_vcpu(FILE *gp, const struct report *r, const struct mig *m,
 	gp_unmark(gp);
 }
 
-static void gp_net(FILE *gp, const struct report *r, const struct mig *m,
-		   const struct plot *p, const char *out)
+static void gp_net(FILE *gp, const struct report *r, const struct plot *p)
 {
 	int first = 1;
 
-	gp_time_plot(gp, r, m, p, out, "net", "network throughput", "Mbit/s");
+	gp_time_plot(gp, p, "net", "network throughput", "Mbit/s");
 	gp_series(gp, p, DAT_NET, &first, "with lines lw 2 lc rgb '#8e44ad'",
 		  !p->net_from_probe ? "engine send rate (telemetry)" :
 		  !strcmp(r->net_method, "procfs") ?
@@ -239,11 +223,10 @@ static void gp_net(FILE *gp, const struct report *r, const struct mig *m,
 	gp_unmark(gp);
 }
 
-static void gp_dirty(FILE *gp, const struct report *r, const struct mig *m,
-		     const struct plot *p, const char *out)
+static void gp_dirty(FILE *gp, const struct plot *p)
 {
-	gp_output(gp, out, "dirty");
-	gp_title(gp, r, m, "dirty pages per iteration");
+	gp_output(gp, "dirty");
+	gp_title(gp, "dirty pages per iteration");
 	fprintf(gp, "set xlabel 'iteration (round)'\nset ylabel 'pages'\n"
 		"set xrange [-0.6:%zu.4]\nset style fill solid 0.85 border -1\nset boxwidth 0.7\n",
 		p->points[DAT_DIRTY] - 1);
@@ -253,18 +236,15 @@ static void gp_dirty(FILE *gp, const struct report *r, const struct mig *m,
 	else
 		fprintf(gp, "set yrange [0:*]\n");
 	fputs("plot ", gp);
-	if (p->has_hot) {
-		gp_quote(gp, p->dat[DAT_DIRTY]);
-		fprintf(gp, " using 0:($2+$3):xtic(1) with boxes lc rgb '#e67e22' title 'hot, deferred', ");
-	}
-	gp_quote(gp, p->dat[DAT_DIRTY]);
-	fprintf(gp, " using 0:2:xtic(1) with boxes lc rgb '#2e86c1' title 'pages in the round''s set', "
-		"'' using 0:($2+$3):($3 > 0 ? sprintf('%%d + %%d hot', $2, $3) : sprintf('%%d', $2)) "
-		"with labels offset 0,0.7 notitle\n");
+	if (p->has_hot)
+		fprintf(gp, GP_DATA ".'/%s' using 0:($2+$3):xtic(1) with boxes lc rgb '#e67e22' "
+			"title 'hot, deferred', ", dat_names[DAT_DIRTY]);
+	fprintf(gp, GP_DATA ".'/%s' using 0:2:xtic(1) with boxes lc rgb '#2e86c1' "
+		"title 'pages in the round''s set', '' using 0:($2+$3):($3 > 0 ? sprintf('%%d + %%d hot', $2, $3) : sprintf('%%d', $2)) "
+		"with labels offset 0,0.7 notitle\n", dat_names[DAT_DIRTY]);
 }
 
-static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
-		      const struct plot *p, const char *out)
+static void gp_script(FILE *gp, const struct report *r, const struct plot *p)
 {
 	fprintf(gp,
 		"if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -275,11 +255,11 @@ static void gp_script(FILE *gp, const struct report *r, const struct mig *m,
 		"set grid\nset key outside top center horizontal\nset border 3\nset tics nomirror\n");
 	if (p->points[DAT_VCPU_SRC_PROBE] || p->points[DAT_VCPU_SRC_ENGINE] ||
 	    p->points[DAT_VCPU_DST_PROBE])
-		gp_vcpu(gp, r, m, p, out);
+		gp_vcpu(gp, p);
 	if (p->points[DAT_NET])
-		gp_net(gp, r, m, p, out);
+		gp_net(gp, r, p);
 	if (p->points[DAT_DIRTY])
-		gp_dirty(gp, r, m, p, out);
+		gp_dirty(gp, p);
 }
 
 /* Name the PNGs written: "OUT-vcpu.png, OUT-dirty.png" (only those with
@@ -302,21 +282,54 @@ static void plot_list(const struct plot *p, const char *out)
 	printf("\n");
 }
 
-/* Run gnuplot on p's script. Returns 0 or -errno (with a message). */
+/* Write p's script into p->script. Returns 0 or -errno. */
+static int plot_write_script(const struct report *r, struct plot *p)
+{
+	FILE *gp;
+	int bad;
+
+	snprintf(p->script, sizeof(p->script), "%s/%s", p->tmp, GP_SCRIPT);
+	gp = fopen(p->script, "we");
+	if (!gp)
+		return -errno;
+	gp_script(gp, r, p);
+	bad = ferror(gp);
+	return fclose(gp) || bad ? -EIO : 0;
+}
+
+/* gnuplot's messages on stderr, a line at a time, cleaned (text_clean()):
+ * they may quote the script's arguments. */
+static void plot_messages(char *msg)
+{
+	char clean[256], *line, *save = NULL;
+
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		text_clean(clean, sizeof(clean), line);
+		fprintf(stderr, "gnuplot: %s\n", clean);
+	}
+}
+
+/* Run gnuplot on p's script with the names and paths as its arguments.
+ * Returns 0 or -errno (with a message). */
 static int plot_run(const struct report *r, const struct mig *m, const struct plot *p,
 		    const char *out)
 {
-	FILE *gp = popen("gnuplot", "we");
+	char title[512], clean[512], msg[4096];
+	const char *argv[] = { "gnuplot", "-c", p->script, out, p->tmp, clean, NULL };
 	int st;
 
-	if (!gp) {
-		log_error("cannot run gnuplot: %s", strerror(errno));
-		return -errno;
+	snprintf(title, sizeof(title), "migration %lld: %s, %s -> %s", (long long)m->id,
+		 report_mig_vm(m), report_mig_host(r, m, 0), report_mig_host(r, m, 1));
+	text_clean(clean, sizeof(clean), title);
+	st = proc_run(argv, msg, sizeof(msg));
+	if (st < 0) {
+		log_error("cannot run gnuplot: %s", strerror(-st));
+		return st;
 	}
-	gp_script(gp, r, m, p, out);
-	st = pclose(gp);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		log_error(WIFEXITED(st) && WEXITSTATUS(st) == 127 ?
+	if (st != 127)
+		plot_messages(msg);
+	if (st) {
+		log_error(st == 127 ?
 			  "gnuplot is not installed (apt-get install gnuplot-nox, or use --no-png)" :
 			  "gnuplot failed on migration %lld's plots", (long long)m->id);
 		return -EIO;
@@ -346,6 +359,8 @@ int report_plot(const struct report *r, const struct mig *m, const char *outdir,
 		return rc;
 	}
 	rc = plot_write_data(r, m, &p);
+	if (!rc)
+		rc = plot_write_script(r, &p);
 	if (rc) {
 		log_error("cannot write plot data in %s: %s", p.tmp, strerror(-rc));
 		goto out;
@@ -356,6 +371,8 @@ out:
 	for (k = 0; k < DAT_COUNT; k++)
 		if (p.dat[k][0])
 			unlink(p.dat[k]);
+	if (p.script[0])
+		unlink(p.script);
 	rmdir(p.tmp);
 	return rc;
 }

@@ -206,3 +206,13 @@ lab_vm() {
 vm_netns() {
 	ip netns identify "$(on_lab "$1" "$VMM" ctl "$2" query-status | jq -r .pid)"
 }
+
+# Hand-written session logs (docs/telemetry.md), for tests without KVM.
+T0=1764300000000000000
+# rec MS FIELDS: a session record MS milliseconds after T0.
+rec() { printf '{"v":1,"t":%d,%s}\n' $((T0 + $1 * 1000000)) "$2"; }
+# eng MS FIELDS: an engine event of migration 1, wrapped in its record.
+eng() {
+	printf '{"v":1,"t":%d,"src":"engine","mig":1,"ev":{"v":1,"t":%d,%s}}\n' \
+		$((T0 + $1 * 1000000)) $((T0 + $1 * 1000000)) "$2"
+}
