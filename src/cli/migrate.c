@@ -85,8 +85,8 @@ static void migrate_usage(FILE *f)
 		"HOST is a name from the hosts file (docs/architecture.md) or a VMM\n"
 		"runtime directory; the source defaults to this host's directory.\n"
 		"RATE is in bit/s: 12M, 12Mbit, 12mbps, 1.5G, 100k, 12000000 (default\n"
-		"%s); 0 means unlimited. --log keeps the engine's telemetry\n"
-		"(JSON lines, docs/telemetry.md). --timeout bounds the whole migration\n"
+		"%s); 0 means unlimited, else 1k at least. --log keeps the engine's\n"
+		"telemetry (JSON lines, docs/telemetry.md). --timeout bounds the whole migration\n"
 		"(%d s), --switch-timeout each wait for the destination at the\n"
 		"switch-over (%d ms). Pre-copy stops after --max-iters rounds (%d), below\n"
 		"--target-dirty pages (%d), or when the guest dirties faster than we\n"
@@ -525,8 +525,8 @@ static int take_migrate_opt(void *arg, int c, const char *v, char *why, size_t l
 	}
 }
 
-/* The request (common/migreq.h) and our options; -1 with the reason
- * printed. --help prints the usage and exits. */
+/* The request (common/migreq.h) and our options, checked before anything
+ * starts; -1 with the reason printed. --help prints the usage and exits. */
 static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 {
 	static const struct option own[] = {
@@ -545,8 +545,9 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		migrate_usage(stdout);
 		exit(CLI_OK);
 	}
+	/* One line: the reason, not buried under the usage. */
 	if (rc)
-		log_error("%s", why);
+		log_error("%s; see dsmig migrate --help", why);
 	return rc;
 }
 
@@ -565,10 +566,8 @@ int cmd_migrate(int argc, char **argv)
 	uint64_t deadline;
 	pid_t pid;
 
-	if (parse_migrate(argc, argv, &o)) {
-		migrate_usage(stderr);
+	if (parse_migrate(argc, argv, &o))
 		return CLI_USAGE;
-	}
 	if (dsmig_runtime_dir(rundir, sizeof(rundir)))
 		log_fatal(CLI_FAILED, "no runtime directory");
 	if (hosts_load(&hosts, NULL, err, sizeof(err)))
@@ -583,8 +582,8 @@ int cmd_migrate(int argc, char **argv)
 	if (!xen) {
 		snprintf(o.req.from, sizeof(o.req.from), "%s", from_dir);
 		snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
-		if (!strcmp(o.req.from, o.req.to))
-			log_fatal(CLI_USAGE, "source and destination are the same host");
+		if (migreq_check_ends(o.req.from, o.req.to, err, sizeof(err)))
+			log_fatal(CLI_USAGE, "%s", err);
 		st = vm_status(o.req.from, o.req.vm, &probe, err, sizeof(err));
 		if (!st)
 			log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", o.req.vm,

@@ -112,6 +112,7 @@ int cmd_record(int argc, char **argv)
 	const struct migreq_extra extra = { own, take_record_opt, &o };
 	struct migreq req;
 	struct host_list hosts;
+	const struct host *from, *to;
 	struct session_writer w;
 	struct model m;
 	struct live *l;
@@ -124,8 +125,8 @@ int cmd_record(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (rc) {
-		log_error("%s", err);
-		usage(stderr);
+		/* One line: the reason, not buried under the usage. */
+		log_error("%s; see dsmig record --help", err);
 		return CLI_USAGE;
 	}
 	if (hosts_load(&hosts, o.hosts_path, err, sizeof(err))) {
@@ -137,8 +138,16 @@ int cmd_record(int argc, char **argv)
 		return CLI_FAILED;
 	if (!req.from[0])
 		snprintf(req.from, sizeof(req.from), "%s", hosts.h[0].name);
-	if (!hosts_find(&hosts, req.from) || !hosts_find(&hosts, req.to)) {
+	from = hosts_find(&hosts, req.from);
+	to = hosts_find(&hosts, req.to);
+	if (!from || !to) {
 		log_error("--from and --to must name hosts of the hosts file");
+		return CLI_USAGE;
+	}
+	/* Before the probes start; a xen host has no runtime directory. */
+	if (from->runtime[0] && to->runtime[0] &&
+	    migreq_check_ends(from->runtime, to->runtime, err, sizeof(err))) {
+		log_error("%s", err);
 		return CLI_USAGE;
 	}
 

@@ -222,7 +222,15 @@ const struct host *hosts_find(const struct host_list *l, const char *name)
 
 const struct host *hosts_by_runtime(const struct host_list *l, const char *dir)
 {
-	return find_by(l, offsetof(struct host, runtime), dir);
+	unsigned i;
+
+	/* The same directory however spelt (rundir.h); one spelling is one
+	 * directory also before it exists (rank 1 makes a destination's). */
+	for (i = 0; i < l->n; i++)
+		if (l->h[i].runtime[0] && (!strcmp(l->h[i].runtime, dir) ||
+		    dsmig_runtime_dir_same(l->h[i].runtime, dir, NULL, 0) > 0))
+			return &l->h[i];
+	return NULL;
 }
 
 const struct host *hosts_by_addr(const struct host_list *l, const char *addr)

@@ -57,7 +57,8 @@ int hosts_load(struct host_list *l, const char *path, char *why, size_t len);
 /* The host called name, or NULL. */
 const struct host *hosts_find(const struct host_list *l, const char *name);
 
-/* The host whose runtime directory is dir, or NULL. */
+/* The host whose runtime directory is dir, however spelt
+ * (dsmig_runtime_dir_same()), or NULL. */
 const struct host *hosts_by_runtime(const struct host_list *l, const char *dir);
 
 /* The host whose address is addr, or NULL. */

@@ -12,6 +12,15 @@
 
 #include "common/log.h"
 #include "common/migreq.h"
+#include "vmm/control.h"        /* CTL_MAX_CLIENTS: the VMM's connections */
+
+/* Control connections a VMM must have free beside the ranks' during a
+ * migration: rank 0's progress sampler (engine/sampler.c) on the source,
+ * the console's or `dsmig record`'s VM probe, and one for the operator
+ * (`dsmig-vmm ctl`, or `dsmig migrate` settling a failure). The ranks are
+ * dealt alternately, so the source's VMM serves ceil(n/2) of them. */
+#define MIGREQ_VMM_SPARE_CLIENTS 3
+#define MIGREQ_MAX_RANKS (2 * (CTL_MAX_CLIENTS - MIGREQ_VMM_SPARE_CLIENTS))
 
 const char *const migreq_methods[MIGREQ_NR_METHODS] = { "precopy", "dsm", "dsm-pull" };
 
@@ -71,6 +80,28 @@ static int method_known(const char *m)
 	return 0;
 }
 
+int migreq_check_ranks(unsigned n, char *why, size_t len)
+{
+	if (n < MIGREQ_MIN_RANKS || n > MIGREQ_MAX_RANKS)
+		return errbuf_set(why, len, "--ranks must be %d..%d, not %u (a VMM serves %d "
+				  "control clients: its host's ranks and %d more)", MIGREQ_MIN_RANKS,
+				  MIGREQ_MAX_RANKS, n, CTL_MAX_CLIENTS, MIGREQ_VMM_SPARE_CLIENTS);
+	return 0;
+}
+
+int migreq_check_ends(const char *from, const char *to, char *why, size_t len)
+{
+	int same = dsmig_runtime_dir_same(from, to, why, len);
+
+	if (same < 0)
+		return -1;
+	if (same)
+		return errbuf_set(why, len, "source and destination are the same host (%s%s%s)",
+				  from, strcmp(from, to) ? ", also spelt " : "",
+				  strcmp(from, to) ? to : "");
+	return 0;
+}
+
 int migreq_check(const struct migreq *r, char *why, size_t len)
 {
 	double bw = r->bandwidth_bps;
@@ -84,12 +115,13 @@ int migreq_check(const struct migreq *r, char *why, size_t len)
 	if (!method_known(r->method))
 		return errbuf_set(why, len, "unknown --method '%s' (precopy, dsm or dsm-pull)",
 				  r->method);
-	/* The parser's rule (units.h); NaN fails every comparison. */
-	if (!(bw == 0 || (bw >= 1 && bw <= UNITS_RATE_MAX)))
-		return errbuf_set(why, len, "--bandwidth out of range");
-	if (r->ranks < MIGREQ_MIN_RANKS || r->ranks > MIGREQ_MAX_RANKS)
-		return errbuf_set(why, len, "--ranks must be %d..%d", MIGREQ_MIN_RANKS,
-				  MIGREQ_MAX_RANKS);
+	/* Below 1 kbit/s a migration of even an idle 16 MiB guest takes days:
+	 * a typo. NaN fails every comparison. */
+	if (!(bw == 0 || (bw >= MIGREQ_MIN_BANDWIDTH_BPS && bw <= UNITS_RATE_MAX)))
+		return errbuf_set(why, len, "--bandwidth must be 0 (unlimited) or 1k..%.0fG "
+				  "bit/s, not %g bit/s", UNITS_RATE_MAX / 1e9, bw);
+	if (migreq_check_ranks(r->ranks, why, len))
+		return -1;
 	if (r->max_iters > MIGREQ_MAX_ITERS_LIMIT)
 		return errbuf_set(why, len, "--max-iters must be 0..%d", MIGREQ_MAX_ITERS_LIMIT);
 	if (r->hot_window < 1 || r->hot_window > MIGREQ_MAX_HOT_WINDOW)

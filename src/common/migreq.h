@@ -36,9 +36,10 @@
 #define MIGREQ_DEFAULT_HOT_THRESHOLD   2
 #define MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS 10000
 
-/* Limits (inclusive), checked by migreq_check(). */
+/* Limits (inclusive), checked by migreq_check(). The most ranks is the
+ * VMM's: see migreq_check_ranks(). */
 #define MIGREQ_MIN_RANKS               2        /* a source and a destination */
-#define MIGREQ_MAX_RANKS               64
+#define MIGREQ_MIN_BANDWIDTH_BPS       1e3      /* 1 kbit/s; 0 = unlimited */
 #define MIGREQ_MAX_ITERS_LIMIT         1000
 #define MIGREQ_MAX_HOT_WINDOW          16       /* the page directory's history */
 #define MIGREQ_MAX_SWITCH_TIMEOUT_MS   3600000  /* an hour */
@@ -81,6 +82,25 @@ void migreq_defaults(struct migreq *r);
  * method, ranks, iterations, hot threshold <= window...)? 0, or -1 with
  * the reason in why[len]. --from may be empty (callers default it). */
 int migreq_check(const struct migreq *r, char *why, size_t len);
+
+/* Can a migration run on n ranks (--ranks, or the engine's MPI world)?
+ * Between MIGREQ_MIN_RANKS and what the VMMs allow: every sender rank
+ * holds a control connection to the source's VMM and every receiver one
+ * to the destination's, and a VMM serves CTL_MAX_CLIENTS (vmm/control.h),
+ * of which a few must stay free (migreq.c says which). 0, or -1 with
+ * "--ranks must be 2..N" and why N in why[len]. */
+int migreq_check_ranks(unsigned n, char *why, size_t len);
+
+/* May a migration go from runtime directory from to runtime directory to?
+ * Not when they are the same host under another spelling ("DIR/",
+ * "DIR/x/..", a symlink, two host names for one directory): the
+ * destination would find the source's VM where it looks for its own, and
+ * `dsmig migrate`, settling, would release the source for it. Compared by
+ * identity (dsmig_runtime_dir_same()); hosts on other machines, which
+ * would need the VMM's own id, do not exist yet. 0, or -1 with "source
+ * and destination are the same host (DIR...)" or why they cannot be
+ * compared in why[len]. */
+int migreq_check_ends(const char *from, const char *to, char *why, size_t len);
 
 /* A program's own options, taken alongside the request's. */
 struct migreq_extra {

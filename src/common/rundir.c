@@ -5,6 +5,7 @@
  * other users, so there the directory must be a real directory we own.
  */
 #include "common/rundir.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,6 +90,20 @@ int dsmig_runtime_dir(char *buf, size_t len)
 			return -EPERM;
 	}
 	return 0;
+}
+
+int dsmig_runtime_dir_same(const char *a, const char *b, char *why, size_t len)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) < 0)
+		return errbuf_set(why, len, "cannot look at %s: %s", a, strerror(errno));
+	if (stat(b, &sb) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return errbuf_set(why, len, "cannot look at %s: %s", b, strerror(errno));
+	}
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 bool dsmig_vm_name_valid(const char *name)

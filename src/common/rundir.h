@@ -18,6 +18,17 @@
  * Returns 0 or -errno (-ENAMETOOLONG if buf is too small). */
 int dsmig_runtime_dir(char *buf, size_t len);
 
+/* Are a and b the same runtime directory, that is the same host? Decided
+ * by identity, never by spelling: the (st_dev, st_ino) of each directory
+ * once the kernel has resolved it (symlinks, "..", ".", repeated and
+ * trailing '/'), so "/run/a", "/run/a/", "/run/a/x/.." and a symlink to
+ * it are one host. Every host dsmig reaches has its runtime directory in
+ * this machine's file system (the lab's hosts are network namespaces of
+ * it), so this is the whole answer. A b that does not exist is not a (a
+ * must exist). Returns 1 same, 0 not, or -1 with the reason (naming the
+ * directory) in why[len] when a, or an existing b, cannot be looked at. */
+int dsmig_runtime_dir_same(const char *a, const char *b, char *why, size_t len);
+
 /* mkdir -p with mode 0700; the last component must end up a directory.
  * Returns 0 or -errno. */
 int mkdir_p(const char *path);

@@ -80,7 +80,8 @@ _Static_assert(MIGREQ_MAX_HOT_WINDOW <= PAGEDIR_MAX_WINDOW,
 	       "the page directory holds any --hot-window the request allows");
 
 /* The command line: a migration request (common/migreq.h) and the
- * engine's own options. Reasons are printed by rank 0 only. */
+ * engine's own options. Returns 0, MIGREQ_HELP, or -1 with the reason
+ * printed (by rank 0 only). */
 static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 {
 	static const struct option own[] = {
@@ -109,7 +110,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 	if (rc) {
 		if (rank == 0 && rc != MIGREQ_HELP)
 			log_error("%s", why);
-		return -1;
+		return rc;
 	}
 	o->policy.max_iterations = r->max_iters;
 	o->policy.target_dirty = r->target_dirty;
@@ -203,7 +204,7 @@ fail:
 int main(int argc, char **argv)
 {
 	struct engine e;
-	char prog[32];
+	char prog[32], why[256];
 	int provided, rc = 1;
 
 	if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
@@ -213,15 +214,18 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &e.nranks);
 	snprintf(prog, sizeof(prog), "dsmig-engine[%d]", e.rank);
 	log_init(prog);
-	if (parse_opts(argc, argv, &e.opt, e.rank)) {
-		if (e.rank == 0)
+	rc = parse_opts(argc, argv, &e.opt, e.rank);
+	if (rc) {
+		/* The reason alone, on one line: the usage only for --help. */
+		if (e.rank == 0 && rc == MIGREQ_HELP)
 			usage();
 		MPI_Finalize();
 		return 2;
 	}
-	if (e.nranks < 2) {
+	/* MPI's own count, whatever --ranks said: the same limits. */
+	if (migreq_check_ranks((unsigned)e.nranks, why, sizeof(why))) {
 		if (e.rank == 0)
-			log_error("needs at least 2 ranks (source and destination)");
+			log_error("mpirun -np %d: %s", e.nranks, why);
 		MPI_Finalize();
 		return 2;
 	}

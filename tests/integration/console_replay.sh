@@ -27,14 +27,7 @@ T="tmux -L dsmig-replay-test-$$"
 trap '$T kill-server 2>/dev/null; cleanup' EXIT
 
 # ---- the session log, by hand (docs/telemetry.md) ---------------------------
-T0=1764300000000000000
-# rec MS FIELDS: a session record MS milliseconds after T0.
-rec() { printf '{"v":1,"t":%d,%s}\n' $((T0 + $1 * 1000000)) "$2"; }
-# eng MS FIELDS: an engine event of migration 1, wrapped in its record.
-eng() {
-	printf '{"v":1,"t":%d,"src":"engine","mig":1,"ev":{"v":1,"t":%d,%s}}\n' \
-		$((T0 + $1 * 1000000)) $((T0 + $1 * 1000000)) "$2"
-}
+# (rec and eng: lib.sh)
 # vm MS HOST STATE PCT: a vCPU probe record of the VM cpu1.
 vm() {
 	rec "$1" "\"src\":\"probe\",\"probe\":\"vm\",\"host\":\"$2\",\"vm\":\"cpu1\",\"state\":\"$3\",\"workload\":\"cpu\",\"vcpus\":1,\"mem_bytes\":16777216,\"vcpu_pct\":[$4],\"dirty_pps\":900.0,\"progress\":100,\"progress_ps\":95.0"
@@ -222,8 +215,8 @@ for cmd in migrate record; do
 	refused "$cmd" "bad --bandwidth: rate '12M5': unknown unit 'M5'" --bandwidth 12M5
 	refused "$cmd" "bad --bandwidth: empty rate" --bandwidth ""
 	refused "$cmd" "unknown --method 'warp'" --method warp
-	refused "$cmd" "--ranks must be 2\.\.64" --ranks 1
-	refused "$cmd" "--ranks must be 2\.\.64" --ranks 65
+	refused "$cmd" "--ranks must be 2\.\.26, not 1" --ranks 1
+	refused "$cmd" "--ranks must be 2\.\.26, not 27" --ranks 27
 done
 
 # A request that passes but finds no VM: `dsmig record` says the child's

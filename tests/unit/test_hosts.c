@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/hosts.h"
@@ -114,6 +117,24 @@ static void test_hv_key(void **state)
 	expect_error("name=x hv=xen\nname=y hv=xen\n", "hosts:2: host y: only one xen host");
 }
 
+/* The host of a runtime directory is found however the directory is
+ * spelt (`dsmig migrate` places the ranks by it). */
+static void test_runtime_by_identity(void **state)
+{
+	char dir[] = "/tmp/dsmig-test-hosts.XXXXXX", text[128], other[96];
+	struct host_list l;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text), "name=hostA runtime=%s\nname=hostB runtime=/run/x\n", dir);
+	assert_int_equal(hosts_parse(&l, text, "h", err, sizeof(err)), 0);
+	snprintf(other, sizeof(other), "%s/", dir);
+	assert_string_equal(hosts_by_runtime(&l, other)->name, "hostA");
+	snprintf(other, sizeof(other), "%s/.", dir);
+	assert_string_equal(hosts_by_runtime(&l, other)->name, "hostA");
+	assert_null(hosts_by_runtime(&l, "/tmp"));
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_are_named),
 		cmocka_unit_test(test_addr_is_one_host),
 		cmocka_unit_test(test_hv_key),
+		cmocka_unit_test(test_runtime_by_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,16 @@
 /* Unit tests: the migration request (common/migreq): defaults, the shared
- * command line both ways, and what it refuses. */
+ * command line both ways, what it refuses, and the same host under other
+ * spellings. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/migreq.h"
@@ -121,7 +126,7 @@ static void test_round_trip(void **state)
 	snprintf(cases[1].from, sizeof(cases[1].from), "hostA");
 	snprintf(cases[1].method, sizeof(cases[1].method), "dsm-pull");
 	cases[1].bandwidth_bps = 0;
-	cases[1].ranks = 64;
+	cases[1].ranks = 26;
 	cases[1].max_iters = 0;
 	cases[1].target_dirty = UINT64_MAX;
 	cases[1].stop_on_no_convergence = 0;
@@ -171,8 +176,18 @@ static void test_refused(void **state)
 		{ { "web", "--to", "b", "--bandwidth", "12M5" }, "unknown unit 'M5'" },
 		{ { "web", "--to", "b", "--bandwidth", "-1" }, "negative" },
 		{ { "web", "--to", "b", "--bandwidth", "12MB" }, "bytes" },
-		{ { "web", "--to", "b", "--ranks", "1" }, "--ranks must be 2..64" },
-		{ { "web", "--to", "b", "--ranks", "65" }, "--ranks must be 2..64" },
+		{ { "web", "--to", "b", "--bandwidth", "-5" }, "negative rate '-5'" },
+		{ { "web", "--to", "b", "--bandwidth", "nan" }, "'nan' is not a rate" },
+		{ { "web", "--to", "b", "--bandwidth", "inf" }, "'inf' is not a rate" },
+		{ { "web", "--to", "b", "--bandwidth", "1e-300" }, "unknown unit 'e-300'" },
+		{ { "web", "--to", "b", "--bandwidth", "0.5" }, "below 1 bit/s" },
+		{ { "web", "--to", "b", "--bandwidth", "999" },
+		  "--bandwidth must be 0 (unlimited) or 1k..1000G bit/s, not 999 bit/s" },
+		{ { "web", "--to", "b", "--bandwidth", "0.9k" }, "not 900 bit/s" },
+		{ { "web", "--to", "b", "--ranks", "1" }, "--ranks must be 2..26, not 1" },
+		/* 14 senders and the 3 spare clients: 17 of the VMM's 16. */
+		{ { "web", "--to", "b", "--ranks", "27" }, "--ranks must be 2..26, not 27" },
+		{ { "web", "--to", "b", "--ranks", "34" }, "serves 16 control clients" },
 		{ { "web", "--to", "b", "--ranks", "two" }, "--ranks takes a whole number" },
 		{ { "web", "--to", "b", "--ranks", "-3" }, "--ranks takes a whole number" },
 		{ { "web", "--to", "b", "--ranks", "4294967298" }, "--ranks takes a whole number" },
@@ -203,6 +218,78 @@ static void test_refused(void **state)
 		if (!strstr(why, bad[i].reason))
 			fail_msg("case %zu: '%s' lacks '%s'", i, why, bad[i].reason);
 	}
+}
+
+/* The limits' edges are taken; the engine's own world size is checked by
+ * the same function. */
+static void test_limits(void **state)
+{
+	struct migreq r;
+
+	assert_int_equal(parse(&r, NULL, (const char *[]){ "web", "--to", "b", "--bandwidth",
+			 "1k", "--ranks", "26", NULL }), 0);
+	assert_true(r.bandwidth_bps == 1e3);
+	assert_int_equal(r.ranks, 26);
+	assert_int_equal(parse(&r, NULL, (const char *[]){ "web", "--to", "b", "--bandwidth",
+			 "0", NULL }), 0);
+	assert_true(r.bandwidth_bps == 0);
+	assert_int_equal(migreq_check_ranks(2, why, sizeof(why)), 0);
+	assert_int_equal(migreq_check_ranks(26, why, sizeof(why)), 0);
+	assert_int_equal(migreq_check_ranks(0, why, sizeof(why)), -1);
+	assert_int_equal(migreq_check_ranks(27, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "--ranks must be 2..26, not 27"));
+	/* A value set by hand (the dialog) meets migreq_check(), NaN too. */
+	migreq_defaults(&r);
+	snprintf(r.vm, sizeof(r.vm), "web");
+	snprintf(r.to, sizeof(r.to), "b");
+	r.bandwidth_bps = NAN;
+	assert_int_equal(migreq_check(&r, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "nan bit/s"));
+	r.bandwidth_bps = 1e-300;
+	assert_int_equal(migreq_check(&r, why, sizeof(why)), -1);
+	r.bandwidth_bps = -5;
+	assert_int_equal(migreq_check(&r, why, sizeof(why)), -1);
+}
+
+/* One directory spelt four ways is one host; another directory, or one
+ * that does not exist, is not. */
+static void test_same_host(void **state)
+{
+	char dir[] = "/tmp/dsmig-test-migreq.XXXXXX", path[4][128], other[160];
+	const char *const as[] = { "/", "/sub/..", "/./sub/../", "-link" };
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path[0], sizeof(path[0]), "%s/sub", dir);
+	assert_int_equal(mkdir(path[0], 0700), 0);
+	snprintf(path[0], sizeof(path[0]), "%s-link", dir);
+	assert_int_equal(symlink(dir, path[0]), 0);
+
+	assert_int_equal(migreq_check_ends(dir, dir, why, sizeof(why)), -1);
+	snprintf(other, sizeof(other), "source and destination are the same host (%s)", dir);
+	assert_string_equal(why, other);
+	for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+		snprintf(path[i], sizeof(path[i]), "%s%s", dir, as[i]);
+		assert_int_equal(dsmig_runtime_dir_same(dir, path[i], why, sizeof(why)), 1);
+		assert_int_equal(dsmig_runtime_dir_same(path[i], dir, why, sizeof(why)), 1);
+		if (migreq_check_ends(dir, path[i], why, sizeof(why)) != -1)
+			fail_msg("%s taken for another host than %s", path[i], dir);
+		assert_non_null(strstr(why, "same host"));
+		assert_non_null(strstr(why, path[i]));
+	}
+	snprintf(other, sizeof(other), "%s/sub", dir);
+	assert_int_equal(dsmig_runtime_dir_same(dir, other, why, sizeof(why)), 0);
+	assert_int_equal(migreq_check_ends(dir, other, why, sizeof(why)), 0);
+	snprintf(other, sizeof(other), "%s/missing/..", dir);
+	assert_int_equal(migreq_check_ends(dir, other, why, sizeof(why)), 0);
+	snprintf(other, sizeof(other), "%s/missing", dir);
+	assert_int_equal(migreq_check_ends(other, dir, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "cannot look at"));
+
+	assert_int_equal(unlink(path[3]), 0);
+	snprintf(other, sizeof(other), "%s/sub", dir);
+	assert_int_equal(rmdir(other), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_long_host(void **state)
@@ -278,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_spellings),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_long_host),
 		cmocka_unit_test(test_extra),
 	};

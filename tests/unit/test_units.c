@@ -42,6 +42,7 @@ static void test_rates_refused(void **state)
 		{ ".5M", "not a rate" }, { "12MB", "bytes" }, { "12MBps", "bytes" },
 		{ "12Bps", "bytes" }, { "12T", "unknown unit" }, { "1001G", "out of range" },
 		{ "99999999999999999999G", "out of range" }, { "0.5", "below 1 bit/s" },
+		{ "1e-300", "unknown unit" }, { "0.0000001", "below 1 bit/s" }, { "-5", "negative" },
 		{ "1234567890123456789012345678901234567890123456789012345678901234567890",
 		  "too long" },
 	};
