@@ -132,6 +132,13 @@ $(BUILD)/tests/test_lab_%: tests/unit/test_lab_%.c $(BUILD)/src/cli/lab_cmd.o $(
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
 
+# Report unit tests link the report's reading and text (cli/report_read.c,
+# cli/report_text.c).
+$(BUILD)/tests/test_report_%: tests/unit/test_report_%.c $(BUILD)/src/cli/report_read.o \
+		$(BUILD)/src/cli/report_text.o $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
 $(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibench $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@
