@@ -139,6 +139,11 @@ $(BUILD)/tests/test_report_%: tests/unit/test_report_%.c $(BUILD)/src/cli/report
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
 
+# The settle rule's unit test links it (cli/settle.c).
+$(BUILD)/tests/test_settle: tests/unit/test_settle.c $(BUILD)/src/cli/settle.o $(BUILD)/libdsmig.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
 $(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibench $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lcmocka -o $@

@@ -12,9 +12,14 @@ enum cli_exit {
 	CLI_USAGE = 2,
 	CLI_AFTER_SWITCH = 3,    /* the VM moved, but the engine failed after
 				    the switch-over (metrics incomplete) */
-	CLI_VM_LOST = 4,         /* neither side runs the VM: never expected */
-	CLI_POSTCOPY_BROKEN = 5, /* dsm-pull failed after resume: both sides
-				    paused, the destination missing pages */
+	CLI_VM_LOST = 4,         /* neither side can run the VM any more */
+	CLI_SWITCH_BROKEN = 5,   /* after the switch-over the destination
+				    cannot run the VM alone (post-copy broke,
+				    or it died); the source keeps it paused */
+	CLI_UNKNOWN = 6,         /* a VMM gave no usable answer, or both ends
+				    run a copy: nothing was touched */
+	CLI_ROLLED_BACK = 7,     /* as CLI_SWITCH_BROKEN, but rolled back on
+				    request: the source runs the VM again */
 };
 
 int cmd_migrate(int argc, char **argv);

@@ -2,11 +2,12 @@
  * `dsmig migrate`: launch the engine under mpirun, follow its telemetry
  * (a progress line on a terminal), and print the paper's four metrics.
  *
- * This command is also the referee when the engine fails: after mpirun
- * exits without a successful summary, it asks the two VMMs themselves what
- * state they are in and settles the migration so that exactly one copy of
- * the VM runs: a running destination owns the VM (the source is released);
- * otherwise the destination is discarded and the source resumed.
+ * This command is also the referee: when mpirun exits, successful or not,
+ * it asks the two VMMs themselves what state they are in and settles the
+ * migration by the one rule of cli/settle.h, so that exactly one copy of
+ * the VM runs, or the operator is told plainly that none can (exit codes
+ * in cli.h, the table in docs/reliability.md). Nothing is done on the
+ * strength of a VMM that did not answer.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/settle.h"
 #include "common/ctl_client.h"
 #include "common/hosts.h"
 #include "common/jsonl_tail.h"
@@ -53,6 +55,7 @@ struct migrate_opts {
 	const char *log;
 	unsigned timeout_s;
 	int json;
+	int rollback;             /* --on-postcopy-failure rollback */
 };
 
 /* What the telemetry told us so far, read by common/telemetry_read.h. */
@@ -68,6 +71,8 @@ struct follow {
 	char error[512];
 	double bytes, rate_bps, vcpu;
 	int round;
+	int switched;             /* the destination may have run the guest */
+	uint64_t switched_ns;     /* time_mono_ns() when we learnt it */
 };
 
 static void migrate_usage(FILE *f)
@@ -79,6 +84,7 @@ static void migrate_usage(FILE *f)
 		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm|dsm-pull]\n"
 		"         [--bandwidth RATE] [--ranks N] [--max-iters K] [--target-dirty N]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
+		"         [--on-postcopy-failure pause|rollback]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
 		"         [--hot-window K] [--hot-threshold T]   (dsm: hot = dirtied in >= T of K rounds)\n"
 		"         [--compress auto|on|off] [--delta auto|on|off]   (LZ4; XOR+LZ4 of resent pages)\n"
@@ -90,7 +96,10 @@ static void migrate_usage(FILE *f)
 		"(%d s), --switch-timeout each wait for the destination at the\n"
 		"switch-over (%d ms). Pre-copy stops after --max-iters rounds (%d), below\n"
 		"--target-dirty pages (%d), or when the guest dirties faster than we\n"
-		"send (unless --no-convergence-stop).\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
+		"send (unless --no-convergence-stop). If the destination fails after the\n"
+		"switch-over, the source keeps the VM paused as it was then (pause, the\n"
+		"default; exit 5) or runs it again, losing what the guest did since\n"
+		"(rollback; exit 7). Exit codes: docs/reliability.md.\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
 		MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS, MIGREQ_DEFAULT_MAX_ITERS,
 		MIGREQ_DEFAULT_TARGET_DIRTY);
 }
@@ -134,6 +143,17 @@ static void follow_event(struct follow *fl, json_t *ev)
 			 telemetry_read_phase_name(e.u.phase.phase));
 		if (e.u.phase.phase == TEL_PHASE_FAILED)
 			snprintf(fl->error, sizeof(fl->error), "%s", e.u.phase.error);
+		/* Resumed (or pulling) on the destination, or failed after
+		 * GO with the source kept paused: the guest may have run
+		 * there. */
+		if (!fl->switched &&
+		    (e.u.phase.phase == TEL_PHASE_RESUMED ||
+		     e.u.phase.phase == TEL_PHASE_POST_COPY ||
+		     e.u.phase.phase == TEL_PHASE_DONE ||
+		     (e.u.phase.phase == TEL_PHASE_FAILED && e.u.phase.source_running == 0))) {
+			fl->switched = 1;
+			fl->switched_ns = time_mono_ns();
+		}
 		break;
 	case TEL_PROGRESS:
 		fl->bytes = (double)e.u.progress.bytes;
@@ -289,32 +309,6 @@ static void show_engine_errors(const char *engine_log)
 
 /* ---- settling a failed migration ----------------------------------- */
 
-/* The run state of VM name on host, or NULL if no VMM answers, with the
- * reason in why[len] (len may be 0). */
-static json_t *vm_status(const char *host, const char *name, struct ctl_client **out,
-			 char *why, size_t len)
-{
-	char sock[PATH_MAX];
-	struct ctl_client *c;
-	json_t *st = NULL;
-
-	*out = NULL;
-	if (dsmig_socket_path(sock, sizeof(sock), host, name)) {
-		errbuf_set(why, len, "bad VM name or host directory");
-		return NULL;
-	}
-	if (ctl_client_open(&c, sock, 2000, why, len))
-		return NULL;
-	if (ctl_client_execute(c, "query-status", NULL, &st, NULL, 2000) != 0) {
-		errbuf_set(why, len, "no reply to query-status");
-		json_decref(st);
-		ctl_client_close(c);
-		return NULL;
-	}
-	*out = c;
-	return st;
-}
-
 static int vm_do(struct ctl_client *c, const char *cmd)
 {
 	json_t *r = NULL;
@@ -324,54 +318,85 @@ static int vm_do(struct ctl_client *c, const char *cmd)
 	return rc;
 }
 
-static int settle(const struct migrate_opts *o, const char *why)
+/* Carry out one side's action; says so if it fails. 0 or -1. */
+static int settle_act(struct ctl_client *c, enum settle_act act, const char *side)
 {
+	const char *cmd = act == ACT_QUIT ? "quit" : "resume";
+
+	if (act == ACT_NONE)
+		return 0;
+	if (c && vm_do(c, cmd) == 0)
+		return 0;
+	log_error("could not %s the %s VM", act == ACT_QUIT ? "release" : "resume", side);
+	return -1;
+}
+
+/* The referee (cli/settle.h): ask both VMMs, decide, act, say where the
+ * VM is. why is the engine's failure (NULL when it succeeded). */
+static int settle(const struct migrate_opts *o, const struct follow *fl,
+		  int engine_ok, const char *why)
+{
+	struct settle_facts f = { .engine_ok = engine_ok, .switched = fl->switched,
+				  .rollback = o->rollback };
 	struct ctl_client *src, *dst;
-	json_t *s_st = vm_status(o->req.from, o->req.vm, &src, NULL, 0);
-	json_t *d_st = vm_status(o->req.to, o->req.vm, &dst, NULL, 0);
-	const char *d = json_string_value(json_object_get(d_st, "status"));
-	const char *s = json_string_value(json_object_get(s_st, "status"));
-	const char *pc = json_string_value(json_object_get(d_st, "postcopy"));
+	struct settle_outcome out;
 	int rc;
 
-	if (pc && strcmp(pc, "off") && d && strcmp(d, "incoming")) {
-		/* dsm-pull broke in post-copy ("active": the VMM has not yet
-		 * seen the engine go): the guest ran on the destination, and
-		 * pages it lacks exist only in the paused source. A
-		 * destination still "incoming" was armed but never resumed:
-		 * the guest never ran there, so it is discarded below and the
-		 * source, which holds every page, runs on. */
-		log_error("%s during post-copy: the destination VM is paused with %lld pages "
-			  "still missing, and the source VM stays paused holding them; neither "
-			  "can run the guest alone (docs/dsm.md, \"When post-copy fails\")", why,
-			  (long long)json_integer_value(json_object_get(d_st, "missing_pages")));
-		rc = CLI_POSTCOPY_BROKEN;
-	} else if (d && (!strcmp(d, "running") || !strcmp(d, "paused"))) {
-		/* The destination went past the switch-over: it owns the VM. */
-		if (src && vm_do(src, "quit") != 0)
-			log_error("could not release the source VM");
-		log_error("%s; but the VM runs on the destination now (source released)", why);
+	settle_probe(o->req.from, o->req.vm, &f.src, &src);
+	settle_probe(o->req.to, o->req.vm, &f.dst, &dst);
+	settle_decide(&f, &out);
+	rc = out.exit;
+	if (settle_act(dst, out.dst, "destination") < 0 && out.exit == CLI_OK)
 		rc = CLI_AFTER_SWITCH;
-	} else {
-		if (dst && vm_do(dst, "quit") != 0)
-			log_error("could not discard the destination VM");
-		if (s && !strcmp(s, "paused") && vm_do(src, "resume") != 0)
-			log_error("could not resume the source VM");
-		if (s) {
-			log_error("migration failed: %s; the VM keeps running on the source", why);
-			rc = CLI_FAILED;
-		} else {
-			log_error("migration failed: %s; and the source VMM is gone: VM LOST", why);
-			rc = CLI_VM_LOST;
-		}
+	if (settle_act(src, out.src, "source") < 0 && out.src == ACT_RESUME)
+		rc = CLI_UNKNOWN;
+	if (rc != CLI_OK) {
+		if (f.src.state == SIDE_UNKNOWN)
+			log_error("the source VMM gave no usable answer: %s", f.src.why);
+		if (f.dst.state == SIDE_UNKNOWN)
+			log_error("the destination VMM gave no usable answer: %s", f.dst.why);
+		if (f.dst.missing_pages > 0)
+			log_error("the destination lacks %lld pages, which only the source holds",
+				  (long long)f.dst.missing_pages);
+		if (out.exit == CLI_ROLLED_BACK || out.exit == CLI_SWITCH_BROKEN)
+			log_error("the switch-over was %.1f s ago",
+				  (double)(time_mono_ns() - fl->switched_ns) / 1e9);
+		log_error("%s%s%s", why ? why : "", why ? "; " : "", out.where);
 	}
-	json_decref(s_st);
-	json_decref(d_st);
 	if (src)
 		ctl_client_close(src);
 	if (dst)
 		ctl_client_close(dst);
 	return rc;
+}
+
+/* Before anything starts: the source VM must be running and in no other
+ * migration, and the destination must have no VM of that name (its
+ * discarding on failure would hit someone else's). Exits on failure. */
+static void preflight(const struct migreq *r)
+{
+	struct ctl_client *c;
+	struct side s, d;
+
+	settle_probe(r->from, r->vm, &s, &c);
+	if (c)
+		ctl_client_close(c);
+	if (s.state == SIDE_ABSENT)
+		log_fatal(CLI_FAILED, "no VM '%s' on %s", r->vm, r->from);
+	if (s.state == SIDE_UNKNOWN)
+		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", r->vm, r->from, s.why);
+	if (s.migrating)
+		log_fatal(CLI_FAILED, "VM '%s' is already being migrated: one migration at a time",
+			  r->vm);
+	if (s.state != SIDE_RUNNING)
+		log_fatal(CLI_FAILED, "VM '%s' is %s on %s, not running: nothing was started",
+			  r->vm, side_state_name(s.state), r->from);
+	settle_probe(r->to, r->vm, &d, &c);
+	if (c)
+		ctl_client_close(c);
+	if (d.state != SIDE_ABSENT)
+		log_fatal(CLI_FAILED, "a VM named '%s' is already on the destination %s (%s): nothing was started",
+			  r->vm, r->to, side_state_name(d.state));
 }
 
 /* A Xen migration's referee: the backend reads the domains' names and
@@ -515,6 +540,11 @@ static int take_migrate_opt(void *arg, int c, const char *v, char *why, size_t l
 	switch (c) {
 	case 'l': o->log = v; return 0;
 	case 'j': o->json = 1; return 0;
+	case 'R':
+		if (strcmp(v, "pause") && strcmp(v, "rollback"))
+			return errbuf_set(why, len, "--on-postcopy-failure takes pause or rollback, not '%s'", v);
+		o->rollback = !strcmp(v, "rollback");
+		return 0;
 	case 'T':
 		if (units_parse_count(v, UINT_MAX, &t) || t == 0)
 			return errbuf_set(why, len, "--timeout takes seconds (1 or more), not '%s'", v);
@@ -533,6 +563,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_opts *o)
 		{ "log", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "on-postcopy-failure", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct migreq_extra extra = { own, take_migrate_opt, o };
@@ -560,9 +591,7 @@ int cmd_migrate(int argc, char **argv)
 	char tally[320];
 	struct host_list hosts;
 	struct placement pl;
-	struct ctl_client *probe;
-	json_t *st;
-	int tty = isatty(STDERR_FILENO), status, rc, xen;
+	int tty = isatty(STDERR_FILENO), status, rc, xen, engine_ok;
 	uint64_t deadline;
 	pid_t pid;
 
@@ -584,12 +613,7 @@ int cmd_migrate(int argc, char **argv)
 		snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
 		if (migreq_check_ends(o.req.from, o.req.to, err, sizeof(err)))
 			log_fatal(CLI_USAGE, "%s", err);
-		st = vm_status(o.req.from, o.req.vm, &probe, err, sizeof(err));
-		if (!st)
-			log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", o.req.vm,
-				  o.req.from, err);
-		json_decref(st);
-		ctl_client_close(probe);
+		preflight(&o.req);
 	}
 
 	if (o.log)
@@ -646,16 +670,18 @@ int cmd_migrate(int argc, char **argv)
 	telemetry_read_tally_text(&fl.tally, tally, sizeof(tally));
 	if (tally[0])
 		log_warn("telemetry: %s", tally);
-	if (fl.summary && fl.sum.ok &&
-	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		rc = CLI_OK;
+	engine_ok = fl.summary && fl.sum.ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (engine_ok) {
+		/* Even a success is settled: exit 0 only if the destination
+		 * VMM itself says it has the VM. */
+		rc = xen ? CLI_OK : settle(&o, &fl, 1, NULL);
 	} else {
 		char why[600];
 
 		snprintf(why, sizeof(why), "%s", fl.error[0] ? fl.error :
 			 WIFSIGNALED(status) || !WIFEXITED(status) ? "the engine was killed" :
 			 "the engine failed");
-		rc = xen ? settle_xen(&o, why) : settle(&o, why);
+		rc = xen ? settle_xen(&o, why) : settle(&o, &fl, 0, why);
 	}
 	if (o.json) {
 		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?, s:{s:I, s:I, s:I, s:I}}",

@@ -11,24 +11,17 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "common/migrate_exit.h"
 #include "cli/report.h"
 
 static const char *mig_status(const struct mig *m, char *buf, size_t len)
 {
 	if (m->has_exit) {
-		switch (m->exit.status) {
-		case CLI_OK:
-			return "moved (exit 0)";
-		case CLI_FAILED:
-			return "failed, the source runs (exit 1)";
-		case CLI_USAGE:
-			return "not started: usage error (exit 2)";
-		case CLI_AFTER_SWITCH:
-			return "moved, metrics incomplete (exit 3)";
-		default:
-			snprintf(buf, len, "exit %d", m->exit.status);
-			return buf;
-		}
+		const char *text = migrate_exit_status(m->exit.status);
+
+		snprintf(buf, len, "%s (exit %d)", text ? text : "exit status unknown to this dsmig",
+			 m->exit.status);
+		return buf;
 	}
 	if (m->has_summary)
 		return "moved (no exit record)";

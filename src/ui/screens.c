@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/migrate_exit.h"
 #include "ui/console_int.h"
 #include "ui/plot.h"
 
@@ -442,9 +443,8 @@ static void draw_summary(struct console *c)
 	wattroff(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
 	if (g->exit_status || !g->has_summary) {
 		mvwprintw(win, 2, 2, "%.*s", w - 4, g->error[0] ? g->error : "no summary");
-		mvwprintw(win, 4, 2, "The VM %s.", g->exit_status == 3
-			  ? "moved, but the engine failed after the switch-over"
-			  : "keeps running on the source");
+		mvwprintw(win, 4, 2, "The VM %.*s.", w - 12,
+			  migrate_exit_where(g->exit_status) ?: "is where dsmig migrate left it");
 	} else {
 		versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
 		       (double)s->total_time_ns);
