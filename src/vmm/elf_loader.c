@@ -43,6 +43,30 @@ static long note_abi_version(const uint8_t *p, uint64_t size)
 	return -1;
 }
 
+/* A page is mapped read-only or writable, never both: a writable
+ * segment sharing a page with a read-only one would find part of itself
+ * read-only. Such images are refused (-1 with why), not mapped writable. */
+static int shared_page(const struct elf_image *img, char *why, size_t len)
+{
+	unsigned i, j;
+
+	for (i = 0; i < img->nr_segments; i++)
+		for (j = 0; j < img->nr_segments; j++) {
+			const struct elf_segment *ro = &img->seg[i], *rw = &img->seg[j];
+			uint64_t ro_last = (ro->gpa + ro->memsz - 1) / DSMIG_PAGE_SIZE;
+			uint64_t rw_last = (rw->gpa + rw->memsz - 1) / DSMIG_PAGE_SIZE;
+
+			if (ro->writable || !rw->writable ||
+			    ro_last < rw->gpa / DSMIG_PAGE_SIZE ||
+			    rw_last < ro->gpa / DSMIG_PAGE_SIZE)
+				continue;
+			return errbuf_set(why, len,
+					  "a read-only and a writable segment share a page (0x%llx, 0x%llx): align segments to 4 KiB",
+					  (unsigned long long)ro->gpa, (unsigned long long)rw->gpa);
+		}
+	return 0;
+}
+
 int elf_load(const void *buf, size_t image_len, struct guest_mem *mem,
 	     uint64_t limit, struct elf_image *img, char *why,
 	     size_t len)
@@ -104,6 +128,8 @@ int elf_load(const void *buf, size_t image_len, struct guest_mem *mem,
 	}
 	if (img->nr_segments == 0)
 		return errbuf_set(why, len, "no loadable segments");
+	if (shared_page(img, why, len))
+		return -1;
 	if (abi < 0)
 		return errbuf_set(why, len, "no dsmig ABI note: not a dsmig guest image");
 	if (abi != DSMIG_ABI_VERSION)

@@ -16,7 +16,7 @@
  * the note, then 64 bytes of code loaded at DSMIG_IMAGE_BASE. */
 struct image {
 	Elf64_Ehdr eh;
-	Elf64_Phdr ph[2];
+	Elf64_Phdr ph[3];           /* the third unused unless a test says */
 	struct {
 		Elf64_Nhdr nh;
 		char name[8];
@@ -179,6 +179,26 @@ static void test_segment_outside_image_area(void **state)
 	expect_error(&im, sizeof(im), "outside the image area");
 }
 
+/* Data that shares a page with read-only text is refused, not mapped
+ * read-only under it (nor the text writable). */
+static void test_shared_page_refused(void **state)
+{
+	struct image im;
+	struct elf_image out;
+
+	make_image(&im);
+	im.eh.e_phnum = 3;
+	im.ph[2] = im.ph[0];
+	im.ph[2].p_flags = PF_R | PF_W;
+	im.ph[2].p_paddr = im.ph[2].p_vaddr = DSMIG_IMAGE_BASE + 8192 - 64;
+	im.ph[2].p_memsz = 128;
+	expect_error(&im, sizeof(im), "share a page");
+	/* On the next page it loads. */
+	im.ph[2].p_paddr = im.ph[2].p_vaddr = DSMIG_IMAGE_BASE + 8192;
+	assert_int_equal(load(&im, sizeof(im), &out), 0);
+	assert_int_equal(out.nr_segments, 2);
+}
+
 static void test_abi_note(void **state)
 {
 	struct image im;
@@ -215,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_segment_outside_image_area),
 		cmocka_unit_test(test_abi_note),
 		cmocka_unit_test(test_entry_outside_segments),
+		cmocka_unit_test(test_shared_page_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
