@@ -121,6 +121,11 @@ void engine_emit_start(struct engine *e, int compress, int delta);
  * Documented in docs/testing.md; never set in production. */
 int fault_injected(const char *name);
 
+/* Fault matrix (tests/faults/): if $DSMIG_HOLD names this point
+ * ("paused", "after-go", "post-copy"), say so on stderr and wait
+ * $DSMIG_HOLD_MS (3000) so that a process can be killed there. */
+void fault_hold(const char *point);
+
 /* Decide and set up a sender's page encodings (e->codec; the delta copy).
  * Returns 0 or -1 (out of memory). */
 int engine_codec_setup(struct engine *e);

@@ -279,6 +279,24 @@ int fault_injected(const char *name)
 	return f && !strcmp(f, name);
 }
 
+void fault_hold(const char *point)
+{
+	const char *h = getenv("DSMIG_HOLD"), *ms = getenv("DSMIG_HOLD_MS");
+	long wait = ms ? strtol(ms, NULL, 10) : 3000;
+	struct timespec ts;
+
+	if (!h || strcmp(h, point))
+		return;
+	if (wait <= 0 || wait > 60000)
+		wait = 3000;
+	/* On stderr first: the fault matrix kills a process when it sees it. */
+	log_info("holding at %s for %ld ms (DSMIG_HOLD)", point, wait);
+	ts.tv_sec = wait / 1000;
+	ts.tv_nsec = (wait % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 uint64_t engine_hash_count(const struct engine *e)
 {
 	return (e->npages + ENGINE_HASH_CHUNK_PAGES - 1) / ENGINE_HASH_CHUNK_PAGES;

@@ -301,6 +301,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		if (source_pause(s))
 			return errbuf_set(why, len, "cannot pause the source: %s",
 					  e->hv->error(e->vm));
+		fault_hold("paused");
 		if (sync_dirty(s) < 0)
 			return errbuf_set(why, len, "dirty-log sync failed: %s",
 					  e->hv->error(e->vm));
@@ -384,6 +385,7 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		/* The guest runs on the destination while pages still come. */
 		phase(s, PH_POSTCOPY, json_pack("{s:I}", "missing_pages",
 						(json_int_t)s->nr_missing));
+		fault_hold("post-copy");
 		n = postcopy_source_serve(e, s->order, s->nr_missing, s->missing,
 					  source_resumed, s, &s->pc, why, len);
 		s->bytes_control += s->pc.confirmed ? sizeof(h) : 0;
@@ -392,6 +394,7 @@ static int source_switchover(struct source *s, char *why, size_t len)
 		s->bytes_postcopy = s->pc.st.payload_bytes + s->pc.st.header_bytes;
 		return (int)n;
 	}
+	fault_hold("after-go");
 	n = engine_recv_deadline(&h, sizeof(h), 1, TAG_CONFIRM, e->opt.req.switch_timeout_ms);
 	if (n != (long)sizeof(h))
 		return snprintf(why, len, "no confirmation from the destination after switch-over"), -2;
