@@ -67,7 +67,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 # ---- guests (freestanding, never sanitised) --------------------------------
 include guest/guest.mk
 
-.PHONY: all deps check check-unit check-asan check-xen run bench bench-xen clean \
+.PHONY: all deps check check-unit check-asan check-faults check-xen run bench bench-xen clean \
         fuzz fuzz-build
 all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN) $(HELPER_BIN)
 
@@ -158,6 +158,12 @@ check: deps
 check-asan:
 	$(MAKE) SAN=1 all
 	tests/run.sh build/asan
+
+# The fault matrix (docs/reliability.md): each method x point x killed
+# process, the outcome checked against what the VMMs say; skipped where no
+# guest can run. Table in $(BUILD)/faults/matrix.md.
+check-faults: deps all
+	BUILD=$(BUILD) tests/faults/matrix.sh
 
 # The Xen backend in a nested Xen under QEMU/TCG (docs/xen.md): Xen's
 # Debian packages are downloaded into build/xen-nested (never installed),
