@@ -381,10 +381,9 @@ static void preflight(const struct migreq *r)
 	settle_probe(r->from, r->vm, &s, &c);
 	if (c)
 		ctl_client_close(c);
-	if (s.state == SIDE_ABSENT)
-		log_fatal(CLI_FAILED, "no VM '%s' on %s", r->vm, r->from);
-	if (s.state == SIDE_UNKNOWN)
-		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", r->vm, r->from, s.why);
+	if (s.state == SIDE_ABSENT || s.state == SIDE_UNKNOWN)
+		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", r->vm, r->from,
+			  s.state == SIDE_ABSENT ? "no such VM (no control socket)" : s.why);
 	if (s.migrating)
 		log_fatal(CLI_FAILED, "VM '%s' is already being migrated: one migration at a time",
 			  r->vm);

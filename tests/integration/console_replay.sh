@@ -264,7 +264,8 @@ check "dsmig lab --help and dsmig migrate --help name the same default rate" \
 
 # ---- (e) dsmig migrate's own output, with stand-ins for the VMM and mpirun --
 # A stand-in VMM (socat on cpu1's socket: the greeting, then "running" to
-# every command) and a stand-in mpirun, first in PATH, which writes the
+# every command; the stand-in mpirun moves it to host B, as a migration
+# would) and a stand-in mpirun, first in PATH, which writes the
 # telemetry file it is given the summary of (a) (no bytes.postcopy, no
 # baseline rate, no fault times) and prints engine messages with escape
 # sequences in them.
@@ -289,6 +290,11 @@ EOS
 		session_log | grep '"type":"summary"' | jq -c .ev
 		echo 'EOT'
 		printf '%s\n' "printf 'dsmig-engine[0]: warning: \\033[2J\\033]0;owned\\007cleared\\n' >&2"
+		# What a real engine leaves: the source released, the VM on
+		# the destination (dsmig migrate asks both before it says 0).
+		echo "rm -f '$HOST_A/cpu1.sock'"
+		echo "(timeout 20 socat UNIX-LISTEN:'$HOST_B/cpu1.sock',fork EXEC:'$FAKE/vmm' >/dev/null 2>&1 &)"
+		echo "for i in \$(seq 50); do [ -S '$HOST_B/cpu1.sock' ] && break; sleep 0.1; done"
 		echo 'exit 0'
 	} >"$FAKE/mpirun"
 	chmod +x "$FAKE/vmm" "$FAKE/mpirun"
