@@ -105,7 +105,7 @@ $(BUILD)/bin/dsmig-dsm-bench: $(BUILD)/bench/dsm.o $(BENCH_DSM_OBJ) $(BUILD)/lib
 
 $(BUILD)/bin/dsmig-engine: $(ENGINE_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 $(XEN_LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lsodium $(XEN_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
@@ -125,7 +125,7 @@ $(BUILD)/tests/helpers/xen_dirty: LDLIBS += -lxenctrl -lxenforeignmemory -lxenst
 ENGINE_TEST_DEPS := $(filter-out %/engine_main.o,$(ENGINE_OBJ)) $(DSM_OBJ) $(BUILD)/libdsmig.a
 $(BUILD)/tests/test_engine_%: tests/unit/test_engine_%.c $(ENGINE_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 $(XEN_LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) $(MPI_LIBS) -lxxhash -llz4 -lsodium $(XEN_LIBS) -lcmocka -o $@
 
 # Lab unit tests link the lab module they test (cli/lab_cmd.c).
 $(BUILD)/tests/test_lab_%: tests/unit/test_lab_%.c $(BUILD)/src/cli/lab_cmd.o $(BUILD)/libdsmig.a
@@ -206,7 +206,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/bin/fuzz-%,$(wildcard tests/fuzz/*.c))
 # The modules harnesses need beyond the two libraries.
-FUZZ_OBJ     := $(BUILD)/src/engine/blob.o $(BUILD)/src/dsm/pagecodec.o \
+FUZZ_OBJ     := $(BUILD)/src/engine/blob.o $(BUILD)/src/engine/stream_auth.o \
+                $(BUILD)/src/dsm/pagecodec.o \
                 $(BUILD)/src/dsm/batch.o $(BUILD)/src/cli/report_read.o \
                 $(BUILD)/src/cli/report_text.o
 ifneq ($(FUZZ),)
@@ -231,7 +232,7 @@ fuzz-build: $(FUZZ_BIN)
 $(BUILD)/bin/fuzz-%: tests/fuzz/%.c $(FUZZ_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Werror -fsanitize=fuzzer $(filter-out %.h,$^) $(LDLIBS) $(UI_LIBS) \
-		-llz4 -lxxhash -o $@
+		-llz4 -lxxhash -lsodium -o $@
 
 clean:
 	rm -rf build

@@ -28,6 +28,7 @@
 #include "common/ctl_client.h"
 #include "common/hosts.h"
 #include "common/jsonl_tail.h"
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "common/migreq.h"
 #include "common/proc.h"
@@ -211,12 +212,14 @@ struct placement {
 };
 
 static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *pl,
-			  const char *hv, const char *telemetry, const char *engine_log)
+			  const char *hv, const char *telemetry, const char *key_file,
+			  const char *engine_log)
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
 	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
-	/* mpirun's 33 at most, the engine, the request, --hv H, --telemetry F, NULL */
-	const char *argv[42 + MIGREQ_ARGV_MAX], *net = "lo";
+	/* mpirun's 33 at most, the engine, the request, --hv H, --telemetry F,
+	 * --key-file K, NULL */
+	const char *argv[44 + MIGREQ_ARGV_MAX], *net = "lo";
 	struct migreq_argv req;
 	int n = 0, i;
 
@@ -277,6 +280,8 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	}
 	argv[n++] = "--telemetry";
 	argv[n++] = telemetry;
+	argv[n++] = "--key-file";
+	argv[n++] = key_file;
 	argv[n] = NULL;
 
 	if (geteuid() == 0) {
@@ -586,6 +591,7 @@ int cmd_migrate(int argc, char **argv)
 	struct migrate_opts o = { 0 };
 	struct follow fl = { 0 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
+	char key_file[PATH_MAX + 64];
 	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
 	char tally[320];
 	struct host_list hosts;
@@ -627,9 +633,18 @@ int cmd_migrate(int argc, char **argv)
 	pl.hosts_file = hosts.path;
 	if (!hosts_in_lab(pl.src) || !hosts_in_lab(pl.dst))
 		pl.src = pl.dst = NULL;
-	pid = spawn_engine(&o, &pl, xen ? "xen" : NULL, telemetry, engine_log);
-	if (pid < 0)
+	/* The migration's key: made here, read by every rank, gone with the
+	 * engine (docs/security.md). */
+	snprintf(key_file, sizeof(key_file), "%s/.key-%s.%ld", rundir, o.req.vm, (long)getpid());
+	rc = keyfile_make(key_file);
+	if (rc)
+		log_fatal(CLI_FAILED, "cannot make the migration key %s: %s", key_file,
+			  strerror(-rc));
+	pid = spawn_engine(&o, &pl, xen ? "xen" : NULL, telemetry, key_file, engine_log);
+	if (pid < 0) {
+		unlink(key_file);
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
+	}
 
 	fl.iterations = json_array();
 	jsonl_tail_init(&fl.tail, telemetry);
@@ -659,6 +674,7 @@ int cmd_migrate(int argc, char **argv)
 		}
 		nanosleep(&nap, NULL);
 	}
+	unlink(key_file);
 	follow_poll(&fl);
 	jsonl_tail_close(&fl.tail);
 	fl.tally.bad_lines = fl.tail.bad;

@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include "engine/blob.h"
+#include "engine/stream_auth.h"
 #include "engine/stream.h"
 
 void *blob_pack(int compress, const void *blob, size_t len, size_t *out_len)
@@ -17,7 +18,8 @@ void *blob_pack(int compress, const void *blob, size_t len, size_t *out_len)
 
 	if (len > BLOB_MAX_BYTES)
 		return NULL;
-	msg = malloc(sizeof(h) + (size_t)(bound > (int)len ? bound : (int)len));
+	msg = malloc(sizeof(h) + (size_t)(bound > (int)len ? bound : (int)len) +
+		     STREAM_AUTH_TAG_BYTES);
 	if (!msg)
 		return NULL;
 	if (compress)
@@ -30,17 +32,21 @@ void *blob_pack(int compress, const void *blob, size_t len, size_t *out_len)
 		*out_len = sizeof(h) + len;
 	}
 	memcpy(msg, &h, sizeof(h));
+	*out_len = stream_auth_seal(msg, *out_len);
 	return msg;
 }
 
 long blob_unpack(const void *msg, size_t len, void **blob)
 {
 	struct blob_hdr h;
-	size_t body = len - sizeof(h);
+	long checked = stream_auth_open(msg, len);
+	size_t body;
 	char *out;
 
-	if (len < sizeof(h))
+	if (checked < 0 || (size_t)checked < sizeof(h))
 		return -1;
+	len = (size_t)checked;
+	body = len - sizeof(h);
 	memcpy(&h, msg, sizeof(h));
 	if (h.magic != STREAM_MAGIC || h.lz4 > 1 || h.raw_len > BLOB_MAX_BYTES ||
 	    (!h.lz4 && body != h.raw_len))

@@ -36,6 +36,7 @@ struct engine_opts {
 	unsigned baseline_ms;           /* workload rate measured before start */
 	unsigned after_ms;              /* ... and after the switch-over */
 	const char *telemetry;          /* path, fd:N or NULL */
+	const char *key_file;           /* --key-file, or NULL: untagged */
 };
 
 /* Per-rank counters of one round, summed over ranks by MPI_Reduce. */

@@ -20,6 +20,7 @@
 #include "common/migreq.h"
 #include "engine/carry.h"
 #include "engine/engine.h"
+#include "engine/stream_auth.h"
 #include "engine/method.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -45,7 +46,9 @@ static void usage(void)
 		"         [--compress auto|on|off] [--delta auto|on|off] [--switch-timeout MS]\n"
 		"         (a migration request, spelt as for dsmig migrate: common/migreq.h)\n"
 		"         [--hv kvm|xen] [--batch-pages N] [--baseline-ms MS] [--after-ms MS]\n"
-		"         [--telemetry FILE|fd:N]\n");
+		"         [--telemetry FILE|fd:N] [--key-file FILE]\n"
+		"--key-file: the migration's key (64 hex digits, a 0600 file of this user's;\n"
+		"dsmig migrate makes one): every page batch and blob is tagged with it.\n");
 }
 
 /* The engine's own options, beside the request's. */
@@ -57,6 +60,7 @@ static int take_engine_opt(void *arg, int c, const char *v, char *why, size_t le
 	switch (c) {
 	case 'H': o->hv = v; return 0;
 	case 'o': o->telemetry = v; return 0;
+	case 'K': o->key_file = v; return 0;
 	case 'B':
 		if (units_parse_count(v, STREAM_MAX_BATCH_PAGES, &n) || n == 0)
 			return errbuf_set(why, len, "--batch-pages must be 1..%d",
@@ -90,6 +94,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		{ "baseline-ms", required_argument, NULL, 'L' },
 		{ "after-ms", required_argument, NULL, 'A' },
 		{ "telemetry", required_argument, NULL, 'o' },
+		{ "key-file", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct migreq_extra extra = { own, take_engine_opt, o };
@@ -107,6 +112,8 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		rc = errbuf_set(why, sizeof(why), "--from HOST is required");
 	if (rc == 0 && !method_find(r->method))
 		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r->method);
+	if (rc == 0 && o->key_file && stream_auth_load(o->key_file, why, sizeof(why)))
+		rc = -1;
 	if (rc) {
 		if (rank == 0 && rc != MIGREQ_HELP)
 			log_error("%s", why);
@@ -187,7 +194,7 @@ static int engine_setup(struct engine *e)
 		e->npages = bytes / STREAM_PAGE_SIZE;
 		e->bitmap_words = bitmap_words(e->npages);
 		e->bitmap = calloc(e->bitmap_words, sizeof(uint64_t));
-		e->buf_size = batch_msg_max(e->opt.batch_pages);
+		e->buf_size = batch_msg_max(e->opt.batch_pages) + STREAM_AUTH_TAG_BYTES;
 		e->buf = malloc(e->buf_size);
 		ok = ok && e->bitmap && e->buf && bytes == e->info.mem_bytes;
 		if (ok && engine_is_sender(e))

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "dsm/batch.h"
+#include "engine/stream_auth.h"
 #include "engine/blob.h"
 #include "engine/dest.h"
 #include "engine/postcopy.h"
@@ -262,6 +263,7 @@ static int take_pages(struct postcopy_dest *pc)
 	};
 	MPI_Status st;
 	int flag = 1, n;
+	long body;
 
 	while (flag) {
 		if (MPI_Iprobe(0, TAG_PAGES, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
@@ -273,7 +275,11 @@ static int take_pages(struct postcopy_dest *pc)
 		    MPI_Recv(e->buf, n, MPI_BYTE, 0, TAG_PAGES, MPI_COMM_WORLD,
 			     MPI_STATUS_IGNORE) != MPI_SUCCESS)
 			return snprintf(pc->why, sizeof(pc->why), "bad page message"), -1;
-		if (batch_unpack(e->buf, (size_t)n, &rules, install_page, pc) < 0) {
+		body = stream_auth_open(e->buf, (size_t)n);
+		if (body < 0)
+			return snprintf(pc->why, sizeof(pc->why),
+					"a page batch failed its check against the migration key"), -1;
+		if (batch_unpack(e->buf, (size_t)body, &rules, install_page, pc) < 0) {
 			if (!pc->why[0])
 				snprintf(pc->why, sizeof(pc->why), "invalid page batch");
 			return -1;

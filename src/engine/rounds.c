@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "dsm/batch.h"
 #include "engine/engine.h"
+#include "engine/stream_auth.h"
 
 int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
 {
@@ -82,6 +83,7 @@ static int outbox_flush(struct engine *e, struct outbox *o, struct round_stats *
 
 	if (!len)
 		return 0;
+	len = stream_auth_seal(e->buf, len);
 	st->payload_bytes += payload;
 	st->header_bytes += len - payload;
 	return engine_send(e, e->buf, len, o->dst, TAG_PAGES);
@@ -206,8 +208,13 @@ static int apply_batch(struct engine *e, uint32_t round, size_t len,
 		.round = round, .max = e->opt.batch_pages, .npages = e->npages,
 		.allow_delta = 1,
 	};
-	long n = batch_unpack(e->buf, len, &rules, apply_page, e);
+	long n = stream_auth_open(e->buf, len);
 
+	if (n < 0) {
+		log_error("rank %d: a page batch failed its check against the migration key", e->rank);
+		return -1;
+	}
+	n = batch_unpack(e->buf, (size_t)n, &rules, apply_page, e);
 	if (n < 0)
 		return -1;
 	st->recv_pages += (uint64_t)n;

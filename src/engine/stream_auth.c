@@ -1,0 +1,86 @@
+/* The per-migration key and its tags (see stream_auth.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/keyfile.h"
+#include "engine/stream_auth.h"
+
+_Static_assert(STREAM_AUTH_KEY_BYTES == KEYFILE_KEY_BYTES, "one key size");
+
+static unsigned char key[STREAM_AUTH_KEY_BYTES];
+static int have_key;
+
+static void tag_of(const void *msg, size_t len, unsigned char tag[STREAM_AUTH_TAG_BYTES])
+{
+	crypto_generichash(tag, STREAM_AUTH_TAG_BYTES, msg, len, key, sizeof(key));
+}
+
+int stream_auth_load(const char *path, char *why, size_t len)
+{
+	char text[2 * STREAM_AUTH_KEY_BYTES + 2];
+	size_t bin_len = 0;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (sodium_init() < 0)
+		return errbuf_set(why, len, "libsodium failed to start");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errbuf_set(why, len, "key file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		return errbuf_set(why, len,
+				  "key file %s must be a regular file of this user's, mode 0600",
+				  path);
+	}
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	/* 64 hex digits, and a newline or nothing after them. */
+	if (!(n == 2 * STREAM_AUTH_KEY_BYTES ||
+	      (n == 2 * STREAM_AUTH_KEY_BYTES + 1 && text[n - 1] == '\n')) ||
+	    sodium_hex2bin(key, sizeof(key), text, 2 * STREAM_AUTH_KEY_BYTES, NULL,
+			   &bin_len, NULL) != 0 || bin_len != sizeof(key)) {
+		sodium_memzero(text, sizeof(text));
+		return errbuf_set(why, len, "key file %s does not hold a %d-byte key in hex",
+				  path, STREAM_AUTH_KEY_BYTES);
+	}
+	sodium_memzero(text, sizeof(text));
+	have_key = 1;
+	return 0;
+}
+
+int stream_auth_on(void)
+{
+	return have_key;
+}
+
+size_t stream_auth_seal(void *msg, size_t len)
+{
+	if (!have_key)
+		return len;
+	tag_of(msg, len, (unsigned char *)msg + len);
+	return len + STREAM_AUTH_TAG_BYTES;
+}
+
+long stream_auth_open(const void *msg, size_t len)
+{
+	unsigned char tag[STREAM_AUTH_TAG_BYTES];
+
+	if (!have_key)
+		return (long)len;
+	if (len < STREAM_AUTH_TAG_BYTES)
+		return -1;
+	len -= STREAM_AUTH_TAG_BYTES;
+	tag_of(msg, len, tag);
+	/* Constant time: a forger learns nothing from how fast it failed. */
+	return sodium_memcmp(tag, (const unsigned char *)msg + len, sizeof(tag)) == 0 ?
+	       (long)len : -1;
+}
