@@ -36,7 +36,7 @@ endif
 
 # ---- host programs -------------------------------------------------------
 COMMON_SRC := $(wildcard src/common/*.c)
-VMM_SRC    := $(filter-out src/vmm/vmm_main.c,$(wildcard src/vmm/*.c))
+VMM_SRC    := $(filter-out src/vmm/vmm_main.c src/vmm/vcpu_stub_main.c,$(wildcard src/vmm/*.c))
 HV_SRC     := $(wildcard src/hv/*.c)
 UI_SRC     := $(wildcard src/ui/*.c) $(wildcard src/probes/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
@@ -49,8 +49,8 @@ UI_OBJ     := $(UI_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 DSM_OBJ    := $(DSM_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
-BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-engine $(BUILD)/bin/dsmig \
-              $(BUILD)/bin/dsmig-dsm-bench
+BIN        := $(BUILD)/bin/dsmig-vmm $(BUILD)/bin/dsmig-vcpu $(BUILD)/bin/dsmig-engine \
+              $(BUILD)/bin/dsmig $(BUILD)/bin/dsmig-dsm-bench
 
 # The engine is an Open MPI program.
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
@@ -90,6 +90,18 @@ $(BUILD)/libdsmig-ui.a: $(UI_OBJ)
 $(BUILD)/bin/dsmig-vmm: $(BUILD)/src/vmm/vmm_main.o $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The ptrace accelerator's vCPU process (src/vmm/vcpu_stub.h): a static
+# PIE, far above guest RAM, never sanitised (guest code runs in it, and it
+# may make no system call once set up).
+STUB_SRC := src/vmm/vcpu_stub_main.c src/vmm/wp_dirty.c
+STUB_OBJ := $(STUB_SRC:%.c=$(BUILD)/stub/%.o)
+$(BUILD)/stub/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Isrc -Iguest -MMD -MP -fPIE -c $< -o $@
+$(BUILD)/bin/dsmig-vcpu: $(STUB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -static-pie $^ -o $@
 
 $(BUILD)/bin/dsmig: $(CLI_OBJ) $(BUILD)/libdsmig-ui.a $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)

@@ -1,21 +1,19 @@
-/* KVM dirty log with per-consumer accumulators (see dirty_log.h). */
+/* The dirty log's per-consumer accumulators (see dirty_log.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <linux/kvm.h>
 
 #include "common/bitmap.h"
 #include "vmm/dirty_log.h"
 
-int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
-		   uint64_t nr_pages)
+int dirty_log_init(struct dirty_log *d, uint64_t nr_pages, dirty_fetch_fn fetch,
+		   void *opaque)
 {
 	unsigned i;
 
 	memset(d, 0, sizeof(*d));
-	d->vm_fd = vm_fd;
-	d->slot = slot;
+	d->fetch = fetch;
+	d->opaque = opaque;
 	d->nr_pages = nr_pages;
 	d->nr_words = bitmap_words(nr_pages);
 	d->scratch = calloc(d->nr_words, sizeof(uint64_t));
@@ -60,14 +58,16 @@ void dirty_log_mark(struct dirty_log *d, uint64_t gpa, uint64_t len)
 
 static int harvest_locked(struct dirty_log *d)
 {
-	struct kvm_dirty_log log = { .slot = d->slot };
 	uint64_t w;
 	unsigned i;
+	int rc;
 
+	if (!d->fetch)
+		return 0;
 	memset(d->scratch, 0, d->nr_words * sizeof(uint64_t));
-	log.dirty_bitmap = d->scratch;
-	if (ioctl(d->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
-		return -errno;
+	rc = d->fetch(d->opaque, d->scratch);
+	if (rc)
+		return rc;
 	for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
 		for (w = 0; w < d->nr_words; w++)
 			d->acc[i][w] |= d->scratch[w];

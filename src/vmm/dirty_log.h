@@ -1,8 +1,9 @@
 /*
- * KVM dirty-page logging for guest RAM (one memory slot with
- * KVM_MEM_LOG_DIRTY_PAGES). KVM's log is read-and-cleared by one ioctl, but
- * several consumers want it (statistics now, the migration engine later), so
- * every harvest ORs KVM's bitmap into each consumer's own accumulator; a
+ * Dirty-page logging for guest RAM. The accelerator keeps the log (KVM's
+ * dirty log of its memory slot; write-protection of the ptrace vCPUs'
+ * mappings) and gives it away read-and-cleared in one call, but several
+ * consumers want it (statistics, the migration engine), so every harvest
+ * ORs the accelerator's pages into each consumer's own accumulator; a
  * consumer takes (reads and clears) only its own.
  */
 #ifndef DSMIG_VMM_DIRTY_LOG_H
@@ -19,26 +20,30 @@ enum dirty_consumer {
 	DIRTY_NR_CONSUMERS,
 };
 
+/* OR the pages written since the last call into bitmap (nr_words words,
+ * zeroed by the caller) and start over: 0 or -errno. */
+typedef int (*dirty_fetch_fn)(void *opaque, uint64_t *bitmap);
+
 struct dirty_log {
-	int vm_fd;
-	uint32_t slot;
+	dirty_fetch_fn fetch;            /* NULL: only dirty_log_mark's pages */
+	void *opaque;
 	uint64_t nr_pages;
 	uint64_t nr_words;               /* 64-bit words per bitmap */
-	uint64_t *scratch;               /* KVM_GET_DIRTY_LOG target */
+	uint64_t *scratch;               /* fetch target */
 	uint64_t *acc[DIRTY_NR_CONSUMERS];
 	pthread_mutex_t lock;
 };
 
-int dirty_log_init(struct dirty_log *d, int vm_fd, uint32_t slot,
-		   uint64_t nr_pages);
+int dirty_log_init(struct dirty_log *d, uint64_t nr_pages, dirty_fetch_fn fetch,
+		   void *opaque);
 void dirty_log_fini(struct dirty_log *d);
 
-/* Record that the VMM itself wrote [gpa, gpa+len): KVM logs only the
- * guest's own writes, so every write the VMM makes into guest RAM (e.g. a
+/* Record that the VMM itself wrote [gpa, gpa+len): accelerators log only
+ * the guest's own writes, so every write the VMM makes into guest RAM (e.g. a
  * hypercall's results) must be marked here or a migration would miss it. */
 void dirty_log_mark(struct dirty_log *d, uint64_t gpa, uint64_t len);
 
-/* Pull KVM's log into every accumulator. Returns 0 or -errno. */
+/* Pull the accelerator's log into every accumulator. Returns 0 or -errno. */
 int dirty_log_harvest(struct dirty_log *d);
 
 /* Harvest, then count (and clear) the consumer's accumulated pages.

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <linux/kvm.h>
 
 #include "common/log.h"
 #include "vmm/hypercall.h"
@@ -155,7 +154,7 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 		return HC_FAULT;
 	}
 	hc = &hypercalls[nr];
-	if (direction != KVM_EXIT_IO_OUT || size != 4 || count != 1) {
+	if (direction != HC_IO_OUT || size != 4 || count != 1) {
 		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
 			    "guest fault: vCPU %u: hypercall %s must be a single 32-bit out",
 			    v->index, hc->name);

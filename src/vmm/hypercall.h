@@ -11,8 +11,15 @@
 
 struct vcpu;
 
-/* Handle one KVM_EXIT_IO. Returns 0 to keep running the vCPU, -1 when the
- * VM was shut down (by the guest's exit or by a fault). */
+
+/* Direction of a port access. */
+enum hc_io_dir { HC_IO_IN, HC_IO_OUT };
+
+/* Handle one port access of the guest (a KVM_EXIT_IO, or an `out` the
+ * ptrace accelerator decoded): direction, size in bytes, count (more than
+ * 1 for string I/O), data the bytes written. Returns 0 to keep running
+ * the vCPU, -1 when the VM was shut down (by the guest's exit or by a
+ * fault). */
 int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 			uint8_t size, uint32_t count, const void *data);
 

@@ -1,18 +1,15 @@
 /*
- * VM lifecycle: create (KVM, RAM, image, machine, vCPUs), start, pause,
+ * VM lifecycle: create (accelerator, RAM, image, machine, vCPUs), start, pause,
  * resume, shutdown, destroy; plus the pieces of VM state that hypercalls and
  * control commands share (counters, guest clock); the console is console.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 
 #include "common/fileio.h"
 #include "common/log.h"
@@ -22,51 +19,17 @@
 #include "vmm/vm.h"
 
 #define IMAGE_MAX_BYTES (64u << 20)
-#define CPUID_MAX_ENTRIES 256
 
-static int kvm_open_vm(struct vm *vm, char *why, size_t len)
+static int vm_dirty_fetch(void *opaque, uint64_t *bitmap)
 {
-	int version, r;
+	struct vm *vm = opaque;
 
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		errbuf_set(why, len, "cannot open /dev/kvm: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		errbuf_set(why, len, "KVM API version %d, need %d", version, KVM_API_VERSION);
-		return VMM_EXIT_INTERNAL;
-	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
-		errbuf_set(why, len, "KVM_CREATE_VM: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (r <= 0) {
-		errbuf_set(why, len, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	vm->run_size = (size_t)r;
-	vm->cpuid = calloc(1, sizeof(*vm->cpuid) +
-			   CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
-	if (!vm->cpuid) {
-		errbuf_set(why, len, "out of memory");
-		return VMM_EXIT_INTERNAL;
-	}
-	vm->cpuid->nent = CPUID_MAX_ENTRIES;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
-		errbuf_set(why, len, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	return 0;
+	return vm->accel->dirty_fetch(vm, bitmap);
 }
 
-/* Guest RAM as KVM memory slot 0, dirty-logged from the start. */
+/* Guest RAM, handed to the accelerator, dirty-logged from the start. */
 static int vm_add_ram(struct vm *vm, uint64_t size, char *why, size_t len)
 {
-	struct kvm_userspace_memory_region region;
 	int rc;
 
 	rc = gmem_create(&vm->mem, size, vm->name);
@@ -76,18 +39,11 @@ static int vm_add_ram(struct vm *vm, uint64_t size, char *why, size_t len)
 			   rc == -EINVAL ? "size must be 4M..3G in whole pages" : strerror(-rc));
 		return rc == -EINVAL ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL;
 	}
-	region = (struct kvm_userspace_memory_region) {
-		.slot = 0,
-		.flags = KVM_MEM_LOG_DIRTY_PAGES,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem.size,
-		.userspace_addr = (uintptr_t)vm->mem.base,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		errbuf_set(why, len, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	rc = dirty_log_init(&vm->dirty, vm->vm_fd, 0, vm->mem.size / DSMIG_PAGE_SIZE);
+	rc = vm->accel->ram_init(vm, why, len);
+	if (rc)
+		return rc;
+	rc = dirty_log_init(&vm->dirty, vm->mem.size / DSMIG_PAGE_SIZE,
+			    vm_dirty_fetch, vm);
 	if (rc) {
 		errbuf_set(why, len, "dirty log: %s", strerror(-rc));
 		return VMM_EXIT_INTERNAL;
@@ -148,12 +104,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	int rc;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = -1;
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
 	vm->uffd = -1;
-	for (i = 0; i < DSMIG_MAX_VCPUS; i++)
-		vm->vcpus[i].fd = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->event_lock, NULL);
@@ -173,7 +126,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 		return VMM_EXIT_USAGE;
 	}
 	vm->nr_vcpus = cfg->nr_vcpus;
-	rc = kvm_open_vm(vm, why, len);
+	vm->accel = cfg->accel;
+	rc = vm->accel->vm_init(vm, why, len);
 	if (rc)
 		return rc;
 	rc = cfg->image_path ? vm_load(vm, cfg, why, len) : vm_make_empty(vm, cfg, why, len);
@@ -316,13 +270,10 @@ void vm_destroy(struct vm *vm)
 		close(vm->dirty_bitmap_fd);
 	if (vm->dirty.scratch)
 		dirty_log_fini(&vm->dirty);
+	if (vm->accel)
+		vm->accel->vm_fini(vm);
 	gmem_destroy(&vm->mem);
 	console_fini(&vm->console);
-	free(vm->cpuid);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->event_lock);

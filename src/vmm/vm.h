@@ -1,6 +1,6 @@
 /*
- * One virtual machine of dsmig-vmm: KVM handles, guest RAM, vCPU threads and
- * the run state machine (running <-> paused -> shutdown). Everything the
+ * One virtual machine of dsmig-vmm: its accelerator (accel.h), guest RAM,
+ * vCPU threads and the run state machine (running <-> paused -> shutdown). Everything the
  * control commands and the hypercalls touch goes through these functions.
  *
  * Threads: one per vCPU (vcpu.c), the control thread (control.c) and the
@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "dsmig_abi.h"
+#include "vmm/accel.h"
 #include "vmm/console.h"
 #include "vmm/dirty_log.h"
 #include "vmm/elf_loader.h"
@@ -46,14 +47,11 @@ struct vm;
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
-	int fd;
-	struct kvm_run *run;
+	void *accel_priv;               /* the accelerator's vCPU */
 	pthread_t thread;
 	int thread_started;
-	int exit_pending;               /* last KVM exit needs a KVM_RUN to finish */
-	clockid_t cpu_clock;            /* this thread's CPU-time clock */
 	_Atomic int activity;           /* enum vcpu_activity */
-	_Atomic uint64_t exits;         /* KVM_RUN returns */
+	_Atomic uint64_t exits;         /* returns from the guest */
 	_Atomic uint64_t hypercalls;
 };
 
@@ -68,13 +66,13 @@ struct vm_config {
 	unsigned nr_vcpus;
 	const char *cmdline;
 	int console_fd;                 /* where guest console output goes; -1: none */
+	const struct accel_ops *accel;  /* accel_select() */
 };
 
 struct vm {
 	char name[VM_NAME_MAX + 1];
-	int kvm_fd, vm_fd;
-	size_t run_size;
-	struct kvm_cpuid2 *cpuid;
+	const struct accel_ops *accel;
+	void *accel_priv;               /* the accelerator's VM */
 	struct guest_mem mem;
 	struct elf_image img;
 	struct x86_layout lay;
@@ -87,7 +85,7 @@ struct vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;            /* CLOCK_MONOTONIC */
 	enum vm_state state;
-	unsigned vcpus_parked;          /* vCPUs outside KVM_RUN while paused */
+	unsigned vcpus_parked;          /* vCPUs out of the guest while paused */
 	int state_loaded;               /* incoming: vm_state_load succeeded */
 	int exit_status;
 	char exit_reason[256];
@@ -109,7 +107,7 @@ struct vm {
 	void *event_opaque;
 };
 
-/* Create the VM: open KVM, make RAM, load the image, build the machine and
+/* Create the VM: open the accelerator, make RAM, load the image, build the machine and
  * the vCPUs (not yet running). Without an image the VM is created incoming:
  * empty RAM and vCPUs whose state vm_state_load() will set. On failure
  * returns a vmm_exit code (IMAGE for image problems, INTERNAL or USAGE
@@ -120,7 +118,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 /* Start the vCPU threads. Returns 0 or -errno. */
 int vm_start(struct vm *vm);
 
-/* Pause: returns once no vCPU is inside KVM_RUN and every vCPU's last
+/* Pause: returns once no vCPU is in the guest and every vCPU's last
  * exit is completed (guest memory and vCPU state are then stable). Resume
  * undoes it, and starts an incoming VM whose state has been loaded. Both
  * return 0, or -EINVAL if the VM is not in a state that allows it (shut

@@ -3,51 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <linux/kvm.h>
 
 #include "common/log.h"
 #include "vmm/vm_state.h"
-
-/* MSRs carried across a migration (those KVM accepts on this host). */
-static const uint32_t saved_msrs[] = {
-	0x00000010, /* TSC */
-	0x0000003b, /* TSC_ADJUST */
-	0x00000174, 0x00000175, 0x00000176, /* SYSENTER_CS/ESP/EIP */
-	0x000001a0, /* MISC_ENABLE */
-	0x00000277, /* PAT */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR LSTAR CSTAR SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, /* FS/GS/KERNEL_GS base, TSC_AUX */
-};
-#define NR_SAVED_MSRS (sizeof(saved_msrs) / sizeof(saved_msrs[0]))
-
-struct msr_block {
-	uint32_t count, pad;
-	struct kvm_msr_entry e[NR_SAVED_MSRS];
-};
-
-/* One vCPU ioctl per section kind: how to read and write it. */
-struct section_io {
-	enum vm_state_section type;
-	const char *name;
-	size_t size;
-	unsigned long get, set;
-};
-
-static const struct section_io vcpu_sections[] = {
-	{ VMS_SREGS2, "sregs2", sizeof(struct kvm_sregs2), KVM_GET_SREGS2, KVM_SET_SREGS2 },
-	{ VMS_XCRS, "xcrs", sizeof(struct kvm_xcrs), KVM_GET_XCRS, KVM_SET_XCRS },
-	{ VMS_XSAVE, "xsave", sizeof(struct kvm_xsave), KVM_GET_XSAVE, KVM_SET_XSAVE },
-	{ VMS_MSRS, "msrs", sizeof(struct msr_block), KVM_GET_MSRS, KVM_SET_MSRS },
-	{ VMS_EVENTS, "events", sizeof(struct kvm_vcpu_events), KVM_GET_VCPU_EVENTS,
-	  KVM_SET_VCPU_EVENTS },
-	{ VMS_MP_STATE, "mp_state", sizeof(struct kvm_mp_state), KVM_GET_MP_STATE,
-	  KVM_SET_MP_STATE },
-	{ VMS_DEBUGREGS, "debugregs", sizeof(struct kvm_debugregs), KVM_GET_DEBUGREGS,
-	  KVM_SET_DEBUGREGS },
-	{ VMS_REGS, "regs", sizeof(struct kvm_regs), KVM_GET_REGS, KVM_SET_REGS },
-};
-#define NR_VCPU_SECTIONS (sizeof(vcpu_sections) / sizeof(vcpu_sections[0]))
 
 struct blob {
 	uint8_t *buf;
@@ -80,57 +38,6 @@ static void *blob_add(struct blob *b, enum vm_state_section type,
 	b->len = need;
 	((struct vms_header *)b->buf)->nr_sections++;
 	return s + 1;
-}
-
-/* MSR ioctls take a count-prefixed array, and return how many they did. */
-static int msrs_io(int fd, unsigned long op, struct msr_block *m)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[NR_SAVED_MSRS];
-	} k;
-	int n;
-
-	memset(&k, 0, sizeof(k));
-	k.hdr.nmsrs = m->count;
-	memcpy(k.e, m->e, m->count * sizeof(k.e[0]));
-	n = ioctl(fd, op, &k);
-	if (n < 0)
-		return -errno;
-	if ((uint32_t)n != m->count)
-		return -EINVAL;
-	memcpy(m->e, k.e, m->count * sizeof(k.e[0]));
-	return 0;
-}
-
-static int vcpu_msrs_get(int fd, struct msr_block *m)
-{
-	unsigned i;
-
-	/* Keep only the MSRs this host's KVM can read, one by one. */
-	memset(m, 0, sizeof(*m));
-	for (i = 0; i < NR_SAVED_MSRS; i++) {
-		struct msr_block one = { .count = 1 };
-
-		one.e[0].index = saved_msrs[i];
-		if (msrs_io(fd, KVM_GET_MSRS, &one) == 0)
-			m->e[m->count++] = one.e[0];
-	}
-	return 0;
-}
-
-static int section_get(int fd, const struct section_io *io, void *dst)
-{
-	if (io->type == VMS_MSRS)
-		return vcpu_msrs_get(fd, dst);
-	return ioctl(fd, io->get, dst) < 0 ? -errno : 0;
-}
-
-static int section_set(int fd, const struct section_io *io, void *src)
-{
-	if (io->type == VMS_MSRS)
-		return msrs_io(fd, KVM_SET_MSRS, src);
-	return ioctl(fd, io->set, src) < 0 ? -errno : 0;
 }
 
 int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
@@ -179,14 +86,14 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	pthread_mutex_unlock(&vm->lock);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		for (j = 0; j < NR_VCPU_SECTIONS; j++) {
-			const struct section_io *io = &vcpu_sections[j];
+		for (j = 0; j < vm->accel->nr_sections; j++) {
+			const struct accel_section *io = &vm->accel->sections[j];
 			void *dst = blob_add(&b, io->type, i, io->size);
 
 			rc = -ENOMEM;
 			if (!dst)
 				goto err;
-			rc = section_get(vm->vcpus[i].fd, io, dst);
+			rc = vm->accel->section_get(&vm->vcpus[i], io, dst);
 			if (rc) {
 				errbuf_set(why, len, "vCPU %u %s: %s", i, io->name, strerror(-rc));
 				goto err_free;
@@ -203,13 +110,13 @@ err_free:
 	return rc;
 }
 
-static const struct section_io *section_io_of(uint32_t type)
+static const struct accel_section *section_io_of(const struct vm *vm, uint32_t type)
 {
-	unsigned j;
+	size_t j;
 
-	for (j = 0; j < NR_VCPU_SECTIONS; j++)
-		if (vcpu_sections[j].type == type)
-			return &vcpu_sections[j];
+	for (j = 0; j < vm->accel->nr_sections; j++)
+		if (vm->accel->sections[j].type == type)
+			return &vm->accel->sections[j];
 	return NULL;
 }
 
@@ -263,7 +170,8 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	/* Pass 1: structure and the device section. */
 	for (off = sizeof(h), k = 0; k < h.nr_sections; k++) {
 		struct vms_section s;
-		const struct section_io *io;
+		const struct accel_section *io;
+		const struct accel_ops *other;
 
 		if (blob_len - off < sizeof(s))
 			return errbuf_set(why, len, "section %u: truncated header", k);
@@ -277,7 +185,13 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 				return errbuf_set(why, len, "device section has the wrong size");
 			dev = (const struct vms_device *)(p + off);
 		} else {
-			io = section_io_of(s.type);
+			io = section_io_of(vm, s.type);
+			other = accel_of_section(s.type);
+			if (!io && other)
+				return errbuf_set(why, len,
+					    "the state was saved by the %s accelerator and this VMM runs %s: "
+					    "migrate between VMMs of the same accelerator",
+					    other->name, vm->accel->name);
 			if (!io || s.vcpu >= vm->nr_vcpus || s.len != io->size)
 				return errbuf_set(why, len, "section %u: bad type %u, vCPU %u or size",
 					    k, s.type, s.vcpu);
@@ -289,33 +203,33 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	}
 	if (!dev)
 		return errbuf_set(why, len, "no device section");
-	for (k = 0; k < vm->nr_vcpus; k++)
-		if (!(seen[k] & (1u << VMS_REGS)) || !(seen[k] & (1u << VMS_SREGS2)))
-			return errbuf_set(why, len, "vCPU %u: registers missing", k);
+	for (k = 0; k < vm->nr_vcpus; k++) {
+		size_t j;
+
+		for (j = 0; j < vm->accel->nr_sections; j++)
+			if (vm->accel->sections[j].required &&
+			    !(seen[k] & (1u << vm->accel->sections[j].type)))
+				return errbuf_set(why, len, "vCPU %u: registers missing", k);
+	}
 	if (device_check(vm, dev, why, len))
 		return -1;
 
-	/* Pass 2: apply, in the table's order (sregs before regs ...). */
-	for (k = 0; k < NR_VCPU_SECTIONS; k++) {
-		const struct section_io *io = &vcpu_sections[k];
-
+	/* Pass 2: apply, in the accelerator's order (sregs before regs ...). */
+	for (k = 0; k < vm->accel->nr_sections; k++) {
+		const struct accel_section *io = &vm->accel->sections[k];
 		uint32_t n;
 
 		for (off = sizeof(h), n = 0; n < h.nr_sections; n++) {
 			struct vms_section s;
-			uint8_t tmp[sizeof(struct kvm_xsave)];
 
 			memcpy(&s, p + off, sizeof(s));
 			off += sizeof(s);
 			if (s.type == io->type) {
-				memcpy(tmp, p + off, io->size);
-				if (io->type == VMS_MSRS &&
-				    ((struct msr_block *)tmp)->count > NR_SAVED_MSRS)
-					return errbuf_set(why, len, "vCPU %u: too many MSRs", s.vcpu);
-				rc = section_set(vm->vcpus[s.vcpu].fd, io, tmp);
+				rc = vm->accel->section_set(&vm->vcpus[s.vcpu], io, p + off);
 				if (rc)
-					return errbuf_set(why, len, "vCPU %u: KVM refused %s: %s",
-						    s.vcpu, io->name, strerror(-rc));
+					return errbuf_set(why, len, "vCPU %u: %s refused %s: %s",
+						    s.vcpu, vm->accel->name, io->name,
+						    strerror(-rc));
 			}
 			off += (s.len + 7) & ~7ull;
 		}

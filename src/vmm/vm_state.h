@@ -1,8 +1,11 @@
 /*
  * Saving and loading the complete state of a paused VM except its RAM:
- * every vCPU's registers (regs, sregs2, XSAVE, XCRs, MSRs including the TSC,
- * events, MP state, debug registers) and the VMM's own device state (guest
- * clock, machine layout, counter block, console). The blob format is in
+ * every vCPU's registers, in the sections of the VM's accelerator (KVM:
+ * regs, sregs2, XSAVE, XCRs, MSRs including the TSC, events, MP state,
+ * debug registers; ptrace: the process's user registers and its XSAVE
+ * area), and the VMM's own device state (guest clock, machine layout,
+ * counter block, console). A blob carries one accelerator's sections and
+ * loads only into a VM of the same accelerator. The blob format is in
  * docs/migration-stream.md; every field is checked on load, since a blob
  * may come from another host.
  */
@@ -28,6 +31,8 @@ enum vm_state_section {
 	VMS_EVENTS,          /* struct kvm_vcpu_events */
 	VMS_MP_STATE,        /* struct kvm_mp_state */
 	VMS_DEBUGREGS,       /* struct kvm_debugregs */
+	VMS_PT_REGS,         /* ptrace: struct user_regs_struct */
+	VMS_PT_XSTATE,       /* ptrace: struct vms_pt_xstate */
 	VMS_NR_SECTIONS,
 };
 
@@ -58,20 +63,30 @@ struct vms_device {
 	char console[VM_CONSOLE_RING];
 };
 
+/* A ptrace vCPU's XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE, the
+ * standard format): len bytes of area, the rest zero. */
+#define VMS_PT_XSTATE_MAX 8192
+struct vms_pt_xstate {
+	uint32_t len;
+	uint32_t pad;
+	uint8_t area[VMS_PT_XSTATE_MAX];
+};
+
 _Static_assert(sizeof(struct vms_header) == 32, "vms_header layout");
 _Static_assert(sizeof(struct vms_section) == 16, "vms_section layout");
 _Static_assert(sizeof(struct vms_device) % 8 == 0, "vms_device layout");
+_Static_assert(sizeof(struct vms_pt_xstate) == 8 + VMS_PT_XSTATE_MAX, "vms_pt_xstate layout");
 
 /* Serialise a paused VM. On success *blob is a malloc'd buffer of
  * *blob_len bytes. Returns 0, -EINVAL if the VM is not paused (running,
- * incoming, shut down), or -errno (out of memory, or from KVM) with the reason in
+ * incoming, shut down), or -errno (out of memory, or from the accelerator) with the reason in
  * why[len] ("vCPU 1 xsave: ..."). */
 int vm_state_save(struct vm *vm, void **blob, size_t *blob_len, char *why,
 		  size_t len);
 
 /* Load a blob into an incoming VM (vCPUs created, not running). Returns 0,
- * or -1 with a reason in why[len] (bad magic, version, sizes, a KVM ioctl
- * that refused a value...). */
+ * or -1 with a reason in why[len] (bad magic, version, sizes, a state of
+ * the other accelerator, an accelerator that refused a value...). */
 int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 		  size_t len);
 

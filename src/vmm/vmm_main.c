@@ -1,9 +1,11 @@
 /*
- * dsmig-vmm: one KVM virtual machine per process, plus the small client
+ * dsmig-vmm: one virtual machine per process (on KVM, or on the ptrace
+ * accelerator where KVM cannot run: accel.h), plus the small client
  * commands an operator uses on a host:
  *
- *   dsmig-vmm run IMAGE [--mem 64M] [--vcpus N] [--name NAME] [-- ARGS...]
- *   dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME
+ *   dsmig-vmm run IMAGE [--mem 64M] [--vcpus N] [--name NAME] [--accel A] [-- ARGS...]
+ *   dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME [--accel A]
+ *   dsmig-vmm accel [kvm|ptrace|auto]
  *   dsmig-vmm list [--json]
  *   dsmig-vmm ctl NAME COMMAND [JSON-ARGUMENTS]
  *   dsmig-vmm stat NAME [--interval MS] [--count N]
@@ -37,8 +39,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dsmig-vmm run IMAGE [--mem SIZE] [--vcpus N] [--name NAME]\n"
-		"                 [--console FILE|-] [--quiet] [-- GUEST-ARGS...]\n"
-		"       dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME\n"
+		"                 [--console FILE|-] [--quiet] [--accel kvm|ptrace|auto]\n"
+		"                 [-- GUEST-ARGS...]\n"
+		"       dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME [--accel A]\n"
+		"       dsmig-vmm accel [kvm|ptrace|auto]   (the accelerator run would use)\n"
 		"       dsmig-vmm list [--json]\n"
 		"       dsmig-vmm ctl NAME|SOCKET COMMAND [JSON-ARGUMENTS]\n"
 		"       dsmig-vmm stat NAME|SOCKET [--interval MS] [--count N]\n"
@@ -129,6 +133,7 @@ static int cmd_run(int argc, char **argv)
 		{ "console", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "incoming", no_argument, NULL, 'i' },
+		{ "accel", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -139,6 +144,7 @@ static int cmd_run(int argc, char **argv)
 	struct runner *r;
 	pthread_t ctl_tid, sig_tid;
 	json_t *greeting;
+	const char *accel = getenv("DSMIG_ACCEL");
 	int opt, rc, status, incoming = 0;
 	char *end;
 
@@ -175,6 +181,9 @@ static int cmd_run(int argc, char **argv)
 		case 'i':
 			incoming = 1;
 			break;
+		case 'a':
+			accel = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -205,6 +214,10 @@ static int cmd_run(int argc, char **argv)
 				  cfg.image_path);
 	}
 	cfg.name = name;
+	cfg.accel = accel_select(accel, why, sizeof(why));
+	if (!cfg.accel)
+		log_fatal(accel && strcmp(accel, "auto") ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL,
+			  "accelerator: %s", why);
 	rc = dsmig_runtime_dir(dir, sizeof(dir));
 	if (rc)
 		log_fatal(VMM_EXIT_INTERNAL, "runtime directory: %s", strerror(-rc));
@@ -230,9 +243,9 @@ static int cmd_run(int argc, char **argv)
 		free(r);
 		return rc;
 	}
-	greeting = json_pack("{s:s, s:i, s:I, s:i}", "vm", name, "vcpus",
+	greeting = json_pack("{s:s, s:i, s:I, s:i, s:s}", "vm", name, "vcpus",
 			     (int)cfg.nr_vcpus, "mem_bytes", (json_int_t)cfg.mem_size,
-			     "pid", (int)getpid());
+			     "pid", (int)getpid(), "accel", cfg.accel->name);
 	rc = ctl_server_open(&r->ctl, &(struct ctl_server_config) {
 		.path = sock, .commands = vmm_commands,
 		.nr_commands = vmm_nr_commands, .opaque = &r->vm,
@@ -252,9 +265,9 @@ static int cmd_run(int argc, char **argv)
 		log_fatal(VMM_EXIT_INTERNAL, "cannot start threads");
 	pthread_detach(sig_tid);
 
-	log_info("VM '%s'%s: %u vCPU(s), %llu MiB, control socket %s", name,
-		 incoming ? " (incoming)" : "", cfg.nr_vcpus,
-		 (unsigned long long)(cfg.mem_size >> 20), sock);
+	log_info("VM '%s'%s: %u vCPU(s), %llu MiB, %s accelerator, control socket %s",
+		 name, incoming ? " (incoming)" : "", cfg.nr_vcpus,
+		 (unsigned long long)(cfg.mem_size >> 20), cfg.accel->name, sock);
 	rc = vm_start(&r->vm);
 	if (rc)
 		vm_shutdown(&r->vm, VMM_EXIT_INTERNAL, "cannot start vCPUs: %s",
@@ -272,6 +285,26 @@ static int cmd_run(int argc, char **argv)
 	vm_destroy(&r->vm);
 	free(r);
 	return status;
+}
+
+/* `dsmig-vmm accel [NAME]`: the accelerator `run` would use here, or why
+ * none can run (exit 1): how scripts ask whether guests can run. */
+static int cmd_accel(int argc, char **argv)
+{
+	const struct accel_ops *a;
+	char why[512];
+
+	if (argc > 2) {
+		usage(stderr);
+		return VMM_EXIT_USAGE;
+	}
+	a = accel_select(argc == 2 ? argv[1] : getenv("DSMIG_ACCEL"), why, sizeof(why));
+	if (!a) {
+		printf("none: %s\n", why);
+		return 1;
+	}
+	printf("%s\n", a->name);
+	return 0;
 }
 
 /* ---- clients ----------------------------------------------------------- */
@@ -481,6 +514,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "accel"))
+		return cmd_accel(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))

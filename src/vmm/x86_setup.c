@@ -1,7 +1,5 @@
 /* Page tables, GDT/TSS and vCPU entry state for CPL3 guests (x86_setup.h). */
-#include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "common/log.h"
 #include "vmm/x86_setup.h"
@@ -13,17 +11,6 @@
 #define PTE_D    (1ull << 6)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
-#define CR4_PAE (1u << 5)
-#define CR4_OSFXSR (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
 #define RFLAGS_RESERVED (1u << 1)
 #define RFLAGS_IOPL3 (3u << 12)
 #define RFLAGS_IF (1u << 9)
@@ -70,6 +57,20 @@ int x86_guest_may_access(const struct guest_mem *m, const struct x86_layout *lay
 			return 0;
 	}
 	return 1;
+}
+
+int x86_guest_page_prot(const struct guest_mem *m, const struct x86_layout *lay,
+			uint64_t gpa)
+{
+	const uint64_t *pte;
+
+	if (!lay->pml4 || !gmem_ptr(m, gpa, DSMIG_PAGE_SIZE))
+		return 0;
+	pte = pte_of(m, lay, gpa & ~0xfffull);
+	if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
+	    (*pte & PTE_ADDR) != (gpa & ~0xfffull))
+		return 0;
+	return X86_PAGE_READ | (*pte & PTE_W ? X86_PAGE_WRITE : 0);
 }
 
 static void set_range(struct guest_mem *m, const struct x86_layout *lay,
@@ -169,66 +170,14 @@ int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
 	return 0;
 }
 
-static void flat_seg(struct kvm_segment *s, uint16_t sel, int code)
+struct x86_entry x86_entry_regs(const struct x86_layout *lay, uint64_t entry,
+				unsigned index)
 {
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = code ? 11 : 3;   /* execute/read accessed : read/write accessed */
-	s->present = 1;
-	s->dpl = sel & 3;
-	s->db = code ? 0 : 1;
-	s->s = 1;
-	s->l = code ? 1 : 0;
-	s->g = 1;
-}
-
-int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,
-		  unsigned index)
-{
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	struct kvm_fpu fpu;
-
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return -errno;
-	flat_seg(&sregs.cs, X86_SEL_UCODE, 1);
-	flat_seg(&sregs.ds, X86_SEL_UDATA, 0);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	memset(&sregs.tr, 0, sizeof(sregs.tr));
-	sregs.tr.base = X86_TSS_GPA;
-	sregs.tr.limit = X86_TSS_LIMIT;
-	sregs.tr.selector = X86_SEL_TSS;
-	sregs.tr.type = 11;
-	sregs.tr.present = 1;
-	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
-	sregs.ldt.type = 2;
-	sregs.ldt.unusable = 1;
-	sregs.gdt.base = X86_GDT_GPA;
-	sregs.gdt.limit = 7 * 8 - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-	sregs.cr3 = lay->pml4;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	sregs.efer = EFER_LME | EFER_LMA;
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return -errno;
-
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsp = lay->stack_top[index] - 8;
-	regs.rdi = DSMIG_BOOT_INFO_GPA;
-	regs.rsi = index;
-	regs.rflags = RFLAGS_RESERVED | RFLAGS_IF | RFLAGS_IOPL3;
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return -errno;
-
-	memset(&fpu, 0, sizeof(fpu));
-	fpu.fcw = 0x37f;
-	fpu.mxcsr = 0x1f80;
-	if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		return -errno;
-	return 0;
+	return (struct x86_entry) {
+		.rip = entry,
+		.rsp = lay->stack_top[index] - 8,
+		.rdi = DSMIG_BOOT_INFO_GPA,
+		.rsi = index,
+		.rflags = RFLAGS_RESERVED | RFLAGS_IF | RFLAGS_IOPL3,
+	};
 }

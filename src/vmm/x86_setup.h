@@ -19,7 +19,6 @@
 #define DSMIG_VMM_X86_SETUP_H
 
 #include <stdint.h>
-#include <linux/kvm.h>
 
 #include "dsmig_abi.h"
 #include "vmm/elf_loader.h"
@@ -60,9 +59,25 @@ int x86_build_tables(struct guest_mem *m, const struct elf_image *img,
 int x86_guest_may_access(const struct guest_mem *m, const struct x86_layout *lay,
 			 uint64_t gpa, uint64_t len, int write);
 
-/* Put a fresh vCPU into the entry state: sregs, regs (rdi = boot info,
- * rsi = index), FPU. Returns 0 or -errno. */
-int x86_init_vcpu(int vcpu_fd, const struct x86_layout *lay, uint64_t entry,
-		  unsigned index);
+/* What the guest may do with one page (at CPL3, through its page
+ * tables): X86_PAGE_READ (read and execute: there is no NX), with
+ * X86_PAGE_WRITE, or 0 (not present, supervisor only, outside RAM). */
+#define X86_PAGE_READ  1
+#define X86_PAGE_WRITE 2
+int x86_guest_page_prot(const struct guest_mem *m, const struct x86_layout *lay,
+			uint64_t gpa);
+
+/* The general registers a vCPU enters the image with (the rest are 0):
+ * rip = entry, rsp = its stack top - 8, rdi = boot info, rsi = index,
+ * rflags = IF | IOPL=3. Every accelerator starts its vCPUs so. */
+struct x86_entry {
+	uint64_t rip, rsp, rdi, rsi, rflags;
+};
+struct x86_entry x86_entry_regs(const struct x86_layout *lay, uint64_t entry,
+				unsigned index);
+
+/* The FPU's control words at entry (x87 default, SSE exceptions masked). */
+#define X86_FCW_INIT   0x37f
+#define X86_MXCSR_INIT 0x1f80
 
 #endif /* DSMIG_VMM_X86_SETUP_H */

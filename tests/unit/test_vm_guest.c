@@ -1,9 +1,9 @@
 /*
- * Unit tests: what the VMM does on a guest's behalf, on a VM without KVM
- * (guest RAM, the machine's page tables, the run state; no vCPU threads).
- * Hypercalls go through the real dispatcher (hypercall_handle_io) as a
- * KVM_EXIT_IO would deliver them: they may only touch memory the guest
- * itself may touch, survive hostile values, and a guest's strings and
+ * Unit tests: what the VMM does on a guest's behalf, on a VM without an
+ * accelerator (guest RAM, the machine's page tables, the run state; no
+ * vCPU threads). Hypercalls go through the real dispatcher
+ * (hypercall_handle_io) as an accelerator would deliver them: they may
+ * only touch memory the guest itself may touch, survive hostile values, and a guest's strings and
  * console output can neither break the VMM's replies nor block a vCPU,
  * a state path cannot block the control thread, and one client's
  * migration locks out everyone else's.
@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 #include <cmocka.h>
 
 #include "common/fileio.h"
@@ -49,11 +48,11 @@ static int setup(void **state)
 	vm.uffd = -1;
 	vm.nr_vcpus = 1;
 	vm.vcpus[0].vm = &vm;
-	vm.vcpus[0].fd = -1;
+	vm.accel = &accel_kvm;    /* no accelerator VM: kicks do nothing */
 	vm.state = VM_RUNNING;
 	if (gmem_create(&vm.mem, RAM, "vm-guest-test") ||
 	    x86_build_tables(&vm.mem, &img, 1, &vm.lay, why, sizeof(why)) ||
-	    dirty_log_init(&vm.dirty, -1, 0, RAM / 4096) ||
+	    dirty_log_init(&vm.dirty, RAM / 4096, NULL, NULL) ||
 	    console_init(&vm.console, -1))
 		return -1;
 	return 0;
@@ -74,7 +73,7 @@ static int teardown(void **state)
 static int hypercall(unsigned nr, uint32_t gpa)
 {
 	return hypercall_handle_io(&vm.vcpus[0], (uint16_t)(DSMIG_HC_PORT_BASE + nr),
-				   KVM_EXIT_IO_OUT, 4, 1, &gpa);
+				   HC_IO_OUT, 4, 1, &gpa);
 }
 
 static void *gpa_ptr(uint64_t gpa, size_t len)

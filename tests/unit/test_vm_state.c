@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/user.h>
+#include <linux/kvm.h>
 #include <cmocka.h>
 
 #include "vmm/dirty_log.h"
@@ -43,7 +45,7 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	vm.nr_vcpus = 1;
 	vm.mem.size = 16u << 20;
-	vm.vcpus[0].fd = -1;   /* any ioctl would fail: loads must stop first */
+	vm.accel = &accel_kvm;  /* no KVM vCPU: loads must stop before using one */
 	pthread_mutex_init(&vm.lock, NULL);
 	return 0;
 }
@@ -107,6 +109,25 @@ static void test_section_checks(void **state)
 	expect(buf, len, "truncated header");
 }
 
+/* A blob of one accelerator never loads into a VM of the other. */
+static void test_other_accelerator_refused(void **state)
+{
+	static uint8_t buf[65536];
+	const uint32_t pt[][3] = {
+		{ VMS_DEVICE, 0, sizeof(struct vms_device) },
+		{ VMS_PT_REGS, 0, sizeof(struct user_regs_struct) },
+	};
+	const uint32_t kvm[][3] = {
+		{ VMS_DEVICE, 0, sizeof(struct vms_device) },
+		{ VMS_REGS, 0, sizeof(struct kvm_regs) },
+	};
+
+	expect(buf, make_blob(buf, pt, 2), "saved by the ptrace accelerator and this VMM runs kvm");
+	vm.accel = &accel_ptrace;
+	expect(buf, make_blob(buf, kvm, 2), "saved by the kvm accelerator and this VMM runs ptrace");
+	vm.accel = &accel_kvm;
+}
+
 static void test_device_layout_checked(void **state)
 {
 	static uint8_t buf[65536];
@@ -132,7 +153,7 @@ static void test_dirty_mark(void **state)
 {
 	struct dirty_log d;
 
-	assert_int_equal(dirty_log_init(&d, -1, 0, 256), 0);
+	assert_int_equal(dirty_log_init(&d, 256, NULL, NULL), 0);
 	dirty_log_mark(&d, 4096 * 3 + 100, 8);          /* one page */
 	dirty_log_mark(&d, 4096 * 10 - 4, 8);            /* straddles 9 and 10 */
 	dirty_log_mark(&d, 4096 * 255, 1u << 20);        /* clipped at the end */
@@ -151,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_section_checks),
+		cmocka_unit_test(test_other_accelerator_refused),
 		cmocka_unit_test(test_device_layout_checked),
 		cmocka_unit_test(test_dirty_mark),
 	};
