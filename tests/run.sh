@@ -14,12 +14,13 @@ cd "$top" || exit 1
 pass=0 fail=0 skip=0
 failed_names=()
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	echo "== KVM: /dev/kvm is available: KVM tests will run"
-	export DSMIG_HAVE_KVM=1
+# Tests that run guests need an accelerator: KVM, else ptrace (accel.h).
+if accel=$("$BUILD/bin/dsmig-vmm" accel 2>&1); then
+	echo "== accelerator: $accel: tests that run guests will run on it"
+	export DSMIG_ACCEL=$accel
 else
-	echo "== KVM: /dev/kvm is NOT available: every test that needs KVM will be SKIPPED"
-	export DSMIG_HAVE_KVM=0
+	echo "== accelerator: ${accel:-dsmig-vmm is not built}: every test that runs guests will be SKIPPED"
+	export DSMIG_ACCEL=
 fi
 
 for t in "$BUILD"/tests/test_*; do

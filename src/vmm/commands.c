@@ -56,7 +56,7 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	pthread_mutex_lock(&vm->lock);
 	state = vm->state;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I, s:b, s:s}",
+	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I, s:b, s:s, s:b}",
 			 "name", vm->name,
 			 "status", vm_state_name(state),
 			 "running", state == VM_RUNNING,
@@ -69,7 +69,8 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 			 "postcopy", userfault_state_name(userfault_state(vm)),
 			 "missing_pages", (json_int_t)userfault_missing_pages(vm),
 			 "migrating", vm_migration_check(vm, 0, &owner) != 0,
-			 "accel", vm->accel->name);
+			 "accel", vm->accel->name,
+			 "postcopy_capable", vm->accel->no_postcopy == NULL);
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 

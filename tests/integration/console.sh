@@ -5,7 +5,7 @@
 # session replayed (also corrupted) to the same numbers, themes, NO_COLOR
 # and the ASCII fallback.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 command -v tmux >/dev/null || { skip "console: tmux is missing"; exit 0; }
 
 T="tmux -L dsmig-test-$$"

@@ -39,13 +39,24 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
-# Skip the whole script (one "skip" line) when /dev/kvm is unusable.
-require_kvm() {
-	if [ "${DSMIG_HAVE_KVM:-0}" != 1 ]; then
-		skip "$(basename "$0" .sh): needs /dev/kvm, which this machine lacks"
+# Skip the whole script (one "skip" line) when no accelerator can run
+# guests here (DSMIG_ACCEL, set by tests/run.sh from `dsmig-vmm accel`;
+# asked here when a script runs alone).
+require_vms() {
+	if [ -z "${DSMIG_ACCEL+set}" ]; then
+		DSMIG_ACCEL=$("$VMM" accel 2>/dev/null) || DSMIG_ACCEL=
+	fi
+	if [ -z "$DSMIG_ACCEL" ]; then
+		skip "$(basename "$0" .sh): needs an accelerator (KVM, or ptrace with userfaultfd write-protect): $("$VMM" accel 2>&1)"
 		exit 0
 	fi
 }
+
+# have_postcopy: can this accelerator do dsm-pull (post-copy)? KVM can;
+# ptrace cannot (docs/architecture.md, "Accelerators"). Tests of dsm-pull
+# print skip lines with POSTCOPY_SKIP where it cannot.
+have_postcopy() { [ "${DSMIG_ACCEL:-}" = kvm ]; }
+POSTCOPY_SKIP="dsm-pull: the ${DSMIG_ACCEL:-} accelerator has no post-copy"
 
 ctl() { "$VMM" ctl "$@"; }
 
@@ -156,10 +167,10 @@ lab_leftovers() {
 }
 
 # require_lab: skip the whole script unless the lab can be made here
-# (root, KVM, network namespaces) and none is up already: an operator's
+# (root, an accelerator, network namespaces) and none is up already: an operator's
 # lab is never touched. The lab is taken down when the script exits.
 require_lab() {
-	require_kvm
+	require_vms
 	local why=""
 	if ! lab_env; then
 		not_ok "dsmig lab env"

@@ -4,7 +4,7 @@
 # and close below it (the sender keeps the link busy; on a loaded 2-core
 # host it can lose a little time, which a token bucket does not give back).
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 start_vm big idle -- region=20M
 sleep 0.5

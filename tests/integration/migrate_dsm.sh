@@ -4,7 +4,7 @@
 # its iterative rounds send fewer pages than classic pre-copy's, and the
 # destination memory is still exact (--verify).
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 run() {   # run NAME METHOD: migrate a fresh memory VM at 40 Mbit/s,
 	 # uncompressed, so that the methods alone make the difference

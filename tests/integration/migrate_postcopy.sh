@@ -9,7 +9,22 @@
 #    pauses itself (its missing pages are only on the source), the source
 #    stays paused, resume is refused, and `dsmig migrate` says so (exit 5).
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
+
+# Without post-copy (the ptrace accelerator), dsm-pull is refused before
+# anything starts, and the VM runs on.
+if ! have_postcopy; then
+	start_vm np idle
+	out=$("$DSMIG" migrate np --to "$HOST_B" --method dsm-pull 2>&1)
+	rc=$?
+	check "dsm-pull without post-copy: refused, exit 1" test "$rc" -eq 1
+	check "... saying why" grep -q "has no post-copy" <<<"$out"
+	check "... and the VM still runs on the source" \
+		test "$(field np query-status .status)" = running
+	check "... no destination VMM was started" test -z "$(ls "$HOST_B")"
+	skip "$(basename "$0" .sh): $POSTCOPY_SKIP"
+	exit 0
+fi
 
 status_b() { on_b "$VMM" ctl "$1" query-status; }
 

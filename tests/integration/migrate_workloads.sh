@@ -4,7 +4,7 @@
 # the destination (heartbeat continues, self-check clean, --verify clean),
 # the source VMM is gone, and the telemetry adds up.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 migrate_one() {
 	local w=$1 vcpus=$2 method=$3 log="$HOST_A/$1.jsonl" src_pid rc h1 h2
@@ -45,7 +45,9 @@ wait_sock_gone() {
 	done
 }
 
-for method in precopy dsm dsm-pull; do
+methods="precopy dsm dsm-pull"
+have_postcopy || { methods="precopy dsm"; skip "the workloads by dsm-pull: $POSTCOPY_SKIP"; }
+for method in $methods; do
 	migrate_one idle 1 $method
 	migrate_one cpu 1 $method
 	migrate_one memory 1 $method

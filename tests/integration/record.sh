@@ -4,7 +4,7 @@
 # probes of both hosts, the engine's telemetry and the migration's end,
 # replay-ready; `dsmig report` must plot it; bad requests fail clearly.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 HOSTS="$HOST_A/hosts"
 LOG="$HOST_A/session.jsonl"

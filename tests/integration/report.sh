@@ -7,7 +7,7 @@
 # the last line cut short) must still report the migration and name the
 # bad line; a file with no valid record must fail clearly.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 VM=idle
 RAW="$HOST_A/stats.raw"
@@ -32,7 +32,9 @@ poll_vms() {
 }
 
 # vm_records: the poller's lines as probe "vm" records, vCPU% from the
-# cpu_ns deltas over time_ns deltas of consecutive polls of one host.
+# cpu_ns deltas over time_ns deltas of consecutive polls of one host; the
+# workload "-" before the guest's counters are there (an incoming VM), as
+# the console's probe writes it.
 vm_records() {
 	jq -R -n -c --arg vm "$VM" '
 		[inputs | capture("^(?<h>[^ ]+) (?<t>[0-9]+) (?<s>.*)$")
@@ -41,12 +43,12 @@ vm_records() {
 		| range(1; length) as $i | $a[$i - 1] as $p | $a[$i] as $c
 		| select($c.s.time_ns > $p.s.time_ns)
 		| {v: 1, t: $c.t, src: "probe", probe: "vm", host: $c.h, vm: $vm,
-		   state: "running", workload: $c.s.counters.workload,
+		   state: "running", workload: ($c.s.counters.workload // "-"),
 		   vcpus: ($c.s.vcpus | length), mem_bytes: ($c.s.mem_pages * 4096),
 		   vcpu_pct: [range(0; $c.s.vcpus | length) as $k
 			      | 100 * ($c.s.vcpus[$k].cpu_ns - $p.s.vcpus[$k].cpu_ns)
 				/ ($c.s.time_ns - $p.s.time_ns)],
-		   progress: $c.s.counters.progress}' "$RAW"
+		   progress: ($c.s.counters.progress // 0)}' "$RAW"
 }
 
 # The session log: open, the migration's start, probe and engine records

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Bad guest images: each gets a clear error and exit status 3, no crash.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 d=$DSMIG_RUNTIME_DIR
 
 # expect_image_error FILE PATTERN NAME

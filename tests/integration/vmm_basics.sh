@@ -2,7 +2,7 @@
 # dsmig-vmm lifecycle with the hello test guest: exit status, console,
 # vCPUs, list, socket mode, pause/resume, quit, SIGTERM, bad usage.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 out=$("$VMM" run "$GUESTS/test-hello.elf" --vcpus 3 -- status=5 greeting=hi 2>/dev/null)
 rc=$?

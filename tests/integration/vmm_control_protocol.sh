@@ -3,7 +3,7 @@
 # unknown commands get JSON error replies on the same connection, and the
 # VM keeps running.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 start_vm p1 test-hello -- linger_ms=30000
 sock="$DSMIG_RUNTIME_DIR/p1.sock"
 

@@ -3,7 +3,7 @@
 # that guest with a clear "guest fault" error and exit status 4; the VMM
 # itself never crashes (a sanitiser build would abort with another status).
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 # mode -> expected words in the error (a grep pattern). Port 0x80 (mode 7)
 # exits as "not a hypercall" with hardware IOPL; on a PVM-style KVM the TSS

@@ -4,7 +4,7 @@
 # busy while idle does not, memory dirties far more pages than idle, and
 # each passes its own memory self-check.
 . "$(dirname "$0")/lib.sh"
-require_kvm
+require_vms
 
 # vcpu_pct NAME SECONDS: vCPU 0 utilisation over an interval, in percent.
 vcpu_pct() {
