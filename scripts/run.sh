@@ -20,10 +20,12 @@ lab_env=$("$DSMIG" lab env) || exit 1
 eval "$lab_env"
 WORKLOADS="idle cpu memory net"
 
-if [ ! -w /dev/kvm ]; then
-	echo "dsmig: /dev/kvm is not usable here; the embedded default needs KVM" >&2
+# The guests run on KVM, else on the ptrace accelerator (docs/architecture.md).
+if ! accel=$("$VMM" accel); then
+	echo "dsmig: no accelerator can run the guests here: $accel" >&2
 	exit 1
 fi
+echo "dsmig: the guests run on the $accel accelerator"
 
 # Can this machine make the lab? (root, network namespaces)
 if why=$("$DSMIG" lab check 2>&1 >/dev/null); then
