@@ -22,6 +22,8 @@
  *   mode=12 time whose block is at GPA 0 (the unmapped NULL page)
  *   mode=13 time whose block is in vCPU 0's stack guard page
  *   mode=14 puts whose buffer is the page tables (supervisor only)
+ *   mode=15 a system call (`syscall`): there is no kernel (KVM: #UD, a
+ *           triple fault; ptrace: its vCPU process is killed by seccomp)
  */
 #include "dsmig_guest.h"
 
@@ -139,8 +141,12 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 			puts_arg.data);
 		hc_call(DSMIG_HC_PUTS, &puts_arg);
 		break;
+	case 15:
+		gprintf("badptr: mode 15: a system call (getpid)\n");
+		__asm__ __volatile__("syscall" : : "a"(39) : "rcx", "r11", "memory");
+		break;
 	default:
-		gprintf("badptr: unknown mode %lu (0..14)\n", mode);
+		gprintf("badptr: unknown mode %lu (0..15)\n", mode);
 		return 2;
 	}
 	gprintf("badptr: mode %lu: the VMM let the guest go on!\n", mode);

@@ -14,7 +14,6 @@
  * does not make the harness sleep; the deadline arithmetic still runs.
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -46,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "x86_build_tables: %s\n", why);
 		abort();
 	}
-	if (dirty_log_init(&vm.dirty, -1, 0, RAM / DSMIG_PAGE_SIZE))
+	if (dirty_log_init(&vm.dirty, RAM / DSMIG_PAGE_SIZE, NULL, NULL))
 		fuzz_die("dirty_log_init");
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_mutex_init(&vm.event_lock, NULL);
@@ -54,6 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (console_init(&vm.console, -1))
 		fuzz_die("console_init");
 	vm.vcpus[0].vm = &vm;
+	vm.accel = &accel_kvm;    /* no accelerator VM or vCPU: kicks do nothing */
 	/* A guest clock that started with this process, as vm_create() sets. */
 	vm.clock_offset_ns = -(int64_t)time_mono_ns();
 	data_gpa = vm.lay.heap_start;
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (flags & 8)
 			gpa = (uint32_t)(data_gpa + gpa % DSMIG_PAGE_SIZE);
 		if (hypercall_handle_io(&vm.vcpus[0], DSMIG_HC_PORT_BASE - 8 + call[0],
-					flags & 1 ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT,
+					flags & 1 ? HC_IO_IN : HC_IO_OUT,
 					flags & 2 ? 2 : 4, flags & 4 ? 2 : 1, &gpa))
 			break;
 	}

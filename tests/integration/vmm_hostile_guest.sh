@@ -24,8 +24,9 @@ declare -A want=(
 	[12]="may not write"
 	[13]="may not write"
 	[14]="may not read"
+	[15]="made a system call\|triple fault"
 )
-for mode in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+for mode in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
 	err=$("$VMM" run "$GUESTS/test-badptr.elf" --name bad$mode -- mode=$mode 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" -eq 4 ] && grep -q "guest fault" <<<"$err" && grep -q "${want[$mode]}" <<<"$err"; then
