@@ -48,6 +48,8 @@ static void on_cancel(int sig)
 }
 
 #define MIGRATE_DEFAULT_TIMEOUT_S 600
+/* How long the ranks may take to die once mpirun has gone. */
+#define RANKS_GONE_MS 5000
 
 /* The request (common/migreq.h; from and to become runtime directories
  * once resolved) and this command's own options. */
@@ -217,9 +219,9 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
 	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
-	/* mpirun's 33 at most, the engine, the request, --hv H, --telemetry F,
+	/* mpirun's 35 at most, the engine, the request, --hv H, --telemetry F,
 	 * --key-file K, NULL */
-	const char *argv[44 + MIGREQ_ARGV_MAX], *net = "lo";
+	const char *argv[46 + MIGREQ_ARGV_MAX], *net = "lo";
 	struct migreq_argv req;
 	int n = 0, i;
 
@@ -253,6 +255,10 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	/* TCP transport, so that the traffic is on a network interface that
 	 * probes can watch: the lab's subnet (the hosts' interfaces, and the
 	 * bridge mpirun reaches its daemons through), else loopback. */
+	/* The ranks carry the migration's tag, wherever they are started,
+	 * so that none outlives a dead mpirun unnoticed. */
+	argv[n++] = "-x";
+	argv[n++] = PROC_MIGRATION_TAG;
 	argv[n++] = "--mca";
 	argv[n++] = "btl";
 	argv[n++] = "tcp,self";
@@ -345,9 +351,18 @@ static int settle(const struct migrate_opts *o, const struct follow *fl,
 				  .rollback = o->rollback };
 	struct ctl_client *src, *dst;
 	struct settle_outcome out;
-	int rc;
+	int rc, i;
 
 	settle_probe(o->req.from, o->req.vm, &f.src, &src);
+	/* Our ranks are gone; the source's VMM may not have seen their
+	 * connection close yet. A lock still held after that is another
+	 * client's. */
+	for (i = 0; f.src.migrating && i < 20; i++) {
+		if (src)
+			ctl_client_close(src);
+		nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+		settle_probe(o->req.from, o->req.vm, &f.src, &src);
+	}
 	settle_probe(o->req.to, o->req.vm, &f.dst, &dst);
 	settle_decide(&f, &out);
 	rc = out.exit;
@@ -596,7 +611,7 @@ int cmd_migrate(int argc, char **argv)
 	struct migrate_opts o = { 0 };
 	struct follow fl = { 0 };
 	char rundir[PATH_MAX], telemetry[PATH_MAX + 64], engine_log[PATH_MAX + 80];
-	char key_file[PATH_MAX + 64];
+	char key_file[PATH_MAX + 64], tag[64];
 	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
 	char tally[320];
 	struct host_list hosts;
@@ -645,6 +660,9 @@ int cmd_migrate(int argc, char **argv)
 	if (rc)
 		log_fatal(CLI_FAILED, "cannot make the migration key %s: %s", key_file,
 			  strerror(-rc));
+	snprintf(tag, sizeof(tag), "%ld", (long)getpid());
+	setenv(PROC_MIGRATION_TAG, tag, 1);
+	snprintf(tag, sizeof(tag), "%s=%ld", PROC_MIGRATION_TAG, (long)getpid());
 	pid = spawn_engine(&o, &pl, xen ? "xen" : NULL, telemetry, key_file, engine_log);
 	if (pid < 0) {
 		unlink(key_file);
@@ -679,6 +697,11 @@ int cmd_migrate(int argc, char **argv)
 		}
 		nanosleep(&nap, NULL);
 	}
+	/* mpirun is gone; its ranks must be too before anyone judges the
+	 * VMMs (a rank left behind still holds the source's migration lock,
+	 * and might even go on). */
+	if (proc_kill_tagged(tag, RANKS_GONE_MS))
+		log_error("engine ranks of this migration survive SIGKILL");
 	unlink(key_file);
 	follow_poll(&fl);
 	jsonl_tail_close(&fl.tail);

@@ -1,9 +1,14 @@
-/* Starting helper programs with their output in files (see proc.h). */
+/* Starting helper programs with their output in files, and making sure
+ * tagged ones are gone (see proc.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/proc.h"
@@ -91,4 +96,63 @@ int proc_run(const char *const argv[], char *out, size_t outlen)
 		if (errno != EINTR)
 			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Does process pid's environment hold entry? */
+static int proc_has_entry(pid_t pid, const char *entry)
+{
+	char path[64], buf[65536];
+	size_t len = strlen(entry), off;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (off = 0; off < (size_t)n; off += strlen(buf + off) + 1)
+		if (!strncmp(buf + off, entry, len) && buf[off + len] == '\0')
+			return 1;
+	return 0;
+}
+
+/* Signal (sig 0: count) every process holding entry; how many there are. */
+static int proc_signal_tagged(const char *entry, int sig)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	int found = 0;
+	pid_t pid;
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		pid = (pid_t)strtol(d->d_name, NULL, 10);
+		if (pid <= 1 || pid == getpid() || !proc_has_entry(pid, entry))
+			continue;
+		found++;
+		if (sig)
+			kill(pid, sig);
+	}
+	closedir(dir);
+	return found;
+}
+
+int proc_kill_tagged(const char *entry, unsigned timeout_ms)
+{
+	struct timespec nap = { 0, 20 * 1000000L };
+	unsigned waited = 0;
+	int left = proc_signal_tagged(entry, SIGKILL);
+
+	while (left > 0 && waited < timeout_ms) {
+		nanosleep(&nap, NULL);
+		waited += 20;
+		left = proc_signal_tagged(entry, 0);
+	}
+	return left;
 }

@@ -24,4 +24,17 @@ pid_t proc_spawn(const char *const argv[], const char *out, const char *err,
  * not be started. */
 int proc_run(const char *const argv[], char *out, size_t outlen);
 
+/* The environment variable that tags a migration's engine ranks
+ * (dsmig migrate sets it to its pid); programs the ranks start that must
+ * outlive them (a destination VMM) drop it. */
+#define PROC_MIGRATION_TAG "DSMIG_MIGRATION"
+
+/* Kill (SIGKILL) every process of this user whose environment holds
+ * entry ("NAME=VALUE" exactly), and wait until they are gone, at most
+ * timeout_ms. The engine's ranks carry their migration's tag this way,
+ * whichever process group mpirun or its daemons put them in, so that a
+ * migration whose mpirun died leaves no rank behind to hold the VM.
+ * Returns how many are still alive (0: none). */
+int proc_kill_tagged(const char *entry, unsigned timeout_ms);
+
 #endif /* DSMIG_COMMON_PROC_H */

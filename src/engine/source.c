@@ -528,8 +528,10 @@ static int source_run(struct source *s)
 	sampler_stop(&s->sampler);
 	if (!s->missing)
 		source_resumed(s, &s->confirm);
-	if (e->hv->destroy(e->vm))
-		log_warn("could not release the source VM: %s", e->hv->error(e->vm));
+	/* The source stays paused: dsmig migrate releases it once the
+	 * destination's VMM itself says it runs the VM (cli/settle.c), so a
+	 * destination that dies right after the switch-over leaves a source
+	 * to roll back to instead of a lost VM. */
 	s->t_end = time_wall_ns();
 	telemetry_emit(&e->tel, "phase", json_pack("{s:s}", "phase", "done"));
 	source_summary(s);

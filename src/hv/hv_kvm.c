@@ -21,6 +21,7 @@
 #include "common/ctl_client.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/rundir.h"
 #include "hv/hv.h"
 
@@ -194,6 +195,8 @@ static int spawn_incoming(struct hv_vm *vm, const struct hv_vm_info *info)
 		if (fd >= 0)
 			dup2(fd, STDIN_FILENO);
 		setenv("DSMIG_RUNTIME_DIR", vm->dir, 1);
+		/* The VM outlives the engine: not one of its ranks. */
+		unsetenv(PROC_MIGRATION_TAG);
 		execl(vmm, vmm, "run", "--incoming", "--name", vm->name, "--mem", mem,
 		      "--vcpus", vcpus, "--console", console, (char *)NULL);
 		fprintf(stderr, "cannot run %s: %s\n", vmm, strerror(errno));

@@ -293,7 +293,8 @@ EOS
 		# What a real engine leaves: the source released, the VM on
 		# the destination (dsmig migrate asks both before it says 0).
 		echo "rm -f '$HOST_A/cpu1.sock'"
-		echo "(timeout 20 socat UNIX-LISTEN:'$HOST_B/cpu1.sock',fork EXEC:'$FAKE/vmm' >/dev/null 2>&1 &)"
+		# (without the ranks' tag, as the engine starts a real VMM)
+		echo "(env -u DSMIG_MIGRATION timeout 20 socat UNIX-LISTEN:'$HOST_B/cpu1.sock',fork EXEC:'$FAKE/vmm' >/dev/null 2>&1 &)"
 		echo "for i in \$(seq 50); do [ -S '$HOST_B/cpu1.sock' ] && break; sleep 0.1; done"
 		echo 'exit 0'
 	} >"$FAKE/mpirun"
