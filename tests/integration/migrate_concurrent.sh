@@ -5,6 +5,7 @@
 # refused by dsmig migrate before it starts, and an engine started
 # directly (past that check) is refused by the source VMM's migration
 # lock; the first migration completes and the guest's memory is intact.
+# Also the other refusals before anything starts.
 . "$(dirname "$0")/lib.sh"
 require_vms
 
@@ -44,3 +45,25 @@ check "the VM runs on the destination" test "$(on_b "$VMM" ctl c1 query-status |
 sleep 1.5   # a self-check pass on the destination (verify_s=1)
 check "the guest's self-check finds no corrupt page" \
 	test "$(on_b "$VMM" ctl c1 query-stats | jq -r .counters.selfcheck_fail)" = 0
+
+# Refused before anything starts, and nothing touched (finding 9): a
+# paused VM (its clean-up used to resume it), and a destination that
+# already has a VM of that name (the refused migration's clean-up used to
+# quit it, although it was someone else's).
+start_vm p1 idle
+ctl p1 pause >/dev/null
+"$DSMIG" migrate p1 --to "$HOST_B" >"$HOST_A/p1.out" 2>&1
+rc=$?
+check "a paused VM is not migrated (exit 1, got $rc)" test "$rc" = 1
+check "... saying it is not running" grep -q "paused on .*not running" "$HOST_A/p1.out"
+check "... and it stays paused" test "$(ctl p1 query-status | jq -r .status)" = paused
+
+DSMIG_RUNTIME_DIR=$HOST_B start_vm d1 idle
+start_vm d1 idle
+"$DSMIG" migrate d1 --to "$HOST_B" >"$HOST_A/d1.out" 2>&1
+rc=$?
+check "a destination that has the VM's name is refused (exit 1, got $rc)" test "$rc" = 1
+check "... saying so" grep -q "already on the destination" "$HOST_A/d1.out"
+check "... and its VM runs on untouched" \
+	test "$(on_b "$VMM" ctl d1 query-status | jq -r .status)" = running
+check "... as does the source's" test "$(ctl d1 query-status | jq -r .status)" = running

@@ -284,6 +284,23 @@ static void test_one_migration_at_a_time(void **state)
 	assert_int_equal(vm.migration_conn, 2);
 }
 
+/* save-state only from a paused VM: an incoming one has no state of its
+ * own to give (it answered with one before). */
+static void test_save_state_needs_paused(void **state)
+{
+	static const enum vm_state refused[] = { VM_INCOMING, VM_RUNNING, VM_CREATED };
+	struct ctl_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		vm.state = refused[i];
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(command("save-state", 1, &err), -1);
+		assert_string_equal(err.class, CTL_ERR_STATE);
+		assert_non_null(strstr(err.desc, "must be paused"));
+	}
+}
+
 /* load-state's path is read with file_read_all: a FIFO nobody writes
  * is refused at once instead of blocking the control thread in open(). */
 static void test_state_path_fifo_refused(void **state)
@@ -311,6 +328,7 @@ int main(void)
 		T(test_counters_name_bytes_made_safe),
 		T(test_counters_in_guard_page_refused),
 		T(test_one_migration_at_a_time),
+		T(test_save_state_needs_paused),
 #undef T
 		cmocka_unit_test(test_console_never_blocks),
 		cmocka_unit_test(test_console_keeps_order_and_cleans),
