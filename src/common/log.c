@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -25,13 +26,23 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 	};
 
+	char line[2048];
+	int n, m;
+
 	if (lvl > log_max)
 		return;
-	flockfile(stderr);
-	fprintf(stderr, "%s: %s: ", log_prog, names[lvl]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	/* One write per message: several processes (the engine's ranks)
+	 * share a log, and a line written in pieces gets interleaved. */
+	n = snprintf(line, sizeof(line), "%s: %s: ", log_prog, names[lvl]);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)(n + m) > sizeof(line) - 2)
+		m = (int)(sizeof(line) - 2) - n;   /* truncated */
+	line[n + m] = '\n';
+	fflush(stderr);
+	if (write(STDERR_FILENO, line, (size_t)(n + m + 1)) < 0)
+		return;   /* nowhere left to say it */
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
