@@ -366,8 +366,9 @@ static int settle(const struct migrate_opts *o, const struct follow *fl,
 	settle_probe(o->req.to, o->req.vm, &f.dst, &dst);
 	settle_decide(&f, &out);
 	rc = out.exit;
-	if (settle_act(dst, out.dst, "destination") < 0 && out.exit == CLI_OK)
-		rc = CLI_AFTER_SWITCH;
+	/* A discard or release that fails is said; a source that could not
+	 * be resumed leaves the VM nowhere running: unknown. */
+	settle_act(dst, out.dst, "destination");
 	if (settle_act(src, out.src, "source") < 0 && out.src == ACT_RESUME)
 		rc = CLI_UNKNOWN;
 	if (rc != CLI_OK) {

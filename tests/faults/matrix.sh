@@ -55,18 +55,6 @@ alive() {
 	[ "$h2" -gt "$h1" ] && [ "$bad" = 0 ]
 }
 
-# rank_pid N: the pid of engine rank N.
-rank_pid() {
-	local p
-	for p in $(pgrep -f "bin/dsmig-engine"); do
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # victim FAULT VM: the pid to kill, once it exists.
 victim() {
 	case "$1" in

@@ -101,6 +101,18 @@ wait_pid() {
 	EXIT_STATUS=$?
 }
 
+# rank_pid N: the pid of engine rank N.
+rank_pid() {
+	local p
+	for p in $(pgrep -f "bin/dsmig-engine"); do
+		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # counter NAME FIELD: a guest counter from query-stats.
 counter() { field "$1" query-stats ".counters.$2"; }
 

@@ -18,18 +18,6 @@ source_alive() {
 # dest_gone NAME: no VMM answers for NAME on host B.
 dest_gone() { ! on_b "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
 
-# rank_pid N: the pid of engine rank N.
-rank_pid() {
-	local p
-	for p in $(pgrep -f "bin/dsmig-engine"); do
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # 1. The destination VMM dies during pre-copy (a 12 Mbit/s round 0 of ~8 s).
 start_vm k1 idle -- region=12M
 "$DSMIG" migrate k1 --to "$HOST_B" --bandwidth 12M >"$HOST_A/k1.out" 2>&1 &
