@@ -21,6 +21,9 @@ struct hypercall {
 	size_t arg_size;
 	int writes_back;    /* copy the block back to the guest afterwards */
 	int (*fn)(struct vcpu *v, void *arg);
+	/* Calls that return the time: write the clock into the block (again,
+	 * after a park: hypercall_clock_retake). */
+	void (*stamp_clock)(struct vm *vm, void *arg);
 };
 
 /* Why vm_guest_ptr() refused [gpa, gpa+len), in words for the fault. */
@@ -61,13 +64,25 @@ static int hc_puts(struct vcpu *v, void *arg)
 	return HC_OK;
 }
 
-static int hc_time(struct vcpu *v, void *arg)
+static void time_stamp(struct vm *vm, void *arg)
 {
 	struct dsmig_hc_time *a = arg;
 
-	a->monotonic_ns = vm_guest_mono_ns(v->vm);
+	a->monotonic_ns = vm_guest_mono_ns(vm);
 	a->wall_ns = time_wall_ns();
+}
+
+static int hc_time(struct vcpu *v, void *arg)
+{
+	time_stamp(v->vm, arg);
 	return HC_OK;
+}
+
+static void sleep_stamp(struct vm *vm, void *arg)
+{
+	struct dsmig_hc_sleep *a = arg;
+
+	a->now_ns = vm_guest_mono_ns(vm);
 }
 
 static int hc_sleep(struct vcpu *v, void *arg)
@@ -95,7 +110,7 @@ static int hc_sleep(struct vcpu *v, void *arg)
 			break;
 	v->activity = VCPU_RUNNING;
 	pthread_mutex_unlock(&vm->lock);
-	a->now_ns = vm_guest_mono_ns(vm);
+	sleep_stamp(vm, a);
 	return HC_OK;
 }
 
@@ -131,8 +146,10 @@ static int hc_exit(struct vcpu *v, void *arg)
 
 static const struct hypercall hypercalls[DSMIG_HC_MAX] = {
 	[DSMIG_HC_PUTS] = { "puts", sizeof(struct dsmig_hc_puts), 0, hc_puts },
-	[DSMIG_HC_TIME] = { "time", sizeof(struct dsmig_hc_time), 1, hc_time },
-	[DSMIG_HC_SLEEP] = { "sleep", sizeof(struct dsmig_hc_sleep), 1, hc_sleep },
+	[DSMIG_HC_TIME] = { "time", sizeof(struct dsmig_hc_time), 1, hc_time,
+			    time_stamp },
+	[DSMIG_HC_SLEEP] = { "sleep", sizeof(struct dsmig_hc_sleep), 1, hc_sleep,
+			     sleep_stamp },
 	[DSMIG_HC_COUNTERS] = { "counters", sizeof(struct dsmig_hc_counters), 0,
 				hc_counters },
 	[DSMIG_HC_EXIT] = { "exit", sizeof(struct dsmig_hc_exit), 0, hc_exit },
@@ -179,5 +196,42 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 		memcpy(guest, block, hc->arg_size);
 		dirty_log_mark(&v->vm->dirty, gpa, hc->arg_size);
 	}
+	if (hc->stamp_clock) {
+		v->clock_due_gpa = gpa;
+		v->clock_due_nr = nr;
+	}
 	return HC_OK;
+}
+
+int hypercall_returns_clock(uint32_t nr)
+{
+	return nr < DSMIG_HC_MAX && hypercalls[nr].stamp_clock;
+}
+
+void hypercall_clock_retake(struct vcpu *v)
+{
+	const struct hypercall *hc;
+	uint8_t block[64];
+	void *guest;
+
+	if (!hypercall_returns_clock(v->clock_due_nr))
+		return;
+	hc = &hypercalls[v->clock_due_nr];
+	/* Checked again: a state blob names this block too. */
+	guest = vm_guest_ptr(v->vm, v->clock_due_gpa, hc->arg_size, 8, GUEST_WRITE);
+	if (!guest) {
+		log_warn("vCPU %u: %s block at 0x%llx is not writable: its clock is not retaken",
+			 v->index, hc->name, (unsigned long long)v->clock_due_gpa);
+		return;
+	}
+	memcpy(block, guest, hc->arg_size);
+	hc->stamp_clock(v->vm, block);
+	memcpy(guest, block, hc->arg_size);
+	dirty_log_mark(&v->vm->dirty, v->clock_due_gpa, hc->arg_size);
+}
+
+void hypercall_clock_taken(struct vcpu *v)
+{
+	v->clock_due_nr = 0;
+	v->clock_due_gpa = 0;
 }

@@ -23,4 +23,16 @@ enum hc_io_dir { HC_IO_IN, HC_IO_OUT };
 int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 			uint8_t size, uint32_t count, const void *data);
 
+/* The vCPU parked (paused, or migrated) after a TIME or SLEEP hypercall
+ * and before the guest read its result: write the clock into the block
+ * again, so that the guest reads the time of its return, not of the
+ * pause. Then, and on every entry into the guest, the reading is no
+ * longer due (hypercall_clock_taken). */
+void hypercall_clock_retake(struct vcpu *v);
+void hypercall_clock_taken(struct vcpu *v);
+
+/* Is nr a hypercall whose block holds a clock reading (for a state blob's
+ * clock_due_nr)? */
+int hypercall_returns_clock(uint32_t nr);
+
 #endif /* DSMIG_VMM_HYPERCALL_H */

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "vmm/accel.h"
+#include "vmm/hypercall.h"
 #include "vmm/vcpu.h"
 
 int vcpu_create(struct vm *vm, unsigned index, int boot)
@@ -25,10 +26,11 @@ static int vm_state_parks(enum vm_state s)
 static int vcpu_wait_runnable(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	int stop;
+	int stop, parked = 0;
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm_state_parks(vm->state)) {
+		parked = 1;
 		vm->accel->vcpu_park(v);
 		v->activity = VCPU_PAUSED;
 		vm->vcpus_parked++;
@@ -42,6 +44,9 @@ static int vcpu_wait_runnable(struct vcpu *v)
 	if (stop)
 		pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+	if (parked && !stop)
+		hypercall_clock_retake(v);
+	hypercall_clock_taken(v);   /* the guest reads it next */
 	return stop ? -1 : 0;
 }
 

@@ -53,6 +53,12 @@ struct vcpu {
 	_Atomic int activity;           /* enum vcpu_activity */
 	_Atomic uint64_t exits;         /* returns from the guest */
 	_Atomic uint64_t hypercalls;
+	/* The block of the last TIME or SLEEP hypercall, whose clock reading
+	 * is taken again if the vCPU parks before the guest reads it (a pause,
+	 * or a migration: vm_state carries it); clock_due_nr 0 = none. Only
+	 * the vCPU's own thread, or anyone while it is parked. */
+	uint64_t clock_due_gpa;
+	uint32_t clock_due_nr;
 };
 
 /* Called (from any thread, without vm->lock held) when something happens

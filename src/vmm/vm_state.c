@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm_state.h"
 
 struct blob {
@@ -82,6 +83,10 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	dev->heap_start = vm->lay.heap_start;
 	dev->heap_end = vm->lay.heap_end;
 	memcpy(dev->stack_top, vm->lay.stack_top, sizeof(dev->stack_top));
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		dev->clock_due_nr[i] = vm->vcpus[i].clock_due_nr;
+		dev->clock_due_gpa[i] = vm->vcpus[i].clock_due_gpa;
+	}
 	console_snapshot(&vm->console, dev->console, &dev->console_bytes);
 	pthread_mutex_unlock(&vm->lock);
 
@@ -130,9 +135,14 @@ static int device_check(const struct vm *vm, const struct vms_device *d,
 	    d->pml4 < d->pt_start || d->pml4 >= d->pt_end ||
 	    d->heap_start > d->heap_end || d->heap_end > vm->mem.size)
 		return errbuf_set(why, len, "device state: machine layout outside RAM");
-	for (i = 0; i < vm->nr_vcpus; i++)
+	for (i = 0; i < vm->nr_vcpus; i++) {
 		if (d->stack_top[i] > vm->mem.size)
 			return errbuf_set(why, len, "device state: stack of vCPU %u outside RAM", i);
+		if (d->clock_due_nr[i] && (!hypercall_returns_clock(d->clock_due_nr[i]) ||
+					   d->clock_due_gpa[i] % 8 ||
+					   d->clock_due_gpa[i] >= vm->mem.size))
+			return errbuf_set(why, len, "device state: vCPU %u's clock block is no TIME or SLEEP block in RAM", i);
+	}
 	if (d->counters_gpa && (d->counters_gpa % 8 ||
 	    d->counters_gpa > vm->mem.size - sizeof(struct dsmig_counters)))
 		return errbuf_set(why, len, "device state: counter block outside RAM");
@@ -243,6 +253,10 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	vm->lay.heap_end = dev->heap_end;
 	memcpy(vm->lay.stack_top, dev->stack_top, sizeof(vm->lay.stack_top));
 	vm->counters_gpa = dev->counters_gpa;
+	for (k = 0; k < vm->nr_vcpus; k++) {
+		vm->vcpus[k].clock_due_nr = dev->clock_due_nr[k];
+		vm->vcpus[k].clock_due_gpa = dev->clock_due_gpa[k];
+	}
 	console_restore(&vm->console, dev->console_bytes, dev->console);
 	/* The guest's clock keeps counting through the downtime, by the wall
 	 * clock that both hosts share. */

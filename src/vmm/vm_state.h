@@ -18,7 +18,7 @@
 #include "vmm/vm.h"
 
 #define VM_STATE_MAGIC   "DSMIGST1"
-#define VM_STATE_VERSION 1
+#define VM_STATE_VERSION 2
 #define VM_STATE_MAX     (1u << 20)   /* largest blob accepted on load */
 
 enum vm_state_section {
@@ -61,6 +61,11 @@ struct vms_device {
 	uint64_t stack_top[DSMIG_MAX_VCPUS];
 	uint64_t console_bytes;
 	char console[VM_CONSOLE_RING];
+	/* Per vCPU: a TIME or SLEEP block whose clock reading the guest has
+	 * not read yet (the hypercall number, 0 = none, and its address):
+	 * the destination takes the reading again when the vCPU first runs. */
+	uint32_t clock_due_nr[DSMIG_MAX_VCPUS];
+	uint64_t clock_due_gpa[DSMIG_MAX_VCPUS];
 };
 
 /* A ptrace vCPU's XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE, the

@@ -67,8 +67,8 @@ static void test_header_checks(void **state)
 	h->magic[0] = 'X';
 	expect(buf, len, "not a dsmig VM state");
 	make_blob(buf, NULL, 0);
-	h->version = 2;
-	expect(buf, len, "state version 2");
+	h->version = VM_STATE_VERSION + 1;
+	expect(buf, len, "this VMM reads");
 	make_blob(buf, NULL, 0);
 	h->nr_vcpus = 2;
 	expect(buf, len, "2 vCPUs");
@@ -147,6 +147,16 @@ static void test_device_layout_checked(void **state)
 	d->pt_end = 0x200000;
 	d->counters_gpa = (16u << 20) - 8;
 	expect(buf, len, "counter block outside RAM");
+	d->counters_gpa = 0;
+	/* A clock reading due in a block that is no TIME or SLEEP block. */
+	d->clock_due_nr[0] = DSMIG_HC_PUTS;
+	d->clock_due_gpa[0] = 0x200000;
+	expect(buf, len, "clock block");
+	d->clock_due_nr[0] = DSMIG_HC_SLEEP;
+	d->clock_due_gpa[0] = 16u << 20;
+	expect(buf, len, "clock block");
+	d->clock_due_gpa[0] = 0x200004;
+	expect(buf, len, "clock block");
 }
 
 static void test_dirty_mark(void **state)
