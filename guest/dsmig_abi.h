@@ -30,7 +30,7 @@
 #ifndef DSMIG_ABI_H
 #define DSMIG_ABI_H
 
-#define DSMIG_ABI_VERSION 1
+#define DSMIG_ABI_VERSION 2
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -75,6 +75,10 @@ struct dsmig_boot_info {
 	dsmig_gpa_t heap_start;     /* first free page after the image */
 	dsmig_gpa_t heap_end;       /* end of free memory: the page tables */
 	char cmdline[DSMIG_CMDLINE_MAX]; /* NUL-terminated guest arguments */
+	/* Stall epoch: the VMM adds one when a migration of the VM starts
+	 * (dirty-log-start). A guest with a counter block restarts
+	 * stall_max_ns when it sees a new value (struct dsmig_counters). */
+	uint64_t stall_epoch;
 };
 
 /* DSMIG_HC_PUTS: IN data, len. len <= DSMIG_PUTS_MAX. */
@@ -116,6 +120,11 @@ struct dsmig_counters {
 	uint64_t selfcheck_pass;   /* full verifications of the data region   */
 	uint64_t selfcheck_fail;   /* pages found corrupt, total              */
 	uint64_t region_pages;     /* size of the self-verifying region       */
+	/* The longest gap between two ticks since the guest saw boot info's
+	 * stall_epoch become stall_epoch (below): a migration's longest stall,
+	 * as the guest lived it. */
+	uint64_t stall_epoch;      /* the boot info's stall_epoch last seen   */
+	uint64_t stall_max_ns;     /* largest gap between two ticks since     */
 };
 struct dsmig_hc_counters {
 	dsmig_gpa_t counters;
@@ -128,12 +137,12 @@ struct dsmig_hc_exit {
 };
 
 /* Compile-time layout checks: these structs cross the guest/host boundary. */
-_Static_assert(sizeof(struct dsmig_boot_info) == 32 + DSMIG_CMDLINE_MAX,
+_Static_assert(sizeof(struct dsmig_boot_info) == 40 + DSMIG_CMDLINE_MAX,
 	       "boot info layout");
 _Static_assert(sizeof(struct dsmig_hc_puts) == 16, "puts layout");
 _Static_assert(sizeof(struct dsmig_hc_time) == 16, "time layout");
 _Static_assert(sizeof(struct dsmig_hc_sleep) == 16, "sleep layout");
-_Static_assert(sizeof(struct dsmig_counters) == 80, "counters layout");
+_Static_assert(sizeof(struct dsmig_counters) == 96, "counters layout");
 _Static_assert(sizeof(struct dsmig_hc_counters) == 8, "counters hc layout");
 _Static_assert(sizeof(struct dsmig_hc_exit) == 8, "exit layout");
 

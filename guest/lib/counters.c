@@ -40,13 +40,29 @@ void counters_progress(uint64_t n)
 	atomic_add(&guest_counters.progress, n);
 }
 
+/* A new stall epoch in the boot info (a migration began): the first vCPU
+ * to see it restarts stall_max_ns. */
+static void stall_epoch_follow(void)
+{
+	uint64_t epoch = __atomic_load_n(&guest_boot_info->stall_epoch, __ATOMIC_RELAXED);
+	uint64_t seen = __atomic_load_n(&guest_counters.stall_epoch, __ATOMIC_RELAXED);
+
+	if (epoch != seen &&
+	    __atomic_compare_exchange_n(&guest_counters.stall_epoch, &seen, epoch, 0,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&guest_counters.stall_max_ns, 0, __ATOMIC_RELAXED);
+}
+
 void counters_tick(unsigned vcpu, uint64_t now_ns)
 {
+	stall_epoch_follow();
 	if (vcpu < DSMIG_MAX_VCPUS) {
 		uint64_t last = last_tick_ns[vcpu];
 
-		if (last && now_ns > last)
+		if (last && now_ns > last) {
 			atomic_max(&guest_counters.max_gap_ns, now_ns - last);
+			atomic_max(&guest_counters.stall_max_ns, now_ns - last);
+		}
 		last_tick_ns[vcpu] = now_ns;
 	}
 	atomic_add(&guest_counters.heartbeat, 1);

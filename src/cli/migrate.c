@@ -26,6 +26,7 @@
 #include "cli/cli.h"
 #include "cli/settle.h"
 #include "common/ctl_client.h"
+#include "common/guest_metrics.h"
 #include "common/hosts.h"
 #include "common/jsonl_tail.h"
 #include "common/keyfile.h"
@@ -499,7 +500,7 @@ static void print_summary_postcopy(const struct tel_summary *s)
 	snprintf(median, sizeof(median), "%.1f ms", (double)s->postcopy.fault_median_ns / 1e6);
 	snprintf(max, sizeof(max), "%.1f ms", (double)s->postcopy.fault_max_ns / 1e6);
 	snprintf(resident, sizeof(resident), "%.1f ms", (double)s->postcopy.resident_ns / 1e6);
-	printf("  post-copy             %10s pages after resume (%s): %s faults, "
+	printf("  post-copy                 %10s pages after resume (%s): %s faults, "
 	       "median %s, max %s; all resident after %s%s\n",
 	       or_na(pages, telemetry_read_summary_has(s, "postcopy.missing_pages")),
 	       or_na(bytes, telemetry_read_summary_has(s, "bytes.postcopy")),
@@ -517,7 +518,8 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 {
 	const struct tel_summary *s = &fl->sum;
 	const struct tel_round *it;
-	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT], slow[48];
+	char b1[32], b2[32], b3[32], cap[UNITS_RATE_TEXT], slow[GUEST_METRICS_TEXT];
+	char t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT], t3[GUEST_METRICS_TEXT];
 	size_t i;
 
 	units_format_rate(o->req.bandwidth_bps, cap, sizeof(cap));
@@ -536,20 +538,28 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 	human_bytes(b1, sizeof(b1), (double)s->bytes_total);
 	human_bytes(b2, sizeof(b2), (double)s->bytes.rounds);
 	human_bytes(b3, sizeof(b3), (double)s->bytes.state);
-	/* The slowdown is relative to the baseline rate: none without one. */
-	if (s->progress_rate.before > 0)
-		snprintf(slow, sizeof(slow), "slowdown %.1f%%", s->slowdown_pct);
-	else
-		snprintf(slow, sizeof(slow), "slowdown n/a: no baseline rate");
-	printf("  total migration time  %10.1f ms\n", (double)s->total_time_ns / 1e6);
-	printf("  downtime              %10.1f ms   (the guest saw %.1f ms)\n",
-	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
-	printf("  data transferred      %13s   (pages %s, state %s)\n", b1, b2, b3);
-	printf("  application           before %.1f/s, during %.1f/s (%s), after %.1f/s\n",
-	       s->progress_rate.before, s->progress_rate.during, slow, s->progress_rate.after);
-	printf("  iterations            %10lld   (stopped: %s)\n", (long long)s->iterations,
+	/* What the guest lived through leads; the engine's downtime beside. */
+	printf("  the guest's longest stall %10s   (from its heartbeat: %s)\n",
+	       guest_metrics_span(s, "guest_stall_ns", t1, sizeof(t1)),
+	       guest_metrics_span(s, "guest_stall_hb_ns", t2, sizeof(t2)));
+	printf("  degraded time             %10s   (progress below half its rate before)\n",
+	       guest_metrics_span(s, "degraded_ns", t1, sizeof(t1)));
+	printf("  switch-over gap           %10s   (the guest's heartbeat across it)\n",
+	       guest_metrics_span(s, "guest_downtime_ns", t1, sizeof(t1)));
+	printf("  downtime (engine)         %10s   (source paused to destination running)\n",
+	       guest_metrics_span(s, "downtime_ns", t1, sizeof(t1)));
+	if (guest_metrics_na(s))
+		printf("  n/a: %s\n", guest_metrics_na(s));
+	printf("  total migration time      %10.1f ms\n", (double)s->total_time_ns / 1e6);
+	printf("  data transferred          %13s   (pages %s, state %s)\n", b1, b2, b3);
+	printf("  application               before %s, during %s (slowdown %s), after %s\n",
+	       guest_metrics_rate(s, "before", t1, sizeof(t1)),
+	       guest_metrics_rate(s, "during", t2, sizeof(t2)),
+	       guest_metrics_slowdown(s, slow, sizeof(slow)),
+	       guest_metrics_rate(s, "after", t3, sizeof(t3)));
+	printf("  iterations                %10lld   (stopped: %s)\n", (long long)s->iterations,
 	       s->stop_reason);
-	printf("  verify                %10s\n", s->verify);
+	printf("  verify                    %10s\n", s->verify);
 	if (s->has_postcopy)
 		print_summary_postcopy(s);
 }

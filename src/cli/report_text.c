@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "common/guest_metrics.h"
 #include "common/migrate_exit.h"
 #include "cli/report.h"
 
@@ -54,22 +55,31 @@ static void print_bw(const char *label, double bps)
 static void print_summary(const struct tel_summary *s)
 {
 	char pc[24] = "n/a", slow[24] = "n/a";
+	char t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT], t3[GUEST_METRICS_TEXT];
 
 	if (telemetry_read_summary_has(s, "bytes.postcopy"))
 		snprintf(pc, sizeof(pc), "%lld", (long long)s->bytes.postcopy);
-	if (s->progress_rate.before > 0)
-		snprintf(slow, sizeof(slow), "%.1f%%", s->slowdown_pct);
+	guest_metrics_slowdown(s, slow, sizeof(slow));
+	printf("  guest's stall      %s (from its heartbeat: %s)\n",
+	       guest_metrics_span(s, "guest_stall_ns", t1, sizeof(t1)),
+	       guest_metrics_span(s, "guest_stall_hb_ns", t2, sizeof(t2)));
+	printf("  degraded time      %s\n", guest_metrics_span(s, "degraded_ns", t1, sizeof(t1)));
+	printf("  switch-over gap    %s\n",
+	       guest_metrics_span(s, "guest_downtime_ns", t1, sizeof(t1)));
+	printf("  downtime (engine)  %s\n", guest_metrics_span(s, "downtime_ns", t1, sizeof(t1)));
+	if (guest_metrics_na(s))
+		printf("  n/a                %s\n", guest_metrics_na(s));
 	printf("  total time         %.1f ms\n", (double)s->total_time_ns / 1e6);
-	printf("  downtime           %.1f ms (the guest saw %.1f ms)\n",
-	       (double)s->downtime_ns / 1e6, (double)s->guest_downtime_ns / 1e6);
 	printf("  bytes total        %lld (%.2f MiB: rounds %lld, state %lld, verify %lld, control %lld, post-copy %s)\n",
 	       (long long)s->bytes_total, (double)s->bytes_total / 1048576.0,
 	       (long long)s->bytes.rounds, (long long)s->bytes.state,
 	       (long long)s->bytes.verify, (long long)s->bytes.control, pc);
 	printf("  iterations         %lld (stopped: %s)\n", (long long)s->iterations,
 	       s->stop_reason);
-	printf("  progress rate      before %.1f/s, during %.1f/s, after %.1f/s (slowdown %s)\n",
-	       s->progress_rate.before, s->progress_rate.during, s->progress_rate.after, slow);
+	printf("  progress rate      before %s, during %s, after %s (slowdown %s)\n",
+	       guest_metrics_rate(s, "before", t1, sizeof(t1)),
+	       guest_metrics_rate(s, "during", t2, sizeof(t2)),
+	       guest_metrics_rate(s, "after", t3, sizeof(t3)), slow);
 	printf("  verify             %s\n", s->verify);
 }
 

@@ -44,7 +44,7 @@ static const struct field phase_fields[] = {
 	FIELD(S, "hot_pages", hot_pages, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "missing_pages", missing_pages, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "downtime_ns", downtime_ns, FIELD_SPAN, FIELD_OPTIONAL),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_OPTIONAL),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_NULLABLE),
 	FIELD(S, "error", error, FIELD_STR, FIELD_OPTIONAL),
 	FIELD(S, "source_running", source_running, FIELD_BOOL, FIELD_OPTIONAL),
 	FIELD_END,
@@ -97,7 +97,7 @@ static const struct field summary_fields[] = {
 	FIELD(S, "ok", ok, FIELD_BOOL, FIELD_REQUIRED),
 	FIELD(S, "total_time_ns", total_time_ns, FIELD_I64, FIELD_REQUIRED),
 	FIELD(S, "downtime_ns", downtime_ns, FIELD_SPAN, FIELD_REQUIRED),
-	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_REQUIRED),
+	FIELD(S, "guest_downtime_ns", guest_downtime_ns, FIELD_SPAN, FIELD_NULLABLE),
 	FIELD(S, "bytes_total", bytes_total, FIELD_I64, FIELD_REQUIRED),
 	FIELD(S, "bytes.rounds", bytes.rounds, FIELD_I64, FIELD_REQUIRED),
 	FIELD(S, "bytes.state", bytes.state, FIELD_I64, FIELD_REQUIRED),
@@ -106,12 +106,17 @@ static const struct field summary_fields[] = {
 	FIELD(S, "bytes.postcopy", bytes.postcopy, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "iterations", iterations, FIELD_I64, FIELD_REQUIRED),
 	FIELD(S, "stop_reason", stop_reason, FIELD_STR, FIELD_REQUIRED),
-	FIELD(S, "progress_rate.before", progress_rate.before, FIELD_NUM, FIELD_REQUIRED),
-	FIELD(S, "progress_rate.during", progress_rate.during, FIELD_NUM, FIELD_REQUIRED),
-	FIELD(S, "progress_rate.after", progress_rate.after, FIELD_NUM, FIELD_REQUIRED),
-	FIELD(S, "slowdown_pct", slowdown_pct, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "progress_rate.before", progress_rate.before, FIELD_NUM, FIELD_NULLABLE),
+	FIELD(S, "progress_rate.during", progress_rate.during, FIELD_NUM, FIELD_NULLABLE),
+	FIELD(S, "progress_rate.after", progress_rate.after, FIELD_NUM, FIELD_NULLABLE),
+	FIELD(S, "slowdown_pct", slowdown_pct, FIELD_NUM, FIELD_NULLABLE),
 	FIELD(S, "verify", verify, FIELD_STR, FIELD_REQUIRED),
-	FIELD(S, "selfcheck_fail", selfcheck_fail, FIELD_GUEST, FIELD_REQUIRED),
+	FIELD(S, "selfcheck_fail", selfcheck_fail, FIELD_GUEST, FIELD_NULLABLE),
+	FIELD(S, "guest_stall_ns", guest_stall_ns, FIELD_I64, FIELD_NULLABLE),
+	FIELD(S, "guest_stall_hb_ns", guest_stall_hb_ns, FIELD_I64, FIELD_NULLABLE),
+	FIELD(S, "degraded_ns", degraded_ns, FIELD_I64, FIELD_NULLABLE),
+	FIELD(S, "degraded_window_ns", degraded_window_ns, FIELD_I64, FIELD_NULLABLE),
+	FIELD(S, "guest_na", guest_na, FIELD_STR, FIELD_NULLABLE),
 	FIELD(S, "postcopy.missing_pages", postcopy.missing_pages, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "postcopy.faults", postcopy.faults, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "postcopy.pulled_pages", postcopy.pulled_pages, FIELD_I64, FIELD_OPTIONAL),
@@ -176,7 +181,7 @@ static int decode_phase(json_t *ev, struct tel_event *out, char *why, size_t len
 		out->type = TEL_UNKNOWN;   /* a phase of a later engine: skip */
 		return 0;
 	}
-	return fields_decode(ev, phase_fields, p, NULL, "phase", why, len);
+	return fields_decode(ev, phase_fields, p, &p->present, "phase", why, len);
 }
 
 static int decode_round(json_t *ev, struct tel_round *r, char *why, size_t len)
@@ -225,10 +230,12 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 		return errbuf_set(why, len, "not a JSON object");
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
 		return errbuf_set(why, len, "no positive integer schema version \"v\"");
-	if (json_integer_value(v) != TELEMETRY_VERSION)
+	if (json_integer_value(v) < TELEMETRY_VERSION_MIN ||
+	    json_integer_value(v) > TELEMETRY_VERSION)
 		return errbuf_set(why, len, "telemetry schema version %lld is not supported "
-				  "(this dsmig reads version %d)",
-				  (long long)json_integer_value(v), TELEMETRY_VERSION);
+				  "(this dsmig reads versions %d to %d)",
+				  (long long)json_integer_value(v), TELEMETRY_VERSION_MIN,
+				  TELEMETRY_VERSION);
 	if (!json_is_integer(t) || json_integer_value(t) <= 0)
 		return errbuf_set(why, len, "no positive integer time \"t\"");
 	out->t = json_integer_value(t);
@@ -262,6 +269,11 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	}
 	out->type = TEL_UNKNOWN;
 	return 0;
+}
+
+int telemetry_read_phase_has(const struct tel_phase_event *p, const char *key)
+{
+	return fields_has(phase_fields, p->present, key);
 }
 
 int telemetry_read_summary_has(const struct tel_summary *s, const char *key)

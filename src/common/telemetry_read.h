@@ -26,7 +26,11 @@
 
 /* The schema's major version, written by the engine (engine/telemetry.c)
  * and the only one read here. */
-#define TELEMETRY_VERSION 1
+#define TELEMETRY_VERSION 2
+/* Version 1 (before the guest's stall and degraded time, when unknown
+ * guest numbers were written as 0) still reads: its records lack the
+ * newer fields, which then read as absent ("n/a"). */
+#define TELEMETRY_VERSION_MIN 1
 
 
 enum tel_type {
@@ -72,6 +76,7 @@ struct tel_phase_event {
 	int64_t downtime_ns, guest_downtime_ns;   /* resumed */
 	char error[256];                /* failed (truncated) */
 	int source_running;             /* failed: 0/1; -1 when absent */
+	uint64_t present;               /* telemetry_read_phase_has() */
 };
 
 /* One round ("iteration"). pages_sent are the pages sent in the round;
@@ -118,6 +123,12 @@ struct tel_summary {
 	double slowdown_pct;
 	char verify[8];                 /* "clean" or "off" */
 	int64_t selfcheck_fail;
+	/* What the guest lived through (version 2; absent = n/a, guest_na
+	 * says why): its own longest stall since the migration began, the
+	 * one the engine derived from its heartbeat, and how long its progress
+	 * rate stayed below half the rate before (over a trailing window). */
+	int64_t guest_stall_ns, guest_stall_hb_ns, degraded_ns, degraded_window_ns;
+	char guest_na[128];
 	int has_postcopy;               /* dsm-pull: the postcopy block below */
 	struct {
 		int64_t missing_pages, faults, pulled_pages, pushed_pages;
@@ -151,6 +162,9 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
  * 0: an optional field the record lacked reads as 0, which a reader that
  * shows it must not present as measured. */
 int telemetry_read_summary_has(const struct tel_summary *s, const char *key);
+/* The same for a phase event ("guest_downtime_ns": null when the guest
+ * publishes no heartbeat). */
+int telemetry_read_phase_has(const struct tel_phase_event *p, const char *key);
 
 /* A phase's name as the engine writes it ("stop-and-copy"); "?" for
  * TEL_PHASE_UNKNOWN. */

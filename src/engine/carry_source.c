@@ -558,9 +558,9 @@ static int switchover(struct carrier *c, char *why, size_t len)
 	/* Where the downtime went: the final copy, the restore finishing
 	 * (and --verify's hashing), the switch-over itself. */
 	telemetry_emit(&e->tel, "phase",
-		       json_pack("{s:s, s:I, s:I, s:{s:I, s:I, s:I}}", "phase", "resumed",
+		       json_pack("{s:s, s:I, s:n, s:{s:I, s:I, s:I}}", "phase", "resumed",
 				 "downtime_ns", (json_int_t)(c->t_resume - c->t_pause),
-				 "guest_downtime_ns", (json_int_t)0,
+				 "guest_downtime_ns",
 				 "downtime_parts",
 				 "final_copy_ns", (json_int_t)(c->t_stream_end - c->t_pause),
 				 "restore_ns", (json_int_t)(c->t_ready - c->t_stream_end),
@@ -573,13 +573,13 @@ static void summary(struct carrier *c)
 	struct engine *e = c->e;
 	uint64_t total = c->bytes_rounds + c->bytes_config + c->bytes_verify + c->bytes_control;
 
-	/* No guest counters on Xen: the progress rates are 0 (unknown). */
+	/* No guest counters on Xen: what the guest saw is not known (null). */
 	telemetry_emit(&e->tel, "summary",
-		json_pack("{s:b, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:f, s:f, s:f}, s:f, s:s, s:I}",
+		json_pack("{s:b, s:I, s:I, s:n, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:n, s:n, s:n}, s:n, s:s, s:n, s:n, s:n, s:n, s:s}",
 			  "ok", 1,
 			  "total_time_ns", (json_int_t)(c->t_end - c->t_start),
 			  "downtime_ns", (json_int_t)(c->t_resume - c->t_pause),
-			  "guest_downtime_ns", (json_int_t)0,
+			  "guest_downtime_ns",
 			  "bytes_total", (json_int_t)total,
 			  "bytes", "rounds", (json_int_t)c->bytes_rounds,
 			  "state", (json_int_t)c->bytes_config,
@@ -587,10 +587,11 @@ static void summary(struct carrier *c)
 			  "control", (json_int_t)c->bytes_control,
 			  "iterations", (int)c->iterations,
 			  "stop_reason", precopy_stop_reason_name(c->why),
-			  "progress_rate", "before", 0.0, "during", 0.0, "after", 0.0,
-			  "slowdown_pct", 0.0,
+			  "progress_rate", "before", "during", "after",
+			  "slowdown_pct",
 			  "verify", e->opt.req.verify ? "clean" : "off",
-			  "selfcheck_fail", (json_int_t)0));
+			  "selfcheck_fail", "guest_stall_ns", "guest_stall_hb_ns", "degraded_ns",
+			  "guest_na", "xen: the guest publishes no counter block to the engine"));
 }
 
 /* The one failure path. Before GO (or when the destination refused GO
@@ -699,7 +700,7 @@ int carry_run_source(struct engine *e)
 	if (rc)
 		goto err;
 	phase(&c, "precopy");
-	sampler_start(&c.sampler, e, carry_view, &c);
+	sampler_start(&c.sampler, e, carry_view, &c, NULL);
 	rc = carry_stream(&c, why, sizeof(why));
 	if (rc)
 		goto err;

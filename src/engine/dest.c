@@ -131,26 +131,48 @@ static int watch_guest(struct engine *e, const struct hv_stats *before,
 	return -1;
 }
 
+/* One reading of the destination guest for the after report; 0 or -1. */
+static int after_sample(struct engine *e, struct after_report *r, struct hv_stats *st)
+{
+	if (e->hv->query_stats(e->vm, st))
+		return -1;
+	if (st->has_counters && r->nr_samples < AFTER_SAMPLES_MAX)
+		r->samples[r->nr_samples++] = (struct after_sample){
+			st->time_ns, st->guest_ns, st->progress, st->heartbeat_ns };
+	return 0;
+}
+
 void dest_report_after(struct engine *e)
 {
 	struct hv_stats a, b;
-	struct after_report r = { 0 };
-	struct timespec ts = { e->opt.after_ms / 1000, (e->opt.after_ms % 1000) * 1000000L };
+	struct after_report *r = calloc(1, sizeof(*r));
+	struct timespec nap = { 0, AFTER_POLL_MS * 1000000L };
+	uint64_t end;
 	int rc;
 
-	rc = e->hv->query_stats(e->vm, &a);
-	if (!rc) {
-		nanosleep(&ts, NULL);
-		rc = e->hv->query_stats(e->vm, &b);
+	if (!r) {
+		log_error("out of memory for the after report");
+		return;
+	}
+	rc = after_sample(e, r, &a);
+	end = a.time_ns + (uint64_t)e->opt.after_ms * 1000000ull;
+	b = a;
+	while (!rc && b.time_ns < end) {
+		nanosleep(&nap, NULL);
+		rc = after_sample(e, r, &b);
 	}
 	if (rc) {
 		log_error("%s", e->hv->error(e->vm));
 	} else if (b.time_ns > a.time_ns) {
-		r.progress_per_s = (double)(b.progress - a.progress) * 1e9 /
-				   (double)(b.time_ns - a.time_ns);
-		r.selfcheck_fail = b.selfcheck_fail;
+		r->progress_per_s = (double)(b.progress - a.progress) * 1e9 /
+				    (double)(b.time_ns - a.time_ns);
+		r->selfcheck_fail = b.selfcheck_fail;
+		r->flags = (b.has_counters ? AFTER_HAS_COUNTERS : 0) |
+			   (b.has_stall ? AFTER_HAS_STALL : 0);
+		r->stall_ns = b.stall_ns;
 	}
-	engine_send(e, &r, sizeof(r), 0, TAG_AFTER);
+	engine_send(e, r, sizeof(*r), 0, TAG_AFTER);
+	free(r);
 }
 
 /* The state blob (TAG_STATE, unpacked); as dest_recv_alloc. */

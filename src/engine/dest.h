@@ -45,10 +45,11 @@ int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
  * why). */
 int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns);
 
-/* The last word after a successful switch-over: measure the workload's
- * progress rate over --after-ms and send it to rank 0 as TAG_AFTER (zeros
- * if the VMM does not answer; a failed send is not reported: rank 0
- * waits for it with a deadline). */
+/* The last word after a successful switch-over: sample the guest every
+ * AFTER_POLL_MS for --after-ms, and send its progress rate, the samples
+ * and its own longest stall to rank 0 as TAG_AFTER (zeros if the VMM
+ * does not answer; a failed send is not reported: rank 0 waits for it
+ * with a deadline). */
 void dest_report_after(struct engine *e);
 
 #endif /* DSMIG_ENGINE_DEST_H */

@@ -4,15 +4,39 @@
 #include "common/log.h"
 #include "engine/sampler.h"
 
+/* One "sample" event: the interval since the last one. Returns the bytes
+ * on the wire it reported. */
+static uint64_t emit_sample(struct sampler *s, const struct hv_stats *prev,
+			const struct hv_stats *cur, uint64_t prev_bytes, double dt)
+{
+	struct sampler_view v = { 0 };
+	double vcpu = 0;
+
+	s->view(s->arg, &v);
+	if (prev->time_ns && cur->time_ns > prev->time_ns && cur->nr_vcpus)
+		vcpu = 100.0 * (double)(cur->cpu_ns - prev->cpu_ns) /
+		       (double)(cur->time_ns - prev->time_ns) / cur->nr_vcpus;
+	telemetry_emit(&s->e->tel, "sample",
+		json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:I}",
+			  "phase", v.phase, "round", (int)v.round,
+			  "bytes", (json_int_t)v.bytes,
+			  "rate_bps", dt > 0 ? (double)(v.bytes - prev_bytes) * 8 / dt : 0.0,
+			  "dirty_pages", (json_int_t)v.dirty,
+			  "vcpu_pct", vcpu,
+			  "progress", (json_int_t)cur->progress));
+	return v.bytes;
+}
+
 static void *sampler_main(void *arg)
 {
 	struct sampler *s = arg;
 	struct engine *e = s->e;
 	struct hv_vm *vm = NULL;
 	struct hv_vm_info info;
-	struct hv_stats prev = { 0 }, cur;
+	struct hv_stats prev = { 0 }, cur = { 0 };
 	uint64_t prev_bytes = 0, prev_t = time_mono_ns();
-	struct timespec nap = { 0, SAMPLER_INTERVAL_MS * 1000000L };
+	struct timespec nap = { 0, SAMPLER_POLL_MS * 1000000L };
+	unsigned polls = 0;
 	char why[512];
 
 	if (e->hv->attach(&vm, e->opt.req.from, e->opt.req.vm, &info, why, sizeof(why))) {
@@ -21,30 +45,23 @@ static void *sampler_main(void *arg)
 	}
 	if (e->hv->query_stats(vm, &prev))
 		prev.time_ns = 0;
+	cur = prev;
 	while (!s->stop) {
-		struct sampler_view v = { 0 };
+		struct hv_stats st;
 		uint64_t now;
-		double dt, vcpu = 0;
 
 		nanosleep(&nap, NULL);
-		now = time_mono_ns();
-		s->view(s->arg, &v);
-		dt = (double)(now - prev_t) / 1e9;
-		if (e->hv->query_stats(vm, &cur) == 0) {
-			if (prev.time_ns && cur.time_ns > prev.time_ns && cur.nr_vcpus)
-				vcpu = 100.0 * (double)(cur.cpu_ns - prev.cpu_ns) /
-				       (double)(cur.time_ns - prev.time_ns) / cur.nr_vcpus;
-			prev = cur;
+		if (e->hv->query_stats(vm, &st) == 0) {
+			cur = st;
+			if (s->watch && st.running)
+				guest_watch_sample(s->watch, &st);
 		}
-		telemetry_emit(&e->tel, "sample",
-			json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:I}",
-				  "phase", v.phase, "round", (int)v.round,
-				  "bytes", (json_int_t)v.bytes,
-				  "rate_bps", dt > 0 ? (double)(v.bytes - prev_bytes) * 8 / dt : 0.0,
-				  "dirty_pages", (json_int_t)v.dirty,
-				  "vcpu_pct", vcpu,
-				  "progress", (json_int_t)prev.progress));
-		prev_bytes = v.bytes;
+		if (++polls % (SAMPLER_INTERVAL_MS / SAMPLER_POLL_MS))
+			continue;
+		now = time_mono_ns();
+		prev_bytes = emit_sample(s, &prev, &cur, prev_bytes,
+					 (double)(now - prev_t) / 1e9);
+		prev = cur;
 		prev_t = now;
 	}
 	e->hv->detach(vm);
@@ -52,9 +69,11 @@ static void *sampler_main(void *arg)
 }
 
 void sampler_start(struct sampler *s, struct engine *e,
-		   void (*view)(void *arg, struct sampler_view *v), void *arg)
+		   void (*view)(void *arg, struct sampler_view *v), void *arg,
+		   struct guest_watch *watch)
 {
 	s->e = e;
+	s->watch = watch;
 	s->view = view;
 	s->arg = arg;
 	s->stop = 0;

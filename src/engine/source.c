@@ -50,6 +50,8 @@ struct source {
 	uint64_t t_start, t_pause, t_resume, t_end;          /* wall ns */
 	uint64_t bytes_rounds, bytes_state, bytes_verify, bytes_control, bytes_postcopy;
 	uint64_t guest_gap_ns;
+	int has_counters;          /* the guest publishes a counter block */
+	struct guest_watch watch;  /* what the guest lived through (sampler, after) */
 	unsigned iterations;
 	enum precopy_stop_reason why;
 	double rate_before, rate_during, rate_after;
@@ -139,6 +141,8 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	if (e->hv->query_stats(e->vm, &b))
 		return -1;
 	s->rate_before = rate_between(&a, &b);
+	s->has_counters = b.has_counters;
+	guest_watch_init(&s->watch, b.has_counters ? s->rate_before : 0);
 	s->progress_start = b.progress;
 	s->start_mono = b.time_ns;
 	s->t_start = time_wall_ns();
@@ -148,7 +152,7 @@ static int source_prepare(struct source *s, const uint64_t **shared)
 	if (e->npages % 64)
 		e->bitmap[e->bitmap_words - 1] = (1ull << (e->npages % 64)) - 1;
 	s->prog.phase = PH_PRECOPY;
-	sampler_start(&s->sampler, e, source_view, s);
+	sampler_start(&s->sampler, e, source_view, s, &s->watch);
 	phase(s, PH_PRECOPY, NULL);
 	return 0;
 }
@@ -356,6 +360,17 @@ static int source_handoff(struct source *s, char *why, size_t len)
 	return 0;
 }
 
+/* A nullable integer: JSON null unless known. */
+static json_t *ns_or_null(int known, uint64_t ns)
+{
+	return known ? json_integer((json_int_t)ns) : json_null();
+}
+
+static json_t *rate_or_null(int known, double rate)
+{
+	return known ? json_real(rate) : json_null();
+}
+
 /* The guest runs on the destination: the downtime is known. */
 static void source_resumed(void *arg, const struct handshake *h)
 {
@@ -364,9 +379,9 @@ static void source_resumed(void *arg, const struct handshake *h)
 	s->t_resume = h->wall_ns;
 	s->guest_gap_ns = h->guest_gap_ns;
 	telemetry_emit(&s->e->tel, "phase",
-		       json_pack("{s:s, s:I, s:I}", "phase", "resumed",
+		       json_pack("{s:s, s:I, s:o}", "phase", "resumed",
 				 "downtime_ns", (json_int_t)(s->t_resume - s->t_pause),
-				 "guest_downtime_ns", (json_int_t)s->guest_gap_ns));
+				 "guest_downtime_ns", ns_or_null(s->has_counters, s->guest_gap_ns)));
 }
 
 /* GO, then CONFIRM. Returns 0, or -1 (destination failed and discarded
@@ -408,24 +423,78 @@ static int source_switchover(struct source *s, char *why, size_t len)
 	return 0;
 }
 
+/* What the guest lived through, into the summary: its own longest stall
+ * (counter block), the one derived from its heartbeat, the degraded time,
+ * or nulls and the reason. after is rank 1's report (NULL: none came). */
+static void summary_guest(struct source *s, json_t *sum, const struct after_report *after)
+{
+	struct guest_watch *w = &s->watch;
+	int64_t stop = (int64_t)(s->t_resume - s->t_pause);
+	uint64_t hb_stall;
+	uint32_t i;
+	const char *na = NULL;
+
+	if (!s->has_counters)
+		na = "the guest publishes no counter block";
+	else if (!after)
+		na = "no report from the destination after the switch-over";
+	if (na) {
+		json_object_set_new(sum, "guest_stall_ns", json_null());
+		json_object_set_new(sum, "guest_stall_hb_ns", json_null());
+		json_object_set_new(sum, "degraded_ns", json_null());
+		json_object_set_new(sum, "guest_na", json_string(na));
+		return;
+	}
+	/* Stopped: paused to running on the destination; with post-copy, up
+	 * to every page resident too (not sampled there: an upper bound). */
+	guest_watch_stop(w, (stop > 0 ? (uint64_t)stop : 0) +
+			    (s->missing ? s->pc.rep.resident_ns : 0));
+	for (i = 0; i < after->nr_samples && i < AFTER_SAMPLES_MAX; i++) {
+		const struct after_sample *a = &after->samples[i];
+		struct hv_stats st = { .time_ns = a->t_ns, .has_counters = 1,
+				       .progress = a->progress, .guest_ns = a->guest_ns,
+				       .heartbeat_ns = a->heartbeat_ns };
+
+		guest_watch_sample(w, &st);
+	}
+	hb_stall = w->stale_max_ns > s->guest_gap_ns ? w->stale_max_ns : s->guest_gap_ns;
+	json_object_set_new(sum, "guest_stall_ns",
+			    ns_or_null(after->flags & AFTER_HAS_STALL, after->stall_ns));
+	json_object_set_new(sum, "guest_stall_hb_ns", json_integer((json_int_t)hb_stall));
+	json_object_set_new(sum, "degraded_ns",
+			    ns_or_null(guest_watch_has_degraded(w), w->degraded_ns));
+	json_object_set_new(sum, "degraded_window_ns", json_integer((json_int_t)w->window_ns));
+	if (!(after->flags & AFTER_HAS_STALL))
+		json_object_set_new(sum, "guest_na", json_string(
+			"the guest's counter block has no stall_max_ns for this migration"));
+	else if (!guest_watch_has_degraded(w))
+		json_object_set_new(sum, "guest_na", json_string(
+			"the guest made no progress before the migration: no degraded time"));
+}
+
 static void source_summary(struct source *s)
 {
 	struct engine *e = s->e;
-	struct after_report after = { 0 };
+	struct after_report *after = calloc(1, sizeof(*after));
 	uint64_t total = s->bytes_rounds + s->bytes_state + s->bytes_verify + s->bytes_control +
 			 s->bytes_postcopy;
+	int c = s->has_counters;
 	json_t *sum;
 
-	if (engine_recv_deadline(&after, sizeof(after), 1, TAG_AFTER,
-				 e->opt.after_ms + e->opt.req.switch_timeout_ms) == (long)sizeof(after)) {
-		s->rate_after = after.progress_per_s;
-		s->selfcheck_fail_after = after.selfcheck_fail;
+	if (after && engine_recv_deadline(after, sizeof(*after), 1, TAG_AFTER,
+					  e->opt.after_ms + e->opt.req.switch_timeout_ms) ==
+		     (long)sizeof(*after)) {
+		s->rate_after = after->progress_per_s;
+		s->selfcheck_fail_after = after->selfcheck_fail;
+	} else {
+		free(after);
+		after = NULL;
 	}
-	sum = json_pack("{s:b, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:f, s:f, s:f}, s:f, s:s, s:I}",
+	sum = json_pack("{s:b, s:I, s:I, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:i, s:s, s:{s:o, s:o, s:o}, s:o, s:s, s:o}",
 			  "ok", 1,
 			  "total_time_ns", (json_int_t)(s->t_end - s->t_start),
 			  "downtime_ns", (json_int_t)(s->t_resume - s->t_pause),
-			  "guest_downtime_ns", (json_int_t)s->guest_gap_ns,
+			  "guest_downtime_ns", ns_or_null(c, s->guest_gap_ns),
 			  "bytes_total", (json_int_t)total,
 			  "bytes", "rounds", (json_int_t)s->bytes_rounds,
 			  "state", (json_int_t)s->bytes_state,
@@ -434,12 +503,16 @@ static void source_summary(struct source *s)
 			  "postcopy", (json_int_t)s->bytes_postcopy,
 			  "iterations", (int)s->iterations,
 			  "stop_reason", precopy_stop_reason_name(s->why),
-			  "progress_rate", "before", s->rate_before, "during", s->rate_during,
-			  "after", s->rate_after,
-			  "slowdown_pct", s->rate_before > 0
-				? 100.0 * (1.0 - s->rate_during / s->rate_before) : 0.0,
+			  "progress_rate", "before", rate_or_null(c, s->rate_before),
+			  "during", rate_or_null(c, s->rate_during),
+			  "after", rate_or_null(c && after, s->rate_after),
+			  "slowdown_pct", rate_or_null(c && s->rate_before > 0,
+				100.0 * (1.0 - s->rate_during / s->rate_before)),
 			  "verify", e->opt.req.verify ? "clean" : "off",
-			  "selfcheck_fail", (json_int_t)s->selfcheck_fail_after);
+			  "selfcheck_fail", ns_or_null(c && after, s->selfcheck_fail_after));
+	if (sum)
+		summary_guest(s, sum, after);
+	free(after);
 	if (sum && s->missing)
 		json_object_set_new(sum, "postcopy",
 			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

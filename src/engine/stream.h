@@ -94,10 +94,27 @@ struct handshake {
 	char reason[232];
 };
 
-/* TAG_AFTER: progress rate of the workload after the migration. */
+/* TAG_AFTER: the guest on the destination after the migration: its
+ * progress rate over --after-ms, the samples rank 1 took of it meanwhile
+ * (every AFTER_POLL_MS; rank 0 feeds them to its guest watch), and the
+ * guest's own longest stall since the migration began, read at the end. */
+#define AFTER_SAMPLES_MAX 512
+#define AFTER_POLL_MS 10
+struct after_sample {
+	uint64_t t_ns;           /* destination host's monotonic clock */
+	uint64_t guest_ns, progress, heartbeat_ns;
+};
+enum after_flags {
+	AFTER_HAS_COUNTERS = 1,  /* the guest publishes a counter block */
+	AFTER_HAS_STALL = 2,     /* stall_ns is the guest's stall_max_ns */
+};
 struct after_report {
 	double progress_per_s;
 	uint64_t selfcheck_fail;
+	uint32_t flags;          /* enum after_flags */
+	uint32_t nr_samples;     /* at most AFTER_SAMPLES_MAX */
+	uint64_t stall_ns;
+	struct after_sample samples[AFTER_SAMPLES_MAX];
 };
 
 /* TAG_MISSING: followed by ceil(npages / 64) uint64_t bitmap words. The

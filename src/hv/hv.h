@@ -47,6 +47,12 @@ struct hv_stats {
 	int running;                /* run state is "running" */
 	int has_counters;           /* the guest publishes counters */
 	uint64_t progress, heartbeat, heartbeat_ns, selfcheck_fail;
+	uint64_t guest_ns;          /* the guest's clock at the snapshot; 0 unknown */
+	/* The guest's own longest stall since this migration began (its
+	 * counter block's stall_max_ns, when it follows the current stall
+	 * epoch: guest/dsmig_abi.h). */
+	int has_stall;
+	uint64_t stall_ns;
 };
 
 struct hv_vm;   /* backend-private */

@@ -399,6 +399,7 @@ static int kvm_query_stats(struct hv_vm *vm, struct hv_stats *st)
 		return rc;
 	memset(st, 0, sizeof(*st));
 	st->time_ns = (uint64_t)json_integer_value(json_object_get(r, "time_ns"));
+	st->guest_ns = (uint64_t)json_integer_value(json_object_get(r, "guest_time_ns"));
 	json_array_foreach(json_object_get(r, "vcpus"), i, v) {
 		st->cpu_ns += (uint64_t)json_integer_value(json_object_get(v, "cpu_ns"));
 		st->nr_vcpus++;
@@ -414,6 +415,8 @@ static int kvm_query_stats(struct hv_vm *vm, struct hv_stats *st)
 		st->heartbeat = (uint64_t)json_integer_value(json_object_get(ctr, "heartbeat"));
 		st->heartbeat_ns = (uint64_t)json_integer_value(json_object_get(ctr, "heartbeat_ns"));
 		st->selfcheck_fail = (uint64_t)json_integer_value(json_object_get(ctr, "selfcheck_fail"));
+		st->has_stall = json_is_integer(json_object_get(ctr, "stall_max_ns"));
+		st->stall_ns = (uint64_t)json_integer_value(json_object_get(ctr, "stall_max_ns"));
 	}
 	json_decref(r);
 	return 0;

@@ -231,8 +231,13 @@ static void engine_phase(struct model *m, const struct tel_phase_event *ev)
 		/* The engine measured the real window; place it at its end. */
 		g->t_resume = m->now;
 		g->t_pause = m->now - (double)ev->downtime_ns / 1e9;
-		model_log(m, "resumed on %s: downtime %.1f ms (guest saw %.1f ms)", g->to,
-			  (double)ev->downtime_ns / 1e6, (double)ev->guest_downtime_ns / 1e6);
+		if (telemetry_read_phase_has(ev, "guest_downtime_ns"))
+			model_log(m, "resumed on %s: downtime %.1f ms (the guest's gap %.1f ms)",
+				  g->to, (double)ev->downtime_ns / 1e6,
+				  (double)ev->guest_downtime_ns / 1e6);
+		else
+			model_log(m, "resumed on %s: downtime %.1f ms (the guest's gap n/a: no heartbeat)",
+				  g->to, (double)ev->downtime_ns / 1e6);
 		break;
 	case TEL_PHASE_FAILED:
 		snprintf(g->error, sizeof(g->error), "%s", ev->error);

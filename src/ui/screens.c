@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/guest_metrics.h"
 #include "common/migrate_exit.h"
 #include "ui/console_int.h"
 #include "ui/plot.h"
@@ -426,13 +427,70 @@ static void draw_summary_postcopy(WINDOW *win, int y, const struct tel_summary *
 		  or_na(resident, telemetry_read_summary_has(s, "postcopy.resident_ns")));
 }
 
+/* "(+12.0% vs last run)" for a span the previous summary also carried. */
+static void versus_span(char *buf, size_t len, const struct tel_summary *prev,
+			const struct tel_summary *s, const char *key, int64_t pv, int64_t now)
+{
+	if (prev && telemetry_read_summary_has(prev, key) && telemetry_read_summary_has(s, key))
+		versus(buf, len, prev, (double)pv, (double)now);
+	else
+		buf[0] = '\0';
+}
+
+/* The card's numbers: what the guest lived through first, then the
+ * engine's downtime, time, bytes and progress. */
+static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
+				 const struct tel_summary *prev)
+{
+	char b1[32], v1[40], t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT],
+	     t3[GUEST_METRICS_TEXT];
+	const char *na = guest_metrics_na(s);
+	int y = 2;
+
+	versus_span(v1, sizeof(v1), prev, s, "guest_stall_ns",
+		    prev ? prev->guest_stall_ns : 0, s->guest_stall_ns);
+	mvwprintw(win, y++, 2, "The guest's longest stall %10s  %s",
+		  guest_metrics_span(s, "guest_stall_ns", t1, sizeof(t1)), v1);
+	mvwprintw(win, y++, 2, "  from its heartbeat      %10s",
+		  guest_metrics_span(s, "guest_stall_hb_ns", t1, sizeof(t1)));
+	versus_span(v1, sizeof(v1), prev, s, "degraded_ns",
+		    prev ? prev->degraded_ns : 0, s->degraded_ns);
+	mvwprintw(win, y++, 2, "Degraded time             %10s  %s",
+		  guest_metrics_span(s, "degraded_ns", t1, sizeof(t1)), v1);
+	mvwprintw(win, y++, 2, "Switch-over gap           %10s",
+		  guest_metrics_span(s, "guest_downtime_ns", t1, sizeof(t1)));
+	versus(v1, sizeof(v1), prev, prev ? (double)prev->downtime_ns : 0,
+	       (double)s->downtime_ns);
+	mvwprintw(win, y++, 2, "Downtime (engine)         %10s  %s",
+		  guest_metrics_span(s, "downtime_ns", t1, sizeof(t1)), v1);
+	versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
+	       (double)s->total_time_ns);
+	mvwprintw(win, y++, 2, "Total migration time      %10.2f s   %s",
+		  (double)s->total_time_ns / 1e9, v1);
+	human(b1, sizeof(b1), (double)s->bytes_total);
+	versus(v1, sizeof(v1), prev, prev ? (double)prev->bytes_total : 0,
+	       (double)s->bytes_total);
+	mvwprintw(win, y++, 2, "Data transferred       %13s  %s", b1, v1);
+	mvwprintw(win, y++, 2, "Application progress  before %s, during %s, after %s",
+		  guest_metrics_rate(s, "before", t1, sizeof(t1)),
+		  guest_metrics_rate(s, "during", t2, sizeof(t2)),
+		  guest_metrics_rate(s, "after", t3, sizeof(t3)));
+	mvwprintw(win, y++, 2, "  slowdown during the migration: %s",
+		  guest_metrics_slowdown(s, b1, sizeof(b1)));
+	mvwprintw(win, y++, 2, "Rounds %lld, stopped by %s, verify %s",
+		  (long long)s->iterations, s->stop_reason, s->verify);
+	if (na)
+		mvwprintw(win, y++, 2, "n/a: %.*s", 70 - 9, na);
+	if (s->has_postcopy)
+		draw_summary_postcopy(win, y, s);
+}
+
 static void draw_summary(struct console *c)
 {
 	const struct migration_view *g = &c->model.mig;
 	const struct tel_summary *s = &g->summary;
 	const struct tel_summary *prev = c->model.has_prev ? &c->model.prev_summary : NULL;
-	int h = 13, w = 70;
-	char b1[32], v1[40];
+	int h = 17, w = 72;
 	WINDOW *win = screens_overlay(c, h, w, g->exit_status ? THEME_BAD : THEME_GOOD);
 
 	if (!win)
@@ -446,30 +504,7 @@ static void draw_summary(struct console *c)
 		mvwprintw(win, 4, 2, "The VM %.*s.", w - 12,
 			  migrate_exit_where(g->exit_status) ?: "is where dsmig migrate left it");
 	} else {
-		versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
-		       (double)s->total_time_ns);
-		mvwprintw(win, 2, 2, "Total migration time  %10.2f s   %s",
-			  (double)s->total_time_ns / 1e9, v1);
-		versus(v1, sizeof(v1), prev, prev ? (double)prev->downtime_ns : 0,
-		       (double)s->downtime_ns);
-		mvwprintw(win, 3, 2, "Downtime              %10.1f ms  %s",
-			  (double)s->downtime_ns / 1e6, v1);
-		mvwprintw(win, 4, 2, "  as the guest saw it %10.1f ms",
-			  (double)s->guest_downtime_ns / 1e6);
-		human(b1, sizeof(b1), (double)s->bytes_total);
-		versus(v1, sizeof(v1), prev, prev ? (double)prev->bytes_total : 0,
-		       (double)s->bytes_total);
-		mvwprintw(win, 5, 2, "Data transferred      %13s  %s", b1, v1);
-		mvwprintw(win, 6, 2, "Application progress  before %.1f/s, during %.1f/s, after %.1f/s",
-			  s->progress_rate.before, s->progress_rate.during, s->progress_rate.after);
-		/* The slowdown is relative to the baseline: none without one. */
-		snprintf(b1, sizeof(b1), "%.1f%%", s->slowdown_pct);
-		mvwprintw(win, 7, 2, "  slowdown during the migration: %s",
-			  or_na(b1, s->progress_rate.before > 0));
-		mvwprintw(win, 8, 2, "Rounds %lld, stopped by %s, verify %s",
-			  (long long)s->iterations, s->stop_reason, s->verify);
-		if (s->has_postcopy)
-			draw_summary_postcopy(win, 9, s);
+		draw_summary_numbers(win, s, prev);
 	}
 	wattron(win, A(THEME_DIM));
 	mvwprintw(win, h - 2, 2, "%s   Enter/Esc: close",

@@ -18,9 +18,11 @@ static json_t *counters_json(struct vm *vm)
 {
 	struct dsmig_counters c;
 
+	json_t *j;
+
 	if (vm_read_counters(vm, &c))
 		return json_null();
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "workload", c.workload,
 			 "progress", (json_int_t)c.progress,
 			 "heartbeat", (json_int_t)c.heartbeat,
@@ -29,6 +31,9 @@ static json_t *counters_json(struct vm *vm)
 			 "selfcheck_pass", (json_int_t)c.selfcheck_pass,
 			 "selfcheck_fail", (json_int_t)c.selfcheck_fail,
 			 "region_pages", (json_int_t)c.region_pages);
+	if (j && c.stall_epoch && c.stall_epoch == vm_stall_epoch(vm))
+		json_object_set_new(j, "stall_max_ns", json_integer((json_int_t)c.stall_max_ns));
+	return j ? j : json_null();
 }
 
 /* Refuse what would interfere with another client's migration of the VM
@@ -242,6 +247,7 @@ static int cmd_dirty_log_start(struct ctl_request *req, json_t *args,
 	if (n < 0)
 		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s", strerror((int)-n));
 	memset(vm->dirty_bitmap, 0, bytes);
+	vm_stall_epoch_begin(vm);   /* the guest measures this migration's stalls */
 	req->reply_fd = vm->dirty_bitmap_fd;
 	*ret = json_pack("{s:I, s:I}", "bitmap_bytes", (json_int_t)bytes,
 			 "pages", (json_int_t)vm->dirty.nr_pages);

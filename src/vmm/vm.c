@@ -324,6 +324,30 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	return 0;
 }
 
+static uint64_t *stall_epoch_of(struct vm *vm)
+{
+	struct dsmig_boot_info *bi = gmem_ptr(&vm->mem, DSMIG_BOOT_INFO_GPA, sizeof(*bi));
+
+	return bi ? &bi->stall_epoch : NULL;
+}
+
+uint64_t vm_stall_epoch(struct vm *vm)
+{
+	uint64_t *e = stall_epoch_of(vm);
+
+	return e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
+}
+
+void vm_stall_epoch_begin(struct vm *vm)
+{
+	uint64_t *e = stall_epoch_of(vm);
+
+	if (!e)
+		return;
+	__atomic_fetch_add(e, 1, __ATOMIC_RELAXED);
+	dirty_log_mark(&vm->dirty, DSMIG_BOOT_INFO_GPA, sizeof(struct dsmig_boot_info));
+}
+
 /* The lock's one rule, optionally taking it. */
 static int vm_migration_lock(struct vm *vm, unsigned conn_id, unsigned *owner,
 			     int take)

@@ -158,6 +158,12 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
 /* Guest-visible monotonic time (survives pause; base for DSMIG_HC_TIME). */
 uint64_t vm_guest_mono_ns(const struct vm *vm);
 
+/* The boot info's stall epoch (guest/dsmig_abi.h): vm_stall_epoch reads
+ * it; vm_stall_epoch_begin adds one (a migration starts), so that the
+ * guest's counter block restarts its stall_max_ns. */
+uint64_t vm_stall_epoch(struct vm *vm);
+void vm_stall_epoch_begin(struct vm *vm);
+
 /* Copy the guest's counter block, if one is registered and valid.
  * Returns 0, or -ENOENT (none registered) / -EINVAL (bad magic). */
 int vm_read_counters(struct vm *vm, struct dsmig_counters *out);

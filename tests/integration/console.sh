@@ -88,7 +88,7 @@ head -n "$end1" "$log" >"$log1"
 console "$DSMIG" replay "$log1" --speed 8
 check "replay: the first migration plays" wait_for "migration 1: idle hostA -> hostB" 20
 check "replay: the same summary card" wait_for "Migration 1 of idle: done" 20
-check "replay: the same downtime ($down ms)" wait_for "Downtime *$down ms" 2
+check "replay: the same downtime ($down ms)" wait_for "Downtime .engine. *$down ms" 2
 check "replay: status bar shows replay time and speed" bash -c "$T capture-pane -p -t con | head -1 | grep -q 'replay .* x8'"
 $T send-keys -t con q
 reset_tmux

@@ -224,12 +224,49 @@ static void test_text_utf8(void **state)
 	assert_string_equal(buf, "\xe2\x82\xac\xe2\x82\xac");  /* the emoji does not fit */
 }
 
+/* Version 2: the guest's numbers, and null (n/a) where unknown. */
+static void test_summary_v2_guest(void **state)
+{
+	struct tel_event ev;
+	char *known = edit(summary_pull, "\"v\":1,", "\"v\":2,");
+	char *text = edit(known, "\"ok\":true,", "\"ok\":true,\"guest_stall_ns\":900000000,"
+			  "\"guest_stall_hb_ns\":905000000,\"degraded_ns\":1200000000,"
+			  "\"degraded_window_ns\":100000000,\"guest_na\":null,");
+	char *none;
+
+	assert_int_equal(decode(text, &ev), 0);
+	assert_true(ev.u.summary.guest_stall_ns == 900000000);
+	assert_true(ev.u.summary.guest_stall_hb_ns == 905000000);
+	assert_true(ev.u.summary.degraded_ns == 1200000000);
+	assert_true(telemetry_read_summary_has(&ev.u.summary, "degraded_ns"));
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "guest_na"));
+	free(text);
+	/* A guest without counters: nulls, and the reason. */
+	text = edit(known, "\"guest_downtime_ns\":43000000", "\"guest_downtime_ns\":null,"
+		    "\"guest_stall_ns\":null,\"degraded_ns\":null,\"guest_na\":\"no counters\"");
+	none = edit(text, "\"before\":400.0", "\"before\":null");
+	assert_int_equal(decode(none, &ev), 0);
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "guest_downtime_ns"));
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "guest_stall_ns"));
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "degraded_ns"));
+	assert_false(telemetry_read_summary_has(&ev.u.summary, "progress_rate.before"));
+	assert_true(telemetry_read_summary_has(&ev.u.summary, "progress_rate.during"));
+	assert_string_equal(ev.u.summary.guest_na, "no counters");
+	free(none);
+	free(text);
+	/* A null is no license for another type. */
+	text = edit(known, "\"ok\":true,", "\"ok\":true,\"degraded_ns\":\"long\",");
+	assert_int_equal(decode(text, &ev), -1);
+	free(text);
+	free(known);
+}
+
 static void test_version_refused(void **state)
 {
 	struct tel_event ev;
 
-	assert_int_equal(decode("{\"v\":2,\"t\":1,\"type\":\"summary\"}", &ev), -1);
-	assert_non_null(strstr(why, "version 2 is not supported"));
+	assert_int_equal(decode("{\"v\":3,\"t\":1,\"type\":\"summary\"}", &ev), -1);
+	assert_non_null(strstr(why, "version 3 is not supported"));
 	assert_int_equal(decode("{\"v\":\"1\",\"t\":1,\"type\":\"phase\",\"phase\":\"done\"}", &ev), -1);
 	assert_non_null(strstr(why, "\"v\""));
 	assert_int_equal(decode("{\"t\":1,\"type\":\"phase\",\"phase\":\"done\"}", &ev), -1);
@@ -474,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_summary_has),
 		cmocka_unit_test(test_tally_text),
 		cmocka_unit_test(test_text_utf8),
+		cmocka_unit_test(test_summary_v2_guest),
 		cmocka_unit_test(test_version_refused),
 		cmocka_unit_test(test_unknown_skipped),
 		cmocka_unit_test(test_malformed),
