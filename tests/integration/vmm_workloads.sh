@@ -1,8 +1,9 @@
 #!/bin/bash
-# The four workloads on the real VMM: they boot, heartbeats advance, pause
+# The five workloads on the real VMM: they boot, heartbeats advance, pause
 # freezes them and resume restarts them, the cpu workload keeps its vCPU
-# busy while idle does not, memory dirties far more pages than idle, and
-# each passes its own memory self-check.
+# busy while idle does not, memory dirties far more pages than idle, kv
+# keeps its update rate within the hypercall budget, and each passes its
+# own memory self-check; kv's self-check also catches a lost page.
 . "$(dirname "$0")/lib.sh"
 require_vms
 
@@ -26,9 +27,10 @@ start_vm idle idle
 start_vm cpu cpu
 start_vm memory memory
 start_vm net net --vcpus 2
+start_vm kv kv --vcpus 2 -- verify_s=1
 sleep 0.5
 
-for w in idle cpu memory net; do
+for w in idle cpu memory net kv; do
 	h1=$(counter $w heartbeat)
 	sleep 0.3
 	h2=$(counter $w heartbeat)
@@ -53,6 +55,21 @@ sleep 0.5
 n2=$(counter net progress)
 check "net: requests served on 2 vCPUs ($((n2 - n1)) in 0.5 s)" test $((n2 - n1)) -gt 100
 
+# kv at its default rate (20000 updates/s over its 2 vCPUs): progress at
+# 0.5x-1.5x of it, at most about 1000 hypercalls/s in all, and a
+# self-check pass from each vCPU every second.
+kv_stats() {
+	"$VMM" ctl kv query-stats | jq -r '"\(.time_ns) \([.vcpus[].hypercalls] | add) \(.counters.progress) \(.counters.selfcheck_pass)"'
+}
+read -r t1 hc1 p1 s1 <<<"$(kv_stats)"
+sleep 2
+read -r t2 hc2 p2 s2 <<<"$(kv_stats)"
+r=$(((p2 - p1) * 1000000000 / (t2 - t1)))
+h=$(((hc2 - hc1) * 1000000000 / (t2 - t1)))
+check "kv: about 20000 updates/s ($r/s)" test "$r" -ge 10000 -a "$r" -le 30000
+check "kv: at most about 1000 hypercalls/s ($h/s)" test "$h" -le 1500
+check "kv: self-check passes go on ($s1 -> $s2)" test "$s2" -ge $((s1 + 2))
+
 ctl cpu pause >/dev/null
 h1=$(counter cpu heartbeat)
 sleep 0.3
@@ -64,13 +81,22 @@ sleep 0.2
 h3=$(counter cpu heartbeat)
 check "resume restarts it" test "$h3" -gt "$h2"
 
-for w in idle cpu memory net; do
+for w in idle cpu memory net kv; do
 	check "$w: no corrupt pages while running" test "$(counter $w selfcheck_fail)" = 0
 done
 
-for w in idle cpu memory net; do
+for w in idle cpu memory net kv; do
 	out=$("$VMM" run "$GUESTS/$w.elf" --name "$w-once" --vcpus 2 -- duration_ms=2500 verify_s=1 2>&1)
 	rc=$?
 	check "$w: 2.5 s run ends with a clean self-check (exit 0)" test "$rc" -eq 0
 	check "$w: says so on its console" grep -q "done:.*selfcheck_fail=0" <<<"$out"
 done
+
+# A lost page, both ways (inject_ms): kv puts an old copy back over a page
+# of records and zeroes another; its checks must catch both.
+out=$("$VMM" run "$GUESTS/kv.elf" --name kv-inject --vcpus 2 -- duration_ms=1500 inject_ms=500 2>&1)
+rc=$?
+check "kv: a lost page ends the run with a failed self-check (exit 1)" test "$rc" -eq 1
+check "kv: the zeroed page is caught" grep -q "CORRUPT kv .*: key 0x0 " <<<"$out"
+check "kv: the old copy is caught" grep -q "CORRUPT kv .*: lost update" <<<"$out"
+check "kv: its done line counts the corruption" grep -q "kv done:.*selfcheck_fail=[1-9]" <<<"$out"
