@@ -14,7 +14,7 @@
 # Writes docs/paper/*.png and docs/paper/results.md (the table that
 # docs/paper.md quotes); the sessions stay in $SESSIONS.
 # Usage: bench/paper.sh BUILD-DIR     (as root: the lab needs namespaces)
-#   RUNS=6  METHODS="precopy dsm dsm-pull"  WORKLOADS="idle cpu memory net"
+#   RUNS=6  METHODS="precopy dsm dsm-pull"  WORKLOADS="idle cpu memory net kv"
 #   SESSIONS=/var/tmp/dsmig-paper  OUT=docs/paper
 # METHODS and WORKLOADS choose what is recorded; the figures and table
 # always cover every session in $SESSIONS (re-record one method, keep the
@@ -23,7 +23,7 @@ set -u
 BUILD=${1:-build}
 RUNS=${RUNS:-6}
 METHODS=${METHODS:-precopy dsm dsm-pull}
-WORKLOADS=${WORKLOADS:-idle cpu memory net}
+WORKLOADS=${WORKLOADS:-idle cpu memory net kv}
 SESSIONS=${SESSIONS:-/var/tmp/dsmig-paper}
 top=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$top/${OUT:-docs/paper}"
@@ -66,7 +66,7 @@ trap 'exit 130' INT TERM
 # One recorded migration: $SESSIONS/W-M-R.jsonl.
 run_one() {
 	local w=$1 m=$2 r=$3 vm="$1$3" vcpus=1 i
-	[ "$w" = net ] && vcpus=2
+	[ "$w" = net ] || [ "$w" = kv ] && vcpus=2
 	"$DSMIG" lab exec hostA "DSMIG_RUNTIME_DIR=$RA setsid $VMM run $BUILD/guest/$w.elf" \
 		"--name $vm --vcpus $vcpus --quiet </dev/null >/dev/null 2>&1 &"
 	for i in $(seq 100); do

@@ -18,7 +18,7 @@ DSMIG=${DSMIG:-$(cd "$(dirname "$0")/.." && pwd)/build/bin/dsmig}
 # What to plot: every workload and method with sessions here, in order.
 has_sessions() { compgen -G "$SESS/$1.jsonl" >/dev/null; }
 WORKLOADS= METHODS=
-for w in idle cpu memory net; do has_sessions "$w-*-[0-9]*" && WORKLOADS+="$w "; done
+for w in idle cpu memory net kv; do has_sessions "$w-*-[0-9]*" && WORKLOADS+="$w "; done
 for m in precopy dsm dsm-pull; do has_sessions "*-$m-[0-9]*" && METHODS+="$m "; done
 BIN=0.02                          # normalised-time bin of the mean curves
 TMP=$(mktemp -d /tmp/dsmig-paper-plot.XXXXXX)
@@ -145,12 +145,12 @@ done
 {
 	echo "Recorded lab sessions: $(ls "$SESS"/*.jsonl | wc -l), two hosts in network namespaces, 12 Mbit/s tbf link and engine cap, $(date -u +%Y-%m-%d). Command: make bench LAB=1 (bench/paper.sh). Mean (min-max) over the runs."
 	echo
-	echo "| workload | method | runs | total time (s) | downtime (ms) | guest-seen downtime (ms) | data (MiB) |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| workload | method | runs | guest's longest stall (ms) | degraded time (ms) | switch-over gap (ms) | downtime (ms) | total time (s) | data (MiB) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	jq -L "$(dirname "$0")" -s -r '
 		include "stats";
-		group_by(.w, .m) | sort_by((.[0].w as $w | ["idle","cpu","memory","net"] | index($w)), (.[0].m as $m | ["precopy","dsm","dsm-pull"] | index($m)))[] |
-		"| \(.[0].w) | \(.[0].m) | \(length) | \(stat(.total_time_ns / 1e9)) | \(stat(.downtime_ns / 1e6)) | \(stat(.guest_downtime_ns / 1e6)) | \(stat(.bytes_total / 1048576)) |"
+		group_by(.w, .m) | sort_by((.[0].w as $w | workload_order | index($w)), (.[0].m as $m | ["precopy","dsm","dsm-pull"] | index($m)))[] |
+		"| \(.[0].w) | \(.[0].m) | \(length) | \(stat(ms(.guest_stall_ns))) | \(stat(ms(.degraded_ns))) | \(stat(ms(.guest_downtime_ns))) | \(stat(.downtime_ns / 1e6)) | \(stat(.total_time_ns / 1e9)) | \(stat(.bytes_total / 1048576)) |"
 	' "$TMP/summaries.jsonl"
 	echo
 	echo "Change against plain pre-copy (means):"
@@ -160,7 +160,7 @@ done
 	jq -s -r '
 		def mean(f): (map(f) | add / length);
 		def pct(a; b): if b > 0 then "\(((a / b - 1) * 1000 | round) / 10)%" else "-" end;
-		group_by(.w) | sort_by(.[0].w as $w | ["idle","cpu","memory","net"] | index($w))[] |
+		group_by(.w) | sort_by(.[0].w as $w | ["idle","cpu","memory","net","kv"] | index($w))[] |
 		(map(select(.m == "precopy"))) as $p | (map(select(.m == "dsm"))) as $d | (map(select(.m == "dsm-pull"))) as $q |
 		if ($p | length) == 0 then empty else
 		"| \(.[0].w) | \(if ($d|length) > 0 then pct($d | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) |"
