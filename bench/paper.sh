@@ -37,10 +37,6 @@ export DSMIG_HOSTS=$LAB_HOSTS
 die() { echo "paper: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (the lab's network namespaces)"
 accel=$("$BUILD/bin/dsmig-vmm" accel) || die "no accelerator can run guests here: $accel"
-if [ "$accel" != kvm ] && [[ " $METHODS " == *" dsm-pull "* ]]; then
-	METHODS=$(echo $METHODS | sed 's/dsm-pull//')
-	echo "paper: dsm-pull left out: the $accel accelerator has no post-copy" >&2
-fi
 command -v gnuplot >/dev/null || die "needs gnuplot (make deps)"
 mkdir -p "$SESSIONS" "$OUT" || exit 1
 

@@ -22,15 +22,10 @@ B=$(mktemp -d /tmp/dsmig-benchB.XXXXXX)
 export DSMIG_RUNTIME_DIR=$A
 trap 'for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B"' EXIT
 
-# Guests run on KVM, else on the ptrace accelerator, which has no
-# post-copy: dsm-pull is left out there, and the table says so.
+# Guests run on KVM, else on the ptrace accelerator; the table says which.
 if ! accel=$("$VMM" accel); then
 	echo "bench: no accelerator can run guests here: $accel" >&2
 	exit 1
-fi
-if [ "$accel" != kvm ] && [[ " $METHODS " == *" dsm-pull "* ]]; then
-	METHODS=$(echo $METHODS | sed 's/dsm-pull//')
-	echo "bench: dsm-pull left out: the $accel accelerator has no post-copy" >&2
 fi
 
 # One migration; appends its summary (JSON) to $A/all.jsonl.

@@ -412,11 +412,6 @@ static void preflight(const struct migreq *r)
 	if (s.state != SIDE_RUNNING)
 		log_fatal(CLI_FAILED, "VM '%s' is %s on %s, not running: nothing was started",
 			  r->vm, side_state_name(s.state), r->from);
-	if (!strcmp(r->method, "dsm-pull") && s.no_postcopy)
-		log_fatal(CLI_FAILED,
-			  "VM '%s' runs on the %s accelerator, which has no post-copy, so dsm-pull "
-			  "cannot move it (both ends run the same accelerator): use --method "
-			  "precopy or dsm; nothing was started", r->vm, s.accel);
 	settle_probe(r->to, r->vm, &d, &c);
 	if (c)
 		ctl_client_close(c);

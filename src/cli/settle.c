@@ -78,9 +78,6 @@ void settle_probe(const char *host, const char *name, struct side *s,
 	pc = json_string_value(json_object_get(st, "postcopy"));
 	s->postcopy = pc && strcmp(pc, "off") != 0;
 	s->missing_pages = json_integer_value(json_object_get(st, "missing_pages"));
-	s->no_postcopy = json_is_false(json_object_get(st, "postcopy_capable"));
-	snprintf(s->accel, sizeof(s->accel), "%s",
-		 json_string_value(json_object_get(st, "accel")) ?: "");
 	s->migrating = json_is_true(json_object_get(st, "migrating"));
 	json_decref(st);
 	return;

@@ -31,8 +31,6 @@ struct side {
 	int migrating;           /* another client holds the migration lock */
 	int postcopy;            /* post-copy armed and not finished */
 	int64_t missing_pages;
-	int no_postcopy;         /* its accelerator cannot do post-copy */
-	char accel[16];          /* the VMM's accelerator ("" if it does not say) */
 	char why[160];           /* UNKNOWN: what went wrong */
 };
 

@@ -91,10 +91,6 @@ struct accel_ops {
 	int (*section_get)(struct vcpu *v, const struct accel_section *s, void *dst);
 	int (*section_set)(struct vcpu *v, const struct accel_section *s,
 			   const void *src);
-
-	/* NULL if post-copy (userfault-arm) works; else why it does not
-	 * (a clause: "no post-copy on the NAME accelerator: WHY"). */
-	const char *no_postcopy;
 };
 
 extern const struct accel_ops accel_kvm;

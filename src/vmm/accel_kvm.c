@@ -519,5 +519,4 @@ const struct accel_ops accel_kvm = {
 	.nr_sections = sizeof(kvm_sections) / sizeof(kvm_sections[0]),
 	.section_get = kvm_section_get,
 	.section_set = kvm_section_set,
-	.no_postcopy = NULL,
 };

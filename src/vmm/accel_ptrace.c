@@ -25,6 +25,10 @@
  *
  * Dirty pages: every stub write-protects its writable mappings (wp_dirty.h)
  * and dirty_fetch ORs the written pages of every vCPU process.
+ *
+ * Post-copy: a stub started while post-copy is armed registers its
+ * mappings for missing pages as well, and a forwarder thread hands its
+ * faults to the VMM's own userfaultfd (pt_postcopy.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +51,8 @@
 #include "vmm/accel.h"
 #include "vmm/hypercall.h"
 #include "vmm/pio_decode.h"
+#include "vmm/pt_postcopy.h"
+#include "vmm/userfault.h"
 #include "vmm/vcpu_stub.h"
 #include "vmm/vm.h"
 #include "vmm/vm_state.h"
@@ -74,6 +80,7 @@ struct pt_vcpu {
 	_Atomic int pidfd;              /* -1 until started: kicks */
 	int pagemap_fd;                 /* -1 until started; pt_vm lock */
 	clockid_t clock;                /* the process's CPU clock */
+	struct pt_fault_forwarder *fwd; /* post-copy faults; NULL outside it */
 	_Atomic uint64_t cpu_ns;        /* last reading (it outlives the process) */
 	/* The vCPU's registers while it is not in the process (vm->lock). */
 	int pending;                    /* regs/xs must be loaded before running */
@@ -272,6 +279,8 @@ static int pt_spawn(struct vcpu *v, char *why, size_t len)
 	if (rc)
 		return errbuf_set(why, len, "guest mappings: %s", strerror(-rc));
 	h.nr_runs = p->nr_runs;
+	if (userfault_state(vm) == USERFAULT_ACTIVE)
+		h.flags |= VCPU_STUB_POSTCOPY;
 	if (pipe2(map, O_CLOEXEC) < 0)
 		return errbuf_set(why, len, "pipe: %s", strerror(errno));
 	snprintf(memfd_s, sizeof(memfd_s), "%d", vm->mem.fd);
@@ -316,6 +325,11 @@ static int pt_spawn(struct vcpu *v, char *why, size_t len)
 	if (fd < 0)
 		return errbuf_set(why, len, "pidfd_open: %s", strerror(errno));
 	pv->pidfd = fd;
+	if (h.flags & VCPU_STUB_POSTCOPY) {
+		rc = pt_fault_forwarder_start(&pv->fwd, vm, fd, v->index);
+		if (rc)
+			return errbuf_set(why, len, "forwarding post-copy faults: %s", strerror(-rc));
+	}
 	if (clock_getcpuclockid(pid, &pv->clock))
 		return errbuf_set(why, len, "CPU clock of the vCPU process: %s", strerror(errno));
 	snprintf(pagemap, sizeof(pagemap), "/proc/%d/pagemap", (int)pid);
@@ -627,6 +641,7 @@ static void pt_vcpu_fini(struct vcpu *v)
 		while (waitpid(pv->pid, &status, __WALL) < 0 && errno == EINTR)
 			;
 	}
+	pt_fault_forwarder_stop(pv->fwd);
 	if (pv->pagemap_fd >= 0)
 		close(pv->pagemap_fd);
 	free(pv);
@@ -713,6 +728,4 @@ const struct accel_ops accel_ptrace = {
 	.nr_sections = sizeof(pt_sections) / sizeof(pt_sections[0]),
 	.section_get = pt_section_get,
 	.section_set = pt_section_set,
-	.no_postcopy = "its vCPUs fault in their own processes, outside the VMM's "
-		       "userfaultfd (use precopy or dsm)",
 };

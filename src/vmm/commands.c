@@ -61,7 +61,7 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	pthread_mutex_lock(&vm->lock);
 	state = vm->state;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I, s:b, s:s, s:b}",
+	*ret = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:i, s:s?, s:I, s:s, s:I, s:b, s:s}",
 			 "name", vm->name,
 			 "status", vm_state_name(state),
 			 "running", state == VM_RUNNING,
@@ -74,8 +74,7 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 			 "postcopy", userfault_state_name(userfault_state(vm)),
 			 "missing_pages", (json_int_t)userfault_missing_pages(vm),
 			 "migrating", vm_migration_check(vm, 0, &owner) != 0,
-			 "accel", vm->accel->name,
-			 "postcopy_capable", vm->accel->no_postcopy == NULL);
+			 "accel", vm->accel->name);
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -187,9 +186,6 @@ static int cmd_userfault_arm(struct ctl_request *req, json_t *args, json_t **ret
 		return ctl_fail(err, CTL_ERR_STATE, "post-copy is already armed");
 	if (rc == -EINVAL)
 		return ctl_fail(err, CTL_ERR_STATE, "only an incoming VM that has not run can be armed");
-	if (rc == -EOPNOTSUPP)
-		return ctl_fail(err, CTL_ERR_STATE, "no post-copy on the %s accelerator: %s",
-				vm->accel->name, vm->accel->no_postcopy);
 	if (rc)
 		return ctl_fail(err, CTL_ERR_GENERIC, "userfaultfd: %s", strerror(-rc));
 	req->reply_fd = fd;

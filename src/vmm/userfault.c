@@ -107,10 +107,6 @@ int userfault_arm(struct vm *vm, unsigned conn_id, int *uffd)
 		rc = -EINVAL;
 		goto out;
 	}
-	if (vm->accel->no_postcopy) {
-		rc = -EOPNOTSUPP;
-		goto out;
-	}
 	fd = uffd_open();
 	if (fd < 0) {
 		rc = fd;

@@ -29,7 +29,6 @@ enum userfault_state {
  * all guest RAM, and return it in *uffd (borrowed: the control server
  * passes a duplicate to the client). Only an incoming VM that has not run can be armed.
  * Returns 0 or -errno (-EBUSY: already armed; -EINVAL: wrong state;
- * -EOPNOTSUPP: the accelerator cannot (accel_ops.no_postcopy says why);
  * -ENOSYS: no userfaultfd shmem support). */
 int userfault_arm(struct vm *vm, unsigned conn_id, int *uffd);
 

@@ -106,16 +106,19 @@ int main(int argc, char **argv)
 			die("mapping guest RAM", errno);
 		if (p != (void *)(uintptr_t)r->gpa)
 			die("mapping guest RAM at its address", EEXIST);
-		if (r->prot & X86_PAGE_WRITE) {
-			rc = wp_dirty_protect(uffd, r->gpa, r->len);
-			if (rc)
-				die("write-protecting guest RAM", -rc);
-		}
+		rc = 0;
+		if (r->prot & X86_PAGE_WRITE)
+			rc = wp_dirty_protect(uffd, r->gpa, r->len, h.flags & VCPU_STUB_POSTCOPY);
+		else if (h.flags & VCPU_STUB_POSTCOPY)
+			rc = wp_dirty_register_missing(uffd, r->gpa, r->len);
+		if (rc)
+			die("registering guest RAM with the userfaultfd", -rc);
 	}
 	free(runs);
-	/* Keep only the userfaultfd: its registration is the dirty log. */
-	if ((uffd > 3 && close_range(3, (unsigned)uffd - 1, 0) < 0) ||
-	    close_range((unsigned)uffd + 1, ~0u, 0) < 0)
+	/* Keep only the userfaultfd, where the VMM looks for it: its
+	 * registration is the dirty log (and post-copy's missing pages). */
+	if ((uffd != VCPU_STUB_UFFD_FD && dup2(uffd, VCPU_STUB_UFFD_FD) < 0) ||
+	    close_range(VCPU_STUB_UFFD_FD + 1, ~0u, 0) < 0)
 		die("closing descriptors", errno);
 	forbid_syscalls();
 	__asm__ __volatile__("int3\n\tud2");

@@ -58,22 +58,35 @@ int wp_dirty_open(void)
 	return fd;
 }
 
-int wp_dirty_protect(int uffd, uint64_t addr, uint64_t len)
+static int uffd_register(int uffd, uint64_t addr, uint64_t len, uint64_t mode)
 {
 	struct uffdio_register reg = {
 		.range = { .start = addr, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_WP,
+		.mode = mode,
 	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 ? -errno : 0;
+}
+
+int wp_dirty_protect(int uffd, uint64_t addr, uint64_t len, int missing)
+{
 	struct uffdio_writeprotect wp = {
 		.range = { .start = addr, .len = len },
 		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
 	};
+	int rc = uffd_register(uffd, addr, len, UFFDIO_REGISTER_MODE_WP |
+			       (missing ? UFFDIO_REGISTER_MODE_MISSING : 0));
 
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		return -errno;
+	if (rc)
+		return rc;
 	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0)
 		return -errno;
 	return 0;
+}
+
+int wp_dirty_register_missing(int uffd, uint64_t addr, uint64_t len)
+{
+	return uffd_register(uffd, addr, len, UFFDIO_REGISTER_MODE_MISSING);
 }
 
 int64_t wp_dirty_scan(int pagemap_fd, uint64_t start, uint64_t end,

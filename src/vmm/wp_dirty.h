@@ -22,9 +22,14 @@
 int wp_dirty_open(void);
 
 /* Register [addr, addr+len) of this process (page-aligned, one writable
- * shared mapping or several) and write-protect it, populated or not.
- * 0 or -errno. */
-int wp_dirty_protect(int uffd, uint64_t addr, uint64_t len);
+ * shared mapping or several) and write-protect it, populated or not; with
+ * missing set, also for missing pages (UFFDIO_REGISTER_MODE_MISSING: post-
+ * copy). 0 or -errno. */
+int wp_dirty_protect(int uffd, uint64_t addr, uint64_t len, int missing);
+
+/* Register [addr, addr+len) for missing pages only (a read-only mapping
+ * during post-copy). 0 or -errno. */
+int wp_dirty_register_missing(int uffd, uint64_t addr, uint64_t len);
 
 /* For the process whose /proc/PID/pagemap is pagemap_fd: find the pages of
  * [start, end) written since they were last protected, protect them again,

@@ -87,10 +87,6 @@ pass=0 fail=0 n=0
 } >"$OUT"
 
 for method in $METHODS; do
-	if [ "$method" = dsm-pull ] && ! have_postcopy; then
-		skip "$method: the $DSMIG_ACCEL accelerator has no post-copy"
-		continue
-	fi
 	points="round0 paused after-go"
 	[ "$method" = dsm-pull ] && points="round0 paused post-copy"
 	points=${POINTS:-$points}

@@ -31,7 +31,7 @@ static void child(int memfd, size_t size, int cmd, int ack)
 		_exit(2);
 	memset(m, 1, size);
 	uffd = wp_dirty_open();
-	if (uffd < 0 || wp_dirty_protect(uffd, base, size))
+	if (uffd < 0 || wp_dirty_protect(uffd, base, size, 0))
 		_exit(3);
 	if (write(ack, &base, sizeof(base)) != sizeof(base))
 		_exit(4);

@@ -52,11 +52,6 @@ require_vms() {
 	fi
 }
 
-# have_postcopy: can this accelerator do dsm-pull (post-copy)? KVM can;
-# ptrace cannot (docs/architecture.md, "Accelerators"). Tests of dsm-pull
-# print skip lines with POSTCOPY_SKIP where it cannot.
-have_postcopy() { [ "${DSMIG_ACCEL:-}" = kvm ]; }
-POSTCOPY_SKIP="dsm-pull: the ${DSMIG_ACCEL:-} accelerator has no post-copy"
 
 ctl() { "$VMM" ctl "$@"; }
 

@@ -12,10 +12,6 @@ for ranks in 2 3 4; do
 	log="$HOST_A/r$ranks.jsonl"
 	# precopy with 2 ranks, dsm with 3, dsm-pull with 4
 	case $ranks in 2) method=precopy ;; 3) method=dsm ;; *) method=dsm-pull ;; esac
-	if [ "$method" = dsm-pull ] && ! have_postcopy; then
-		skip "$ranks ranks by dsm-pull: $POSTCOPY_SKIP (dsm instead)"
-		method=dsm
-	fi
 	"$DSMIG" migrate job --from "$here" --to "$there" --bandwidth 0 --verify \
 		--ranks "$ranks" --method "$method" --log "$log" >"$HOST_A/r$ranks.out" 2>&1
 	rc=$?

@@ -6,6 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 require_vms
 
+# summary_holds JQ-EXPR LOG: the engine summary in LOG makes EXPR true.
+summary_holds() { jq -e "select(.type==\"summary\") | $1" "$2" >/dev/null; }
+
 migrate_one() {
 	local w=$1 vcpus=$2 method=$3 log="$HOST_A/$1.jsonl" src_pid rc h1 h2
 	start_vm "$w" "$w" --vcpus "$vcpus"
@@ -32,6 +35,17 @@ migrate_one() {
 	check "$w: telemetry adds up" telemetry_adds_up "$log"
 	check "$w: summary table shows the four metrics" \
 		grep -q "data transferred" "$HOST_A/$1.out"
+	# What the guest lived through: its own longest stall covers the
+	# switch-over gap (one vCPU's gap across it is at least the whole
+	# guest's; the gap is read by polling, up to one tick period (10 ms
+	# for idle and net) plus 1 ms late), and the degraded time the
+	# engine's downtime (counted whole).
+	check "$w: the guest's own longest stall covers its switch-over gap" \
+		summary_holds '.guest_stall_ns + 11000000 >= .guest_downtime_ns' "$log"
+	check "$w: the degraded time covers the downtime" \
+		summary_holds '.degraded_ns >= .downtime_ns and .guest_na == null' "$log"
+	check "$w: the table leads with the guest's stall, measured" \
+		grep -Eq "the guest's longest stall +[0-9.]+ m?s" "$HOST_A/$1.out"
 	on_b "$VMM" ctl "$1" quit >/dev/null
 	wait_sock_gone "$HOST_B/$1.sock"
 }
@@ -46,10 +60,28 @@ wait_sock_gone() {
 }
 
 methods="precopy dsm dsm-pull"
-have_postcopy || { methods="precopy dsm"; skip "the workloads by dsm-pull: $POSTCOPY_SKIP"; }
 for method in $methods; do
 	migrate_one idle 1 $method
 	migrate_one cpu 1 $method
 	migrate_one memory 1 $method
 	migrate_one net 2 $method
+	migrate_one kv 2 $method
 done
+
+# A guest without a counter block: its numbers are n/a with the reason,
+# never a measured-looking 0.
+start_vm plain test-hello -- linger_ms=60000
+src_pid=$VM_PID
+"$DSMIG" migrate plain --to "$HOST_B" --bandwidth 0 --log "$HOST_A/plain.jsonl" \
+	>"$HOST_A/plain.out" 2>&1
+check "no counters: dsmig migrate succeeds" test $? -eq 0
+check "no counters: the summary's guest numbers are null, with the reason" \
+	summary_holds '.guest_stall_ns == null and .degraded_ns == null
+		and .guest_downtime_ns == null and .progress_rate.before == null
+		and (.guest_na | test("no counter block"))' "$HOST_A/plain.jsonl"
+check "no counters: the table says n/a and why" \
+	bash -c "grep -Eq \"the guest's longest stall +n/a\" '$HOST_A/plain.out' &&
+		grep -q 'n/a: the guest publishes no counter block' '$HOST_A/plain.out' &&
+		grep -q 'application  *before n/a, during n/a (slowdown n/a), after n/a' '$HOST_A/plain.out'"
+wait_pid "$src_pid" 5
+on_b "$VMM" ctl plain quit >/dev/null

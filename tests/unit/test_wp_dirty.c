@@ -46,7 +46,7 @@ static void child_main(int memfd, int cmd, int ack)
 		_exit(2);
 	m[5 * PAGE] = 1;      /* populated before protection: page 5 */
 	uffd = wp_dirty_open();
-	if (uffd < 0 || wp_dirty_protect(uffd, base, PAGES * PAGE))
+	if (uffd < 0 || wp_dirty_protect(uffd, base, PAGES * PAGE, 0))
 		_exit(3);
 	if (write(ack, &base, sizeof(base)) != sizeof(base))
 		_exit(4);
