@@ -131,8 +131,7 @@ static int watch_guest(struct engine *e, const struct hv_stats *before,
 	return -1;
 }
 
-/* One reading of the destination guest for the after report; 0 or -1. */
-static int after_sample(struct engine *e, struct after_report *r, struct hv_stats *st)
+int dest_after_sample(struct engine *e, struct after_report *r, struct hv_stats *st)
 {
 	if (e->hv->query_stats(e->vm, st))
 		return -1;
@@ -142,10 +141,9 @@ static int after_sample(struct engine *e, struct after_report *r, struct hv_stat
 	return 0;
 }
 
-void dest_report_after(struct engine *e)
+void dest_report_after(struct engine *e, struct after_report *r)
 {
 	struct hv_stats a, b;
-	struct after_report *r = calloc(1, sizeof(*r));
 	struct timespec nap = { 0, AFTER_POLL_MS * 1000000L };
 	uint64_t end;
 	int rc;
@@ -154,12 +152,12 @@ void dest_report_after(struct engine *e)
 		log_error("out of memory for the after report");
 		return;
 	}
-	rc = after_sample(e, r, &a);
+	rc = dest_after_sample(e, r, &a);
 	end = a.time_ns + (uint64_t)e->opt.after_ms * 1000000ull;
 	b = a;
 	while (!rc && b.time_ns < end) {
 		nanosleep(&nap, NULL);
-		rc = after_sample(e, r, &b);
+		rc = dest_after_sample(e, r, &b);
 	}
 	if (rc) {
 		log_error("%s", e->hv->error(e->vm));
@@ -202,7 +200,8 @@ int engine_run_dest(struct engine *e)
 	char why[232] = "";
 	void *blob = NULL;
 	long len = -1;
-	uint64_t gap, resumed;
+	uint64_t gap, resumed, resumed_mono;
+	struct after_report *after;
 	struct postcopy_dest *pc = NULL;
 	MPI_Status st;
 	int rc;
@@ -278,6 +277,7 @@ int engine_run_dest(struct engine *e)
 		return 1;
 	}
 	resumed = time_wall_ns();
+	resumed_mono = time_mono_ns();
 	if (watch_guest(e, &before, &gap)) {
 		/* Resumed but silent: it owns the VM now; say so, do not discard. */
 		dest_reply(e, TAG_CONFIRM, 0, resumed, 0,
@@ -285,7 +285,10 @@ int engine_run_dest(struct engine *e)
 		return 3;
 	}
 	dest_reply(e, TAG_CONFIRM, 1, resumed, gap, NULL);
-	dest_report_after(e);
+	after = calloc(1, sizeof(*after));
+	if (after)
+		after->resumed_ns = resumed_mono;
+	dest_report_after(e, after);
 	return 0;
 abort:
 	log_info("migration aborted: discarding the destination VM");

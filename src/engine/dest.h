@@ -13,6 +13,8 @@
 
 #include "engine/engine.h"
 
+struct after_report;
+
 /* After the resume, the guest must show life this soon (ms); post-copy
  * counts it from the last page installed. */
 #define DEST_CONFIRM_POLL_MS 2000
@@ -45,11 +47,17 @@ int dest_compare_hashes(struct engine *e, const uint64_t *theirs, long got,
  * why). */
 int dest_guest_active(struct engine *e, const struct hv_stats *before, uint64_t *gap_ns);
 
+/* One reading of the destination guest into r's samples (post-copy takes
+ * them while pages still come; dest_report_after afterwards). *st gets
+ * the reading. 0, or -1 if the VMM does not answer. */
+int dest_after_sample(struct engine *e, struct after_report *r, struct hv_stats *st);
+
 /* The last word after a successful switch-over: sample the guest every
- * AFTER_POLL_MS for --after-ms, and send its progress rate, the samples
- * and its own longest stall to rank 0 as TAG_AFTER (zeros if the VMM
- * does not answer; a failed send is not reported: rank 0 waits for it
- * with a deadline). */
-void dest_report_after(struct engine *e);
+ * AFTER_POLL_MS for --after-ms (into r, which may hold earlier samples
+ * and has resumed_ns set; NULL: out of memory, nothing is sent), and send its progress rate, the samples and its own
+ * longest stall to rank 0 as TAG_AFTER (zeros if the VMM does not
+ * answer; a failed send is not reported: rank 0 waits for it with a
+ * deadline). Frees r. */
+void dest_report_after(struct engine *e, struct after_report *r);
 
 #endif /* DSMIG_ENGINE_DEST_H */

@@ -304,13 +304,17 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	struct hv_stats before;
 	struct pollfd pfd = { .fd = pc->uffd, .events = POLLIN };
 	uint64_t *req = malloc(e->npages * sizeof(uint64_t));
-	uint64_t resumed, resumed_mono, gap = 0, deadline, installed;
+	/* The guest as it lives through post-copy, for rank 0's guest watch. */
+	struct after_report *after = calloc(1, sizeof(*after));
+	struct hv_stats now;
+	uint64_t resumed, resumed_mono, gap = 0, deadline, installed, next_sample;
 	int confirmed = 0, rc;
 
-	if (!req || e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
+	if (!req || !after || e->hv->query_stats(e->vm, &before) || e->hv->resume(e->vm)) {
 		snprintf(pc->why, sizeof(pc->why), "the destination VM did not resume: %s",
-			 req ? e->hv->error(e->vm) : "out of memory");
+			 req && after ? e->hv->error(e->vm) : "out of memory");
 		free(req);
+		free(after);
 		e->hv->destroy(e->vm);
 		dest_reply(e, TAG_CONFIRM, 0, 0, 0, pc->why);
 		return 1;
@@ -318,6 +322,8 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	resumed = time_wall_ns();
 	resumed_mono = time_mono_ns();
 	deadline = resumed_mono + DEST_CONFIRM_POLL_MS * 1000000ull;
+	next_sample = resumed_mono;
+	after->resumed_ns = resumed_mono;
 	/* The guest's last heartbeat on the source, not what (little) of
 	 * the counters page the destination has. */
 	before.has_counters = (pc->hdr.flags & POSTCOPY_HAS_COUNTERS) != 0;
@@ -336,6 +342,11 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 		 * deadline counts from the last page installed. */
 		if (pc->installed != installed)
 			deadline = time_mono_ns() + DEST_CONFIRM_POLL_MS * 1000000ull;
+		if (confirmed && time_mono_ns() >= next_sample) {
+			if (dest_after_sample(e, after, &now))
+				log_warn("post-copy: no reading of the guest: %s", e->hv->error(e->vm));
+			next_sample = time_mono_ns() + AFTER_POLL_MS * 1000000ull;
+		}
 		if (!confirmed) {
 			rc = dest_guest_active(e, &before, &gap);
 			if (rc < 0)
@@ -352,6 +363,7 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	}
 	free(req);
 	if (!confirmed) {
+		free(after);
 		/* Resumed but silent: it owns the VM now; say so, do not discard. */
 		dest_reply(e, TAG_CONFIRM, 0, resumed, 0, pc->why);
 		return 3;
@@ -378,10 +390,13 @@ int postcopy_dest_run(struct engine *e, struct postcopy_dest *pc)
 	if (engine_send(e, &rep, sizeof(rep), 0, TAG_RESIDENT)) {
 		if (!rep.ok)
 			log_error("post-copy failed: %s (rank 0 cannot be told)", pc->why);
+		free(after);
 		return 3;
 	}
-	if (!rep.ok)
+	if (!rep.ok) {
+		free(after);
 		return 3;
-	dest_report_after(e);
+	}
+	dest_report_after(e, after);
 	return 0;
 }

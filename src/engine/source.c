@@ -445,10 +445,14 @@ static void summary_guest(struct source *s, json_t *sum, const struct after_repo
 		json_object_set_new(sum, "guest_na", json_string(na));
 		return;
 	}
-	/* Stopped: paused to running on the destination; with post-copy, up
-	 * to every page resident too (not sampled there: an upper bound). */
-	guest_watch_stop(w, (stop > 0 ? (uint64_t)stop : 0) +
-			    (s->missing ? s->pc.rep.resident_ns : 0));
+	/* Stopped: paused to running on the destination. From the resume on,
+	 * rank 1's readings (during post-copy too); the first, at the resume,
+	 * is the progress at the pause, so that a guest not yet seen to
+	 * progress (its counter page still missing) counts as degraded. */
+	guest_watch_stop(w, stop > 0 ? (uint64_t)stop : 0);
+	guest_watch_sample(w, &(struct hv_stats){ .time_ns = after->resumed_ns,
+						 .has_counters = 1,
+						 .progress = s->progress_pause });
 	for (i = 0; i < after->nr_samples && i < AFTER_SAMPLES_MAX; i++) {
 		const struct after_sample *a = &after->samples[i];
 		struct hv_stats st = { .time_ns = a->t_ns, .has_counters = 1,

@@ -114,6 +114,7 @@ struct after_report {
 	uint32_t flags;          /* enum after_flags */
 	uint32_t nr_samples;     /* at most AFTER_SAMPLES_MAX */
 	uint64_t stall_ns;
+	uint64_t resumed_ns;     /* destination's monotonic clock at the resume */
 	struct after_sample samples[AFTER_SAMPLES_MAX];
 };
 

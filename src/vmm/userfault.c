@@ -147,6 +147,7 @@ int userfault_done(struct vm *vm)
 void userfault_conn_closed(struct vm *vm, unsigned conn_id)
 {
 	uint64_t missing;
+	int paused;
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->userfault != USERFAULT_ACTIVE || vm->userfault_conn != conn_id) {
@@ -160,8 +161,16 @@ void userfault_conn_closed(struct vm *vm, unsigned conn_id)
 		  "source; the VM is paused and cannot be resumed",
 		  (unsigned long long)missing);
 	/* vCPUs waiting on a missing page are woken by the kick (the fault
-	 * returns to KVM_RUN with EINTR) and park. */
-	vm_pause(vm);
+	 * returns to KVM_RUN with EINTR; a ptrace vCPU's process stops on the
+	 * signal) and park. A VMM thread waiting on one (a hypercall's block,
+	 * a clock reading taken again, a ptrace vCPU's fault forwarder) would
+	 * wait forever: ending the registration lets it go on, reading zeros
+	 * into a VM that never runs again (vm_resume refuses a failed
+	 * post-copy), while the vCPUs stop. */
+	paused = vm_pause_request(vm) > 0;
+	userfault_release(vm);
+	if (paused)
+		vm_pause_wait(vm);
 	vm_emit(vm, "USERFAULT_FAILED",
 		json_pack("{s:I}", "missing_pages", (json_int_t)missing));
 }

@@ -175,7 +175,7 @@ static unsigned vcpus_stopped_locked(struct vm *vm)
 	return n;
 }
 
-int vm_pause(struct vm *vm)
+int vm_pause_request(struct vm *vm)
 {
 	unsigned i;
 
@@ -192,12 +192,27 @@ int vm_pause(struct vm *vm)
 	pthread_cond_broadcast(&vm->cond);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	return 1;
+}
+
+void vm_pause_wait(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
 	while (vm->state == VM_PAUSED &&
 	       vm->vcpus_parked + vcpus_stopped_locked(vm) < vm->nr_vcpus)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 	vm_emit(vm, "STOP", NULL);
-	return 0;
+}
+
+int vm_pause(struct vm *vm)
+{
+	int rc = vm_pause_request(vm);
+
+	if (rc > 0)
+		vm_pause_wait(vm);
+	return rc < 0 ? rc : 0;
 }
 
 int vm_resume(struct vm *vm)

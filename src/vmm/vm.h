@@ -130,6 +130,12 @@ int vm_start(struct vm *vm);
  * return 0, or -EINVAL if the VM is not in a state that allows it (shut
  * down; incoming without state). Pausing a paused VM is a no-op. */
 int vm_pause(struct vm *vm);
+/* vm_pause in two steps, for a caller with something to do between
+ * asking the vCPUs to park and waiting for them: request returns 1 if it
+ * paused a running VM (then call wait), 0 if it was paused already,
+ * -EINVAL as vm_pause. */
+int vm_pause_request(struct vm *vm);
+void vm_pause_wait(struct vm *vm);
 int vm_resume(struct vm *vm);
 
 /* Stop the VM for good with an exit status and a reason (first caller wins).
