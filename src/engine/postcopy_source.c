@@ -3,7 +3,7 @@
  * the pages the destination lacks. Before GO it sends their bitmap
  * (TAG_MISSING); after GO one loop answers the destination's pulls at
  * once and otherwise pushes: the readahead of the latest fault, then the
- * method's push order (hot pages first), in batches of PC_PUSH_PAGES,
+ * method's push order (hot pages first), in batches of push_batch_pages(),
  * only while fewer than push_window() bytes are unacknowledged.
  */
 #include <stdlib.h>
@@ -14,7 +14,12 @@
 #include "engine/blob.h"
 #include "engine/postcopy.h"
 
-#define PC_PUSH_PAGES     8     /* pages per push batch */
+#define PC_PUSH_PAGES     8     /* pages per push batch, at most ... */
+#define PC_PUSH_MS        3     /* ... and no more than the cap sends in
+				   this long: a pull that arrives while a
+				   push batch goes through the rate limiter
+				   waits for all of it (at 12 Mbit/s, one
+				   page: 2.7 ms) */
 #define PC_WINDOW_MS      25    /* pushed but not acknowledged: a pull
 				   waits behind at most this long at the
 				   engine's cap, however deep the link's
@@ -82,6 +87,16 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 }
 
 /* How many pushed bytes may be unacknowledged: PC_WINDOW_MS of the cap. */
+/* Pages per push batch at the engine's cap (1..PC_PUSH_PAGES). */
+static unsigned push_batch_pages(const struct engine *e)
+{
+	double pages = e->opt.req.bandwidth_bps / 8 * PC_PUSH_MS / 1000 / STREAM_PAGE_SIZE;
+
+	if (e->opt.req.bandwidth_bps <= 0 || pages >= PC_PUSH_PAGES)
+		return PC_PUSH_PAGES;
+	return pages < 1 ? 1 : (unsigned)pages;
+}
+
 static uint64_t push_window(const struct engine *e)
 {
 	double bytes = e->opt.req.bandwidth_bps / 8 * PC_WINDOW_MS / 1000;
@@ -110,6 +125,7 @@ struct serve {
 					order[]: the latest fault's pages
 					first, in ascending order */
 	struct postcopy_readahead ra;
+	unsigned batch_pages;        /* push_batch_pages() */
 	void (*resumed)(void *arg, const struct handshake *confirm);
 	void *arg;
 };
@@ -136,11 +152,11 @@ static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
 static int push_batch(struct engine *e, struct serve *sv, const uint64_t *order,
 		      uint64_t n, uint64_t *idx, struct postcopy_tally *t)
 {
-	uint64_t batch[PC_PUSH_PAGES], k = 0;
+	uint64_t batch[PC_PUSH_PAGES], k = 0, max = sv->batch_pages;
 
-	while (sv->nahead && k < PC_PUSH_PAGES)
+	while (sv->nahead && k < max)
 		batch[k++] = sv->ahead[--sv->nahead];
-	while (*idx < n && k < PC_PUSH_PAGES)
+	while (*idx < n && k < max)
 		batch[k++] = order[(*idx)++];
 	return send_pending(e, sv->pending, batch, k, &t->pushed, &t->st);
 }
@@ -203,6 +219,7 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		.req = malloc(e->npages * sizeof(uint64_t)),
 		.ahead = malloc(e->npages * sizeof(uint64_t)),
 		.resumed = resumed, .arg = arg,
+		.batch_pages = push_batch_pages(e),
 	};
 	uint64_t idx = 0, now, last_heard = time_mono_ns(), last_progress = 0;
 	uint64_t window = push_window(e);
