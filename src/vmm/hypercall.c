@@ -6,6 +6,7 @@
  * reason.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -22,8 +23,9 @@ struct hypercall {
 	int writes_back;    /* copy the block back to the guest afterwards */
 	int (*fn)(struct vcpu *v, void *arg);
 	/* Calls that return the time: write the clock into the block (again,
-	 * after a park: hypercall_clock_retake). */
+	 * after a park: hypercall_clock_retake) ... */
 	void (*stamp_clock)(struct vm *vm, void *arg);
+	size_t clock_off;   /* ... whose monotonic reading is at this offset */
 };
 
 /* Why vm_guest_ptr() refused [gpa, gpa+len), in words for the fault. */
@@ -147,9 +149,9 @@ static int hc_exit(struct vcpu *v, void *arg)
 static const struct hypercall hypercalls[DSMIG_HC_MAX] = {
 	[DSMIG_HC_PUTS] = { "puts", sizeof(struct dsmig_hc_puts), 0, hc_puts },
 	[DSMIG_HC_TIME] = { "time", sizeof(struct dsmig_hc_time), 1, hc_time,
-			    time_stamp },
+			    time_stamp, offsetof(struct dsmig_hc_time, monotonic_ns) },
 	[DSMIG_HC_SLEEP] = { "sleep", sizeof(struct dsmig_hc_sleep), 1, hc_sleep,
-			     sleep_stamp },
+			     sleep_stamp, offsetof(struct dsmig_hc_sleep, now_ns) },
 	[DSMIG_HC_COUNTERS] = { "counters", sizeof(struct dsmig_hc_counters), 0,
 				hc_counters },
 	[DSMIG_HC_EXIT] = { "exit", sizeof(struct dsmig_hc_exit), 0, hc_exit },
@@ -189,6 +191,7 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 		return HC_FAULT;
 	}
 	v->hypercalls++;
+	v->clock_due_nr = 0;   /* the guest has moved on from the last one */
 	memcpy(block, guest, hc->arg_size);
 	if (hc->fn(v, block) != HC_OK)
 		return HC_FAULT;
@@ -199,6 +202,7 @@ int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 	if (hc->stamp_clock) {
 		v->clock_due_gpa = gpa;
 		v->clock_due_nr = nr;
+		memcpy(&v->clock_due_ns, block + hc->clock_off, sizeof(v->clock_due_ns));
 	}
 	return HC_OK;
 }
@@ -212,6 +216,7 @@ void hypercall_clock_retake(struct vcpu *v)
 {
 	const struct hypercall *hc;
 	uint8_t block[64];
+	uint64_t held;
 	void *guest;
 
 	if (!hypercall_returns_clock(v->clock_due_nr))
@@ -220,18 +225,17 @@ void hypercall_clock_retake(struct vcpu *v)
 	/* Checked again: a state blob names this block too. */
 	guest = vm_guest_ptr(v->vm, v->clock_due_gpa, hc->arg_size, 8, GUEST_WRITE);
 	if (!guest) {
-		log_warn("vCPU %u: %s block at 0x%llx is not writable: its clock is not retaken",
-			 v->index, hc->name, (unsigned long long)v->clock_due_gpa);
+		v->clock_due_nr = 0;
 		return;
 	}
 	memcpy(block, guest, hc->arg_size);
+	memcpy(&held, block + hc->clock_off, sizeof(held));
+	if (held != v->clock_due_ns) {
+		v->clock_due_nr = 0;   /* the guest has used the memory since */
+		return;
+	}
 	hc->stamp_clock(v->vm, block);
 	memcpy(guest, block, hc->arg_size);
+	memcpy(&v->clock_due_ns, block + hc->clock_off, sizeof(v->clock_due_ns));
 	dirty_log_mark(&v->vm->dirty, v->clock_due_gpa, hc->arg_size);
-}
-
-void hypercall_clock_taken(struct vcpu *v)
-{
-	v->clock_due_nr = 0;
-	v->clock_due_gpa = 0;
 }

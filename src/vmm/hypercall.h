@@ -23,13 +23,15 @@ enum hc_io_dir { HC_IO_IN, HC_IO_OUT };
 int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,
 			uint8_t size, uint32_t count, const void *data);
 
-/* The vCPU parked (paused, or migrated) after a TIME or SLEEP hypercall
- * and before the guest read its result: write the clock into the block
- * again, so that the guest reads the time of its return, not of the
- * pause. Then, and on every entry into the guest, the reading is no
- * longer due (hypercall_clock_taken). */
+/* The vCPU parked (paused, or migrated) since its last hypercall, a TIME
+ * or SLEEP: write the clock into that block again, so that a guest that
+ * has not read it yet reads the time of its return, not of the pause. A
+ * kick can stop the vCPU before or after the guest read it, which the VMM
+ * cannot tell apart; the block is rewritten only while it still holds the
+ * reading the VMM wrote (a guest that has reused the memory is left
+ * alone), so at worst a guest that read it already finds a later reading
+ * there. The guest's next hypercall ends it. */
 void hypercall_clock_retake(struct vcpu *v);
-void hypercall_clock_taken(struct vcpu *v);
 
 /* Is nr a hypercall whose block holds a clock reading (for a state blob's
  * clock_due_nr)? */

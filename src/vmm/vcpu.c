@@ -46,7 +46,6 @@ static int vcpu_wait_runnable(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 	if (parked && !stop)
 		hypercall_clock_retake(v);
-	hypercall_clock_taken(v);   /* the guest reads it next */
 	return stop ? -1 : 0;
 }
 

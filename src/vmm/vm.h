@@ -53,11 +53,12 @@ struct vcpu {
 	_Atomic int activity;           /* enum vcpu_activity */
 	_Atomic uint64_t exits;         /* returns from the guest */
 	_Atomic uint64_t hypercalls;
-	/* The block of the last TIME or SLEEP hypercall, whose clock reading
-	 * is taken again if the vCPU parks before the guest reads it (a pause,
-	 * or a migration: vm_state carries it); clock_due_nr 0 = none. Only
-	 * the vCPU's own thread, or anyone while it is parked. */
-	uint64_t clock_due_gpa;
+	/* The block of the vCPU's last hypercall if it was TIME or SLEEP
+	 * (clock_due_nr 0: none), and the reading it returned: taken again
+	 * when the vCPU parks (a pause, or a migration: vm_state carries it),
+	 * see hypercall_clock_retake. Only the vCPU's own thread, or anyone
+	 * while it is parked. */
+	uint64_t clock_due_gpa, clock_due_ns;
 	uint32_t clock_due_nr;
 };
 

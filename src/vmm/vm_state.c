@@ -86,6 +86,7 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		dev->clock_due_nr[i] = vm->vcpus[i].clock_due_nr;
 		dev->clock_due_gpa[i] = vm->vcpus[i].clock_due_gpa;
+		dev->clock_due_ns[i] = vm->vcpus[i].clock_due_ns;
 	}
 	console_snapshot(&vm->console, dev->console, &dev->console_bytes);
 	pthread_mutex_unlock(&vm->lock);
@@ -256,6 +257,7 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	for (k = 0; k < vm->nr_vcpus; k++) {
 		vm->vcpus[k].clock_due_nr = dev->clock_due_nr[k];
 		vm->vcpus[k].clock_due_gpa = dev->clock_due_gpa[k];
+		vm->vcpus[k].clock_due_ns = dev->clock_due_ns[k];
 	}
 	console_restore(&vm->console, dev->console_bytes, dev->console);
 	/* The guest's clock keeps counting through the downtime, by the wall

@@ -61,11 +61,13 @@ struct vms_device {
 	uint64_t stack_top[DSMIG_MAX_VCPUS];
 	uint64_t console_bytes;
 	char console[VM_CONSOLE_RING];
-	/* Per vCPU: a TIME or SLEEP block whose clock reading the guest has
-	 * not read yet (the hypercall number, 0 = none, and its address):
-	 * the destination takes the reading again when the vCPU first runs. */
+	/* Per vCPU: the TIME or SLEEP block of its last hypercall (the
+	 * hypercall number, 0 = none, its address, the reading it returned):
+	 * the destination takes the reading again when the vCPU first runs
+	 * (hypercall_clock_retake). */
 	uint32_t clock_due_nr[DSMIG_MAX_VCPUS];
 	uint64_t clock_due_gpa[DSMIG_MAX_VCPUS];
+	uint64_t clock_due_ns[DSMIG_MAX_VCPUS];
 };
 
 /* A ptrace vCPU's XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE, the

@@ -317,6 +317,40 @@ static void test_state_path_fifo_refused(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A park after TIME (the pause's kick may stop the vCPU before the guest
+ * has read the block, or after): the reading is taken again while the
+ * block still holds what the VMM wrote, not once the guest has reused the
+ * memory, and not after the guest's next hypercall. */
+static void test_clock_retaken_after_a_park(void **state)
+{
+	struct dsmig_hc_time *t = gpa_ptr(DATA, sizeof(*t));
+	struct dsmig_hc_sleep *s = gpa_ptr(DATA + 64, sizeof(*s));
+	uint64_t first;
+
+	vm.state = VM_RUNNING;
+	assert_int_equal(hypercall(DSMIG_HC_TIME, DATA), 0);
+	first = t->monotonic_ns;
+	vm.clock_offset_ns += 500000000;          /* half a second in a pause */
+	hypercall_clock_retake(&vm.vcpus[0]);
+	assert_true(t->monotonic_ns >= first + 500000000);
+	/* The guest wrote over the block since: left alone. */
+	assert_int_equal(hypercall(DSMIG_HC_TIME, DATA), 0);
+	t->monotonic_ns = 42;
+	vm.clock_offset_ns += 500000000;
+	hypercall_clock_retake(&vm.vcpus[0]);
+	assert_int_equal(t->monotonic_ns, 42);
+	/* Another hypercall came after TIME: the guest has moved on from
+	 * TIME's block; the SLEEP's is the one taken again. */
+	assert_int_equal(hypercall(DSMIG_HC_TIME, DATA), 0);
+	first = t->monotonic_ns;
+	s->deadline_ns = 0;                      /* returns at once */
+	assert_int_equal(hypercall(DSMIG_HC_SLEEP, DATA + 64), 0);
+	vm.clock_offset_ns += 500000000;
+	hypercall_clock_retake(&vm.vcpus[0]);
+	assert_int_equal(t->monotonic_ns, first);
+	assert_true(s->now_ns >= first + 500000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +363,7 @@ int main(void)
 		T(test_counters_in_guard_page_refused),
 		T(test_one_migration_at_a_time),
 		T(test_save_state_needs_paused),
+		T(test_clock_retaken_after_a_park),
 #undef T
 		cmocka_unit_test(test_console_never_blocks),
 		cmocka_unit_test(test_console_keeps_order_and_cleans),
