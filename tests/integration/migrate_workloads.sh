@@ -36,12 +36,13 @@ migrate_one() {
 	check "$w: summary table shows the four metrics" \
 		grep -q "data transferred" "$HOST_A/$1.out"
 	# What the guest lived through: its own longest stall covers the
-	# switch-over gap (one vCPU's gap across it is at least the whole
-	# guest's; the gap is read by polling, up to one tick period (10 ms
-	# for idle and net) plus 1 ms late), and the degraded time the
-	# engine's downtime (counted whole).
-	check "$w: the guest's own longest stall covers its switch-over gap" \
-		summary_holds '.guest_stall_ns + 11000000 >= .guest_downtime_ns' "$log"
+	# downtime (no vCPU ticks between the pause and the resume; the
+	# engine's downtime also holds the pause and resume commands' own
+	# latency, hence the 20 ms), and the degraded time the engine's
+	# downtime (counted whole). (Not the switch-over gap: the engine reads
+	# that by polling, late by a control round trip, much more under ASan.)
+	check "$w: the guest's own longest stall covers the downtime ($(jq -c 'select(.type=="summary") | [.guest_stall_ns, .downtime_ns, .guest_downtime_ns]' "$log"))" \
+		summary_holds '.guest_stall_ns + 20000000 >= .downtime_ns' "$log"
 	check "$w: the degraded time covers the downtime" \
 		summary_holds '.degraded_ns >= .downtime_ns and .guest_na == null' "$log"
 	check "$w: the table leads with the guest's stall, measured" \
