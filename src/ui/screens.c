@@ -465,12 +465,12 @@ static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
 		  guest_metrics_span(s, "downtime_ns", t1, sizeof(t1)), v1);
 	versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
 	       (double)s->total_time_ns);
-	mvwprintw(win, y++, 2, "Total migration time      %10.2f s   %s",
-		  (double)s->total_time_ns / 1e9, v1);
+	snprintf(t1, sizeof(t1), "%.2f s", (double)s->total_time_ns / 1e9);
+	mvwprintw(win, y++, 2, "Total migration time      %10s  %s", t1, v1);
 	human(b1, sizeof(b1), (double)s->bytes_total);
 	versus(v1, sizeof(v1), prev, prev ? (double)prev->bytes_total : 0,
 	       (double)s->bytes_total);
-	mvwprintw(win, y++, 2, "Data transferred       %13s  %s", b1, v1);
+	mvwprintw(win, y++, 2, "Data transferred          %10s  %s", b1, v1);
 	mvwprintw(win, y++, 2, "Application progress  before %s, during %s, after %s",
 		  guest_metrics_rate(s, "before", t1, sizeof(t1)),
 		  guest_metrics_rate(s, "during", t2, sizeof(t2)),
