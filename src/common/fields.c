@@ -98,6 +98,31 @@ int fields_decode(json_t *o, const struct field *t, void *base, uint64_t *presen
 	return 0;
 }
 
+int fields_number(const struct field *t, uint64_t present, const void *base,
+		  const char *key, double *out)
+{
+	const struct field *f;
+	const char *p = base;
+
+	for (f = t; f->key && strcmp(f->key, key); f++)
+		;
+	if (!f->key || !(present & UINT64_C(1) << (f - t)))
+		return 0;
+	switch (f->type) {
+	case FIELD_I64: case FIELD_SPAN: case FIELD_GUEST:
+		*out = (double)*(const int64_t *)(p + f->off);
+		return 1;
+	case FIELD_INT:
+		*out = *(const int *)(p + f->off);
+		return 1;
+	case FIELD_NUM:
+		*out = *(const double *)(p + f->off);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int fields_has(const struct field *t, uint64_t present, const char *key)
 {
 	const struct field *f;

@@ -61,4 +61,10 @@ int fields_decode(json_t *o, const struct field *t, void *base, uint64_t *presen
 /* 1 if bit present of table t says that field key was there, else 0. */
 int fields_has(const struct field *t, uint64_t present, const char *key);
 
+/* The numeric field key (an integer or FIELD_NUM row) of the struct at
+ * base, decoded by table t with present: 1 and *out, or 0 if the record
+ * did not carry it (or key names no numeric row). */
+int fields_number(const struct field *t, uint64_t present, const void *base,
+		  const char *key, double *out);
+
 #endif /* DSMIG_COMMON_FIELDS_H */

@@ -276,6 +276,11 @@ int telemetry_read_phase_has(const struct tel_phase_event *p, const char *key)
 	return fields_has(phase_fields, p->present, key);
 }
 
+int telemetry_read_summary_number(const struct tel_summary *s, const char *key, double *out)
+{
+	return fields_number(summary_fields, s->present, s, key, out);
+}
+
 int telemetry_read_summary_has(const struct tel_summary *s, const char *key)
 {
 	return fields_has(summary_fields, s->present, key);

@@ -162,6 +162,9 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
  * 0: an optional field the record lacked reads as 0, which a reader that
  * shows it must not present as measured. */
 int telemetry_read_summary_has(const struct tel_summary *s, const char *key);
+/* The numeric summary field key as a double: 1 and *out, or 0 when the
+ * record did not carry it. */
+int telemetry_read_summary_number(const struct tel_summary *s, const char *key, double *out);
 /* The same for a phase event ("guest_downtime_ns": null when the guest
  * publishes no heartbeat). */
 int telemetry_read_phase_has(const struct tel_phase_event *p, const char *key);

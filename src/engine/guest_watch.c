@@ -48,12 +48,9 @@ void guest_watch_sample(struct guest_watch *w, const struct hv_stats *st)
 
 	if (!st->has_counters)
 		return;
-	if (st->guest_ns && st->heartbeat_ns) {
-		w->saw_heartbeat = 1;
-		if (st->guest_ns > st->heartbeat_ns &&
-		    st->guest_ns - st->heartbeat_ns > w->stale_max_ns)
-			w->stale_max_ns = st->guest_ns - st->heartbeat_ns;
-	}
+	if (st->heartbeat_ns && st->guest_ns > st->heartbeat_ns &&
+	    st->guest_ns - st->heartbeat_ns > w->stale_max_ns)
+		w->stale_max_ns = st->guest_ns - st->heartbeat_ns;
 	if (w->count && (st->time_ns <= point(w, 0)->t_ns ||
 			 st->progress < point(w, 0)->progress))
 		return;   /* not later, or a counter that went back: no interval */

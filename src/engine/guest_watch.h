@@ -34,7 +34,6 @@ struct guest_watch {
 	unsigned head, count;   /* ring[head] is the next slot */
 	uint64_t degraded_ns;
 	uint64_t stale_max_ns;  /* longest heartbeat standstill seen */
-	int saw_heartbeat;      /* some sample had counters and a guest clock */
 };
 
 /* Start watching a guest whose rate before the migration was rate_before

@@ -427,14 +427,18 @@ static void draw_summary_postcopy(WINDOW *win, int y, const struct tel_summary *
 		  or_na(resident, telemetry_read_summary_has(s, "postcopy.resident_ns")));
 }
 
-/* "(+12.0% vs last run)" for a span the previous summary also carried. */
-static void versus_span(char *buf, size_t len, const struct tel_summary *prev,
-			const struct tel_summary *s, const char *key, int64_t pv, int64_t now)
+/* One row of a time span: its label, the value or "n/a", and the change
+ * against prev (NULL: no comparison) when both summaries carried it. */
+static void span_row(WINDOW *win, int y, const char *label, const struct tel_summary *s,
+		     const struct tel_summary *prev, const char *key)
 {
-	if (prev && telemetry_read_summary_has(prev, key) && telemetry_read_summary_has(s, key))
-		versus(buf, len, prev, (double)pv, (double)now);
-	else
-		buf[0] = '\0';
+	char t[GUEST_METRICS_TEXT], v[40] = "";
+	double now, before;
+
+	if (prev && telemetry_read_summary_number(prev, key, &before) &&
+	    telemetry_read_summary_number(s, key, &now))
+		versus(v, sizeof(v), prev, before, now);
+	mvwprintw(win, y, 2, "%-25s %10s  %s", label, guest_metrics_span(s, key, t, sizeof(t)), v);
 }
 
 /* The card's numbers: what the guest lived through first, then the
@@ -447,22 +451,11 @@ static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
 	const char *na = guest_metrics_na(s);
 	int y = 2;
 
-	versus_span(v1, sizeof(v1), prev, s, "guest_stall_ns",
-		    prev ? prev->guest_stall_ns : 0, s->guest_stall_ns);
-	mvwprintw(win, y++, 2, "The guest's longest stall %10s  %s",
-		  guest_metrics_span(s, "guest_stall_ns", t1, sizeof(t1)), v1);
-	mvwprintw(win, y++, 2, "  from its heartbeat      %10s",
-		  guest_metrics_span(s, "guest_stall_hb_ns", t1, sizeof(t1)));
-	versus_span(v1, sizeof(v1), prev, s, "degraded_ns",
-		    prev ? prev->degraded_ns : 0, s->degraded_ns);
-	mvwprintw(win, y++, 2, "Degraded time             %10s  %s",
-		  guest_metrics_span(s, "degraded_ns", t1, sizeof(t1)), v1);
-	mvwprintw(win, y++, 2, "Switch-over gap           %10s",
-		  guest_metrics_span(s, "guest_downtime_ns", t1, sizeof(t1)));
-	versus(v1, sizeof(v1), prev, prev ? (double)prev->downtime_ns : 0,
-	       (double)s->downtime_ns);
-	mvwprintw(win, y++, 2, "Downtime (engine)         %10s  %s",
-		  guest_metrics_span(s, "downtime_ns", t1, sizeof(t1)), v1);
+	span_row(win, y++, "The guest's longest stall", s, prev, "guest_stall_ns");
+	span_row(win, y++, "  from its heartbeat", s, NULL, "guest_stall_hb_ns");
+	span_row(win, y++, "Degraded time", s, prev, "degraded_ns");
+	span_row(win, y++, "Switch-over gap", s, NULL, "guest_downtime_ns");
+	span_row(win, y++, "Downtime (engine)", s, prev, "downtime_ns");
 	versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
 	       (double)s->total_time_ns);
 	snprintf(t1, sizeof(t1), "%.2f s", (double)s->total_time_ns / 1e9);

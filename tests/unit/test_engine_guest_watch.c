@@ -56,7 +56,6 @@ static void test_steady_guest_is_not_degraded(void **state)
 	feed(&w, 1000 * MS, 3000 * MS, 1000, 0, 0, 0);
 	assert_int_equal(w.degraded_ns, 0);
 	assert_true(w.stale_max_ns <= 10 * MS);
-	assert_true(w.saw_heartbeat);
 }
 
 static void test_stall_is_degraded_and_stale(void **state)
@@ -106,7 +105,6 @@ static void test_snapshots_without_counters_ignored(void **state)
 	guest_watch_sample(&w, &st);
 	assert_int_equal(w.count, 0);
 	assert_int_equal(w.stale_max_ns, 0);
-	assert_false(w.saw_heartbeat);
 }
 
 int main(void)
