@@ -554,6 +554,14 @@ static int pt_vcpu_run(struct vcpu *v)
 		return -1;
 	}
 	pthread_mutex_lock(&v->vm->lock);
+	/* A kick sent before the process existed reached nobody: a pause
+	 * or stop asked for since vcpu_wait_runnable() is seen here, under
+	 * the lock kicks are sent under; one asked for later finds the
+	 * process and stops it right after PTRACE_CONT. */
+	if (v->vm->state != VM_RUNNING) {
+		pthread_mutex_unlock(&v->vm->lock);
+		return 0;
+	}
 	if (pv->pending)
 		rc = pt_load_regs(v);
 	pthread_mutex_unlock(&v->vm->lock);

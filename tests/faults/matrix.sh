@@ -7,7 +7,9 @@
 #   - the exit status is one the cell's documented outcome allows;
 #   - the exit status's meaning holds (0/3: the destination runs the guest
 #     and the source is gone; 1/7: the source runs it and the destination
-#     is gone; 4: no copy runs; 5: the source holds it paused);
+#     is gone; 4: no copy runs; 5: the source holds it paused, and
+#     after an engine process died in post-copy the destination holds
+#     it paused too);
 #   - never two running copies; the running copy's self-check is clean
 #     and its heartbeat advances;
 #   - no engine rank or mpirun is left behind.
@@ -125,6 +127,13 @@ for method in $METHODS; do
 				why+="exit 4 (lost) but source $src, destination $dst; " ;;
 			5) [ "$src" = paused ] && [ "$dst" != running ] ||
 				why+="exit 5 but source $src, destination $dst; " ;;
+			esac
+			# An engine process killed leaves both VMMs: a destination
+			# that broke off post-copy stays, paused (never run on pages
+			# it lacks, which would end it with a guest fault).
+			case "$point:$fault:$rc" in
+			post-copy:rank*:5 | post-copy:mpirun:5)
+				[ "$dst" = paused ] || why+="the destination VMM is gone (${dst}); " ;;
 			esac
 			pgrep -f "bin/dsmig-engine" >/dev/null && why+="engine ranks left behind; "
 			pgrep -f "mpirun.*dsmig-engine" >/dev/null && why+="mpirun left behind; "

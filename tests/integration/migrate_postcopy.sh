@@ -8,6 +8,9 @@
 # 2. Killing the source's engine rank during post-copy: the destination VM
 #    pauses itself (its missing pages are only on the source), the source
 #    stays paused, resume is refused, and `dsmig migrate` says so (exit 5).
+# 3. The same with the guest's vCPU waiting on a missing page when the
+#    engine goes away (rank 0 frozen first, so no pull is answered): the
+#    wait ends with the VM paused, never with the vCPU run on a zero page.
 . "$(dirname "$0")/lib.sh"
 require_vms
 
@@ -81,36 +84,64 @@ check "post-copy is over on the destination" \
 check "the summary table has the post-copy line" grep -q "post-copy .* faults" "$HOST_A/pv.out"
 on_b "$VMM" ctl pv quit >/dev/null
 
-# ---- 2: the source side dies during post-copy -----------------------------
+# ---- 2, 3: the source side dies during post-copy --------------------------
+# rank0_pid VM: the pid of the migration's rank 0.
+rank0_pid() {
+	local p
+	for p in $(pgrep -f "bin/dsmig-engine .*--vm $1"); do
+		tr '\0' '\n' <"/proc/$p/environ" | grep -qx 'OMPI_COMM_WORLD_RANK=0' &&
+			echo "$p"
+	done
+}
+
+# broken_postcopy_checks VM SRC_PID: what a broken post-copy leaves.
+broken_postcopy_checks() {
+	local vm=$1 src_pid=$2 st cpu1 cpu2
+	wait_pid "$MIG" 60
+	check "dsmig migrate exits 5 (post-copy broken)" test "$EXIT_STATUS" = 5
+	[ "$EXIT_STATUS" = 5 ] || sed 's/^/# /' "$HOST_A/$vm.out" "$HOST_B/$vm.log"
+	check "... and says the destination is paused with pages missing" \
+		grep -q "the destination lacks [0-9]* pages, which only the source holds" \
+		"$HOST_A/$vm.out"
+	st=$(status_b "$vm")
+	check "the destination VM is paused, post-copy failed" \
+		test "$(jq -r '"\(.status) \(.postcopy)"' <<<"$st")" = "paused failed"
+	check "... with pages still missing (never silently zero-filled)" \
+		holds "$(jq .missing_pages <<<"$st") > 0"
+	check "the source VM still exists, paused, holding them" \
+		test "$("$VMM" ctl "$vm" query-status | jq -r .status)" = paused
+	check "resuming the destination is refused" \
+		sh -c "DSMIG_RUNTIME_DIR='$HOST_B' '$VMM' ctl $vm resume 2>&1 | grep -q 'post-copy failed'"
+	cpu1=$(on_b "$VMM" ctl "$vm" query-stats | jq '[.vcpus[].cpu_ns] | add')
+	sleep 0.3
+	cpu2=$(on_b "$VMM" ctl "$vm" query-stats | jq '[.vcpus[].cpu_ns] | add')
+	check "the destination's vCPUs do not run ($cpu1 = $cpu2)" test "$cpu1" = "$cpu2"
+	on_b "$VMM" ctl "$vm" quit >/dev/null
+	"$VMM" ctl "$vm" quit >/dev/null
+	wait_pid "$src_pid" 5
+	check "both VMMs quit cleanly" test "$EXIT_STATUS" = 0
+}
+
 start_vm pk memory
 src_pid=$VM_PID
 sleep 1
 migrate_until_resumed pk
-killed=""
-for p in $(pgrep -f 'bin/dsmig-engine .*--vm pk'); do
-	if tr '\0' '\n' <"/proc/$p/environ" | grep -qx 'OMPI_COMM_WORLD_RANK=0'; then
-		kill -9 "$p" && killed=$p
-	fi
-done
+killed=$(rank0_pid pk)
+[ -n "$killed" ] && kill -9 $killed
 check "rank 0 was killed during post-copy" test -n "$killed"
-wait_pid "$MIG" 60
-check "dsmig migrate exits 5 (post-copy broken)" test "$EXIT_STATUS" = 5
-check "... and says the destination is paused with pages missing" \
-	grep -q "the destination lacks [0-9]* pages, which only the source holds" "$HOST_A/pk.out"
-st=$(status_b pk)
-check "the destination VM is paused, post-copy failed" \
-	test "$(jq -r '"\(.status) \(.postcopy)"' <<<"$st")" = "paused failed"
-check "... with pages still missing (never silently zero-filled)" \
-	holds "$(jq .missing_pages <<<"$st") > 0"
-check "the source VM still exists, paused, holding them" \
-	test "$("$VMM" ctl pk query-status | jq -r .status)" = paused
-check "resuming the destination is refused" \
-	sh -c "DSMIG_RUNTIME_DIR='$HOST_B' '$VMM' ctl pk resume 2>&1 | grep -q 'post-copy failed'"
-cpu1=$(on_b "$VMM" ctl pk query-stats | jq '[.vcpus[].cpu_ns] | add')
+broken_postcopy_checks pk "$src_pid"
+
+start_vm pf memory
+src_pid=$VM_PID
+sleep 1
+migrate_until_resumed pf
+frozen=$(rank0_pid pf)
+[ -n "$frozen" ] && kill -STOP $frozen
+sleep 0.5
+waiting=$(on_b "$VMM" ctl pf query-stats | jq '.counters.progress // "absent"')
 sleep 0.3
-cpu2=$(on_b "$VMM" ctl pk query-stats | jq '[.vcpus[].cpu_ns] | add')
-check "the destination's vCPUs do not run ($cpu1 = $cpu2)" test "$cpu1" = "$cpu2"
-on_b "$VMM" ctl pk quit >/dev/null
-"$VMM" ctl pk quit >/dev/null
-wait_pid "$src_pid" 5
-check "both VMMs quit cleanly" test "$EXIT_STATUS" = 0
+check "rank 0 frozen: the destination guest waits on a missing page" \
+	test "$(on_b "$VMM" ctl pf query-stats | jq '.counters.progress // "absent"')" = "$waiting"
+[ -n "$frozen" ] && kill -9 $frozen
+check "rank 0 was killed while frozen" test -n "$frozen"
+broken_postcopy_checks pf "$src_pid"
