@@ -6,6 +6,11 @@
  * and plots with `dsmig report` exactly like one recorded interactively.
  * For scripted runs: bench/paper.sh records the paper's figures with it.
  *
+ * Without --from, the source is the host whose VMM answers for the VM,
+ * asked as `dsmig migrate` asks before it starts (cli/settle.h). A VM on
+ * no host or on several, or already on the destination, is refused
+ * before anything starts: no probes, no session log.
+ *
  * Timeline: --lead seconds of probes, the migration, --tail seconds of
  * probes after it ends. Exit status: the migration's (docs: dsmig migrate).
  */
@@ -16,6 +21,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/settle.h"
+#include "common/ctl_client.h"
 #include "common/hosts.h"
 #include "common/log.h"
 #include "common/migreq.h"
@@ -42,8 +49,9 @@ static void usage(FILE *f)
 		"                    that describes the migration: see dsmig migrate --help)\n"
 		"Records one migration as a console session (replay it with dsmig replay,\n"
 		"plot it with dsmig report). HOSTs are names from the hosts file; --from\n"
-		"defaults to the first host. --lead/--tail: seconds recorded before and\n"
-		"after the migration (default 2 and 3).\n");
+		"defaults to the host whose VMM runs the VM (asked before anything\n"
+		"starts). --lead/--tail: seconds recorded before and after the migration\n"
+		"(default 2 and 3).\n");
 }
 
 /* Our own options, beside the request's. */
@@ -71,6 +79,58 @@ static int take_record_opt(void *arg, int c, const char *v, char *why, size_t le
 	default:
 		return errbuf_set(why, len, "internal: option %d", c);
 	}
+}
+
+/* Append ", TEXT" (no comma when buf is empty) to buf, truncating. */
+static void list_add(char *buf, size_t len, const char *text)
+{
+	size_t used = strlen(buf);
+
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", text);
+}
+
+/* --from's default: the one host whose VMM answers for the VM (any
+ * state: the migration says what it cannot move). A Xen migration names
+ * its host at both ends (docs/xen.md), so a xen --to is the source too;
+ * xen hosts have no VMM to ask otherwise. Returns the host, or NULL with
+ * why: the VM on no host, or on several (each named with its state). */
+static const struct host *vm_host(const struct host_list *hosts, const char *vm,
+				  const struct host *to, char *why, size_t len)
+{
+	const struct host *found = NULL;
+	char asked[256] = "", on[512] = "", item[128];
+	unsigned i, n = 0;
+
+	if (to->hv == HOST_HV_XEN)
+		return to;
+	for (i = 0; i < hosts->n; i++) {
+		const struct host *h = &hosts->h[i];
+		struct ctl_client *c;
+		struct side s;
+
+		if (h->hv == HOST_HV_XEN)
+			continue;
+		list_add(asked, sizeof(asked), h->name);
+		settle_probe(h->runtime, vm, &s, &c);
+		if (c)
+			ctl_client_close(c);
+		if (s.state == SIDE_ABSENT)
+			continue;
+		snprintf(item, sizeof(item), "%s: %s", h->name, side_state_name(s.state));
+		list_add(on, sizeof(on), item);
+		found = h;
+		n++;
+	}
+	if (n == 1)
+		return found;
+	if (!n)
+		errbuf_set(why, len, "no VM '%s' answers on any host (%s): nothing was started",
+			   vm, asked);
+	else
+		errbuf_set(why, len, "VM '%s' is on %u hosts (%s): name the source with --from",
+			   vm, n, on);
+	return NULL;
 }
 
 /* Tick the live session until `until` (monotonic ns), or until the
@@ -116,8 +176,8 @@ int cmd_record(int argc, char **argv)
 	struct session_writer w;
 	struct model m;
 	struct live *l;
-	char err[256];
-	int rc;
+	char err[640];
+	int rc, defaulted = 0;
 
 	rc = migreq_from_argv(&req, argc, argv, &extra, err, sizeof(err));
 	if (rc == MIGREQ_HELP) {
@@ -136,18 +196,29 @@ int cmd_record(int argc, char **argv)
 	/* `dsmig migrate`, our child, must know the same hosts. */
 	if (o.hosts_path && setenv("DSMIG_HOSTS", o.hosts_path, 1))
 		return CLI_FAILED;
-	if (!req.from[0])
-		snprintf(req.from, sizeof(req.from), "%s", hosts.h[0].name);
-	from = hosts_find(&hosts, req.from);
 	to = hosts_find(&hosts, req.to);
-	if (!from || !to) {
+	from = req.from[0] ? hosts_find(&hosts, req.from) : NULL;
+	if (!to || (req.from[0] && !from)) {
 		log_error("--from and --to must name hosts of the hosts file");
 		return CLI_USAGE;
+	}
+	if (!from) {
+		from = vm_host(&hosts, req.vm, to, err, sizeof(err));
+		if (!from) {
+			log_error("%s", err);
+			return CLI_FAILED;
+		}
+		snprintf(req.from, sizeof(req.from), "%s", from->name);
+		defaulted = 1;
 	}
 	/* Before the probes start; a xen host has no runtime directory. */
 	if (from->runtime[0] && to->runtime[0] &&
 	    migreq_check_ends(from->runtime, to->runtime, err, sizeof(err))) {
-		log_error("%s", err);
+		if (defaulted)
+			log_error("VM '%s' is already on %s, the destination: %s", req.vm,
+				  from->name, err);
+		else
+			log_error("%s", err);
 		return CLI_USAGE;
 	}
 

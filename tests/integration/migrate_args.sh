@@ -75,8 +75,9 @@ done
 for to in "$HOST_A" "$HOST_A/" "$HOST_A/sub/.." "$HOST_A//./sub/../" "$W/link" hostA2 hostA3; do
 	refused migrate "$to" "source and destination are the same host ($HOST_A"
 done
+# --from given: without it record asks the hosts' VMMs where the VM is.
 for to in hostA hostA2 hostA3; do
-	refused record "$to" "source and destination are the same host ($HOST_A"
+	refused record "$to" "source and destination are the same host ($HOST_A" --from hostA
 done
 
 # Good values reach the VMM: the stand-in notices (so that "not
