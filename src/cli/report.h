@@ -92,6 +92,9 @@ const char *report_mig_vm(const struct mig *m);
 const char *report_mig_host(const struct report *r, const struct mig *m, int dest);
 /* The migration's cap in bit/s (0 = none, -1 = unknown). */
 double report_mig_cap(const struct report *r, const struct mig *m);
+/* The migration's ranks: the engine's own count if it started, else the
+ * console's request; 0 if neither is in the log. */
+int64_t report_mig_ranks(const struct mig *m);
 /* Engine telemetry lines `dsmig migrate`'s reader could not read (not
  * JSON, too long, cut short), as the exit record says; 0 if it says
  * nothing. */

@@ -279,6 +279,14 @@ double report_mig_cap(const struct report *r, const struct mig *m)
 	return r->cap_bps;
 }
 
+int64_t report_mig_ranks(const struct mig *m)
+{
+	/* What ran (the engine's MPI world), else what was asked. */
+	if (m->has_estart)
+		return m->estart.ranks;
+	return m->has_start ? m->start.ranks : 0;
+}
+
 int64_t report_mig_bad_lines(const struct mig *m)
 {
 	return m->has_exit ? m->exit.telemetry_bad_lines : 0;

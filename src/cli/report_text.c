@@ -40,14 +40,16 @@ static const char *mig_method(const struct mig *m)
 	return m->has_start ? m->start.method : m->has_estart ? m->estart.method : "?";
 }
 
-static void print_bw(const char *label, double bps)
+/* The cap as the heading says it: "12 Mbit/s cap", "uncapped" or "cap
+ * unknown" (-1). */
+static const char *cap_text(double bps, char *buf, size_t len)
 {
 	if (bps < 0)
-		printf("%s unknown", label);
-	else if (bps == 0)
-		printf("%s none", label);
-	else
-		printf("%s %.3g Mbit/s", label, bps / 1e6);
+		return "cap unknown";
+	if (bps == 0)
+		return "uncapped";
+	snprintf(buf, len, "%.3g Mbit/s cap", bps / 1e6);
+	return buf;
 }
 
 /* Values the summary did not carry (an optional field, or the slowdown
@@ -89,15 +91,14 @@ void report_print(const struct report *r, const struct mig *m)
 							 "error") ? m->exit.error : NULL;
 	const struct tel_round *it;
 	int64_t sent, deferred;
-	char buf[128];
+	char buf[128], ranks[32] = "ranks unknown", cap[32];
 	size_t i;
 
-	printf("Migration %lld: %s  %s -> %s  %s", (long long)m->id, report_mig_vm(m),
-	       report_mig_host(r, m, 0), report_mig_host(r, m, 1), mig_method(m));
-	if (m->has_estart)
-		printf(", %lld ranks", (long long)m->estart.ranks);
-	print_bw(",", report_mig_cap(r, m));
-	printf(" cap\n");
+	if (report_mig_ranks(m))
+		snprintf(ranks, sizeof(ranks), "%lld ranks", (long long)report_mig_ranks(m));
+	printf("Migration %lld: %s  %s -> %s  %s, %s, %s\n", (long long)m->id, report_mig_vm(m),
+	       report_mig_host(r, m, 0), report_mig_host(r, m, 1), mig_method(m), ranks,
+	       cap_text(report_mig_cap(r, m), cap, sizeof(cap)));
 	printf("  status             %s\n", mig_status(m, buf, sizeof(buf)));
 	if (m->has_failed)
 		err = m->failed.error;
