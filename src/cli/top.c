@@ -42,7 +42,7 @@ static void print_table(json_t *recs)
 	printf("%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s %5s\n", "HOST", "VM", "STATE", "VCPUS",
 	       "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "DOMID");
 	json_array_foreach(recs, i, r) {
-		char domid[16] = "-";
+		char domid[16] = "-", dirty[16] = "-";
 		double sum = 0;
 		int k;
 
@@ -52,9 +52,11 @@ static void print_table(json_t *recs)
 			sum += v->vcpu_pct[k];
 		if (session_log_has(SESSION_REC_VM, v->present, "domid"))
 			snprintf(domid, sizeof(domid), "%d", v->domid);
-		printf("%-8.8s %-12.12s %-9.9s %5d %8lld %6.1f %-8.8s %9.0f %10.1f %5s\n",
+		if (session_log_has(SESSION_REC_VM, v->present, "dirty_pps"))
+			snprintf(dirty, sizeof(dirty), "%.0f", v->dirty_pps);
+		printf("%-8.8s %-12.12s %-9.9s %5d %8lld %6.1f %-8.8s %9s %10.1f %5s\n",
 		       v->host, v->vm, v->state, v->vcpus, (long long)(v->mem_bytes >> 20),
-		       v->nr_vcpu_pct ? sum / v->nr_vcpu_pct : 0.0, v->workload, v->dirty_pps,
+		       v->nr_vcpu_pct ? sum / v->nr_vcpu_pct : 0.0, v->workload, dirty,
 		       v->progress_ps, domid);
 	}
 	fflush(stdout);

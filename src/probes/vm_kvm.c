@@ -151,14 +151,16 @@ static json_t *sample(const char *host, struct probed_vm *v)
 			? 100.0 * (double)(ns - v->cpu_ns[i]) / 1e9 / dt : 0.0));
 		v->cpu_ns[i] = ns;
 	}
-	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:f, s:I, s:f}",
+	/* dirty_pps: the VMM's own per-second window (docs/control-protocol.md),
+	 * absent in its first second: not a rate of this poll's interval. */
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:O*, s:I, s:f}",
 			"probe", "vm", "host", host, "vm", v->name,
 			"state", json_string_value(json_object_get(st, "status")) ?: "?",
 			"workload", v->workload[0] ? v->workload : "-",
 			"vcpus", v->vcpus, "mem_bytes", (json_int_t)v->mem_bytes,
 			"vcpu_pct", pct,
-			"dirty_pps", dt > 0 ? (double)json_integer_value(
-				json_object_get(st, "dirty_pages")) / dt : 0.0,
+			"dirty_pps", json_is_number(json_object_get(st, "dirty_pps")) ?
+				json_object_get(st, "dirty_pps") : NULL,
 			"progress", (json_int_t)progress,
 			"progress_ps", dt > 0 && progress >= v->progress
 				? (double)(progress - v->progress) / dt : 0.0);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,45 @@ static void keys_replay(struct console *c, int ch)
 	}
 }
 
+void console_status_migration(struct console *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->status, sizeof(c->status), fmt, ap);
+	va_end(ap);
+	c->status_mig = c->model.mig.id;
+}
+
+/* Quit, or ask first while a migration runs. */
+static void quit_key(struct console *c)
+{
+	if (c->live && live_migration_running(c->live))
+		c->confirm_quit = 1;
+	else
+		c->quit = 1;
+}
+
+/* Too small a window shows only that (and a pending quit question):
+ * keys do nothing else. */
+static void keys_too_small(struct console *c, int ch)
+{
+	if (c->confirm_quit) {
+		c->confirm_quit = 0;
+		c->quit = ch == 'y' || ch == 'Y';
+	} else if (ch == 'q' || ch == 'Q') {
+		quit_key(c);
+	}
+}
+
 static void keys_main(struct console *c, int ch)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
 
+	if (screens_too_small()) {
+		keys_too_small(c, ch);
+		return;
+	}
 	if (c->confirm_quit) {
 		c->confirm_quit = 0;
 		if (ch == 'y' || ch == 'Y')
@@ -156,10 +192,7 @@ static void keys_main(struct console *c, int ch)
 	switch (ch) {
 	case 'q':
 	case 'Q':
-		if (c->live && live_migration_running(c->live))
-			c->confirm_quit = 1;
-		else
-			c->quit = 1;
+		quit_key(c);
 		break;
 	case '?':
 	case KEY_F(1):
@@ -171,13 +204,11 @@ static void keys_main(struct console *c, int ch)
 		break;
 	case KEY_UP:
 	case 'k':
-		if (c->selected > 0)
-			c->selected--;
+		screens_select(c, order, n, screens_selected(c, order, n) - 1);
 		break;
 	case KEY_DOWN:
 	case 'j':
-		if (c->selected < n - 1)
-			c->selected++;
+		screens_select(c, order, n, screens_selected(c, order, n) + 1);
 		break;
 	case 's':
 		c->sort = (c->sort + 1) % SORT_NR;
@@ -211,8 +242,7 @@ static void keys_main(struct console *c, int ch)
 	case 'c':
 		if (c->live && live_migration_running(c->live)) {
 			live_cancel(c->live);
-			snprintf(c->status, sizeof(c->status),
-				 "cancelling: the VM stays on its source");
+			console_status_migration(c, "cancelling: the VM stays on its source");
 		}
 		break;
 	default:
@@ -238,11 +268,6 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 	char why[240];
 	const char *theme = c->opt.theme ? c->opt.theme : "default";
 
-	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
-		return -1;
-	/* The `dsmig migrate` children must know the same hosts. */
-	if (c->opt.hosts && setenv("DSMIG_HOSTS", c->opt.hosts, 1))
-		return errbuf_set(err, errlen, "out of memory");
 	if (console_theme(c, theme, err, errlen)) {
 		if (c->opt.theme)
 			return -1;
@@ -259,8 +284,13 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 			snprintf(c->status, sizeof(c->status),
 				 "%s: %u bad lines skipped (first: line %u); playing the rest",
 				 c->opt.replay, c->replay.log.bad, c->replay.log.first_bad);
-		return 0;
+		return 0;   /* a replay needs nothing but its log: no hosts */
 	}
+	if (hosts_load(&c->hosts, c->opt.hosts, err, errlen))
+		return -1;
+	/* The `dsmig migrate` children must know the same hosts. */
+	if (c->opt.hosts && setenv("DSMIG_HOSTS", c->opt.hosts, 1))
+		return errbuf_set(err, errlen, "out of memory");
 	if (session_writer_open(&c->writer, c->opt.record, err, errlen))
 		return -1;
 	if (live_open(&c->live, &c->hosts, &c->writer, &c->model, why, sizeof(why))) {
@@ -297,6 +327,12 @@ static void console_loop(struct console *c)
 			next += TICK_NS;
 			if (next < now)
 				next = now + TICK_NS;
+			/* A migration's status line goes when it ends. */
+			if (c->status_mig && !(c->model.mig.active &&
+					       c->model.mig.id == c->status_mig)) {
+				c->status[0] = '\0';
+				c->status_mig = 0;
+			}
 			/* A new migration brings its view to the front, once. */
 			if (c->model.mig.id && c->model.mig.id != c->shown_mig) {
 				c->shown_mig = c->model.mig.id;

@@ -74,9 +74,9 @@ void dialog_open(struct console *c)
 	struct dialog *d = &c->dlg;
 	char why[200];
 
-	if (c->selected >= n)
+	if (!n)
 		return;
-	v = &c->model.vms[order[c->selected]];
+	v = &c->model.vms[order[screens_selected(c, order, n)]];
 	if (hosts_find(&c->hosts, v->host) && migrate_end(c, v->host, why, sizeof(why))) {
 		snprintf(c->status, sizeof(c->status), "cannot migrate %s: %s", v->name, why);
 		return;
@@ -98,7 +98,19 @@ void dialog_open(struct console *c)
 static void launch(struct console *c)
 {
 	struct dialog *d = &c->dlg;
+	const struct vm_view *v = model_vm(&c->model, d->req.from, d->req.vm, 0);
 	char why[200];
+
+	/* The VM may have stopped, paused or moved while the dialog was
+	 * open: the probes' latest word (a tick old at most) before anything
+	 * starts; dsmig migrate checks again. */
+	if (!v || !strcmp(v->state, "gone") || !strcmp(v->state, "paused")) {
+		snprintf(c->status, sizeof(c->status),
+			 "cannot migrate %s: it is %s %s; nothing was started", d->req.vm,
+			 v && strcmp(v->state, "gone") ? "paused on" : "no longer on", d->req.from);
+		d->open = 0;
+		return;
+	}
 
 	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
 	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
@@ -120,8 +132,8 @@ static void launch(struct console *c)
 		live_operator(c->live, "migrate",
 			      json_pack("{s:s, s:s, s:s}", "vm", d->req.vm, "from", d->req.from,
 					"to", d->req.to));
-		snprintf(c->status, sizeof(c->status), "migrating %s to %s (c cancels)",
-			 d->req.vm, d->req.to);
+		console_status_migration(c, "migrating %s to %s (c cancels)", d->req.vm,
+					 d->req.to);
 	}
 }
 
@@ -234,7 +246,7 @@ void dialog_draw(struct console *c)
 	if (!win)
 		return;
 	wattron(win, theme_attr(&c->theme, THEME_TITLE));
-	mvwprintw(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
+	screens_print(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
 	wattroff(win, theme_attr(&c->theme, THEME_TITLE));
 	snprintf(val[F_DEST], sizeof(val[0]), "< %s >", host_runtime_name(c, d->dest));
 	snprintf(val[F_METHOD], sizeof(val[0]), "< %s >", d->req.method);
@@ -246,14 +258,14 @@ void dialog_draw(struct console *c)
 	for (i = 0; i < F_NR; i++) {
 		attr_t a = theme_attr(&c->theme, i == d->field ? THEME_SELECTED : THEME_INPUT);
 
-		mvwprintw(win, 2 + i, 3, "%-16s", names[i]);
+		screens_print(win, 2 + i, 3, "%-16s", names[i]);
 		wattron(win, a);
-		mvwprintw(win, 2 + i, 20, "%-30s", val[i]);
+		screens_print(win, 2 + i, 20, "%-30s", val[i]);
 		wattroff(win, a);
 	}
 	wattron(win, theme_attr(&c->theme, THEME_DIM));
-	mvwprintw(win, h - 3, 3, "Up/Down: field  Left/Right/Space: change");
-	mvwprintw(win, h - 2, 3, "Enter: launch   Esc: close");
+	screens_print(win, h - 3, 3, "Up/Down: field  Left/Right/Space: change");
+	screens_print(win, h - 2, 3, "Enter: launch   Esc: close");
 	wattroff(win, theme_attr(&c->theme, THEME_DIM));
 	wnoutrefresh(win);
 	delwin(win);

@@ -28,6 +28,10 @@
 /* Where the migration's traffic is watched: loopback, or in the lab the
  * source host's interface inside its namespace (docs/probes.md). */
 #define NET_IFACE_LOCAL "lo"
+/* The throughput's bins: the growth since the previous 10 Hz tick's
+ * reading (a window shorter than any tick keeps just that one), so that
+ * it lines up with the phase markers (docs/probes.md). */
+#define NET_BIN_NS 1ull
 
 struct live {
 	struct host_list hosts;
@@ -49,16 +53,17 @@ struct live {
 	json_t *summary_ev;         /* the engine's summary event as written */
 };
 
-/* Where the last summary of a VM and method is kept between sessions:
- * next to the session logs. */
+/* Where the last summary of a VM, method and cap (as units_format_rate()
+ * writes it: "12M", "0") is kept between sessions: next to the session
+ * logs. */
 static void last_run_path(struct live *l, const char *vm, const char *method,
-			  char *buf, size_t len)
+			  const char *cap, char *buf, size_t len)
 {
 	const char *slash = strrchr(l->w->path, '/');
 	int dirlen = slash ? (int)(slash - l->w->path) : 1;
 
-	snprintf(buf, len, "%.*s/last-%s-%s.json", dirlen, slash ? l->w->path : ".",
-		 vm, method);
+	snprintf(buf, len, "%.*s/last-%s-%s-%s.json", dirlen, slash ? l->w->path : ".",
+		 vm, method, cap);
 }
 
 /* Write a record and apply it: the single path every datum takes. */
@@ -193,7 +198,8 @@ static void migration_reaped(struct live *l, int status)
 	if (!code && l->m->mig.has_summary && l->summary_ev) {
 		char path[PATH_MAX];
 
-		last_run_path(l, l->m->mig.vm, l->m->mig.method, path, sizeof(path));
+		last_run_path(l, l->m->mig.vm, l->m->mig.method, l->m->mig.bandwidth, path,
+			      sizeof(path));
 		if (json_dump_file(l->summary_ev, path, JSON_COMPACT))
 			model_log(l->m, "cannot save %s", path);
 	}
@@ -296,19 +302,19 @@ int live_migrate(struct live *l, const struct migreq *r)
 				       "bandwidth", bw, "ranks", (int)r->ranks,
 				       "max_iters", (int)r->max_iters, "verify", r->verify));
 	{
-		/* The previous run of this VM and method, from an earlier
-		 * session, as the engine wrote it: the model reads it. */
+		/* The previous run of this VM, method and cap, from an
+		 * earlier session, as the engine wrote it: the model reads it. */
 		char path[PATH_MAX];
 		json_t *prev;
 
-		last_run_path(l, r->vm, r->method, path, sizeof(path));
+		last_run_path(l, r->vm, r->method, bw, path, sizeof(path));
 		prev = l->m->has_prev ? NULL : json_load_file(path, 0, NULL);
 		if (json_is_object(prev))
 			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", l->mig_id,
 						       "event", "previous", "summary", prev));
 		json_decref(prev);
 	}
-	rate_meter_init(&l->rate, 1000000000ull);
+	rate_meter_init(&l->rate, NET_BIN_NS);
 	l->net_noted = 0;
 	net_watch(l, r);
 	l->child = spawn_migrate(l, r);

@@ -133,7 +133,7 @@ static void apply_vm_probe(struct model *m, const struct session_rec *r)
 		 session_log_has(r->type, p->present, "workload") ? p->workload : "-");
 	v->vcpus = p->vcpus;
 	v->mem_bytes = (uint64_t)p->mem_bytes;
-	v->dirty_pps = p->dirty_pps;
+	v->dirty_pps = session_log_has(r->type, p->present, "dirty_pps") ? p->dirty_pps : -1;
 	v->progress = (uint64_t)p->progress;
 	v->progress_ps = p->progress_ps;
 	for (i = 0; i < p->nr_vcpu_pct; i++) {
@@ -165,11 +165,13 @@ static void mig_start(struct model *m, int64_t id, const struct session_mig_star
 {
 	struct migration_view *g = &m->mig;
 
-	/* Keep the last summary of the same VM and method to compare. */
-	if (g->has_summary && !strcmp(g->vm, s->vm) && !strcmp(g->method, s->method)) {
+	/* Keep the last summary of the same VM, method and cap to compare
+	 * (a run at another cap is another experiment). */
+	if (g->has_summary && !g->cancelled && !strcmp(g->vm, s->vm) &&
+	    !strcmp(g->method, s->method) && g->cap_bps == s->bandwidth_bps) {
 		m->prev_summary = g->summary;
 		m->has_prev = 1;
-	} else if (strcmp(g->vm, s->vm)) {
+	} else {
 		m->has_prev = 0;
 	}
 	memset(g, 0, sizeof(*g));
@@ -185,7 +187,9 @@ static void mig_start(struct model *m, int64_t id, const struct session_mig_star
 	snprintf(g->bandwidth, sizeof(g->bandwidth), "%s", s->bandwidth);
 	g->ranks = s->ranks;
 	g->verify = s->verify;
-	g->cap_bps = m->cap_bps;
+	/* The run's own cap; a start record whose cap is no rate: the
+	 * session's default. */
+	g->cap_bps = s->bandwidth_bps >= 0 ? s->bandwidth_bps : m->cap_bps;
 	snprintf(g->phase, sizeof(g->phase), "launching");
 	model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
 		  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
@@ -356,6 +360,8 @@ void model_apply(struct model *m, json_t *rec)
 	case SESSION_REC_OPERATOR:
 		/* In the event log (cleaned by the reader: it is drawn). */
 		model_log(m, "operator: %s", r.u.operator.action);
+		if (!strcmp(r.u.operator.action, "cancel") && m->mig.active)
+			m->mig.cancelled = 1;
 		break;
 	case SESSION_REC_CLOSE:
 	case SESSION_REC_UNKNOWN:

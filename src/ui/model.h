@@ -40,7 +40,8 @@ struct vm_view {
 	uint64_t mem_bytes;
 	double vcpu_pct[MODEL_MAX_VCPUS];
 	double vcpu_total;          /* mean over vCPUs, percent */
-	double dirty_pps, progress_ps;
+	double dirty_pps;           /* distinct pages per second; < 0: n/a */
+	double progress_ps;
 	uint64_t progress;
 	struct series cpu_hist;     /* vcpu_total over time */
 };
@@ -82,6 +83,7 @@ struct migration_view {
 	struct tel_summary summary; /* the engine summary, if has_summary */
 	int has_summary;
 	int exit_status;            /* -1 while running */
+	int cancelled;              /* the operator cancelled it */
 	char error[256];
 };
 
@@ -95,7 +97,7 @@ struct model {
 	struct vm_view vms[MODEL_MAX_VMS];
 	struct migration_view mig;
 	struct tel_summary prev_summary;   /* previous migration of the same
-					      VM and method, if has_prev */
+					      VM, method and cap, if has_prev */
 	int has_prev;
 	char net_method[16];        /* "pcap", "procfs" or "" */
 	char net_note[160];

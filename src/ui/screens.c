@@ -4,6 +4,7 @@
  * summary card, help, and the footer. Nothing here collects data.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,21 @@
 #define SCRATCH_SLOTS 3
 static double buf_t[SCRATCH_SLOTS][SERIES_CAP], buf_v[SCRATCH_SLOTS][SERIES_CAP];
 
+int screens_too_small(void)
+{
+	return LINES < SCREENS_MIN_LINES || COLS < SCREENS_MIN_COLS;
+}
+
 WINDOW *screens_overlay(struct console *c, int h, int w, enum theme_role frame)
 {
-	int y = (LINES - h) / 2, x = (COLS - w) / 2;
+	int y, x;
 	WINDOW *win;
 
-	if (y < 1 || x < 0)
+	h = h < LINES - 2 ? h : LINES - 2;   /* the title and footer stay */
+	w = w < COLS ? w : COLS;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	if (h < 3 || w < 8)
 		return NULL;
 	win = newwin(h, w, y, x);
 	if (!win)
@@ -37,6 +47,44 @@ WINDOW *screens_overlay(struct console *c, int h, int w, enum theme_role frame)
 	box(win, 0, 0);
 	wattroff(win, A(frame));
 	return win;
+}
+
+void screens_print(WINDOW *win, int y, int x, const char *fmt, ...)
+{
+	char line[512];
+	int room = getmaxx(win) - 1 - x;
+	va_list ap;
+
+	if (y >= getmaxy(win) - 1 || room <= 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	mvwaddnstr(win, y, x, line, room);
+}
+
+int screens_print_wrapped(WINDOW *win, int y, int x, int rows, const char *prefix,
+			  const char *text)
+{
+	char line[512];
+	int room = getmaxx(win) - 1 - x, r, n, cut;
+
+	snprintf(line, sizeof(line), "%s%s", prefix, text);
+	text = line;
+	for (r = 0; r < rows && *text && room > 0; r++) {
+		n = (int)strlen(text);
+		cut = n;
+		if (n > room && r < rows - 1) {
+			for (cut = room; cut > 0 && text[cut] != ' '; cut--)
+				;
+			cut = cut ? cut : room;
+		}
+		screens_print(win, y + r, x, "%.*s", cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	return y + r;
 }
 
 static void fill_row(int y, attr_t a)
@@ -78,6 +126,35 @@ int screens_vm_order(const struct console *c, int *order, int cap)
 	return n;
 }
 
+void screens_select(struct console *c, const int *order, int n, int row)
+{
+	const struct vm_view *v;
+
+	row = row >= n ? n - 1 : row;
+	row = row < 0 ? 0 : row;
+	c->selected = row;
+	if (!n)
+		return;
+	v = &c->model.vms[order[row]];
+	snprintf(c->sel_host, sizeof(c->sel_host), "%s", v->host);
+	snprintf(c->sel_name, sizeof(c->sel_name), "%s", v->name);
+}
+
+int screens_selected(struct console *c, const int *order, int n)
+{
+	int i, row = -1;
+
+	for (i = 0; i < n && row < 0; i++)
+		if (!strcmp(c->model.vms[order[i]].name, c->sel_name) &&
+		    !strcmp(c->model.vms[order[i]].host, c->sel_host))
+			row = i;
+	for (i = 0; i < n && row < 0; i++)
+		if (!strcmp(c->model.vms[order[i]].name, c->sel_name))
+			row = i;
+	screens_select(c, order, n, row < 0 ? c->selected : row);
+	return c->selected;
+}
+
 /* What the readers could not use, as counts ("log: 2 bad lines, 1
  * refused, 3 skipped  "), or "" if nothing: the model's tally, and in
  * replay the lines the loader refused. Reasons go to the event log and
@@ -103,24 +180,45 @@ static void lost_records(const struct console *c, char *buf, size_t len)
 		snprintf(buf + n - 1, len - n + 1, "  ");   /* the last comma */
 }
 
+/* The downtime so far as the title bar shows it ("downtime 73 ms  "),
+ * or "" before the migration pauses the VM: the readout every width
+ * keeps. */
+static void title_downtime(const struct console *c, char *buf, size_t len)
+{
+	double dt = c->model.mig.id ? model_downtime(&c->model) : -1;
+
+	buf[0] = '\0';
+	if (dt >= 0)
+		snprintf(buf, len, dt < 1 ? "downtime %.0f ms%s  " : "downtime %.2f s%s  ",
+			 dt < 1 ? dt * 1e3 : dt,
+			 c->model.mig.active && c->model.mig.t_resume < 0 ? " (paused)" : "");
+}
+
+/* Row 0: "dsmig  what" on the left, cut where the right part (downtime,
+ * lost records, the clock) begins; never wrapped onto row 1. */
 static void title_bar(struct console *c, const char *what)
 {
-	char clock[48] = "", lost[96], right[160];
-	int x;
+	char clock[48] = "", lost[96], down[48], right[200], left[256];
+	int x, room;
 
-	fill_row(0, A(THEME_TITLE) | A_REVERSE);
-	attron(A(THEME_TITLE) | A_REVERSE);
+	fill_row(0, A(THEME_STATUS));   /* the bars top and bottom: one role */
+	attron(A(THEME_STATUS));
 	if (c->replaying)
 		snprintf(clock, sizeof(clock), "replay %.1f/%.1f s x%g%s", c->replay.vt,
 			 c->replay.duration, c->replay.speed, c->replay.paused ? " [paused]" : "");
 	else
 		snprintf(clock, sizeof(clock), "live %.0f s", c->model.now);
 	lost_records(c, lost, sizeof(lost));
-	snprintf(right, sizeof(right), "%s%s", lost, clock);
-	mvprintw(0, 1, "dsmig  %s", what);
-	x = COLS - (int)strlen(right) - 2;
-	mvaddnstr(0, x > 0 ? x : 0, right, COLS);
-	attroff(A(THEME_TITLE) | A_REVERSE);
+	title_downtime(c, down, sizeof(down));
+	snprintf(right, sizeof(right), "%s%s%s", down, lost, clock);
+	x = COLS - (int)strlen(right) - 1;
+	x = x > 0 ? x : 0;
+	mvaddnstr(0, x, right, COLS - x);
+	snprintf(left, sizeof(left), "dsmig  %s", what);
+	room = x - 2;
+	if (room > 0)
+		mvaddnstr(0, 1, left, room);
+	attroff(A(THEME_STATUS));
 }
 
 static void footer(struct console *c)
@@ -133,10 +231,10 @@ static void footer(struct console *c)
 		keys = "c cancel  Enter close card  Tab hosts  t theme  ? help  q quit";
 	else
 		keys = "Enter/m migrate  Up/Down select  s sort  Tab migration  t theme  ? help  q quit";
-	fill_row(LINES - 1, A(THEME_STATUS) | A_REVERSE);
-	attron(A(THEME_STATUS) | A_REVERSE);
+	fill_row(LINES - 1, A(THEME_STATUS));
+	attron(A(THEME_STATUS));
 	mvaddnstr(LINES - 1, 1, keys, COLS - 2);
-	attroff(A(THEME_STATUS) | A_REVERSE);
+	attroff(A(THEME_STATUS));
 	if (c->status[0] && LINES > 3) {
 		attron(A(THEME_DIM));
 		mvaddnstr(LINES - 2, 1, c->status, COLS - 2);
@@ -154,23 +252,25 @@ static void draw_hosts(struct console *c)
 		 c->model.nr_hosts, n, sort_names[c->sort]);
 	title_bar(c, what);
 	attron(A(THEME_HEADER) | A_BOLD);
-	mvprintw(2, 1, "%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s  %s", "HOST", "VM", "STATE",
+	screens_print(stdscr, 2, 1, "%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s  %s", "HOST", "VM", "STATE",
 		 "VCPUS", "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "VCPU HISTORY");
 	attroff(A(THEME_HEADER) | A_BOLD);
-	if (c->selected >= n)
-		c->selected = n ? n - 1 : 0;
+	screens_selected(c, order, n);
 	for (i = 0, y = 3; i < n && y < LINES - 3; i++, y++) {
 		const struct vm_view *v = &c->model.vms[order[i]];
 		int k = series_window(&v->cpu_hist, -1, buf_t[0], buf_v[0], SERIES_CAP);
 		int spark = COLS - 88;
-		attr_t a = i == c->selected ? A(THEME_SELECTED) | A_REVERSE : A(THEME_TEXT);
+		attr_t a = i == c->selected ? A(THEME_SELECTED) : A(THEME_TEXT);
+		char dirty[16] = "-";
 
+		if (v->dirty_pps >= 0)
+			snprintf(dirty, sizeof(dirty), "%.0f", v->dirty_pps);
 		if (i == c->selected)
 			fill_row(y, a);
 		attron(a);
-		mvprintw(y, 1, "%-8.8s %-12.12s %-9.9s %5d %8llu %6.1f %-8.8s %9.0f %10.1f  ", v->host,
+		screens_print(stdscr, y, 1, "%-8.8s %-12.12s %-9.9s %5d %8llu %6.1f %-8.8s %9s %10.1f  ", v->host,
 			 v->name, v->state, v->vcpus, (unsigned long long)(v->mem_bytes >> 20),
-			 v->vcpu_total, v->workload, v->dirty_pps, v->progress_ps);
+			 v->vcpu_total, v->workload, dirty, v->progress_ps);
 		attroff(a);
 		if (spark > 4) {
 			attron(A(THEME_SERIES1));
@@ -181,13 +281,13 @@ static void draw_hosts(struct console *c)
 	}
 	if (!n) {
 		attron(A(THEME_DIM));
-		mvprintw(4, 3, "No VMs found on the hosts (%d) yet.", c->model.nr_hosts);
+		screens_print(stdscr, 4, 3, "No VMs found on the hosts (%d) yet.", c->model.nr_hosts);
 		attroff(A(THEME_DIM));
 	}
 	if (c->model.mig.id && LINES > 8) {
 		attron(A(c->model.mig.active ? THEME_WARN : c->model.mig.exit_status ? THEME_BAD
 										: THEME_GOOD));
-		mvprintw(LINES - 3, 1, "migration %d: %s %s -> %s: %s%s", c->model.mig.id,
+		screens_print(stdscr, LINES - 3, 1, "migration %d: %s %s -> %s: %s%s", c->model.mig.id,
 			 c->model.mig.vm, c->model.mig.from, c->model.mig.to,
 			 c->model.mig.active ? c->model.mig.phase
 					     : c->model.mig.exit_status ? "failed" : "done",
@@ -339,13 +439,13 @@ static void draw_side(struct console *c, int y, int x, int h, int w)
 		int failed = !strcmp(g->phases[i].name, "failed");
 
 		attron(A(failed ? THEME_BAD : THEME_PHASE));
-		mvprintw(row++, x + 1, "%+7.2fs %s", g->phases[i].t - g->t_launch,
+		screens_print(stdscr, row++, x + 1, "%+7.2fs %s", g->phases[i].t - g->t_launch,
 			 g->phases[i].name);
 		attroff(A(failed ? THEME_BAD : THEME_PHASE));
 	}
-	mvprintw(row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
+	screens_print(stdscr, row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
 	if (g->pc_missing)
-		mvprintw(row++, x + 1, "post-copy: %llu/%llu pages in, %llu faults",
+		screens_print(stdscr, row++, x + 1, "post-copy: %llu/%llu pages in, %llu faults",
 			 (unsigned long long)g->pc_sent, (unsigned long long)g->pc_missing,
 			 (unsigned long long)g->pc_faults);
 
@@ -377,7 +477,7 @@ static void draw_log(struct console *c, int y, int h)
 	int i;
 
 	attron(A(THEME_TITLE) | A_BOLD);
-	mvprintw(y, 1, "Events");
+	screens_print(stdscr, y, 1, "Events");
 	attroff(A(THEME_TITLE) | A_BOLD);
 	for (i = 0; i < h - 1; i++) {
 		const char *line = model_log_line(&c->model, h - 2 - i);
@@ -393,12 +493,13 @@ static void human(char *buf, size_t len, double bytes)
 		 bytes >= 1048576 ? bytes / 1048576 : bytes / 1024);
 }
 
-/* "(-12.3% vs last run)" against the previous run's value prev, or ""
- * without a previous run (or one whose value was not positive). */
-static void versus(char *buf, size_t len, const struct tel_summary *prev, double pv, double now)
+/* "(-12.3% vs 1.23 s)" against the previous run's value pv, as text
+ * pv_text, or "" without a previous run (pv_text NULL) or one whose
+ * value was not positive. */
+static void versus(char *buf, size_t len, const char *pv_text, double pv, double now)
 {
-	if (prev && pv > 0)
-		snprintf(buf, len, "(%+.1f%% vs last run)", 100.0 * (now / pv - 1));
+	if (pv_text && pv > 0)
+		snprintf(buf, len, "(%+.1f%% vs %s)", 100.0 * (now / pv - 1), pv_text);
 	else
 		buf[0] = '\0';
 }
@@ -419,11 +520,11 @@ static void draw_summary_postcopy(WINDOW *win, int y, const struct tel_summary *
 	snprintf(faults, sizeof(faults), "%lld", (long long)s->postcopy.faults);
 	snprintf(median, sizeof(median), "%.1f ms", (double)s->postcopy.fault_median_ns / 1e6);
 	snprintf(resident, sizeof(resident), "%.2f s", (double)s->postcopy.resident_ns / 1e9);
-	mvwprintw(win, y, 2, "Post-copy: %s pages missing, %s faults, median %s",
+	screens_print(win, y, 2, "Post-copy: %s pages missing, %s faults, median %s",
 		  or_na(pages, telemetry_read_summary_has(s, "postcopy.missing_pages")),
 		  or_na(faults, telemetry_read_summary_has(s, "postcopy.faults")),
 		  or_na(median, telemetry_read_summary_has(s, "postcopy.fault_median_ns")));
-	mvwprintw(win, y + 1, 2, "  every page resident after %s",
+	screens_print(win, y + 1, 2, "  every page resident after %s",
 		  or_na(resident, telemetry_read_summary_has(s, "postcopy.resident_ns")));
 }
 
@@ -432,13 +533,13 @@ static void draw_summary_postcopy(WINDOW *win, int y, const struct tel_summary *
 static void span_row(WINDOW *win, int y, const char *label, const struct tel_summary *s,
 		     const struct tel_summary *prev, const char *key)
 {
-	char t[GUEST_METRICS_TEXT], v[40] = "";
+	char t[GUEST_METRICS_TEXT], pt[GUEST_METRICS_TEXT], v[64] = "";
 	double now, before;
 
 	if (prev && telemetry_read_summary_number(prev, key, &before) &&
 	    telemetry_read_summary_number(s, key, &now))
-		versus(v, sizeof(v), prev, before, now);
-	mvwprintw(win, y, 2, "%-25s %10s  %s", label, guest_metrics_span(s, key, t, sizeof(t)), v);
+		versus(v, sizeof(v), guest_metrics_span(prev, key, pt, sizeof(pt)), before, now);
+	screens_print(win, y, 2, "%-25s %10s  %s", label, guest_metrics_span(s, key, t, sizeof(t)), v);
 }
 
 /* The card's numbers: what the guest lived through first, then the
@@ -446,7 +547,7 @@ static void span_row(WINDOW *win, int y, const char *label, const struct tel_sum
 static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
 				 const struct tel_summary *prev)
 {
-	char b1[32], v1[40], t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT],
+	char b1[32], v1[64], t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT],
 	     t3[GUEST_METRICS_TEXT];
 	const char *na = guest_metrics_na(s);
 	int y = 2;
@@ -456,26 +557,66 @@ static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
 	span_row(win, y++, "Degraded time", s, prev, "degraded_ns");
 	span_row(win, y++, "Switch-over gap", s, NULL, "guest_downtime_ns");
 	span_row(win, y++, "Downtime (engine)", s, prev, "downtime_ns");
-	versus(v1, sizeof(v1), prev, prev ? (double)prev->total_time_ns : 0,
+	if (prev)
+		snprintf(t2, sizeof(t2), "%.2f s", (double)prev->total_time_ns / 1e9);
+	versus(v1, sizeof(v1), prev ? t2 : NULL, prev ? (double)prev->total_time_ns : 0,
 	       (double)s->total_time_ns);
 	snprintf(t1, sizeof(t1), "%.2f s", (double)s->total_time_ns / 1e9);
-	mvwprintw(win, y++, 2, "Total migration time      %10s  %s", t1, v1);
+	screens_print(win, y++, 2, "Total migration time      %10s  %s", t1, v1);
 	human(b1, sizeof(b1), (double)s->bytes_total);
-	versus(v1, sizeof(v1), prev, prev ? (double)prev->bytes_total : 0,
+	if (prev)
+		human(t2, sizeof(t2), (double)prev->bytes_total);
+	versus(v1, sizeof(v1), prev ? t2 : NULL, prev ? (double)prev->bytes_total : 0,
 	       (double)s->bytes_total);
-	mvwprintw(win, y++, 2, "Data transferred          %10s  %s", b1, v1);
-	mvwprintw(win, y++, 2, "Application progress  before %s, during %s, after %s",
+	screens_print(win, y++, 2, "Data transferred          %10s  %s", b1, v1);
+	screens_print(win, y++, 2, "Progress  before %s, during %s, after %s",
 		  guest_metrics_rate(s, "before", t1, sizeof(t1)),
 		  guest_metrics_rate(s, "during", t2, sizeof(t2)),
 		  guest_metrics_rate(s, "after", t3, sizeof(t3)));
-	mvwprintw(win, y++, 2, "  slowdown during the migration: %s",
+	screens_print(win, y++, 2, "  slowdown during the migration: %s",
 		  guest_metrics_slowdown(s, b1, sizeof(b1)));
-	mvwprintw(win, y++, 2, "Rounds %lld, stopped by %s, verify %s",
+	screens_print(win, y++, 2, "Rounds %lld, stopped by %s, verify %s",
 		  (long long)s->iterations, s->stop_reason, s->verify);
 	if (na)
-		mvwprintw(win, y++, 2, "n/a: %.*s", 70 - 9, na);
+		y = screens_print_wrapped(win, y, 2, 2, "n/a: ", na);
 	if (s->has_postcopy)
 		draw_summary_postcopy(win, y, s);
+}
+
+/* Where the VMMs the console watches say a VM is now ("running on
+ * hostA, incoming on hostB"), from the model's probe rows: what the
+ * operator can rely on after a failure, whatever the exit status says. */
+static void vm_whereabouts(const struct model *m, const char *vm, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr_vms && n < len; i++) {
+		const struct vm_view *v = &m->vms[i];
+
+		if (strcmp(v->name, vm) || !strcmp(v->state, "gone"))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s on %s", n ? ", " : "", v->state,
+				      v->host);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "on no host the console watches");
+}
+
+/* A run that did not end with a summary: why, and where the VM is. */
+static void draw_summary_failed(WINDOW *win, const struct console *c)
+{
+	const struct migration_view *g = &c->model.mig;
+	const char *status = migrate_exit_status(g->exit_status);
+	char where[256];
+	int y;
+
+	y = screens_print_wrapped(win, 2, 2, 4, "", g->error[0] ? g->error : "no summary");
+	vm_whereabouts(&c->model, g->vm, where, sizeof(where));
+	y = screens_print_wrapped(win, y + 1, 2, 2, "The VMMs say the VM is ", where);
+	screens_print(win, y + 1, 2, "dsmig migrate: exit %d (%s)", g->exit_status,
+		      status ? status : "not a documented status");
 }
 
 static void draw_summary(struct console *c)
@@ -483,25 +624,24 @@ static void draw_summary(struct console *c)
 	const struct migration_view *g = &c->model.mig;
 	const struct tel_summary *s = &g->summary;
 	const struct tel_summary *prev = c->model.has_prev ? &c->model.prev_summary : NULL;
-	int h = 17, w = 72;
-	WINDOW *win = screens_overlay(c, h, w, g->exit_status ? THEME_BAD : THEME_GOOD);
+	enum theme_role role = g->cancelled ? THEME_WARN : g->exit_status ? THEME_BAD : THEME_GOOD;
+	WINDOW *win = screens_overlay(c, 18, 72, role);
 
 	if (!win)
 		return;
-	wattron(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
-	mvwprintw(win, 0, 2, " Migration %d of %s: %s ", g->id, g->vm,
-		  g->exit_status ? "FAILED" : "done");
-	wattroff(win, A(g->exit_status ? THEME_BAD : THEME_GOOD));
-	if (g->exit_status || !g->has_summary) {
-		mvwprintw(win, 2, 2, "%.*s", w - 4, g->error[0] ? g->error : "no summary");
-		mvwprintw(win, 4, 2, "The VM %.*s.", w - 12,
-			  migrate_exit_where(g->exit_status) ?: "is where dsmig migrate left it");
-	} else {
+	wattron(win, A(role));
+	screens_print(win, 0, 2, " Migration %d of %s: %s ", g->id, g->vm,
+		      g->cancelled ? "CANCELLED" : g->exit_status ? "FAILED" : "done");
+	wattroff(win, A(role));
+	if (g->exit_status || !g->has_summary)
+		draw_summary_failed(win, c);
+	else
 		draw_summary_numbers(win, s, prev);
-	}
 	wattron(win, A(THEME_DIM));
-	mvwprintw(win, h - 2, 2, "%s   Enter/Esc: close",
-		  prev ? "compared with the previous run of this VM and method" : "no previous run to compare");
+	screens_print(win, getmaxy(win) - 2, 2, "Enter/Esc: close   %s",
+		      g->exit_status || !g->has_summary ? "" :
+		      prev ? "compared with the last run of this VM, method and cap" :
+			     "no earlier run of this VM, method and cap");
 	wattroff(win, A(THEME_DIM));
 	wnoutrefresh(win);
 	delwin(win);
@@ -517,13 +657,14 @@ static void draw_migration(struct console *c)
 	if (!g->id) {
 		title_bar(c, "migration");
 		attron(A(THEME_DIM));
-		mvprintw(3, 3, "No migration yet. Select a VM on the hosts view (Tab) and press Enter.");
+		screens_print(stdscr, 3, 3, "No migration yet. Select a VM on the hosts view (Tab) and press Enter.");
 		attroff(A(THEME_DIM));
 		return;
 	}
-	snprintf(what, sizeof(what), "migration %d: %s %s -> %s  %s  cap %s  %d ranks  [%s]", g->id,
-		 g->vm, g->from, g->to, g->method,
-		 g->cap_bps > 0 ? g->bandwidth : "none", g->ranks, g->phase);
+	/* Most telling first: a narrow window cuts from the right. */
+	snprintf(what, sizeof(what), "migration %d: %s %s -> %s [%s]  %s  %s%s  %d ranks", g->id,
+		 g->vm, g->from, g->to, g->phase, g->method, g->cap_bps > 0 ? "cap " : "uncapped",
+		 g->cap_bps > 0 ? g->bandwidth : "", g->ranks);
 	title_bar(c, what);
 	if (!strcmp(c->model.net_method, "procfs") && c->model.net_note[0]) {
 		attron(A(THEME_WARN));
@@ -561,10 +702,10 @@ static void draw_help(struct console *c)
 	if (!win)
 		return;
 	wattron(win, A(THEME_TITLE));
-	mvwprintw(win, 0, 2, " dsmig console: keys ");
+	screens_print(win, 0, 2, " dsmig console: keys ");
 	wattroff(win, A(THEME_TITLE));
 	for (i = 0; i < n; i++)
-		mvwaddnstr(win, 1 + i, 2, lines[i], w - 4);
+		screens_print(win, 1 + i, 2, "%s", lines[i]);
 	wnoutrefresh(win);
 	delwin(win);
 }
@@ -575,8 +716,8 @@ static void draw_confirm(struct console *c)
 
 	if (!win)
 		return;
-	mvwprintw(win, 1, 2, "A migration is running. Quit anyway? [y/N]");
-	mvwprintw(win, 2, 2, "It will be cancelled; the VM stays on its source.");
+	screens_print(win, 1, 2, "A migration is running. Quit anyway? [y/N]");
+	screens_print(win, 2, 2, "It will be cancelled; the VM stays on its source.");
 	wnoutrefresh(win);
 	delwin(win);
 }
@@ -584,8 +725,10 @@ static void draw_confirm(struct console *c)
 void screens_draw(struct console *c)
 {
 	erase();
-	if (LINES < 10 || COLS < 40) {
-		mvaddnstr(0, 0, "dsmig: terminal too small", COLS);
+	if (screens_too_small()) {
+		mvaddnstr(0, 0, "dsmig: window too small", COLS);
+		mvaddnstr(1, 0, c->confirm_quit ? "Quit and cancel the migration? y/N" : "q quits",
+			  COLS);
 	} else {
 		if (c->screen == SCREEN_HOSTS)
 			draw_hosts(c);
@@ -595,9 +738,12 @@ void screens_draw(struct console *c)
 	}
 	wnoutrefresh(stdscr);
 	/* Overlays, each its own window over stdscr. */
+	if (screens_too_small()) {
+		doupdate();
+		return;
+	}
 	if (c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
-	    c->model.mig.exit_status >= 0 && c->summary_for != c->model.mig.id &&
-	    LINES >= 10 && COLS >= 40)
+	    c->model.mig.exit_status >= 0 && c->summary_for != c->model.mig.id)
 		draw_summary(c);
 	if (c->dlg.open)
 		dialog_draw(c);

@@ -78,6 +78,25 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
+#define DIRTY_RATE_WINDOW_NS 1000000000ull
+
+/* Close the dirty-rate window if it is a second old (vm->dirty_pps);
+ * the first call opens it. 0 or -errno. */
+static int dirty_rate_update(struct vm *vm, uint64_t now)
+{
+	int64_t n;
+
+	if (vm->dirty_rate_t0 && now - vm->dirty_rate_t0 < DIRTY_RATE_WINDOW_NS)
+		return 0;
+	n = dirty_log_take_count(&vm->dirty, DIRTY_RATE);
+	if (n < 0)
+		return (int)n;
+	if (vm->dirty_rate_t0)
+		vm->dirty_pps = (double)n * 1e9 / (double)(now - vm->dirty_rate_t0);
+	vm->dirty_rate_t0 = now;
+	return 0;
+}
+
 static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			   json_t **ret, struct ctl_error *err)
 {
@@ -90,6 +109,8 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 	if (!vcpus)
 		return ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 	dirty = dirty_log_take_count(&vm->dirty, DIRTY_STATS);
+	if (dirty >= 0)
+		dirty = dirty_rate_update(vm, time_mono_ns()) ?: dirty;
 	if (dirty < 0) {
 		json_decref(vcpus);
 		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s",
@@ -117,6 +138,8 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			 "mem_pages", (json_int_t)(vm->mem.size / DSMIG_PAGE_SIZE),
 			 "counters", counters_json(vm),
 			 "console_dropped", (json_int_t)console_dropped(&vm->console));
+	if (*ret && vm->dirty_pps >= 0)
+		json_object_set_new(*ret, "dirty_pps", json_real(vm->dirty_pps));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 

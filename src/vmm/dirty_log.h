@@ -17,6 +17,8 @@
 enum dirty_consumer {
 	DIRTY_STATS,      /* query-stats: pages dirtied since the last query */
 	DIRTY_MIGRATION,  /* dirty-sync: pages dirtied since the last sync */
+	DIRTY_RATE,       /* query-stats' dirty_pps: pages dirtied in a
+			     window of at least a second */
 	DIRTY_NR_CONSUMERS,
 };
 

@@ -107,6 +107,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
 	vm->uffd = -1;
+	vm->dirty_pps = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->event_lock, NULL);

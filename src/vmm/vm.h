@@ -84,6 +84,11 @@ struct vm {
 	struct elf_image img;
 	struct x86_layout lay;
 	struct dirty_log dirty;
+	/* query-stats' dirty rate: distinct pages dirtied over the last
+	 * window of at least DIRTY_RATE_WINDOW_NS, per second (-1 before the
+	 * first window closes), whoever asks and however often. */
+	uint64_t dirty_rate_t0;
+	double dirty_pps;
 	unsigned nr_vcpus;
 	struct vcpu vcpus[DSMIG_MAX_VCPUS];
 	uint64_t started_ns;            /* host monotonic at vm_start */

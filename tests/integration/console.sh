@@ -63,7 +63,7 @@ $T send-keys -t con Enter
 check "the second migration runs" wait_for "migration 2: big hostA -> hostB" 5
 sleep 2
 $T send-keys -t con c
-check "cancel: the card says FAILED" wait_for "Migration 2 of big: FAILED" 30
+check "cancel: the card says CANCELLED" wait_for "Migration 2 of big: CANCELLED" 30
 check "cancel: the reason is given" wait_for "cancelled by the operator" 2
 check "cancel: the source VM still runs" \
 	test "$(field big query-status .status)" = running
@@ -75,7 +75,7 @@ check "the recording is closed cleanly" bash -c "tail -1 '$log' | jq -e '.src ==
 down=$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns / 1e6' "$log")
 check "the recording holds the engine summary" test -n "$down"
 check "the run is kept for the next session's comparison" \
-	test "$(jq .downtime_ns "$STATE/dsmig/last-idle-precopy.json")" = \
+	test "$(jq .downtime_ns "$STATE/dsmig/last-idle-precopy-12M.json")" = \
 	     "$(jq -r 'select(.src=="engine" and .mig==1 and .ev.type=="summary") | .ev.downtime_ns' "$log")"
 down=$(printf '%.1f' "$down")   # as the summary card prints it
 reset_tmux
@@ -99,7 +99,7 @@ n=$(wc -l <"$log")
 { head -n $((n / 2)) "$log"; echo 'this is not json {'; tail -n +$((n / 2 + 1)) "$log" | head -c -40; } >"$bad"
 console "$DSMIG" replay "$bad" --speed 16
 check "corrupt log: the error names the first bad line" wait_for "bad lines skipped (first: line $((n / 2 + 1)))" 5
-check "corrupt log: it still plays past the bad line" wait_for "Migration 2 of big: FAILED" 20
+check "corrupt log: it still plays past the bad line" wait_for "Migration 2 of big: CANCELLED" 20
 reset_tmux
 printf 'garbage\nmore garbage\n' >"$STATE/garbage.jsonl"
 out=$("$DSMIG" replay "$STATE/garbage.jsonl" 2>&1)

@@ -226,7 +226,7 @@ done
 
 # A request that passes but finds no VM: `dsmig record` says the child's
 # reason once, with one prefix, and records it without one.
-out=$(XDG_STATE_HOME=$W/state timeout 30 "$DSMIG" record cpu1 --to hostB --lead 0 --tail 0 \
+out=$(XDG_STATE_HOME=$W/state timeout 30 "$DSMIG" record cpu1 --from hostA --to hostB --lead 0 --tail 0 \
 	--out "$W/rec.jsonl" 2>&1 >/dev/null)
 rc=$?
 echo "# record with no VM: exit $rc: $out"
