@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "engine/blob.h"
 #include "engine/engine.h"
+#include "engine/estimate.h"
 #include "engine/method.h"
 #include "engine/postcopy.h"
 #include "engine/sampler.h"
@@ -53,6 +54,7 @@ struct source {
 	int has_counters;          /* the guest publishes a counter block */
 	struct guest_watch watch;  /* what the guest lived through (sampler, after) */
 	unsigned iterations;
+	double est_percent;         /* the progress shown so far (estimate.h) */
 	enum precopy_stop_reason why;
 	double rate_before, rate_during, rate_after;
 	uint64_t progress_start, progress_pause, start_mono;
@@ -227,6 +229,38 @@ static int source_plan_postcopy(struct source *s)
 	return 0;
 }
 
+/* After a pre-copy round: what is left, re-predicted from what it
+ * measured, as an "estimate" record (docs/telemetry.md). */
+static void emit_estimate(struct source *s, const struct precopy_stats *ps,
+			  const struct round_stats *tot, uint64_t bytes)
+{
+	struct engine *e = s->e;
+	struct estimate_in in = {
+		.bytes_done = s->bytes_rounds, .iteration = ps->iteration,
+		.next_pages = ps->dirty_count, .held = ps->held,
+		.bytes_per_page = tot->pages ? (double)bytes / (double)tot->pages : 0,
+		.send_pps = ps->send_rate, .dirty_pps = ps->dirty_rate,
+		.postcopy = e->method->postcopy,
+	};
+	struct estimate_out out;
+
+	if (estimate_precopy(&e->opt.policy, &in, &out))
+		return;
+	s->est_percent = estimate_percent(s->est_percent, s->bytes_rounds, out.final_bytes);
+	telemetry_emit(&e->tel, "estimate",
+		json_pack("{s:i, s:f, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:f, s:f}",
+			  "round", (int)ps->iteration - 1, "percent", s->est_percent,
+			  "bytes_done", (json_int_t)s->bytes_rounds,
+			  "final_bytes", (json_int_t)out.final_bytes,
+			  "bytes_left", (json_int_t)(out.final_bytes > s->bytes_rounds ?
+						     out.final_bytes - s->bytes_rounds : 0),
+			  "rounds", (int)out.rounds,
+			  "until_resume_ns", (json_int_t)(out.until_resume_s * 1e9),
+			  "downtime_ns", (json_int_t)(out.downtime_s * 1e9),
+			  "downtime_now_ns", (json_int_t)(out.downtime_now_s * 1e9),
+			  "dirty_pps", ps->dirty_rate, "send_pps", ps->send_rate));
+}
+
 /* The iterative rounds and the final one, the method choosing each
  * round's pages. Returns 0 or -1 with a reason. */
 static int source_rounds(struct source *s, const uint64_t *shared, char *why, size_t len)
@@ -237,6 +271,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 	struct round_stats tot;
 	uint64_t held_now = 0;   /* pages held back when this round's set was chosen */
 
+	heat_map_init(&e->heat, &s->mctx.dir, e->npages);
 	for (;;) {
 		uint64_t t0 = time_mono_ns(), dur, bytes, held_next = 0, next = 0;
 		int64_t dirty = -1;
@@ -252,6 +287,10 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		/* The state first, at high priority, when the method wants it. */
 		if (round_state_first(ctl.kind) && source_send_state(s, why, len))
 			return -1;
+		/* Post-copy's final round sends no pages: its records follow. */
+		if (!s->missing)
+			heat_map_round(&e->heat, &e->tel, ctl.round, &s->mctx.dir, e->bitmap,
+				       round_is_final(ctl.kind) ? NULL : s->mctx.pending);
 		if (engine_round(e, &ctl, &tot) || tot.errors)
 			return snprintf(why, len, "round %u failed (%llu invalid messages)",
 					ctl.round, (unsigned long long)tot.errors), -1;
@@ -297,6 +336,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		};
 		held_now = held_next;
 		ctl.round++;
+		emit_estimate(s, &ps, &tot, bytes);
 		if (precopy_decide(&e->opt.policy, &ps, &s->why) == PRECOPY_CONTINUE)
 			continue;
 		phase(s, PH_STOP_AND_COPY,

@@ -1,0 +1,46 @@
+/*
+ * What is left of a pre-copy migration, re-predicted after every round
+ * from what that round measured (bytes per page, pages sent and dirtied
+ * per second): the rounds the stop policy (policy.h) would still run,
+ * the bytes they and the final round would send, when the destination
+ * would run, the downtime that final round would cost, and the downtime
+ * if the source were paused now. The engine's "estimate" telemetry
+ * (docs/telemetry.md) and the progress that `dsmig migrate` and the
+ * console show (percent of the predicted final bytes, never backwards).
+ */
+#ifndef DSMIG_ENGINE_ESTIMATE_H
+#define DSMIG_ENGINE_ESTIMATE_H
+
+#include <stdint.h>
+
+#include "engine/policy.h"
+
+struct estimate_in {
+	uint64_t bytes_done;        /* the rounds' bytes so far */
+	unsigned iteration;         /* rounds completed */
+	uint64_t next_pages;        /* pages the next round would send */
+	uint64_t held;              /* pages held back for the final round (dsm) */
+	double bytes_per_page;      /* as the last round sent them (codecs included) */
+	double send_pps;            /* pages/s the last round sent */
+	double dirty_pps;           /* distinct pages/s dirtied during it */
+	int postcopy;               /* the final set is pulled after the resume */
+};
+
+struct estimate_out {
+	uint64_t final_bytes;       /* the rounds' bytes at the end */
+	unsigned rounds;            /* rounds in all, the final one included */
+	double until_resume_s;      /* from now until the destination runs */
+	double downtime_s;          /* the final round's transfer (0: post-copy) */
+	double downtime_now_s;      /* the same if the source paused now */
+};
+
+/* Fills out; returns 0, or -1 (out untouched) if the last round measured
+ * nothing to predict from (no pages or no time). */
+int estimate_precopy(const struct precopy_params *p, const struct estimate_in *in,
+		     struct estimate_out *out);
+
+/* The progress to show: percent of the predicted final bytes, held at
+ * least at the last value shown (prev) and below 100 until done. */
+double estimate_percent(double prev, uint64_t bytes_done, uint64_t final_bytes);
+
+#endif /* DSMIG_ENGINE_ESTIMATE_H */

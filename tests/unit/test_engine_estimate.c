@@ -1,0 +1,100 @@
+/* Unit tests: pre-copy's remaining rounds, re-predicted (engine/estimate). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/estimate.h"
+
+static const struct precopy_params xen_rules = {
+	.max_iterations = 5, .target_dirty = 50, .stop_on_no_convergence = 1,
+};
+
+/* After round 0: 1000 pages to resend at 1000 pages/s while the guest
+ * dirties 100/s: rounds of 1000, 100, then 10 pages is below the target
+ * (50): stop-and-copy of those 10. */
+static void test_converging(void **state)
+{
+	struct estimate_in in = {
+		.bytes_done = 16384 * 4096, .iteration = 1, .next_pages = 1000,
+		.bytes_per_page = 4096, .send_pps = 1000, .dirty_pps = 100,
+	};
+	struct estimate_out out;
+
+	assert_int_equal(estimate_precopy(&xen_rules, &in, &out), 0);
+	assert_int_equal(out.rounds, 4);   /* round 0, 1000, 100, final 10 */
+	assert_int_equal(out.final_bytes, (16384ull + 1000 + 100 + 10) * 4096);
+	assert_true(out.downtime_s > 0.0099 && out.downtime_s < 0.0101);
+	assert_true(out.until_resume_s > 1.1099 && out.until_resume_s < 1.1101);
+	assert_true(out.downtime_now_s > 0.999 && out.downtime_now_s < 1.001);
+}
+
+/* dsm: the held-back hot pages go in the final round; dsm-pull pulls
+ * that set after the resume, so the downtime is not its transfer. */
+static void test_held_and_postcopy(void **state)
+{
+	struct estimate_in in = {
+		.bytes_done = 1 << 20, .iteration = 1, .next_pages = 10, .held = 300,
+		.bytes_per_page = 4096, .send_pps = 1000, .dirty_pps = 100,
+	};
+	struct estimate_out out;
+
+	assert_int_equal(estimate_precopy(&xen_rules, &in, &out), 0);
+	assert_int_equal(out.rounds, 2);
+	assert_int_equal(out.final_bytes, (1u << 20) + 310 * 4096);
+	assert_true(out.downtime_s > 0.309 && out.downtime_s < 0.311);
+	in.postcopy = 1;
+	assert_int_equal(estimate_precopy(&xen_rules, &in, &out), 0);
+	assert_true(out.downtime_s == 0 && out.downtime_now_s == 0);
+	assert_int_equal(out.final_bytes, (1u << 20) + 310 * 4096);
+}
+
+/* A guest that dirties faster than the link: the policy gives up at
+ * round 2 (no convergence), and the estimate says so. */
+static void test_not_converging(void **state)
+{
+	struct estimate_in in = {
+		.bytes_done = 0, .iteration = 1, .next_pages = 2000,
+		.bytes_per_page = 1000, .send_pps = 1000, .dirty_pps = 3000,
+	};
+	struct estimate_out out;
+
+	assert_int_equal(estimate_precopy(&xen_rules, &in, &out), 0);
+	assert_int_equal(out.rounds, 3);   /* 0, one resend of 2000, final 6000 */
+	assert_int_equal(out.final_bytes, 2000ull * 1000 + 6000ull * 1000);
+	assert_true(out.downtime_s > 5.99 && out.downtime_s < 6.01);
+}
+
+static void test_nothing_measured(void **state)
+{
+	struct estimate_in in = { .next_pages = 10, .bytes_per_page = 4096 };
+	struct estimate_out out = { .rounds = 77 };
+
+	assert_int_equal(estimate_precopy(&xen_rules, &in, &out), -1);
+	assert_int_equal(out.rounds, 77);
+}
+
+static void test_percent_never_backwards(void **state)
+{
+	assert_true(estimate_percent(0, 50, 100) == 50);
+	/* A re-prediction that grows the total does not take it back. */
+	assert_true(estimate_percent(50, 60, 200) == 50);
+	assert_true(estimate_percent(50, 150, 200) == 75);
+	/* Not 100 until it is done. */
+	assert_true(estimate_percent(75, 300, 200) == 99);
+	assert_true(estimate_percent(0, 10, 0) == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_converging),
+		cmocka_unit_test(test_held_and_postcopy),
+		cmocka_unit_test(test_not_converging),
+		cmocka_unit_test(test_nothing_measured),
+		cmocka_unit_test(test_percent_never_backwards),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
