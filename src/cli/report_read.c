@@ -123,7 +123,12 @@ static int report_engine(struct mig *m, const struct tel_event *ev)
 		m->samples[m->nsamples++] = (struct mig_sample){ ev->t, ev->u.progress };
 		break;
 	case TEL_POSTCOPY:
-	case TEL_UNKNOWN:
+		if (!m->resident_t && ev->u.postcopy.missing_pages > 0 &&
+		    ev->u.postcopy.sent_pages >= ev->u.postcopy.missing_pages)
+			m->resident_t = ev->t;
+		break;
+	case TEL_ESTIMATE:
+	default:        /* TEL_UNKNOWN, and events the report does not draw */
 		break;
 	}
 	return 0;
@@ -269,6 +274,11 @@ const char *report_mig_vm(const struct mig *m)
 	return m->has_start ? m->start.vm : m->has_estart ? m->estart.vm : "?";
 }
 
+const char *report_mig_method(const struct mig *m)
+{
+	return m->has_start ? m->start.method : m->has_estart ? m->estart.method : "?";
+}
+
 double report_mig_cap(const struct report *r, const struct mig *m)
 {
 	/* The operator's text ("12M"), as the reader parsed it. */
@@ -303,6 +313,16 @@ void report_mig_span(const struct mig *m, struct mig_span *sp)
 	sp->pause = m->phase_t[TEL_PHASE_STOP_AND_COPY];
 	sp->resume = m->phase_t[TEL_PHASE_RESUMED];
 	sp->has_downtime = sp->t0 && sp->pause && sp->resume >= sp->pause;
+	sp->done = m->phase_t[TEL_PHASE_DONE];
+	sp->postcopy = m->phase_t[TEL_PHASE_POST_COPY];
+	sp->resident = 0;
+	if (!sp->postcopy)
+		return;
+	if (m->has_summary && sp->resume &&
+	    telemetry_read_summary_has(&m->summary, "postcopy.resident_ns"))
+		sp->resident = sp->resume + m->summary.postcopy.resident_ns;
+	else
+		sp->resident = m->resident_t;
 }
 
 double report_span_x(const struct mig_span *sp, int64_t t)

@@ -14,6 +14,7 @@
 #include "common/guest_metrics.h"
 #include "common/migrate_exit.h"
 #include "cli/report.h"
+#include "common/text.h"
 
 static const char *mig_status(const struct mig *m, char *buf, size_t len)
 {
@@ -35,14 +36,26 @@ static const char *mig_status(const struct mig *m, char *buf, size_t len)
 	return "unfinished: the log ends during the migration";
 }
 
-static const char *mig_method(const struct mig *m)
+int report_mig_failed(const struct mig *m, char *why, size_t len)
 {
-	return m->has_start ? m->start.method : m->has_estart ? m->estart.method : "?";
+	const char *err = m->has_failed ? m->failed.error :
+			  m->has_exit && session_log_has(SESSION_REC_MIG_EXIT, m->exit.present,
+							 "error") ? m->exit.error : NULL;
+	char buf[128], line[512];
+	int moved = m->has_exit ? m->exit.status == CLI_OK || m->exit.status == CLI_AFTER_SWITCH :
+		    m->has_summary;
+
+	if (moved)
+		return 0;
+	if (err && err[0])
+		snprintf(line, sizeof(line), "%s: %s", mig_status(m, buf, sizeof(buf)), err);
+	else
+		snprintf(line, sizeof(line), "%s", mig_status(m, buf, sizeof(buf)));
+	text_clean(why, len, line);
+	return 1;
 }
 
-/* The cap as the heading says it: "12 Mbit/s cap", "uncapped" or "cap
- * unknown" (-1). */
-static const char *cap_text(double bps, char *buf, size_t len)
+const char *report_cap_text(double bps, char *buf, size_t len)
 {
 	if (bps < 0)
 		return "cap unknown";
@@ -97,8 +110,8 @@ void report_print(const struct report *r, const struct mig *m)
 	if (report_mig_ranks(m))
 		snprintf(ranks, sizeof(ranks), "%lld ranks", (long long)report_mig_ranks(m));
 	printf("Migration %lld: %s  %s -> %s  %s, %s, %s\n", (long long)m->id, report_mig_vm(m),
-	       report_mig_host(r, m, 0), report_mig_host(r, m, 1), mig_method(m), ranks,
-	       cap_text(report_mig_cap(r, m), cap, sizeof(cap)));
+	       report_mig_host(r, m, 0), report_mig_host(r, m, 1), report_mig_method(m), ranks,
+	       report_cap_text(report_mig_cap(r, m), cap, sizeof(cap)));
 	printf("  status             %s\n", mig_status(m, buf, sizeof(buf)));
 	if (m->has_failed)
 		err = m->failed.error;
@@ -201,7 +214,7 @@ int report_data(const struct report *r, const struct mig *m)
 	rc = data_line(json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:I, s:I}",
 		"kind", "migration", "mig", (json_int_t)m->id, "vm", report_mig_vm(m),
 		"from", report_mig_host(r, m, 0), "to", report_mig_host(r, m, 1),
-		"method", mig_method(m), "cap_bps", report_mig_cap(r, m),
+		"method", report_mig_method(m), "cap_bps", report_mig_cap(r, m),
 		"status", mig_status(m, buf, sizeof(buf)),
 		"t0", (json_int_t)sp.t0, "t1", (json_int_t)sp.t1,
 		"telemetry_bad_lines", (json_int_t)report_mig_bad_lines(m)));
