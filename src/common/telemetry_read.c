@@ -92,6 +92,19 @@ static const struct field postcopy_fields[] = {
 };
 #undef S
 
+/* "dirty", "state" and "faults" are checked by decode_heat(). */
+#define S struct tel_heat
+static const struct field heat_fields[] = {
+	FIELD(S, "round", round, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "cells", cells, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "pages_per_cell", pages_per_cell, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "held_pages", held_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "to_send_pages", to_send_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "missing_pages", missing_pages, FIELD_I64, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
 #define S struct tel_summary
 static const struct field summary_fields[] = {
 	FIELD(S, "ok", ok, FIELD_BOOL, FIELD_REQUIRED),
@@ -220,6 +233,46 @@ static int decode_summary(json_t *ev, struct tel_summary *s, char *why, size_t l
 	return fields_decode(ev, summary_fields, s, &s->present, "summary", why, len);
 }
 
+/* The cells faulted since the last record: at most HEAT_MAX_FAULTS cell
+ * indices below h->cells. */
+static int decode_heat_faults(json_t *ev, struct tel_heat *h, char *why, size_t len)
+{
+	json_t *a = json_object_get(ev, "faults"), *c;
+	size_t i;
+
+	if (!json_is_array(a))
+		return errbuf_set(why, len, "heat: \"faults\" %s",
+				  a ? "is not an array" : "missing");
+	if (json_array_size(a) > HEAT_MAX_FAULTS)
+		return errbuf_set(why, len, "heat: more than %d \"faults\"", HEAT_MAX_FAULTS);
+	json_array_foreach(a, i, c) {
+		if (!json_is_integer(c) || json_integer_value(c) < 0 ||
+		    json_integer_value(c) >= h->cells)
+			return errbuf_set(why, len, "heat: \"faults\" holds no cell index");
+		h->faults[h->nfaults++] = (uint16_t)json_integer_value(c);
+	}
+	return 0;
+}
+
+static int decode_heat(json_t *ev, struct tel_heat *h, char *why, size_t len)
+{
+	const char *dirty = json_string_value(json_object_get(ev, "dirty"));
+	const char *state = json_string_value(json_object_get(ev, "state"));
+
+	if (fields_decode(ev, heat_fields, h, NULL, "heat", why, len))
+		return -1;
+	if (h->cells < 1 || h->cells > HEAT_MAX_CELLS || h->pages_per_cell < 1)
+		return errbuf_set(why, len, "heat: \"cells\" not 1..%d or no \"pages_per_cell\"",
+				  HEAT_MAX_CELLS);
+	if (!dirty || heat_hex_decode(dirty, (unsigned)h->cells, h->dirty))
+		return errbuf_set(why, len, "heat: \"dirty\" is not %d hex digits", h->cells);
+	if (!state || heat_state_check(state, (unsigned)h->cells))
+		return errbuf_set(why, len, "heat: \"state\" is not %d of \"%s\"",
+				  h->cells, HEAT_STATES);
+	memcpy(h->state, state, (size_t)h->cells + 1);
+	return decode_heat_faults(ev, h, why, len);
+}
+
 int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t len)
 {
 	json_t *v = json_object_get(ev, "v"), *t = json_object_get(ev, "t");
@@ -266,6 +319,10 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	if (!strcmp(type, "summary")) {
 		out->type = TEL_SUMMARY;
 		return decode_summary(ev, &out->u.summary, why, len);
+	}
+	if (!strcmp(type, "heat")) {
+		out->type = TEL_HEAT;
+		return decode_heat(ev, &out->u.heat, why, len);
 	}
 	out->type = TEL_UNKNOWN;
 	return 0;

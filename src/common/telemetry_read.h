@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/heat_codec.h"
+
 /* The schema's major version, written by the engine (engine/telemetry.c)
  * and the only one read here. */
 #define TELEMETRY_VERSION 2
@@ -41,6 +43,7 @@ enum tel_type {
 	TEL_PROGRESS,       /* "sample" */
 	TEL_POSTCOPY,       /* "postcopy" */
 	TEL_SUMMARY,        /* "summary" */
+	TEL_HEAT,           /* "heat" */
 };
 
 /* The phases, in the order a migration goes through them. */
@@ -109,6 +112,20 @@ struct tel_postcopy {
 	int64_t faults, bytes;
 };
 
+/* The page-heat map ("heat", dsm methods): once per round, before its
+ * pages go, and in post-copy at most every 250 ms. Cell i covers pages
+ * i * pages_per_cell .. (i + 1) * pages_per_cell - 1 (common/heat_codec.h). */
+struct tel_heat {
+	int round;
+	int cells;                      /* 1..HEAT_MAX_CELLS */
+	int64_t pages_per_cell;
+	uint8_t dirty[HEAT_MAX_CELLS];  /* each cell's heat, 0..HEAT_MAX_LEVEL */
+	char state[HEAT_MAX_CELLS + 1]; /* one of HEAT_STATES per cell */
+	int64_t held_pages, to_send_pages, missing_pages;
+	int nfaults;
+	uint16_t faults[HEAT_MAX_FAULTS];   /* cells faulted since the last record */
+};
+
 struct tel_summary {
 	int ok;
 	int64_t total_time_ns, downtime_ns, guest_downtime_ns, bytes_total;
@@ -148,6 +165,7 @@ struct tel_event {
 		struct tel_progress progress;
 		struct tel_postcopy postcopy;
 		struct tel_summary summary;
+		struct tel_heat heat;
 	} u;
 };
 

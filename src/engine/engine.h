@@ -17,6 +17,7 @@
 #include "common/migreq.h"
 #include "dsm/pagecodec.h"
 #include "dsm/pagedir.h"
+#include "engine/heat.h"
 #include "engine/policy.h"
 #include "engine/ratelimit.h"
 #include "engine/stream.h"
@@ -69,6 +70,7 @@ struct engine {
 	uint8_t *sent_copy;             /* delta: what the destination holds */
 	uint64_t *sent_valid;           /* delta: pages in sent_copy */
 	struct telemetry tel;           /* rank 0 only */
+	struct heat_map heat;           /* rank 0: the "heat" records (dsm methods) */
 	_Atomic uint64_t bytes_sent;    /* everything this rank put on the wire */
 };
 

@@ -139,6 +139,8 @@ static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
 	for (uint64_t i = 0; i < m; i++) {
 		uint64_t p = sv->req[i], q = p + postcopy_source_readahead(&sv->ra, p);
 
+		heat_map_fault(&e->heat, p);
+
 		if (q > e->npages)
 			q = e->npages;
 		while (--q > p && sv->nahead < e->npages)
@@ -258,8 +260,10 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			progress_record(e, n, t);
 			last_progress = now;
 		}
+		heat_map_postcopy(&e->heat, &e->tel, sv.pending, 0);
 	}
 	progress_record(e, n, t);
+	heat_map_postcopy(&e->heat, &e->tel, sv.pending, 1);
 out:
 	free(sv.pending);
 	free(sv.req);

@@ -82,6 +82,8 @@ struct migration_view {
 	uint64_t pc_missing, pc_sent, pc_faults;
 	struct tel_summary summary; /* the engine summary, if has_summary */
 	int has_summary;
+	struct tel_heat heat;       /* the latest page-heat map, if has_heat */
+	int has_heat;
 	int exit_status;            /* -1 while running */
 	int cancelled;              /* the operator cancelled it */
 	char error[256];

@@ -31,6 +31,24 @@ check "dsm resends fewer pages before stop-and-copy than precopy ($dsm < $pre)" 
 check "dsm: the guest's frames are intact on the destination" \
 	test "$(on_b "$VMM" ctl vd query-stats | jq .counters.selfcheck_fail)" = 0
 
+# The page-heat map: a "heat" record before each round's pages, whose
+# held-back pages are that round's hot_deferred, in cells that are marked
+# held ('h': at least one cell, at most one a held page); hot cells are hot.
+heat=$(jq -c -s '[.[] | select(.type=="heat")] | map({round, held_pages,
+	cells: (.state | [scan("h")] | length), ppc: .pages_per_cell,
+	hotcells: ([.dirty | explode[] | select(. >= 56)] | length)})' "$log")
+rounds=$(jq -c -s '[.[] | select(.type=="iteration") | {round, hot_deferred}]' "$log")
+check "dsm: one heat record per round ($(jq length <<<"$heat") = $(jq length <<<"$rounds"))" \
+	test "$(jq length <<<"$heat")" = "$(jq length <<<"$rounds")"
+check "dsm: each heat record's held pages are its round's hot_deferred" \
+	test "$(jq -c '[.[] | [.round, .held_pages]]' <<<"$heat")" = \
+	     "$(jq -c '[.[] | [.round, .hot_deferred]]' <<<"$rounds")"
+check "dsm: held-back cells hold the held pages (cells <= pages <= cells x pages a cell)" \
+	test "$(jq '[.[] | select(.cells > .held_pages or .held_pages > .cells * .ppc or
+		((.held_pages > 0) != (.cells > 0)))] | length' <<<"$heat")" = 0
+check "dsm: a round with pages held back shows hot cells" \
+	test "$(jq '[.[] | select(.held_pages > 0 and .hotcells == 0)] | length' <<<"$heat")" = 0
+
 # Compression and delta encoding forced on (auto leaves them off without a
 # cap): the destination memory must still be exact, and bytes must fall.
 start_vm vz memory
