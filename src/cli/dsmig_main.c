@@ -1,10 +1,11 @@
 /*
  * dsmig: the operator's console and command line.
  *   dsmig [console] [--theme T] [--hosts FILE] [--record FILE] [--ascii]
- *   dsmig replay FILE [--speed N] [--theme T] [--ascii]
+ *   dsmig replay FILE [--speed N] [--theme T] [--ascii] [--cast OUT [--cast-size WxH]]
  *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
  *   dsmig top -b [-n N] [-d SECONDS]
  *   dsmig report FILE [--out DIR] [--no-png] [--data]
+ *   dsmig report --compare FILE FILE... [--out DIR]
  *   dsmig record VM --to HOST [options]        (a session without a screen)
  *   dsmig lab up|down|status|exec|check|env ...  (dsmig lab --help)
  */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cast.h"
 #include "cli/cli.h"
 #include "common/log.h"
 #include "ui/console.h"
@@ -22,12 +24,33 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dsmig [console] [--theme NAME|FILE] [--hosts FILE] [--record FILE] [--ascii]\n"
 		"       dsmig replay FILE [--speed N] [--theme NAME|FILE] [--ascii]\n"
+		"                    [--cast OUT [--cast-size WxH]]   (an asciicast v2 file, 120x40)\n"
 		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
 		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
 		"       dsmig report FILE [--out DIR] [--no-png] [--data]\n"
+		"       dsmig report --compare FILE FILE... [--out DIR]\n"
 		"       dsmig record VM --to HOST [options]   (dsmig record --help)\n"
 		"       dsmig lab up|down|status|exec|check|env ...   (dsmig lab --help)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
+}
+
+/* --cast-size WxH into *w, *h, within cast.h's bounds. Returns 0 or -1. */
+static int cast_size(const char *s, int *w, int *h)
+{
+	char *end;
+	long x, y;
+
+	x = strtol(s, &end, 10);
+	if (end == s || (*end != 'x' && *end != 'X'))
+		return -1;
+	s = end + 1;
+	y = strtol(s, &end, 10);
+	if (end == s || *end || x < CAST_MIN_WIDTH || x > CAST_MAX_WIDTH ||
+	    y < CAST_MIN_HEIGHT || y > CAST_MAX_HEIGHT)
+		return -1;
+	*w = (int)x;
+	*h = (int)y;
+	return 0;
 }
 
 /* console and replay share their options. */
@@ -40,11 +63,14 @@ static int cmd_console(int argc, char **argv, int replay)
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "speed", required_argument, NULL, 's' },
 		{ "exit-after", required_argument, NULL, 'x' },
+		{ "cast", required_argument, NULL, 'c' },
+		{ "cast-size", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct console_opts o = { .speed = 1, .exit_after = -1 };
-	int c;
+	const char *cast = NULL;
+	int c, width = CAST_WIDTH, height = CAST_HEIGHT;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -58,6 +84,13 @@ static int cmd_console(int argc, char **argv, int replay)
 				return fprintf(stderr, "dsmig: --speed must be in (0, 1000]\n"), CLI_USAGE;
 			break;
 		case 'x': o.exit_after = strtod(optarg, NULL); break;
+		case 'c': cast = optarg; break;
+		case 'z':
+			if (cast_size(optarg, &width, &height))
+				return fprintf(stderr, "dsmig: --cast-size must be WxH, %d..%d x %d..%d\n",
+					       CAST_MIN_WIDTH, CAST_MAX_WIDTH, CAST_MIN_HEIGHT,
+					       CAST_MAX_HEIGHT), CLI_USAGE;
+			break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: usage(stderr); return CLI_USAGE;
 		}
@@ -68,11 +101,11 @@ static int cmd_console(int argc, char **argv, int replay)
 			return CLI_USAGE;
 		}
 		o.replay = argv[optind];
-	} else if (optind != argc) {
+	} else if (optind != argc || cast) {
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	return console_run(&o);
+	return cast ? cast_record(&o, cast, width, height) : console_run(&o);
 }
 
 int main(int argc, char **argv)
