@@ -206,6 +206,7 @@ else
 	EXTRA="--compress off --delta off" METHODS="precopy dsm" OUT=bench/results/precopy.md \
 		bench/precopy.sh $(BUILD)
 	RUNS=6 OUT=bench/results/methods.md bench/precopy.sh $(BUILD)
+	bench/estimate.sh $(BUILD)
 endif
 
 # ---- fuzzing (libFuzzer) ---------------------------------------------------

@@ -75,6 +75,8 @@ struct follow {
 	char error[512];
 	double bytes, rate_bps, vcpu;
 	int round;
+	struct tel_estimate est;  /* the latest re-prediction, if has_est */
+	int has_est;
 	int switched;             /* the destination may have run the guest */
 	uint64_t switched_ns;     /* time_mono_ns() when we learnt it */
 };
@@ -168,6 +170,10 @@ static void follow_event(struct follow *fl, json_t *ev)
 	case TEL_ROUND:
 		follow_round(fl, ev, &e.u.round);
 		break;
+	case TEL_ESTIMATE:
+		fl->est = e.u.estimate;
+		fl->has_est = 1;
+		break;
 	case TEL_SUMMARY:
 		json_decref(fl->summary);
 		fl->summary = json_incref(ev);
@@ -189,12 +195,31 @@ static void follow_poll(struct follow *fl)
 	}
 }
 
+/* The engine's latest re-prediction, as the progress line ends it:
+ * "  47%, 3.20 MiB left, resumed in ~4.1 s, downtime if paused now
+ * 120 ms" (domjobinfo's fields, from the engine's own estimate), or ""
+ * before the first round has measured anything. */
+static void estimate_text(const struct follow *fl, char *buf, size_t len)
+{
+	const struct tel_estimate *x = &fl->est;
+
+	buf[0] = '\0';
+	if (!fl->has_est || strcmp(fl->phase, "precopy"))
+		return;
+	snprintf(buf, len, "  %.0f%%, %.2f MiB left, resumed in ~%.1f s, downtime if paused now %.0f ms",
+		 x->percent, (double)x->bytes_left / 1048576.0, (double)x->until_resume_ns / 1e9,
+		 (double)x->downtime_now_ns / 1e6);
+}
+
 static void progress_line(const struct follow *fl, int tty, char *last_phase)
 {
+	char est[160];
+
 	if (tty) {
-		fprintf(stderr, "\r\033[K[%s] round %d  %.2f MiB sent  %.2f Mbit/s  vCPU %.0f%%",
+		estimate_text(fl, est, sizeof(est));
+		fprintf(stderr, "\r\033[K[%s] round %d  %.2f MiB sent  %.2f Mbit/s  vCPU %.0f%%%s",
 			fl->phase[0] ? fl->phase : "starting", fl->round,
-			fl->bytes / 1048576.0, fl->rate_bps / 1e6, fl->vcpu);
+			fl->bytes / 1048576.0, fl->rate_bps / 1e6, fl->vcpu, est);
 	} else if (strcmp(last_phase, fl->phase)) {
 		fprintf(stderr, "dsmig: phase %s\n", fl->phase);
 	}

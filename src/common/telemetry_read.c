@@ -105,6 +105,23 @@ static const struct field heat_fields[] = {
 };
 #undef S
 
+#define S struct tel_estimate
+static const struct field estimate_fields[] = {
+	FIELD(S, "round", round, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "percent", percent, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "bytes_done", bytes_done, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "final_bytes", final_bytes, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "bytes_left", bytes_left, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "rounds", rounds, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "until_resume_ns", until_resume_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "downtime_ns", downtime_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "downtime_now_ns", downtime_now_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "dirty_pps", dirty_pps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "send_pps", send_pps, FIELD_NUM, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
 #define S struct tel_summary
 static const struct field summary_fields[] = {
 	FIELD(S, "ok", ok, FIELD_BOOL, FIELD_REQUIRED),
@@ -315,6 +332,10 @@ int telemetry_read_decode(json_t *ev, struct tel_event *out, char *why, size_t l
 	if (!strcmp(type, "postcopy")) {
 		out->type = TEL_POSTCOPY;
 		return fields_decode(ev, postcopy_fields, &out->u.postcopy, NULL, type, why, len);
+	}
+	if (!strcmp(type, "estimate")) {
+		out->type = TEL_ESTIMATE;
+		return fields_decode(ev, estimate_fields, &out->u.estimate, NULL, type, why, len);
 	}
 	if (!strcmp(type, "summary")) {
 		out->type = TEL_SUMMARY;

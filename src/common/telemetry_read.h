@@ -43,6 +43,7 @@ enum tel_type {
 	TEL_PROGRESS,       /* "sample" */
 	TEL_POSTCOPY,       /* "postcopy" */
 	TEL_SUMMARY,        /* "summary" */
+	TEL_ESTIMATE,       /* "estimate" */
 	TEL_HEAT,           /* "heat" */
 };
 
@@ -106,6 +107,15 @@ struct tel_progress {
 	int64_t progress;
 };
 
+/* After each pre-copy round ("estimate"): what is left, re-predicted. */
+struct tel_estimate {
+	int round, rounds;
+	double percent;             /* of the predicted final bytes, never back */
+	int64_t bytes_done, final_bytes, bytes_left;
+	int64_t until_resume_ns, downtime_ns, downtime_now_ns;
+	double dirty_pps, send_pps;
+};
+
 /* dsm-pull after the resume ("postcopy"), every 100 ms. */
 struct tel_postcopy {
 	int64_t missing_pages, sent_pages, pushed_pages, pulled_pages;
@@ -164,6 +174,7 @@ struct tel_event {
 		struct tel_round round;
 		struct tel_progress progress;
 		struct tel_postcopy postcopy;
+		struct tel_estimate estimate;
 		struct tel_summary summary;
 		struct tel_heat heat;
 	} u;

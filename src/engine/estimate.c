@@ -4,6 +4,23 @@
 /* Rounds the simulation runs at most, whatever the policy says. */
 #define ESTIMATE_MAX_ROUNDS 1000
 
+/* Distinct pages the guest dirties in a round of d seconds. The last
+ * round's rate (its distinct pages over its length) under-counts a
+ * shorter round when the guest rewrites a working set: over a second it
+ * dirties dirty_pps_1s distinct pages, and a longer round at least the
+ * working set the rounds have shown, never more than it would at the
+ * one-second rate. */
+static double dirtied(const struct estimate_in *in, double d)
+{
+	double longer = in->dirty_pps * d;
+
+	if (!(in->dirty_pps_1s > 0))
+		return longer;
+	if (longer < (double)in->working_set)
+		longer = (double)in->working_set;
+	return longer < in->dirty_pps_1s * d ? longer : in->dirty_pps_1s * d;
+}
+
 int estimate_precopy(const struct precopy_params *p, const struct estimate_in *in,
 		     struct estimate_out *out)
 {
@@ -24,7 +41,9 @@ int estimate_precopy(const struct precopy_params *p, const struct estimate_in *i
 
 		bytes += pages * in->bytes_per_page;
 		t += d;
-		pages = in->dirty_pps * d;
+		/* dsm: the hot pages among them wait for the final round. */
+		pages = dirtied(in, d) - (double)in->held;
+		pages = pages > 0 ? pages : 0;
 		ps.iteration++;
 		ps.dirty_count = (uint64_t)pages;
 		n++;

@@ -20,9 +20,14 @@ struct estimate_in {
 	unsigned iteration;         /* rounds completed */
 	uint64_t next_pages;        /* pages the next round would send */
 	uint64_t held;              /* pages held back for the final round (dsm) */
-	double bytes_per_page;      /* as the last round sent them (codecs included) */
-	double send_pps;            /* pages/s the last round sent */
+	double bytes_per_page;      /* as the last round sent its non-zero pages
+				       (codecs included) */
+	double send_pps;            /* pages/s a later round sends (the link's
+				       byte rate over bytes_per_page) */
 	double dirty_pps;           /* distinct pages/s dirtied during it */
+	double dirty_pps_1s;        /* ... over the VMM's last second (0: unknown) */
+	uint64_t working_set;       /* the most pages a round has had to send
+				       (not counting the held ones) */
 	int postcopy;               /* the final set is pulled after the resume */
 };
 

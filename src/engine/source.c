@@ -55,6 +55,7 @@ struct source {
 	struct guest_watch watch;  /* what the guest lived through (sampler, after) */
 	unsigned iterations;
 	double est_percent;         /* the progress shown so far (estimate.h) */
+	uint64_t working_set;       /* the most pages a round had to send */
 	enum precopy_stop_reason why;
 	double rate_before, rate_during, rate_after;
 	uint64_t progress_start, progress_pause, start_mono;
@@ -232,18 +233,30 @@ static int source_plan_postcopy(struct source *s)
 /* After a pre-copy round: what is left, re-predicted from what it
  * measured, as an "estimate" record (docs/telemetry.md). */
 static void emit_estimate(struct source *s, const struct precopy_stats *ps,
-			  const struct round_stats *tot, uint64_t bytes)
+			  const struct round_stats *tot, uint64_t bytes, uint64_t dur_ns)
 {
 	struct engine *e = s->e;
+	struct hv_stats st = { 0 };
 	struct estimate_in in = {
 		.bytes_done = s->bytes_rounds, .iteration = ps->iteration,
 		.next_pages = ps->dirty_count, .held = ps->held,
-		.bytes_per_page = tot->pages ? (double)bytes / (double)tot->pages : 0,
-		.send_pps = ps->send_rate, .dirty_pps = ps->dirty_rate,
+		/* Later rounds resend pages the guest wrote: a zero page
+		 * (a header, in round 0 most of them) is not what they cost. */
+		.bytes_per_page = tot->pages > tot->zero_pages ?
+				  (double)bytes / (double)(tot->pages - tot->zero_pages) : 0,
+		.dirty_pps = ps->dirty_rate,
 		.postcopy = e->method->postcopy,
 	};
 	struct estimate_out out;
 
+	/* Pages a later round sends per second: the link's byte rate over
+	 * what such a page costs (round 0's zero pages went by faster). */
+	if (in.bytes_per_page > 0 && dur_ns)
+		in.send_pps = (double)bytes * 1e9 / (double)dur_ns / in.bytes_per_page;
+	if (e->hv->query_stats(e->vm, &st) == 0)
+		in.dirty_pps_1s = st.dirty_pps;
+	s->working_set = ps->dirty_count > s->working_set ? ps->dirty_count : s->working_set;
+	in.working_set = s->working_set;
 	if (estimate_precopy(&e->opt.policy, &in, &out))
 		return;
 	s->est_percent = estimate_percent(s->est_percent, s->bytes_rounds, out.final_bytes);
@@ -258,7 +271,7 @@ static void emit_estimate(struct source *s, const struct precopy_stats *ps,
 			  "until_resume_ns", (json_int_t)(out.until_resume_s * 1e9),
 			  "downtime_ns", (json_int_t)(out.downtime_s * 1e9),
 			  "downtime_now_ns", (json_int_t)(out.downtime_now_s * 1e9),
-			  "dirty_pps", ps->dirty_rate, "send_pps", ps->send_rate));
+			  "dirty_pps", ps->dirty_rate, "send_pps", in.send_pps));
 }
 
 /* The iterative rounds and the final one, the method choosing each
@@ -336,7 +349,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		};
 		held_now = held_next;
 		ctl.round++;
-		emit_estimate(s, &ps, &tot, bytes);
+		emit_estimate(s, &ps, &tot, bytes, dur);
 		if (precopy_decide(&e->opt.policy, &ps, &s->why) == PRECOPY_CONTINUE)
 			continue;
 		phase(s, PH_STOP_AND_COPY,

@@ -53,6 +53,9 @@ struct hv_stats {
 	 * epoch: guest/dsmig_abi.h). */
 	int has_stall;
 	uint64_t stall_ns;
+	/* Distinct pages dirtied per second over the VMM's last window of a
+	 * second (query-stats dirty_pps); 0 where the backend has none. */
+	double dirty_pps;
 };
 
 struct hv_vm;   /* backend-private */

@@ -400,6 +400,7 @@ static int kvm_query_stats(struct hv_vm *vm, struct hv_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->time_ns = (uint64_t)json_integer_value(json_object_get(r, "time_ns"));
 	st->guest_ns = (uint64_t)json_integer_value(json_object_get(r, "guest_time_ns"));
+	st->dirty_pps = json_number_value(json_object_get(r, "dirty_pps"));
 	json_array_foreach(json_object_get(r, "vcpus"), i, v) {
 		st->cpu_ns += (uint64_t)json_integer_value(json_object_get(v, "cpu_ns"));
 		st->nr_vcpus++;

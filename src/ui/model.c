@@ -297,6 +297,10 @@ static void apply_engine(struct model *m, const struct session_rec *r)
 	case TEL_ROUND:
 		engine_round(m, &ev->u.round);
 		break;
+	case TEL_ESTIMATE:
+		g->est = ev->u.estimate;
+		g->has_est = 1;
+		break;
 	case TEL_HEAT:
 		g->heat = ev->u.heat;
 		g->has_heat = 1;

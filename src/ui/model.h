@@ -82,6 +82,9 @@ struct migration_view {
 	uint64_t pc_missing, pc_sent, pc_faults;
 	struct tel_summary summary; /* the engine summary, if has_summary */
 	int has_summary;
+	struct tel_estimate est;    /* the engine's latest re-prediction of
+				       what is left, if has_est */
+	int has_est;
 	struct tel_heat heat;       /* the latest page-heat map, if has_heat */
 	int has_heat;
 	int exit_status;            /* -1 while running */

@@ -444,6 +444,16 @@ static void draw_side(struct console *c, int y, int x, int h, int w)
 		attroff(A(failed ? THEME_BAD : THEME_PHASE));
 	}
 	screens_print(stdscr, row++, x + 1, "round %d, %.2f MiB sent", g->round, g->bytes_sent / 1048576);
+	if (g->has_est && !strcmp(g->phase, "precopy")) {
+		/* The engine's re-prediction after the last round. */
+		screens_print(stdscr, row++, x + 1, "%.0f%% of ~%.2f MiB, %.2f MiB left",
+			      g->est.percent, (double)g->est.final_bytes / 1048576,
+			      (double)g->est.bytes_left / 1048576);
+		screens_print(stdscr, row++, x + 1, "dirtying %.0f pages/s, sending %.0f/s",
+			      g->est.dirty_pps, g->est.send_pps);
+		screens_print(stdscr, row++, x + 1, "if paused now: %.0f ms down",
+			      (double)g->est.downtime_now_ns / 1e6);
+	}
 	if (g->pc_missing)
 		screens_print(stdscr, row++, x + 1, "post-copy: %llu/%llu pages in, %llu faults",
 			 (unsigned long long)g->pc_sent, (unsigned long long)g->pc_missing,
@@ -650,7 +660,7 @@ static void draw_summary(struct console *c)
 static void draw_migration(struct console *c)
 {
 	const struct migration_view *g = &c->model.mig;
-	char what[160];
+	char what[200], progress[48] = "";
 	int side = COLS >= 100 ? 38 : 0, logh = LINES >= 30 ? 7 : 4;
 	int top = 2, h = LINES - top - logh - 2;
 
@@ -661,10 +671,15 @@ static void draw_migration(struct console *c)
 		attroff(A(THEME_DIM));
 		return;
 	}
-	/* Most telling first: a narrow window cuts from the right. */
-	snprintf(what, sizeof(what), "migration %d: %s %s -> %s [%s]  %s  %s%s  %d ranks", g->id,
-		 g->vm, g->from, g->to, g->phase, g->method, g->cap_bps > 0 ? "cap " : "uncapped",
-		 g->cap_bps > 0 ? g->bandwidth : "", g->ranks);
+	/* Most telling first: a narrow window cuts from the right. While
+	 * pre-copy runs, its progress: percent of the predicted bytes and
+	 * the time until the destination runs (the engine's estimate). */
+	if (g->has_est && !strcmp(g->phase, "precopy"))
+		snprintf(progress, sizeof(progress), " %.0f%%, ~%.1f s to resume", g->est.percent,
+			 (double)g->est.until_resume_ns / 1e9);
+	snprintf(what, sizeof(what), "migration %d: %s %s -> %s [%s%s]  %s  %s%s  %d ranks", g->id,
+		 g->vm, g->from, g->to, g->phase, progress, g->method,
+		 g->cap_bps > 0 ? "cap " : "uncapped", g->cap_bps > 0 ? g->bandwidth : "", g->ranks);
 	title_bar(c, what);
 	if (!strcmp(c->model.net_method, "procfs") && c->model.net_note[0]) {
 		attron(A(THEME_WARN));

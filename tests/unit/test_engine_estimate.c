@@ -66,6 +66,32 @@ static void test_not_converging(void **state)
 	assert_true(out.downtime_s > 5.99 && out.downtime_s < 6.01);
 }
 
+/* A guest rewriting a working set of 2000 pages, 1500 of them a second:
+ * round 0 (5 s) saw 2000 distinct pages, 400/s; a resend round of 2000
+ * pages at 500 pages/s lasts 4 s, in which the guest dirties the whole
+ * working set again (not 400 * 4 = 1600): no convergence, rounds until
+ * the policy's maximum. */
+static void test_working_set(void **state)
+{
+	struct estimate_in in = {
+		.bytes_done = 0, .iteration = 1, .next_pages = 2000, .bytes_per_page = 4096,
+		.send_pps = 500, .dirty_pps = 400, .dirty_pps_1s = 1500, .working_set = 2000,
+	};
+	struct precopy_params p = xen_rules;
+	struct estimate_out out;
+
+	p.stop_on_no_convergence = 0;
+	assert_int_equal(estimate_precopy(&p, &in, &out), 0);
+	assert_int_equal(out.rounds, 6);   /* 0, four resends of 2000, final */
+	assert_int_equal(out.final_bytes, 5ull * 2000 * 4096);
+	assert_true(out.downtime_s > 3.99 && out.downtime_s < 4.01);
+	/* Short rounds: the one-second rate bounds it (100 pages at 500/s:
+	 * 0.2 s, 1500 * 0.2 = 300 pages, not the working set). */
+	in.next_pages = 100;
+	assert_int_equal(estimate_precopy(&p, &in, &out), 0);
+	assert_int_equal(out.final_bytes, (100ull + 300 + 900 + 2000 + 2000) * 4096);
+}
+
 static void test_nothing_measured(void **state)
 {
 	struct estimate_in in = { .next_pages = 10, .bytes_per_page = 4096 };
@@ -92,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_converging),
 		cmocka_unit_test(test_held_and_postcopy),
 		cmocka_unit_test(test_not_converging),
+		cmocka_unit_test(test_working_set),
 		cmocka_unit_test(test_nothing_measured),
 		cmocka_unit_test(test_percent_never_backwards),
 	};

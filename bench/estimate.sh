@@ -1,0 +1,73 @@
+#!/bin/bash
+# Benchmark: how good the engine's re-prediction is. Each workload and
+# method (WORKLOADS, METHODS) migrates once at CAP (default the paper's
+# 12 Mbit/s) between two VMMs on this machine, with its telemetry kept;
+# for every "estimate" record (written after each pre-copy round,
+# docs/telemetry.md) the table sets what it predicted against what
+# happened: the rounds' bytes at the end, the time from the estimate to
+# the destination running, and the downtime. Prints the table and writes
+# it to bench/results/estimate.md (OUT).
+# Usage: bench/estimate.sh BUILD-DIR
+#   WORKLOADS="idle cpu memory net"  METHODS="precopy dsm dsm-pull"  CAP=12M
+set -u
+BUILD=${1:-build}
+WORKLOADS=${WORKLOADS:-idle cpu memory net}
+METHODS=${METHODS:-precopy dsm dsm-pull}
+CAP=${CAP:-12M}
+VMM="$BUILD/bin/dsmig-vmm"
+DSMIG="$BUILD/bin/dsmig"
+top=$(cd "$(dirname "$0")/.." && pwd)
+out="$top/${OUT:-bench/results/estimate.md}"
+A=$(mktemp -d /tmp/dsmig-benchA.XXXXXX)
+B=$(mktemp -d /tmp/dsmig-benchB.XXXXXX)
+export DSMIG_RUNTIME_DIR=$A
+trap 'for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B"' EXIT
+
+if ! accel=$("$VMM" accel); then
+	echo "bench: no accelerator can run guests here: $accel" >&2
+	exit 1
+fi
+
+# One row per estimate of one migration's telemetry FILE: round, then
+# predicted / actual for bytes (MiB), time to resume (s), downtime (ms).
+rows() {
+	jq -rs --arg w "$1" --arg m "$2" '
+	def pct(p; a): if a > 0 then "\(((p - a) / a * 100) | round)%" else "n/a" end;
+	def r2: . * 100 | round / 100;
+	([.[] | select(.type == "summary")][0]) as $s
+	| ([.[] | select(.type == "phase" and (.phase == "resumed" or .phase == "post-copy"))][0].t) as $resumed
+	| .[] | select(.type == "estimate")
+	| ($s.bytes.rounds / 1048576) as $mib
+	| (($resumed - .t) / 1e9) as $until
+	| ($s.downtime_ns / 1e6) as $down
+	| "| \($w) | \($m) | \(.round) | \(.final_bytes / 1048576 | r2) / \($mib | r2) (\(pct(.final_bytes / 1048576; $mib))) | \(.until_resume_ns / 1e9 | r2) / \($until | r2) (\(pct(.until_resume_ns / 1e9; $until))) | \(.downtime_ns / 1e6 | round) / \($down | round) (\(pct(.downtime_ns / 1e6; $down))) |"' "$3"
+}
+
+{
+	echo "Estimates at $CAP, one migration each ($accel accelerator, $(date -u +%F)):"
+	echo "predicted after the round / what happened (error)."
+	echo
+	echo "| workload | method | after round | rounds' MiB | s to resume | downtime ms |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+} >"$A/table.md"
+for w in $WORKLOADS; do
+	for m in $METHODS; do
+		vcpus=1
+		[ "$w" = net ] || [ "$w" = kv ] && vcpus=2
+		"$VMM" run "$BUILD/guest/$w.elf" --name "$w" --vcpus "$vcpus" --quiet 2>/dev/null &
+		for _ in $(seq 100); do "$VMM" ctl "$w" query-status >/dev/null 2>&1 && break; sleep 0.05; done
+		sleep 1
+		if "$DSMIG" migrate "$w" --to "$B" --bandwidth "$CAP" --method "$m" \
+			--log "$A/$w-$m.jsonl" >/dev/null 2>"$A/err"; then
+			rows "$w" "$m" "$A/$w-$m.jsonl" >>"$A/table.md"
+			DSMIG_RUNTIME_DIR=$B "$VMM" ctl "$w" quit >/dev/null 2>&1
+		else
+			echo "| $w | $m | failed: $(tail -1 "$A/err" | tr '|' '/') | | | |" >>"$A/table.md"
+			"$VMM" ctl "$w" quit >/dev/null 2>&1
+		fi
+		sleep 0.5
+	done
+done
+mkdir -p "$(dirname "$out")"
+cp "$A/table.md" "$out"
+cat "$out"
