@@ -44,26 +44,27 @@ run() {
 	rec "$ms" "\"src\":\"migration\",\"mig\":$m,\"event\":\"start\",\"vm\":\"kv1\",\"from\":\"$5\",\"to\":\"$6\",\"method\":\"dsm\",\"bandwidth\":\"$3\",\"ranks\":2,\"max_iters\":5,\"verify\":false"
 	engm "$m" $((ms + 100)) "\"type\":\"start\",\"vm\":\"kv1\",\"method\":\"dsm\",\"hv\":\"kvm\",\"src\":\"/run/a\",\"dst\":\"/run/b\",\"ranks\":2,\"bandwidth_bps\":$4,\"mem_bytes\":16777216,\"vcpus\":1,\"max_iters\":5,\"target_dirty\":64,\"verify\":false"
 	engm "$m" $((ms + 200)) '"type":"phase","phase":"precopy"'
-	engm "$m" $((ms + 900)) '"type":"phase","phase":"stop-and-copy","reason":"converged"'
-	engm "$m" $((ms + 1000)) '"type":"phase","phase":"resumed","downtime_ns":73000000,"guest_downtime_ns":75000000'
-	engm "$m" $((ms + 1100)) '"type":"phase","phase":"done"'
-	engm "$m" $((ms + 1110)) "\"type\":\"summary\",\"ok\":true,\"total_time_ns\":$((ms + 1000))000000,\"downtime_ns\":73000000,\"guest_downtime_ns\":75000000,\"bytes_total\":18874368,\"bytes\":{\"rounds\":18446080,\"state\":400000,\"verify\":0,\"control\":28288},\"iterations\":3,\"stop_reason\":\"converged\",\"progress_rate\":{\"before\":100,\"during\":95.5,\"after\":101.2},\"slowdown_pct\":4.5,\"verify\":\"off\",\"selfcheck_fail\":0"
-	rec $((ms + 1200)) "\"src\":\"migration\",\"mig\":$m,\"event\":\"exit\",\"status\":0,\"error\":null"
+	engm "$m" $((ms + 400)) '"type":"estimate","round":0,"percent":47.4,"bytes_done":9940000,"final_bytes":20971520,"bytes_left":11031520,"rounds":4,"until_resume_ns":4100000000,"downtime_ns":150000000,"downtime_now_ns":120000000,"dirty_pps":812.0,"send_pps":366.0'
+	engm "$m" $((ms + 2900)) '"type":"phase","phase":"stop-and-copy","reason":"converged"'
+	engm "$m" $((ms + 3000)) '"type":"phase","phase":"resumed","downtime_ns":73000000,"guest_downtime_ns":75000000'
+	engm "$m" $((ms + 3100)) '"type":"phase","phase":"done"'
+	engm "$m" $((ms + 3110)) "\"type\":\"summary\",\"ok\":true,\"total_time_ns\":$((ms + 1000))000000,\"downtime_ns\":73000000,\"guest_downtime_ns\":75000000,\"bytes_total\":18874368,\"bytes\":{\"rounds\":18446080,\"state\":400000,\"verify\":0,\"control\":28288},\"iterations\":3,\"stop_reason\":\"converged\",\"progress_rate\":{\"before\":100,\"during\":95.5,\"after\":101.2},\"slowdown_pct\":4.5,\"verify\":\"off\",\"selfcheck_fail\":0"
+	rec $((ms + 3200)) "\"src\":\"migration\",\"mig\":$m,\"event\":\"exit\",\"status\":0,\"error\":null"
 }
 session_log() {
 	rec 0 '"src":"session","event":"open","mode":"live","hosts":[{"name":"hostA","runtime":"/run/a"},{"name":"hostB","runtime":"/run/b"}],"cap_bps":12000000'
 	vm 100 hostA
 	run 1 1000 12M 12000000 hostA hostB
-	vm 2500 hostB
-	run 2 3000 0 0 hostB hostA
-	vm 4500 hostA
-	rec 5000 '"src":"migration","mig":3,"event":"start","vm":"kv1","from":"hostA","to":"hostB","method":"dsm","bandwidth":"0","ranks":2,"max_iters":5,"verify":false'
-	engm 3 5200 '"type":"phase","phase":"precopy"'
-	rec 5600 '"src":"operator","action":"cancel"'
-	engm 3 5700 '"type":"phase","phase":"failed","error":"cancelled by the operator"'
-	rec 5800 '"src":"migration","mig":3,"event":"exit","status":1,"error":"cancelled by the operator"'
-	vm 6000 hostA
-	rec 9000 '"src":"session","event":"close"'
+	vm 4500 hostB
+	run 2 5000 0 0 hostB hostA
+	vm 8500 hostA
+	rec 9000 '"src":"migration","mig":3,"event":"start","vm":"kv1","from":"hostA","to":"hostB","method":"dsm","bandwidth":"0","ranks":2,"max_iters":5,"verify":false'
+	engm 3 9200 '"type":"phase","phase":"precopy"'
+	rec 9600 '"src":"operator","action":"cancel"'
+	engm 3 9700 '"type":"phase","phase":"failed","error":"cancelled by the operator"'
+	rec 9800 '"src":"migration","mig":3,"event":"exit","status":1,"error":"cancelled by the operator"'
+	vm 10000 hostA
+	rec 13000 '"src":"session","event":"close"'
 }
 LOG=$W/polish.jsonl
 session_log >"$LOG"
@@ -80,6 +81,11 @@ replay_at() {
 replay_at 140 40 1
 check "replay with its hosts file gone: it plays (needs nothing but its log)" \
 	wait_for "migration 1: kv1 hostA -> hostB" 5
+check "pre-copy: the title bar shows the engine's estimate" \
+	wait_for "migration 1: kv1 hostA -> hostB \[precopy 47%, ~4.1 s to resume\]" 5
+check "... the side panel what is left" on_screen "47% of ~20.00 MiB, 10.52 MiB left"
+check "... the dirty rate against the send rate" on_screen "dirtying 812 pages/s, sending 366/s"
+check "... and the downtime if paused now" on_screen "if paused now: 120 ms down"
 check "run 1's card comes up" wait_for "Migration 1 of kv1: done" 10
 $T send-keys -t con Space   # pause while it shows
 check "... with nothing to compare with" on_screen "no earlier run of this VM, method and cap"
