@@ -218,6 +218,10 @@ static void keys_main(struct console *c, int ch)
 	case 't':
 		next_theme(c);
 		break;
+	case 'H':
+		if (c->screen == SCREEN_MIGRATION)
+			c->heatmap = !c->heatmap;
+		break;
 	case '\n':
 	case KEY_ENTER:
 	case 'm':

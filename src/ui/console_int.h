@@ -38,6 +38,8 @@ struct console {
 	char theme_name[64];
 	int utf8, color;
 	enum view screen;
+	int heatmap;                /* the migration view shows the page-heat
+				       map instead of the charts (H) */
 	enum sort_key sort;
 	/* The selected VM, by identity: the table re-sorts and VMs move
 	 * between hosts, and the cursor stays on the VM. selected is its

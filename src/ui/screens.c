@@ -13,6 +13,7 @@
 #include "common/guest_metrics.h"
 #include "common/migrate_exit.h"
 #include "ui/console_int.h"
+#include "ui/heatmap.h"
 #include "ui/plot.h"
 
 #define A(role) theme_attr(&c->theme, (role))
@@ -226,9 +227,9 @@ static void footer(struct console *c)
 	const char *keys;
 
 	if (c->replaying)
-		keys = "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  ? help  q quit";
+		keys = "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  H heat map  ? help  q quit";
 	else if (c->screen == SCREEN_MIGRATION)
-		keys = "c cancel  Enter close card  Tab hosts  t theme  ? help  q quit";
+		keys = "c cancel  H heat map  Enter close card  Tab hosts  t theme  ? help  q quit";
 	else
 		keys = "Enter/m migrate  Up/Down select  s sort  Tab migration  t theme  ? help  q quit";
 	fill_row(LINES - 1, A(THEME_STATUS));
@@ -686,7 +687,10 @@ static void draw_migration(struct console *c)
 		mvaddnstr(1, 1, c->model.net_note, COLS - 2);
 		attroff(A(THEME_WARN));
 	}
-	if (h >= 8)
+	if (h >= 8 && c->heatmap)
+		heatmap_draw(stdscr, &c->theme, g->has_heat ? &g->heat : NULL, top, 1, h,
+			     COLS - side - 2, c->utf8);
+	else if (h >= 8)
 		draw_charts(c, top, h, COLS - side - 2);
 	if (side && h >= 8)
 		draw_side(c, top, COLS - side, h, side - 1);
@@ -701,6 +705,7 @@ static void draw_help(struct console *c)
 		"  Enter, m       migrate the VM       Tab  switch to the migration view",
 		"Migration view",
 		"  c              cancel the migration (the VM stays on its source)",
+		"  H              page-heat map / charts",
 		"  Enter, Esc     close the summary card",
 		"Replay",
 		"  Space          pause / play         +/-  speed x2 / /2",
