@@ -181,8 +181,10 @@ int gp_run(const char *script, const char *const args[], const char *what)
 	int st, n;
 
 	for (n = 0; args[n]; n++) {
-		if (n == 9)
+		if (n == 9) {
+			log_error("gnuplot takes 9 arguments at most (%s)", what);
 			return -E2BIG;
+		}
 		argv[3 + n] = args[n];
 	}
 	argv[3 + n] = NULL;
