@@ -234,6 +234,7 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		goto out;
 	}
 	memcpy(sv.pending, missing, e->bitmap_words * sizeof(uint64_t));
+	heat_map_postcopy(&e->heat, &e->tel, sv.pending, 1);   /* every page missing */
 	while (rc == 0) {
 		MPI_Status st;
 		int flag = 0;

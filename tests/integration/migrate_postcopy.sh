@@ -79,6 +79,17 @@ check "downtime ($((down / 1000000)) ms) is under a tenth of sending those pages
 check "telemetry has post-copy progress records" \
 	holds "$(jq -s '[.[] | select(.type=="postcopy")] | length' "$log") > 1"
 check "telemetry adds up" telemetry_adds_up "$log"
+# The page-heat map in post-copy: records at most every 250 ms (and one
+# at the end), the first with every missing page the summary counts,
+# the last with none (every cell '.'), the faults marked along the way.
+pcheat=$(jq -c -s '(map(.type == "phase" and .phase == "post-copy") | index(true)) as $i |
+	[.[$i:][] | select(.type == "heat")]' "$log")
+check "heat: post-copy records start with the missing pages ($(jq '.[0].missing_pages' <<<"$pcheat"))" \
+	test "$(jq '.[0].missing_pages' <<<"$pcheat")" = "$(jq '.missing_pages' <<<"$pc")"
+check "heat: ... fill in to none missing, every cell resident" \
+	test "$(jq -r '.[-1] | "\(.missing_pages) \(.state | test("^[.]+$"))"' <<<"$pcheat")" = "0 true"
+check "heat: ... with the faulted cells marked" \
+	holds "$(jq '[.[].faults | length] | add' <<<"$pcheat") > 0"
 check "post-copy is over on the destination" \
 	test "$(status_b pv | jq -r '"\(.status) \(.postcopy) \(.missing_pages)"')" = "running off 0"
 check "the summary table has the post-copy line" grep -q "post-copy .* faults" "$HOST_A/pv.out"
