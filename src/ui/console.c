@@ -167,6 +167,56 @@ static void keys_too_small(struct console *c, int ch)
 	}
 }
 
+static void set_sort(struct console *c, enum sort_key key, int reverse)
+{
+	c->sort = key;
+	c->sort_reverse = reverse;
+	if (c->live)
+		live_operator(c->live, "sort", json_pack("{s:i, s:b}", "key", c->sort,
+							 "reverse", c->sort_reverse));
+}
+
+/* A key while the filter is typed: visible ASCII and Backspace edit it,
+ * Enter keeps it, Esc clears it. */
+static void filter_key(struct console *c, int ch)
+{
+	size_t len = strlen(c->filter);
+
+	if (ch == 27) {
+		c->filter[0] = '\0';
+		c->filtering = 0;
+	} else if (ch == '\n' || ch == KEY_ENTER) {
+		c->filtering = 0;
+	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) {
+		c->filter[len - 1] = '\0';
+	} else if (ch > ' ' && ch < 127 && len + 1 < sizeof(c->filter)) {
+		c->filter[len] = (char)ch;
+		c->filter[len + 1] = '\0';
+	}
+}
+
+/* A click: in the dialog, its field; on the hosts table, a row (select)
+ * or a column header (sort by it; again: reversed). Other overlays and
+ * views take no clicks. */
+static void mouse(struct console *c, const int *order, int n)
+{
+	MEVENT ev;
+	int key;
+
+	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+		return;
+	if (c->dlg.open) {
+		dialog_click(c, ev.y, ev.x);
+		return;
+	}
+	if (c->help || c->confirm_quit || c->filtering || c->screen != SCREEN_HOSTS)
+		return;
+	if (ev.y == SCREENS_HOSTS_HEADER_Y && (key = screens_hosts_column(ev.x)) >= 0)
+		set_sort(c, (enum sort_key)key, key == (int)c->sort ? !c->sort_reverse : 0);
+	else if (ev.y >= SCREENS_HOSTS_FIRST_Y && ev.y - SCREENS_HOSTS_FIRST_Y < n)
+		screens_select(c, order, n, ev.y - SCREENS_HOSTS_FIRST_Y);
+}
+
 static void keys_main(struct console *c, int ch)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
@@ -185,14 +235,30 @@ static void keys_main(struct console *c, int ch)
 		c->help = 0;
 		return;
 	}
+	if (ch == KEY_MOUSE) {
+		mouse(c, order, n);
+		return;
+	}
 	if (c->dlg.open) {
 		dialog_key(c, ch);
+		return;
+	}
+	if (c->filtering) {
+		filter_key(c, ch);
 		return;
 	}
 	switch (ch) {
 	case 'q':
 	case 'Q':
+	case KEY_F(10):
 		quit_key(c);
+		break;
+	case '/':
+		if (c->screen == SCREEN_HOSTS)
+			c->filtering = 1;
+		break;
+	case 'I':
+		c->sort_reverse = !c->sort_reverse;
 		break;
 	case '?':
 	case KEY_F(1):
@@ -211,11 +277,11 @@ static void keys_main(struct console *c, int ch)
 		screens_select(c, order, n, screens_selected(c, order, n) + 1);
 		break;
 	case 's':
-		c->sort = (c->sort + 1) % SORT_NR;
-		if (c->live)
-			live_operator(c->live, "sort", json_pack("{s:i}", "key", c->sort));
+	case KEY_F(6):
+		set_sort(c, (c->sort + 1) % SORT_NR, c->sort_reverse);
 		break;
 	case 't':
+	case KEY_F(2):
 		next_theme(c);
 		break;
 	case 'H':
@@ -225,6 +291,7 @@ static void keys_main(struct console *c, int ch)
 	case '\n':
 	case KEY_ENTER:
 	case 'm':
+	case KEY_F(5):
 		if (c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
 		    c->summary_for != c->model.mig.id) {
 			c->summary_for = c->model.mig.id;   /* dismiss the card */
@@ -387,6 +454,7 @@ int console_run(const struct console_opts *o)
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
 	curs_set(0);
 	set_escdelay(25);
 	console_apply_theme(c);

@@ -20,6 +20,7 @@ enum sort_key { SORT_HOST, SORT_NAME, SORT_VCPU, SORT_DIRTY, SORT_NR };
 
 struct dialog {
 	int open;
+	int win_y, win_x;           /* where it was last drawn (mouse) */
 	int field;                  /* focused field */
 	struct migreq req;          /* what Launch sends (the cap from bw_text) */
 	int dest;                   /* index into the console's hosts */
@@ -41,6 +42,9 @@ struct console {
 	int heatmap;                /* the migration view shows the page-heat
 				       map instead of the charts (H) */
 	enum sort_key sort;
+	int sort_reverse;           /* I (htop's invert), or a second click */
+	char filter[32];            /* / : VMs whose name or host holds it */
+	int filtering;              /* typing the filter */
 	/* The selected VM, by identity: the table re-sorts and VMs move
 	 * between hosts, and the cursor stays on the VM. selected is its
 	 * row, as of the last screens_selected(). */
@@ -85,6 +89,11 @@ int screens_vm_order(const struct console *c, int *order, int cap);
 int screens_selected(struct console *c, const int *order, int n);
 /* Select row of order (clamped to the n rows). */
 void screens_select(struct console *c, const int *order, int n, int row);
+/* The hosts table's layout, for the mouse: its header row, its first VM
+ * row, and the sort key of the column at screen column x (-1: none). */
+#define SCREENS_HOSTS_HEADER_Y 2
+#define SCREENS_HOSTS_FIRST_Y 3
+int screens_hosts_column(int x);
 
 /* console.c: a status line about the current migration, cleared when it
  * ends. */
@@ -95,6 +104,8 @@ void console_status_migration(struct console *c, const char *fmt, ...)
 void dialog_open(struct console *c);
 /* Handle a key while the dialog is open. */
 void dialog_key(struct console *c, int ch);
+/* A click at screen (y, x) while the dialog is open: focus that field. */
+void dialog_click(struct console *c, int y, int x);
 void dialog_draw(struct console *c);
 
 #endif /* DSMIG_UI_CONSOLE_INT_H */

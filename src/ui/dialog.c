@@ -180,6 +180,14 @@ static void step(struct console *c, int dir)
 	}
 }
 
+void dialog_click(struct console *c, int y, int x)
+{
+	int field = y - c->dlg.win_y - 2;
+
+	if (x >= c->dlg.win_x && field >= 0 && field < F_NR)
+		c->dlg.field = field;
+}
+
 void dialog_key(struct console *c, int ch)
 {
 	struct dialog *d = &c->dlg;
@@ -245,6 +253,7 @@ void dialog_draw(struct console *c)
 
 	if (!win)
 		return;
+	getbegyx(win, d->win_y, d->win_x);
 	wattron(win, theme_attr(&c->theme, THEME_TITLE));
 	screens_print(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
 	wattroff(win, theme_attr(&c->theme, THEME_TITLE));

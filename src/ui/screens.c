@@ -95,7 +95,7 @@ static void fill_row(int y, attr_t a)
 	attroff(a);
 }
 
-static int cmp_rows(const struct console *c, const struct vm_view *a, const struct vm_view *b)
+static int cmp_key(const struct console *c, const struct vm_view *a, const struct vm_view *b)
 {
 	switch (c->sort) {
 	case SORT_NAME:
@@ -109,12 +109,39 @@ static int cmp_rows(const struct console *c, const struct vm_view *a, const stru
 	}
 }
 
+static int cmp_rows(const struct console *c, const struct vm_view *a, const struct vm_view *b)
+{
+	return c->sort_reverse ? -cmp_key(c, a, b) : cmp_key(c, a, b);
+}
+
+/* The filter (/) keeps VMs whose name or host holds its text. */
+static int filtered_in(const struct console *c, const struct vm_view *v)
+{
+	return !c->filter[0] || strstr(v->name, c->filter) || strstr(v->host, c->filter);
+}
+
+int screens_hosts_column(int x)
+{
+	/* The header's columns (draw_hosts): HOST at 1, VM at 10, VCPU% at
+	 * 48, DIRTY/s at 64; the rest sort nothing. */
+	static const struct { int x0, x1, key; } cols[] = {
+		{ 1, 9, SORT_HOST }, { 10, 23, SORT_NAME }, { 48, 55, SORT_VCPU },
+		{ 64, 74, SORT_DIRTY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (x >= cols[i].x0 && x < cols[i].x1)
+			return cols[i].key;
+	return -1;
+}
+
 int screens_vm_order(const struct console *c, int *order, int cap)
 {
 	int i, j, n = 0;
 
 	for (i = 0; i < c->model.nr_vms && n < cap; i++)
-		if (strcmp(c->model.vms[i].state, "gone"))
+		if (strcmp(c->model.vms[i].state, "gone") && filtered_in(c, &c->model.vms[i]))
 			order[n++] = i;
 	for (i = 1; i < n; i++)   /* insertion sort: a handful of rows */
 		for (j = i; j > 0 && cmp_rows(c, &c->model.vms[order[j - 1]],
@@ -222,16 +249,38 @@ static void title_bar(struct console *c, const char *what)
 	attroff(A(THEME_STATUS));
 }
 
+/* Is the summary card in front (screens_draw() draws it)? */
+static int card_shown(const struct console *c)
+{
+	return c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
+	       c->model.mig.exit_status >= 0 && c->summary_for != c->model.mig.id;
+}
+
+/* The keys of whatever is in front: a question, the help, the dialog,
+ * the filter being typed, the card, else the view. */
+static const char *footer_keys(const struct console *c)
+{
+	if (c->confirm_quit)
+		return "y quit and cancel the migration  any other key: stay";
+	if (c->help)
+		return "any key closes the help";
+	if (c->dlg.open)
+		return "Up/Down field  Left/Right/Space change  type the cap  Enter launch  Esc close";
+	if (c->filtering)
+		return "type to filter VMs by name or host  Enter keep  Esc clear";
+	if (card_shown(c))
+		return "Enter/Esc close the card  Tab hosts  H heat map  ? help  q quit";
+	if (c->replaying)
+		return "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  H heat map  ? help  q quit";
+	if (c->screen == SCREEN_MIGRATION)
+		return "c cancel  H heat map  Tab hosts  F2/t theme  ? help  F10/q quit";
+	return "F5/Enter migrate  / filter  F6/s sort  I invert  Tab migration  F2/t theme  F1/? help  F10/q quit";
+}
+
 static void footer(struct console *c)
 {
-	const char *keys;
+	const char *keys = footer_keys(c);
 
-	if (c->replaying)
-		keys = "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  H heat map  ? help  q quit";
-	else if (c->screen == SCREEN_MIGRATION)
-		keys = "c cancel  H heat map  Enter close card  Tab hosts  t theme  ? help  q quit";
-	else
-		keys = "Enter/m migrate  Up/Down select  s sort  Tab migration  t theme  ? help  q quit";
 	fill_row(LINES - 1, A(THEME_STATUS));
 	attron(A(THEME_STATUS));
 	mvaddnstr(LINES - 1, 1, keys, COLS - 2);
@@ -247,17 +296,19 @@ static void draw_hosts(struct console *c)
 {
 	static const char *const sort_names[] = { "host", "name", "vcpu%", "dirty/s" };
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS), i, y;
-	char what[96];
+	char what[160];
 
-	snprintf(what, sizeof(what), "hosts (%d), VMs (%d)  sorted by %s",
-		 c->model.nr_hosts, n, sort_names[c->sort]);
+	snprintf(what, sizeof(what), "hosts (%d), VMs (%d)  sorted by %s%s%s%s%s",
+		 c->model.nr_hosts, n, sort_names[c->sort], c->sort_reverse ? ", reversed" : "",
+		 c->filter[0] || c->filtering ? "  filter: " : "", c->filter,
+		 c->filtering ? "_" : "");
 	title_bar(c, what);
 	attron(A(THEME_HEADER) | A_BOLD);
-	screens_print(stdscr, 2, 1, "%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s  %s", "HOST", "VM", "STATE",
+	screens_print(stdscr, SCREENS_HOSTS_HEADER_Y, 1, "%-8s %-12s %-9s %5s %8s %6s %-8s %9s %10s  %s", "HOST", "VM", "STATE",
 		 "VCPUS", "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "VCPU HISTORY");
 	attroff(A(THEME_HEADER) | A_BOLD);
 	screens_selected(c, order, n);
-	for (i = 0, y = 3; i < n && y < LINES - 3; i++, y++) {
+	for (i = 0, y = SCREENS_HOSTS_FIRST_Y; i < n && y < LINES - 3; i++, y++) {
 		const struct vm_view *v = &c->model.vms[order[i]];
 		int k = series_window(&v->cpu_hist, -1, buf_t[0], buf_v[0], SERIES_CAP);
 		int spark = COLS - 88;
@@ -701,8 +752,11 @@ static void draw_help(struct console *c)
 {
 	static const char *const lines[] = {
 		"Hosts view",
-		"  Up/Down, j/k   select a VM          s    change the sort order",
-		"  Enter, m       migrate the VM       Tab  switch to the migration view",
+		"  Up/Down, j/k   select a VM          s, F6  change the sort order",
+		"  Enter, m, F5   migrate the VM       I    invert the sort",
+		"  /              filter by name or host (Enter keeps it, Esc clears)",
+		"  mouse          click a row to select it, a column header to sort",
+		"  Tab            switch to the migration view",
 		"Migration view",
 		"  c              cancel the migration (the VM stays on its source)",
 		"  H              page-heat map / charts",
@@ -711,8 +765,8 @@ static void draw_help(struct console *c)
 		"  Space          pause / play         +/-  speed x2 / /2",
 		"  Left/Right     seek 10 s            g/G  start / end",
 		"Everywhere",
-		"  t              next colour theme    ?, F1, h  this help",
-		"  q              quit (asks while a migration runs)",
+		"  t, F2          next colour theme    ?, F1, h  this help",
+		"  q, F10         quit (asks while a migration runs)",
 		"",
 		"Any key closes this help.",
 	};
@@ -762,8 +816,7 @@ void screens_draw(struct console *c)
 		doupdate();
 		return;
 	}
-	if (c->screen == SCREEN_MIGRATION && c->model.mig.id && !c->model.mig.active &&
-	    c->model.mig.exit_status >= 0 && c->summary_for != c->model.mig.id)
+	if (card_shown(c))
 		draw_summary(c);
 	if (c->dlg.open)
 		dialog_draw(c);

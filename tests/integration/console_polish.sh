@@ -105,6 +105,51 @@ check "... and why" on_screen "cancelled by the operator"
 check "... and where the VMMs say the VM is" on_screen "The VMMs say the VM is running on hostA"
 check "... and compares with nothing" bash -c "! $T capture-pane -p -t con | grep -q 'compared'"
 
+# htop's conventions on the hosts view of a replay of three VMs: / filter,
+# I invert, a click on a column header sorts by it (again: reversed), F2
+# theme, F10 quit; the footer names the keys of what is in front.
+vmp() {
+	rec "$1" "\"src\":\"probe\",\"probe\":\"vm\",\"host\":\"$2\",\"vm\":\"$3\",\"state\":\"running\",\"workload\":\"idle\",\"vcpus\":1,\"mem_bytes\":16777216,\"vcpu_pct\":[$4],\"progress\":1,\"progress_ps\":1.0"
+}
+{
+	rec 0 '"src":"session","event":"open","mode":"live","hosts":[{"name":"hostA","runtime":"/run/a"},{"name":"hostB","runtime":"/run/b"}],"cap_bps":12000000'
+	for ms in 100 600 1100; do vmp $ms hostA alpha 10.0; vmp $ms hostA beta 50.0; vmp $ms hostB gamma 30.0; done
+	rec 60000 '"src":"session","event":"close"'
+} >"$W/three.jsonl"
+reset_tmux
+$T new-session -d -s con -x 140 -y 40 "LANG=C.UTF-8 DSMIG_THEMES='$PWD/themes' XDG_STATE_HOME='$W/state' '$DSMIG' replay '$W/three.jsonl'; sleep 5"
+check "three VMs listed" wait_for "hostB    gamma" 5
+first_row() { $T capture-pane -p -t con | sed -n 4p | awk '{print $2}'; }
+check "sorted by host: alpha first" test "$(first_row)" = alpha
+$T send-keys -t con I
+sleep 0.3
+check "I inverts: gamma first" test "$(first_row)" = gamma
+check "... the title says so" on_screen "sorted by host, reversed"
+$T send-keys -t con /
+sleep 0.3
+check "/ : the footer says how to filter" on_screen "type to filter VMs by name or host"
+$T send-keys -t con b e Enter
+sleep 0.3
+check "filter 'be': only beta" bash -c "[ \"\$($T capture-pane -p -t con | grep -c 'running')\" = 1 ] && $T capture-pane -p -t con | grep -q 'hostA    beta'"
+check "... the title shows the filter" on_screen "filter: be"
+$T send-keys -t con / Escape
+sleep 0.3
+check "/ then Esc clears it: three again" bash -c "[ \"\$($T capture-pane -p -t con | grep -c 'running')\" = 3 ]"
+# A click on VCPU% (column 50, row 3 of the screen: header y=2), X10 mouse
+# encoding as a terminal sends it: ESC [ M, button+32, x+33, y+33.
+click() { $T send-keys -t con -l "$(printf '\033[M %b%b\033[M#%b%b' "\\$(printf %o $(($1 + 33)))" "\\$(printf %o $(($2 + 33)))" "\\$(printf %o $(($1 + 33)))" "\\$(printf %o $(($2 + 33)))")"; }
+click 50 2
+sleep 0.4
+check "a click on VCPU%: sorted by it, busiest first (beta)" test "$(first_row)" = beta
+check "... the title says vcpu%" on_screen "sorted by vcpu%"
+click 50 2
+sleep 0.4
+check "a second click reverses it (alpha first)" test "$(first_row)" = alpha
+$T send-keys -t con F2
+check "F2: the next theme" wait_for "theme: light" 2
+$T send-keys -t con F10
+check "F10 quits" bash -c "sleep 0.5; ! $T capture-pane -p -t con | grep -q 'sorted by'"
+
 # A small terminal.
 replay_at 60 20 8
 check "60x20: the replay plays" wait_for "Migration 3 of kv1: CANCELLED" 15
