@@ -14,19 +14,9 @@ BUILD=${1:-build}
 WORKLOADS=${WORKLOADS:-idle cpu memory net}
 METHODS=${METHODS:-precopy dsm dsm-pull}
 CAP=${CAP:-12M}
-VMM="$BUILD/bin/dsmig-vmm"
-DSMIG="$BUILD/bin/dsmig"
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/${OUT:-bench/results/estimate.md}"
-A=$(mktemp -d /tmp/dsmig-benchA.XXXXXX)
-B=$(mktemp -d /tmp/dsmig-benchB.XXXXXX)
-export DSMIG_RUNTIME_DIR=$A
-trap 'for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B"' EXIT
-
-if ! accel=$("$VMM" accel); then
-	echo "bench: no accelerator can run guests here: $accel" >&2
-	exit 1
-fi
+. "$(dirname "$0")/lib.sh"
 
 # One row per estimate of one migration's telemetry FILE: round, then
 # predicted / actual for bytes (MiB), time to resume (s), downtime (ms).

@@ -13,20 +13,9 @@ RUNS=${RUNS:-3}
 METHODS=${METHODS:-precopy dsm dsm-pull}
 CAPS=${CAPS:-12M 0}
 EXTRA=${EXTRA:-}
-VMM="$BUILD/bin/dsmig-vmm"
-DSMIG="$BUILD/bin/dsmig"
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/${OUT:-bench/results/precopy.md}"
-A=$(mktemp -d /tmp/dsmig-benchA.XXXXXX)
-B=$(mktemp -d /tmp/dsmig-benchB.XXXXXX)
-export DSMIG_RUNTIME_DIR=$A
-trap 'for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B"' EXIT
-
-# Guests run on KVM, else on the ptrace accelerator; the table says which.
-if ! accel=$("$VMM" accel); then
-	echo "bench: no accelerator can run guests here: $accel" >&2
-	exit 1
-fi
+. "$(dirname "$0")/lib.sh"
 
 # One migration; appends its summary (JSON) to $A/all.jsonl.
 run_one() {

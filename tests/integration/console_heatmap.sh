@@ -45,7 +45,6 @@ replay() {   # replay LOG LANG
 	$T new-session -d -s con -x 120 -y 40 \
 		"LANG=$2 XDG_STATE_HOME='$W/state' '$DSMIG' replay '$1' --speed 8"
 }
-on_screen() { screen | grep -Eq -- "$1"; }
 # grid: the heat map's first grid row (two lines under its title).
 grid() { screen | sed -n '/Page-heat map, round/{n;n;p;q}' | sed 's/^ *//; s/ .*//'; }
 

@@ -21,7 +21,6 @@ W=$HOST_A
 T="tmux -L dsmig-polish-test-$$"
 trap '$T kill-server 2>/dev/null; cleanup' EXIT
 
-on_screen() { screen | grep -Eq -- "$1"; }
 # rows_with TEXT: the screen's rows holding TEXT, with colour escapes.
 rows_with() { $T capture-pane -e -p -t con | grep -F -- "$1"; }
 # no_reverse TEXT: the rows with TEXT have no reverse video (SGR 7).
@@ -30,11 +29,6 @@ no_reverse() { ! rows_with "$1" | grep -Eq $'\e\\[([0-9;]*;)?7[;m]'; }
 card_closed_by_border() { screen | grep -F -- "$1" | sed 's/ *$//' | grep -q '│$'; }
 
 # ---- (a) a hand-written session ------------------------------------------------
-# engm MIG MS FIELDS: an engine event of migration MIG.
-engm() {
-	printf '{"v":1,"t":%d,"src":"engine","mig":%d,"ev":{"v":1,"t":%d,%s}}\n' \
-		$((T0 + $2 * 1000000)) "$1" $((T0 + $2 * 1000000)) "$3"
-}
 vm() {
 	rec "$1" "\"src\":\"probe\",\"probe\":\"vm\",\"host\":\"$2\",\"vm\":\"kv1\",\"state\":\"running\",\"workload\":\"kv\",\"vcpus\":1,\"mem_bytes\":16777216,\"vcpu_pct\":[50.0],\"progress\":100,\"progress_ps\":95.0"
 }

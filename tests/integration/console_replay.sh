@@ -72,8 +72,6 @@ check "the hand-written log is JSON lines" bash -c "jq -e . '$LOG' >/dev/null"
 N=$(wc -l <"$LOG")
 
 # ---- (a) the console replays it ---------------------------------------------
-# on_screen REGEX: the screen matches the extended regular expression now.
-on_screen() { screen | grep -Eq -- "$1"; }
 # on_title TEXT: the title bar (the screen's first line) shows TEXT.
 on_title() { screen | head -1 | grep -q -- "$1"; }
 replay() {

@@ -134,6 +134,8 @@ telemetry_adds_up() {
 # A test sets T to tmux on a private socket ("tmux -L NAME") and starts
 # its console in session "con"; it kills the server at exit.
 screen() { $T capture-pane -p -t con 2>/dev/null; }
+# on_screen REGEX: the screen matches the extended regular expression now.
+on_screen() { screen | grep -Eq -- "$1"; }
 # wait_for TEXT SECONDS: until the screen shows TEXT (a grep pattern).
 wait_for() {
 	local i
@@ -229,8 +231,10 @@ vm_netns() {
 T0=1764300000000000000
 # rec MS FIELDS: a session record MS milliseconds after T0.
 rec() { printf '{"v":1,"t":%d,%s}\n' $((T0 + $1 * 1000000)) "$2"; }
-# eng MS FIELDS: an engine event of migration 1, wrapped in its record.
-eng() {
-	printf '{"v":1,"t":%d,"src":"engine","mig":1,"ev":{"v":1,"t":%d,%s}}\n' \
-		$((T0 + $1 * 1000000)) $((T0 + $1 * 1000000)) "$2"
+# engm MIG MS FIELDS: an engine event of migration MIG, wrapped in its
+# record; eng MS FIELDS: one of migration 1.
+engm() {
+	printf '{"v":1,"t":%d,"src":"engine","mig":%d,"ev":{"v":1,"t":%d,%s}}\n' \
+		$((T0 + $2 * 1000000)) "$1" $((T0 + $2 * 1000000)) "$3"
 }
+eng() { engm 1 "$@"; }
