@@ -27,7 +27,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -Iguest -MMD -MP \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llz4 -lpthread
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
@@ -78,12 +78,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ) $(HV_OBJ)
+# The VMM's footprint (src/vmm/footprint.c) encodes pages as the engine's
+# page codec does.
+$(BUILD)/libdsmig.a: $(COMMON_OBJ) $(VMM_OBJ) $(HV_OBJ) $(BUILD)/src/dsm/pagecodec.o
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
 # The console and its probes (ncursesw, libpcap).
-$(BUILD)/libdsmig-ui.a: $(UI_OBJ)
+# The console predicts migrations with the engine's estimate (src/ui/predict.c).
+$(BUILD)/libdsmig-ui.a: $(UI_OBJ) $(BUILD)/src/engine/estimate.o $(BUILD)/src/engine/policy.o
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 

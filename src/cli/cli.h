@@ -23,6 +23,7 @@ enum cli_exit {
 };
 
 int cmd_migrate(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);

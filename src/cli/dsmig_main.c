@@ -3,6 +3,7 @@
  *   dsmig [console] [--theme T] [--hosts FILE] [--record FILE] [--ascii]
  *   dsmig replay FILE [--speed N] [--theme T] [--ascii] [--cast OUT [--cast-size WxH]]
  *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
+ *   dsmig predict VM --to HOST [options] [--json]   (what each method would cost)
  *   dsmig top -b [-n N] [-d SECONDS]
  *   dsmig report FILE [--out DIR] [--no-png] [--data]
  *   dsmig report --compare FILE FILE... [--out DIR]
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 		"       dsmig replay FILE [--speed N] [--theme NAME|FILE] [--ascii]\n"
 		"                    [--cast OUT [--cast-size WxH]]   (an asciicast v2 file, 120x40)\n"
 		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
+		"       dsmig predict VM --to HOST [options of migrate] [--json]\n"
 		"       dsmig top -b [-n N] [-d SECONDS] [--hosts FILE]\n"
 		"       dsmig report FILE [--out DIR] [--no-png] [--data]\n"
 		"       dsmig report --compare FILE FILE... [--out DIR]\n"
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
 		return cmd_console(argc - 1, argv + 1, 1);
 	if (!strcmp(argv[1], "migrate"))
 		return cmd_migrate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "predict"))
+		return cmd_predict(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "top"))
 		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))

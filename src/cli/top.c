@@ -2,6 +2,9 @@
  * `dsmig top -b`: the console's hosts table as plain text, for scripts (as
  * `top -b` and `xentop -b` do). Without -b it opens the console.
  *   dsmig top -b [-n ITERATIONS] [-d SECONDS] [--hosts FILE]
+ * Each iteration prints a table of the hosts (HV, the machine's CPU % over
+ * the delay and memory, SHARED when the hosts share this machine, the
+ * VMs that are not gone, the link; '-' where unknown), then the VMs.
  * A xen host's domains (hv=xen) come with their state as `xl list` prints
  * it ("-b----"), VCPU% the mean of their vCPUs and DOMID their id; a kvm
  * VM's DOMID is '-'.
@@ -16,20 +19,61 @@
 #include "common/hosts.h"
 #include "common/log.h"
 #include "common/session_log.h"
+#include "probes/host.h"
 #include "probes/vm.h"
 #include "ui/console.h"
 
-/* A probe's vm record r as the session log will hold it (stamped as
- * session_write() stamps it), read by the session reader into s.
- * Returns 0, or -1 if the reader refuses it. */
-static int vm_record(json_t *r, struct session_rec *s)
+/* A probe's record r of type type as the session log will hold it
+ * (stamped as session_write() stamps it), read by the session reader into
+ * s. Returns 0, or -1 if the reader refuses it or it is of another type. */
+static int probe_record(json_t *r, enum session_type type, struct session_rec *s)
 {
 	char why[160];
 
 	json_object_set_new(r, "v", json_integer(SESSION_VERSION));
 	json_object_set_new(r, "t", json_integer((json_int_t)time_wall_ns()));
 	json_object_set_new(r, "src", json_string("probe"));
-	return session_log_decode(r, s, why, sizeof(why)) || s->type != SESSION_REC_VM ? -1 : 0;
+	return session_log_decode(r, s, why, sizeof(why)) || s->type != type ? -1 : 0;
+}
+
+/* The VMs of vm records recs on host that are not gone. */
+static int host_vms(json_t *recs, const char *host)
+{
+	struct session_rec s;
+	json_t *r;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(recs, i, r)
+		n += !probe_record(r, SESSION_REC_VM, &s) && !strcmp(s.u.vm.host, host) &&
+		     strcmp(s.u.vm.state, "gone");
+	return n;
+}
+
+/* The hosts of host records hrecs, with their VMs counted in recs. */
+static void print_hosts(json_t *hrecs, json_t *recs)
+{
+	struct session_rec s;
+	const struct session_host_stats *h = &s.u.host;
+	json_t *r;
+	size_t i;
+
+	printf("%-8s %-4s %6s %9s %10s %-6s %4s  %s\n", "HOST", "HV", "CPU%", "USED(MiB)",
+	       "TOTAL(MiB)", "SHARED", "VMS", "LINK");
+	json_array_foreach(hrecs, i, r) {
+		char cpu[16] = "-", used[24] = "-", total[24] = "-";
+
+		if (probe_record(r, SESSION_REC_HOST, &s))
+			continue;
+		if (session_log_has(SESSION_REC_HOST, h->present, "cpu_pct"))
+			snprintf(cpu, sizeof(cpu), "%.1f", h->cpu_pct);
+		if (session_log_has(SESSION_REC_HOST, h->present, "mem_total")) {
+			snprintf(used, sizeof(used), "%lld", (long long)(h->mem_used >> 20));
+			snprintf(total, sizeof(total), "%lld", (long long)(h->mem_total >> 20));
+		}
+		printf("%-8.8s %-4s %6s %9s %10s %-6s %4d  %s\n", h->host, h->hv, cpu, used, total,
+		       h->shared ? "yes" : "no", host_vms(recs, h->host), h->link);
+	}
 }
 
 static void print_table(json_t *recs)
@@ -46,7 +90,7 @@ static void print_table(json_t *recs)
 		double sum = 0;
 		int k;
 
-		if (vm_record(r, &s) || !strcmp(v->state, "gone"))
+		if (probe_record(r, SESSION_REC_VM, &s) || !strcmp(v->state, "gone"))
 			continue;
 		for (k = 0; k < v->nr_vcpu_pct; k++)
 			sum += v->vcpu_pct[k];
@@ -73,6 +117,7 @@ int cmd_top(int argc, char **argv)
 	};
 	struct console_opts co = { .speed = 1, .exit_after = -1 };
 	struct host_list hosts;
+	struct host_probe hp;
 	struct vm_probe *p;
 	json_t *prime;
 	double delay = 1;
@@ -106,18 +151,24 @@ int cmd_top(int argc, char **argv)
 		return CLI_FAILED;
 	}
 	/* Rates need two samples: the first poll only primes them. */
+	host_probe_init(&hp, &hosts);
 	prime = json_array();
+	host_probe_poll(&hp, prime);
 	vm_probe_poll(p, prime);
 	json_decref(prime);
 	for (i = 0; i < iters; i++) {
 		struct timespec ts = { (time_t)delay, (long)((delay - (long)delay) * 1e9) };
-		json_t *recs = json_array();
+		json_t *recs = json_array(), *hrecs = json_array();
 
 		nanosleep(&ts, NULL);
+		host_probe_poll(&hp, hrecs);
 		vm_probe_poll(p, recs);
 		if (i)
 			printf("\n");
+		print_hosts(hrecs, recs);
+		printf("\n");
 		print_table(recs);
+		json_decref(hrecs);
 		json_decref(recs);
 	}
 	vm_probe_close(p);

@@ -14,6 +14,7 @@
 
 #include "common/fields.h"
 #include "common/log.h"
+#include "common/migreq.h"
 #include "common/text.h"
 #include "common/session_log.h"
 #include "common/units.h"
@@ -24,6 +25,7 @@ static const char *const src_names[] = {
 	[SESSION_SRC_ENGINE] = "engine",
 	[SESSION_SRC_MIGRATION] = "migration",
 	[SESSION_SRC_OPERATOR] = "operator",
+	[SESSION_SRC_QUEUE] = "queue",
 };
 
 static enum session_src src_by_name(const char *name)
@@ -65,6 +67,13 @@ static const struct field vm_fields[] = {
 	FIELD(S, "progress_ps", progress_ps, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "domid", domid, FIELD_INT, FIELD_OPTIONAL),
 	FIELD(S, "cpu_pct", cpu_pct, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "fp_windows", fp_windows, FIELD_INT, FIELD_OPTIONAL),
+	FIELD(S, "fp_window_s", fp_window_s, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "fp_ws_pages", fp_ws_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "fp_hot_pages", fp_hot_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "fp_zero_pages", fp_zero_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "fp_sample_pages", fp_sample_pages, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "fp_sample_bytes", fp_sample_bytes, FIELD_I64, FIELD_OPTIONAL),
 	FIELD_END,
 };
 #undef S
@@ -82,6 +91,20 @@ static const struct field net_fields[] = {
 };
 #undef S
 
+#define S struct session_host_stats
+static const struct field host_stats_fields[] = {
+	FIELD(S, "host", host, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "hv", hv, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "link", link, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "cpu_pct", cpu_pct, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "mem_used", mem_used, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "mem_total", mem_total, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "link_bps", link_bps, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "shared", shared, FIELD_BOOL, FIELD_OPTIONAL),
+	FIELD_END,
+};
+#undef S
+
 #define S struct session_mig_start
 static const struct field start_fields[] = {
 	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
@@ -92,6 +115,10 @@ static const struct field start_fields[] = {
 	FIELD(S, "ranks", ranks, FIELD_INT, FIELD_REQUIRED),
 	FIELD(S, "max_iters", max_iters, FIELD_INT, FIELD_REQUIRED),
 	FIELD(S, "verify", verify, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD(S, "item", item, FIELD_INT, FIELD_OPTIONAL),
+	FIELD(S, "predicted_total_s", predicted_total_s, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "predicted_downtime_s", predicted_downtime_s, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "predicted_bytes", predicted_bytes, FIELD_I64, FIELD_OPTIONAL),
 	FIELD_END,
 };
 #undef S
@@ -112,6 +139,34 @@ static const struct field operator_fields[] = {
 };
 #undef S
 
+#define S struct session_queue
+static const struct field queue_add_fields[] = {
+	FIELD(S, "item", item, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "from", from, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "to", to, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "method", method, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "bandwidth", bandwidth, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "ranks", ranks, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "max_iters", max_iters, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "verify", verify, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD_END,
+};
+static const struct field queue_parallel_fields[] = {
+	FIELD(S, "parallel", parallel, FIELD_INT, FIELD_REQUIRED),
+	FIELD_END,
+};
+static const struct field queue_cancel_fields[] = {
+	FIELD(S, "item", item, FIELD_INT, FIELD_REQUIRED),
+	FIELD_END,
+};
+static const struct field queue_fail_fields[] = {
+	FIELD(S, "item", item, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "error", error, FIELD_STR, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
 /* A record type: its src, the name its "probe" or "event" member gives
  * it, its table and where it goes in the union. */
 struct rec_type {
@@ -127,17 +182,25 @@ static const struct rec_type rec_types[] = {
 	{ SESSION_SRC_SESSION, "close", SESSION_REC_CLOSE, "close", NULL },
 	{ SESSION_SRC_PROBE, "vm", SESSION_REC_VM, "vm probe", vm_fields },
 	{ SESSION_SRC_PROBE, "net", SESSION_REC_NET, "net probe", net_fields },
+	{ SESSION_SRC_PROBE, "host", SESSION_REC_HOST, "host probe", host_stats_fields },
 	{ SESSION_SRC_MIGRATION, "start", SESSION_REC_MIG_START, "start", start_fields },
 	{ SESSION_SRC_MIGRATION, "previous", SESSION_REC_MIG_PREVIOUS, "previous", NULL },
 	{ SESSION_SRC_MIGRATION, "exit", SESSION_REC_MIG_EXIT, "exit", exit_fields },
 	{ SESSION_SRC_OPERATOR, NULL, SESSION_REC_OPERATOR, "operator", operator_fields },
+	{ SESSION_SRC_QUEUE, "add", SESSION_REC_QUEUE_ADD, "queue add", queue_add_fields },
+	{ SESSION_SRC_QUEUE, "parallel", SESSION_REC_QUEUE_PARALLEL, "queue parallel",
+	  queue_parallel_fields },
+	{ SESSION_SRC_QUEUE, "cancel", SESSION_REC_QUEUE_CANCEL, "queue cancel",
+	  queue_cancel_fields },
+	{ SESSION_SRC_QUEUE, "fail", SESSION_REC_QUEUE_FAIL, "queue fail", queue_fail_fields },
 };
 
 /* The member that names a src's records: "probe", "event", or none. */
 static const char *type_key(enum session_src src)
 {
 	return src == SESSION_SRC_PROBE ? "probe" :
-	       src == SESSION_SRC_SESSION || src == SESSION_SRC_MIGRATION ? "event" : NULL;
+	       src == SESSION_SRC_SESSION || src == SESSION_SRC_MIGRATION ||
+	       src == SESSION_SRC_QUEUE ? "event" : NULL;
 }
 
 /* The vm probe's "vcpu_pct": an array of at most SESSION_MAX_VCPUS
@@ -161,6 +224,30 @@ static int decode_vcpu_pct(json_t *rec, struct session_vm *v, char *why, size_t 
 		v->vcpu_pct[i] = json_number_value(p);
 	}
 	v->nr_vcpu_pct = (int)json_array_size(a);
+	return 0;
+}
+
+/* The host probe's numbers beyond their types: a percent of the
+ * machine, memory used within the total (both or neither), a link rate
+ * that is a rate. */
+static int check_host_stats(const struct session_host_stats *h, char *why, size_t len)
+{
+	int used = session_log_has(SESSION_REC_HOST, h->present, "mem_used");
+	int total = session_log_has(SESSION_REC_HOST, h->present, "mem_total");
+
+	if (session_log_has(SESSION_REC_HOST, h->present, "cpu_pct") &&
+	    (h->cpu_pct < 0 || h->cpu_pct > 100))
+		return errbuf_set(why, len, "host probe: \"cpu_pct\" out of range: %g",
+				  h->cpu_pct);
+	if (used != total)
+		return errbuf_set(why, len, "host probe: \"%s\" without \"%s\"",
+				  used ? "mem_used" : "mem_total", used ? "mem_total" : "mem_used");
+	if (used && h->mem_used > h->mem_total)
+		return errbuf_set(why, len, "host probe: \"mem_used\" above \"mem_total\"");
+	if (session_log_has(SESSION_REC_HOST, h->present, "link_bps") &&
+	    (h->link_bps <= 0 || h->link_bps > UNITS_RATE_MAX))
+		return errbuf_set(why, len, "host probe: \"link_bps\" out of range: %g",
+				  h->link_bps);
 	return 0;
 }
 
@@ -189,6 +276,33 @@ static int decode_hosts(json_t *rec, struct session_open *o, char *why, size_t l
 	return 0;
 }
 
+/* A queue record's values beyond their types: an item number from 1, a
+ * parallel count the console offers, and an added item's request as the
+ * console launches it (a method the engine has, a cap that is a rate). */
+static int check_queue(enum session_type type, const char *what,
+		       const struct session_queue *q, char *why, size_t len)
+{
+	double bps;
+	unsigned i;
+
+	if (type == SESSION_REC_QUEUE_PARALLEL)
+		return q->parallel < 1 || q->parallel > SESSION_QUEUE_MAX_PARALLEL ?
+		       errbuf_set(why, len, "%s: \"parallel\" out of range: %d (1..%d)", what,
+				  q->parallel, SESSION_QUEUE_MAX_PARALLEL) : 0;
+	if (q->item < 1)
+		return errbuf_set(why, len, "%s: \"item\" out of range: %d", what, q->item);
+	if (type != SESSION_REC_QUEUE_ADD)
+		return 0;
+	for (i = 0; i < MIGREQ_NR_METHODS && strcmp(migreq_methods[i], q->method); i++)
+		;
+	if (i == MIGREQ_NR_METHODS)
+		return errbuf_set(why, len, "%s: \"method\" is no method: %s", what, q->method);
+	if (units_parse_rate(q->bandwidth, &bps, NULL, 0))
+		return errbuf_set(why, len, "%s: \"bandwidth\" is no rate: %s", what,
+				  q->bandwidth);
+	return 0;
+}
+
 /* The previous record's "summary": an engine summary event as written. */
 static int decode_previous(json_t *rec, struct tel_summary *s, char *why, size_t len)
 {
@@ -209,6 +323,8 @@ static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec
 {
 	uint64_t *present = t->type == SESSION_REC_VM ? &out->u.vm.present :
 			    t->type == SESSION_REC_NET ? &out->u.net.present :
+			    t->type == SESSION_REC_HOST ? &out->u.host.present :
+			    t->type == SESSION_REC_MIG_START ? &out->u.start.present :
 			    t->type == SESSION_REC_MIG_EXIT ? &out->u.exit.present : NULL;
 	char inner[160];
 
@@ -219,13 +335,23 @@ static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec
 		return decode_hosts(rec, &out->u.open, why, len);
 	case SESSION_REC_VM:
 		return decode_vcpu_pct(rec, &out->u.vm, why, len);
+	case SESSION_REC_HOST:
+		return check_host_stats(&out->u.host, why, len);
 	case SESSION_REC_MIG_START:
 		/* The operator's text ("12M"), read as every dsmig program
 		 * reads it. */
 		if (units_parse_rate(json_string_value(json_object_get(rec, "bandwidth")),
 				     &out->u.start.bandwidth_bps, NULL, 0))
 			out->u.start.bandwidth_bps = -1;
+		if (session_log_has(t->type, out->u.start.present, "item") && out->u.start.item < 1)
+			return errbuf_set(why, len, "start: \"item\" out of range: %d",
+					  out->u.start.item);
 		return 0;
+	case SESSION_REC_QUEUE_ADD:
+	case SESSION_REC_QUEUE_PARALLEL:
+	case SESSION_REC_QUEUE_CANCEL:
+	case SESSION_REC_QUEUE_FAIL:
+		return check_queue(t->type, t->what, &out->u.queue, why, len);
 	case SESSION_REC_MIG_PREVIOUS:
 		return decode_previous(rec, &out->u.previous, why, len);
 	case SESSION_REC_ENGINE:

@@ -8,8 +8,9 @@
  * time "t" (ns) and a source "src"; session_log_decode() checks those and
  * then the record's own fields, table by table as telemetry_read.c does
  * (common/fields.h), into a typed record: the session's open and close,
- * the vCPU and network probes' samples, a migration's start, previous
- * summary and exit, an operator's action, and engine records, whose
+ * the vCPU, network and host probes' samples, a migration's start, previous
+ * summary and exit, an operator's action, the migration queue's
+ * changes, and engine records, whose
  * telemetry event under "ev" telemetry_read_decode() reads. A log is
  * hostile input: lines longer than SESSION_LINE_MAX or holding a NUL
  * byte, lines that are not JSON and malformed records (a required field
@@ -47,6 +48,7 @@ enum session_src {
 	SESSION_SRC_ENGINE,
 	SESSION_SRC_MIGRATION,
 	SESSION_SRC_OPERATOR,
+	SESSION_SRC_QUEUE,
 };
 
 /* What a record is (the src and its "probe" or "event"). */
@@ -56,11 +58,16 @@ enum session_type {
 	SESSION_REC_CLOSE,       /* session "close" */
 	SESSION_REC_VM,          /* probe "vm" (u.vm) */
 	SESSION_REC_NET,         /* probe "net" (u.net) */
+	SESSION_REC_HOST,        /* probe "host" (u.host) */
 	SESSION_REC_MIG_START,   /* migration "start" (u.start) */
 	SESSION_REC_MIG_PREVIOUS,/* migration "previous" (u.previous) */
 	SESSION_REC_MIG_EXIT,    /* migration "exit" (u.exit) */
 	SESSION_REC_ENGINE,      /* engine: the event in ev */
 	SESSION_REC_OPERATOR,    /* operator (u.operator) */
+	SESSION_REC_QUEUE_ADD,   /* queue "add" (u.queue) */
+	SESSION_REC_QUEUE_PARALLEL, /* queue "parallel" (u.queue) */
+	SESSION_REC_QUEUE_CANCEL,/* queue "cancel" (u.queue) */
+	SESSION_REC_QUEUE_FAIL,  /* queue "fail" (u.queue) */
 };
 
 /* Hosts in an open record, vCPUs in a vm probe record: more is refused. */
@@ -91,6 +98,11 @@ struct session_vm {
 	int64_t progress;               /* the guest's counter, saturated */
 	int domid;                      /* a Xen domain's id (xen hosts only) */
 	double cpu_pct;                 /* a Xen domain's CPU %, as xentop's */
+	/* Its VMM's query-footprint (a kvm VM's, about once a second), all
+	 * or none: what the console predicts a migration from. */
+	int fp_windows;
+	double fp_window_s;
+	int64_t fp_ws_pages, fp_hot_pages, fp_zero_pages, fp_sample_pages, fp_sample_bytes;
 	uint64_t present;
 };
 
@@ -102,7 +114,22 @@ struct session_net {
 	uint64_t present;
 };
 
-/* migration "start": all required. */
+/* probe "host": host, hv and link are required; cpu_pct (0..100),
+ * mem_used and mem_total (bytes, used <= total; both or neither),
+ * link_bps (> 0, at most UNITS_RATE_MAX) and shared are optional
+ * (session_log_has()): a value the probe could not read is absent. */
+struct session_host_stats {
+	char host[64], hv[8], link[64];
+	double cpu_pct;                 /* the machine's CPU use, percent */
+	int64_t mem_used, mem_total;    /* the machine's memory, bytes */
+	double link_bps;                /* the link's shaped rate, bit/s */
+	int shared;                     /* the numbers are the machine's, which
+					   other hosts of the file share */
+	uint64_t present;
+};
+
+/* migration "start": all required but item (the queue item it runs;
+ * 0: none, a migration launched on its own). */
 struct session_mig_start {
 	char vm[65], from[64], to[64], method[16];
 	char bandwidth[16];             /* the cap as written ("12M") */
@@ -110,6 +137,12 @@ struct session_mig_start {
 					   -1 if it is no rate units_parse_rate()
 					   reads */
 	int ranks, max_iters, verify;
+	int item;
+	/* What the console predicted before the launch (src/ui/predict.h),
+	 * if it could: optional, all or none. */
+	double predicted_total_s, predicted_downtime_s;
+	int64_t predicted_bytes;
+	uint64_t present;
 };
 
 /* migration "exit": status required; error (a string, or null for none)
@@ -125,6 +158,21 @@ struct session_operator {
 	char action[32];                /* its "args" are not read */
 };
 
+/* The most migrations of a queue that run at once. */
+#define SESSION_QUEUE_MAX_PARALLEL 4
+
+/* queue records: "add" has item and the request (vm, from, to, method,
+ * bandwidth, ranks, max_iters, verify), all required; "parallel" has
+ * parallel (1..SESSION_QUEUE_MAX_PARALLEL); "cancel" has item; "fail"
+ * (an item that could not start) has item and error. item is >= 1. */
+struct session_queue {
+	int item;
+	char vm[65], from[64], to[64], method[16], bandwidth[16];
+	int ranks, max_iters, verify;
+	int parallel;
+	char error[160];
+};
+
 /* A record, decoded. */
 struct session_rec {
 	int64_t v;               /* the version it claims (0: none, or not a
@@ -138,11 +186,13 @@ struct session_rec {
 		struct session_open open;
 		struct session_vm vm;
 		struct session_net net;
+		struct session_host_stats host;
 		struct session_mig_start start;
 		struct tel_summary previous;   /* the engine's summary event
 						  of an earlier run */
 		struct session_mig_exit exit;
 		struct session_operator operator;
+		struct session_queue queue;
 	} u;
 };
 
@@ -160,7 +210,7 @@ struct session_rec {
 int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t len);
 
 /* 1 if a record of type type whose body's present mask is present (the
- * vm, net and exit records' "present") carried the field key, as
+ * vm, net, host, start and exit records' "present") carried the field key, as
  * docs/telemetry.md names it ("dirty_pps", "error"), else 0: their
  * optional fields read as 0 when absent ("vcpu_pct": nr_vcpu_pct > 0). */
 int session_log_has(enum session_type type, uint64_t present, const char *key);

@@ -14,6 +14,14 @@ static double dirtied(const struct estimate_in *in, double d)
 {
 	double longer = in->dirty_pps * d;
 
+	if (in->ws_span_s > 1) {
+		double n = d <= 1 ? in->dirty_pps_1s * d : in->dirty_pps_1s +
+			   ((double)in->working_set - in->dirty_pps_1s) * (d - 1) /
+			   (in->ws_span_s - 1);
+
+		n = n > in->dirty_pps_1s * d ? in->dirty_pps_1s * d : n;
+		return in->max_pages && n > (double)in->max_pages ? (double)in->max_pages : n;
+	}
 	if (!(in->dirty_pps_1s > 0))
 		return longer;
 	if (longer < (double)in->working_set)
@@ -55,6 +63,58 @@ int estimate_precopy(const struct precopy_params *p, const struct estimate_in *i
 	out->until_resume_s = t + out->downtime_s;
 	out->downtime_now_s = in->postcopy ? 0 :
 			      ((double)in->next_pages + (double)in->held) / in->send_pps;
+	return 0;
+}
+
+int estimate_before(const struct precopy_params *p, const struct estimate_before_in *in,
+		    struct estimate_before_out *out)
+{
+	double send_pps = in->page_bytes > 0 ? in->link_Bps / in->page_bytes : 0;
+	uint64_t nonzero = in->mem_pages > in->zero_pages ? in->mem_pages - in->zero_pages : 0;
+	struct estimate_in e = {
+		.iteration = 1, .bytes_per_page = in->page_bytes, .send_pps = send_pps,
+		.dirty_pps_1s = in->dirty_pps, .working_set = in->ws_pages,
+		.ws_span_s = in->span_s, .max_pages = in->mem_pages, .postcopy = in->postcopy,
+	};
+	struct precopy_stats ps = { .iteration = 1, .send_rate = send_pps };
+	enum precopy_stop_reason why;
+	struct estimate_out o;
+	double t, round1_s, pulled_s = 0;
+
+	if (!(send_pps > 0))
+		return -1;
+	/* Round 0 sends all of RAM, zero pages as bare records. */
+	e.bytes_done = (uint64_t)((double)nonzero * in->page_bytes +
+				  (double)in->zero_pages * in->zero_bytes);
+	t = (double)e.bytes_done / in->link_Bps;
+	/* Round 1 resends what round 0 let the guest dirty: no page has the
+	 * history to be hot yet. The policy judges it at the rate the engine
+	 * would measure (distinct pages over the round). */
+	e.next_pages = (uint64_t)dirtied(&e, t);
+	ps.dirty_count = e.next_pages;
+	ps.dirty_rate = t > 0 ? (double)e.next_pages / t : 0;
+	e.dirty_pps = ps.dirty_rate;
+	if (precopy_decide(p, &ps, &why) == PRECOPY_CONTINUE) {
+		round1_s = (double)e.next_pages / send_pps;
+		e.bytes_done += (uint64_t)((double)e.next_pages * in->page_bytes);
+		t += round1_s;
+		/* From round 2 on, dsm holds the hot pages back. */
+		e.iteration = 2;
+		e.held = in->dsm ? in->hot_pages : 0;
+		e.next_pages = (uint64_t)dirtied(&e, round1_s);
+		e.dirty_pps = round1_s > 0 ? (double)e.next_pages / round1_s : 0;
+		e.next_pages = e.next_pages > e.held ? e.next_pages - e.held : 0;
+	}
+	if (estimate_precopy(p, &e, &o))
+		return -1;
+	/* dsm-pull: the final set goes after the resume, at the link's rate
+	 * (what is left of the bytes once the rounds until the resume went). */
+	if (in->postcopy)
+		pulled_s = (double)(o.final_bytes - e.bytes_done) / in->link_Bps - o.until_resume_s;
+	out->bytes = o.final_bytes;
+	out->rounds = o.rounds;
+	out->downtime_s = o.downtime_s + in->switch_s;
+	out->total_s = t + o.until_resume_s + in->switch_s + pulled_s;
 	return 0;
 }
 

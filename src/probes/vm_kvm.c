@@ -1,7 +1,7 @@
 /*
  * The VM probe's kvm backend (vm_backend.h): the VMs of one host are the
- * VMM sockets in its runtime directory; each is asked query-status once
- * and query-stats each poll.
+ * VMM sockets in its runtime directory; each is asked query-status once,
+ * query-stats each poll and query-footprint every FOOTPRINT_POLLS polls.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +17,9 @@
 
 #define PROBE_MAX_VMS 64
 #define PROBE_TIMEOUT_MS 300
+/* query-footprint (what the console predicts a migration from) changes
+ * with the VMM's one-second windows: asked every 10th poll, once a second. */
+#define FOOTPRINT_POLLS 10
 
 struct probed_vm {
 	char name[65];
@@ -28,6 +31,8 @@ struct probed_vm {
 	/* previous sample, for rates */
 	uint64_t t_ns, cpu_ns[8], progress;
 	int have_prev;
+	unsigned polls;        /* samples taken: query-footprint on every
+				  FOOTPRINT_POLLS-th */
 	int seen;              /* found in this poll's directory scan */
 	int dead;              /* reported gone; socket file still there */
 };
@@ -118,6 +123,35 @@ static int connect_vm(struct probed_vm *v)
 	return 0;
 }
 
+/* Every FOOTPRINT_POLLS-th sample: the VMM's footprint into rec's fp_
+ * fields (docs/telemetry.md), all or none; a VMM that has none yet or
+ * does not answer in time adds nothing. */
+static void add_footprint(struct probed_vm *v, json_t *rec)
+{
+	static const char *const keys[] = {
+		"windows", "window_s", "ws_pages", "hot_pages", "zero_pages",
+		"sample_pages", "sample_bytes",
+	};
+	const size_t n = sizeof(keys) / sizeof(keys[0]);
+	json_t *fp = NULL;
+	char key[32];
+	size_t i;
+
+	if (v->polls++ % FOOTPRINT_POLLS ||
+	    ctl_client_execute(v->c, "query-footprint", NULL, &fp, NULL, PROBE_TIMEOUT_MS)) {
+		json_decref(fp);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (!json_is_number(json_object_get(fp, keys[i])))
+			break;
+	for (i = i == n ? 0 : n; i < n; i++) {
+		snprintf(key, sizeof(key), "fp_%s", keys[i]);
+		json_object_set(rec, key, json_object_get(fp, keys[i]));
+	}
+	json_decref(fp);
+}
+
 /* One VM of host's record, or NULL if it did not answer. */
 static json_t *sample(const char *host, struct probed_vm *v)
 {
@@ -168,6 +202,8 @@ static json_t *sample(const char *host, struct probed_vm *v)
 	v->progress = progress;
 	v->have_prev = 1;
 	json_decref(st);
+	if (rec)
+		add_footprint(v, rec);
 	return rec;
 }
 

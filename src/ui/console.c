@@ -201,7 +201,7 @@ static void filter_key(struct console *c, int ch)
 static void mouse(struct console *c, const int *order, int n)
 {
 	MEVENT ev;
-	int key;
+	int key, row;
 
 	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
 		return;
@@ -213,8 +213,29 @@ static void mouse(struct console *c, const int *order, int n)
 		return;
 	if (ev.y == SCREENS_HOSTS_HEADER_Y && (key = screens_hosts_column(ev.x)) >= 0)
 		set_sort(c, (enum sort_key)key, key == (int)c->sort ? !c->sort_reverse : 0);
-	else if (ev.y >= SCREENS_HOSTS_FIRST_Y && ev.y - SCREENS_HOSTS_FIRST_Y < n)
-		screens_select(c, order, n, ev.y - SCREENS_HOSTS_FIRST_Y);
+	else if ((row = screens_hosts_vm_at(c, order, n, ev.y)) >= 0)
+		screens_select(c, order, n, row);
+}
+
+/* Space: tag or untag v (replay: no tags, it cannot launch). */
+static void tag_key(struct console *c, const struct vm_view *v)
+{
+	tags_toggle(c, v);
+	snprintf(c->status, sizeof(c->status), "%s %s; %d tagged: Enter migrates them, U untags",
+		 v->name, tags_has(c, v) ? "tagged" : "untagged", c->nr_tags);
+}
+
+/* e: evacuate host, i.e. tag its running VMs for the dialog. */
+static void evacuate_key(struct console *c, const char *host)
+{
+	char h[64];
+	int n;
+
+	snprintf(h, sizeof(h), "%s", host);
+	n = tags_host(c, h);
+	snprintf(c->status, sizeof(c->status), n ?
+		 "evacuate %s: its %d running VMs tagged; Enter migrates them, U untags" :
+		 "evacuate %s: no running VM on it", h, n);
 }
 
 static void keys_main(struct console *c, int ch)
@@ -247,6 +268,8 @@ static void keys_main(struct console *c, int ch)
 		filter_key(c, ch);
 		return;
 	}
+	if (c->screen == SCREEN_QUEUE && queue_view_key(c, ch))
+		return;
 	switch (ch) {
 	case 'q':
 	case 'Q':
@@ -288,6 +311,14 @@ static void keys_main(struct console *c, int ch)
 		if (c->screen == SCREEN_MIGRATION)
 			c->heatmap = !c->heatmap;
 		break;
+	case 'i':
+	case KEY_F(3):
+		/* The selected VM in detail, and back. */
+		if (c->screen == SCREEN_HOSTS)
+			c->screen = SCREEN_DETAIL;
+		else if (c->screen == SCREEN_DETAIL)
+			c->screen = SCREEN_HOSTS;
+		break;
 	case '\n':
 	case KEY_ENTER:
 	case 'm':
@@ -299,6 +330,8 @@ static void keys_main(struct console *c, int ch)
 		}
 		if (!c->live)
 			snprintf(c->status, sizeof(c->status), "replay: migrations cannot be launched");
+		else if (c->nr_tags)
+			dialog_open_batch(c);
 		else if (live_migration_running(c->live))
 			snprintf(c->status, sizeof(c->status), "a migration is already running");
 		else if (n == 0)
@@ -307,14 +340,33 @@ static void keys_main(struct console *c, int ch)
 			dialog_open(c);
 		break;
 	case 27:   /* Esc */
-		if (c->model.mig.id && !c->model.mig.active)
+		if (c->screen == SCREEN_DETAIL)
+			c->screen = SCREEN_HOSTS;
+		else if (c->model.mig.id && !c->model.mig.active)
 			c->summary_for = c->model.mig.id;
 		break;
-	case 'c':
-		if (c->live && live_migration_running(c->live)) {
-			live_cancel(c->live);
-			console_status_migration(c, "cancelling: the VM stays on its source");
+	case ' ':
+		if (c->replaying)
+			keys_replay(c, ch);
+		else if (c->screen == SCREEN_HOSTS && n)
+			tag_key(c, &c->model.vms[order[screens_selected(c, order, n)]]);
+		break;
+	case 'U':
+		if (c->screen == SCREEN_HOSTS && c->nr_tags) {
+			tags_clear(c);
+			snprintf(c->status, sizeof(c->status), "no VM tagged");
 		}
+		break;
+	case 'e':
+		if (c->live && c->screen == SCREEN_HOSTS && n)
+			evacuate_key(c, c->model.vms[order[screens_selected(c, order, n)]].host);
+		break;
+	case 'w':
+		c->screen = SCREEN_QUEUE;
+		break;
+	case 'c':
+		if (c->live && !live_cancel(c->live))
+			console_status_migration(c, "cancelling: the VM stays on its source");
 		break;
 	default:
 		if (c->replaying)
@@ -407,7 +459,10 @@ static void console_loop(struct console *c)
 			/* A new migration brings its view to the front, once. */
 			if (c->model.mig.id && c->model.mig.id != c->shown_mig) {
 				c->shown_mig = c->model.mig.id;
-				c->screen = SCREEN_MIGRATION;
+				/* The queue's migrations leave the operator's
+				 * view alone (w shows them). */
+				if (!queue_by_mig(&c->model.queue, c->model.mig.id))
+					c->screen = SCREEN_MIGRATION;
 			}
 			screens_draw(c);
 		}

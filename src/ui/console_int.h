@@ -14,7 +14,10 @@
 #include "ui/session.h"
 #include "ui/theme.h"
 
-enum view { SCREEN_HOSTS, SCREEN_MIGRATION };
+/* SCREEN_DETAIL: the selected VM in full (detail.c; i or F3 on the
+ * hosts view, Esc or i back). SCREEN_QUEUE: the migration queue
+ * (queue_view.c; w, Tab back to the hosts). */
+enum view { SCREEN_HOSTS, SCREEN_MIGRATION, SCREEN_DETAIL, SCREEN_QUEUE };
 
 enum sort_key { SORT_HOST, SORT_NAME, SORT_VCPU, SORT_DIRTY, SORT_NR };
 
@@ -25,6 +28,13 @@ struct dialog {
 	struct migreq req;          /* what Launch sends (the cap from bw_text) */
 	int dest;                   /* index into the console's hosts */
 	char bw_text[16];           /* the cap as typed (common/units.h) */
+	int batch;                  /* the tagged VMs, queued (else req.vm) */
+	int parallel;               /* batch: the queue's migrations at once */
+};
+
+/* A tagged VM, by identity (tags.c). */
+struct vm_tag {
+	char host[64], name[65];
 };
 
 struct console {
@@ -54,6 +64,10 @@ struct console {
 	int summary_for;            /* migration id whose card was dismissed */
 	int shown_mig;              /* last migration id brought to the front */
 	struct dialog dlg;
+	struct vm_tag tags[MODEL_MAX_VMS];   /* Space, e: the VMs the dialog
+						queues (tags.c) */
+	int nr_tags;
+	int queue_sel;              /* the queue view's selected item (index) */
 	int quit;
 	char status[640];           /* one-line message above the footer */
 	int status_mig;             /* ... about this migration while it runs
@@ -80,7 +94,11 @@ void screens_print(WINDOW *win, int y, int x, const char *fmt, ...)
  * rows rows (the last one cut); returns the row after the last written. */
 int screens_print_wrapped(WINDOW *win, int y, int x, int rows, const char *prefix,
 			  const char *text);
-/* The VM rows in display order (indices into model.vms); returns count. */
+/* The title bar (row 0): "dsmig  what", then the downtime, what the
+ * readers lost and the clock on the right. */
+void screens_title(struct console *c, const char *what);
+/* The VM rows in display order (indices into model.vms), grouped by host
+ * in the hosts file's order, sorted within each host; returns count. */
 int screens_vm_order(const struct console *c, int *order, int cap);
 /* The selected VM's row in order (n rows): the same host and name, else
  * the same name on another host (it migrated), else the nearest row to
@@ -94,14 +112,43 @@ void screens_select(struct console *c, const int *order, int n, int row);
 #define SCREENS_HOSTS_HEADER_Y 2
 #define SCREENS_HOSTS_FIRST_Y 3
 int screens_hosts_column(int x);
+/* The VM row at screen row y of the hosts table (a host row is none), as
+ * its place in order (n rows, screens_vm_order()), or -1. As last drawn:
+ * for the mouse. */
+int screens_hosts_vm_at(const struct console *c, const int *order, int n, int y);
 
 /* console.c: a status line about the current migration, cleared when it
  * ends. */
 void console_status_migration(struct console *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* detail.c: the selected VM's view (title, config, migrations, rounds). */
+void detail_draw(struct console *c);
+
+/* tags.c: VMs tagged for a batch of migrations (htop's Space). */
+int tags_has(const struct console *c, const struct vm_view *v);
+/* Tag v, or untag it if it is tagged. */
+void tags_toggle(struct console *c, const struct vm_view *v);
+void tags_clear(struct console *c);
+/* Tag every running VM on host; returns how many are tagged there. */
+int tags_host(struct console *c, const char *host);
+/* The tagged VMs as the model has them now (a tag whose VM is gone or
+ * moved is dropped); returns how many, at most cap, into out. */
+int tags_vms(struct console *c, const struct vm_view **out, int cap);
+/* "3 VMs: cpu, idle, net", cut to len. */
+void tags_names(struct console *c, char *buf, size_t len);
+
+/* queue_view.c: the migration queue's view (w) and its keys. */
+void queue_view_draw(struct console *c);
+/* A key on the queue view: 1 if it was the view's (Up/Down, c, p). */
+int queue_view_key(struct console *c, int ch);
+/* "queue: 2 running, 3 queued (w to watch)", or "" without a queue. */
+void queue_view_line(const struct console *c, char *buf, size_t len);
+
 /* dialog.c */
 void dialog_open(struct console *c);
+/* The dialog for the tagged VMs: Launch queues one migration each. */
+void dialog_open_batch(struct console *c);
 /* Handle a key while the dialog is open. */
 void dialog_key(struct console *c, int ch);
 /* A click at screen (y, x) while the dialog is open: focus that field. */

@@ -4,16 +4,21 @@
  * request (common/migreq.h) that starts from its defaults. The cap is
  * typed text read by the common rate parser: Enter launches the engine
  * through live_migrate() only if it is a rate, else it says why and stays
- * open; Esc closes.
+ * open; Esc closes. With VMs tagged (tags.c) it is the dialog of the
+ * batch: the same fields and how many run at once (parallel), and Launch
+ * queues one migration per tagged VM (live_queue()), refusing, with the
+ * reason, a VM already on the destination, not running, or queued.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/migreq.h"
 #include "common/units.h"
 #include "ui/console_int.h"
+#include "ui/predict.h"
 
-enum field { F_DEST, F_METHOD, F_BW, F_RANKS, F_ITERS, F_VERIFY, F_LAUNCH, F_NR };
+enum field { F_DEST, F_METHOD, F_BW, F_RANKS, F_ITERS, F_VERIFY, F_PARALLEL, F_LAUNCH, F_NR };
 
 static const char *const bw_presets[] = { "12M", "100M", "1G", "0" };
 
@@ -67,6 +72,59 @@ static int method_offered(const struct console *c, const char *method)
 	return !(hosts_is_xen(&c->hosts, c->dlg.req.from) && !strcmp(method, "dsm-pull"));
 }
 
+/* Fields shown: parallel only for a batch. */
+static int field_shown(const struct dialog *d, int f)
+{
+	return f != F_PARALLEL || d->batch;
+}
+
+/* The next shown field from f, stepping by dir (cyclic). */
+static int next_field(const struct dialog *d, int f, int dir)
+{
+	do
+		f = (f + F_NR + dir) % F_NR;
+	while (!field_shown(d, f));
+	return f;
+}
+
+/* The row of field f under the title, and back: one VM's dialog has no
+ * parallel row. */
+static int field_row(const struct dialog *d, int f)
+{
+	return f > F_PARALLEL && !d->batch ? f - 1 : f;
+}
+
+static int row_field(const struct dialog *d, int row)
+{
+	return row >= F_PARALLEL && !d->batch ? row + 1 : row;
+}
+
+void dialog_open_batch(struct console *c)
+{
+	const struct vm_view *v[MODEL_MAX_VMS];
+	int n = tags_vms(c, v, MODEL_MAX_VMS);
+	struct dialog *d = &c->dlg;
+
+	if (!n) {
+		snprintf(c->status, sizeof(c->status), "the tagged VMs are gone");
+		return;
+	}
+	memset(d, 0, sizeof(*d));
+	migreq_defaults(&d->req);
+	/* The destinations offered: those of the first VM's host. */
+	snprintf(d->req.from, sizeof(d->req.from), "%s", v[0]->host);
+	units_format_rate(d->req.bandwidth_bps, d->bw_text, sizeof(d->bw_text));
+	d->dest = next_dest(c, -1, 1);
+	if (d->dest < 0) {
+		snprintf(c->status, sizeof(c->status),
+			 "no host to migrate to (add a kvm host to the hosts file)");
+		return;
+	}
+	d->batch = n;
+	d->parallel = c->model.queue.parallel;
+	d->open = 1;
+}
+
 void dialog_open(struct console *c)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
@@ -95,12 +153,81 @@ void dialog_open(struct console *c)
 	d->open = 1;
 }
 
+/* Why VM v is not queued to host to, into why; 0 if it is. */
+static int batch_refusal(const struct console *c, const struct vm_view *v, const char *to,
+			 char *why, size_t len)
+{
+	char end[160];
+
+	if (strcmp(v->state, "running"))
+		return errbuf_set(why, len, "%s is %s", v->name, v->state);
+	if (!strcmp(v->host, to))
+		return errbuf_set(why, len, "%s is on %s already", v->name, to);
+	if (queue_pending(&c->model.queue, v->name))
+		return errbuf_set(why, len, "%s is queued already", v->name);
+	if (hosts_find(&c->hosts, v->host) && migrate_end(c, v->host, end, sizeof(end)))
+		return errbuf_set(why, len, "%s: %s", v->name, end);
+	return 0;
+}
+
+/* Launch of a batch: one queue item per tagged VM that can go, the
+ * others named with why in the status line; then the queue view. */
+static void launch_batch(struct console *c)
+{
+	struct dialog *d = &c->dlg;
+	const struct vm_view *v[MODEL_MAX_VMS];
+	int n = tags_vms(c, v, MODEL_MAX_VMS), i, queued = 0;
+	char why[200], done[200] = "", refused[400] = "";
+	size_t kd = 0, kr = 0;
+	struct migreq r;
+
+	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
+	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "bandwidth cap: %s", why);
+		d->field = F_BW;
+		return;
+	}
+	if (!method_offered(c, d->req.method)) {
+		snprintf(c->status, sizeof(c->status),
+			 "cannot migrate: dsm-pull needs post-copy, which Xen hosts lack");
+		return;
+	}
+	d->open = 0;
+	if (d->parallel != c->model.queue.parallel)
+		live_queue_parallel(c->live, d->parallel);
+	for (i = 0; i < n; i++) {
+		r = d->req;
+		snprintf(r.vm, sizeof(r.vm), "%s", v[i]->name);
+		snprintf(r.from, sizeof(r.from), "%s", v[i]->host);
+		if (!batch_refusal(c, v[i], r.to, why, sizeof(why)) &&
+		    !migreq_check(&r, why, sizeof(why)) &&
+		    !live_queue(c->live, &r, why, sizeof(why))) {
+			queued++;
+			if (kd < sizeof(done))
+				kd += (size_t)snprintf(done + kd, sizeof(done) - kd, "%s%s",
+						       kd ? ", " : "", r.vm);
+		} else if (kr < sizeof(refused)) {
+			kr += (size_t)snprintf(refused + kr, sizeof(refused) - kr, "%s%s",
+					       kr ? "; " : "", why);
+		}
+	}
+	tags_clear(c);
+	snprintf(c->status, sizeof(c->status), "queued %d to %s%s%s%s%s", queued, d->req.to,
+		 queued ? ": " : "", done, kr ? "; not queued: " : "", refused);
+	if (queued)
+		c->screen = SCREEN_QUEUE;
+}
+
 static void launch(struct console *c)
 {
 	struct dialog *d = &c->dlg;
 	const struct vm_view *v = model_vm(&c->model, d->req.from, d->req.vm, 0);
 	char why[200];
 
+	if (d->batch) {
+		launch_batch(c);
+		return;
+	}
 	/* The VM may have stopped, paused or moved while the dialog was
 	 * open: the probes' latest word (a tick old at most) before anything
 	 * starts; dsmig migrate checks again. */
@@ -177,12 +304,15 @@ static void step(struct console *c, int dir)
 	case F_VERIFY:
 		d->req.verify = !d->req.verify;
 		break;
+	case F_PARALLEL:
+		d->parallel = (int)step_within((unsigned)d->parallel, dir, 1, QUEUE_MAX_PARALLEL);
+		break;
 	}
 }
 
 void dialog_click(struct console *c, int y, int x)
 {
-	int field = y - c->dlg.win_y - 2;
+	int field = row_field(&c->dlg, y - c->dlg.win_y - 2);
 
 	if (x >= c->dlg.win_x && field >= 0 && field < F_NR)
 		c->dlg.field = field;
@@ -198,11 +328,11 @@ void dialog_key(struct console *c, int ch)
 		d->open = 0;
 		break;
 	case KEY_UP:
-		d->field = (d->field + F_NR - 1) % F_NR;
+		d->field = next_field(d, d->field, -1);
 		break;
 	case KEY_DOWN:
 	case '\t':
-		d->field = (d->field + 1) % F_NR;
+		d->field = next_field(d, d->field, 1);
 		break;
 	case KEY_LEFT:
 		step(c, -1);
@@ -240,22 +370,68 @@ static const char *bw_hint(const char *text)
 	return strchr(text, 'b') ? "" : " bit/s";
 }
 
+/* Rows the prediction takes under the fields (a single VM's dialog). */
+#define PREDICT_ROWS 5
+
+/* Under the fields, from row y: what each method would cost this VM at
+ * the cap typed (src/ui/predict.h), the chosen method marked; "n/a" and
+ * why where it cannot be predicted. */
+static void draw_predictions(WINDOW *win, struct console *c, int y)
+{
+	const struct dialog *d = &c->dlg;
+	const struct vm_view *v = model_vm(&c->model, d->req.from, d->req.vm, 0);
+	struct migreq r = d->req;
+	char why[96] = "";
+	int i;
+
+	if (units_parse_rate(d->bw_text, &r.bandwidth_bps, NULL, 0))
+		snprintf(why, sizeof(why), "the cap is not a rate");
+	else if (!v || !v->has_fp)
+		snprintf(why, sizeof(why), "its VMM has measured nothing yet");
+	wattron(win, theme_attr(&c->theme, THEME_HEADER));
+	screens_print(win, y, 3, "%-16s %9s %10s %9s", "Predicted", "total", "downtime", "MiB");
+	wattroff(win, theme_attr(&c->theme, THEME_HEADER));
+	for (i = 0; i < MIGREQ_NR_METHODS; i++) {
+		struct estimate_before_out o;
+		char reason[96];
+		int mine;
+
+		snprintf(r.method, sizeof(r.method), "%s", migreq_methods[i]);
+		mine = !strcmp(r.method, d->req.method);
+		wattron(win, theme_attr(&c->theme, mine ? THEME_TEXT : THEME_DIM));
+		if (why[0])
+			screens_print(win, y + 1 + i, 3, "%-16s n/a: %s", r.method, why);
+		else if (predict_migration(&v->fp, &r, &o, reason, sizeof(reason)))
+			screens_print(win, y + 1 + i, 3, "%-16s n/a: %s", r.method, reason);
+		else
+			screens_print(win, y + 1 + i, 3, "%-16s %7.1f s %8.0f ms %9.1f%s", r.method,
+				      o.total_s, o.downtime_s * 1e3, (double)o.bytes / 1048576,
+				      mine ? "  <" : "");
+		wattroff(win, theme_attr(&c->theme, mine ? THEME_TEXT : THEME_DIM));
+	}
+}
+
 void dialog_draw(struct console *c)
 {
 	struct dialog *d = &c->dlg;
-	int h = 14, i;
-	char val[F_NR][64];
+	int h = d->batch ? 15 : 14 + PREDICT_ROWS, i;
+	char val[F_NR][64], vms[128];
 	static const char *const names[F_NR] = {
 		"Destination", "Method", "Bandwidth cap", "Ranks", "Max iterations",
-		"Verify", "",
+		"Verify", "Parallel", "",
 	};
-	WINDOW *win = screens_overlay(c, h, 56, THEME_BORDER);
+	WINDOW *win = screens_overlay(c, h, 64, THEME_BORDER);
 
 	if (!win)
 		return;
 	getbegyx(win, d->win_y, d->win_x);
 	wattron(win, theme_attr(&c->theme, THEME_TITLE));
-	screens_print(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
+	if (d->batch) {
+		tags_names(c, vms, sizeof(vms));
+		screens_print(win, 0, 2, " Migrate %s ", vms);
+	} else {
+		screens_print(win, 0, 2, " Migrate %s from %s ", d->req.vm, d->req.from);
+	}
 	wattroff(win, theme_attr(&c->theme, THEME_TITLE));
 	snprintf(val[F_DEST], sizeof(val[0]), "< %s >", host_runtime_name(c, d->dest));
 	snprintf(val[F_METHOD], sizeof(val[0]), "< %s >", d->req.method);
@@ -263,15 +439,20 @@ void dialog_draw(struct console *c)
 	snprintf(val[F_RANKS], sizeof(val[0]), "< %u >", d->req.ranks);
 	snprintf(val[F_ITERS], sizeof(val[0]), "< %u >", d->req.max_iters);
 	snprintf(val[F_VERIFY], sizeof(val[0]), "[%c]", d->req.verify ? 'x' : ' ');
+	snprintf(val[F_PARALLEL], sizeof(val[0]), "< %d > at a time", d->parallel);
 	snprintf(val[F_LAUNCH], sizeof(val[0]), "[ Launch ]");
 	for (i = 0; i < F_NR; i++) {
 		attr_t a = theme_attr(&c->theme, i == d->field ? THEME_SELECTED : THEME_INPUT);
 
-		screens_print(win, 2 + i, 3, "%-16s", names[i]);
+		if (!field_shown(d, i))
+			continue;
+		screens_print(win, 2 + field_row(d, i), 3, "%-16s", names[i]);
 		wattron(win, a);
-		screens_print(win, 2 + i, 20, "%-30s", val[i]);
+		screens_print(win, 2 + field_row(d, i), 20, "%-30s", val[i]);
 		wattroff(win, a);
 	}
+	if (!d->batch)
+		draw_predictions(win, c, h - 4 - PREDICT_ROWS);
 	wattron(win, theme_attr(&c->theme, THEME_DIM));
 	screens_print(win, h - 3, 3, "Up/Down: field  Left/Right/Space: change");
 	screens_print(win, h - 2, 3, "Enter: launch   Esc: close");

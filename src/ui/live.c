@@ -1,9 +1,13 @@
 /*
  * The console's live data source (see live.h). A migration is a child
- * `dsmig migrate ... --json --log FILE`: the console follows FILE (the
- * engine telemetry) and, when the child exits, its JSON result. Cancelling
- * sends the child SIGTERM; it stops the engine and settles the migration
- * so that the source keeps running.
+ * `dsmig migrate ... --json --log FILE` in a slot of its own: the console
+ * follows FILE (the engine telemetry) and, when the child exits, its JSON
+ * result. Several slots run at once for the migration queue (ui/queue.h:
+ * every tick, the queue's next items start while fewer than its parallel
+ * run), each with its child, files and telemetry follower; one network
+ * probe watches the engine's ports for all of them. Cancelling sends the
+ * child SIGTERM; it stops the engine and settles the migration so that
+ * the source keeps running.
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,9 +24,11 @@
 #include "common/proc.h"
 #include "common/text.h"
 #include "common/telemetry_read.h"
+#include "probes/host.h"
 #include "probes/net.h"
 #include "probes/rate.h"
 #include "probes/vm.h"
+#include "ui/predict.h"
 #include "ui/live.h"
 
 /* Where the migration's traffic is watched: loopback, or in the lab the
@@ -32,25 +38,44 @@
  * reading (a window shorter than any tick keeps just that one), so that
  * it lines up with the phase markers (docs/probes.md). */
 #define NET_BIN_NS 1ull
+/* How often the host probe's records are written: CPU and memory change
+ * slowly, and a record per host every tick would swell the log. */
+#define HOST_PROBE_NS 1000000000ull
+
+/* Migrations that run at once: a queue's most. */
+#define LIVE_SLOTS QUEUE_MAX_PARALLEL
+
+/* A running migration: its `dsmig migrate` child and what it leaves. */
+struct slot {
+	pid_t child;                /* 0: the slot is free */
+	int mig_id;
+	int item;                   /* the queue item it runs, or 0 */
+	char vm[65], method[16], bw[UNITS_RATE_TEXT];   /* for its last-run file */
+	char tmpdir[PATH_MAX];
+	char telemetry[PATH_MAX + 32], result[PATH_MAX + 32], errors[PATH_MAX + 32];
+	struct jsonl_tail tail;
+	char last_error[256];       /* the child's last error line, if no verdict */
+	json_t *summary_ev;         /* the engine's summary event as written */
+};
 
 struct live {
 	struct host_list hosts;
 	struct session_writer *w;
 	struct model *m;
 	struct vm_probe *vms;
-	/* the migration in progress */
-	pid_t child;
-	int mig_id;
-	char tmpdir[PATH_MAX];
-	char telemetry[PATH_MAX + 32], result[PATH_MAX + 32], errors[PATH_MAX + 32];
-	struct jsonl_tail tail;
+	struct host_probe host;
+	uint64_t host_due;          /* time_mono_ns() of the next host records */
+	struct slot slots[LIVE_SLOTS];
+	int mig_id;                 /* the last migration number given */
+	/* The network probe, while any migration runs: on the engine's whole
+	 * port range, so with several at once it counts them all. */
+	int net_window;             /* a migration runs: the probe was opened
+				       (or failed to open) for this spell */
 	struct net_probe *net;
 	char net_iface[32], net_netns[64];
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
-	char last_error[256];       /* the child's last error line, if no verdict */
-	json_t *summary_ev;         /* the engine's summary event as written */
 };
 
 /* Where the last summary of a VM, method and cap (as units_format_rate()
@@ -78,7 +103,7 @@ static void emit(struct live *l, const char *src, json_t *rec)
  * model decodes it); a valid summary is also kept as written, for the
  * next session's comparison. Only a summary is decoded here: the 10 Hz
  * samples are not decoded twice. */
-static void engine_event(struct live *l, json_t *ev)
+static void engine_event(struct live *l, struct slot *s, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	struct tel_event e;
@@ -86,10 +111,10 @@ static void engine_event(struct live *l, json_t *ev)
 
 	if (type && !strcmp(type, "summary") &&
 	    !telemetry_read_decode(ev, &e, why, sizeof(why)) && e.type == TEL_SUMMARY) {
-		json_decref(l->summary_ev);
-		l->summary_ev = json_incref(ev);
+		json_decref(s->summary_ev);
+		s->summary_ev = json_incref(ev);
 	}
-	emit(l, "engine", json_pack("{s:i, s:o}", "mig", l->mig_id, "ev", ev));
+	emit(l, "engine", json_pack("{s:i, s:o}", "mig", s->mig_id, "ev", ev));
 }
 
 int live_open(struct live **out, const struct host_list *hosts,
@@ -110,6 +135,7 @@ int live_open(struct live **out, const struct host_list *hosts,
 		free(l);
 		return rc;
 	}
+	host_probe_init(&l->host, &l->hosts);
 	hl = json_array();
 	for (i = 0; i < hosts->n; i++)
 		json_array_append_new(hl, json_pack("{s:s, s:s}", "name", hosts->h[i].name,
@@ -152,18 +178,19 @@ static const char *child_reason(const char *line)
 	return strncmp(line, prefix, sizeof(prefix) - 1) ? line : line + sizeof(prefix) - 1;
 }
 
-/* The child has exited: its JSON result says how it went. */
-static void migration_reaped(struct live *l, int status)
+/* A slot's child has exited: its JSON result says how it went. The
+ * network probe closes with the last migration. */
+static void slot_reaped(struct live *l, struct slot *s, int status)
 {
 	json_t *res = NULL, *ev;
 	const char *err = NULL;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 	FILE *f;
 
-	while ((ev = jsonl_tail_next(&l->tail)))
-		engine_event(l, ev);
-	jsonl_tail_close(&l->tail);
-	f = fopen(l->result, "re");
+	while ((ev = jsonl_tail_next(&s->tail)))
+		engine_event(l, s, ev);
+	jsonl_tail_close(&s->tail);
+	f = fopen(s->result, "re");
 	if (f) {
 		res = json_loadf(f, 0, NULL);
 		fclose(f);
@@ -171,8 +198,8 @@ static void migration_reaped(struct live *l, int status)
 	err = json_string_value(json_object_get(res, "error"));
 	if (code && (!err || !*err)) {
 		/* No JSON verdict: say what the child printed last. */
-		f = fopen(l->errors, "re");
-		l->last_error[0] = '\0';
+		f = fopen(s->errors, "re");
+		s->last_error[0] = '\0';
 		if (f) {
 			char line[256];
 
@@ -181,60 +208,121 @@ static void migration_reaped(struct live *l, int status)
 			while (fgets(line, sizeof(line), f)) {
 				line[strcspn(line, "\n")] = '\0';
 				if (strstr(line, "error") || strstr(line, "cannot"))
-					text_clean(l->last_error, sizeof(l->last_error),
+					text_clean(s->last_error, sizeof(s->last_error),
 							    child_reason(line));
 			}
 			fclose(f);
 		}
-		err = l->last_error[0] ? l->last_error : "dsmig migrate failed";
+		err = s->last_error[0] ? s->last_error : "dsmig migrate failed";
 	}
-	ev = json_pack("{s:i, s:s, s:i, s:s?}", "mig", l->mig_id, "event", "exit",
+	ev = json_pack("{s:i, s:s, s:i, s:s?}", "mig", s->mig_id, "event", "exit",
 		       "status", code, "error", code ? err : NULL);
-	if (ev && l->tail.bad)
-		json_object_set_new(ev, "telemetry_bad_lines", json_integer((json_int_t)l->tail.bad));
+	if (ev && s->tail.bad)
+		json_object_set_new(ev, "telemetry_bad_lines", json_integer((json_int_t)s->tail.bad));
 	emit(l, "migration", ev);
 	/* Keep a good run's summary, as the engine wrote it, for the next
 	 * session's comparison. */
-	if (!code && l->m->mig.has_summary && l->summary_ev) {
+	if (!code && s->summary_ev) {
 		char path[PATH_MAX];
 
-		last_run_path(l, l->m->mig.vm, l->m->mig.method, l->m->mig.bandwidth, path,
-			      sizeof(path));
-		if (json_dump_file(l->summary_ev, path, JSON_COMPACT))
+		last_run_path(l, s->vm, s->method, s->bw, path, sizeof(path));
+		if (json_dump_file(s->summary_ev, path, JSON_COMPACT))
 			model_log(l->m, "cannot save %s", path);
 	}
-	json_decref(l->summary_ev);
-	l->summary_ev = NULL;
+	json_decref(s->summary_ev);
+	s->summary_ev = NULL;
 	json_decref(res);
-	net_probe_close(l->net);
-	l->net = NULL;
-	unlink(l->telemetry);
-	unlink(l->result);
-	unlink(l->errors);
-	rmdir(l->tmpdir);
-	l->child = 0;
+	unlink(s->telemetry);
+	unlink(s->result);
+	unlink(s->errors);
+	rmdir(s->tmpdir);
+	s->child = 0;
+	if (!live_migration_running(l)) {
+		net_probe_close(l->net);
+		l->net = NULL;
+		l->net_window = 0;
+	}
+}
+
+/* The free slot with the lowest index, or NULL. */
+static struct slot *free_slot(struct live *l)
+{
+	int i;
+
+	for (i = 0; i < LIVE_SLOTS; i++)
+		if (!l->slots[i].child)
+			return &l->slots[i];
+	return NULL;
+}
+
+static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, int item,
+		       char *why, size_t len);
+
+/* Start the queue's next items while it allows and slots are free. An
+ * item that cannot be started fails (a queue fail record, or its
+ * migration's exit record), so each pass moves on; at most a slot's
+ * worth of starts per tick. */
+static void queue_pump(struct live *l)
+{
+	const struct queue_item *it;
+	struct slot *s;
+	struct migreq r;
+	char why[200];
+	int k;
+
+	for (k = 0; k < LIVE_SLOTS && (it = queue_next(&l->m->queue)) && (s = free_slot(l)); k++) {
+		int id = it->id;
+
+		migreq_defaults(&r);
+		snprintf(r.vm, sizeof(r.vm), "%s", it->vm);
+		snprintf(r.from, sizeof(r.from), "%s", it->from);
+		snprintf(r.to, sizeof(r.to), "%s", it->to);
+		snprintf(r.method, sizeof(r.method), "%s", it->method);
+		r.ranks = (unsigned)it->ranks;
+		r.max_iters = (unsigned)it->max_iters;
+		r.verify = it->verify;
+		/* Not started (no start record, which would have made it
+		 * run): it fails, with why. */
+		if ((units_parse_rate(it->bandwidth, &r.bandwidth_bps, why, sizeof(why)) ||
+		     migreq_check(&r, why, sizeof(why)) ||
+		     slot_launch(l, s, &r, id, why, sizeof(why))) &&
+		    queue_item(&l->m->queue, id)->state == QUEUE_QUEUED)
+			emit(l, "queue", json_pack("{s:s, s:i, s:s}", "event", "fail", "item", id,
+						   "error", why));
+	}
 }
 
 void live_tick(struct live *l)
 {
 	json_t *recs = json_array(), *r, *ev;
+	uint64_t now = time_mono_ns();
 	size_t i;
-	int status;
+	int status, k;
 
+	if (now >= l->host_due) {
+		host_probe_poll(&l->host, recs);
+		l->host_due = now + HOST_PROBE_NS;
+	}
 	vm_probe_poll(l->vms, recs);
 	json_array_foreach(recs, i, r)
 		emit(l, "probe", json_incref(r));
 	json_decref(recs);
-	if (!l->child)
-		return;
-	net_tick(l);
-	while ((ev = jsonl_tail_next(&l->tail)))
-		engine_event(l, ev);
-	if (waitpid(l->child, &status, WNOHANG) == l->child)
-		migration_reaped(l, status);
+	if (live_migration_running(l))
+		net_tick(l);
+	for (k = 0; k < LIVE_SLOTS; k++) {
+		struct slot *s = &l->slots[k];
+
+		if (!s->child)
+			continue;
+		while ((ev = jsonl_tail_next(&s->tail)))
+			engine_event(l, s, ev);
+		if (waitpid(s->child, &status, WNOHANG) == s->child)
+			slot_reaped(l, s, status);
+	}
+	queue_pump(l);
 }
 
-static pid_t spawn_migrate(struct live *l, const struct migreq *r)
+static pid_t spawn_migrate(const struct slot *s, const struct migreq *r)
 {
 	/* dsmig migrate, the request, --log FILE --json, NULL */
 	const char *argv[MIGREQ_ARGV_MAX + 6];
@@ -253,12 +341,27 @@ static pid_t spawn_migrate(struct live *l, const struct migreq *r)
 	for (i = 0; i < req.argc; i++)
 		argv[k++] = req.argv[i];
 	argv[k++] = "--log";
-	argv[k++] = l->telemetry;
+	argv[k++] = s->telemetry;
 	argv[k++] = "--json";
 	argv[k] = NULL;
 
 	/* Own process group: the terminal's Ctrl-C is the console's, not its. */
-	return proc_spawn(argv, l->result, l->errors, 1);
+	return proc_spawn(argv, s->result, s->errors, 1);
+}
+
+/* What the console predicts the migration r will cost, from the VM's
+ * latest footprint (src/ui/predict.h), into its start record; nothing if
+ * it cannot be predicted (the card then says n/a). */
+static void add_prediction(struct live *l, const struct migreq *r, json_t *start)
+{
+	const struct vm_view *v = model_vm(l->m, r->from, r->vm, 0);
+	struct estimate_before_out o;
+
+	if (!v || !v->has_fp || predict_migration(&v->fp, r, &o, NULL, 0))
+		return;
+	json_object_update_new(start, json_pack("{s:f, s:f, s:I}", "predicted_total_s", o.total_s,
+						"predicted_downtime_s", o.downtime_s,
+						"predicted_bytes", (json_int_t)o.bytes));
 }
 
 /* Open the network probe for a migration: on the source's interface in
@@ -279,66 +382,156 @@ static void net_watch(struct live *l, const struct migreq *r)
 	}
 }
 
-int live_migrate(struct live *l, const struct migreq *r)
+/* Launch r in the free slot s as migration number l->mig_id + 1, for
+ * queue item item (0: none). Returns 0, or -1 with the reason in why:
+ * nothing was recorded if its files could not be made; if the child
+ * could not be started, its start and exit records say so. */
+static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, int item,
+		       char *why, size_t len)
 {
-	char tmpl[] = "/tmp/dsmig-console.XXXXXX", bw[UNITS_RATE_TEXT];
+	char tmpl[] = "/tmp/dsmig-console.XXXXXX";
+	json_t *start;
 
-	if (l->child)
-		return -EBUSY;
-	if (!mkdtemp(tmpl)) {
-		model_log(l->m, "cannot launch: %s", strerror(errno));
-		return -errno;
-	}
-	snprintf(l->tmpdir, sizeof(l->tmpdir), "%s", tmpl);
-	snprintf(l->telemetry, sizeof(l->telemetry), "%s/telemetry.jsonl", tmpl);
-	snprintf(l->result, sizeof(l->result), "%s/result.json", tmpl);
-	snprintf(l->errors, sizeof(l->errors), "%s/errors.txt", tmpl);
-	jsonl_tail_init(&l->tail, l->telemetry);
-	l->mig_id++;
-	units_format_rate(r->bandwidth_bps, bw, sizeof(bw));
-	emit(l, "migration", json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
-				       "mig", l->mig_id, "event", "start", "vm", r->vm,
-				       "from", r->from, "to", r->to, "method", r->method,
-				       "bandwidth", bw, "ranks", (int)r->ranks,
-				       "max_iters", (int)r->max_iters, "verify", r->verify));
+	if (!mkdtemp(tmpl))
+		return errbuf_set(why, len, "cannot make a directory for it: %s", strerror(errno));
+	snprintf(s->tmpdir, sizeof(s->tmpdir), "%s", tmpl);
+	snprintf(s->telemetry, sizeof(s->telemetry), "%s/telemetry.jsonl", tmpl);
+	snprintf(s->result, sizeof(s->result), "%s/result.json", tmpl);
+	snprintf(s->errors, sizeof(s->errors), "%s/errors.txt", tmpl);
+	jsonl_tail_init(&s->tail, s->telemetry);
+	s->mig_id = ++l->mig_id;
+	s->item = item;
+	snprintf(s->vm, sizeof(s->vm), "%s", r->vm);
+	snprintf(s->method, sizeof(s->method), "%s", r->method);
+	units_format_rate(r->bandwidth_bps, s->bw, sizeof(s->bw));
+	start = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+			  "mig", s->mig_id, "event", "start", "vm", r->vm,
+			  "from", r->from, "to", r->to, "method", r->method,
+			  "bandwidth", s->bw, "ranks", (int)r->ranks,
+			  "max_iters", (int)r->max_iters, "verify", r->verify);
+	if (start && item)
+		json_object_set_new(start, "item", json_integer(item));
+	if (start)
+		add_prediction(l, r, start);
+	emit(l, "migration", start);
 	{
 		/* The previous run of this VM, method and cap, from an
 		 * earlier session, as the engine wrote it: the model reads it. */
 		char path[PATH_MAX];
 		json_t *prev;
 
-		last_run_path(l, r->vm, r->method, bw, path, sizeof(path));
+		last_run_path(l, r->vm, r->method, s->bw, path, sizeof(path));
 		prev = l->m->has_prev ? NULL : json_load_file(path, 0, NULL);
 		if (json_is_object(prev))
-			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", l->mig_id,
+			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", s->mig_id,
 						       "event", "previous", "summary", prev));
 		json_decref(prev);
 	}
-	rate_meter_init(&l->rate, NET_BIN_NS);
-	l->net_noted = 0;
-	net_watch(l, r);
-	l->child = spawn_migrate(l, r);
-	if (l->child < 0) {
-		l->child = 0;
-		emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s}", "mig", l->mig_id,
+	if (!l->net_window) {
+		l->net_window = 1;
+		rate_meter_init(&l->rate, NET_BIN_NS);
+		l->net_noted = 0;
+		net_watch(l, r);
+	}
+	s->child = spawn_migrate(s, r);
+	if (s->child < 0) {
+		s->child = 0;
+		emit(l, "migration", json_pack("{s:i, s:s, s:i, s:s}", "mig", s->mig_id,
 					       "event", "exit", "status", 1, "error",
 					       "cannot start dsmig migrate"));
+		return errbuf_set(why, len, "cannot start dsmig migrate");
+	}
+	return 0;
+}
+
+int live_migrate(struct live *l, const struct migreq *r)
+{
+	struct slot *s = free_slot(l);
+	int before = l->mig_id;
+	char why[200];
+
+	if (!s)
+		return -EBUSY;
+	if (slot_launch(l, s, r, 0, why, sizeof(why))) {
+		if (l->mig_id == before)    /* nothing recorded it */
+			model_log(l->m, "cannot launch: %s", why);
 		return -1;
 	}
 	return 0;
 }
 
-void live_cancel(struct live *l)
+/* The slot running migration mig, or NULL. */
+static struct slot *slot_of(struct live *l, int mig)
 {
-	if (!l->child)
-		return;
+	int i;
+
+	for (i = 0; mig > 0 && i < LIVE_SLOTS; i++)
+		if (l->slots[i].child && l->slots[i].mig_id == mig)
+			return &l->slots[i];
+	return NULL;
+}
+
+int live_cancel(struct live *l)
+{
+	struct slot *s = slot_of(l, l->m->mig.id);
+
+	if (!s)
+		return -1;
+	if (s->item)
+		return live_queue_cancel(l, s->item, NULL, 0);
 	live_operator(l, "cancel", NULL);
-	kill(l->child, SIGTERM);
+	kill(s->child, SIGTERM);
+	return 0;
 }
 
 int live_migration_running(const struct live *l)
 {
-	return l->child != 0;
+	int i, n = 0;
+
+	for (i = 0; i < LIVE_SLOTS; i++)
+		n += l->slots[i].child != 0;
+	return n;
+}
+
+int live_queue(struct live *l, const struct migreq *r, char *why, size_t len)
+{
+	struct queue *q = &l->m->queue;
+	char bw[UNITS_RATE_TEXT];
+	int id = q->n + 1;
+
+	if (q->n == QUEUE_MAX_ITEMS)
+		return errbuf_set(why, len, "the queue is full (%d items)", QUEUE_MAX_ITEMS);
+	units_format_rate(r->bandwidth_bps, bw, sizeof(bw));
+	emit(l, "queue", json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}",
+				   "event", "add", "item", id, "vm", r->vm, "from", r->from,
+				   "to", r->to, "method", r->method, "bandwidth", bw,
+				   "ranks", (int)r->ranks, "max_iters", (int)r->max_iters,
+				   "verify", r->verify));
+	if (q->n != id)
+		return errbuf_set(why, len, "the queue did not take it (see the event log)");
+	return 0;
+}
+
+void live_queue_parallel(struct live *l, int n)
+{
+	emit(l, "queue", json_pack("{s:s, s:i}", "event", "parallel", "parallel", n));
+}
+
+int live_queue_cancel(struct live *l, int item, char *why, size_t len)
+{
+	const struct queue_item *it = queue_item(&l->m->queue, item);
+	struct slot *s;
+
+	if (!it)
+		return errbuf_set(why, len, "no queue item %d", item);
+	if (it->state != QUEUE_QUEUED && it->state != QUEUE_RUNNING)
+		return errbuf_set(why, len, "item %d (%s) is %s already", item, it->vm,
+				  queue_state_name(it->state));
+	s = it->state == QUEUE_RUNNING ? slot_of(l, it->mig) : NULL;
+	emit(l, "queue", json_pack("{s:s, s:i}", "event", "cancel", "item", item));
+	if (s)
+		kill(s->child, SIGTERM);
+	return 0;
 }
 
 void live_operator(struct live *l, const char *action, json_t *args)
@@ -348,17 +541,25 @@ void live_operator(struct live *l, const char *action, json_t *args)
 
 void live_close(struct live *l)
 {
-	int status;
+	int status, i;
 
 	if (!l)
 		return;
-	if (l->child) {
-		kill(l->child, SIGTERM);
-		waitpid(l->child, &status, 0);
-		migration_reaped(l, status);
+	/* What the queue had not finished is cancelled, for the record (its
+	 * running items' children are sent SIGTERM there). */
+	for (i = 1; i <= l->m->queue.n; i++)
+		live_queue_cancel(l, i, NULL, 0);
+	for (i = 0; i < LIVE_SLOTS; i++) {
+		struct slot *s = &l->slots[i];
+
+		if (!s->child)
+			continue;
+		if (!s->item)
+			kill(s->child, SIGTERM);
+		waitpid(s->child, &status, 0);
+		slot_reaped(l, s, status);
 	}
 	emit(l, "session", json_pack("{s:s}", "event", "close"));
 	vm_probe_close(l->vms);
-	json_decref(l->summary_ev);
 	free(l);
 }

@@ -4,12 +4,14 @@
  * (engine events typed by common/telemetry_read.h; no field of the JSON
  * is read here), and updates hosts, VMs and the migration view.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/session_log.h"
+#include "common/units.h"
 #include "ui/model.h"
 
 void series_push(struct series *s, double t, double v)
@@ -46,6 +48,7 @@ void model_init(struct model *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->t0_wall = -1;
+	queue_init(&m->queue);
 	m->mig.exit_status = -1;
 	m->mig.t_pause = m->mig.t_resume = -1;
 }
@@ -112,8 +115,77 @@ static void apply_open(struct model *m, const struct session_open *o)
 
 	m->cap_bps = o->cap_bps;
 	m->nr_hosts = 0;
+	memset(m->host_info, 0, sizeof(m->host_info));
 	for (i = 0; i < o->nr_hosts && m->nr_hosts < MODEL_MAX_HOSTS; i++)
 		snprintf(m->hosts[m->nr_hosts++], sizeof(m->hosts[0]), "%s", o->hosts[i].name);
+}
+
+int model_host(const struct model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->nr_hosts; i++)
+		if (!strcmp(m->hosts[i], name))
+			return i;
+	return -1;
+}
+
+int model_host_vms(const struct model *m, const char *name)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->nr_vms; i++)
+		n += !strcmp(m->vms[i].host, name) && strcmp(m->vms[i].state, "gone");
+	return n;
+}
+
+/* A host record: its host's numbers (a host the open record did not name
+ * joins the list, while there is room). */
+static void apply_host_probe(struct model *m, const struct session_rec *r)
+{
+	const struct session_host_stats *p = &r->u.host;
+	int i = model_host(m, p->host);
+	struct host_view *h;
+
+	if (i < 0 && m->nr_hosts < MODEL_MAX_HOSTS) {
+		i = m->nr_hosts++;
+		snprintf(m->hosts[i], sizeof(m->hosts[0]), "%s", p->host);
+	}
+	if (i < 0)
+		return;
+	h = &m->host_info[i];
+	h->has_probe = 1;
+	snprintf(h->hv, sizeof(h->hv), "%s", p->hv);
+	snprintf(h->link, sizeof(h->link), "%s", p->link);
+	h->cpu_pct = session_log_has(r->type, p->present, "cpu_pct") ? p->cpu_pct : -1;
+	h->mem_used = p->mem_used;
+	h->mem_total = session_log_has(r->type, p->present, "mem_total") ? p->mem_total : 0;
+	h->shared = p->shared;
+}
+
+/* A vm probe record's footprint (all fp_ fields, or it has none) into
+ * v; the last one stays until the next (a second apart). */
+static void vm_footprint_apply(struct vm_view *v, const struct session_rec *r)
+{
+	static const char *const keys[] = {
+		"fp_windows", "fp_window_s", "fp_ws_pages", "fp_hot_pages", "fp_zero_pages",
+		"fp_sample_pages", "fp_sample_bytes",
+	};
+	const struct session_vm *p = &r->u.vm;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!session_log_has(r->type, p->present, keys[i]))
+			return;
+	v->fp = (struct vm_footprint){
+		.mem_pages = v->mem_bytes / 4096, .zero_pages = (uint64_t)p->fp_zero_pages,
+		.sample_pages = (uint64_t)p->fp_sample_pages,
+		.sample_bytes = (uint64_t)p->fp_sample_bytes,
+		.ws_pages = (uint64_t)p->fp_ws_pages, .hot_pages = (uint64_t)p->fp_hot_pages,
+		.dirty_pps = v->dirty_pps, .window_s = p->fp_window_s,
+		.windows = (unsigned)p->fp_windows, .has_content = 1,
+	};
+	v->has_fp = v->fp.zero_pages <= v->fp.mem_pages;
 }
 
 static void apply_vm_probe(struct model *m, const struct session_rec *r)
@@ -134,6 +206,7 @@ static void apply_vm_probe(struct model *m, const struct session_rec *r)
 	v->vcpus = p->vcpus;
 	v->mem_bytes = (uint64_t)p->mem_bytes;
 	v->dirty_pps = session_log_has(r->type, p->present, "dirty_pps") ? p->dirty_pps : -1;
+	vm_footprint_apply(v, r);
 	v->progress = (uint64_t)p->progress;
 	v->progress_ps = p->progress_ps;
 	for (i = 0; i < p->nr_vcpu_pct; i++) {
@@ -190,15 +263,63 @@ static void mig_start(struct model *m, int64_t id, const struct session_mig_star
 	/* The run's own cap; a start record whose cap is no rate: the
 	 * session's default. */
 	g->cap_bps = s->bandwidth_bps >= 0 ? s->bandwidth_bps : m->cap_bps;
+	g->has_predicted = session_log_has(SESSION_REC_MIG_START, s->present, "predicted_total_s") &&
+			   session_log_has(SESSION_REC_MIG_START, s->present, "predicted_downtime_s") &&
+			   session_log_has(SESSION_REC_MIG_START, s->present, "predicted_bytes");
+	g->predicted_total_s = s->predicted_total_s;
+	g->predicted_downtime_s = s->predicted_downtime_s;
+	g->predicted_bytes = (double)s->predicted_bytes;
 	snprintf(g->phase, sizeof(g->phase), "launching");
 	model_log(m, "migration %d: %s %s -> %s (%s, cap %s, %d ranks)", g->id,
 		  g->vm, g->from, g->to, g->method, g->bandwidth, g->ranks);
+}
+
+/* A new, empty entry of the history, for migration id of vm from -> to
+ * (the oldest goes when it is full). */
+static struct mig_history *history_new(struct model *m, int id, const char *vm,
+				       const char *from, const char *to, const char *method,
+				       const char *bandwidth)
+{
+	struct mig_history *h;
+
+	if (m->nr_history == MODEL_MAX_HISTORY) {
+		memmove(&m->history[0], &m->history[1],
+			sizeof(m->history[0]) * (MODEL_MAX_HISTORY - 1));
+		m->nr_history--;
+	}
+	h = &m->history[m->nr_history++];
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	snprintf(h->vm, sizeof(h->vm), "%s", vm);
+	snprintf(h->from, sizeof(h->from), "%s", from);
+	snprintf(h->to, sizeof(h->to), "%s", to);
+	snprintf(h->method, sizeof(h->method), "%s", method);
+	snprintf(h->bandwidth, sizeof(h->bandwidth), "%s", bandwidth);
+	return h;
+}
+
+/* Keep the finished migration g, the one in front, in the history. */
+static void history_push(struct model *m, const struct migration_view *g)
+{
+	struct mig_history *h = history_new(m, g->id, g->vm, g->from, g->to, g->method,
+					    g->bandwidth);
+
+	h->cap_bps = g->cap_bps;
+	h->exit_status = g->exit_status;
+	h->cancelled = g->cancelled;
+	h->t_launch = g->t_launch;
+	h->t_exit = g->t_exit;
+	h->summary = g->summary;
+	h->has_summary = g->has_summary;
+	memcpy(h->rounds, g->rounds, sizeof(h->rounds[0]) * (size_t)g->nr_rounds);
+	h->nr_rounds = g->nr_rounds;
 }
 
 static void mig_exit(struct model *m, const struct session_rec *r)
 {
 	struct migration_view *g = &m->mig;
 	int64_t bad = r->u.exit.telemetry_bad_lines;
+	int first = g->active;      /* a repeated exit record is not a new run */
 
 	g->active = 0;
 	g->t_exit = m->now;
@@ -214,6 +335,8 @@ static void mig_exit(struct model *m, const struct session_rec *r)
 			  g->exit_status, g->error);
 	else
 		model_log(m, "migration %d done", g->id);
+	if (first)
+		history_push(m, g);
 }
 
 static void engine_phase(struct model *m, const struct tel_phase_event *ev)
@@ -319,6 +442,83 @@ static void apply_engine(struct model *m, const struct session_rec *r)
 	}
 }
 
+/* A migration number as the queue keeps it (a record's is 0..2^53; 0:
+ * none). */
+static int queue_mig(int64_t mig)
+{
+	return mig > 0 && mig <= INT_MAX ? (int)mig : 0;
+}
+
+/* A queue record: the queue changes and the event log says how, or why
+ * not (a record that does not fit the queue is ignored). Cancelling the
+ * item in front marks the migration in front cancelled, as the
+ * operator's cancel does. */
+static void apply_queue(struct model *m, const struct session_rec *r)
+{
+	const struct session_queue *a = &r->u.queue;
+	const struct queue_item *it;
+	char why[160];
+
+	if (queue_apply(&m->queue, r, why, sizeof(why))) {
+		model_log(m, "queue record ignored: %s", why);
+		return;
+	}
+	switch (r->type) {
+	case SESSION_REC_QUEUE_ADD:
+		model_log(m, "queued %d: %s %s -> %s (%s, cap %s)", a->item, a->vm, a->from,
+			  a->to, a->method, a->bandwidth);
+		break;
+	case SESSION_REC_QUEUE_PARALLEL:
+		model_log(m, "queue: %d at a time", a->parallel);
+		break;
+	case SESSION_REC_QUEUE_CANCEL:
+		it = queue_item(&m->queue, a->item);
+		model_log(m, "queue item %d (%s) cancelled%s", it->id, it->vm,
+			  it->state == QUEUE_RUNNING ? ": stopping its migration" : "");
+		if (it->state == QUEUE_RUNNING && it->mig == m->mig.id && m->mig.active)
+			m->mig.cancelled = 1;
+		break;
+	case SESSION_REC_QUEUE_FAIL:
+		model_log(m, "queue item %d not started: %s", a->item, a->error);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A migration start record that names a queue item: the item runs. */
+static void queue_start(struct model *m, const struct session_rec *r)
+{
+	char why[160];
+
+	if (r->u.start.item &&
+	    queue_started(&m->queue, r->u.start.item, queue_mig(r->mig), why, sizeof(why)))
+		model_log(m, "queue: %s", why);
+}
+
+/* A migration's exit record: the queue item it ran, if any, is over. */
+static void queue_finish(struct model *m, const struct session_rec *r)
+{
+	const struct queue_item *it = queue_exit(&m->queue, queue_mig(r->mig),
+						 r->u.exit.status, r->u.exit.error);
+
+	struct mig_history *h;
+
+	if (!it)
+		return;
+	model_log(m, "queue item %d (%s): %s", it->id, it->vm, queue_state_name(it->state));
+	/* A queued migration that ended while another was in front: its
+	 * history has what the queue kept (no summary: the model follows
+	 * the engine of the one in front only). */
+	if (r->mig == m->mig.id)
+		return;
+	h = history_new(m, (int)r->mig, it->vm, it->from, it->to, it->method, it->bandwidth);
+	units_parse_rate(it->bandwidth, &h->cap_bps, NULL, 0);
+	h->exit_status = r->u.exit.status;
+	h->cancelled = it->state == QUEUE_CANCELLED;
+	h->t_exit = m->now;
+}
+
 void model_apply(struct model *m, json_t *rec)
 {
 	struct session_rec r;
@@ -349,8 +549,12 @@ void model_apply(struct model *m, json_t *rec)
 	case SESSION_REC_NET:
 		apply_net_probe(m, &r);
 		break;
+	case SESSION_REC_HOST:
+		apply_host_probe(m, &r);
+		break;
 	case SESSION_REC_MIG_START:
 		mig_start(m, r.mig, &r.u.start);
+		queue_start(m, &r);
 		break;
 	case SESSION_REC_MIG_PREVIOUS:
 		if (m->mig.id == r.mig) {
@@ -361,9 +565,17 @@ void model_apply(struct model *m, json_t *rec)
 	case SESSION_REC_MIG_EXIT:
 		if (m->mig.id == r.mig)
 			mig_exit(m, &r);
+		queue_finish(m, &r);
 		break;
 	case SESSION_REC_ENGINE:
+		queue_engine(&m->queue, queue_mig(r.mig), &r.ev);
 		apply_engine(m, &r);
+		break;
+	case SESSION_REC_QUEUE_ADD:
+	case SESSION_REC_QUEUE_PARALLEL:
+	case SESSION_REC_QUEUE_CANCEL:
+	case SESSION_REC_QUEUE_FAIL:
+		apply_queue(m, &r);
 		break;
 	case SESSION_REC_OPERATOR:
 		/* In the event log (cleaned by the reader: it is drawn). */

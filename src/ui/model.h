@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "common/telemetry_read.h"
+#include "ui/predict.h"
+#include "ui/queue.h"
 
 #define MODEL_MAX_HOSTS 16
 #define MODEL_MAX_VMS 32
@@ -21,6 +23,7 @@
 #define MODEL_MAX_ROUNDS 64
 #define MODEL_MAX_PHASES 16
 #define MODEL_LOG_LINES 64
+#define MODEL_MAX_HISTORY 32 /* finished migrations kept; the oldest goes */
 
 /* A ring of (time, value) points; times in seconds since the session start. */
 struct series {
@@ -44,6 +47,9 @@ struct vm_view {
 	double progress_ps;
 	uint64_t progress;
 	struct series cpu_hist;     /* vcpu_total over time */
+	struct vm_footprint fp;     /* its VMM's latest footprint, if has_fp:
+				       what a launch is predicted from */
+	int has_fp;
 };
 
 /* A round as the dirty-pages chart shows it: pages_sent and hot_deferred
@@ -54,6 +60,19 @@ struct round_view {
 	int final;
 	int64_t pages_sent, zero_pages, dirtied, hot_deferred;
 	double bytes, duration_s;
+};
+
+/* A host as its latest host probe record says (docs/telemetry.md, "probe":
+ * "host"); has_probe is 0 until the first one. A value the record did
+ * not carry is n/a: cpu_pct < 0, mem_total 0. The link is its words
+ * ("12 Mbit/s lab link"). */
+struct host_view {
+	int has_probe;
+	char hv[8], link[64];
+	double cpu_pct;
+	int64_t mem_used, mem_total;    /* bytes */
+	int shared;                     /* the machine's numbers, shared by the
+					   hosts on it */
 };
 
 struct phase_view {
@@ -87,9 +106,27 @@ struct migration_view {
 	int has_est;
 	struct tel_heat heat;       /* the latest page-heat map, if has_heat */
 	int has_heat;
+	/* What the console predicted before the launch, if has_predicted
+	 * (src/ui/predict.h). */
+	double predicted_total_s, predicted_downtime_s, predicted_bytes;
+	int has_predicted;
 	int exit_status;            /* -1 while running */
 	int cancelled;              /* the operator cancelled it */
 	char error[256];
+};
+
+/* A finished migration, as its exit record left it: what the VM detail
+ * view lists of a VM's migrations this session. */
+struct mig_history {
+	int id;
+	char vm[65], from[64], to[64], method[16], bandwidth[16];
+	double cap_bps;             /* bit/s (0 = none) */
+	int exit_status, cancelled;
+	double t_launch, t_exit;    /* session time */
+	struct tel_summary summary; /* if has_summary */
+	int has_summary;
+	struct round_view rounds[MODEL_MAX_ROUNDS];
+	int nr_rounds;
 };
 
 struct model {
@@ -98,9 +135,17 @@ struct model {
 	double cap_bps;             /* session default cap */
 	int nr_hosts;
 	char hosts[MODEL_MAX_HOSTS][64];
+	struct host_view host_info[MODEL_MAX_HOSTS];   /* hosts[i]'s numbers */
 	int nr_vms;
 	struct vm_view vms[MODEL_MAX_VMS];
+	/* The migration in front: the most recently started one. With a
+	 * queue running several at once, the charts, the card and the title
+	 * bar follow it; the others are followed only as far as the queue
+	 * shows them (queue.h: state, phase, percent, downtime). */
 	struct migration_view mig;
+	struct queue queue;         /* the migration queue (queue.h) */
+	struct mig_history history[MODEL_MAX_HISTORY];  /* oldest first */
+	int nr_history;
 	struct tel_summary prev_summary;   /* previous migration of the same
 					      VM, method and cap, if has_prev */
 	int has_prev;
@@ -133,6 +178,12 @@ const char *model_log_line(const struct model *m, int n);
 
 /* The VM view for host/name, creating it if create is set. */
 struct vm_view *model_vm(struct model *m, const char *host, const char *name, int create);
+
+/* The index of host name in m->hosts, or -1. */
+int model_host(const struct model *m, const char *name);
+
+/* VMs the VM probe last saw on host name that are not gone. */
+int model_host_vms(const struct model *m, const char *name);
 
 /* Downtime so far: running clock while paused, final once resumed, <0 if
  * the migration has not paused yet. */

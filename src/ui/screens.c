@@ -105,12 +105,30 @@ static int cmp_key(const struct console *c, const struct vm_view *a, const struc
 	case SORT_DIRTY:
 		return a->dirty_pps < b->dirty_pps ? 1 : a->dirty_pps > b->dirty_pps ? -1 : 0;
 	default:
-		return strcmp(a->host, b->host) ? strcmp(a->host, b->host) : strcmp(a->name, b->name);
+		return strcmp(a->name, b->name);   /* by host: the groups are */
 	}
+}
+
+/* The hosts table is grouped by host, in the hosts file's order (hosts
+ * it does not name after them, by name); sorting by host reversed turns
+ * the groups around too. */
+static int cmp_hosts(const struct console *c, const char *a, const char *b)
+{
+	int ia = model_host(&c->model, a), ib = model_host(&c->model, b);
+	int d;
+
+	ia = ia < 0 ? MODEL_MAX_HOSTS : ia;
+	ib = ib < 0 ? MODEL_MAX_HOSTS : ib;
+	d = ia != ib ? ia - ib : strcmp(a, b);
+	return c->sort == SORT_HOST && c->sort_reverse ? -d : d;
 }
 
 static int cmp_rows(const struct console *c, const struct vm_view *a, const struct vm_view *b)
 {
+	int group = cmp_hosts(c, a->host, b->host);
+
+	if (group)
+		return group;
 	return c->sort_reverse ? -cmp_key(c, a, b) : cmp_key(c, a, b);
 }
 
@@ -183,6 +201,85 @@ int screens_selected(struct console *c, const int *order, int n)
 	return c->selected;
 }
 
+/* A row of the hosts table: a host's (vm -1) or a VM's (vm: its place
+ * in the display order). */
+struct table_row {
+	const char *host;
+	int vm;
+};
+
+/* Rows the table can have: every host and VM, and a group for each VM
+ * on a host the hosts file does not name. */
+#define TABLE_ROWS (MODEL_MAX_HOSTS + 2 * MODEL_MAX_VMS)
+
+/* The table's rows: each host in cmp_hosts() order, then its VMs of
+ * order (n of them, grouped alike by screens_vm_order()). A host shows
+ * with no VMs too, unless a filter is set that neither its name nor any
+ * of its VMs matches. Returns the number of rows. */
+static int table_rows(const struct console *c, const int *order, int n,
+		      struct table_row *rows)
+{
+	const char *names[TABLE_ROWS];
+	int nn = 0, k = 0, i, j, vms;
+
+	for (i = 0; i < c->model.nr_hosts; i++)
+		names[nn++] = c->model.hosts[i];
+	for (i = 0; i < n; i++) {
+		const char *h = c->model.vms[order[i]].host;
+
+		for (j = 0; j < nn && strcmp(names[j], h); j++)
+			;
+		if (j == nn)
+			names[nn++] = h;
+	}
+	for (i = 1; i < nn; i++)   /* insertion sort: a handful of hosts */
+		for (j = i; j > 0 && cmp_hosts(c, names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (i = 0; i < nn; i++) {
+		for (j = 0, vms = 0; j < n; j++)
+			vms += !strcmp(c->model.vms[order[j]].host, names[i]);
+		if (!vms && c->filter[0] && !strstr(names[i], c->filter))
+			continue;
+		rows[k++] = (struct table_row){ names[i], -1 };
+		for (j = 0; j < n; j++)
+			if (!strcmp(c->model.vms[order[j]].host, names[i]))
+				rows[k++] = (struct table_row){ names[i], j };
+	}
+	return k;
+}
+
+/* Table rows that fit on the screen. */
+static int table_visible(void)
+{
+	return LINES - 3 - SCREENS_HOSTS_FIRST_Y;
+}
+
+/* The first row shown: the top, or as far down as keeps the selected VM
+ * on the screen. */
+static int table_top(const struct console *c, const struct table_row *rows, int nrows)
+{
+	int i, visible = table_visible();
+
+	for (i = 0; i < nrows && rows[i].vm != c->selected; i++)
+		;
+	return i == nrows || i < visible ? 0 : i - visible + 1;
+}
+
+int screens_hosts_vm_at(const struct console *c, const int *order, int n, int y)
+{
+	struct table_row rows[TABLE_ROWS];
+	int nrows = table_rows(c, order, n, rows), i = y - SCREENS_HOSTS_FIRST_Y;
+
+	if (i < 0 || i >= table_visible())
+		return -1;
+	i += table_top(c, rows, nrows);
+	return i < nrows ? rows[i].vm : -1;
+}
+
 /* What the readers could not use, as counts ("log: 2 bad lines, 1
  * refused, 3 skipped  "), or "" if nothing: the model's tally, and in
  * replay the lines the loader refused. Reasons go to the event log and
@@ -249,6 +346,11 @@ static void title_bar(struct console *c, const char *what)
 	attroff(A(THEME_STATUS));
 }
 
+void screens_title(struct console *c, const char *what)
+{
+	title_bar(c, what);
+}
+
 /* Is the summary card in front (screens_draw() draws it)? */
 static int card_shown(const struct console *c)
 {
@@ -270,11 +372,16 @@ static const char *footer_keys(const struct console *c)
 		return "type to filter VMs by name or host  Enter keep  Esc clear";
 	if (card_shown(c))
 		return "Enter/Esc close the card  Tab hosts  H heat map  ? help  q quit";
+	if (c->screen == SCREEN_DETAIL)
+		return c->replaying ? "Esc/i back  Up/Down other VM  Space pause  +/- speed  Left/Right seek 10s  ? help  q quit" :
+		       "Esc/i back  Up/Down other VM  F5/Enter migrate  F2/t theme  F1/? help  F10/q quit";
 	if (c->replaying)
 		return "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  H heat map  ? help  q quit";
+	if (c->screen == SCREEN_QUEUE)
+		return "Up/Down item  c cancel it  p parallel  Tab hosts  F2/t theme  F1/? help  F10/q quit";
 	if (c->screen == SCREEN_MIGRATION)
 		return "c cancel  H heat map  Tab hosts  F2/t theme  ? help  F10/q quit";
-	return "F5/Enter migrate  / filter  F6/s sort  I invert  Tab migration  F2/t theme  F1/? help  F10/q quit";
+	return "F5/Enter migrate  Space tag  e evacuate  w queue  / filter  F6/s sort  I invert  Tab migration  F2/t theme  F1/? help  F10/q quit";
 }
 
 static void footer(struct console *c)
@@ -292,11 +399,64 @@ static void footer(struct console *c)
 	}
 }
 
+/* A host's row: its hypervisor, CPU and memory (the machine's, marked
+ * shared when its other hosts show the same), VMs and link; "-" for what
+ * its probe did not say (or a log without host records). */
+static void draw_host_row(struct console *c, int y, const char *name)
+{
+	int i = model_host(&c->model, name), vms = model_host_vms(&c->model, name);
+	const struct host_view *h = i >= 0 ? &c->model.host_info[i] : NULL;
+	char cpu[16] = "-", mem[48] = "-";
+
+	if (h && h->cpu_pct >= 0)
+		snprintf(cpu, sizeof(cpu), "%.1f%%", h->cpu_pct);
+	if (h && h->mem_total > 0)
+		snprintf(mem, sizeof(mem), "%lld/%lld MiB", (long long)(h->mem_used >> 20),
+			 (long long)(h->mem_total >> 20));
+	attron(A(THEME_HEADER) | A_BOLD);
+	screens_print(stdscr, y, 1, "%-8.8s %-4s CPU %6s  MEM %-17s %-7s %2d VM%s  link: %s", name,
+		      h && h->has_probe ? h->hv : "-", cpu, mem,
+		      h && h->shared ? "shared" : "", vms, vms == 1 ? " " : "s",
+		      h && h->has_probe ? h->link : "-");
+	attroff(A(THEME_HEADER) | A_BOLD);
+}
+
+static void draw_vm_row(struct console *c, int y, const struct vm_view *v, int selected)
+{
+	int k = series_window(&v->cpu_hist, -1, buf_t[0], buf_v[0], SERIES_CAP);
+	int spark = COLS - 88;
+	attr_t a = selected ? A(THEME_SELECTED) : A(THEME_TEXT);
+	char dirty[16] = "-";
+
+	if (v->dirty_pps >= 0)
+		snprintf(dirty, sizeof(dirty), "%.0f", v->dirty_pps);
+	if (selected)
+		fill_row(y, a);
+	attron(a);
+	screens_print(stdscr, y, 1, "%-8.8s %-12.12s %-9.9s %5d %8llu %6.1f %-8.8s %9s %10.1f  ", v->host,
+		 v->name, v->state, v->vcpus, (unsigned long long)(v->mem_bytes >> 20),
+		 v->vcpu_total, v->workload, dirty, v->progress_ps);
+	attroff(a);
+	if (tags_has(c, v)) {   /* tagged (Space, e): htop's mark, before the row */
+		attron(A(THEME_WARN) | A_BOLD);
+		mvaddch(y, 0, '*');
+		attroff(A(THEME_WARN) | A_BOLD);
+	}
+	if (spark > 4) {
+		attron(A(THEME_SERIES1));
+		plot_sparkline(stdscr, y, 87, spark < 60 ? spark : 60, buf_v[0], k, 100,
+			       c->utf8);
+		attroff(A(THEME_SERIES1));
+	}
+}
+
+/* The hosts table: a row per host, its VMs under it. */
 static void draw_hosts(struct console *c)
 {
 	static const char *const sort_names[] = { "host", "name", "vcpu%", "dirty/s" };
-	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS), i, y;
-	char what[160];
+	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS), i, y, nrows;
+	struct table_row rows[TABLE_ROWS];
+	char what[160], queue_line[160];
 
 	snprintf(what, sizeof(what), "hosts (%d), VMs (%d)  sorted by %s%s%s%s%s",
 		 c->model.nr_hosts, n, sort_names[c->sort], c->sort_reverse ? ", reversed" : "",
@@ -308,35 +468,26 @@ static void draw_hosts(struct console *c)
 		 "VCPUS", "MEM(MiB)", "VCPU%", "WORKLOAD", "DIRTY/s", "PROGRESS/s", "VCPU HISTORY");
 	attroff(A(THEME_HEADER) | A_BOLD);
 	screens_selected(c, order, n);
-	for (i = 0, y = SCREENS_HOSTS_FIRST_Y; i < n && y < LINES - 3; i++, y++) {
-		const struct vm_view *v = &c->model.vms[order[i]];
-		int k = series_window(&v->cpu_hist, -1, buf_t[0], buf_v[0], SERIES_CAP);
-		int spark = COLS - 88;
-		attr_t a = i == c->selected ? A(THEME_SELECTED) : A(THEME_TEXT);
-		char dirty[16] = "-";
-
-		if (v->dirty_pps >= 0)
-			snprintf(dirty, sizeof(dirty), "%.0f", v->dirty_pps);
-		if (i == c->selected)
-			fill_row(y, a);
-		attron(a);
-		screens_print(stdscr, y, 1, "%-8.8s %-12.12s %-9.9s %5d %8llu %6.1f %-8.8s %9s %10.1f  ", v->host,
-			 v->name, v->state, v->vcpus, (unsigned long long)(v->mem_bytes >> 20),
-			 v->vcpu_total, v->workload, dirty, v->progress_ps);
-		attroff(a);
-		if (spark > 4) {
-			attron(A(THEME_SERIES1));
-			plot_sparkline(stdscr, y, 87, spark < 60 ? spark : 60, buf_v[0], k, 100,
-				       c->utf8);
-			attroff(A(THEME_SERIES1));
-		}
+	nrows = table_rows(c, order, n, rows);
+	for (i = table_top(c, rows, nrows), y = SCREENS_HOSTS_FIRST_Y; i < nrows && y < LINES - 3;
+	     i++, y++) {
+		if (rows[i].vm < 0)
+			draw_host_row(c, y, rows[i].host);
+		else
+			draw_vm_row(c, y, &c->model.vms[order[rows[i].vm]],
+				    rows[i].vm == c->selected);
 	}
-	if (!n) {
+	if (!n && y + 1 < LINES - 3) {
 		attron(A(THEME_DIM));
-		screens_print(stdscr, 4, 3, "No VMs found on the hosts (%d) yet.", c->model.nr_hosts);
+		screens_print(stdscr, y + 1, 3, "No VMs found on the hosts (%d) yet.", c->model.nr_hosts);
 		attroff(A(THEME_DIM));
 	}
-	if (c->model.mig.id && LINES > 8) {
+	queue_view_line(c, queue_line, sizeof(queue_line));
+	if (queue_line[0] && LINES > 8) {
+		attron(A(queue_count(&c->model.queue, QUEUE_RUNNING) ? THEME_WARN : THEME_TEXT));
+		screens_print(stdscr, LINES - 3, 1, "%s", queue_line);
+		attroff(A(queue_count(&c->model.queue, QUEUE_RUNNING) ? THEME_WARN : THEME_TEXT));
+	} else if (c->model.mig.id && LINES > 8) {
 		attron(A(c->model.mig.active ? THEME_WARN : c->model.mig.exit_status ? THEME_BAD
 										: THEME_GOOD));
 		screens_print(stdscr, LINES - 3, 1, "migration %d: %s %s -> %s: %s%s", c->model.mig.id,
@@ -606,9 +757,34 @@ static void span_row(WINDOW *win, int y, const char *label, const struct tel_sum
 
 /* The card's numbers: what the guest lived through first, then the
  * engine's downtime, time, bytes and progress. */
-static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
+/* The prediction made before the launch (src/ui/predict.h) beside the
+ * summary, and each number's error against what happened; returns the
+ * row after it. */
+static int predicted_rows(WINDOW *win, int y, const struct migration_view *g)
+{
+	const struct tel_summary *s = &g->summary;
+	double t = (double)s->total_time_ns / 1e9, d = (double)s->downtime_ns / 1e9;
+	double b = (double)s->bytes_total;
+
+	if (!g->has_predicted) {
+		screens_print(win, y, 2, "Predicted before launch   n/a (uncapped, or no footprint "
+			      "from its VMM yet)");
+		return y + 1;
+	}
+	screens_print(win, y++, 2, "Predicted before launch   %.2f s, down %.0f ms, %.2f MiB",
+		      g->predicted_total_s, g->predicted_downtime_s * 1e3,
+		      g->predicted_bytes / 1048576);
+	screens_print(win, y++, 2, "  off by                  %+.0f%%, %+.0f%%, %+.0f%%",
+		      t > 0 ? 100 * (g->predicted_total_s - t) / t : 0,
+		      d > 0 ? 100 * (g->predicted_downtime_s - d) / d : 0,
+		      b > 0 ? 100 * (g->predicted_bytes - b) / b : 0);
+	return y;
+}
+
+static void draw_summary_numbers(WINDOW *win, const struct migration_view *g,
 				 const struct tel_summary *prev)
 {
+	const struct tel_summary *s = &g->summary;
 	char b1[32], v1[64], t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT],
 	     t3[GUEST_METRICS_TEXT];
 	const char *na = guest_metrics_na(s);
@@ -631,6 +807,7 @@ static void draw_summary_numbers(WINDOW *win, const struct tel_summary *s,
 	versus(v1, sizeof(v1), prev ? t2 : NULL, prev ? (double)prev->bytes_total : 0,
 	       (double)s->bytes_total);
 	screens_print(win, y++, 2, "Data transferred          %10s  %s", b1, v1);
+	y = predicted_rows(win, y, g);
 	screens_print(win, y++, 2, "Progress  before %s, during %s, after %s",
 		  guest_metrics_rate(s, "before", t1, sizeof(t1)),
 		  guest_metrics_rate(s, "during", t2, sizeof(t2)),
@@ -684,10 +861,9 @@ static void draw_summary_failed(WINDOW *win, const struct console *c)
 static void draw_summary(struct console *c)
 {
 	const struct migration_view *g = &c->model.mig;
-	const struct tel_summary *s = &g->summary;
 	const struct tel_summary *prev = c->model.has_prev ? &c->model.prev_summary : NULL;
 	enum theme_role role = g->cancelled ? THEME_WARN : g->exit_status ? THEME_BAD : THEME_GOOD;
-	WINDOW *win = screens_overlay(c, 18, 72, role);
+	WINDOW *win = screens_overlay(c, 19, 76, role);
 
 	if (!win)
 		return;
@@ -698,7 +874,7 @@ static void draw_summary(struct console *c)
 	if (g->exit_status || !g->has_summary)
 		draw_summary_failed(win, c);
 	else
-		draw_summary_numbers(win, s, prev);
+		draw_summary_numbers(win, g, prev);
 	wattron(win, A(THEME_DIM));
 	screens_print(win, getmaxy(win) - 2, 2, "Enter/Esc: close   %s",
 		      g->exit_status || !g->has_summary ? "" :
@@ -756,7 +932,15 @@ static void draw_help(struct console *c)
 		"  Enter, m, F5   migrate the VM       I    invert the sort",
 		"  /              filter by name or host (Enter keeps it, Esc clears)",
 		"  mouse          click a row to select it, a column header to sort",
+		"  i, F3          the VM in detail: config, migrations, rounds (Esc back)",
+		"  Space          tag / untag the VM   U    untag all",
+		"  e              evacuate the host: tag its running VMs",
+		"                 (with VMs tagged, Enter queues one migration each)",
+		"  w              the migration queue view",
 		"  Tab            switch to the migration view",
+		"Queue view",
+		"  Up/Down        select an item       p    parallel: 1..4 at a time",
+		"  c              cancel the item (queued: never runs; running: stopped)",
 		"Migration view",
 		"  c              cancel the migration (the VM stays on its source)",
 		"  H              page-heat map / charts",
@@ -806,6 +990,10 @@ void screens_draw(struct console *c)
 	} else {
 		if (c->screen == SCREEN_HOSTS)
 			draw_hosts(c);
+		else if (c->screen == SCREEN_DETAIL)
+			detail_draw(c);
+		else if (c->screen == SCREEN_QUEUE)
+			queue_view_draw(c);
 		else
 			draw_migration(c);
 		footer(c);

@@ -78,25 +78,6 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
-#define DIRTY_RATE_WINDOW_NS 1000000000ull
-
-/* Close the dirty-rate window if it is a second old (vm->dirty_pps);
- * the first call opens it. 0 or -errno. */
-static int dirty_rate_update(struct vm *vm, uint64_t now)
-{
-	int64_t n;
-
-	if (vm->dirty_rate_t0 && now - vm->dirty_rate_t0 < DIRTY_RATE_WINDOW_NS)
-		return 0;
-	n = dirty_log_take_count(&vm->dirty, DIRTY_RATE);
-	if (n < 0)
-		return (int)n;
-	if (vm->dirty_rate_t0)
-		vm->dirty_pps = (double)n * 1e9 / (double)(now - vm->dirty_rate_t0);
-	vm->dirty_rate_t0 = now;
-	return 0;
-}
-
 static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			   json_t **ret, struct ctl_error *err)
 {
@@ -110,7 +91,7 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 		return ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 	dirty = dirty_log_take_count(&vm->dirty, DIRTY_STATS);
 	if (dirty >= 0)
-		dirty = dirty_rate_update(vm, time_mono_ns()) ?: dirty;
+		dirty = footprint_update(&vm->footprint, &vm->dirty, time_mono_ns()) ?: dirty;
 	if (dirty < 0) {
 		json_decref(vcpus);
 		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s",
@@ -138,8 +119,43 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			 "mem_pages", (json_int_t)(vm->mem.size / DSMIG_PAGE_SIZE),
 			 "counters", counters_json(vm),
 			 "console_dropped", (json_int_t)console_dropped(&vm->console));
-	if (*ret && vm->dirty_pps >= 0)
-		json_object_set_new(*ret, "dirty_pps", json_real(vm->dirty_pps));
+	if (*ret && footprint_dirty_pps(&vm->footprint) >= 0)
+		json_object_set_new(*ret, "dirty_pps",
+				    json_real(footprint_dirty_pps(&vm->footprint)));
+	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
+}
+
+/* What a migration would move (vmm/footprint.h): the last windows' dirty
+ * pages and the content of RAM. RAM is scanned only while the VM runs its
+ * own memory: not during a migration into it or a post-copy. */
+static int cmd_query_footprint(struct ctl_request *req, json_t *args,
+			       json_t **ret, struct ctl_error *err)
+{
+	struct vm *vm = req->opaque;
+	struct footprint_view v;
+	uint64_t now = time_mono_ns();
+	enum vm_state state;
+	int rc = footprint_update(&vm->footprint, &vm->dirty, now);
+
+	if (rc)
+		return ctl_fail(err, CTL_ERR_GENERIC, "dirty log: %s", strerror(-rc));
+	pthread_mutex_lock(&vm->lock);
+	state = vm->state;
+	pthread_mutex_unlock(&vm->lock);
+	footprint_read(&vm->footprint, &vm->mem,
+		       state == VM_RUNNING && userfault_state(vm) == USERFAULT_OFF, now, &v);
+	*ret = json_pack("{s:I, s:i, s:f, s:I, s:I}",
+			 "mem_pages", (json_int_t)(vm->mem.size / DSMIG_PAGE_SIZE),
+			 "windows", (int)v.windows, "window_s", v.window_s,
+			 "hot_pages", (json_int_t)v.hot_pages, "ws_pages", (json_int_t)v.ws_pages);
+	if (*ret && v.dirty_pps >= 0)
+		json_object_set_new(*ret, "dirty_pps", json_real(v.dirty_pps));
+	if (*ret && v.has_content)
+		json_object_update_new(*ret, json_pack("{s:I, s:I, s:I, s:I}",
+			"zero_pages", (json_int_t)v.zero_pages,
+			"sample_pages", (json_int_t)v.sample_pages,
+			"sample_bytes", (json_int_t)v.sample_bytes,
+			"content_age_ns", (json_int_t)v.content_age_ns));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
@@ -375,6 +391,8 @@ const struct ctl_command vmm_commands[] = {
 	  "name, run state, vCPUs, memory, uptime, pid and workload" },
 	{ "query-stats", cmd_query_stats,
 	  "per-vCPU CPU time and state, guest counters, pages dirtied since the last query-stats" },
+	{ "query-footprint", cmd_query_footprint,
+	  "what a migration would move: pages dirtied in the last one-second windows, zero pages, a sample's encoded size" },
 	{ "query-console", cmd_query_console,
 	  "the last 16 KiB of guest console output" },
 	{ "pause", cmd_pause, "stop all vCPUs (returns once none is in the guest)" },

@@ -48,6 +48,11 @@ static int vm_add_ram(struct vm *vm, uint64_t size, char *why, size_t len)
 		errbuf_set(why, len, "dirty log: %s", strerror(-rc));
 		return VMM_EXIT_INTERNAL;
 	}
+	rc = footprint_init(&vm->footprint, vm->mem.size / DSMIG_PAGE_SIZE);
+	if (rc) {
+		errbuf_set(why, len, "footprint: %s", strerror(-rc));
+		return VMM_EXIT_INTERNAL;
+	}
 	return 0;
 }
 
@@ -107,7 +112,6 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
 	vm->uffd = -1;
-	vm->dirty_pps = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->event_lock, NULL);
@@ -286,6 +290,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->dirty_bitmap_fd);
 	if (vm->dirty.scratch)
 		dirty_log_fini(&vm->dirty);
+	footprint_fini(&vm->footprint);
 	if (vm->accel)
 		vm->accel->vm_fini(vm);
 	gmem_destroy(&vm->mem);

@@ -21,6 +21,7 @@
 #include "vmm/console.h"
 #include "vmm/dirty_log.h"
 #include "vmm/elf_loader.h"
+#include "vmm/footprint.h"
 #include "vmm/guest_mem.h"
 #include "vmm/x86_setup.h"
 
@@ -84,11 +85,9 @@ struct vm {
 	struct elf_image img;
 	struct x86_layout lay;
 	struct dirty_log dirty;
-	/* query-stats' dirty rate: distinct pages dirtied over the last
-	 * window of at least DIRTY_RATE_WINDOW_NS, per second (-1 before the
-	 * first window closes), whoever asks and however often. */
-	uint64_t dirty_rate_t0;
-	double dirty_pps;
+	/* query-stats' dirty rate and query-footprint: the pages dirtied
+	 * in windows of at least a second, whoever asks and however often. */
+	struct footprint footprint;
 	unsigned nr_vcpus;
 	struct vcpu vcpus[DSMIG_MAX_VCPUS];
 	uint64_t started_ns;            /* host monotonic at vm_start */

@@ -113,7 +113,8 @@ vmp() {
 reset_tmux
 $T new-session -d -s con -x 140 -y 40 "LANG=C.UTF-8 DSMIG_THEMES='$PWD/themes' XDG_STATE_HOME='$W/state' '$DSMIG' replay '$W/three.jsonl'; sleep 5"
 check "three VMs listed" wait_for "hostB    gamma" 5
-first_row() { $T capture-pane -p -t con | sed -n 4p | awk '{print $2}'; }
+# The first VM row (under the first host's row, y=3).
+first_row() { $T capture-pane -p -t con | awk 'NR > 4 && $3 == "running" { print $2; exit }'; }
 check "sorted by host: alpha first" test "$(first_row)" = alpha
 $T send-keys -t con I
 sleep 0.3

@@ -112,6 +112,70 @@ static void test_percent_never_backwards(void **state)
 	assert_true(estimate_percent(0, 10, 0) == 0);
 }
 
+/* Before the start: an idle guest (100 of 1000 pages in use, 10 dirtied
+ * a second) at 1 MB/s: round 0 sends 100 pages and 900 zero records;
+ * round 1 would have 4 pages, below the target: that is the final round. */
+static void test_before_idle(void **state)
+{
+	struct estimate_before_in in = {
+		.mem_pages = 1000, .zero_pages = 900, .page_bytes = 4112, .zero_bytes = 16,
+		.dirty_pps = 10, .ws_pages = 15, .span_s = 3, .hot_pages = 5,
+		.link_Bps = 1e6, .switch_s = 0.01,
+	};
+	struct estimate_before_out out;
+	double t0 = (100 * 4112 + 900 * 16) / 1e6, final_s = 4 * 4112 / 1e6;
+
+	assert_int_equal(estimate_before(&xen_rules, &in, &out), 0);
+	assert_int_equal(out.rounds, 2);
+	assert_int_equal(out.bytes, 100 * 4112 + 900 * 16 + 4 * 4112);
+	assert_true(out.downtime_s > final_s + 0.0099 && out.downtime_s < final_s + 0.0101);
+	assert_true(out.total_s > t0 + final_s + 0.0099 && out.total_s < t0 + final_s + 0.0101);
+}
+
+/* A guest rewriting a hot set: dsm holds it back to the final round
+ * (less sent in the rounds, the hot set's transfer in the downtime);
+ * dsm-pull pulls it after the resume (downtime the switch-over only, the
+ * total longer than until the resume). */
+static void test_before_hot_set(void **state)
+{
+	struct estimate_before_in in = {
+		.mem_pages = 10000, .page_bytes = 4096, .zero_bytes = 16,
+		.dirty_pps = 200, .ws_pages = 300, .span_s = 3, .hot_pages = 250,
+		.link_Bps = 409600, .switch_s = 0.01,
+	};
+	struct estimate_before_out pre, dsm, pull, fast;
+
+	assert_int_equal(estimate_before(&xen_rules, &in, &pre), 0);
+	in.dsm = 1;
+	assert_int_equal(estimate_before(&xen_rules, &in, &dsm), 0);
+	in.postcopy = 1;
+	assert_int_equal(estimate_before(&xen_rules, &in, &pull), 0);
+	assert_true(dsm.bytes < pre.bytes);
+	assert_true(dsm.downtime_s >= 250 / 100.0);
+	assert_true(pull.downtime_s > 0.0099 && pull.downtime_s < 0.0101);
+	assert_true(pull.total_s > 100 + 250 / 100.0);
+	assert_true(pull.bytes >= (10000ull + 250) * 4096);
+	/* A faster link: every method ends sooner. */
+	in.dsm = in.postcopy = 0;
+	in.link_Bps *= 4;
+	assert_int_equal(estimate_before(&xen_rules, &in, &fast), 0);
+	assert_true(fast.total_s < pre.total_s);
+}
+
+/* No link rate (uncapped, nothing measured) or no page cost: nothing
+ * to predict from. */
+static void test_before_unknown(void **state)
+{
+	struct estimate_before_in in = { .mem_pages = 10, .page_bytes = 4096 };
+	struct estimate_before_out out = { .rounds = 7 };
+
+	assert_int_equal(estimate_before(&xen_rules, &in, &out), -1);
+	in.link_Bps = 1e6;
+	in.page_bytes = 0;
+	assert_int_equal(estimate_before(&xen_rules, &in, &out), -1);
+	assert_int_equal(out.rounds, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +185,9 @@ int main(void)
 		cmocka_unit_test(test_working_set),
 		cmocka_unit_test(test_nothing_measured),
 		cmocka_unit_test(test_percent_never_backwards),
+		cmocka_unit_test(test_before_idle),
+		cmocka_unit_test(test_before_hot_set),
+		cmocka_unit_test(test_before_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,6 +378,17 @@ static void test_vm_probe(void **state)
 		       "vm probe: \"mem_bytes\" out of range");
 	assert_refused(decode_with(VM, "dirty_pps", json_true(), &r),
 		       "vm probe: \"dirty_pps\" is not a number");
+	/* the VMM's footprint: counts of pages, never negative or text */
+	assert_int_equal(decode_with(VM, "fp_hot_pages", json_integer(2042), &r), 0);
+	assert_int_equal(v->fp_hot_pages, 2042);
+	assert_int_equal(session_log_has(r.type, v->present, "fp_hot_pages"), 1);
+	assert_int_equal(session_log_has(r.type, v->present, "fp_ws_pages"), 0);
+	assert_refused(decode_with(VM, "fp_ws_pages", json_integer(-1), &r),
+		       "vm probe: \"fp_ws_pages\" out of range");
+	assert_refused(decode_with(VM, "fp_windows", json_string("3"), &r),
+		       "vm probe: \"fp_windows\" is not an integer");
+	assert_refused(decode_with(VM, "fp_window_s", json_null(), &r),
+		       "vm probe: \"fp_window_s\" is not a number");
 	assert_refused(decode_with(VM, "vcpu_pct", json_real(5), &r),
 		       "vm probe: \"vcpu_pct\" is not an array");
 	assert_refused(decode_with(VM, "vcpu_pct", json_pack("[f, s]", 1.0, "2"), &r),
@@ -465,6 +476,15 @@ static void test_mig_start(void **state)
 		       "start: \"verify\" is not a boolean");
 	assert_refused(decode_with(START, "ranks", json_integer(-2), &r),
 		       "start: \"ranks\" out of range");
+	/* the console's prediction: optional numbers */
+	assert_int_equal(session_log_has(r.type, r.u.start.present, "predicted_total_s"), 0);
+	assert_int_equal(decode_with(START, "predicted_total_s", json_real(15.5), &r), 0);
+	assert_true(r.u.start.predicted_total_s == 15.5);
+	assert_int_equal(session_log_has(r.type, r.u.start.present, "predicted_total_s"), 1);
+	assert_refused(decode_with(START, "predicted_downtime_s", json_string("3 s"), &r),
+		       "start: \"predicted_downtime_s\" is not a number");
+	assert_refused(decode_with(START, "predicted_bytes", json_integer(-5), &r),
+		       "start: \"predicted_bytes\" out of range");
 	assert_refused(decode_with(START, "mig", NULL, &r), "without a migration number");
 	assert_refused(decode_with(START, "event", json_integer(1), &r),
 		       "migration record without a string \"event\"");

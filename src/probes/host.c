@@ -1,0 +1,151 @@
+/*
+ * The host probe (see host.h): the machine's CPU jiffies from the first
+ * line of /proc/stat, its memory from /proc/meminfo (used is MemTotal
+ * less MemAvailable, as free(1) counts it), and each host's link from the
+ * hosts file and the lab's LAB_CONF.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/lab_net.h"
+#include "probes/host.h"
+
+/* The CPU jiffies of the whole machine: busy (all but idle and iowait)
+ * and total. Returns 0, or -1 if /proc/stat cannot be read. */
+static int read_cpu(uint64_t *busy, uint64_t *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+	int n, i;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 4)
+		return -1;
+	*total = 0;
+	for (i = 0; i < 8; i++)
+		*total += v[i];
+	*busy = *total - v[3] - v[4];   /* idle, iowait */
+	return 0;
+}
+
+/* MemTotal and MemTotal - MemAvailable, in bytes. Returns 0, or -1 if
+ * /proc/meminfo cannot be read or lacks either line. */
+static int read_mem(int64_t *used, int64_t *total)
+{
+	unsigned long long kb, t = 0, avail = 0;
+	int have = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
+			t = kb;
+			have |= 1;
+		} else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			avail = kb;
+			have |= 2;
+		}
+	}
+	fclose(f);
+	if (have != 3 || avail > t)
+		return -1;
+	*total = (int64_t)(t * 1024);
+	*used = (int64_t)((t - avail) * 1024);
+	return 0;
+}
+
+/* The lab link's rate from LAB_CONF ("hosts=2 rate_bps=12000000 ...", as
+ * cli/lab_conf.c writes it), or 0 without a lab or a readable rate. */
+static double read_lab_rate(void)
+{
+	unsigned long long bps = 0;
+	char line[256], *p;
+	FILE *f = fopen(LAB_CONF, "re");
+
+	if (!f)
+		return 0;
+	p = fgets(line, sizeof(line), f) ? strstr(line, "rate_bps=") : NULL;
+	fclose(f);
+	if (!p || sscanf(p, "rate_bps=%llu", &bps) != 1)
+		return 0;
+	return (double)bps;
+}
+
+void host_probe_init(struct host_probe *p, const struct host_list *hosts)
+{
+	memset(p, 0, sizeof(*p));
+	p->hosts = hosts;
+	p->lab_bps = read_lab_rate();
+}
+
+/* A rate as people say it: "12 Mbit/s", "1.5 Gbit/s", "800 kbit/s". */
+static void rate_words(char *buf, size_t len, double bps)
+{
+	if (bps >= 1e9)
+		snprintf(buf, len, "%g Gbit/s", bps / 1e9);
+	else if (bps >= 1e6)
+		snprintf(buf, len, "%g Mbit/s", bps / 1e6);
+	else
+		snprintf(buf, len, "%g kbit/s", bps / 1e3);
+}
+
+/* Host h's link: its words and, for a shaped one, its rate. */
+static void host_link(const struct host_probe *p, const struct host *h, json_t *rec)
+{
+	char rate[32], link[64];
+
+	if (!hosts_in_lab(h)) {
+		json_object_set_new(rec, "link", json_string("loopback (unshaped)"));
+		return;
+	}
+	if (p->lab_bps <= 0) {
+		json_object_set_new(rec, "link", json_string("lab link (rate n/a)"));
+		return;
+	}
+	rate_words(rate, sizeof(rate), p->lab_bps);
+	snprintf(link, sizeof(link), "%s lab link", rate);
+	json_object_set_new(rec, "link", json_string(link));
+	json_object_set_new(rec, "link_bps", json_real(p->lab_bps));
+}
+
+void host_probe_poll(struct host_probe *p, json_t *out)
+{
+	uint64_t busy, total;
+	int64_t used, mem;
+	double cpu = -1;
+	int have_mem = !read_mem(&used, &mem);
+	unsigned i;
+
+	if (!read_cpu(&busy, &total)) {
+		if (p->total && total > p->total && busy >= p->busy)
+			cpu = 100.0 * (double)(busy - p->busy) / (double)(total - p->total);
+		p->busy = busy;
+		p->total = total;
+	}
+	cpu = cpu > 100 ? 100 : cpu;
+	for (i = 0; i < p->hosts->n; i++) {
+		const struct host *h = &p->hosts->h[i];
+		json_t *rec = json_pack("{s:s, s:s, s:s, s:b}", "probe", "host", "host", h->name,
+					"hv", h->hv == HOST_HV_XEN ? "xen" : "kvm",
+					"shared", p->hosts->n > 1);
+
+		if (!rec)
+			continue;
+		if (cpu >= 0)
+			json_object_set_new(rec, "cpu_pct", json_real(cpu));
+		if (have_mem) {
+			json_object_set_new(rec, "mem_used", json_integer((json_int_t)used));
+			json_object_set_new(rec, "mem_total", json_integer((json_int_t)mem));
+		}
+		host_link(p, h, rec);
+		json_array_append_new(out, rec);
+	}
+}
