@@ -15,7 +15,7 @@ if [ "${1:-}" = --no-install-recommends ]; then
 fi
 PKGS="build-essential pkg-config libjansson-dev libcmocka-dev jq tmux
       libncurses-dev libopenmpi-dev openmpi-bin libxen-dev libpcap-dev
-      liblz4-dev libxxhash-dev libsodium-dev gnuplot-nox iproute2 socat procps nftables
+      liblz4-dev libxxhash-dev libsodium-dev gnuplot-nox iproute2 socat procps nftables openssh-server
       clang libclang-rt-14-dev"
 [ $# -gt 0 ] && PKGS="$*"
 

@@ -57,7 +57,7 @@ static void lab_usage(FILE *f)
 
 	units_format_rate(MIGREQ_DEFAULT_BANDWIDTH_BPS, rate, sizeof(rate));
 	fprintf(f,
-		"usage: dsmig lab up [--hosts N] [--link RATE] [--delay MS] [--loss PCT]\n"
+		"usage: dsmig lab up [--hosts N] [--link RATE] [--delay MS] [--loss PCT] [--ssh]\n"
 		"       dsmig lab down\n"
 		"       dsmig lab status\n"
 		"       dsmig lab exec HOST COMMAND...\n"
@@ -69,6 +69,9 @@ static void lab_usage(FILE *f)
 		"    per second) in each direction, with a one-way delay and a loss rate per\n"
 		"    direction (netem; without netem in the kernel, --loss alone, by nftables).\n"
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
+		"    --ssh: also an sshd in each host's namespace on its address, the operator's\n"
+		"    key and known_hosts in " LAB_SSH_DIR ", and a hosts file naming the hosts by\n"
+		"    ssh= only: " LAB_SSH_HOSTS " (an sshd that stopped is started again).\n"
 		"down: quit the lab's VMs, remove namespaces, links and state.\n"
 		"status: hosts, addresses, links and their shaping; exit 0 if the lab is intact.\n"
 		"exec: run COMMAND (its words joined, by /bin/sh) in HOST's namespace, with\n"
@@ -165,6 +168,7 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 		{ "link", required_argument, NULL, 'l' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "loss", required_argument, NULL, 'p' },
+		{ "ssh", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end, why[128];
@@ -194,6 +198,9 @@ static int parse_up(int argc, char **argv, struct lab_params *p)
 				return fprintf(stderr, "dsmig lab: --loss must be 0, or %g..100 (percent)\n",
 					       LAB_LOSS_MIN), -1;
 			break;
+		case 's':
+			p->ssh = 1;
+			break;
 		default:
 			return -1;
 		}
@@ -219,9 +226,12 @@ static int lab_up_again(struct lab_params *p, struct lab_params *cur)
 	}
 	for (i = 0; i < p->hosts && lab_shaping_present(i, cur); i++)
 		;
+	if (p->ssh && lab_ssh_up(p->hosts))
+		return CLI_FAILED;
 	if (same_link(p, cur) && i == p->hosts) {
 		lab_describe_link(desc, sizeof(desc), cur);
-		printf("dsmig lab: already up: %u hosts, %s\n", cur->hosts, desc);
+		printf("dsmig lab: already up: %u hosts, %s%s\n", cur->hosts, desc,
+		       p->ssh ? "; sshd on each host" : "");
 		return CLI_OK;
 	}
 	if (lab_shape_all(p)) {
@@ -258,7 +268,7 @@ static int lab_up(int argc, char **argv)
 		if (lab_remove())
 			return CLI_FAILED;
 	}
-	if (lab_create(&p)) {
+	if (lab_create(&p) || (p.ssh && lab_ssh_up(p.hosts))) {
 		log_error("lab up failed; removing what was made");
 		lab_remove();
 		return CLI_FAILED;
@@ -268,6 +278,9 @@ static int lab_up(int argc, char **argv)
 	       "hosts file: %s   (export DSMIG_HOSTS=%s)\n",
 	       (double)(time_mono_ns() - t0) / 1e9, p.hosts, p.hosts, LAB_BRIDGE,
 	       LAB_BRIDGE_ADDR, desc, LAB_HOSTS, LAB_HOSTS);
+	if (p.ssh)
+		printf("sshd on each host; hosts over ssh: %s (key %s, known_hosts %s)\n",
+		       LAB_SSH_HOSTS, LAB_SSH_KEY, LAB_SSH_KNOWN);
 	return CLI_OK;
 }
 
@@ -327,16 +340,17 @@ static int lab_status(void)
 	printf("%-6s %-12s %-11s %-20s %s\n", "HOST", "NETNS", "ADDRESS", "LINK", "VMS");
 	for (i = 0; i < p.hosts; i++) {
 		struct lab_host h;
-		int ok, shaped;
+		int ok, shaped, sshd = lab_ssh_running(i);
 
 		lab_host_names(i, &h);
 		ok = lab_netns_exists(h.netns) && lab_link_exists(h.veth);
 		shaped = ok && lab_shaping_present(i, &p);
 		healthy &= shaped;
 		snprintf(what, sizeof(what), "%s <-> %s", h.veth, LAB_IFACE);
-		printf("%-6s %-12s %-11s %-20s %d%s\n", h.name, h.netns, h.addr,
+		printf("%-6s %-12s %-11s %-20s %d%s%s\n", h.name, h.netns, h.addr,
 		       ok ? what : "MISSING", count_vms(h.runtime),
-		       ok && !shaped ? "   SHAPING MISSING" : "");
+		       ok && !shaped ? "   SHAPING MISSING" : "",
+		       sshd < 0 ? "" : sshd ? "   sshd running" : "   sshd STOPPED");
 		if (!ok)
 			continue;
 		if (lab_qdisc_show(i, 1, out, sizeof(out)) == 0)
@@ -454,6 +468,10 @@ static int lab_env(int argc, char **argv)
 	env_put("LAB_NS_PREFIX", LAB_NS_PREFIX);
 	env_put("LAB_LINK_PREFIX", LAB_LINK_PREFIX);
 	env_put("LAB_NFT_TABLE", LAB_NFT_TABLE);
+	env_put("LAB_SSH_DIR", LAB_SSH_DIR);
+	env_put("LAB_SSH_KEY", LAB_SSH_KEY);
+	env_put("LAB_SSH_KNOWN", LAB_SSH_KNOWN);
+	env_put("LAB_SSH_HOSTS", LAB_SSH_HOSTS);
 	env_put("MIGRATE_PORT_MIN", MIGRATE_PORT_MIN);
 	env_put("MIGRATE_PORT_RANGE", MIGRATE_PORT_RANGE);
 	env_put("MIGRATE_PORT_FILTER", MIGRATE_PORT_FILTER);

@@ -1,7 +1,7 @@
 /*
  * `dsmig lab down` (and `up` after a crash): remove whatever of a lab
- * exists, found by name rather than from its state. VMMs are asked to
- * quit, what is left in the lab's namespaces is stopped (SIGTERM, then
+ * exists, found by name rather than from its state. sshd (`up --ssh`)
+ * is stopped, VMMs are asked to quit, what is left in the lab's namespaces is stopped (SIGTERM, then
  * SIGKILL), then the loss rules, links, namespaces and LAB_DIR go.
  */
 #include <dirent.h>
@@ -65,8 +65,8 @@ static void quit_vmms(void)
 	closedir(top);
 }
 
-/* A small /proc file's contents (environ, comm) into buf; its length. */
-static size_t proc_file(pid_t pid, const char *what, char *buf, size_t len)
+/* See lab_int.h. */
+size_t lab_proc_file(pid_t pid, const char *what, char *buf, size_t len)
 {
 	char path[64];
 	size_t got = 0;
@@ -107,10 +107,10 @@ static int lab_pids(pid_t *pids, int cap)
 		pid_t pid = (pid_t)atoi(e->d_name);
 		size_t len, off;
 
-		if (pid <= 0 || !proc_file(pid, "comm", out, sizeof(out)) ||
+		if (pid <= 0 || !lab_proc_file(pid, "comm", out, sizeof(out)) ||
 		    strcmp(out, "dsmig-vmm\n"))
 			continue;
-		len = proc_file(pid, "environ", env, sizeof(env));
+		len = lab_proc_file(pid, "environ", env, sizeof(env));
 		for (off = 0; off < len; off += strlen(env + off) + 1)
 			if (!strncmp(env + off, lab_env, sizeof(lab_env) - 1)) {
 				pids[n++] = pid;
@@ -200,6 +200,10 @@ int lab_remove(void)
 	char names[HOSTS_MAX * 2 + 1][32], what[1024];
 	int n, i, left;
 
+	/* sshd first: it would outlast the VMMs' wait (lab_ssh.c). */
+	n = lab_list_names(1, LAB_NS_PREFIX, names, HOSTS_MAX * 2);
+	for (i = 0; i < n; i++)
+		lab_ssh_stop(names[i]);
 	quit_vmms();
 	stop_processes();
 	/* The loss rules would go with their namespaces; removed first all the

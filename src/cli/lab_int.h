@@ -5,6 +5,7 @@
  *   lab_conf.c   the hosts' names, the link parameters, lab.conf, the hosts file
  *   lab_shape.c  each host's qdiscs and the nftables loss rule
  *   lab_down.c   removing a lab: its VMMs, processes, links, namespaces, state
+ *   lab_ssh.c    `up --ssh`: an sshd per host, the operator's key, known_hosts
  * The names, addresses and ports that others need too are in
  * common/lab_net.h.
  */
@@ -12,6 +13,7 @@
 #define DSMIG_CLI_LAB_INT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/lab_net.h"
 
@@ -43,6 +45,7 @@ struct lab_params {
 	unsigned delay_ms;
 	double loss_pct;
 	enum lab_impair impair;  /* decided by lab_shape_all(), kept in lab.conf */
+	int ssh;                 /* up --ssh (not kept: sshd runs or not) */
 };
 
 /* Names of lab host i (0-based). */
@@ -88,5 +91,18 @@ int lab_shaping_present(unsigned i, const struct lab_params *p);
 int lab_leftovers(char *what, size_t len);
 /* Remove every trace of the lab: 0 when nothing is left. */
 int lab_remove(void);
+/* A small /proc file's contents (comm, environ) into buf (NUL-terminated,
+ * len > 0); its length, 0 when it cannot be read. */
+size_t lab_proc_file(pid_t pid, const char *what, char *buf, size_t len);
+
+/* lab_ssh.c */
+/* Keys, sshd configurations and known_hosts of n hosts (made once, kept),
+ * each host's sshd started in its namespace unless it runs, and the ssh
+ * hosts file LAB_SSH_HOSTS: 0, or -1 (said why). */
+int lab_ssh_up(unsigned n);
+/* Stop every sshd in namespace netns (the daemon and its sessions). */
+void lab_ssh_stop(const char *netns);
+/* Whether lab host i's sshd runs: 1, 0, or -1 when --ssh was never used. */
+int lab_ssh_running(unsigned i);
 
 #endif /* DSMIG_CLI_LAB_INT_H */

@@ -71,8 +71,9 @@ static void print_hosts(json_t *hrecs, json_t *recs)
 			snprintf(used, sizeof(used), "%lld", (long long)(h->mem_used >> 20));
 			snprintf(total, sizeof(total), "%lld", (long long)(h->mem_total >> 20));
 		}
-		printf("%-8.8s %-4s %6s %9s %10s %-6s %4d  %s\n", h->host, h->hv, cpu, used, total,
-		       h->shared ? "yes" : "no", host_vms(recs, h->host), h->link);
+		printf("%-8.8s %-4s %6s %9s %10s %-6s %4d  %s%s%s\n", h->host, h->hv, cpu, used,
+		       total, h->shared ? "yes" : "no", host_vms(recs, h->host), h->link,
+		       h->unreachable[0] ? "  unreachable: " : "", h->unreachable);
 	}
 }
 
@@ -152,6 +153,7 @@ int cmd_top(int argc, char **argv)
 	}
 	/* Rates need two samples: the first poll only primes them. */
 	host_probe_init(&hp, &hosts);
+	hp.vms = p;                     /* which ssh hosts are unreachable */
 	prime = json_array();
 	host_probe_poll(&hp, prime);
 	vm_probe_poll(p, prime);

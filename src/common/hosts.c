@@ -25,7 +25,8 @@ static int set_field(char *dst, size_t len, const char *val)
  * name of RFC 1123 labels (letters, digits, '-' inside, 1..63 each)
  * joined by '.': no ',', ':', space or shell character gets through.
  * Returns 0, or -1 with the reason (for host name) in why. */
-static int addr_check(const char *addr, const char *name, char *why, size_t len)
+static int addr_check(const char *addr, const char *name, const char *key,
+		      char *why, size_t len)
 {
 	struct in_addr in;
 	const char *p, *label = addr;
@@ -35,23 +36,80 @@ static int addr_check(const char *addr, const char *name, char *why, size_t len)
 	for (p = addr;; p++) {
 		if (*p == '.' || !*p) {
 			if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
-				return errbuf_set(why, len, "host %s: addr has an empty, over-long or "
-						  "'-'-edged label", name);
+				return errbuf_set(why, len, "host %s: %s has an empty, over-long or "
+						  "'-'-edged label", name, key);
 			if (!*p)
 				break;
 			label = p + 1;
 		} else if (*p == ':') {
-			return errbuf_set(why, len, "host %s: addr may not contain ':' (no IPv6: "
-					  "mpirun reads HOST:SLOTS)", name);
+			return errbuf_set(why, len, "host %s: %s may not contain ':' (no IPv6: "
+					  "mpirun reads HOST:SLOTS)", name, key);
 		} else if (!isalnum((unsigned char)*p) && *p != '-') {
 			return errbuf_set(why, len, isgraph((unsigned char)*p) ?
-					  "host %s: addr may not contain '%c' (an IPv4 address or "
-					  "a host name)" : "host %s: addr may not contain byte 0x%02x",
-					  name, (unsigned char)*p);
+					  "host %s: %s may not contain '%c' (an IPv4 address or "
+					  "a host name)" : "host %s: %s may not contain byte 0x%02x",
+					  name, key, (unsigned char)*p);
 		}
 	}
 	if (strspn(addr, "0123456789.") == strlen(addr))
-		return errbuf_set(why, len, "host %s: addr is not an IPv4 address", name);
+		return errbuf_set(why, len, "host %s: %s is not an IPv4 address", name, key);
+	return 0;
+}
+
+int hosts_path_safe(const char *path)
+{
+	const char *p;
+
+	if (path[0] != '/' || strstr(path, ".."))
+		return 0;
+	for (p = path; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_.-", *p))
+			return 0;
+	return 1;
+}
+
+/* ssh=USER@HOST: USER as useradd allows by default ([a-z_][a-z0-9_-]*,
+ * at most 32), HOST one IPv4 address or host name (addr_check). Only
+ * split here; the host is checked once the name is known. Returns 0 or
+ * -1 with the reason in why. */
+static int ssh_split(struct host *h, const char *val, char *why, size_t len)
+{
+	const char *at = strchr(val, '@'), *p;
+	size_t n = at ? (size_t)(at - val) : 0;
+
+	if (!at || !n || n >= sizeof(h->ssh_user) || !at[1] ||
+	    strlen(at + 1) >= sizeof(h->ssh_host))
+		return errbuf_set(why, len, "ssh must be USER@HOST");
+	if (!(islower((unsigned char)val[0]) || val[0] == '_'))
+		return errbuf_set(why, len, "ssh user must start with a-z or '_'");
+	for (p = val; p < at; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && !strchr("_-", *p))
+			return errbuf_set(why, len, "ssh user may hold a-z, 0-9, '_' and '-' only");
+	memcpy(h->ssh_user, val, n);
+	h->ssh_user[n] = '\0';
+	memcpy(h->ssh_host, at + 1, strlen(at + 1) + 1);
+	return 0;
+}
+
+/* The keys only an ssh host takes, and what an ssh host cannot have. */
+static int ssh_check(struct host *h, char *why, size_t len)
+{
+	if (!h->ssh_user[0])
+		return h->known_hosts[0] || h->ssh_key[0] ?
+		       errbuf_set(why, len, "host %s: known_hosts= and ssh_key= need ssh=",
+				  h->name) : 0;
+	if (addr_check(h->ssh_host, h->name, "ssh host", why, len))
+		return -1;
+	if (h->hv != HOST_HV_KVM || h->netns[0])
+		return errbuf_set(why, len, "host %s: an ssh host is a kvm host without netns=",
+				  h->name);
+	if (!h->runtime[0])
+		memcpy(h->runtime, HOSTS_SSH_RUNTIME, sizeof(HOSTS_SSH_RUNTIME));
+	if (!hosts_path_safe(h->runtime) || (h->known_hosts[0] && !hosts_path_safe(h->known_hosts)) ||
+	    (h->ssh_key[0] && !hosts_path_safe(h->ssh_key)))
+		return errbuf_set(why, len, "host %s: runtime, known_hosts and ssh_key of an ssh "
+				  "host must be absolute paths of A-Z a-z 0-9 / _ . - (no '..')",
+				  h->name);
 	return 0;
 }
 
@@ -64,10 +122,14 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 	memset(h, 0, sizeof(*h));
 	for (word = strtok_r(line, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(word, '=');
-		char *fields[] = { h->name, h->runtime, h->netns, h->addr };
-		static const char *const keys[] = { "name", "runtime", "netns", "addr" };
+		char *fields[] = { h->name, h->runtime, h->netns, h->addr, h->known_hosts,
+				   h->ssh_key };
+		static const char *const keys[] = { "name", "runtime", "netns", "addr",
+						    "known_hosts", "ssh_key" };
 		static const size_t sizes[] = { sizeof(h->name), sizeof(h->runtime),
-						sizeof(h->netns), sizeof(h->addr) };
+						sizeof(h->netns), sizeof(h->addr),
+						sizeof(h->known_hosts), sizeof(h->ssh_key) };
+		const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
 		unsigned k;
 
 		if (!eq)
@@ -84,9 +146,15 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 			any = 1;
 			continue;
 		}
-		for (k = 0; k < 4 && strcmp(word, keys[k]); k++)
+		if (!strcmp(word, "ssh")) {
+			if (ssh_split(h, eq + 1, why, len))
+				return -1;
+			any = 1;
+			continue;
+		}
+		for (k = 0; k < nkeys && strcmp(word, keys[k]); k++)
 			;
-		if (k == 4)
+		if (k == nkeys)
 			return errbuf_set(why, len, "unknown key '%s'", word);
 		if (set_field(fields[k], sizes[k], eq + 1))
 			return errbuf_set(why, len, "bad value for %s", word);
@@ -100,9 +168,11 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 	if (h->hv == HOST_HV_XEN && h->runtime[0])
 		return errbuf_set(why, len, "host %s: a xen host takes no runtime= (its domains "
 				  "are read through libxenstat)", h->name);
+	if (ssh_check(h, why, len))
+		return -1;
 	if (h->hv == HOST_HV_KVM && h->runtime[0] != '/')
 		return errbuf_set(why, len, "host %s needs runtime=/absolute/path", h->name);
-	if (h->addr[0] && addr_check(h->addr, h->name, why, len))
+	if (h->addr[0] && addr_check(h->addr, h->name, "addr", why, len))
 		return -1;
 	/* netns names a file under /run/netns for `ip netns exec`: the
 	 * VM-name rule keeps out '/', ".." and shell bytes; no leading '-'
@@ -227,7 +297,7 @@ const struct host *hosts_by_runtime(const struct host_list *l, const char *dir)
 	/* The same directory however spelt (rundir.h); one spelling is one
 	 * directory also before it exists (rank 1 makes a destination's). */
 	for (i = 0; i < l->n; i++)
-		if (l->h[i].runtime[0] && (!strcmp(l->h[i].runtime, dir) ||
+		if (l->h[i].runtime[0] && !hosts_is_ssh(&l->h[i]) && (!strcmp(l->h[i].runtime, dir) ||
 		    dsmig_runtime_dir_same(l->h[i].runtime, dir, NULL, 0) > 0))
 			return &l->h[i];
 	return NULL;
@@ -243,6 +313,11 @@ int hosts_is_xen(const struct host_list *l, const char *name)
 	const struct host *h = hosts_find(l, name);
 
 	return h && h->hv == HOST_HV_XEN;
+}
+
+int hosts_is_ssh(const struct host *h)
+{
+	return h && h->ssh_user[0];
 }
 
 int hosts_in_lab(const struct host *h)
@@ -265,6 +340,9 @@ int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 	if (h->hv == HOST_HV_XEN)
 		return errbuf_set(why, len, "host '%s' is a xen host: it has no runtime "
 				  "directory (a Xen migration names it at both ends)", arg);
+	if (hosts_is_ssh(h))
+		return errbuf_set(why, len, "host '%s' is reached over ssh: dsmig migrate cannot "
+				  "take it yet (issue 15)", arg);
 	snprintf(dir, dirlen, "%s", h->runtime);
 	return 0;
 }

@@ -8,10 +8,17 @@
  * lab; addr is an
  * IPv4 address or a host name, letters, digits, '-' and '.', since it
  * goes into mpirun's --host list: a line with another addr is refused,
- * docs/deploy.md). Example:
+ * docs/deploy.md). A host on another machine is reached over ssh:
+ * ssh=USER@HOST (USER [a-z_][a-z0-9_-]*, HOST an IPv4 address or a host
+ * name), with optional known_hosts= and ssh_key= (absolute local paths);
+ * its runtime= is the directory on that machine (default /run/dsmig).
+ * Every path of an ssh host is kept to [A-Za-z0-9/_.-], since the remote
+ * one goes through the remote shell (quoted) and the local ones into
+ * ssh's -o options. Example:
  *
  *     name=hostA runtime=/run/dsmig/hostA
  *     name=hostB runtime=/run/dsmig/hostB netns=dsmig-hostB addr=198.18.0.2
+ *     name=hostC ssh=root@198.18.0.3 known_hosts=/etc/dsmig/known_hosts
  *     name=xen0 hv=xen
  *
  * Found at $DSMIG_HOSTS, else $XDG_CONFIG_HOME/dsmig/hosts (or
@@ -37,7 +44,15 @@ struct host {
 	char runtime[256];
 	char netns[64];
 	char addr[64];
+	/* ssh= (ssh_user[0]: reached over ssh; runtime is then remote) */
+	char ssh_user[33];
+	char ssh_host[64];
+	char known_hosts[256];          /* "": ssh's default */
+	char ssh_key[256];              /* "": ssh's default identities */
 };
+
+/* An ssh host's runtime directory when its line names none. */
+#define HOSTS_SSH_RUNTIME "/run/dsmig"
 
 struct host_list {
 	unsigned n;
@@ -58,7 +73,8 @@ int hosts_load(struct host_list *l, const char *path, char *why, size_t len);
 const struct host *hosts_find(const struct host_list *l, const char *name);
 
 /* The host whose runtime directory is dir, however spelt
- * (dsmig_runtime_dir_same()), or NULL. */
+ * (dsmig_runtime_dir_same()), or NULL. An ssh host's directory is on
+ * another machine: never this one's dir. */
 const struct host *hosts_by_runtime(const struct host_list *l, const char *dir);
 
 /* The host whose address is addr, or NULL. */
@@ -68,13 +84,22 @@ const struct host *hosts_by_addr(const struct host_list *l, const char *addr);
  * Xen migration names it at both ends: docs/xen.md). */
 int hosts_is_xen(const struct host_list *l, const char *name);
 
+/* True if h is reached over ssh (an ssh= key). */
+int hosts_is_ssh(const struct host *h);
+
+/* True if path is absolute and made of [A-Za-z0-9/_.-] only, without
+ * "..": what an ssh host's paths must be. */
+int hosts_path_safe(const char *path);
+
 /* True if h is a lab host: it has a network namespace and an address. */
 int hosts_in_lab(const struct host *h);
 
 /* A host argument to a runtime directory: a path (contains '/') is taken
  * as it is; otherwise it is looked up by name (a xen host, which has no
  * runtime directory, is refused: dsmig migrate takes Xen migrations
- * apart, docs/xen.md). Returns 0 or -1 with a reason in why. */
+ * apart, docs/xen.md; so is an ssh host, whose directory is on another
+ * machine: dsmig migrate does not reach it yet). Returns 0 or -1 with a
+ * reason in why. */
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 		  size_t dirlen, char *why, size_t len);
 

@@ -31,6 +31,13 @@ _Static_assert(MIGRATE_PORT_LAST == MIGRATE_PORT_FIRST + MIGRATE_PORT_COUNT - 1,
 #define LAB_DIR          "/run/dsmig-lab"
 #define LAB_CONF         LAB_DIR "/lab.conf"
 #define LAB_HOSTS        LAB_DIR "/hosts"
+/* `dsmig lab up --ssh`: each host's sshd, the operator's key pair (id,
+ * id.pub), authorized_keys and known_hosts in LAB_SSH_DIR (mode 0700),
+ * and a hosts file naming the hosts by ssh= only. */
+#define LAB_SSH_DIR      LAB_DIR "/ssh"
+#define LAB_SSH_KEY      LAB_SSH_DIR "/id"
+#define LAB_SSH_KNOWN    LAB_SSH_DIR "/known_hosts"
+#define LAB_SSH_HOSTS    LAB_DIR "/hosts-ssh"
 
 /* Every lab host's interface has this name inside its namespace; its
  * address is in LAB_SUBNET (host i, 0-based, has LAB_NET_PREFIX i + 1),

@@ -101,6 +101,7 @@ static const struct field host_stats_fields[] = {
 	FIELD(S, "mem_total", mem_total, FIELD_I64, FIELD_OPTIONAL),
 	FIELD(S, "link_bps", link_bps, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "shared", shared, FIELD_BOOL, FIELD_OPTIONAL),
+	FIELD(S, "unreachable", unreachable, FIELD_STR, FIELD_OPTIONAL),
 	FIELD_END,
 };
 #undef S
@@ -248,6 +249,8 @@ static int check_host_stats(const struct session_host_stats *h, char *why, size_
 	    (h->link_bps <= 0 || h->link_bps > UNITS_RATE_MAX))
 		return errbuf_set(why, len, "host probe: \"link_bps\" out of range: %g",
 				  h->link_bps);
+	if (session_log_has(SESSION_REC_HOST, h->present, "unreachable") && !h->unreachable[0])
+		return errbuf_set(why, len, "host probe: \"unreachable\" is empty");
 	return 0;
 }
 

@@ -116,10 +116,12 @@ struct session_net {
 
 /* probe "host": host, hv and link are required; cpu_pct (0..100),
  * mem_used and mem_total (bytes, used <= total; both or neither),
- * link_bps (> 0, at most UNITS_RATE_MAX) and shared are optional
+ * link_bps (> 0, at most UNITS_RATE_MAX), shared and unreachable (an ssh
+ * host whose connection is down: ssh's reason, not empty) are optional
  * (session_log_has()): a value the probe could not read is absent. */
 struct session_host_stats {
 	char host[64], hv[8], link[64];
+	char unreachable[160];          /* ssh's reason; "" when absent */
 	double cpu_pct;                 /* the machine's CPU use, percent */
 	int64_t mem_used, mem_total;    /* the machine's memory, bytes */
 	double link_bps;                /* the link's shaped rate, bit/s */

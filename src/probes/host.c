@@ -102,6 +102,10 @@ static void host_link(const struct host_probe *p, const struct host *h, json_t *
 {
 	char rate[32], link[64];
 
+	if (hosts_is_ssh(h)) {
+		json_object_set_new(rec, "link", json_string("ssh (not measured)"));
+		return;
+	}
 	if (!hosts_in_lab(h)) {
 		json_object_set_new(rec, "link", json_string("loopback (unshaped)"));
 		return;
@@ -133,15 +137,20 @@ void host_probe_poll(struct host_probe *p, json_t *out)
 	cpu = cpu > 100 ? 100 : cpu;
 	for (i = 0; i < p->hosts->n; i++) {
 		const struct host *h = &p->hosts->h[i];
+		char why[160];
 		json_t *rec = json_pack("{s:s, s:s, s:s, s:b}", "probe", "host", "host", h->name,
 					"hv", h->hv == HOST_HV_XEN ? "xen" : "kvm",
 					"shared", p->hosts->n > 1);
 
 		if (!rec)
 			continue;
-		if (cpu >= 0)
+		if (vm_probe_reach(p->vms, h->name, why, sizeof(why)))
+			json_object_set_new(rec, "unreachable", json_string(why));
+		if (hosts_is_ssh(h))
+			json_object_set_new(rec, "shared", json_false());
+		else if (cpu >= 0)
 			json_object_set_new(rec, "cpu_pct", json_real(cpu));
-		if (have_mem) {
+		if (have_mem && !hosts_is_ssh(h)) {
 			json_object_set_new(rec, "mem_used", json_integer((json_int_t)used));
 			json_object_set_new(rec, "mem_total", json_integer((json_int_t)mem));
 		}

@@ -7,6 +7,10 @@
  * /proc/meminfo), marked "shared" when several hosts show the same
  * numbers. The link: a lab host's is the lab's tbf rate (LAB_CONF, as
  * `dsmig lab up` wrote it), any other host's is loopback, unshaped.
+ * An ssh host is another machine: its record has no CPU and memory yet
+ * (this machine's would be wrong), its link is "ssh (not measured)", and
+ * while its connection is down it carries "unreachable" with ssh's
+ * reason (from the VM probe, vms).
  */
 #ifndef DSMIG_PROBES_HOST_H
 #define DSMIG_PROBES_HOST_H
@@ -15,9 +19,12 @@
 #include <stdint.h>
 
 #include "common/hosts.h"
+#include "probes/vm.h"
 
 struct host_probe {
 	const struct host_list *hosts;  /* the caller's; outlives the probe */
+	const struct vm_probe *vms;     /* optional, the caller's: says which
+					   hosts are unreachable */
 	uint64_t busy, total;           /* /proc/stat's CPU jiffies at the last
 					   poll; total 0: no poll yet */
 	double lab_bps;                 /* the lab link's rate, bit/s; 0 if

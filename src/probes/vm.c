@@ -1,10 +1,12 @@
 /*
  * The VM probe (see vm.h): one backend instance per host, chosen by the
  * host's hv= key through the ops tables of vm_backend.h (kvm: each VMM's
- * control socket, vm_kvm.c; xen: libxenstat, xen.c).
+ * control socket, vm_kvm.c; xen: libxenstat, xen.c), or by its ssh= key
+ * (the kvm backend over forwarded sockets, vm_ssh.c).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "probes/vm.h"
@@ -17,6 +19,7 @@ static const struct vm_backend *const backends[] = {
 
 struct vm_probe {
 	unsigned n;
+	char host[HOSTS_MAX][64];
 	const struct vm_backend *be[HOSTS_MAX];
 	void *state[HOSTS_MAX];
 };
@@ -34,7 +37,8 @@ int vm_probe_open(struct vm_probe **out, const struct host_list *hosts,
 		char inner[200];
 		int rc;
 
-		p->be[i] = backends[h->hv];
+		p->be[i] = hosts_is_ssh(h) ? &vm_backend_ssh : backends[h->hv];
+		memcpy(p->host[i], h->name, sizeof(p->host[i]));
 		rc = p->be[i]->open(&p->state[i], h, inner, sizeof(inner));
 		if (rc) {
 			errbuf_set(why, len, "host %s (%s): %s", h->name, p->be[i]->name, inner);
@@ -53,6 +57,16 @@ void vm_probe_poll(struct vm_probe *p, json_t *out)
 
 	for (i = 0; i < p->n; i++)
 		p->be[i]->poll(p->state[i], out);
+}
+
+int vm_probe_reach(const struct vm_probe *p, const char *host, char *why, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; p && i < p->n; i++)
+		if (!strcmp(p->host[i], host))
+			return p->be[i]->reach ? p->be[i]->reach(p->state[i], why, len) : 0;
+	return 0;
 }
 
 void vm_probe_close(struct vm_probe *p)

@@ -2,7 +2,8 @@
  * The VM probe: every VM on every known host, through the backend of the
  * host's hypervisor (vm_backend.h): a kvm host's VMM control sockets
  * (query-status once, query-stats each poll), a xen host's domains through
- * libxenstat (xen.h). It turns cumulative counters into rates (vCPU % from
+ * libxenstat (xen.h), an ssh host's VMM sockets forwarded over its ssh
+ * connection (vm_ssh.c). It turns cumulative counters into rates (vCPU % from
  * CPU-time deltas, dirty pages per second, progress per second) and hands
  * each VM's sample over as a session record (docs/telemetry.md,
  * "probe": "vm").
@@ -26,6 +27,11 @@ int vm_probe_open(struct vm_probe **p, const struct host_list *hosts,
  * per VM to out (a JSON array). Without "v"/"t"/"src": the caller stamps
  * them. Never blocks for long: each VMM gets a short timeout. */
 void vm_probe_poll(struct vm_probe *p, json_t *out);
+
+/* Whether host (by name) can be reached: 0 (a host on this machine, one
+ * not known yet, or one not probed), or -1 with ssh's reason in why (an
+ * ssh host whose connection failed: retried with backoff). Never blocks. */
+int vm_probe_reach(const struct vm_probe *p, const char *host, char *why, size_t len);
 
 void vm_probe_close(struct vm_probe *p);
 

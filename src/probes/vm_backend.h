@@ -13,7 +13,7 @@
 #include "common/hosts.h"
 
 struct vm_backend {
-	const char *name;               /* "kvm", "xen" */
+	const char *name;               /* "kvm", "xen", "ssh" */
 	/* Start probing host h (copied). Returns 0 with *state set, or
 	 * -errno with the reason in why (len may be 0). Does not block. */
 	int (*open)(void **state, const struct host *h, char *why, size_t len);
@@ -22,11 +22,17 @@ struct vm_backend {
 	 * with "state": "gone". Rates come from this poll and the one
 	 * before (0 on a VM's first poll). Never blocks for long. */
 	void (*poll)(void *state, json_t *out);
+	/* Whether the host can be reached: 0 (or not known yet), or -1
+	 * with the reason in why ("ssh: connect to host ... refused").
+	 * Optional (NULL: always reachable, a host on this machine). Never
+	 * blocks. */
+	int (*reach)(void *state, char *why, size_t len);
 	/* Free state (NULL is allowed). */
 	void (*close)(void *state);
 };
 
 extern const struct vm_backend vm_backend_kvm;   /* vm_kvm.c */
 extern const struct vm_backend vm_backend_xen;   /* xen.c */
+extern const struct vm_backend vm_backend_ssh;   /* vm_ssh.c: a kvm host over ssh */
 
 #endif /* DSMIG_PROBES_VM_BACKEND_H */

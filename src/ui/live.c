@@ -136,6 +136,7 @@ int live_open(struct live **out, const struct host_list *hosts,
 		return rc;
 	}
 	host_probe_init(&l->host, &l->hosts);
+	l->host.vms = l->vms;           /* which ssh hosts are unreachable */
 	hl = json_array();
 	for (i = 0; i < hosts->n; i++)
 		json_array_append_new(hl, json_pack("{s:s, s:s}", "name", hosts->h[i].name,

@@ -161,6 +161,7 @@ static void apply_host_probe(struct model *m, const struct session_rec *r)
 	h->mem_used = p->mem_used;
 	h->mem_total = session_log_has(r->type, p->present, "mem_total") ? p->mem_total : 0;
 	h->shared = p->shared;
+	snprintf(h->unreachable, sizeof(h->unreachable), "%s", p->unreachable);
 }
 
 /* A vm probe record's footprint (all fp_ fields, or it has none) into

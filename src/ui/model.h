@@ -73,6 +73,8 @@ struct host_view {
 	int64_t mem_used, mem_total;    /* bytes */
 	int shared;                     /* the machine's numbers, shared by the
 					   hosts on it */
+	char unreachable[160];          /* an ssh host's connection is down:
+					   ssh's reason; "" when it is up */
 };
 
 struct phase_view {

@@ -413,6 +413,13 @@ static void draw_host_row(struct console *c, int y, const char *name)
 	if (h && h->mem_total > 0)
 		snprintf(mem, sizeof(mem), "%lld/%lld MiB", (long long)(h->mem_used >> 20),
 			 (long long)(h->mem_total >> 20));
+	if (h && h->unreachable[0]) {   /* an ssh host whose connection is down */
+		attron(A(THEME_WARN) | A_BOLD);
+		screens_print(stdscr, y, 1, "%-8.8s %-4s unreachable: %s", name, h->hv,
+			      h->unreachable);
+		attroff(A(THEME_WARN) | A_BOLD);
+		return;
+	}
 	attron(A(THEME_HEADER) | A_BOLD);
 	screens_print(stdscr, y, 1, "%-8.8s %-4s CPU %6s  MEM %-17s %-7s %2d VM%s  link: %s", name,
 		      h && h->has_probe ? h->hv : "-", cpu, mem,

@@ -135,6 +135,60 @@ static void test_runtime_by_identity(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ssh=USER@HOST: a host on another machine, its runtime directory
+ * there; every hosts-file value that reaches ssh or the remote shell is
+ * checked, and a bad one names its line. */
+static void test_ssh_key(void **state)
+{
+	struct host_list l;
+	const struct host *h;
+	char dir[256];
+
+	assert_int_equal(hosts_parse(&l,
+		"name=a runtime=/x\n"
+		"name=b ssh=root@198.18.0.2 known_hosts=/run/lab/known_hosts ssh_key=/run/lab/id\n"
+		"name=c ssh=_dsm-1@node-2.example.org runtime=/var/run/dsmig\n",
+		"h", err, sizeof(err)), 0);
+	h = hosts_find(&l, "b");
+	assert_true(hosts_is_ssh(h));
+	assert_false(hosts_is_ssh(hosts_find(&l, "a")));
+	assert_string_equal(h->ssh_user, "root");
+	assert_string_equal(h->ssh_host, "198.18.0.2");
+	assert_string_equal(h->runtime, HOSTS_SSH_RUNTIME);
+	assert_string_equal(h->known_hosts, "/run/lab/known_hosts");
+	assert_string_equal(h->ssh_key, "/run/lab/id");
+	assert_string_equal(hosts_find(&l, "c")->runtime, "/var/run/dsmig");
+	/* Its directory is on another machine: never this one's, and
+	 * dsmig migrate does not take it yet. */
+	assert_null(hosts_by_runtime(&l, HOSTS_SSH_RUNTIME));
+	assert_int_equal(hosts_resolve(&l, "b", dir, sizeof(dir), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "reached over ssh"));
+
+	expect_error("name=a runtime=/x\nname=b ssh=198.18.0.2\n", "hosts:2: ssh must be USER@HOST");
+	expect_error("name=b ssh=root@\n", "hosts:1: ssh must be USER@HOST");
+	expect_error("name=b ssh=@h\n", "ssh must be USER@HOST");
+	expect_error("name=b ssh=-oProxyCommand=x@h\n", "ssh user must start with a-z or '_'");
+	expect_error("name=b ssh=Root@h\n", "ssh user must start with a-z or '_'");
+	expect_error("name=b ssh=ro$ot@h\n", "ssh user may hold a-z, 0-9, '_' and '-' only");
+	expect_error("name=b ssh=root@-oProxyCommand=x\n", "host b: ssh host may not contain '='");
+	expect_error("name=b ssh=root@-h\n", "host b: ssh host has an empty, over-long or '-'-edged");
+	expect_error("name=b ssh=root@h;reboot\n", "host b: ssh host may not contain ';'");
+	expect_error("name=b ssh=root@a@b\n", "host b: ssh host may not contain '@'");
+	expect_error("name=b ssh=root@fe80::1\n", "host b: ssh host may not contain ':'");
+	expect_error("name=b ssh=root@h$(id)\n", "host b: ssh host may not contain '$'");
+	expect_error("name=b ssh=root@h runtime=/run/it's\n", "host b: runtime, known_hosts and ssh_key");
+	expect_error("name=b ssh=root@h runtime=/run/a$(id)\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h runtime=/run/../etc\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h runtime=run\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h known_hosts=kh\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h ssh_key=/k\x1b[2J\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h ssh_key=/a,-oProxyCommand=x\n", "host b: runtime, known_hosts");
+	expect_error("name=b ssh=root@h netns=n\n", "host b: an ssh host is a kvm host without netns=");
+	expect_error("name=b ssh=root@h hv=xen\n", "host b: an ssh host is a kvm host");
+	expect_error("name=b runtime=/x known_hosts=/kh\n", "host b: known_hosts= and ssh_key= need ssh=");
+	expect_error("name=b ssh=root@h ssh_key=\n", "hosts:1: bad value for ssh_key");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_addr_is_one_host),
 		cmocka_unit_test(test_hv_key),
 		cmocka_unit_test(test_runtime_by_identity),
+		cmocka_unit_test(test_ssh_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

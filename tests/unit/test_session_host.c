@@ -54,6 +54,13 @@ static void test_decode(void **state)
 	assert_int_equal(session_log_has(r.type, h->present, "cpu_pct"), 0);
 	assert_int_equal(session_log_has(r.type, h->present, "mem_total"), 0);
 	assert_int_equal(session_log_has(r.type, h->present, "link_bps"), 0);
+	assert_int_equal(session_log_has(r.type, h->present, "unreachable"), 0);
+	assert_string_equal(h->unreachable, "");
+	/* An ssh host whose connection is down: ssh's reason. */
+	assert_int_equal(decode(HOST(GOOD ",\"unreachable\":\"ssh: connect to host 198.18.0.2 "
+				     "port 22: Connection refused\""), &r), 0);
+	assert_string_equal(h->unreachable, "ssh: connect to host 198.18.0.2 port 22: "
+			    "Connection refused");
 }
 
 static void refused(const char *text, const char *reason)
@@ -83,6 +90,8 @@ static void test_hostile(void **state)
 	refused(HOST(GOOD ",\"link_bps\":-12e6"), "\"link_bps\" out of range");
 	refused(HOST(GOOD ",\"link_bps\":1e13"), "\"link_bps\" out of range");
 	refused(HOST(GOOD ",\"shared\":1"), "\"shared\" is not a boolean");
+	refused(HOST(GOOD ",\"unreachable\":true"), "\"unreachable\" is not a string");
+	refused(HOST(GOOD ",\"unreachable\":\"\""), "\"unreachable\" is empty");
 }
 
 static void test_long_text_is_cut(void **state)
@@ -97,6 +106,12 @@ static void test_long_text_is_cut(void **state)
 	assert_int_equal(decode(text, &r), 0);
 	assert_int_equal(strlen(r.u.host.host), sizeof(r.u.host.host) - 1);
 	assert_string_equal(r.u.host.hv, "kvm?");   /* a control character, cleaned */
+	/* ssh's reason comes from another machine: cut and cleaned too. */
+	memset(name, 'r', sizeof(name) - 1);
+	snprintf(text, sizeof(text), HOST(GOOD ",\"unreachable\":\"\\u001b[2J%s\""), name);
+	assert_int_equal(decode(text, &r), 0);
+	assert_int_equal(strlen(r.u.host.unreachable), sizeof(r.u.host.unreachable) - 1);
+	assert_int_equal(r.u.host.unreachable[0], '?');
 }
 
 static void apply(struct model *m, const char *text)
