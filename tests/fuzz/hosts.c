@@ -2,7 +2,7 @@
  * Fuzzing the hosts file parser (src/common/hosts.c): the bytes are a
  * hosts file's text. Each host of a parsed list is then looked up the
  * ways dsmig migrate and the console do (by name, runtime directory,
- * address; resolved as a --to argument).
+ * address; resolved as a --to argument), ssh hosts included.
  */
 #include <string.h>
 
@@ -29,9 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct host *h = &l.h[i];
 
 			/* A parsed host must be found again (a xen host has
-			 * no runtime directory). */
+			 * no runtime directory; an ssh host's is on another
+			 * machine, never matched as one of this machine's). */
 			if (hosts_find(&l, h->name) != h ||
-			    (h->runtime[0] && !hosts_by_runtime(&l, h->runtime)))
+			    (h->runtime[0] && !hosts_is_ssh(h) &&
+			     !hosts_by_runtime(&l, h->runtime)) ||
+			    (hosts_is_ssh(h) && hosts_by_runtime(&l, h->runtime) == h))
 				abort();
 			(void)hosts_by_addr(&l, h->addr);
 			(void)hosts_is_xen(&l, h->name);
