@@ -170,6 +170,33 @@ static int batch_refusal(const struct console *c, const struct vm_view *v, const
 	return 0;
 }
 
+/* The request as the fields say: the destination, the cap typed (a rate,
+ * else focus on it), checked whole when it names its VM (check_vm: not
+ * a batch, whose items each name theirs), a method the ends offer.
+ * Returns 0, or -1 with why in the status line. */
+static int request_ready(struct console *c, int check_vm)
+{
+	struct dialog *d = &c->dlg;
+	char why[200];
+
+	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
+	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "bandwidth cap: %s", why);
+		d->field = F_BW;
+		return -1;
+	}
+	if (check_vm && migreq_check(&d->req, why, sizeof(why))) {
+		snprintf(c->status, sizeof(c->status), "cannot migrate: %s", why);
+		return -1;
+	}
+	if (!method_offered(c, d->req.method)) {
+		snprintf(c->status, sizeof(c->status),
+			 "cannot migrate: dsm-pull needs post-copy, which Xen hosts lack");
+		return -1;
+	}
+	return 0;
+}
+
 /* Launch of a batch: one queue item per tagged VM that can go, the
  * others named with why in the status line; then the queue view. */
 static void launch_batch(struct console *c)
@@ -181,17 +208,8 @@ static void launch_batch(struct console *c)
 	size_t kd = 0, kr = 0;
 	struct migreq r;
 
-	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
-	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
-		snprintf(c->status, sizeof(c->status), "bandwidth cap: %s", why);
-		d->field = F_BW;
+	if (request_ready(c, 0))
 		return;
-	}
-	if (!method_offered(c, d->req.method)) {
-		snprintf(c->status, sizeof(c->status),
-			 "cannot migrate: dsm-pull needs post-copy, which Xen hosts lack");
-		return;
-	}
 	d->open = 0;
 	if (d->parallel != c->model.queue.parallel)
 		live_queue_parallel(c->live, d->parallel);
@@ -222,7 +240,6 @@ static void launch(struct console *c)
 {
 	struct dialog *d = &c->dlg;
 	const struct vm_view *v = model_vm(&c->model, d->req.from, d->req.vm, 0);
-	char why[200];
 
 	if (d->batch) {
 		launch_batch(c);
@@ -239,21 +256,8 @@ static void launch(struct console *c)
 		return;
 	}
 
-	snprintf(d->req.to, sizeof(d->req.to), "%s", host_runtime_name(c, d->dest));
-	if (units_parse_rate(d->bw_text, &d->req.bandwidth_bps, why, sizeof(why))) {
-		snprintf(c->status, sizeof(c->status), "bandwidth cap: %s", why);
-		d->field = F_BW;
+	if (request_ready(c, 1))
 		return;
-	}
-	if (migreq_check(&d->req, why, sizeof(why))) {
-		snprintf(c->status, sizeof(c->status), "cannot migrate: %s", why);
-		return;
-	}
-	if (!method_offered(c, d->req.method)) {
-		snprintf(c->status, sizeof(c->status),
-			 "cannot migrate: dsm-pull needs post-copy, which Xen hosts lack");
-		return;
-	}
 	d->open = 0;
 	if (live_migrate(c->live, &d->req) == 0) {
 		live_operator(c->live, "migrate",
