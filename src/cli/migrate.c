@@ -803,7 +803,7 @@ int cmd_migrate(int argc, char **argv)
 		 * otherwise: a wrong host key, a refused connection). */
 		if (ssh_src && migrate_ssh_open(&ssh, ssh_src, ssh_dst, rundir, o.req.vm, err,
 						sizeof(err)))
-			log_fatal(CLI_FAILED, "%s: nothing was started", err);
+			log_fatal(CLI_FAILED, "nothing was started: %s", err);
 		ends.ssh = ssh_src ? &ssh : NULL;
 		ends.dir[MIGRATE_SRC] = o.req.from;
 		ends.dir[MIGRATE_DST] = o.req.to;
