@@ -42,7 +42,7 @@ ssh_migrate() {
 	DSMIG_HOSTS=$hosts timeout 150 "$DSMIG" migrate "$vm" --from hostA --to hostB \
 		--timeout 120 --bandwidth 0 "$@" >"$W/$vm.out" 2>&1
 }
-# Every 0.1 s while it runs: the namespace of each orted and whether it
+# Every 0.05 s while it runs: the namespace of each orted and whether it
 # came through an ssh session, with that host's TMPDIR (the daemon
 # detaches from sshd, but keeps the session's environment): "NETNS ssh
 # TMPDIR" or "NETNS none TMPDIR".
@@ -54,9 +54,10 @@ orted_watch() {
 			env=$({ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null)
 			via=none
 			grep -q '^SSH_CONNECTION=' <<<"$env" && via=ssh
-			[ -n "$ns" ] && echo "$ns $via $(sed -n 's/^TMPDIR=//p' <<<"$env")"
+			# A daemon may end between pgrep and here: skip it then.
+			[ -n "$ns" ] && [ -n "$env" ] && echo "$ns $via $(sed -n 's/^TMPDIR=//p' <<<"$env")"
 		done
-		sleep 0.1
+		sleep 0.05
 	done
 }
 
@@ -74,7 +75,10 @@ for method in precopy dsm dsm-pull; do
 		TEST_PIDS+=("$!")
 		watch=$!
 	fi
-	ssh_migrate "$vm" "$LAB_SSH_HOSTS" --method "$method" --log "$W/$vm.jsonl"
+	# precopy capped, so that the daemons live long enough to be seen.
+	extra=()
+	[ "$method" = precopy ] && extra=(--bandwidth 20M)
+	ssh_migrate "$vm" "$LAB_SSH_HOSTS" --method "$method" --log "$W/$vm.jsonl" "${extra[@]}"
 	rc=$?
 	[ "$method" = precopy ] && kill "$watch" 2>/dev/null
 	check "$method between ssh hosts: exit 0" test "$rc" -eq 0 || sed 's/^/# /' "$W/$vm.out" | tail -15
@@ -92,6 +96,7 @@ for method in precopy dsm dsm-pull; do
 			bash -c "grep -qx '$LAB_HOSTA_NETNS ssh $LAB_HOSTA_RUNTIME/tmp' '$W/orted.txt' &&
 				 grep -qx '$LAB_HOSTB_NETNS ssh $LAB_HOSTB_RUNTIME/tmp' '$W/orted.txt' &&
 				 ! grep -q none '$W/orted.txt'"
+		sort -u "$W/orted.txt" | sed 's/^/# /'
 	fi
 	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/$vm.sock quit" >/dev/null 2>&1
 done
