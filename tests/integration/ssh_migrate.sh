@@ -7,7 +7,9 @@
 # mpirun) has a summary; mpirun's daemons ran in each host's namespace
 # under its sshd, not through the lab's agent. A wrong host key in
 # known_hosts: migrate fails before anything starts, with ssh's reason,
-# and the VM keeps running where it was. Nothing left behind (ssh
+# and the VM keeps running where it was. The console's dialog migrates a
+# VM between the ssh hosts too (tmux), its throughput chart saying the
+# wire is not captured. Nothing left behind (ssh
 # masters, forwarded sockets, mpirun), and `lab down` stops every sshd.
 # Skipped without root, network namespaces, an accelerator or sshd.
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +105,32 @@ done
 check "no ssh master, forward directory or mpirun left behind" \
 	bash -c "! pgrep -f 'ssh -N -M -S .*/.mssh-' && ! ls -d '$DSMIG_RUNTIME_DIR'/.mssh-* &&
 		 ! pgrep -x mpirun" >/dev/null 2>&1
+
+# ---- from the console's dialog ------------------------------------------------
+if command -v tmux >/dev/null; then
+	T="tmux -L dsmig-sshmig-test-$$"
+	trap '$T kill-server 2>/dev/null; timeout 30 "$DSMIG" lab down >/dev/null 2>&1; cleanup' EXIT
+	ssh_vm con
+	$T new-session -d -s con -x 140 -y 40 \
+		"cd '$PWD'; LANG=C.UTF-8 DSMIG_THEMES='$PWD/themes' DSMIG_HOSTS='$LAB_SSH_HOSTS' XDG_STATE_HOME='$W/state' '$DSMIG'"
+	check "console: con listed on hostA over ssh" wait_for "hostA    con" 10
+	$T send-keys -t con Enter
+	check "console: the dialog offers ssh host hostB as the destination" \
+		bash -c "sleep 0.5; $T capture-pane -p -t con | grep -q 'Migrate con from hostA' &&
+			 $T capture-pane -p -t con | grep -q '< hostB >'"
+	$T send-keys -t con Enter
+	check "console: the migration runs" wait_for "migration 1: con hostA -> hostB" 10
+	check "... its throughput says the wire is not captured" \
+		wait_for "n/a: the wire of ssh hosts is not captured yet" 10
+	check "... and ends done" wait_for "Migration 1 of con: done" 90
+	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+	$T send-keys -t con q
+	sleep 1
+	$T kill-server 2>/dev/null
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/con.sock quit" >/dev/null 2>&1
+else
+	skip "ssh migrate from the console: tmux is missing"
+fi
 
 # ---- a wrong host key -----------------------------------------------------------
 # hostA's address with hostB's key: ssh refuses hostA.
