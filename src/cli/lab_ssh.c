@@ -7,7 +7,8 @@
  * sshd_config and pid file (LAB_SSH_DIR/hostA/...); the operator's key
  * pair (LAB_SSH_KEY, for root: authorized_keys), and known_hosts with
  * every host's key at its address. The hosts file LAB_SSH_HOSTS names the
- * hosts by ssh= only. Keys are made once and kept while the lab is up; an
+ * hosts by ssh= only. Each sshd sets TMPDIR to the host's RUNTIME/tmp
+ * for its sessions (SetEnv), as the lab's own agent does. Keys are made once and kept while the lab is up; an
  * sshd that is not running is started again (so `up --ssh` after one was
  * stopped brings it back). `down` stops them all (lab_ssh_stop()) and
  * removes LAB_DIR with the keys.
@@ -91,9 +92,17 @@ static int pub_key(const char *path, char *buf, size_t len)
 static int sshd_config(unsigned i, const struct ssh_files *f)
 {
 	struct lab_host h;
-	char text[1024];
+	char text[1200], tmp[96];
 
 	lab_host_names(i, &h);
+	/* Each host its own /tmp, as `dsmig lab exec` gives it (lab.c): the
+	 * Open MPI daemons that mpirun starts over ssh on two lab hosts
+	 * share a hostname, and their session directories would collide. */
+	snprintf(tmp, sizeof(tmp), "%s/tmp", h.runtime);
+	if (mkdir(tmp, 0700) && errno != EEXIST) {
+		log_error("cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
 	snprintf(text, sizeof(text),
 		 "# dsmig lab: %s's sshd, in namespace %s (src/cli/lab_ssh.c)\n"
 		 "ListenAddress %s\n"
@@ -110,8 +119,9 @@ static int sshd_config(unsigned i, const struct ssh_files *f)
 		  * local TCP forwarding is allowed too (channel_permit_all). */
 		 "AllowTcpForwarding local\n"
 		 "X11Forwarding no\n"
-		 "PrintMotd no\n",
-		 h.name, h.netns, h.addr, f->key, f->pid);
+		 "PrintMotd no\n"
+		 "SetEnv TMPDIR=%s\n",
+		 h.name, h.netns, h.addr, f->key, f->pid, tmp);
 	return write_file(f->conf, text);
 }
 

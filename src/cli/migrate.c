@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/migrate_ssh.h"
 #include "cli/settle.h"
 #include "common/ctl_client.h"
 #include "common/guest_metrics.h"
@@ -34,6 +35,7 @@
 #include "common/migreq.h"
 #include "common/proc.h"
 #include "common/rundir.h"
+#include "common/ssh_link.h"
 #include "common/text.h"
 #include "common/telemetry_read.h"
 #include "hv/hv.h"
@@ -230,24 +232,31 @@ static void progress_line(const struct follow *fl, int tty, char *last_phase)
 
 /* Where the ranks run. In the lab (both hosts have a namespace and an
  * address), mpirun starts them through `dsmig lab exec` (its rsh agent,
- * which enters the host's namespace), the even ranks on the source and
- * the odd ones on the destination (--map-by node over --host SRC,DST),
- * and MPI's TCP traffic crosses the lab's shaped link. Otherwise all
- * ranks run here and talk over loopback. */
+ * which enters the host's namespace); between ssh hosts, through ssh
+ * (the agent of ssh_mpi_agent(), to the hosts' ssh addresses). Either
+ * way the even ranks run on the source and the odd ones on the
+ * destination (--map-by node over --host SRC,DST), and MPI's TCP traffic
+ * crosses the hosts' network. Otherwise all ranks run here and talk over
+ * loopback. */
+enum placement_kind { PLACE_LOCAL, PLACE_LAB, PLACE_SSH };
+
 struct placement {
-	const struct host *src, *dst;   /* both set: the lab */
-	const char *hosts_file;         /* for the agent */
+	enum placement_kind kind;
+	const struct host *src, *dst;   /* PLACE_LAB, PLACE_SSH */
+	const char *hosts_file;         /* for the lab's agent */
+	char agent[PATH_MAX + 32];      /* mpirun's rsh agent (not PLACE_LOCAL) */
+	char net[64];                   /* btl/oob_tcp_if_include */
 };
 
-static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *pl,
+static pid_t spawn_engine(const struct migrate_opts *o, struct placement *pl,
 			  const char *hv, const char *telemetry, const char *key_file,
 			  const char *engine_log)
 {
-	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16], agent[PATH_MAX + 32];
-	char lab_hosts[2 * sizeof(pl->src->addr) + 2];
-	/* mpirun's 35 at most, the engine, the request, --hv H, --telemetry F,
+	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16];
+	char hosts[2 * sizeof(pl->src->ssh_host) + 2];
+	/* mpirun's 41 at most, the engine, the request, --hv H, --telemetry F,
 	 * --key-file K, NULL */
-	const char *argv[46 + MIGREQ_ARGV_MAX], *net = "lo";
+	const char *argv[52 + MIGREQ_ARGV_MAX], *net = "lo";
 	struct migreq_argv req;
 	int n = 0, i;
 
@@ -260,27 +269,43 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 	argv[n++] = "--oversubscribe";
 	argv[n++] = "--bind-to";
 	argv[n++] = "none";
-	if (pl->src && pl->dst) {
-		snprintf(agent, sizeof(agent), "%s/dsmig lab exec", dir);
-		snprintf(lab_hosts, sizeof(lab_hosts), "%s,%s", pl->src->addr, pl->dst->addr);
+	if (pl->kind == PLACE_LAB) {
+		snprintf(pl->agent, sizeof(pl->agent), "%s/dsmig lab exec", dir);
+		snprintf(hosts, sizeof(hosts), "%s,%s", pl->src->addr, pl->dst->addr);
 		setenv("DSMIG_HOSTS", pl->hosts_file, 1);
+		snprintf(pl->net, sizeof(pl->net), "%s", LAB_SUBNET);
+	} else if (pl->kind == PLACE_SSH) {
+		snprintf(hosts, sizeof(hosts), "%s,%s", pl->src->ssh_host, pl->dst->ssh_host);
+		/* The ranks on other machines get the key from the
+		 * environment (keyfile.h), and as root Open MPI's consent. */
+		argv[n++] = "-x";
+		argv[n++] = KEYFILE_ENV;
+		if (geteuid() == 0) {
+			argv[n++] = "-x";
+			argv[n++] = "OMPI_ALLOW_RUN_AS_ROOT";
+			argv[n++] = "-x";
+			argv[n++] = "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM";
+		}
+	}
+	if (pl->kind != PLACE_LOCAL) {
 		argv[n++] = "--mca";
 		argv[n++] = "plm_rsh_agent";
-		argv[n++] = agent;
+		argv[n++] = pl->agent;
 		/* mpirun starts every daemon itself (no daemon starts another
-		 * from inside a namespace). */
+		 * from inside a namespace, nor needs ssh keys of its own). */
 		argv[n++] = "--mca";
 		argv[n++] = "plm_rsh_no_tree_spawn";
 		argv[n++] = "1";
 		argv[n++] = "--host";
-		argv[n++] = lab_hosts;
+		argv[n++] = hosts;
 		argv[n++] = "--map-by";
 		argv[n++] = "node";
-		net = LAB_SUBNET;
+		net = pl->net;
 	}
 	/* TCP transport, so that the traffic is on a network interface that
 	 * probes can watch: the lab's subnet (the hosts' interfaces, and the
-	 * bridge mpirun reaches its daemons through), else loopback. */
+	 * bridge mpirun reaches its daemons through), the ssh hosts' network
+	 * (hosts_mpi_net()), else loopback. */
 	/* The ranks carry the migration's tag, wherever they are started,
 	 * so that none outlives a dead mpirun unnoticed. */
 	argv[n++] = "-x";
@@ -310,10 +335,15 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 		argv[n++] = "--hv";
 		argv[n++] = hv;
 	}
+	/* Rank 0 of ssh hosts runs on another machine: it writes its
+	 * telemetry to its stdout, which mpirun forwards to its own, our
+	 * telemetry file (mpirun's own messages go to stderr: the log). */
 	argv[n++] = "--telemetry";
-	argv[n++] = telemetry;
-	argv[n++] = "--key-file";
-	argv[n++] = key_file;
+	argv[n++] = pl->kind == PLACE_SSH ? "fd:1" : telemetry;
+	if (pl->kind != PLACE_SSH) {
+		argv[n++] = "--key-file";
+		argv[n++] = key_file;
+	}
 	argv[n] = NULL;
 
 	if (geteuid() == 0) {
@@ -321,7 +351,7 @@ static pid_t spawn_engine(const struct migrate_opts *o, const struct placement *
 		setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
 		setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
 	}
-	return proc_spawn(argv, engine_log, engine_log, 0);
+	return proc_spawn(argv, pl->kind == PLACE_SSH ? telemetry : engine_log, engine_log, 0);
 }
 
 /* Copy the engine's own messages (not mpirun's boilerplate) to stderr,
@@ -368,9 +398,34 @@ static int settle_act(struct ctl_client *c, enum settle_act act, const char *sid
 	return -1;
 }
 
+/* Where this command reaches the two VMMs: their runtime directories,
+ * or for ssh hosts the local ends of forwards (cli/migrate_ssh.h). */
+struct ends {
+	const char *dir[2];             /* by enum migrate_side */
+	struct migrate_ssh *ssh;        /* NULL: dir[] are local */
+};
+
+/* settle_probe() of one side. Over ssh its socket is forwarded first, if
+ * there is one; ssh failing leaves the side unknown, with ssh's reason. */
+static void probe_side(const struct ends *e, enum migrate_side side, const char *vm,
+		       struct side *s, struct ctl_client **c)
+{
+	if (e->ssh && migrate_ssh_expose(e->ssh, side, s->why, sizeof(s->why)) < 0) {
+		char why[sizeof(s->why)];
+
+		snprintf(why, sizeof(why), "%s", s->why);
+		memset(s, 0, sizeof(*s));
+		s->state = SIDE_UNKNOWN;
+		snprintf(s->why, sizeof(s->why), "%s", why);
+		*c = NULL;
+		return;
+	}
+	settle_probe(e->ssh ? migrate_ssh_dir(e->ssh, side) : e->dir[side], vm, s, c);
+}
+
 /* The referee (cli/settle.h): ask both VMMs, decide, act, say where the
  * VM is. why is the engine's failure (NULL when it succeeded). */
-static int settle(const struct migrate_opts *o, const struct follow *fl,
+static int settle(const struct migrate_opts *o, const struct ends *e, const struct follow *fl,
 		  int engine_ok, const char *why)
 {
 	struct settle_facts f = { .engine_ok = engine_ok, .switched = fl->switched,
@@ -379,7 +434,7 @@ static int settle(const struct migrate_opts *o, const struct follow *fl,
 	struct settle_outcome out;
 	int rc, i;
 
-	settle_probe(o->req.from, o->req.vm, &f.src, &src);
+	probe_side(e, MIGRATE_SRC, o->req.vm, &f.src, &src);
 	/* Our ranks are gone; the source's VMM may not have seen their
 	 * connection close yet. A lock still held after that is another
 	 * client's. */
@@ -387,9 +442,9 @@ static int settle(const struct migrate_opts *o, const struct follow *fl,
 		if (src)
 			ctl_client_close(src);
 		nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
-		settle_probe(o->req.from, o->req.vm, &f.src, &src);
+		probe_side(e, MIGRATE_SRC, o->req.vm, &f.src, &src);
 	}
-	settle_probe(o->req.to, o->req.vm, &f.dst, &dst);
+	probe_side(e, MIGRATE_DST, o->req.vm, &f.dst, &dst);
 	settle_decide(&f, &out);
 	rc = out.exit;
 	/* A discard or release that fails is said; a source that could not
@@ -419,30 +474,40 @@ static int settle(const struct migrate_opts *o, const struct follow *fl,
 
 /* Before anything starts: the source VM must be running and in no other
  * migration, and the destination must have no VM of that name (its
- * discarding on failure would hit someone else's). Exits on failure. */
-static void preflight(const struct migreq *r)
+ * discarding on failure would hit someone else's). Returns 0, or -1 with
+ * the reason said. */
+static int preflight(const struct migreq *r, const struct ends *e)
 {
 	struct ctl_client *c;
 	struct side s, d;
 
-	settle_probe(r->from, r->vm, &s, &c);
+	probe_side(e, MIGRATE_SRC, r->vm, &s, &c);
 	if (c)
 		ctl_client_close(c);
-	if (s.state == SIDE_ABSENT || s.state == SIDE_UNKNOWN)
-		log_fatal(CLI_FAILED, "no VM '%s' answers on %s: %s", r->vm, r->from,
+	if (s.state == SIDE_ABSENT || s.state == SIDE_UNKNOWN) {
+		log_error("no VM '%s' answers on %s: %s", r->vm, r->from,
 			  s.state == SIDE_ABSENT ? "no such VM (no control socket)" : s.why);
-	if (s.migrating)
-		log_fatal(CLI_FAILED, "VM '%s' is already being migrated: one migration at a time",
-			  r->vm);
-	if (s.state != SIDE_RUNNING)
-		log_fatal(CLI_FAILED, "VM '%s' is %s on %s, not running: nothing was started",
+		return -1;
+	}
+	if (s.migrating) {
+		log_error("VM '%s' is already being migrated: one migration at a time", r->vm);
+		return -1;
+	}
+	if (s.state != SIDE_RUNNING) {
+		log_error("VM '%s' is %s on %s, not running: nothing was started",
 			  r->vm, side_state_name(s.state), r->from);
-	settle_probe(r->to, r->vm, &d, &c);
+		return -1;
+	}
+	probe_side(e, MIGRATE_DST, r->vm, &d, &c);
 	if (c)
 		ctl_client_close(c);
-	if (d.state != SIDE_ABSENT)
-		log_fatal(CLI_FAILED, "a VM named '%s' is already on the destination %s (%s): nothing was started",
-			  r->vm, r->to, side_state_name(d.state));
+	if (d.state != SIDE_ABSENT) {
+		log_error("a VM named '%s' is already on the destination %s (%s%s%s): nothing was started",
+			  r->vm, r->to, side_state_name(d.state), d.state == SIDE_UNKNOWN ? ": " : "",
+			  d.state == SIDE_UNKNOWN ? d.why : "");
+		return -1;
+	}
+	return 0;
 }
 
 /* A Xen migration's referee: the backend reads the domains' names and
@@ -586,6 +651,57 @@ static void print_summary(const struct migrate_opts *o, const struct follow *fl)
 
 /* ---- the command ----------------------------------------------------------- */
 
+/* The ssh host a --from or --to argument names (a host name, not a
+ * path), or NULL. */
+static const struct host *ssh_end(const struct host_list *l, const char *arg)
+{
+	const struct host *h = strchr(arg, '/') ? NULL : hosts_find(l, arg);
+
+	return hosts_is_ssh(h) ? h : NULL;
+}
+
+/* A migration between the ssh hosts src and dst: mpirun's agent and the
+ * network of its TCP traffic (both hosts', one list if they differ).
+ * Returns 0, or -1 with the reason in why. */
+static int ssh_placement(struct placement *pl, const struct host *src, const struct host *dst,
+			 char *why, size_t len)
+{
+	char net_src[32], net_dst[32];
+
+	if (!strcmp(src->name, dst->name))
+		return errbuf_set(why, len, "source and destination are the same host (%s)",
+				  src->name);
+	if (ssh_mpi_agent(pl->agent, sizeof(pl->agent), src, dst, why, len) ||
+	    hosts_mpi_net(src, net_src, sizeof(net_src), why, len) ||
+	    hosts_mpi_net(dst, net_dst, sizeof(net_dst), why, len))
+		return -1;
+	pl->kind = PLACE_SSH;
+	pl->src = src;
+	pl->dst = dst;
+	snprintf(pl->net, sizeof(pl->net), "%s%s%s", net_src, strcmp(net_src, net_dst) ? "," : "",
+		 strcmp(net_src, net_dst) ? net_dst : "");
+	return 0;
+}
+
+/* The migration's key (docs/security.md): a 0600 file in key_file that
+ * every rank reads, or for ranks on ssh hosts (no shared file system)
+ * KEYFILE_ENV in our environment, which mpirun passes on (-x); key_file
+ * is then "". Returns 0 or -errno. */
+static int make_key(const struct placement *pl, char *key_file)
+{
+	char hex[KEYFILE_HEX_LEN + 1];
+	int rc;
+
+	if (pl->kind != PLACE_SSH)
+		return keyfile_make(key_file);
+	key_file[0] = '\0';
+	rc = keyfile_hex(hex);
+	if (!rc && setenv(KEYFILE_ENV, hex, 1))
+		rc = -errno;
+	explicit_bzero(hex, sizeof(hex));
+	return rc;
+}
+
 /* This command's own options, beside the request's. */
 static int take_migrate_opt(void *arg, int c, const char *v, char *why, size_t len)
 {
@@ -646,7 +762,10 @@ int cmd_migrate(int argc, char **argv)
 	char last_phase[32] = "", err[256], from_dir[MIGREQ_HOST_MAX], to_dir[MIGREQ_HOST_MAX];
 	char tally[320];
 	struct host_list hosts;
-	struct placement pl;
+	struct placement pl = { .kind = PLACE_LOCAL };
+	struct migrate_ssh ssh;
+	struct ends ends = { .ssh = NULL };
+	const struct host *ssh_src = NULL, *ssh_dst = NULL;
 	int tty = isatty(STDERR_FILENO), status, rc, xen, engine_ok;
 	uint64_t deadline;
 	pid_t pid;
@@ -660,6 +779,16 @@ int cmd_migrate(int argc, char **argv)
 	xen = xen_request(&hosts, &o.req, err, sizeof(err));
 	if (xen < 0)
 		log_fatal(CLI_USAGE, "%s", err);
+	if (!xen) {
+		ssh_src = ssh_end(&hosts, o.req.from[0] ? o.req.from : rundir);
+		ssh_dst = ssh_end(&hosts, o.req.to);
+		if (!ssh_src != !ssh_dst)
+			log_fatal(CLI_USAGE, "an ssh host migrates to or from another ssh host only "
+				  "(--from %s, --to %s)", o.req.from[0] ? o.req.from : rundir,
+				  o.req.to);
+		if (ssh_src && ssh_placement(&pl, ssh_src, ssh_dst, err, sizeof(err)))
+			log_fatal(CLI_USAGE, "%s", err);
+	}
 	if (!xen && (hosts_resolve(&hosts, o.req.from[0] ? o.req.from : rundir, from_dir,
 				   sizeof(from_dir), err, sizeof(err)) ||
 		     hosts_resolve(&hosts, o.req.to, to_dir, sizeof(to_dir), err, sizeof(err))))
@@ -667,9 +796,22 @@ int cmd_migrate(int argc, char **argv)
 	if (!xen) {
 		snprintf(o.req.from, sizeof(o.req.from), "%s", from_dir);
 		snprintf(o.req.to, sizeof(o.req.to), "%s", to_dir);
-		if (migreq_check_ends(o.req.from, o.req.to, err, sizeof(err)))
+		/* Two ssh hosts may well use the same path, each its own. */
+		if (!ssh_src && migreq_check_ends(o.req.from, o.req.to, err, sizeof(err)))
 			log_fatal(CLI_USAGE, "%s", err);
-		preflight(&o.req);
+		/* Nothing starts unless both hosts are reached (ssh's reason
+		 * otherwise: a wrong host key, a refused connection). */
+		if (ssh_src && migrate_ssh_open(&ssh, ssh_src, ssh_dst, rundir, o.req.vm, err,
+						sizeof(err)))
+			log_fatal(CLI_FAILED, "nothing was started: %s", err);
+		ends.ssh = ssh_src ? &ssh : NULL;
+		ends.dir[MIGRATE_SRC] = o.req.from;
+		ends.dir[MIGRATE_DST] = o.req.to;
+		if (preflight(&o.req, &ends)) {
+			if (ends.ssh)
+				migrate_ssh_close(ends.ssh);
+			return CLI_FAILED;
+		}
 	}
 
 	if (o.log)
@@ -679,24 +821,32 @@ int cmd_migrate(int argc, char **argv)
 			 o.req.vm, (long)getpid());
 	snprintf(engine_log, sizeof(engine_log), "%s.engine.log", telemetry);
 	unlink(telemetry);
-	pl.src = hosts_by_runtime(&hosts, o.req.from);
-	pl.dst = hosts_by_runtime(&hosts, o.req.to);
-	pl.hosts_file = hosts.path;
-	if (!hosts_in_lab(pl.src) || !hosts_in_lab(pl.dst))
-		pl.src = pl.dst = NULL;
+	if (pl.kind != PLACE_SSH) {
+		pl.src = hosts_by_runtime(&hosts, o.req.from);
+		pl.dst = hosts_by_runtime(&hosts, o.req.to);
+		pl.hosts_file = hosts.path;
+		if (hosts_in_lab(pl.src) && hosts_in_lab(pl.dst))
+			pl.kind = PLACE_LAB;
+	}
 	/* The migration's key: made here, read by every rank, gone with the
 	 * engine (docs/security.md). */
 	snprintf(key_file, sizeof(key_file), "%s/.key-%s.%ld", rundir, o.req.vm, (long)getpid());
-	rc = keyfile_make(key_file);
-	if (rc)
+	rc = make_key(&pl, key_file);
+	if (rc) {
+		if (ends.ssh)
+			migrate_ssh_close(ends.ssh);
 		log_fatal(CLI_FAILED, "cannot make the migration key %s: %s", key_file,
 			  strerror(-rc));
+	}
 	snprintf(tag, sizeof(tag), "%ld", (long)getpid());
 	setenv(PROC_MIGRATION_TAG, tag, 1);
 	snprintf(tag, sizeof(tag), "%s=%ld", PROC_MIGRATION_TAG, (long)getpid());
 	pid = spawn_engine(&o, &pl, xen ? "xen" : NULL, telemetry, key_file, engine_log);
 	if (pid < 0) {
-		unlink(key_file);
+		if (key_file[0])
+			unlink(key_file);
+		if (ends.ssh)
+			migrate_ssh_close(ends.ssh);
 		log_fatal(CLI_FAILED, "cannot start the engine: %s", strerror(errno));
 	}
 
@@ -733,7 +883,9 @@ int cmd_migrate(int argc, char **argv)
 	 * and might even go on). */
 	if (proc_kill_tagged(tag, RANKS_GONE_MS))
 		log_error("engine ranks of this migration survive SIGKILL");
-	unlink(key_file);
+	if (key_file[0])
+		unlink(key_file);
+	unsetenv(KEYFILE_ENV);
 	follow_poll(&fl);
 	jsonl_tail_close(&fl.tail);
 	fl.tally.bad_lines = fl.tail.bad;
@@ -748,15 +900,17 @@ int cmd_migrate(int argc, char **argv)
 	if (engine_ok) {
 		/* Even a success is settled: exit 0 only if the destination
 		 * VMM itself says it has the VM. */
-		rc = xen ? CLI_OK : settle(&o, &fl, 1, NULL);
+		rc = xen ? CLI_OK : settle(&o, &ends, &fl, 1, NULL);
 	} else {
 		char why[600];
 
 		snprintf(why, sizeof(why), "%s", fl.error[0] ? fl.error :
 			 WIFSIGNALED(status) || !WIFEXITED(status) ? "the engine was killed" :
 			 "the engine failed");
-		rc = xen ? settle_xen(&o, why) : settle(&o, &fl, 0, why);
+		rc = xen ? settle_xen(&o, why) : settle(&o, &ends, &fl, 0, why);
 	}
+	if (ends.ssh)
+		migrate_ssh_close(ends.ssh);
 	if (o.json) {
 		json_t *out = json_pack("{s:s, s:s, s:s, s:i, s:O?, s:O, s:s?, s:{s:I, s:I, s:I, s:I}}",
 					"vm", o.req.vm, "from", o.req.from, "to", o.req.to,

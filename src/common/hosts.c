@@ -91,13 +91,44 @@ static int ssh_split(struct host *h, const char *val, char *why, size_t len)
 	return 0;
 }
 
+/* iface=: an interface name (1-15 of [A-Za-z0-9_.-], not starting with
+ * '-') or an IPv4 CIDR A.B.C.D/N (N 0-32): it goes into mpirun's
+ * argv as one word. 1 if it is one of those. */
+static int iface_ok(const char *v)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(v, '/'), *p;
+	struct in_addr in;
+	char *end;
+	long bits;
+
+	if (slash) {
+		if ((size_t)(slash - v) >= sizeof(ip))
+			return 0;
+		memcpy(ip, v, (size_t)(slash - v));
+		ip[slash - v] = '\0';
+		bits = strtol(slash + 1, &end, 10);
+		return inet_pton(AF_INET, ip, &in) == 1 && isdigit((unsigned char)slash[1]) &&
+		       !*end && bits >= 0 && bits <= 32;
+	}
+	if (!*v || strlen(v) > 15 || *v == '-')
+		return 0;
+	for (p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return 0;
+	return 1;
+}
+
 /* The keys only an ssh host takes, and what an ssh host cannot have. */
 static int ssh_check(struct host *h, char *why, size_t len)
 {
 	if (!h->ssh_user[0])
-		return h->known_hosts[0] || h->ssh_key[0] ?
-		       errbuf_set(why, len, "host %s: known_hosts= and ssh_key= need ssh=",
+		return h->known_hosts[0] || h->ssh_key[0] || h->iface[0] ?
+		       errbuf_set(why, len, "host %s: known_hosts=, ssh_key= and iface= need ssh=",
 				  h->name) : 0;
+	if (h->iface[0] && !iface_ok(h->iface))
+		return errbuf_set(why, len, "host %s: iface must be an interface name (A-Z a-z "
+				  "0-9 _ . -, at most 15) or an IPv4 CIDR (10.0.0.0/24)", h->name);
 	if (addr_check(h->ssh_host, h->name, "ssh host", why, len))
 		return -1;
 	if (h->hv != HOST_HV_KVM || h->netns[0])
@@ -123,12 +154,13 @@ static int parse_line(char *line, struct host *h, char *why, size_t len)
 	for (word = strtok_r(line, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(word, '=');
 		char *fields[] = { h->name, h->runtime, h->netns, h->addr, h->known_hosts,
-				   h->ssh_key };
+				   h->ssh_key, h->iface };
 		static const char *const keys[] = { "name", "runtime", "netns", "addr",
-						    "known_hosts", "ssh_key" };
+						    "known_hosts", "ssh_key", "iface" };
 		static const size_t sizes[] = { sizeof(h->name), sizeof(h->runtime),
 						sizeof(h->netns), sizeof(h->addr),
-						sizeof(h->known_hosts), sizeof(h->ssh_key) };
+						sizeof(h->known_hosts), sizeof(h->ssh_key),
+						sizeof(h->iface) };
 		const unsigned nkeys = sizeof(keys) / sizeof(keys[0]);
 		unsigned k;
 
@@ -340,9 +372,27 @@ int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 	if (h->hv == HOST_HV_XEN)
 		return errbuf_set(why, len, "host '%s' is a xen host: it has no runtime "
 				  "directory (a Xen migration names it at both ends)", arg);
-	if (hosts_is_ssh(h))
-		return errbuf_set(why, len, "host '%s' is reached over ssh: dsmig migrate cannot "
-				  "take it yet (issue 15)", arg);
 	snprintf(dir, dirlen, "%s", h->runtime);
+	return 0;
+}
+
+int hosts_mpi_net(const struct host *h, char *buf, size_t buflen, char *why, size_t len)
+{
+	struct in_addr in;
+	uint32_t a;
+	int k;
+
+	if (h->iface[0]) {
+		k = snprintf(buf, buflen, "%s", h->iface);
+	} else {
+		if (inet_pton(AF_INET, h->ssh_host, &in) != 1)
+			return errbuf_set(why, len, "host %s: its ssh address %s is a name: "
+					  "say which network the migration takes with iface=",
+					  h->name, h->ssh_host);
+		a = ntohl(in.s_addr);
+		k = snprintf(buf, buflen, "%u.%u.%u.0/24", a >> 24, (a >> 16) & 255, (a >> 8) & 255);
+	}
+	if (k < 0 || (size_t)k >= buflen)
+		return errbuf_set(why, len, "host %s: network name too long", h->name);
 	return 0;
 }

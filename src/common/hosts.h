@@ -11,7 +11,11 @@
  * docs/deploy.md). A host on another machine is reached over ssh:
  * ssh=USER@HOST (USER [a-z_][a-z0-9_-]*, HOST an IPv4 address or a host
  * name), with optional known_hosts= and ssh_key= (absolute local paths);
- * its runtime= is the directory on that machine (default /run/dsmig).
+ * its runtime= is the directory on that machine (default /run/dsmig),
+ * and iface= (optional) the network the migration's MPI traffic takes
+ * there: an interface name (1-15 of [A-Za-z0-9_.-]) or an IPv4 CIDR
+ * (198.18.0.0/24), given to Open MPI's btl/oob_tcp_if_include; without
+ * it, the /24 of the ssh host's address (which must then be IPv4).
  * Every path of an ssh host is kept to [A-Za-z0-9/_.-], since the remote
  * one goes through the remote shell (quoted) and the local ones into
  * ssh's -o options. Example:
@@ -49,6 +53,7 @@ struct host {
 	char ssh_host[64];
 	char known_hosts[256];          /* "": ssh's default */
 	char ssh_key[256];              /* "": ssh's default identities */
+	char iface[32];                 /* "": the /24 of ssh_host */
 };
 
 /* An ssh host's runtime directory when its line names none. */
@@ -97,9 +102,14 @@ int hosts_in_lab(const struct host *h);
 /* A host argument to a runtime directory: a path (contains '/') is taken
  * as it is; otherwise it is looked up by name (a xen host, which has no
  * runtime directory, is refused: dsmig migrate takes Xen migrations
- * apart, docs/xen.md; so is an ssh host, whose directory is on another
- * machine: dsmig migrate does not reach it yet). Returns 0 or -1 with a
- * reason in why. */
+ * apart, docs/xen.md). An ssh host's directory is the one on that
+ * machine (dsmig migrate reaches it through ssh, cli/migrate_ssh.h).
+ * Returns 0 or -1 with a reason in why. */
+/* The network of an ssh host's MPI traffic, for btl/oob_tcp_if_include:
+ * its iface=, else the /24 of its (IPv4) ssh address. Returns 0, or -1
+ * with the reason in why (a host name without iface=). */
+int hosts_mpi_net(const struct host *h, char *buf, size_t buflen, char *why, size_t len);
+
 int hosts_resolve(const struct host_list *l, const char *arg, char *dir,
 		  size_t dirlen, char *why, size_t len);
 

@@ -8,24 +8,35 @@
 
 #include "common/keyfile.h"
 
-int keyfile_make(const char *path)
+int keyfile_hex(char hex[KEYFILE_HEX_LEN + 1])
 {
 	unsigned char raw[KEYFILE_KEY_BYTES];
-	char text[2 * KEYFILE_KEY_BYTES + 2];
 	size_t got = 0, i;
 	ssize_t n;
-	int fd, rc = 0;
 
 	while (got < sizeof(raw)) {
 		n = getrandom(raw + got, sizeof(raw) - got, 0);
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR) {
+			explicit_bzero(raw, sizeof(raw));
 			return -errno;
+		}
 		if (n > 0)
 			got += (size_t)n;
 	}
 	for (i = 0; i < sizeof(raw); i++)
-		snprintf(text + 2 * i, 3, "%02x", raw[i]);
-	text[2 * KEYFILE_KEY_BYTES] = '\n';
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int keyfile_make(const char *path)
+{
+	char text[KEYFILE_HEX_LEN + 2];
+	int fd, rc = keyfile_hex(text);
+
+	if (rc)
+		return rc;
+	text[KEYFILE_HEX_LEN] = '\n';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = -errno;
@@ -37,7 +48,6 @@ int keyfile_make(const char *path)
 		if (rc)
 			unlink(path);
 	}
-	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(text, sizeof(text));
 	return rc;
 }

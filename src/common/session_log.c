@@ -120,6 +120,7 @@ static const struct field start_fields[] = {
 	FIELD(S, "predicted_total_s", predicted_total_s, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "predicted_downtime_s", predicted_downtime_s, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "predicted_bytes", predicted_bytes, FIELD_I64, FIELD_OPTIONAL),
+	FIELD(S, "wire_na", wire_na, FIELD_STR, FIELD_OPTIONAL),
 	FIELD_END,
 };
 #undef S

@@ -144,6 +144,9 @@ struct session_mig_start {
 	 * if it could: optional, all or none. */
 	double predicted_total_s, predicted_downtime_s;
 	int64_t predicted_bytes;
+	/* Optional: why the wire of this migration is not measured (the
+	 * throughput chart then stays empty and says so). */
+	char wire_na[96];
 	uint64_t present;
 };
 

@@ -129,6 +129,25 @@ int ssh_argv_build(struct ssh_argv *a, const struct host *h, const char *ctl,
 	return b.bad ? -1 : 0;
 }
 
+int ssh_mpi_agent(char *buf, size_t buflen, const struct host *a, const struct host *b,
+		  char *why, size_t len)
+{
+	int k;
+
+	if (!hosts_is_ssh(a) || !hosts_is_ssh(b))
+		return errbuf_set(why, len, "both ends must be ssh hosts");
+	if (strcmp(a->ssh_user, b->ssh_user) || strcmp(a->known_hosts, b->known_hosts) ||
+	    strcmp(a->ssh_key, b->ssh_key))
+		return errbuf_set(why, len, "hosts %s and %s differ in ssh user, known_hosts or "
+				  "ssh_key: mpirun reaches both with one ssh command", a->name, b->name);
+	k = snprintf(buf, buflen, "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes%s%s%s%s -l %s",
+		     a->known_hosts[0] ? " -o UserKnownHostsFile=" : "", a->known_hosts,
+		     a->ssh_key[0] ? " -o IdentitiesOnly=yes -i " : "", a->ssh_key, a->ssh_user);
+	if (k < 0 || (size_t)k >= buflen)
+		return errbuf_set(why, len, "the ssh command for mpirun is too long");
+	return 0;
+}
+
 int ssh_quote_path(char *buf, size_t len, const char *path)
 {
 	int k;

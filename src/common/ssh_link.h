@@ -46,6 +46,15 @@ struct ssh_argv {
 int ssh_argv_build(struct ssh_argv *a, const struct host *h, const char *ctl,
 		   enum ssh_op op, const char *arg);
 
+/* Open MPI's rsh agent for a migration between ssh hosts a and b (one
+ * agent string for both, so they must share user, known_hosts and key):
+ * "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes
+ * [-o UserKnownHostsFile=K] [-o IdentitiesOnly=yes -i KEY] -l USER",
+ * made of the hosts file's validated fields only (mpirun splits it at
+ * spaces, no shell). Pure. Returns 0, or -1 with the reason in why. */
+int ssh_mpi_agent(char *buf, size_t buflen, const struct host *a, const struct host *b,
+		  char *why, size_t len);
+
 /* path single-quoted for a remote POSIX shell ('/run/dsmig'), refused
  * (-1) unless hosts_path_safe(path); 0, or -1 when it does not fit. */
 int ssh_quote_path(char *buf, size_t len, const char *path);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "dsm/batch.h"
 #include "common/migreq.h"
@@ -48,7 +49,9 @@ static void usage(void)
 		"         [--hv kvm|xen] [--batch-pages N] [--baseline-ms MS] [--after-ms MS]\n"
 		"         [--telemetry FILE|fd:N] [--key-file FILE]\n"
 		"--key-file: the migration's key (64 hex digits, a 0600 file of this user's;\n"
-		"dsmig migrate makes one): every page batch and blob is tagged with it.\n");
+		"dsmig migrate makes one): every page batch and blob is tagged with it.\n"
+		"Without it, the key is read from $" KEYFILE_ENV " (the same 64 hex digits)\n"
+		"if set: dsmig migrate passes it so to ranks on ssh hosts.\n");
 }
 
 /* The engine's own options, beside the request's. */
@@ -114,6 +117,12 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r->method);
 	if (rc == 0 && o->key_file && stream_auth_load(o->key_file, why, sizeof(why)))
 		rc = -1;
+	/* Ranks on other machines get the key in the environment; it is
+	 * dropped from ours once read (no child of ours inherits it). */
+	if (rc == 0 && !o->key_file && getenv(KEYFILE_ENV) &&
+	    stream_auth_load_hex(getenv(KEYFILE_ENV), why, sizeof(why)))
+		rc = -1;
+	unsetenv(KEYFILE_ENV);
 	if (rc) {
 		if (rank == 0 && rc != MIGREQ_HELP)
 			log_error("%s", why);

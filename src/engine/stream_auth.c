@@ -57,6 +57,27 @@ int stream_auth_load(const char *path, char *why, size_t len)
 	return 0;
 }
 
+int stream_auth_load_hex(const char *hex, char *why, size_t len)
+{
+	unsigned char bin[STREAM_AUTH_KEY_BYTES];
+	size_t bin_len = 0;
+
+	if (sodium_init() < 0)
+		return errbuf_set(why, len, "libsodium failed to start");
+	/* Decoded aside: a bad value leaves the key as it was. */
+	if (strlen(hex) != 2 * STREAM_AUTH_KEY_BYTES ||
+	    sodium_hex2bin(bin, sizeof(bin), hex, 2 * STREAM_AUTH_KEY_BYTES, NULL,
+			   &bin_len, NULL) != 0 || bin_len != sizeof(bin)) {
+		sodium_memzero(bin, sizeof(bin));
+		return errbuf_set(why, len, KEYFILE_ENV " does not hold a %d-byte key in hex",
+				  STREAM_AUTH_KEY_BYTES);
+	}
+	memcpy(key, bin, sizeof(key));
+	sodium_memzero(bin, sizeof(bin));
+	have_key = 1;
+	return 0;
+}
+
 int stream_auth_on(void)
 {
 	return have_key;

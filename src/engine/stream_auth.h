@@ -4,7 +4,8 @@
  * carries a keyed BLAKE2b tag (libsodium's crypto_generichash) over the
  * whole message, checked before anything in it is used. `dsmig migrate`
  * makes a random key per migration, in a 0600 file whose path the ranks
- * get (--key-file): the key itself never appears on a command line. A
+ * get (--key-file), or, for ranks on ssh hosts, in the environment
+ * (KEYFILE_ENV): the key itself never appears on a command line. A
  * message altered on the wire, or sent by someone without the key, is
  * refused, and the migration fails before the switch-over.
  *
@@ -26,6 +27,11 @@
  * digits (and a newline).
  * Returns 0, or -1 with why. Call before any other thread starts. */
 int stream_auth_load(const char *path, char *why, size_t len);
+
+/* The same key given as its 64 hex digits (KEYFILE_ENV, for ranks on
+ * other machines: common/keyfile.h). Returns 0, or -1 with why. Call
+ * before any other thread starts. */
+int stream_auth_load_hex(const char *hex, char *why, size_t len);
 
 /* Is a key loaded? */
 int stream_auth_on(void);

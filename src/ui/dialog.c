@@ -46,11 +46,14 @@ static int migrate_end(const struct console *c, const char *name, char *why, siz
 }
 
 /* Next host index that dsmig can migrate the VM to, stepping by dir: for
- * a VM on a kvm host another kvm host; on the xen host that host itself,
- * the only Xen migration dsmig does yet. */
+ * a VM on a kvm host another kvm host, reached the same way (an ssh host
+ * to an ssh host: dsmig migrate runs the ranks there over ssh; else one
+ * of this machine's); on the xen host that host itself, the only Xen
+ * migration dsmig does yet. */
 static int next_dest(const struct console *c, int from, int dir)
 {
 	int n = (int)c->hosts.n, i = from, k, xen = hosts_is_xen(&c->hosts, c->dlg.req.from);
+	int ssh = hosts_is_ssh(hosts_find(&c->hosts, c->dlg.req.from));
 
 	for (k = 0; k < n; k++) {
 		const char *name;
@@ -59,7 +62,7 @@ static int next_dest(const struct console *c, int from, int dir)
 		name = host_runtime_name(c, i);
 		if (xen ? !strcmp(name, c->dlg.req.from) :
 		    strcmp(name, c->dlg.req.from) && !hosts_is_xen(&c->hosts, name) &&
-		    !migrate_end(c, name, NULL, 0))
+		    hosts_is_ssh(&c->hosts.h[i]) == ssh && !migrate_end(c, name, NULL, 0))
 			return i;
 	}
 	return -1;

@@ -259,6 +259,8 @@ static void mig_start(struct model *m, int64_t id, const struct session_mig_star
 	snprintf(g->to, sizeof(g->to), "%s", s->to);
 	snprintf(g->method, sizeof(g->method), "%s", s->method);
 	snprintf(g->bandwidth, sizeof(g->bandwidth), "%s", s->bandwidth);
+	if (session_log_has(SESSION_REC_MIG_START, s->present, "wire_na"))
+		snprintf(g->wire_na, sizeof(g->wire_na), "%s", s->wire_na);
 	g->ranks = s->ranks;
 	g->verify = s->verify;
 	/* The run's own cap; a start record whose cap is no rate: the
@@ -415,7 +417,9 @@ static void apply_engine(struct model *m, const struct session_rec *r)
 	case TEL_PROGRESS:
 		g->round = ev->u.progress.round;
 		g->bytes_sent = (double)ev->u.progress.bytes;
-		if (!m->net_method[0])   /* no wire probe: the engine's own rate */
+		/* No wire probe: the engine's own rate, unless the wire
+		 * is said not to be measured (then nothing: n/a). */
+		if (!m->net_method[0] && !g->wire_na[0])
 			series_push(&g->net_bps, m->now, ev->u.progress.rate_bps);
 		break;
 	case TEL_ROUND:

@@ -86,6 +86,7 @@ struct migration_view {
 	int id;                     /* 0: none yet */
 	int active;                 /* launched and not exited */
 	char vm[65], from[64], to[64], method[16], bandwidth[16];
+	char wire_na[96];           /* "": the wire (or the engine) gives the rate */
 	int ranks, verify;
 	double cap_bps;             /* engine cap, bit/s (0 = none) */
 	double t_launch, t_exit;

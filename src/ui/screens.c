@@ -600,7 +600,8 @@ static void draw_charts(struct console *c, int y, int h, int w)
 	memset(&spec, 0, sizeof(spec));
 	memset(s, 0, sizeof(s));
 	chart_series(&s[0], 2, &g->net_bps, t0, THEME_SERIES1,
-		     !strcmp(c->model.net_method, "procfs") ? "wire (/proc, all lo traffic)"
+		     g->wire_na[0] ? g->wire_na
+		     : !strcmp(c->model.net_method, "procfs") ? "wire (/proc, all lo traffic)"
 		     : c->model.net_method[0] ? "wire (pcap)" : "engine");
 	for (int i = 0; i < s[0].n; i++)
 		buf_v[2][i] /= 1e6;
@@ -916,9 +917,9 @@ static void draw_migration(struct console *c)
 		 g->vm, g->from, g->to, g->phase, progress, g->method,
 		 g->cap_bps > 0 ? "cap " : "uncapped", g->cap_bps > 0 ? g->bandwidth : "", g->ranks);
 	title_bar(c, what);
-	if (!strcmp(c->model.net_method, "procfs") && c->model.net_note[0]) {
+	if (g->wire_na[0] || (!strcmp(c->model.net_method, "procfs") && c->model.net_note[0])) {
 		attron(A(THEME_WARN));
-		mvaddnstr(1, 1, c->model.net_note, COLS - 2);
+		mvaddnstr(1, 1, g->wire_na[0] ? g->wire_na : c->model.net_note, COLS - 2);
 		attroff(A(THEME_WARN));
 	}
 	if (h >= 8 && c->heatmap)

@@ -119,6 +119,32 @@ static void test_tag_catches_changes(void **state)
 	assert_int_equal(stream_auth_open(msg, len), -1);
 }
 
+/* The key in the environment's form (ranks on ssh hosts): the same 64
+ * hex digits as the file; what one sealed the other opens. */
+static void test_key_as_hex(void **state)
+{
+	uint8_t msg[10 + STREAM_AUTH_TAG_BYTES] = { 1, 2, 3 };
+	char hex[KEYFILE_HEX_LEN + 1], text[KEYFILE_HEX_LEN + 2];
+	size_t len;
+
+	assert_int_equal(keyfile_hex(hex), 0);
+	assert_int_equal(strlen(hex), KEYFILE_HEX_LEN);
+	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), 0);
+	len = stream_auth_seal(msg, 10);
+	snprintf(text, sizeof(text), "%s\n", hex);
+	write_file(path_in("hex"), text, 0600);
+	assert_int_equal(stream_auth_load(path_in("hex"), why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_open(msg, len), 10);
+	hex[5] = 'z';                              /* not hex */
+	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, KEYFILE_ENV));
+	assert_int_equal(stream_auth_open(msg, len), 10);   /* the key unchanged */
+	hex[5] = 'a';
+	hex[63] = '\0';                            /* short */
+	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load_hex("", why, sizeof(why)), -1);
+}
+
 static void test_blob_tagged(void **state)
 {
 	char state_blob[3000];
@@ -155,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_key_file_made_private),
 		cmocka_unit_test(test_bad_key_files_refused),
 		cmocka_unit_test(test_tag_catches_changes),
+		cmocka_unit_test(test_key_as_hex),
 		cmocka_unit_test(test_blob_tagged),
 	};
 

@@ -158,11 +158,11 @@ static void test_ssh_key(void **state)
 	assert_string_equal(h->known_hosts, "/run/lab/known_hosts");
 	assert_string_equal(h->ssh_key, "/run/lab/id");
 	assert_string_equal(hosts_find(&l, "c")->runtime, "/var/run/dsmig");
-	/* Its directory is on another machine: never this one's, and
-	 * dsmig migrate does not take it yet. */
+	/* Its directory is on another machine: never this one's; resolved,
+	 * it is the directory there (dsmig migrate reaches it over ssh). */
 	assert_null(hosts_by_runtime(&l, HOSTS_SSH_RUNTIME));
-	assert_int_equal(hosts_resolve(&l, "b", dir, sizeof(dir), err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "reached over ssh"));
+	assert_int_equal(hosts_resolve(&l, "b", dir, sizeof(dir), err, sizeof(err)), 0);
+	assert_string_equal(dir, HOSTS_SSH_RUNTIME);
 
 	expect_error("name=a runtime=/x\nname=b ssh=198.18.0.2\n", "hosts:2: ssh must be USER@HOST");
 	expect_error("name=b ssh=root@\n", "hosts:1: ssh must be USER@HOST");
@@ -185,8 +185,40 @@ static void test_ssh_key(void **state)
 	expect_error("name=b ssh=root@h ssh_key=/a,-oProxyCommand=x\n", "host b: runtime, known_hosts");
 	expect_error("name=b ssh=root@h netns=n\n", "host b: an ssh host is a kvm host without netns=");
 	expect_error("name=b ssh=root@h hv=xen\n", "host b: an ssh host is a kvm host");
-	expect_error("name=b runtime=/x known_hosts=/kh\n", "host b: known_hosts= and ssh_key= need ssh=");
+	expect_error("name=b runtime=/x known_hosts=/kh\n", "host b: known_hosts=, ssh_key= and iface= need ssh=");
+	expect_error("name=b runtime=/x iface=eth1\n", "host b: known_hosts=, ssh_key= and iface= need ssh=");
 	expect_error("name=b ssh=root@h ssh_key=\n", "hosts:1: bad value for ssh_key");
+}
+
+/* iface=: one interface name or one IPv4 CIDR, a single word of mpirun's
+ * argv; without it the /24 of an IPv4 ssh address (hosts_mpi_net). */
+static void test_iface(void **state)
+{
+	struct host_list l;
+	char net[32];
+
+	(void)state;
+	assert_int_equal(hosts_parse(&l,
+		"name=a ssh=root@198.18.0.1\n"
+		"name=b ssh=root@10.1.2.3 iface=eth1\n"
+		"name=c ssh=root@node3 iface=10.0.0.0/24\n"
+		"name=d ssh=root@node4\n"
+		"name=e ssh=root@h iface=br-lab.5\n", "h", err, sizeof(err)), 0);
+	assert_int_equal(hosts_mpi_net(hosts_find(&l, "a"), net, sizeof(net), err, sizeof(err)), 0);
+	assert_string_equal(net, "198.18.0.0/24");
+	assert_int_equal(hosts_mpi_net(hosts_find(&l, "b"), net, sizeof(net), err, sizeof(err)), 0);
+	assert_string_equal(net, "eth1");
+	assert_int_equal(hosts_mpi_net(hosts_find(&l, "c"), net, sizeof(net), err, sizeof(err)), 0);
+	assert_string_equal(net, "10.0.0.0/24");
+	assert_int_equal(hosts_mpi_net(hosts_find(&l, "d"), net, sizeof(net), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "host d: its ssh address node4 is a name: say which network"));
+	expect_error("name=b ssh=root@h iface=eth1,lo\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=-lo\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=a_very_long_name0\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=10.0.0.0/33\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=10.0.0.0/\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=10.0.0/24\n", "host b: iface must be");
+	expect_error("name=b ssh=root@h iface=eth$(id)\n", "host b: iface must be");
 }
 
 int main(void)
@@ -198,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_hv_key),
 		cmocka_unit_test(test_runtime_by_identity),
 		cmocka_unit_test(test_ssh_key),
+		cmocka_unit_test(test_iface),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,12 +106,49 @@ static void test_refused(void **state)
 	assert_int_equal(ssh_quote_path(q, 8, "/run/dsmig"), -1);
 }
 
+/* mpirun's agent: ssh with the hosts file's words, never a shell line;
+ * one agent for both ends, so they must agree on user, key, known_hosts. */
+static void test_mpi_agent(void **state)
+{
+	struct host_list l;
+	char agent[512];
+
+	(void)state;
+	assert_int_equal(hosts_parse(&l,
+		"name=hostA ssh=root@198.18.0.1 known_hosts=/run/lab/kh ssh_key=/run/lab/id\n"
+		"name=hostB ssh=root@198.18.0.2 known_hosts=/run/lab/kh ssh_key=/run/lab/id\n"
+		"name=n1 ssh=op@node1\n"
+		"name=n2 ssh=op@node2\n"
+		"name=other ssh=root@198.18.0.3 known_hosts=/run/lab/kh\n"
+		"name=local runtime=/run/x\n", "h", err, sizeof(err)), 0);
+	assert_int_equal(ssh_mpi_agent(agent, sizeof(agent), hosts_find(&l, "hostA"),
+				       hosts_find(&l, "hostB"), err, sizeof(err)), 0);
+	assert_string_equal(agent, "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes "
+			    "-o UserKnownHostsFile=/run/lab/kh -o IdentitiesOnly=yes -i /run/lab/id "
+			    "-l root");
+	assert_int_equal(ssh_mpi_agent(agent, sizeof(agent), hosts_find(&l, "n1"),
+				       hosts_find(&l, "n2"), err, sizeof(err)), 0);
+	assert_string_equal(agent, "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -l op");
+	assert_int_equal(ssh_mpi_agent(agent, sizeof(agent), hosts_find(&l, "hostA"),
+				       hosts_find(&l, "other"), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "hosts hostA and other differ in ssh user, known_hosts or ssh_key"));
+	assert_int_equal(ssh_mpi_agent(agent, sizeof(agent), hosts_find(&l, "hostA"),
+				       hosts_find(&l, "n1"), err, sizeof(err)), -1);
+	assert_int_equal(ssh_mpi_agent(agent, sizeof(agent), hosts_find(&l, "hostA"),
+				       hosts_find(&l, "local"), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "both ends must be ssh hosts"));
+	assert_int_equal(ssh_mpi_agent(agent, 20, hosts_find(&l, "hostA"),
+				       hosts_find(&l, "hostB"), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_master),
 		cmocka_unit_test(test_mux_commands),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_mpi_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

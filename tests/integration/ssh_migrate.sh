@@ -1,0 +1,155 @@
+#!/bin/bash
+# dsmig migrate between ssh hosts (issue 15, part 2): `dsmig lab up --ssh`,
+# a small guest started on hostA through its sshd, then `dsmig migrate
+# --from hostA --to hostB` with the hosts file that names the hosts by
+# ssh= only, once per method: exit 0, the VM runs on hostB (asked through
+# ssh) and is gone from hostA, the telemetry file (rank 0's stdout through
+# mpirun) has a summary; mpirun's daemons ran in each host's namespace
+# under its sshd, not through the lab's agent. A wrong host key in
+# known_hosts: migrate fails before anything starts, with ssh's reason,
+# and the VM keeps running where it was. The console's dialog migrates a
+# VM between the ssh hosts too (tmux), its throughput chart saying the
+# wire is not captured. Nothing left behind (ssh
+# masters, forwarded sockets, mpirun), and `lab down` stops every sshd.
+# Skipped without root, network namespaces, an accelerator or sshd.
+. "$(dirname "$0")/lib.sh"
+[ -x /usr/sbin/sshd ] || { skip "ssh migrate: no sshd (Debian's openssh-server: make deps)"; exit 0; }
+require_lab
+
+W=$HOST_A
+lab() { timeout 60 "$DSMIG" lab "$@"; }
+SSH=(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$LAB_SSH_KNOWN"
+     -i "$LAB_SSH_KEY")
+on_ssh() { local a=$1; shift; timeout 20 "${SSH[@]}" "root@$a" "$@" </dev/null; }
+# status ADDR RUNTIME VM: the VM's status, asked on that host through ssh.
+status() { on_ssh "$1" "$PWD/$VMM ctl $2/$3.sock query-status" 2>/dev/null | jq -r .status; }
+# jq_holds FILTER FILE: the JSON lines of FILE, as one array, hold FILTER.
+jq_holds() { jq -e -s "$1" "$2" >/dev/null; }
+# ssh_vm VM: start a small guest on hostA through ssh, wait until it answers.
+ssh_vm() {
+	local i
+	on_ssh "$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid $PWD/$VMM run \
+		$PWD/$GUESTS/memory.elf --mem 32M --name $1 --console $LAB_HOSTA_RUNTIME/$1.console \
+		-- region=4M </dev/null >$LAB_HOSTA_RUNTIME/$1.log 2>&1 &"
+	for i in $(seq 100); do
+		[ "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" "$1")" = running ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# ssh_migrate VM HOSTS-FILE OPTIONS...: hostA -> hostB, bounded; output in VM.out.
+ssh_migrate() {
+	local vm=$1 hosts=$2
+	shift 2
+	DSMIG_HOSTS=$hosts timeout 150 "$DSMIG" migrate "$vm" --from hostA --to hostB \
+		--timeout 120 --bandwidth 0 "$@" >"$W/$vm.out" 2>&1
+}
+# Every 0.05 s while it runs: the namespace of each orted and whether it
+# came through an ssh session, with that host's TMPDIR (the daemon
+# detaches from sshd, but keeps the session's environment): "NETNS ssh
+# TMPDIR" or "NETNS none TMPDIR".
+orted_watch() {
+	local pid ns env via
+	for _ in $(seq 600); do
+		for pid in $(pgrep -x orted); do
+			ns=$(ip netns identify "$pid" 2>/dev/null)
+			env=$({ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null)
+			via=none
+			grep -q '^SSH_CONNECTION=' <<<"$env" && via=ssh
+			# A daemon may end between pgrep and here: skip it then.
+			[ -n "$ns" ] && [ -n "$env" ] && echo "$ns $via $(sed -n 's/^TMPDIR=//p' <<<"$env")"
+		done
+		sleep 0.05
+	done
+}
+
+lab up --ssh --link 100mbit >"$W/up.out" 2>&1
+check "lab up --ssh --link 100mbit succeeds" test $? -eq 0 || sed 's/^/# /' "$W/up.out"
+
+for method in precopy dsm dsm-pull; do
+	vm=m-$method
+	if ! ssh_vm "$vm"; then
+		not_ok "$method: a guest started on hostA through ssh"
+		continue
+	fi
+	if [ "$method" = precopy ]; then
+		orted_watch >"$W/orted.txt" &
+		TEST_PIDS+=("$!")
+		watch=$!
+	fi
+	# precopy capped, so that the daemons live long enough to be seen.
+	extra=()
+	[ "$method" = precopy ] && extra=(--bandwidth 20M)
+	ssh_migrate "$vm" "$LAB_SSH_HOSTS" --method "$method" --log "$W/$vm.jsonl" "${extra[@]}"
+	rc=$?
+	[ "$method" = precopy ] && kill "$watch" 2>/dev/null
+	check "$method between ssh hosts: exit 0" test "$rc" -eq 0 || sed 's/^/# /' "$W/$vm.out" | tail -15
+	check "... the VM runs on hostB (asked through ssh)" \
+		test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" "$vm")" = running
+	check "... and is gone from hostA" \
+		bash -c "! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_HOSTA_RUNTIME/$vm.sock </dev/null"
+	check "... the telemetry (rank 0's stdout through mpirun) has a successful summary" \
+		jq_holds '[.[] | select(.type == "summary" and .ok == true)] | length == 1' "$W/$vm.jsonl"
+	check "... and nothing but telemetry" \
+		jq_holds 'all(.[]; .v != null and .type != null)' "$W/$vm.jsonl"
+	check "... the summary printed" grep -q "^Migration of '$vm': $LAB_HOSTA_RUNTIME -> $LAB_HOSTB_RUNTIME, $method" "$W/$vm.out"
+	if [ "$method" = precopy ]; then
+		check "... mpirun's daemons ran in both hosts' namespaces, started over ssh, each with its own TMPDIR" \
+			bash -c "grep -qx '$LAB_HOSTA_NETNS ssh $LAB_HOSTA_RUNTIME/tmp' '$W/orted.txt' &&
+				 grep -qx '$LAB_HOSTB_NETNS ssh $LAB_HOSTB_RUNTIME/tmp' '$W/orted.txt' &&
+				 ! grep -q none '$W/orted.txt'"
+		sort -u "$W/orted.txt" | sed 's/^/# /'
+	fi
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/$vm.sock quit" >/dev/null 2>&1
+done
+check "no ssh master, forward directory or mpirun left behind" \
+	bash -c "! pgrep -f 'ssh -N -M -S .*/.mssh-' && ! ls -d '$DSMIG_RUNTIME_DIR'/.mssh-* &&
+		 ! pgrep -x mpirun" >/dev/null 2>&1
+
+# ---- from the console's dialog ------------------------------------------------
+if command -v tmux >/dev/null; then
+	T="tmux -L dsmig-sshmig-test-$$"
+	trap '$T kill-server 2>/dev/null; timeout 30 "$DSMIG" lab down >/dev/null 2>&1; cleanup' EXIT
+	ssh_vm con
+	$T new-session -d -s con -x 140 -y 40 \
+		"cd '$PWD'; LANG=C.UTF-8 DSMIG_THEMES='$PWD/themes' DSMIG_HOSTS='$LAB_SSH_HOSTS' XDG_STATE_HOME='$W/state' '$DSMIG'"
+	check "console: con listed on hostA over ssh" wait_for "hostA    con" 10
+	$T send-keys -t con Enter
+	check "console: the dialog offers ssh host hostB as the destination" \
+		bash -c "sleep 0.5; $T capture-pane -p -t con | grep -q 'Migrate con from hostA' &&
+			 $T capture-pane -p -t con | grep -q '< hostB >'"
+	$T send-keys -t con Enter
+	check "console: the migration runs" wait_for "migration 1: con hostA -> hostB" 10
+	check "... its throughput says the wire is not captured" \
+		wait_for "n/a: the wire of ssh hosts is not captured yet" 10
+	check "... and ends done" wait_for "Migration 1 of con: done" 90
+	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+	$T send-keys -t con q
+	sleep 1
+	$T kill-server 2>/dev/null
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/con.sock quit" >/dev/null 2>&1
+else
+	skip "ssh migrate from the console: tmux is missing"
+fi
+
+# ---- a wrong host key -----------------------------------------------------------
+# hostA's address with hostB's key: ssh refuses hostA.
+ssh_vm bad
+{ sed -n "s/^$LAB_HOSTB_ADDR /$LAB_HOSTA_ADDR /p" "$LAB_SSH_KNOWN"; grep "^$LAB_HOSTB_ADDR " "$LAB_SSH_KNOWN"; } \
+	>"$W/bad_known"
+sed "s|known_hosts=$LAB_SSH_KNOWN|known_hosts=$W/bad_known|" "$LAB_SSH_HOSTS" >"$W/hosts-bad"
+ssh_migrate bad "$W/hosts-bad"
+rc=$?
+check "a wrong host key: migrate fails (exit 1)" test "$rc" -eq 1
+check "... before anything starts, with ssh's reason" \
+	grep -q "nothing was started: cannot reach hostA over ssh: Host key verification failed" "$W/bad.out" ||
+	sed 's/^/# /' "$W/bad.out"
+check "... the VM still runs on hostA" \
+	test "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" bad)" = running
+check "... and nothing of it on hostB" \
+	bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_HOSTB_RUNTIME/bad.sock </dev/null"
+on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_HOSTA_RUNTIME/bad.sock quit" >/dev/null 2>&1
+
+lab down >/dev/null 2>&1
+check "lab down stops every sshd of the lab" test -z "$(pgrep -f -- "sshd -f $LAB_SSH_DIR")"
+check "... and leaves nothing behind" test -z "$(lab_leftovers)"
