@@ -374,6 +374,38 @@ static void show_engine_errors(const char *engine_log)
 	fclose(f);
 }
 
+/* mpirun's verdict when it lost one of its daemons (the host went away,
+ * the network to it broke, its orted was killed): "ORTE has lost
+ * communication with a remote daemon ... Remote daemon: [[J,0],V] on node
+ * ADDR". Writes into buf which host that was, named as the hosts file
+ * names it where one has that address, and returns 1; 0 if the log does
+ * not say so. */
+static int engine_lost_daemon(const char *engine_log, const struct host_list *hosts,
+			      char *buf, size_t len)
+{
+	FILE *f = fopen(engine_log, "re");
+	char line[1024], node[128] = "", clean[128];
+	const char *at;
+	unsigned i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "Remote daemon:") && (at = strstr(line, " on node ")))
+			sscanf(at + 9, "%127s", node);
+	fclose(f);
+	if (!node[0])
+		return 0;
+	text_clean(clean, sizeof(clean), node);
+	for (i = 0; i < hosts->n; i++)
+		if (!strcmp(hosts->h[i].ssh_host, node) || !strcmp(hosts->h[i].addr, node)) {
+			snprintf(buf, len, "%s (%s)", hosts->h[i].name, clean);
+			return 1;
+		}
+	snprintf(buf, len, "%s", clean);
+	return 1;
+}
+
 /* ---- settling a failed migration ----------------------------------- */
 
 static int vm_do(struct ctl_client *c, const char *cmd)
@@ -902,8 +934,12 @@ int cmd_migrate(int argc, char **argv)
 		 * VMM itself says it has the VM. */
 		rc = xen ? CLI_OK : settle(&o, &ends, &fl, 1, NULL);
 	} else {
-		char why[600];
+		char why[600], lost[200];
 
+		if (!fl.error[0] && engine_lost_daemon(engine_log, &hosts, lost, sizeof(lost)))
+			snprintf(fl.error, sizeof(fl.error),
+				 "the engine failed: mpirun lost its daemon on %s: that host, "
+				 "or the network to it, failed", lost);
 		snprintf(why, sizeof(why), "%s", fl.error[0] ? fl.error :
 			 WIFSIGNALED(status) || !WIFEXITED(status) ? "the engine was killed" :
 			 "the engine failed");

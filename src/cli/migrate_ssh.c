@@ -68,6 +68,27 @@ fail:
 	return -1;
 }
 
+/* Link i again if its master died during the run (a dropped connection,
+ * a killed ssh): the referee must still ask that host. Its forwards died
+ * with it, so the stale local socket goes. 0, or -1 with ssh's reason. */
+static int relink(struct migrate_ssh *m, int i, const char *local, char *why, size_t len)
+{
+	char inner[300];
+
+	if (!m->link[i])
+		snprintf(inner, sizeof(inner), "an earlier try failed");
+	else if (ssh_link_poll(m->link[i], inner, sizeof(inner)) == 1)
+		return 0;
+	log_info("the ssh connection to %s was lost (%s); connecting again", m->h[i].name, inner);
+	ssh_link_close(m->link[i]);
+	m->link[i] = NULL;
+	if (unlink(local) && errno != ENOENT)
+		return errbuf_set(why, len, "cannot remove %s: %s", local, strerror(errno));
+	if (ssh_link_start(&m->link[i], &m->h[i], m->side[i], inner, sizeof(inner)))
+		return errbuf_set(why, len, "%s: %s", m->h[i].name, inner);
+	return wait_up(m, i, why, len);
+}
+
 int migrate_ssh_expose(struct migrate_ssh *m, enum migrate_side side, char *why, size_t len)
 {
 	char remote[PATH_MAX], local[PATH_MAX], quoted[PATH_MAX + 16], cmd[PATH_MAX + 32];
@@ -78,6 +99,8 @@ int migrate_ssh_expose(struct migrate_ssh *m, enum migrate_side side, char *why,
 	    dsmig_socket_path(local, sizeof(local), m->side[side], m->vm) ||
 	    ssh_quote_path(quoted, sizeof(quoted), remote))
 		return errbuf_set(why, len, "bad VM name or runtime directory for %s", m->h[side].name);
+	if (relink(m, side, local, why, len))
+		return -1;
 	snprintf(cmd, sizeof(cmd), "test -S %s", quoted);
 	rc = ssh_link_run(m->link[side], cmd, out, sizeof(out), MIGRATE_SSH_RUN_MS, inner,
 			  sizeof(inner));

@@ -7,7 +7,10 @@
 # mpirun) has a summary; mpirun's daemons ran in each host's namespace
 # under its sshd, not through the lab's agent. A wrong host key in
 # known_hosts: migrate fails before anything starts, with ssh's reason,
-# and the VM keeps running where it was. The console's dialog migrates a
+# and the VM keeps running where it was. migrate's ssh masters killed
+# during pre-copy: it connects again and settles, the VM on hostB; hostB's
+# MPI daemon killed during pre-copy: exit 1 naming hostB, the VM still on
+# hostA (and from the console, its card saying so). The console's dialog migrates a
 # VM between the ssh hosts too (tmux), its throughput chart saying the
 # wire is not captured. Nothing left behind (ssh
 # masters, forwarded sockets, mpirun), and `lab down` stops every sshd.
@@ -106,6 +109,56 @@ check "no ssh master, forward directory or mpirun left behind" \
 	bash -c "! pgrep -f 'ssh -N -M -S .*/.mssh-' && ! ls -d '$DSMIG_RUNTIME_DIR'/.mssh-* &&
 		 ! pgrep -x mpirun" >/dev/null 2>&1
 
+# ---- ssh and a host lost during pre-copy -------------------------------------
+# orted_on NETNS: the pids of mpirun's daemons in that host's namespace.
+orted_on() {
+	local p
+	for p in $(pgrep -x orted); do [ "$(ip netns identify "$p")" = "$1" ] && echo "$p"; done
+}
+# during_precopy VM COMMAND: migrate VM (capped, so pre-copy lasts seconds)
+# in the background, run COMMAND once both daemons run plus a second,
+# then wait; the exit status in $rc.
+during_precopy() {
+	local vm=$1 mp
+	ssh_migrate "$vm" "$LAB_SSH_HOSTS" --method precopy --bandwidth 20M &
+	mp=$!
+	for _ in $(seq 150); do
+		[ -n "$(orted_on "$LAB_HOSTB_NETNS")" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	eval "$2"
+	wait "$mp"
+	rc=$?
+}
+if ssh_vm drop; then
+	during_precopy drop 'kill $(pgrep -f "ssh -N -M -S .*/.mssh-")'
+	check "migrate's ssh connections killed during pre-copy: the migration goes on, exit 0" \
+		test "$rc" -eq 0 || sed 's/^/# /' "$W/drop.out" | tail -8
+	check "... it says it lost them and connects again" \
+		grep -q "the ssh connection to host[AB] was lost (.*); connecting again" "$W/drop.out"
+	check "... the VM runs on hostB and is gone from hostA" \
+		bash -c "[ \"\$(${SSH[*]} root@$LAB_HOSTB_ADDR $PWD/$VMM ctl $LAB_HOSTB_RUNTIME/drop.sock query-status </dev/null | jq -r .status)\" = running ] &&
+			 ! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_HOSTA_RUNTIME/drop.sock </dev/null"
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/drop.sock quit" >/dev/null 2>&1
+else
+	not_ok "a guest started on hostA through ssh (drop)"
+fi
+if ssh_vm lost; then
+	during_precopy lost 'kill $(orted_on "$LAB_HOSTB_NETNS")'
+	check "hostB's MPI daemon killed during pre-copy: migrate fails (exit 1)" test "$rc" -eq 1
+	check "... saying which host was lost, and that the VM keeps running" \
+		grep -q "mpirun lost its daemon on hostB ($LAB_HOSTB_ADDR).*the VM keeps running on the source" \
+		"$W/lost.out" || sed 's/^/# /' "$W/lost.out" | tail -8
+	check "... the VM runs on hostA (asked through ssh)" \
+		test "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" lost)" = running
+	check "... and nothing of it on hostB" \
+		bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_HOSTB_RUNTIME/lost.sock </dev/null"
+	on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_HOSTA_RUNTIME/lost.sock quit" >/dev/null 2>&1
+else
+	not_ok "a guest started on hostA through ssh (lost)"
+fi
+
 # ---- from the console's dialog ------------------------------------------------
 if command -v tmux >/dev/null; then
 	T="tmux -L dsmig-sshmig-test-$$"
@@ -124,6 +177,23 @@ if command -v tmux >/dev/null; then
 		wait_for "n/a: the wire of ssh hosts is not captured yet" 10
 	check "... and ends done" wait_for "Migration 1 of con: done" 90
 	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+	# Back to hostA, whose daemon is killed during pre-copy.
+	$T send-keys -t con Escape
+	sleep 0.5
+	$T send-keys -t con Enter
+	check "console: the dialog offers hostA back" wait_for "Migrate con from hostB" 5
+	$T send-keys -t con Enter
+	for _ in $(seq 150); do
+		[ -n "$(orted_on "$LAB_HOSTA_NETNS")" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	kill $(orted_on "$LAB_HOSTA_NETNS") 2>/dev/null
+	check "console: hostA's daemon killed during pre-copy: the card says which host was lost" \
+		wait_for "lost its daemon on" 30
+	check "... and that con keeps running on hostB" \
+		test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+	$T capture-pane -p -t con | sed 's/^/# /' | grep -i -A3 "lost its"
 	$T send-keys -t con q
 	sleep 1
 	$T kill-server 2>/dev/null
