@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"       dsmig report --compare FILE FILE... [--out DIR]\n"
 		"       dsmig record VM --to HOST [options]   (dsmig record --help)\n"
 		"       dsmig lab up|down|status|exec|check|env ...   (dsmig lab --help)\n"
+		"       dsmig wire [--net IFACE|CIDR|any] [--ports FIRST-LAST]   (the wire probe,\n"
+		"                  run on a source host over ssh by the console)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
 }
 
@@ -136,6 +138,8 @@ int main(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lab"))
 		return cmd_lab(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "wire"))
+		return cmd_wire(argc - 1, argv + 1);
 	log_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return CLI_USAGE;

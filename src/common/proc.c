@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/proc.h"
 
 static void redirect(const char *path, int target)
@@ -155,4 +156,27 @@ int proc_kill_tagged(const char *entry, unsigned timeout_ms)
 		left = proc_signal_tagged(entry, 0);
 	}
 	return left;
+}
+
+int proc_wait(pid_t pid, unsigned ms)
+{
+	uint64_t end = time_mono_ns() + (uint64_t)ms * 1000000u;
+	struct timespec tick = { 0, 5 * 1000000 };
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (time_mono_ns() >= end)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return -1;
 }

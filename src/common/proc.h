@@ -16,6 +16,10 @@
 pid_t proc_spawn(const char *const argv[], const char *out, const char *err,
 		 int new_group);
 
+/* Wait for child pid at most ms; after that kill (SIGKILL) and reap it.
+ * Its wait status, or -1 on a timeout. */
+int proc_wait(pid_t pid, unsigned ms);
+
 /* Run argv[0] (looked up in PATH) to completion with stdin /dev/null and
  * its stdout and stderr, interleaved, in out (NUL-terminated; what does
  * not fit outlen is read and dropped; out may be NULL when outlen is 0).

@@ -86,6 +86,7 @@ static const struct field net_fields[] = {
 	FIELD(S, "bytes", bytes, FIELD_I64, FIELD_REQUIRED),
 	FIELD(S, "bps", bps, FIELD_NUM, FIELD_REQUIRED),
 	FIELD(S, "netns", netns, FIELD_STR, FIELD_OPTIONAL),
+	FIELD(S, "host", host, FIELD_STR, FIELD_OPTIONAL),
 	FIELD(S, "note", note, FIELD_STR, FIELD_OPTIONAL),
 	FIELD_END,
 };

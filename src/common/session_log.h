@@ -108,7 +108,7 @@ struct session_vm {
 
 /* probe "net": netns and note are optional. */
 struct session_net {
-	char iface[32], method[16], filter[64], netns[64], note[160];
+	char iface[32], method[16], filter[64], netns[64], host[64], note[160];
 	int64_t bytes;
 	double bps;
 	uint64_t present;

@@ -181,31 +181,6 @@ static void last_line(const char *path, char *why, size_t len)
 	free(text);
 }
 
-/* Wait for child pid at most ms; after that kill and reap it. Its wait
- * status, or -1 on a timeout. */
-static int wait_child(pid_t pid, unsigned ms)
-{
-	uint64_t end = time_mono_ns() + (uint64_t)ms * 1000000u;
-	struct timespec tick = { 0, 5 * 1000000 };
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (time_mono_ns() >= end)
-			break;
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return -1;
-}
-
 /* Run a mux command (or a remote one) to its end, stdout into the run.out
  * file; its exit status, or -1 with the reason in why. */
 static int mux(struct ssh_link *l, enum ssh_op op, const char *arg, unsigned ms,
@@ -220,7 +195,7 @@ static int mux(struct ssh_link *l, enum ssh_op op, const char *arg, unsigned ms,
 	pid = proc_spawn(a.argv, l->out, l->run_err, 0);
 	if (pid < 0)
 		return errbuf_set(why, len, "cannot start ssh: %s", strerror((int)-pid));
-	st = wait_child(pid, ms);
+	st = proc_wait(pid, ms);
 	if (st < 0)
 		return errbuf_set(why, len, "ssh did not answer in %u ms", ms);
 	if (!WIFEXITED(st))
@@ -366,7 +341,7 @@ void ssh_link_close(struct ssh_link *l)
 	if (l->master) {
 		if (l->up)
 			mux(l, SSH_OP_EXIT, NULL, SSH_MUX_MS, why, sizeof(why));
-		wait_child(l->master, 500);     /* killed and reaped after it */
+		proc_wait(l->master, 500);     /* killed and reaped after it */
 	}
 	unlink(l->ctl);
 	unlink(l->err);

@@ -29,7 +29,9 @@
 
 #include <pcap/pcap.h>
 
+#include "common/log.h"
 #include "probes/net.h"
+#include "probes/net_remote.h"
 
 #define NET_SNAPLEN        96
 #define NET_RING_BYTES     (4 << 20)
@@ -41,6 +43,9 @@
 
 struct net_probe {
 	char iface[64];
+	struct net_remote *remote;  /* an ssh host's probe (net_ssh.c), or NULL */
+	char why[300];           /* remote: why it failed */
+	uint64_t sample_ns;      /* when bytes was counted */
 	pcap_t *pcap;            /* NULL: the procfs fallback */
 	uint64_t bytes;          /* since open */
 	/* procfs only */
@@ -314,11 +319,38 @@ int net_probe_open(struct net_probe **p, const char *iface,
 	return net_probe_open_netns(p, NULL, iface, bpf_filter, note, notelen);
 }
 
+int net_probe_open_ssh(struct net_probe **p, const struct host *h, const char *ctl,
+		       const char *dsmig, const char *net, char *note, size_t notelen)
+{
+	struct net_probe *np = calloc(1, sizeof(*np));
+	int rc;
+
+	*p = NULL;
+	if (!np) {
+		snprintf(note, notelen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = net_remote_open(&np->remote, h, ctl, dsmig, net, note, notelen);
+	if (rc) {
+		free(np);
+		return rc;
+	}
+	snprintf(np->iface, sizeof(np->iface), "%s", net);
+	snprintf(note, notelen, "capturing on %s's network %s over ssh (dsmig wire there)",
+		 h->name, net);
+	*p = np;
+	return 0;
+}
+
 int net_probe_poll(struct net_probe *p, uint64_t *bytes_total)
 {
 	uint64_t now;
 	int i, n, rc = 0;
 
+	if (p->remote)
+		return net_remote_poll(p->remote, bytes_total, &p->sample_ns, p->why,
+				       sizeof(p->why));
+	p->sample_ns = time_mono_ns();
 	if (p->pcap) {
 		for (i = 0; i < NET_MAX_DISPATCH; i++) {
 			n = pcap_dispatch(p->pcap, -1, net_pcap_count, (u_char *)p);
@@ -344,13 +376,26 @@ int net_probe_poll(struct net_probe *p, uint64_t *bytes_total)
 
 const char *net_probe_method(const struct net_probe *p)
 {
+	if (p->remote)
+		return net_remote_method(p->remote);
 	return p->pcap ? "pcap" : "procfs";
+}
+
+uint64_t net_probe_sample_ns(const struct net_probe *p)
+{
+	return p->sample_ns;
+}
+
+const char *net_probe_why(const struct net_probe *p)
+{
+	return p->why;
 }
 
 void net_probe_close(struct net_probe *p)
 {
 	if (!p)
 		return;
+	net_remote_close(p->remote);
 	if (p->pcap)
 		pcap_close(p->pcap);
 	free(p->text);

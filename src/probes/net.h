@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hosts.h"
+
 struct net_probe;
 
 /* Open a probe on iface. bpf_filter (pcap-filter(7) syntax; NULL or ""
@@ -41,13 +43,31 @@ int net_probe_open(struct net_probe **p, const char *iface,
 int net_probe_open_netns(struct net_probe **p, const char *netns, const char *iface,
 			 const char *bpf_filter, char *note, size_t notelen);
 
+/* The probe on ssh host h instead: `dsmig wire --net NET` run there
+ * (dsmig: this program's path, the same on every host) through the ssh
+ * master at ctl, its counts streamed back (net_ssh.c). NET: the host's
+ * iface= or the network of its ssh address (hosts_mpi_net()). Does not
+ * wait for it: polls give -EAGAIN until its first count arrives. Returns
+ * 0, or -errno with the reason in note. */
+int net_probe_open_ssh(struct net_probe **p, const struct host *h, const char *ctl,
+		       const char *dsmig, const char *net, char *note, size_t notelen);
+
 /* Count what arrived since the last call, without blocking, and return in
  * *bytes_total the bytes seen since net_probe_open. Returns 0, or -EIO
  * (capture failed, or /proc/net/dev unreadable or without the interface;
- * *bytes_total is then the last good count). */
+ * over ssh: it ended, net_probe_why() says why; *bytes_total is then the
+ * last good count), or over ssh -EAGAIN (no count yet). */
 int net_probe_poll(struct net_probe *p, uint64_t *bytes_total);
 
-/* "pcap" or "procfs" (the session log's net.method). */
+/* When the count of the last good poll was taken, on this machine's
+ * monotonic clock (over ssh: on the host, mapped to this clock). */
+uint64_t net_probe_sample_ns(const struct net_probe *p);
+
+/* Why a probe over ssh failed ("" otherwise). */
+const char *net_probe_why(const struct net_probe *p);
+
+/* "pcap" or "procfs" (the session log's net.method); over ssh what the
+ * host's probe reports, "" before its first line. */
 const char *net_probe_method(const struct net_probe *p);
 
 /* Close and free; NULL is fine. */

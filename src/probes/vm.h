@@ -33,6 +33,11 @@ void vm_probe_poll(struct vm_probe *p, json_t *out);
  * ssh host whose connection failed: retried with backoff). Never blocks. */
 int vm_probe_reach(const struct vm_probe *p, const char *host, char *why, size_t len);
 
+/* The control socket of this process's ssh master to ssh host h (whether
+ * it is up or not: an ssh client given it connects by itself when it is
+ * not). 0, or -1 when the path does not fit. */
+int vm_probe_ssh_ctl(const struct host *h, char *buf, size_t len);
+
 void vm_probe_close(struct vm_probe *p);
 
 #endif /* DSMIG_PROBES_VM_H */

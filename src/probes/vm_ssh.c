@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/rundir.h"
 #include "common/ssh_link.h"
+#include "probes/vm.h"
 #include "probes/vm_backend.h"
 
 #define SSH_PROBE_MAX_VMS   64
@@ -200,17 +201,36 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Make the private directories: RUNTIME/ssh-PID/HOST/vm, mode 0700. */
-static int make_dirs(struct ssh_probe *p, char *why, size_t len)
+/* Host h's private directory, RUNTIME/ssh-PID/HOST: its master's files. */
+static int host_dir(const struct host *h, char *buf, size_t len, char *why, size_t whylen)
 {
 	char run[200];
 	int rc = dsmig_runtime_dir(run, sizeof(run));
 
 	if (rc)
-		return errbuf_set(why, len, "no runtime directory: %s", strerror(-rc)), rc;
-	if (snprintf(p->dir, sizeof(p->dir), "%s/ssh-%d/%s", run, (int)getpid(),
-		     p->remote.name) >= (int)sizeof(p->dir) ||
-	    snprintf(p->mirror, sizeof(p->mirror), "%s/vm", p->dir) >= (int)sizeof(p->mirror))
+		return errbuf_set(why, whylen, "no runtime directory: %s", strerror(-rc)), rc;
+	if (snprintf(buf, len, "%s/ssh-%d/%s", run, (int)getpid(), h->name) >= (int)len)
+		return errbuf_set(why, whylen, "runtime directory path too long"), -ENAMETOOLONG;
+	return 0;
+}
+
+int vm_probe_ssh_ctl(const struct host *h, char *buf, size_t len)
+{
+	char dir[sizeof(((struct ssh_probe *)0)->dir)], why[80];
+
+	if (host_dir(h, dir, sizeof(dir), why, sizeof(why)))
+		return -1;
+	return snprintf(buf, len, "%s/ctl", dir) >= (int)len ? -1 : 0;
+}
+
+/* Make the private directories: RUNTIME/ssh-PID/HOST/vm, mode 0700. */
+static int make_dirs(struct ssh_probe *p, char *why, size_t len)
+{
+	int rc = host_dir(&p->remote, p->dir, sizeof(p->dir), why, len);
+
+	if (rc)
+		return rc;
+	if (snprintf(p->mirror, sizeof(p->mirror), "%s/vm", p->dir) >= (int)sizeof(p->mirror))
 		return errbuf_set(why, len, "runtime directory path too long"), -ENAMETOOLONG;
 	rc = mkdir_p(p->mirror);
 	if (rc)

@@ -73,6 +73,8 @@ struct live {
 				       (or failed to open) for this spell */
 	struct net_probe *net;
 	char net_iface[32], net_netns[64];
+	char net_host[64];          /* the ssh host the probe runs on, or "" */
+	int net_failed;             /* the ssh probe's failure was told */
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
@@ -152,16 +154,26 @@ static void net_tick(struct live *l)
 	uint64_t bytes;
 	double bps;
 	json_t *rec;
+	int rc;
 
-	if (!l->net || net_probe_poll(l->net, &bytes))
+	if (!l->net)
 		return;
-	bps = rate_meter_update(&l->rate, bytes, time_mono_ns());
+	rc = net_probe_poll(l->net, &bytes);
+	if (rc == -EIO && l->net_host[0] && !l->net_failed) {
+		l->net_failed = 1;
+		model_log(l->m, "network probe on %s ended: %s", l->net_host, net_probe_why(l->net));
+	}
+	if (rc)
+		return;
+	bps = rate_meter_update(&l->rate, bytes, net_probe_sample_ns(l->net));
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "probe", "net",
 			"iface", l->net_iface, "method", net_probe_method(l->net),
 			"filter", MIGRATE_PORT_FILTER,
 			"bytes", (json_int_t)bytes, "bps", bps);
 	if (l->net_netns[0])
 		json_object_set_new(rec, "netns", json_string(l->net_netns));
+	if (l->net_host[0])
+		json_object_set_new(rec, "host", json_string(l->net_host));
 	if (!l->net_noted) {
 		json_object_set_new(rec, "note", json_string(l->net_note));
 		l->net_noted = 1;
@@ -365,30 +377,48 @@ static void add_prediction(struct live *l, const struct migreq *r, json_t *start
 						"predicted_bytes", (json_int_t)o.bytes));
 }
 
-/* Why the wire of migration r is not captured, or NULL: between ssh
- * hosts the ranks talk on other machines (the probe there is issue 15's
- * part 3). */
-static const char *wire_na(const struct live *l, const struct migreq *r)
+/* The wire probe on ssh host src (`dsmig wire` there, net_ssh.c), on the
+ * network its migration takes (hosts_mpi_net()). 0, or -1 with the
+ * reason in l->net_note. */
+static int net_watch_ssh(struct live *l, const struct host *src)
 {
-	return hosts_is_ssh(hosts_find(&l->hosts, r->from)) ?
-	       "n/a: the wire of ssh hosts is not captured yet" : NULL;
+	char self[PATH_MAX], ctl[PATH_MAX], net[64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return errbuf_set(l->net_note, sizeof(l->net_note), "cannot find this program");
+	self[n] = '\0';
+	if (hosts_mpi_net(src, net, sizeof(net), l->net_note, sizeof(l->net_note)))
+		return -1;
+	if (vm_probe_ssh_ctl(src, ctl, sizeof(ctl)))
+		return errbuf_set(l->net_note, sizeof(l->net_note), "runtime directory path too long");
+	snprintf(l->net_iface, sizeof(l->net_iface), "%s", net);
+	snprintf(l->net_host, sizeof(l->net_host), "%s", src->name);
+	return net_probe_open_ssh(&l->net, src, ctl, self, net, l->net_note,
+				  sizeof(l->net_note)) ? -1 : 0;
 }
 
-/* Open the network probe for a migration: on the source's interface in
- * its namespace when both ends are lab hosts (that is where `dsmig
- * migrate` puts the ranks), none between ssh hosts (wire_na()), else on
- * loopback. */
-static void net_watch(struct live *l, const struct migreq *r)
+/* Open the network probe for a migration: on the source host over ssh
+ * between ssh hosts, on the source's interface in its namespace when both
+ * ends are lab hosts (that is where `dsmig migrate` puts the ranks), else
+ * on loopback. Returns why the wire is not measured ("n/a: ..."), for the
+ * start record, or NULL. */
+static const char *net_watch(struct live *l, const struct migreq *r, char *na, size_t len)
 {
 	const struct host *src = hosts_find(&l->hosts, r->from);
 	const struct host *dst = hosts_find(&l->hosts, r->to);
 	int lab = hosts_in_lab(src) && hosts_in_lab(dst);
 
-	if (wire_na(l, r)) {
+	l->net = NULL;
+	l->net_netns[0] = l->net_host[0] = '\0';
+	if (hosts_is_ssh(src)) {
+		if (!net_watch_ssh(l, src))
+			return NULL;
 		l->net = NULL;
-		return;
+		model_log(l->m, "network probe on %s: %s", src->name, l->net_note);
+		snprintf(na, len, "n/a: no wire probe on %s: %s", src->name, l->net_note);
+		return na;
 	}
-
 	snprintf(l->net_iface, sizeof(l->net_iface), "%s", lab ? LAB_IFACE : NET_IFACE_LOCAL);
 	snprintf(l->net_netns, sizeof(l->net_netns), "%s", lab ? src->netns : "");
 	if (net_probe_open_netns(&l->net, lab ? src->netns : NULL, l->net_iface,
@@ -396,6 +426,7 @@ static void net_watch(struct live *l, const struct migreq *r)
 		l->net = NULL;
 		model_log(l->m, "network probe: %s", l->net_note);
 	}
+	return NULL;
 }
 
 /* Launch r in the free slot s as migration number l->mig_id + 1, for
@@ -405,7 +436,8 @@ static void net_watch(struct live *l, const struct migreq *r)
 static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, int item,
 		       char *why, size_t len)
 {
-	char tmpl[] = "/tmp/dsmig-console.XXXXXX";
+	char tmpl[] = "/tmp/dsmig-console.XXXXXX", na_buf[160];
+	const char *na = NULL;
 	json_t *start;
 
 	if (!mkdtemp(tmpl))
@@ -429,8 +461,14 @@ static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, i
 		json_object_set_new(start, "item", json_integer(item));
 	if (start)
 		add_prediction(l, r, start);
-	if (start && wire_na(l, r))
-		json_object_set_new(start, "wire_na", json_string(wire_na(l, r)));
+	if (!l->net_window) {
+		l->net_window = 1;
+		rate_meter_init(&l->rate, NET_BIN_NS);
+		l->net_noted = l->net_failed = 0;
+		na = net_watch(l, r, na_buf, sizeof(na_buf));
+	}
+	if (start && na)
+		json_object_set_new(start, "wire_na", json_string(na));
 	emit(l, "migration", start);
 	{
 		/* The previous run of this VM, method and cap, from an
@@ -444,12 +482,6 @@ static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, i
 			emit(l, "migration", json_pack("{s:i, s:s, s:O}", "mig", s->mig_id,
 						       "event", "previous", "summary", prev));
 		json_decref(prev);
-	}
-	if (!l->net_window) {
-		l->net_window = 1;
-		rate_meter_init(&l->rate, NET_BIN_NS);
-		l->net_noted = 0;
-		net_watch(l, r);
 	}
 	s->child = spawn_migrate(s, r);
 	if (s->child < 0) {

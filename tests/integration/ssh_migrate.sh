@@ -11,8 +11,8 @@
 # during pre-copy: it connects again and settles, the VM on hostB; hostB's
 # MPI daemon killed during pre-copy: exit 1 naming hostB, the VM still on
 # hostA (and from the console, its card saying so). The console's dialog migrates a
-# VM between the ssh hosts too (tmux), its throughput chart saying the
-# wire is not captured. Nothing left behind (ssh
+# VM between the ssh hosts too (tmux), its throughput measured on hostA's
+# wire by `dsmig wire` run there over ssh. Nothing left behind (ssh
 # masters, forwarded sockets, mpirun), and `lab down` stops every sshd.
 # Skipped without root, network namespaces, an accelerator or sshd.
 . "$(dirname "$0")/lib.sh"
@@ -173,9 +173,24 @@ if command -v tmux >/dev/null; then
 			 $T capture-pane -p -t con | grep -q '< hostB >'"
 	$T send-keys -t con Enter
 	check "console: the migration runs" wait_for "migration 1: con hostA -> hostB" 10
-	check "... its throughput says the wire is not captured" \
-		wait_for "n/a: the wire of ssh hosts is not captured yet" 10
 	check "... and ends done" wait_for "Migration 1 of con: done" 90
+	log=$(ls -t "$W"/state/dsmig/session-*.jsonl 2>/dev/null | head -1)
+	# The wire probe ran on hostA (dsmig wire over ssh): its last count
+	# before migration 1 ended, against the engine's bytes.
+	wire=$(jq -s '. as $r | first(range(length) | select($r[.].mig == 1 and $r[.].event == "exit")) as $stop |
+		[.[:$stop][] | select(.probe == "net" and .host == "hostA" and .method == "pcap")] |
+		if length > 0 then (last.bytes | tostring) + " " + (map(.bps) | max | tostring) else "none" end' \
+		"$log" 2>/dev/null | tr -d '"')
+	engine=$(jq -s '[.[] | select(.ev.type == "summary" and .mig == 1)][0].ev.bytes_total' "$log" 2>/dev/null)
+	echo "# wire (bytes, top bps) $wire; engine $engine bytes"
+	check "console: the wire probe ran on hostA over ssh (pcap net records from host hostA)" \
+		test "${wire:-none}" != none
+	check "... and counted the engine's bytes on the wire (1.0 to 1.3 times)" \
+		awk -v w="${wire%% *}" -v e="$engine" 'BEGIN { exit !(e > 0 && w >= e && w <= 1.3 * e) }'
+	check "... no n/a on the throughput chart" \
+		bash -c "! $T capture-pane -p -t con | grep -q 'n/a: no wire probe'"
+	check "... and no probe left running on hostA" \
+		bash -c "! pgrep -f 'dsmig [w]ire --net' >/dev/null"
 	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
 	# Back to hostA, whose daemon is killed during pre-copy.
 	$T send-keys -t con Escape

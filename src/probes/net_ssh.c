@@ -1,0 +1,242 @@
+/*
+ * The network probe on an ssh host (net_remote.h): `dsmig wire` started
+ * there through the host's ssh master, its JSON lines read back without
+ * blocking (cli/wire.c gives the protocol).
+ *
+ * ssh's stdin is a pipe held open here: closing it ends the remote probe
+ * (it exits on EOF), so nothing keeps capturing after the console stops
+ * watching. Its stdout and stderr come back on one pipe; a line that is
+ * not JSON is ssh's own (a warning, or why it failed) and is kept as the
+ * reason should it end. Everything read is bounded (NET_SSH_LINE_MAX a
+ * line) and checked: counts must grow, times must advance.
+ *
+ * Times: a count carries the remote host's monotonic time. The offset to
+ * this machine's clock is the smallest (local arrival - remote time) seen
+ * so far, i.e. that of the least delayed line, so the rate comes from the
+ * remote host's own spacing and not from when ssh happened to deliver.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/lab_net.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "common/ssh_link.h"
+#include "common/text.h"
+#include "probes/net_remote.h"
+
+#define NET_SSH_LINE_MAX 512
+#define NET_SSH_READ_MAX (64 << 10)   /* per poll: a wedged peer cannot hold the tick */
+#define NET_SSH_CLOSE_MS 500
+
+extern char **environ;
+
+struct net_remote {
+	pid_t pid;
+	int in;                         /* ssh's stdin (write end), held open */
+	int out;                        /* ssh's stdout + stderr (read end) */
+	char line[NET_SSH_LINE_MAX];
+	size_t n;
+	int overlong;                   /* dropping the rest of a too-long line */
+	char method[16];
+	char ssh_said[200];             /* the last non-JSON line */
+	char failed[300];               /* "": running */
+	int counted;
+	uint64_t bytes, remote_ns, sample_ns;
+	int64_t offset_ns;              /* local - remote, the least seen */
+};
+
+/* The remote command line: every word checked, the path quoted. */
+static int remote_cmd(char *buf, size_t len, const char *dsmig, const char *net)
+{
+	char quoted[600];
+	const char *c;
+	int k;
+
+	for (c = net; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./_-", *c))
+			return -1;
+	if (!*net || ssh_quote_path(quoted, sizeof(quoted), dsmig))
+		return -1;
+	k = snprintf(buf, len, "%s wire --net %s --ports %d-%d", quoted, net, MIGRATE_PORT_FIRST,
+		     MIGRATE_PORT_LAST);
+	return k < 0 || (size_t)k >= len ? -1 : 0;
+}
+
+int net_remote_open(struct net_remote **out, const struct host *h, const char *ctl,
+		    const char *dsmig, const char *net, char *why, size_t len)
+{
+	posix_spawn_file_actions_t fa;
+	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, rc;
+	struct net_remote *r;
+	struct ssh_argv a;
+	char cmd[800];
+
+	if (remote_cmd(cmd, sizeof(cmd), dsmig, net) ||
+	    ssh_argv_build(&a, h, ctl, SSH_OP_RUN, cmd))
+		return errbuf_set(why, len, "cannot make the probe's command for %s", h->name), -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return errbuf_set(why, len, "out of memory"), -ENOMEM;
+	if (pipe2(in, O_CLOEXEC) || pipe2(o, O_CLOEXEC)) {
+		rc = -errno;
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, o[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, o[1], STDERR_FILENO);
+	rc = -posix_spawnp(&r->pid, "ssh", &fa, NULL, (char *const *)a.argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		goto fail;
+	close(in[0]);
+	close(o[1]);
+	r->in = in[1];
+	r->out = o[0];
+	if (fcntl(r->out, F_SETFL, O_NONBLOCK)) {
+		rc = -errno;
+		net_remote_close(r);
+		return errbuf_set(why, len, "cannot read ssh: %s", strerror(-rc)), rc;
+	}
+	*out = r;
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (o[i] >= 0)
+			close(o[i]);
+	}
+	free(r);
+	return errbuf_set(why, len, "cannot start ssh: %s", strerror(-rc)), rc;
+}
+
+static void set_failed(struct net_remote *r, const char *what)
+{
+	if (!r->failed[0])
+		text_clean(r->failed, sizeof(r->failed), what);
+}
+
+/* One complete line from the remote side. */
+static void take_line(struct net_remote *r, const char *text, uint64_t now)
+{
+	json_t *j = json_loads(text, 0, NULL), *t, *b;
+	const char *s;
+
+	if (!json_is_object(j)) {
+		if (*text)
+			text_clean(r->ssh_said, sizeof(r->ssh_said), text);
+		json_decref(j);
+		return;
+	}
+	if ((s = json_string_value(json_object_get(j, "error")))) {
+		set_failed(r, s);
+	} else if (json_object_get(j, "wire")) {
+		s = json_string_value(json_object_get(j, "method"));
+		text_clean(r->method, sizeof(r->method), s ? s : "?");
+	} else if (json_is_integer(t = json_object_get(j, "t_ns")) &&
+		   json_is_integer(b = json_object_get(j, "bytes")) && r->method[0]) {
+		uint64_t tn = (uint64_t)json_integer_value(t), bn = (uint64_t)json_integer_value(b);
+		int64_t off = (int64_t)(now - tn);
+
+		if (json_integer_value(t) < 0 || json_integer_value(b) < 0 ||
+		    (r->counted && (tn <= r->remote_ns || bn < r->bytes))) {
+			set_failed(r, "the remote probe's counts went backwards");
+		} else {
+			if (!r->counted || off < r->offset_ns)
+				r->offset_ns = off;
+			r->remote_ns = tn;
+			r->bytes = bn;
+			r->sample_ns = (uint64_t)((int64_t)tn + r->offset_ns);
+			r->counted = 1;
+		}
+	} else {
+		set_failed(r, "the remote probe sent a line it should not");
+	}
+	json_decref(j);
+}
+
+/* ssh has ended: why, from the probe's error line, else ssh's last
+ * words, else its exit status. */
+static void reap(struct net_remote *r)
+{
+	char what[300];
+	int st = proc_wait(r->pid, NET_SSH_CLOSE_MS);
+
+	r->pid = 0;
+	if (r->ssh_said[0])
+		snprintf(what, sizeof(what), "%s", r->ssh_said);
+	else if (st >= 0 && WIFEXITED(st))
+		snprintf(what, sizeof(what), "ssh exited %d", WEXITSTATUS(st));
+	else
+		snprintf(what, sizeof(what), "ssh ended");
+	set_failed(r, what);
+}
+
+int net_remote_poll(struct net_remote *r, uint64_t *bytes, uint64_t *sample_ns,
+		    char *why, size_t len)
+{
+	uint64_t now = time_mono_ns();
+	size_t total = 0;
+	char buf[4096];
+	ssize_t got = 0;
+
+	while (!r->failed[0] && total < NET_SSH_READ_MAX &&
+	       (got = read(r->out, buf, sizeof(buf))) > 0) {
+		total += (size_t)got;
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] != '\n') {
+				if (r->n < sizeof(r->line) - 1)
+					r->line[r->n++] = buf[i];
+				else
+					r->overlong = 1;
+				continue;
+			}
+			r->line[r->n] = '\0';
+			if (!r->overlong)
+				take_line(r, r->line, now);
+			r->n = 0;
+			r->overlong = 0;
+		}
+	}
+	if (got == 0 && r->pid)
+		reap(r);
+	*bytes = r->bytes;
+	*sample_ns = r->sample_ns;
+	if (r->failed[0]) {
+		snprintf(why, len, "%s", r->failed);
+		return -EIO;
+	}
+	return r->counted ? 0 : -EAGAIN;
+}
+
+const char *net_remote_method(const struct net_remote *r)
+{
+	return r->method;
+}
+
+void net_remote_close(struct net_remote *r)
+{
+	if (!r)
+		return;
+	if (r->in >= 0)
+		close(r->in);
+	if (r->out >= 0)
+		close(r->out);
+	if (r->pid) {
+		kill(r->pid, SIGTERM);
+		proc_wait(r->pid, NET_SSH_CLOSE_MS);
+	}
+	free(r);
+}
