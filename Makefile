@@ -210,6 +210,8 @@ else
 		bench/precopy.sh $(BUILD)
 	RUNS=6 OUT=bench/results/methods.md bench/precopy.sh $(BUILD)
 	bench/estimate.sh $(BUILD)
+	@if [ "$$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then bench/ssh_stats.sh $(BUILD); \
+	else echo "bench: ssh_stats needs root and sshd: skipped"; fi
 endif
 
 # ---- fuzzing (libFuzzer) ---------------------------------------------------
