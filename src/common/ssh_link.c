@@ -5,7 +5,9 @@
  * (ctl, master.err, run.out, run.err), and waited for with a deadline.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,11 @@
 #define SSH_UP_MS           10000
 #define SSH_MUX_MS          3000
 
+extern char **environ;
+
 struct ssh_link {
 	struct host h;
-	char dir[256], ctl[300], err[300], out[300], run_err[300];
+	char dir[256], ctl[300], err[300], out[300], run_err[300], stream_err[300];
 	pid_t master;               /* 0 once reaped */
 	int up;
 	uint64_t t0;                /* when the master was started */
@@ -224,7 +228,9 @@ int ssh_link_start(struct ssh_link **out, const struct host *h, const char *dir,
 	    snprintf(l->ctl, sizeof(l->ctl), "%s/ctl", dir) >= 90 ||   /* + ssh's suffix */
 	    snprintf(l->err, sizeof(l->err), "%s/master.err", dir) >= (int)sizeof(l->err) ||
 	    snprintf(l->out, sizeof(l->out), "%s/run.out", dir) >= (int)sizeof(l->out) ||
-	    snprintf(l->run_err, sizeof(l->run_err), "%s/run.err", dir) >= (int)sizeof(l->run_err)) {
+	    snprintf(l->run_err, sizeof(l->run_err), "%s/run.err", dir) >= (int)sizeof(l->run_err) ||
+	    snprintf(l->stream_err, sizeof(l->stream_err), "%s/stream.err", dir) >=
+		    (int)sizeof(l->stream_err)) {
 		free(l);
 		return errbuf_set(why, len, "%s: path too long for a control socket", dir);
 	}
@@ -295,6 +301,37 @@ int ssh_link_run(struct ssh_link *l, const char *cmd, char *out, size_t cap,
 	return rc;
 }
 
+pid_t ssh_link_stream(struct ssh_link *l, const char *cmd, int *fd, char *why, size_t len)
+{
+	posix_spawn_file_actions_t fa;
+	struct ssh_argv a;
+	int p[2], rc;
+	pid_t pid;
+
+	if (ssh_argv_build(&a, &l->h, l->ctl, SSH_OP_RUN, cmd))
+		return errbuf_set(why, len, "ssh command line too long");
+	if (pipe2(p, O_CLOEXEC))
+		return errbuf_set(why, len, "pipe: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, l->stream_err,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	rc = posix_spawnp(&pid, "ssh", &fa, NULL, (char *const *)a.argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (rc || fcntl(p[0], F_SETFL, O_NONBLOCK)) {
+		close(p[0]);
+		if (!rc) {
+			kill(pid, SIGKILL);
+			proc_wait(pid, 0);
+		}
+		return errbuf_set(why, len, "cannot start ssh: %s", strerror(rc ? rc : errno));
+	}
+	*fd = p[0];
+	return pid;
+}
+
 /* "LOCAL:REMOTE" for -L: neither may hold a ':'. */
 static int fwd_spec(char *buf, size_t len, const char *local, const char *remote)
 {
@@ -347,5 +384,6 @@ void ssh_link_close(struct ssh_link *l)
 	unlink(l->err);
 	unlink(l->out);
 	unlink(l->run_err);
+	unlink(l->stream_err);
 	free(l);
 }

@@ -20,6 +20,7 @@
 #define DSMIG_COMMON_SSH_LINK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/hosts.h"
 
@@ -78,6 +79,13 @@ int ssh_link_poll(struct ssh_link *l, char *why, size_t len);
  * timeout_ms. Returns its exit status, or -1 with the reason in why. */
 int ssh_link_run(struct ssh_link *l, const char *cmd, char *out, size_t cap,
 		 unsigned timeout_ms, char *why, size_t len);
+
+/* Run cmd on the host through the master without waiting for it: its
+ * stdout on a non-blocking pipe, *fd (the caller reads and closes it),
+ * stdin /dev/null, stderr in the link's directory (stream.err). Returns the
+ * ssh's pid (the caller ends and reaps it: proc_wait()), or -1 with the
+ * reason in why. One stream at a time per link. */
+pid_t ssh_link_stream(struct ssh_link *l, const char *cmd, int *fd, char *why, size_t len);
 
 /* Forward the remote Unix socket remote to the local path local (a stale
  * file there is removed first), or cancel that forward (and remove local).

@@ -2,7 +2,9 @@
  * The host probe (see host.h): the machine's CPU jiffies from the first
  * line of /proc/stat, its memory from /proc/meminfo (used is MemTotal
  * less MemAvailable, as free(1) counts it), and each host's link from the
- * hosts file and the lab's LAB_CONF.
+ * hosts file and the lab's LAB_CONF. An ssh host's CPU and memory are
+ * the same lines read on that host (the VM probe's ssh backend streams
+ * them, parsed with the functions here).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,19 +14,17 @@
 #include "common/lab_net.h"
 #include "probes/host.h"
 
-/* The CPU jiffies of the whole machine: busy (all but idle and iowait)
- * and total. Returns 0, or -1 if /proc/stat cannot be read. */
-static int read_cpu(uint64_t *busy, uint64_t *total)
+int host_cpu_parse(const char *line, uint64_t *busy, uint64_t *total)
 {
 	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "re");
 	int n, i;
 
-	if (!f)
+	/* The whole machine's line only: sscanf's "cpu %llu" would take
+	 * "cpu0 ..." (a CPU's) too. */
+	if (strncmp(line, "cpu ", 4))
 		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+	n = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
 		   &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
 	if (n < 4)
 		return -1;
 	*total = 0;
@@ -34,32 +34,65 @@ static int read_cpu(uint64_t *busy, uint64_t *total)
 	return 0;
 }
 
-/* MemTotal and MemTotal - MemAvailable, in bytes. Returns 0, or -1 if
- * /proc/meminfo cannot be read or lacks either line. */
+double host_cpu_pct(uint64_t busy0, uint64_t total0, uint64_t busy1, uint64_t total1)
+{
+	double pct;
+
+	if (!total0 || total1 <= total0 || busy1 < busy0)
+		return -1;
+	pct = 100.0 * (double)(busy1 - busy0) / (double)(total1 - total0);
+	return pct > 100 ? 100 : pct;
+}
+
+void host_mem_line(struct host_mem *m, const char *line)
+{
+	unsigned long long kb;
+
+	if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
+		m->total_kb = kb;
+		m->have |= 1;
+	} else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+		m->avail_kb = kb;
+		m->have |= 2;
+	}
+}
+
+int host_mem_result(const struct host_mem *m, int64_t *used, int64_t *total)
+{
+	if (m->have != 3 || m->avail_kb > m->total_kb || m->total_kb > (1ull << 50))
+		return -1;
+	*total = (int64_t)(m->total_kb * 1024);
+	*used = (int64_t)((m->total_kb - m->avail_kb) * 1024);
+	return 0;
+}
+
+/* This machine's CPU jiffies (/proc/stat). 0, or -1 if unreadable. */
+static int read_cpu(uint64_t *busy, uint64_t *total)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	return ok ? host_cpu_parse(line, busy, total) : -1;
+}
+
+/* This machine's memory (/proc/meminfo). 0, or -1 if unreadable. */
 static int read_mem(int64_t *used, int64_t *total)
 {
-	unsigned long long kb, t = 0, avail = 0;
-	int have = 0;
+	struct host_mem m = { 0 };
 	char line[128];
 	FILE *f = fopen("/proc/meminfo", "re");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
-			t = kb;
-			have |= 1;
-		} else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			avail = kb;
-			have |= 2;
-		}
-	}
+	while (fgets(line, sizeof(line), f))
+		host_mem_line(&m, line);
 	fclose(f);
-	if (have != 3 || avail > t)
-		return -1;
-	*total = (int64_t)(t * 1024);
-	*used = (int64_t)((t - avail) * 1024);
-	return 0;
+	return host_mem_result(&m, used, total);
 }
 
 /* The lab link's rate from LAB_CONF ("hosts=2 rate_bps=12000000 ...", as
@@ -123,20 +156,20 @@ static void host_link(const struct host_probe *p, const struct host *h, json_t *
 void host_probe_poll(struct host_probe *p, json_t *out)
 {
 	uint64_t busy, total;
-	int64_t used, mem;
+	int64_t used = 0, mem = 0;
 	double cpu = -1;
 	int have_mem = !read_mem(&used, &mem);
 	unsigned i;
 
 	if (!read_cpu(&busy, &total)) {
-		if (p->total && total > p->total && busy >= p->busy)
-			cpu = 100.0 * (double)(busy - p->busy) / (double)(total - p->total);
+		cpu = host_cpu_pct(p->busy, p->total, busy, total);
 		p->busy = busy;
 		p->total = total;
 	}
-	cpu = cpu > 100 ? 100 : cpu;
 	for (i = 0; i < p->hosts->n; i++) {
 		const struct host *h = &p->hosts->h[i];
+		struct vm_host_stats st = { .cpu_pct = cpu, .have_mem = have_mem,
+					    .mem_used = used, .mem_total = mem };
 		char why[160];
 		json_t *rec = json_pack("{s:s, s:s, s:s, s:b}", "probe", "host", "host", h->name,
 					"hv", h->hv == HOST_HV_XEN ? "xen" : "kvm",
@@ -146,13 +179,17 @@ void host_probe_poll(struct host_probe *p, json_t *out)
 			continue;
 		if (vm_probe_reach(p->vms, h->name, why, sizeof(why)))
 			json_object_set_new(rec, "unreachable", json_string(why));
-		if (hosts_is_ssh(h))
+		if (hosts_is_ssh(h)) {
+			/* Another machine: its own numbers, read there. */
 			json_object_set_new(rec, "shared", json_false());
-		else if (cpu >= 0)
-			json_object_set_new(rec, "cpu_pct", json_real(cpu));
-		if (have_mem && !hosts_is_ssh(h)) {
-			json_object_set_new(rec, "mem_used", json_integer((json_int_t)used));
-			json_object_set_new(rec, "mem_total", json_integer((json_int_t)mem));
+			if (vm_probe_host_stats(p->vms, h->name, &st))
+				st = (struct vm_host_stats){ .cpu_pct = -1 };
+		}
+		if (st.cpu_pct >= 0)
+			json_object_set_new(rec, "cpu_pct", json_real(st.cpu_pct));
+		if (st.have_mem) {
+			json_object_set_new(rec, "mem_used", json_integer((json_int_t)st.mem_used));
+			json_object_set_new(rec, "mem_total", json_integer((json_int_t)st.mem_total));
 		}
 		host_link(p, h, rec);
 		json_array_append_new(out, rec);

@@ -12,6 +12,7 @@
 #define DSMIG_PROBES_VM_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "common/hosts.h"
 
@@ -33,10 +34,29 @@ void vm_probe_poll(struct vm_probe *p, json_t *out);
  * ssh host whose connection failed: retried with backoff). Never blocks. */
 int vm_probe_reach(const struct vm_probe *p, const char *host, char *why, size_t len);
 
+/* A host's own CPU and memory, as its backend reads them. */
+struct vm_host_stats {
+	double cpu_pct;                 /* -1: not known */
+	int have_mem;
+	int64_t mem_used, mem_total;    /* bytes */
+};
+
+/* Host's stats from its backend (an ssh host: read on that machine).
+ * 0 with *st set, or -1 when the backend has none to give (unknown host,
+ * a backend without them, not read yet or unreachable). Never blocks. */
+int vm_probe_host_stats(const struct vm_probe *p, const char *host, struct vm_host_stats *st);
+
 /* The control socket of this process's ssh master to ssh host h (whether
  * it is up or not: an ssh client given it connects by itself when it is
  * not). 0, or -1 when the path does not fit. */
 int vm_probe_ssh_ctl(const struct host *h, char *buf, size_t len);
+
+/* The local socket through which this process reaches VM vm of ssh host
+ * h: the forward the ssh backend keeps of its remote socket, in the
+ * mirror directory beside the master's control socket (vm_ssh.c), there
+ * while the master is up and the VM listed. 0, or -1 when the path does
+ * not fit or vm is no VM name. */
+int vm_probe_ssh_sock(const struct host *h, const char *vm, char *buf, size_t len);
 
 void vm_probe_close(struct vm_probe *p);
 

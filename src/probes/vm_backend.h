@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "common/hosts.h"
+#include "probes/vm.h"
 
 struct vm_backend {
 	const char *name;               /* "kvm", "xen", "ssh" */
@@ -27,6 +28,10 @@ struct vm_backend {
 	 * Optional (NULL: always reachable, a host on this machine). Never
 	 * blocks. */
 	int (*reach)(void *state, char *why, size_t len);
+	/* The host's own CPU and memory: 0 with *st, or -1 (none yet).
+	 * Optional (NULL: the host is this machine, the host probe reads
+	 * them itself). Never blocks. */
+	int (*host_stats)(void *state, struct vm_host_stats *st);
 	/* Free state (NULL is allowed). */
 	void (*close)(void *state);
 };

@@ -5,11 +5,21 @@
  * A worker thread owns the host's OpenSSH master (common/ssh_link.h) and
  * keeps a local mirror directory, private to this process
  * (RUNTIME/ssh-PID/HOST/vm, mode 0700), with one forwarded socket per VMM
- * socket in the host's remote runtime directory: about once a second it
- * lists that directory through the master (`ls -1 -- 'RUNTIME'`, names
- * taken only as dsmig_socket_vm_name() accepts them) and adds or cancels
- * forwards to match. poll() is the kvm backend's, run on the mirror
- * directory: the same queries, the same "vm" records.
+ * socket in the host's remote runtime directory. Through the master it
+ * runs one remote loop for as long as the master lives (the lister:
+ * LISTER_SCRIPT), which once a second prints a block: the directory's
+ * names (`ls -1`, taken only as dsmig_socket_vm_name() accepts them), the
+ * host's /proc/stat cpu line and its MemTotal and MemAvailable. One shell
+ * for the session, not one a second: a login shell's start-up (its
+ * ~/.bashrc) is paid once (docs/benchmarks.md). Each block adds or cancels
+ * forwards to match and updates the host's CPU % and memory. poll() is
+ * the kvm backend's, run on the mirror directory: the same queries, the
+ * same "vm" records.
+ *
+ * Everything the lister prints is bounded (a line, the names of a block)
+ * and parsed as data. A lister that ends while the master lives is
+ * started again a second later; one that gives no block for
+ * LISTER_STALL_MS is ended and started again.
  *
  * When the master cannot be started or dies, the host is "unreachable"
  * with ssh's own reason (reach()), the mirror is emptied (its VMs are
@@ -18,7 +28,9 @@
  * directory and, under a mutex, the reason.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +39,21 @@
 
 #include "common/log.h"
 #include "common/rundir.h"
+#include "common/proc.h"
 #include "common/ssh_link.h"
+#include "probes/host.h"
 #include "probes/vm.h"
 #include "probes/vm_backend.h"
 
 #define SSH_PROBE_MAX_VMS   64
-#define SSH_LIST_MS         1000     /* between two listings */
-#define SSH_LIST_TIMEOUT_MS 3000     /* for one listing to answer */
+#define LISTER_LINE_MAX     512
+#define LISTER_STALL_MS     5000     /* no block for this long: start again */
+#define LISTER_RESTART_MS   1000
+#define LISTER_WAIT_MS      100      /* one wait for its output */
+/* The remote loop; %s is the runtime directory, quoted. */
+#define LISTER_SCRIPT \
+	"while :; do echo @ls; ls -1 -- %s 2>/dev/null; echo @stat; head -n 1 /proc/stat; " \
+	"grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; echo @end; sleep 1; done"
 #define SSH_BACKOFF_MAX_S   30
 #define SSH_REASON_MAX      160
 
@@ -44,14 +64,28 @@ struct ssh_probe {
 	char mirror[300];            /* dir/vm: the forwarded sockets */
 	pthread_t worker;
 	int started;
-	pthread_mutex_t mu;          /* guards stop and reason */
+	pthread_mutex_t mu;          /* guards stop, reason and stats */
 	int stop;
 	char reason[SSH_REASON_MAX]; /* "": reachable, or not known yet */
+	struct vm_host_stats stats;  /* cpu_pct -1: not known */
 	/* the worker's own */
 	struct ssh_link *link;
 	char fwd[SSH_PROBE_MAX_VMS][DSMIG_VM_NAME_MAX + 1];
 	int nfwd;
-	char listing[16384];         /* the last `ls` output */
+	struct lister {
+		pid_t pid;               /* 0: none */
+		int fd;
+		char line[LISTER_LINE_MAX];
+		size_t n;
+		int overlong;
+		enum { SEC_NONE, SEC_LS, SEC_STAT } sec;
+		char names[SSH_PROBE_MAX_VMS][DSMIG_VM_NAME_MAX + 1];
+		int nnames;
+		struct host_mem mem;
+		uint64_t busy, total;    /* this block's cpu line; total 0: none */
+		uint64_t last_busy, last_total;
+		uint64_t last_block_ns;
+	} ls;
 };
 
 static int stopping(struct ssh_probe *p)
@@ -101,24 +135,16 @@ static void mirror_clear(struct ssh_probe *p)
 	p->nfwd = 0;
 }
 
+static void lister_stop(struct ssh_probe *p);
+static void stats_set(struct ssh_probe *p, const struct vm_host_stats *st);
+
 static void link_drop(struct ssh_probe *p)
 {
+	lister_stop(p);
+	stats_set(p, &(struct vm_host_stats){ .cpu_pct = -1 });
 	mirror_clear(p);
 	ssh_link_close(p->link);
 	p->link = NULL;
-}
-
-/* The VM names in ls output: one a line, only those of VMM sockets. */
-static int parse_names(char *text, char names[][DSMIG_VM_NAME_MAX + 1], int cap)
-{
-	char *save = NULL, *line;
-	int n = 0;
-
-	for (line = strtok_r(text, "\n", &save); line && n < cap;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!dsmig_socket_vm_name(line, names[n], sizeof(names[n])))
-			n++;
-	return n;
 }
 
 static int has(char names[][DSMIG_VM_NAME_MAX + 1], int n, const char *name)
@@ -131,30 +157,20 @@ static int has(char names[][DSMIG_VM_NAME_MAX + 1], int n, const char *name)
 	return 0;
 }
 
-/* List the remote runtime directory; forward what is new, cancel what is
- * gone. A listing that fails (ssh's trouble) changes nothing; a
- * directory that is not there (ls exits non-zero) has no VMs. */
-static void mirror_sync(struct ssh_probe *p)
+/* Make the mirror hold the n VMs of names: forward what is new, cancel
+ * what is gone. */
+static void mirror_apply(struct ssh_probe *p, char names[][DSMIG_VM_NAME_MAX + 1], int n)
 {
-	char names[SSH_PROBE_MAX_VMS][DSMIG_VM_NAME_MAX + 1];
-	char q[300], cmd[320], local[256], remote[256], why[200];
-	int rc, n = 0, i;
+	char local[256], remote[256], why[200];
+	int i;
 
-	if (ssh_quote_path(q, sizeof(q), p->remote.runtime))
-		return;
-	snprintf(cmd, sizeof(cmd), "ls -1 -- %s", q);
-	rc = ssh_link_run(p->link, cmd, p->listing, sizeof(p->listing), SSH_LIST_TIMEOUT_MS,
-			  why, sizeof(why));
-	if (rc < 0)
-		return;
-	if (rc == 0)
-		n = parse_names(p->listing, names, SSH_PROBE_MAX_VMS);
 	for (i = 0; i < p->nfwd; i++) {
 		if (has(names, n, p->fwd[i]) ||
 		    sock_paths(p, p->fwd[i], local, remote, sizeof(local)))
 			continue;
-		if (ssh_link_cancel(p->link, local, remote, why, sizeof(why)))
-			log_warn("host %s: cancelling %s: %s", p->remote.name, p->fwd[i], why);
+		/* A cancel that fails leaves a forward to nothing: its VM is
+		 * gone either way (nothing may be logged under the screen). */
+		ssh_link_cancel(p->link, local, remote, why, sizeof(why));
 		memcpy(p->fwd[i], p->fwd[--p->nfwd], sizeof(p->fwd[i]));
 		i--;
 	}
@@ -163,9 +179,130 @@ static void mirror_sync(struct ssh_probe *p)
 		    sock_paths(p, names[i], local, remote, sizeof(local)))
 			continue;
 		if (ssh_link_forward(p->link, local, remote, why, sizeof(why)))
-			continue;      /* tried again at the next listing */
+			continue;      /* tried again at the next block */
 		memcpy(p->fwd[p->nfwd++], names[i], sizeof(names[i]));
 	}
+}
+
+/* ---- the lister ------------------------------------------------------------ */
+
+static void stats_set(struct ssh_probe *p, const struct vm_host_stats *st)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stats = *st;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void lister_stop(struct ssh_probe *p)
+{
+	struct lister *ls = &p->ls;
+
+	if (ls->pid) {
+		close(ls->fd);
+		kill(ls->pid, SIGTERM);
+		proc_wait(ls->pid, 500);
+	}
+	memset(ls, 0, sizeof(*ls));
+}
+
+static int lister_start(struct ssh_probe *p, char *why, size_t len)
+{
+	struct lister *ls = &p->ls;
+	char q[300], cmd[600];
+	pid_t pid;
+
+	if (ssh_quote_path(q, sizeof(q), p->remote.runtime))
+		return errbuf_set(why, len, "runtime directory %s cannot be quoted", p->remote.runtime);
+	snprintf(cmd, sizeof(cmd), LISTER_SCRIPT, q);
+	memset(ls, 0, sizeof(*ls));
+	pid = ssh_link_stream(p->link, cmd, &ls->fd, why, len);
+	if (pid < 0)
+		return -1;
+	ls->pid = pid;
+	ls->last_block_ns = time_mono_ns();
+	return 0;
+}
+
+/* A block has ended: the mirror and the stats follow it. */
+static void lister_block(struct ssh_probe *p)
+{
+	struct lister *ls = &p->ls;
+	struct vm_host_stats st = { .cpu_pct = -1 };
+
+	mirror_apply(p, ls->names, ls->nnames);
+	if (ls->total) {
+		st.cpu_pct = host_cpu_pct(ls->last_busy, ls->last_total, ls->busy, ls->total);
+		ls->last_busy = ls->busy;
+		ls->last_total = ls->total;
+	}
+	st.have_mem = !host_mem_result(&ls->mem, &st.mem_used, &st.mem_total);
+	stats_set(p, &st);
+	ls->nnames = 0;
+	ls->busy = ls->total = 0;
+	memset(&ls->mem, 0, sizeof(ls->mem));
+	ls->last_block_ns = time_mono_ns();
+}
+
+static void lister_line(struct ssh_probe *p, const char *line)
+{
+	struct lister *ls = &p->ls;
+
+	if (!strcmp(line, "@ls")) {
+		ls->sec = SEC_LS;
+		ls->nnames = 0;
+	} else if (!strcmp(line, "@stat")) {
+		ls->sec = SEC_STAT;
+	} else if (!strcmp(line, "@end")) {
+		if (ls->sec == SEC_STAT)
+			lister_block(p);
+		ls->sec = SEC_NONE;
+	} else if (ls->sec == SEC_LS) {
+		if (ls->nnames < SSH_PROBE_MAX_VMS &&
+		    !dsmig_socket_vm_name(line, ls->names[ls->nnames], sizeof(ls->names[0])))
+			ls->nnames++;
+	} else if (ls->sec == SEC_STAT) {
+		if (!strncmp(line, "cpu ", 4))
+			host_cpu_parse(line, &ls->busy, &ls->total);
+		else
+			host_mem_line(&ls->mem, line);
+	}
+}
+
+/* Wait up to LISTER_WAIT_MS for the lister's output and take what came.
+ * 0, or -1 when it has ended or stalled (it is then stopped). */
+static int lister_read(struct ssh_probe *p)
+{
+	struct lister *ls = &p->ls;
+	struct pollfd pf = { .fd = ls->fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t got, i;
+
+	if (poll(&pf, 1, LISTER_WAIT_MS) < 0 && errno != EINTR)
+		return -1;
+	while ((got = read(ls->fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < got; i++) {
+			if (buf[i] != '\n') {
+				if (ls->n < sizeof(ls->line) - 1)
+					ls->line[ls->n++] = buf[i];
+				else
+					ls->overlong = 1;
+				continue;
+			}
+			ls->line[ls->n] = '\0';
+			if (!ls->overlong)
+				lister_line(p, ls->line);
+			ls->n = 0;
+			ls->overlong = 0;
+		}
+	/* Ended, or stalled: started again by the worker. Nothing is
+	 * logged: this runs under the console's screen (stderr is the
+	 * terminal); a master that died says so as the host's reason. */
+	if (got == 0 ||
+	    time_mono_ns() - ls->last_block_ns > (uint64_t)LISTER_STALL_MS * 1000000u) {
+		lister_stop(p);
+		return -1;
+	}
+	return 0;
 }
 
 static void *worker(void *arg)
@@ -193,8 +330,12 @@ static void *worker(void *arg)
 		}
 		set_reason(p, "");
 		backoff = 1;
-		mirror_sync(p);
-		nap(p, SSH_LIST_MS);
+		if (!p->ls.pid && lister_start(p, why, sizeof(why))) {
+			nap(p, LISTER_RESTART_MS);
+			continue;
+		}
+		if (lister_read(p))
+			nap(p, LISTER_RESTART_MS);
 	}
 	if (p->link)
 		link_drop(p);
@@ -249,6 +390,7 @@ static int ssh_open(void **out, const struct host *h, char *why, size_t len)
 	if (!p)
 		return errbuf_set(why, len, "out of memory"), -ENOMEM;
 	p->remote = *h;
+	p->stats.cpu_pct = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	rc = make_dirs(p, why, len);
 	if (!rc) {
@@ -290,6 +432,18 @@ static int ssh_reach(void *state, char *why, size_t len)
 	return rc;
 }
 
+static int ssh_host_stats(void *state, struct vm_host_stats *st)
+{
+	struct ssh_probe *p = state;
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	*st = p->stats;
+	rc = p->reason[0] || (st->cpu_pct < 0 && !st->have_mem) ? -1 : 0;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
 static void ssh_close(void *state)
 {
 	struct ssh_probe *p = state;
@@ -317,5 +471,6 @@ const struct vm_backend vm_backend_ssh = {
 	.open = ssh_open,
 	.poll = ssh_poll,
 	.reach = ssh_reach,
+	.host_stats = ssh_host_stats,
 	.close = ssh_close,
 };

@@ -374,14 +374,14 @@ static void keys_main(struct console *c, int ch)
 	}
 }
 
-/* Several hosts and none of them in the lab: migrations run over
- * loopback, unshaped (`make run` without root says so too). */
+/* Several hosts, none of them in the lab nor reached over ssh: migrations
+ * run over loopback, unshaped (`make run` without root says so too). */
 static int console_loopback(const struct host_list *hosts)
 {
 	unsigned i;
 
 	for (i = 0; i < hosts->n; i++)
-		if (hosts_in_lab(&hosts->h[i]))
+		if (hosts_in_lab(&hosts->h[i]) || hosts_is_ssh(&hosts->h[i]))
 			return 0;
 	return hosts->n > 1;
 }

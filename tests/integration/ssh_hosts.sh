@@ -67,6 +67,12 @@ check "... the forwarded sockets in a private directory of the console's" \
 	bash -c "[ \"\$(stat -c %a '$W'/ssh-*/hostA)\" = 700 ] && [ -S '$W'/ssh-*/hostA/vm/g1.sock ]"
 check "... one ssh master per host" \
 	test "$(pgrep -f -- "ssh -N -M -S $W/ssh-" | wc -l)" -eq 2
+check "... and one lister per host through it (one remote shell each, not one a second)" \
+	test "$(pgrep -f -- "ssh -S $W/ssh-.*while :; do echo @ls" | wc -l)" -eq 2
+check "... hostB's row shows its own CPU and memory, read over ssh" \
+	wait_for "^ hostB  *kvm  *CPU  *[0-9][0-9.]*%  *MEM [0-9][0-9]*/[0-9][0-9]* MiB" 8
+on_screen 'hosts share loopback'
+check "... and no word of loopback on the status line" test $? -ne 0
 
 kill $(sshd_pids "$LAB_HOSTB_NETNS") 2>/dev/null
 check "hostB's sshd stopped: its row says unreachable, with ssh's reason" \
@@ -94,6 +100,14 @@ check "its host records: hostB unreachable with ssh's reason, then reachable aga
 		| (map(.unreachable != null) | index(true)) as $down
 		| $down != null and (.[$down].unreachable | test("198\\.18\\.0\\.2"))
 		  and (.[$down:] | any(.unreachable == null))'
+total=$(awk '/^MemTotal:/ { printf "%.0f", $2 * 1024 }' /proc/meminfo)
+check "... hostA's CPU and memory read there (the lab shares this kernel: its MemTotal)" \
+	log_holds "[.[] | select(.probe == \"host\" and .host == \"hostA\" and .cpu_pct != null
+		   and .cpu_pct >= 0 and .cpu_pct <= 100 and .mem_total == $total
+		   and .mem_used > 0 and .mem_used <= .mem_total and .shared == false)] | length > 3"
+check "... and none while hostB was unreachable" \
+	log_holds '[.[] | select(.probe == "host" and .unreachable != null and
+		   (.cpu_pct != null or .mem_total != null))] | length == 0'
 check "... hostA's never unreachable, and its VM sampled" \
 	log_holds '([.[] | select(.probe == "host" and .host == "hostA" and .unreachable != null)]
 		   | length == 0)
