@@ -2,8 +2,9 @@
 # Benchmark: what reaching hosts over ssh costs the console (issue 15).
 #  1. The extra latency of the console's 10 Hz stats query: COUNT round
 #     trips of query-stats on one guest's control socket, once on the
-#     socket itself and once through an OpenSSH Unix-socket forward over a
-#     ControlMaster into the lab host's namespace, as the console makes it
+#     socket itself (from inside hostA's mount namespace, where it is) and
+#     once through an OpenSSH Unix-socket forward over a ControlMaster into
+#     the lab host's namespaces, as the console makes it
 #     (tests/helpers/ctl_rtt; median, p99, max).
 #  2. The CPU it costs: the console in tmux on the lab's ssh hosts file
 #     watching 4 guests on hostA for SECONDS_RUN s; CPU of the console,
@@ -33,7 +34,6 @@ SSH=(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$L
 cleanup() {
 	$T kill-server 2>/dev/null
 	[ -S "$work/ctl" ] && ssh -S "$work/ctl" -O exit x >/dev/null 2>&1
-	for s in "$LAB_HOSTA_RUNTIME"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done
 	"$DSMIG" lab down >/dev/null 2>&1
 	rm -rf "$work"
 }
@@ -43,17 +43,19 @@ trap 'exit 130' INT TERM
 
 # Four guests on hostA, started through its sshd.
 for w in idle cpu memory net; do
-	"${SSH[@]}" "root@$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid $VMM run \
+	"${SSH[@]}" "root@$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_SSH_RUNTIME setsid $VMM run \
 		$top/$BUILD/guest/$w.elf --name $w --quiet </dev/null >/dev/null 2>&1 &" </dev/null
 done
-for _ in $(seq 100); do [ -S "$LAB_HOSTA_RUNTIME/net.sock" ] && break; sleep 0.1; done
+# hostA's runtime directory is its own (its mount namespace): seen from in there.
+on_a() { nsenter "--mount=$LAB_SSH_MNT/hostA" "$@"; }
+for _ in $(seq 100); do on_a test -S "$LAB_SSH_RUNTIME/net.sock" && break; sleep 0.1; done
 sleep 1
 
 # 1. Latency: the socket itself, then through a forward.
-local_rtt=$("$RTT" "$LAB_HOSTA_RUNTIME/idle.sock" "$COUNT")
+local_rtt=$(on_a "$RTT" "$LAB_SSH_RUNTIME/idle.sock" "$COUNT")
 "${SSH[@]}" -N -M -S "$work/ctl" -o ControlPersist=no "root@$LAB_HOSTA_ADDR" </dev/null &
 for _ in $(seq 100); do ssh -S "$work/ctl" -O check x >/dev/null 2>&1 && break; sleep 0.1; done
-ssh -S "$work/ctl" -O forward -L "$work/idle.sock:$LAB_HOSTA_RUNTIME/idle.sock" x >/dev/null 2>&1 ||
+ssh -S "$work/ctl" -O forward -L "$work/idle.sock:$LAB_SSH_RUNTIME/idle.sock" x >/dev/null 2>&1 ||
 	die "cannot forward the control socket"
 ssh_rtt=$("$RTT" "$work/idle.sock" "$COUNT")
 ssh -S "$work/ctl" -O exit x >/dev/null 2>&1

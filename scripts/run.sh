@@ -3,10 +3,13 @@
 # demo guests of the paper's Table 2 running on hostA, and the console
 # over them.
 #
-# As root with network namespaces: `dsmig lab up` (hostA and hostB in
-# their own namespaces, a 12 Mbit/s tbf link between them), the guests
-# started inside hostA's namespace; quitting the console asks whether to
-# leave the lab running (default: `dsmig lab down`). Otherwise: two VMM
+# As root with network namespaces: `dsmig lab up --ssh` (hostA and hostB
+# in their own network and mount namespaces, each with its sshd, a
+# 12 Mbit/s tbf link between them), the guests started on hostA through
+# its sshd, and the console reaching both hosts only over ssh, as it would
+# two machines (docs/deploy.md); without sshd, the lab's local hosts file
+# instead. Quitting the console asks whether to leave the lab running
+# (default: `dsmig lab down`). Otherwise: two VMM
 # runtime directories on loopback, where the engine's cap is the only
 # limit on the link; it says so. Without a terminal (a script, CI) it
 # prints the hosts table instead of the console ($DSMIG_RUN_SECONDS
@@ -27,16 +30,47 @@ if ! accel=$("$VMM" accel); then
 fi
 echo "dsmig: the guests run on the $accel accelerator"
 
-# Can this machine make the lab? (root, network namespaces)
+# Can this machine make the lab? (root, network namespaces; sshd for
+# the hosts over ssh)
+ssh=
+[ -x /usr/sbin/sshd ] && ssh=--ssh
 if why=$("$DSMIG" lab check 2>&1 >/dev/null); then
-	"$DSMIG" lab up --link 12mbit || why="dsmig lab up failed"
+	"$DSMIG" lab up --link 12mbit $ssh || why="dsmig lab up failed"
 else
 	why=${why#dsmig: error: }
 fi
 
 keep_lab=0
-if [ -z "$why" ]; then
-	hosts_dir=$LAB_DIR
+if [ -z "$why" ] && [ -n "$ssh" ]; then
+	# hostA's runtime directory is in its own mount namespace: reached
+	# through its sshd only.
+	hosts_file=$LAB_SSH_HOSTS
+	runtime=$LAB_SSH_RUNTIME
+	self=$(cd "$(dirname "$VMM")" && pwd)/$(basename "$VMM")
+	guests=$(cd "$BUILD/guest" && pwd)
+	on_a() {
+		ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$LAB_SSH_KNOWN" \
+			-i "$LAB_SSH_KEY" "root@$LAB_HOSTA_ADDR" "$@" </dev/null
+	}
+	stop() {
+		if [ "$keep_lab" = 1 ]; then
+			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_SSH_HOSTS dsmig; dsmig lab down"
+		else
+			"$DSMIG" lab down
+		fi
+	}
+	running() { on_a "$self ctl $runtime/$1.sock query-status" >/dev/null 2>&1; }
+	count() { on_a "ls $runtime" 2>/dev/null | grep -c '\.sock$'; }
+	# start_demo NAME ARGS...: on hostA through ssh, in its own session
+	# there (it may outlive this script when the lab is kept). The
+	# arguments are this script's own words (no operator text).
+	start_demo() {
+		on_a "DSMIG_RUNTIME_DIR=$runtime setsid $self run $* </dev/null >>$runtime/vmm.log 2>&1 &"
+	}
+	guest() { echo "$guests/$1.elf"; }
+elif [ -z "$why" ]; then
+	hosts_file=$LAB_HOSTS
+	runtime=$LAB_HOSTA_RUNTIME
 	stop() {
 		if [ "$keep_lab" = 1 ]; then
 			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_HOSTS dsmig; dsmig lab down"
@@ -44,12 +78,15 @@ if [ -z "$why" ]; then
 			"$DSMIG" lab down
 		fi
 	}
+	running() { DSMIG_RUNTIME_DIR=$runtime "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
+	count() { ls "$runtime"/*.sock 2>/dev/null | wc -l; }
 	# start_demo NAME ARGS...: in hostA's namespace, in its own session
 	# (it may outlive this script when the lab is kept).
 	start_demo() {
-		DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid "$DSMIG" lab exec hostA "$VMM" run "$@" \
+		DSMIG_RUNTIME_DIR=$runtime setsid "$DSMIG" lab exec hostA "$VMM" run "$@" \
 			2>>"$LAB_DIR/vmm.log" &
 	}
+	guest() { echo "$BUILD/guest/$1.elf"; }
 else
 	echo "dsmig: no lab ($why): two runtime directories on loopback, the engine's cap is the only link limit" >&2
 	hosts_dir=$(mktemp -d /tmp/dsmig-demo.XXXXXX)
@@ -64,11 +101,16 @@ else
 		wait 2>/dev/null
 		rm -rf "$hosts_dir"
 	}
+	hosts_file=$hosts_dir/hosts
+	runtime=$hosts_dir/hostA
+	running() { DSMIG_RUNTIME_DIR=$runtime "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
+	count() { ls "$runtime"/*.sock 2>/dev/null | wc -l; }
 	start_demo() {
-		DSMIG_RUNTIME_DIR=$hosts_dir/hostA "$VMM" run "$@" 2>>"$hosts_dir/vmm.log" &
+		DSMIG_RUNTIME_DIR=$runtime "$VMM" run "$@" 2>>"$hosts_dir/vmm.log" &
 	}
+	guest() { echo "$BUILD/guest/$1.elf"; }
 fi
-export DSMIG_HOSTS="$hosts_dir/hosts"
+export DSMIG_HOSTS=$hosts_file
 trap stop EXIT
 trap 'exit 0' INT TERM
 
@@ -78,13 +120,11 @@ for w in $WORKLOADS; do
 	[ "$w" = net ] && vcpus=2
 	n=$((n + 1))
 	# A kept lab may still run it from last time.
-	[ -S "$hosts_dir/hostA/$w.sock" ] && DSMIG_RUNTIME_DIR=$hosts_dir/hostA \
-		"$VMM" ctl "$w" query-status >/dev/null 2>&1 && continue
-	start_demo "$BUILD/guest/$w.elf" --name "$w" --vcpus "$vcpus" \
-		--console "$hosts_dir/hostA/$w.console"
+	running "$w" && continue
+	start_demo "$(guest "$w")" --name "$w" --vcpus "$vcpus" --console "$runtime/$w.console"
 done
 for _ in $(seq 100); do
-	[ "$(ls "$hosts_dir"/hostA/*.sock 2>/dev/null | wc -l)" -ge "$n" ] && break
+	[ "$(count)" -ge "$n" ] && break
 	sleep 0.05
 done
 

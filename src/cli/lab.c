@@ -472,6 +472,8 @@ static int lab_env(int argc, char **argv)
 	env_put("LAB_SSH_KEY", LAB_SSH_KEY);
 	env_put("LAB_SSH_KNOWN", LAB_SSH_KNOWN);
 	env_put("LAB_SSH_HOSTS", LAB_SSH_HOSTS);
+	env_put("LAB_SSH_RUNTIME", LAB_SSH_RUNTIME);
+	env_put("LAB_SSH_MNT", LAB_SSH_MNT);
 	env_put("MIGRATE_PORT_MIN", MIGRATE_PORT_MIN);
 	env_put("MIGRATE_PORT_RANGE", MIGRATE_PORT_RANGE);
 	env_put("MIGRATE_PORT_FILTER", MIGRATE_PORT_FILTER);

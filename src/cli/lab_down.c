@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,38 +31,70 @@
 #define LAB_TERM_WAIT_MS 1000
 #define LAB_MAX_PIDS     512
 
-/* Ask every VMM whose socket is in a lab runtime directory to quit. */
+/* Ask every VMM whose socket is in directory dir to quit; host names it. */
+static void quit_vmms_in(const char *dir, const char *host)
+{
+	DIR *d = opendir(dir);
+	struct dirent *s;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((s = readdir(d))) {
+		char vm[DSMIG_VM_NAME_MAX + 1];
+		struct ctl_client *c;
+		json_t *r = NULL;
+
+		if (dsmig_socket_vm_name(s->d_name, vm, sizeof(vm)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, s->d_name);
+		if (ctl_client_open(&c, path, 1000, NULL, 0))
+			continue;
+		if (ctl_client_execute(c, "quit", NULL, &r, NULL, 2000) == 0)
+			log_info("quit VM %s on %s", vm, host);
+		json_decref(r);
+		ctl_client_close(c);
+	}
+	closedir(d);
+}
+
+/* The VMs of a host's own runtime directory (`up --ssh`: in its mount
+ * namespace, kept at LAB_SSH_MNT/NAME): a child enters it and asks them. */
+static void quit_vmms_ns(const char *host)
+{
+	char file[PATH_MAX];
+	int fd, st;
+	pid_t pid;
+
+	snprintf(file, sizeof(file), LAB_SSH_MNT "/%s", host);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	pid = fork();
+	if (pid == 0)
+		_exit(setns(fd, CLONE_NEWNS) ? 1 : (quit_vmms_in(LAB_SSH_RUNTIME, host), 0));
+	close(fd);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+}
+
+/* Ask every VMM of the lab to quit: those in a lab runtime directory, and
+ * those in each host's own mount namespace. */
 static void quit_vmms(void)
 {
-	DIR *top = opendir(LAB_DIR), *d;
-	struct dirent *e, *s;
+	DIR *top = opendir(LAB_DIR);
+	struct dirent *e;
 	char path[PATH_MAX];
 
 	if (!top)
 		return;
 	while ((e = readdir(top))) {
-		if (strncmp(e->d_name, "host", 4))
+		if (strncmp(e->d_name, "host", 4) || !strcmp(e->d_name, "hosts") ||
+		    !strncmp(e->d_name, "hosts-", 6))
 			continue;
 		snprintf(path, sizeof(path), LAB_DIR "/%s", e->d_name);
-		d = opendir(path);
-		if (!d)
-			continue;
-		while ((s = readdir(d))) {
-			char vm[DSMIG_VM_NAME_MAX + 1];
-			struct ctl_client *c;
-			json_t *r = NULL;
-
-			if (dsmig_socket_vm_name(s->d_name, vm, sizeof(vm)))
-				continue;
-			snprintf(path, sizeof(path), LAB_DIR "/%s/%s", e->d_name, s->d_name);
-			if (ctl_client_open(&c, path, 1000, NULL, 0))
-				continue;
-			if (ctl_client_execute(c, "quit", NULL, &r, NULL, 2000) == 0)
-				log_info("quit VM %s on %s", vm, e->d_name);
-			json_decref(r);
-			ctl_client_close(c);
-		}
-		closedir(d);
+		quit_vmms_in(path, e->d_name);
+		quit_vmms_ns(e->d_name);
 	}
 	closedir(top);
 }
@@ -223,6 +257,7 @@ int lab_remove(void)
 	n = lab_list_names(1, LAB_NS_PREFIX, names, HOSTS_MAX * 2);
 	for (i = 0; i < n; i++)
 		lab_step(CMD("ip", "netns", "del", names[i]));
+	lab_ssh_unmount();
 	if (access(LAB_DIR, F_OK) == 0)
 		nftw(LAB_DIR, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	left = lab_leftovers(what, sizeof(what));

@@ -102,6 +102,9 @@ size_t lab_proc_file(pid_t pid, const char *what, char *buf, size_t len);
 int lab_ssh_up(unsigned n);
 /* Stop every sshd in namespace netns (the daemon and its sessions). */
 void lab_ssh_stop(const char *netns);
+/* Unmount every host's mount namespace and LAB_SSH_MNT (their processes
+ * gone first: lab_remove()). */
+void lab_ssh_unmount(void);
 /* Whether lab host i's sshd runs: 1, 0, or -1 when --ssh was never used. */
 int lab_ssh_running(unsigned i);
 

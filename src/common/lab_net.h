@@ -38,6 +38,12 @@ _Static_assert(MIGRATE_PORT_LAST == MIGRATE_PORT_FIRST + MIGRATE_PORT_COUNT - 1,
 #define LAB_SSH_KEY      LAB_SSH_DIR "/id"
 #define LAB_SSH_KNOWN    LAB_SSH_DIR "/known_hosts"
 #define LAB_SSH_HOSTS    LAB_DIR "/hosts-ssh"
+/* Each host's own mount namespace, kept by a bind mount of it at
+ * LAB_SSH_MNT/NAME (a private tmpfs), with a tmpfs of its own at
+ * LAB_SSH_RUNTIME: the runtime directory its sshd's sessions see, which
+ * the root namespace cannot (as hosts.h's default for ssh hosts). */
+#define LAB_SSH_MNT      LAB_SSH_DIR "/mnt"
+#define LAB_SSH_RUNTIME  "/run/dsmig"
 
 /* Every lab host's interface has this name inside its namespace; its
  * address is in LAB_SUBNET (host i, 0-based, has LAB_NET_PREFIX i + 1),

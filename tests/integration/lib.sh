@@ -171,6 +171,7 @@ lab_leftovers() {
 		'index($2, p) == 1 { sub(/@.*/, "", $2); print "link " $2 }'
 	tc qdisc show | awk -v p=" dev $LAB_LINK_PREFIX" 'index($0, p) { print "qdisc " $0 }'
 	[ -e "$LAB_DIR" ] && echo "directory $LAB_DIR"
+	findmnt -rn -o TARGET | awk -v d="$LAB_DIR" 'index($1, d) == 1 { print "mount " $1 }'
 	pgrep -a -f "$LAB_DIR/" | sed 's/^/process /'
 	return 0
 }

@@ -35,24 +35,28 @@ check "lab up --ssh succeeds" test $? -eq 0 || sed 's/^/# /' "$W/up.out"
 check "... an sshd in each host's namespace" \
 	bash -c "[ -n \"\$(ip netns pids $LAB_HOSTA_NETNS)\" ] && [ -n \"\$(ip netns pids $LAB_HOSTB_NETNS)\" ]"
 check "... lab status says so" bash -c "[ \$('$DSMIG' lab status | grep -c 'sshd running') -eq 2 ]"
-check "... the ssh hosts file names both hosts by ssh= only" \
-	bash -c "grep -c '^name=host[AB] ssh=root@$LAB_NET_PREFIX[12] runtime=$LAB_DIR/host[AB] known_hosts=$LAB_SSH_KNOWN ssh_key=$LAB_SSH_KEY\$' '$LAB_SSH_HOSTS' | grep -qx 2 && ! grep -q netns= '$LAB_SSH_HOSTS'"
+check "... the ssh hosts file names both hosts by ssh= only (an ssh host's default runtime)" \
+	bash -c "grep -c '^name=host[AB] ssh=root@$LAB_NET_PREFIX[12] known_hosts=$LAB_SSH_KNOWN ssh_key=$LAB_SSH_KEY\$' '$LAB_SSH_HOSTS' | grep -qx 2 && ! grep -q 'netns=\|runtime=' '$LAB_SSH_HOSTS'"
 check "... its keys private to root" test "$(stat -c %a "$LAB_SSH_DIR")" = 700
 check "ssh with the lab's key lands in hostA's namespace, no prompt" \
 	test "$(on_ssh "$LAB_HOSTA_ADDR" ip netns identify </dev/null)" = "$LAB_HOSTA_NETNS"
 check "a second lab up --ssh is harmless" lab up --ssh
 
 # A guest on hostA, started through ssh (setsid: it outlives the session).
-on_ssh "$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid $PWD/$VMM run \
-	$PWD/$GUESTS/memory.elf --name g1 --console $LAB_HOSTA_RUNTIME/g1.console \
-	</dev/null >$LAB_HOSTA_RUNTIME/g1.log 2>&1 &" </dev/null
+on_ssh "$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_SSH_RUNTIME setsid $PWD/$VMM run \
+	$PWD/$GUESTS/memory.elf --name g1 --console $LAB_SSH_RUNTIME/g1.console \
+	</dev/null >$LAB_SSH_RUNTIME/g1.log 2>&1 &" </dev/null
 for i in $(seq 100); do
-	on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_HOSTA_RUNTIME/g1.sock query-status" \
+	on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/g1.sock query-status" \
 		</dev/null >/dev/null 2>&1 && break
 	sleep 0.1
 done
 check "a guest started on hostA through ssh runs in hostA's namespace" \
 	test "$(ip netns identify "$(pgrep -f "name g1 " | head -1)")" = "$LAB_HOSTA_NETNS"
+check "... its runtime directory ($LAB_SSH_RUNTIME there) invisible from the root namespace" \
+	bash -c "! test -e '$LAB_SSH_RUNTIME/g1.sock' && ! test -e '$LAB_HOSTA_RUNTIME/g1.sock'"
+check "... and from hostB's" \
+	bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_SSH_RUNTIME/g1.sock </dev/null"
 
 # ---- the console over ssh ----------------------------------------------------
 STATE=$W/state

@@ -31,11 +31,11 @@ jq_holds() { jq -e -s "$1" "$2" >/dev/null; }
 # ssh_vm VM: start a small guest on hostA through ssh, wait until it answers.
 ssh_vm() {
 	local i
-	on_ssh "$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_HOSTA_RUNTIME setsid $PWD/$VMM run \
-		$PWD/$GUESTS/memory.elf --mem 32M --name $1 --console $LAB_HOSTA_RUNTIME/$1.console \
-		-- region=4M </dev/null >$LAB_HOSTA_RUNTIME/$1.log 2>&1 &"
+	on_ssh "$LAB_HOSTA_ADDR" "DSMIG_RUNTIME_DIR=$LAB_SSH_RUNTIME setsid $PWD/$VMM run \
+		$PWD/$GUESTS/memory.elf --mem 32M --name $1 --console $LAB_SSH_RUNTIME/$1.console \
+		-- region=4M </dev/null >$LAB_SSH_RUNTIME/$1.log 2>&1 &"
 	for i in $(seq 100); do
-		[ "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" "$1")" = running ] && return 0
+		[ "$(status "$LAB_HOSTA_ADDR" "$LAB_SSH_RUNTIME" "$1")" = running ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -49,8 +49,8 @@ ssh_migrate() {
 }
 # Every 0.05 s while it runs: the namespace of each orted and whether it
 # came through an ssh session, with that host's TMPDIR (the daemon
-# detaches from sshd, but keeps the session's environment): "NETNS ssh
-# TMPDIR" or "NETNS none TMPDIR".
+# detaches from sshd, but keeps the session's environment) and its mount
+# namespace: "NETNS ssh TMPDIR mnt:[N]" or "NETNS none ...".
 orted_watch() {
 	local pid ns env via
 	for _ in $(seq 600); do
@@ -60,7 +60,8 @@ orted_watch() {
 			via=none
 			grep -q '^SSH_CONNECTION=' <<<"$env" && via=ssh
 			# A daemon may end between pgrep and here: skip it then.
-			[ -n "$ns" ] && [ -n "$env" ] && echo "$ns $via $(sed -n 's/^TMPDIR=//p' <<<"$env")"
+			[ -n "$ns" ] && [ -n "$env" ] &&
+				echo "$ns $via $(sed -n 's/^TMPDIR=//p' <<<"$env") $(readlink "/proc/$pid/ns/mnt")"
 		done
 		sleep 0.05
 	done
@@ -88,22 +89,28 @@ for method in precopy dsm dsm-pull; do
 	[ "$method" = precopy ] && kill "$watch" 2>/dev/null
 	check "$method between ssh hosts: exit 0" test "$rc" -eq 0 || sed 's/^/# /' "$W/$vm.out" | tail -15
 	check "... the VM runs on hostB (asked through ssh)" \
-		test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" "$vm")" = running
+		test "$(status "$LAB_HOSTB_ADDR" "$LAB_SSH_RUNTIME" "$vm")" = running
 	check "... and is gone from hostA" \
-		bash -c "! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_HOSTA_RUNTIME/$vm.sock </dev/null"
+		bash -c "! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_SSH_RUNTIME/$vm.sock </dev/null"
 	check "... the telemetry (rank 0's stdout through mpirun) has a successful summary" \
 		jq_holds '[.[] | select(.type == "summary" and .ok == true)] | length == 1' "$W/$vm.jsonl"
 	check "... and nothing but telemetry" \
 		jq_holds 'all(.[]; .v != null and .type != null)' "$W/$vm.jsonl"
-	check "... the summary printed" grep -q "^Migration of '$vm': $LAB_HOSTA_RUNTIME -> $LAB_HOSTB_RUNTIME, $method" "$W/$vm.out"
+	check "... the summary printed" grep -q "^Migration of '$vm': $LAB_SSH_RUNTIME -> $LAB_SSH_RUNTIME, $method" "$W/$vm.out"
 	if [ "$method" = precopy ]; then
-		check "... mpirun's daemons ran in both hosts' namespaces, started over ssh, each with its own TMPDIR" \
-			bash -c "grep -qx '$LAB_HOSTA_NETNS ssh $LAB_HOSTA_RUNTIME/tmp' '$W/orted.txt' &&
-				 grep -qx '$LAB_HOSTB_NETNS ssh $LAB_HOSTB_RUNTIME/tmp' '$W/orted.txt' &&
+		root_mnt=$(readlink /proc/self/ns/mnt)
+		check "... mpirun's daemons ran in both hosts' namespaces, started over ssh, with TMPDIR in the host's runtime" \
+			bash -c "grep -q '^$LAB_HOSTA_NETNS ssh $LAB_SSH_RUNTIME/tmp ' '$W/orted.txt' &&
+				 grep -q '^$LAB_HOSTB_NETNS ssh $LAB_SSH_RUNTIME/tmp ' '$W/orted.txt' &&
 				 ! grep -q none '$W/orted.txt'"
+		check "... each in its host's own mount namespace, neither the root's" \
+			bash -c "a=\$(awk '\$1 == \"$LAB_HOSTA_NETNS\" { print \$4 }' '$W/orted.txt' | sort -u)
+				 b=\$(awk '\$1 == \"$LAB_HOSTB_NETNS\" { print \$4 }' '$W/orted.txt' | sort -u)
+				 [ -n \"\$a\" ] && [ -n \"\$b\" ] && [ \"\$a\" != \"\$b\" ] &&
+				 [ \"\$a\" != '$root_mnt' ] && [ \"\$b\" != '$root_mnt' ]"
 		sort -u "$W/orted.txt" | sed 's/^/# /'
 	fi
-	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/$vm.sock quit" >/dev/null 2>&1
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/$vm.sock quit" >/dev/null 2>&1
 done
 check "no ssh master, forward directory or mpirun left behind" \
 	bash -c "! pgrep -f 'ssh -N -M -S .*/.mssh-' && ! ls -d '$DSMIG_RUNTIME_DIR'/.mssh-* &&
@@ -138,9 +145,9 @@ if ssh_vm drop; then
 	check "... it says it lost them and connects again" \
 		grep -q "the ssh connection to host[AB] was lost (.*); connecting again" "$W/drop.out"
 	check "... the VM runs on hostB and is gone from hostA" \
-		bash -c "[ \"\$(${SSH[*]} root@$LAB_HOSTB_ADDR $PWD/$VMM ctl $LAB_HOSTB_RUNTIME/drop.sock query-status </dev/null | jq -r .status)\" = running ] &&
-			 ! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_HOSTA_RUNTIME/drop.sock </dev/null"
-	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/drop.sock quit" >/dev/null 2>&1
+		bash -c "[ \"\$(${SSH[*]} root@$LAB_HOSTB_ADDR $PWD/$VMM ctl $LAB_SSH_RUNTIME/drop.sock query-status </dev/null | jq -r .status)\" = running ] &&
+			 ! ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_SSH_RUNTIME/drop.sock </dev/null"
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/drop.sock quit" >/dev/null 2>&1
 else
 	not_ok "a guest started on hostA through ssh (drop)"
 fi
@@ -151,10 +158,10 @@ if ssh_vm lost; then
 		grep -q "mpirun lost its daemon on hostB ($LAB_HOSTB_ADDR).*the VM keeps running on the source" \
 		"$W/lost.out" || sed 's/^/# /' "$W/lost.out" | tail -8
 	check "... the VM runs on hostA (asked through ssh)" \
-		test "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" lost)" = running
+		test "$(status "$LAB_HOSTA_ADDR" "$LAB_SSH_RUNTIME" lost)" = running
 	check "... and nothing of it on hostB" \
-		bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_HOSTB_RUNTIME/lost.sock </dev/null"
-	on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_HOSTA_RUNTIME/lost.sock quit" >/dev/null 2>&1
+		bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_SSH_RUNTIME/lost.sock </dev/null"
+	on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/lost.sock quit" >/dev/null 2>&1
 else
 	not_ok "a guest started on hostA through ssh (lost)"
 fi
@@ -191,7 +198,7 @@ if command -v tmux >/dev/null; then
 		bash -c "! $T capture-pane -p -t con | grep -q 'n/a: no wire probe'"
 	check "... and no probe left running on hostA" \
 		bash -c "! pgrep -f 'dsmig [w]ire --net' >/dev/null"
-	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+	check "... con runs on hostB" test "$(status "$LAB_HOSTB_ADDR" "$LAB_SSH_RUNTIME" con)" = running
 	# Back to hostA, whose daemon is killed during pre-copy.
 	$T send-keys -t con Escape
 	sleep 0.5
@@ -207,12 +214,12 @@ if command -v tmux >/dev/null; then
 	check "console: hostA's daemon killed during pre-copy: the card says which host was lost" \
 		wait_for "lost its daemon on" 30
 	check "... and that con keeps running on hostB" \
-		test "$(status "$LAB_HOSTB_ADDR" "$LAB_HOSTB_RUNTIME" con)" = running
+		test "$(status "$LAB_HOSTB_ADDR" "$LAB_SSH_RUNTIME" con)" = running
 	$T capture-pane -p -t con | sed 's/^/# /' | grep -i -A3 "lost its"
 	$T send-keys -t con q
 	sleep 1
 	$T kill-server 2>/dev/null
-	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_HOSTB_RUNTIME/con.sock quit" >/dev/null 2>&1
+	on_ssh "$LAB_HOSTB_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/con.sock quit" >/dev/null 2>&1
 else
 	skip "ssh migrate from the console: tmux is missing"
 fi
@@ -230,10 +237,10 @@ check "... before anything starts, with ssh's reason" \
 	grep -q "nothing was started: cannot reach hostA over ssh: Host key verification failed" "$W/bad.out" ||
 	sed 's/^/# /' "$W/bad.out"
 check "... the VM still runs on hostA" \
-	test "$(status "$LAB_HOSTA_ADDR" "$LAB_HOSTA_RUNTIME" bad)" = running
+	test "$(status "$LAB_HOSTA_ADDR" "$LAB_SSH_RUNTIME" bad)" = running
 check "... and nothing of it on hostB" \
-	bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_HOSTB_RUNTIME/bad.sock </dev/null"
-on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_HOSTA_RUNTIME/bad.sock quit" >/dev/null 2>&1
+	bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_SSH_RUNTIME/bad.sock </dev/null"
+on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/bad.sock quit" >/dev/null 2>&1
 
 lab down >/dev/null 2>&1
 check "lab down stops every sshd of the lab" test -z "$(pgrep -f -- "sshd -f $LAB_SSH_DIR")"
