@@ -75,6 +75,7 @@ struct live {
 	char net_iface[32], net_netns[64];
 	char net_host[64];          /* the ssh host the probe runs on, or "" */
 	int net_failed;             /* the ssh probe's failure was told */
+	uint64_t net_last_ns;       /* the sample time of the last net record */
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
@@ -163,9 +164,13 @@ static void net_tick(struct live *l)
 		l->net_failed = 1;
 		model_log(l->m, "network probe on %s ended: %s", l->net_host, net_probe_why(l->net));
 	}
-	if (rc)
+	/* Over ssh a count arrives when the host sends it: a tick that got
+	 * none has nothing new (the meter takes a reading that does not
+	 * move forward in time for a restarted counter). */
+	if (rc || net_probe_sample_ns(l->net) <= l->net_last_ns)
 		return;
-	bps = rate_meter_update(&l->rate, bytes, net_probe_sample_ns(l->net));
+	l->net_last_ns = net_probe_sample_ns(l->net);
+	bps = rate_meter_update(&l->rate, bytes, l->net_last_ns);
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:f}", "probe", "net",
 			"iface", l->net_iface, "method", net_probe_method(l->net),
 			"filter", MIGRATE_PORT_FILTER,
@@ -465,6 +470,7 @@ static int slot_launch(struct live *l, struct slot *s, const struct migreq *r, i
 		l->net_window = 1;
 		rate_meter_init(&l->rate, NET_BIN_NS);
 		l->net_noted = l->net_failed = 0;
+		l->net_last_ns = 0;
 		na = net_watch(l, r, na_buf, sizeof(na_buf));
 	}
 	if (start && na)

@@ -194,6 +194,14 @@ if command -v tmux >/dev/null; then
 		test "${wire:-none}" != none
 	check "... and counted the engine's bytes on the wire (1.0 to 1.3 times)" \
 		awk -v w="${wire%% *}" -v e="$engine" 'BEGIN { exit !(e > 0 && w >= e && w <= 1.3 * e) }'
+	# The rate of each 100 ms bin, from hostA's own timestamps: its median
+	# while data flowed is the cap's 12 Mbit/s, give or take.
+	median=$(jq -s '. as $r | first(range(length) | select($r[.].mig == 1 and $r[.].event == "exit")) as $stop |
+		[.[:$stop][] | select(.probe == "net" and .host == "hostA" and .bps > 1000000) | .bps] | sort |
+		if length > 10 then .[length / 2 | floor] else null end' "$log" 2>/dev/null)
+	echo "# wire median while data flowed: $median bit/s"
+	check "... at the cap: the median 100 ms rate while data flowed within 0.6..1.3 x 12 Mbit/s" \
+		awk -v m="$median" 'BEGIN { exit !(m != "null" && m >= 7.2e6 && m <= 15.6e6) }'
 	check "... no n/a on the throughput chart" \
 		bash -c "! $T capture-pane -p -t con | grep -q 'n/a: no wire probe'"
 	check "... and no probe left running on hostA" \
