@@ -7,13 +7,8 @@
  * (it exits on EOF), so nothing keeps capturing after the console stops
  * watching. Its stdout and stderr come back on one pipe; a line that is
  * not JSON is ssh's own (a warning, or why it failed) and is kept as the
- * reason should it end. Everything read is bounded (NET_SSH_LINE_MAX a
- * line) and checked: counts must grow, times must advance.
- *
- * Times: a count carries the remote host's monotonic time. The offset to
- * this machine's clock is the smallest (local arrival - remote time) seen
- * so far, i.e. that of the least delayed line, so the rate comes from the
- * remote host's own spacing and not from when ssh happened to deliver.
+ * reason should it end. Lines are bounded and parsed by remote_lines.c
+ * (counts must grow, times advance; the host's clock mapped to ours).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,16 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "common/lab_net.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/ssh_link.h"
-#include "common/text.h"
 #include "probes/net_remote.h"
+#include "probes/remote_lines.h"
 
-#define NET_SSH_LINE_MAX 512
 #define NET_SSH_READ_MAX (64 << 10)   /* per poll: a wedged peer cannot hold the tick */
 #define NET_SSH_CLOSE_MS 500
 
@@ -45,15 +37,9 @@ struct net_remote {
 	pid_t pid;
 	int in;                         /* ssh's stdin (write end), held open */
 	int out;                        /* ssh's stdout + stderr (read end) */
-	char line[NET_SSH_LINE_MAX];
-	size_t n;
-	int overlong;                   /* dropping the rest of a too-long line */
-	char method[16];
-	char ssh_said[200];             /* the last non-JSON line */
-	char failed[300];               /* "": running */
-	int counted;
-	uint64_t bytes, remote_ns, sample_ns;
-	int64_t offset_ns;              /* local - remote, the least seen */
+	struct line_reader lines;
+	struct wire_parse w;
+	uint64_t now;                   /* when the lines being fed arrived */
 };
 
 /* The remote command line: every word checked, the path quoted. */
@@ -122,49 +108,11 @@ fail:
 	return errbuf_set(why, len, "cannot start ssh: %s", strerror(-rc)), rc;
 }
 
-static void set_failed(struct net_remote *r, const char *what)
+static void take_line(void *ctx, const char *line)
 {
-	if (!r->failed[0])
-		text_clean(r->failed, sizeof(r->failed), what);
-}
+	struct net_remote *r = ctx;
 
-/* One complete line from the remote side. */
-static void take_line(struct net_remote *r, const char *text, uint64_t now)
-{
-	json_t *j = json_loads(text, 0, NULL), *t, *b;
-	const char *s;
-
-	if (!json_is_object(j)) {
-		if (*text)
-			text_clean(r->ssh_said, sizeof(r->ssh_said), text);
-		json_decref(j);
-		return;
-	}
-	if ((s = json_string_value(json_object_get(j, "error")))) {
-		set_failed(r, s);
-	} else if (json_object_get(j, "wire")) {
-		s = json_string_value(json_object_get(j, "method"));
-		text_clean(r->method, sizeof(r->method), s ? s : "?");
-	} else if (json_is_integer(t = json_object_get(j, "t_ns")) &&
-		   json_is_integer(b = json_object_get(j, "bytes")) && r->method[0]) {
-		uint64_t tn = (uint64_t)json_integer_value(t), bn = (uint64_t)json_integer_value(b);
-		int64_t off = (int64_t)(now - tn);
-
-		if (json_integer_value(t) < 0 || json_integer_value(b) < 0 ||
-		    (r->counted && (tn <= r->remote_ns || bn < r->bytes))) {
-			set_failed(r, "the remote probe's counts went backwards");
-		} else {
-			if (!r->counted || off < r->offset_ns)
-				r->offset_ns = off;
-			r->remote_ns = tn;
-			r->bytes = bn;
-			r->sample_ns = (uint64_t)((int64_t)tn + r->offset_ns);
-			r->counted = 1;
-		}
-	} else {
-		set_failed(r, "the remote probe sent a line it should not");
-	}
-	json_decref(j);
+	wire_parse_line(&r->w, line, r->now);
 }
 
 /* ssh has ended: why, from the probe's error line, else ssh's last
@@ -175,55 +123,43 @@ static void reap(struct net_remote *r)
 	int st = proc_wait(r->pid, NET_SSH_CLOSE_MS);
 
 	r->pid = 0;
-	if (r->ssh_said[0])
-		snprintf(what, sizeof(what), "%s", r->ssh_said);
+	if (r->w.ssh_said[0])
+		snprintf(what, sizeof(what), "%s", r->w.ssh_said);
 	else if (st >= 0 && WIFEXITED(st))
 		snprintf(what, sizeof(what), "ssh exited %d", WEXITSTATUS(st));
 	else
 		snprintf(what, sizeof(what), "ssh ended");
-	set_failed(r, what);
+	if (!r->w.failed[0])
+		snprintf(r->w.failed, sizeof(r->w.failed), "%s", what);
 }
 
 int net_remote_poll(struct net_remote *r, uint64_t *bytes, uint64_t *sample_ns,
 		    char *why, size_t len)
 {
-	uint64_t now = time_mono_ns();
 	size_t total = 0;
 	char buf[4096];
 	ssize_t got = 0;
 
-	while (!r->failed[0] && total < NET_SSH_READ_MAX &&
+	r->now = time_mono_ns();
+	while (!r->w.failed[0] && total < NET_SSH_READ_MAX &&
 	       (got = read(r->out, buf, sizeof(buf))) > 0) {
 		total += (size_t)got;
-		for (ssize_t i = 0; i < got; i++) {
-			if (buf[i] != '\n') {
-				if (r->n < sizeof(r->line) - 1)
-					r->line[r->n++] = buf[i];
-				else
-					r->overlong = 1;
-				continue;
-			}
-			r->line[r->n] = '\0';
-			if (!r->overlong)
-				take_line(r, r->line, now);
-			r->n = 0;
-			r->overlong = 0;
-		}
+		line_reader_feed(&r->lines, buf, (size_t)got, take_line, r);
 	}
 	if (got == 0 && r->pid)
 		reap(r);
-	*bytes = r->bytes;
-	*sample_ns = r->sample_ns;
-	if (r->failed[0]) {
-		snprintf(why, len, "%s", r->failed);
+	*bytes = r->w.bytes;
+	*sample_ns = r->w.sample_ns;
+	if (r->w.failed[0]) {
+		snprintf(why, len, "%s", r->w.failed);
 		return -EIO;
 	}
-	return r->counted ? 0 : -EAGAIN;
+	return r->w.counted ? 0 : -EAGAIN;
 }
 
 const char *net_remote_method(const struct net_remote *r)
 {
-	return r->method;
+	return r->w.method;
 }
 
 void net_remote_close(struct net_remote *r)

@@ -17,7 +17,7 @@
  * same "vm" records.
  *
  * Everything the lister prints is bounded (a line, the names of a block)
- * and parsed as data. A lister that ends while the master lives is
+ * and parsed as data (remote_lines.c). A lister that ends while the master lives is
  * started again a second later; one that gives no block for
  * LISTER_STALL_MS is ended and started again.
  *
@@ -42,11 +42,11 @@
 #include "common/proc.h"
 #include "common/ssh_link.h"
 #include "probes/host.h"
+#include "probes/remote_lines.h"
 #include "probes/vm.h"
 #include "probes/vm_backend.h"
 
-#define SSH_PROBE_MAX_VMS   64
-#define LISTER_LINE_MAX     512
+#define SSH_PROBE_MAX_VMS   LISTER_MAX_VMS
 #define LISTER_STALL_MS     5000     /* no block for this long: start again */
 #define LISTER_RESTART_MS   1000
 #define LISTER_WAIT_MS      100      /* one wait for its output */
@@ -75,14 +75,8 @@ struct ssh_probe {
 	struct lister {
 		pid_t pid;               /* 0: none */
 		int fd;
-		char line[LISTER_LINE_MAX];
-		size_t n;
-		int overlong;
-		enum { SEC_NONE, SEC_LS, SEC_STAT } sec;
-		char names[SSH_PROBE_MAX_VMS][DSMIG_VM_NAME_MAX + 1];
-		int nnames;
-		struct host_mem mem;
-		uint64_t busy, total;    /* this block's cpu line; total 0: none */
+		struct line_reader lines;
+		struct lister_parse block;
 		uint64_t last_busy, last_total;
 		uint64_t last_block_ns;
 	} ls;
@@ -223,49 +217,26 @@ static int lister_start(struct ssh_probe *p, char *why, size_t len)
 	return 0;
 }
 
-/* A block has ended: the mirror and the stats follow it. */
-static void lister_block(struct ssh_probe *p)
+/* One line of the lister; at a block's end the mirror and the stats
+ * follow it. */
+static void lister_line(void *ctx, const char *line)
 {
+	struct ssh_probe *p = ctx;
 	struct lister *ls = &p->ls;
+	struct lister_parse *b = &ls->block;
 	struct vm_host_stats st = { .cpu_pct = -1 };
 
-	mirror_apply(p, ls->names, ls->nnames);
-	if (ls->total) {
-		st.cpu_pct = host_cpu_pct(ls->last_busy, ls->last_total, ls->busy, ls->total);
-		ls->last_busy = ls->busy;
-		ls->last_total = ls->total;
+	if (!lister_parse_line(b, line))
+		return;
+	mirror_apply(p, b->names, b->nnames);
+	if (b->total) {
+		st.cpu_pct = host_cpu_pct(ls->last_busy, ls->last_total, b->busy, b->total);
+		ls->last_busy = b->busy;
+		ls->last_total = b->total;
 	}
-	st.have_mem = !host_mem_result(&ls->mem, &st.mem_used, &st.mem_total);
+	st.have_mem = !host_mem_result(&b->mem, &st.mem_used, &st.mem_total);
 	stats_set(p, &st);
-	ls->nnames = 0;
-	ls->busy = ls->total = 0;
-	memset(&ls->mem, 0, sizeof(ls->mem));
 	ls->last_block_ns = time_mono_ns();
-}
-
-static void lister_line(struct ssh_probe *p, const char *line)
-{
-	struct lister *ls = &p->ls;
-
-	if (!strcmp(line, "@ls")) {
-		ls->sec = SEC_LS;
-		ls->nnames = 0;
-	} else if (!strcmp(line, "@stat")) {
-		ls->sec = SEC_STAT;
-	} else if (!strcmp(line, "@end")) {
-		if (ls->sec == SEC_STAT)
-			lister_block(p);
-		ls->sec = SEC_NONE;
-	} else if (ls->sec == SEC_LS) {
-		if (ls->nnames < SSH_PROBE_MAX_VMS &&
-		    !dsmig_socket_vm_name(line, ls->names[ls->nnames], sizeof(ls->names[0])))
-			ls->nnames++;
-	} else if (ls->sec == SEC_STAT) {
-		if (!strncmp(line, "cpu ", 4))
-			host_cpu_parse(line, &ls->busy, &ls->total);
-		else
-			host_mem_line(&ls->mem, line);
-	}
 }
 
 /* Wait up to LISTER_WAIT_MS for the lister's output and take what came.
@@ -275,25 +246,12 @@ static int lister_read(struct ssh_probe *p)
 	struct lister *ls = &p->ls;
 	struct pollfd pf = { .fd = ls->fd, .events = POLLIN };
 	char buf[4096];
-	ssize_t got, i;
+	ssize_t got;
 
 	if (poll(&pf, 1, LISTER_WAIT_MS) < 0 && errno != EINTR)
 		return -1;
 	while ((got = read(ls->fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < got; i++) {
-			if (buf[i] != '\n') {
-				if (ls->n < sizeof(ls->line) - 1)
-					ls->line[ls->n++] = buf[i];
-				else
-					ls->overlong = 1;
-				continue;
-			}
-			ls->line[ls->n] = '\0';
-			if (!ls->overlong)
-				lister_line(p, ls->line);
-			ls->n = 0;
-			ls->overlong = 0;
-		}
+		line_reader_feed(&ls->lines, buf, (size_t)got, lister_line, p);
 	/* Ended, or stalled: started again by the worker. Nothing is
 	 * logged: this runs under the console's screen (stderr is the
 	 * terminal); a master that died says so as the host's reason. */
