@@ -166,7 +166,7 @@ static void test_blob_tagged(void **state)
 
 static int cleanup(void **state)
 {
-	const char *names[] = { "k1", "k2", "bad", "link" };
+	const char *names[] = { "k1", "k2", "bad", "link", "hex" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
