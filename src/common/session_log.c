@@ -26,6 +26,7 @@ static const char *const src_names[] = {
 	[SESSION_SRC_MIGRATION] = "migration",
 	[SESSION_SRC_OPERATOR] = "operator",
 	[SESSION_SRC_QUEUE] = "queue",
+	[SESSION_SRC_VMACT] = "vmact",
 };
 
 static enum session_src src_by_name(const char *name)
@@ -140,6 +141,28 @@ static const struct field operator_fields[] = {
 	FIELD(S, "action", action, FIELD_STR, FIELD_REQUIRED),
 	FIELD_END,
 };
+/* The arguments of an action on a VM (vmspec.h); a vm-start's too. */
+static const struct field operator_vm_fields[] = {
+	FIELD(S, "args.host", host, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "args.vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD_END,
+};
+static const struct field operator_start_fields[] = {
+	FIELD(S, "args.image", image, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "args.mem", mem, FIELD_STR, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
+/* Both vmact records; a failed one's error is required (check_vmact()). */
+#define S struct session_vmact
+static const struct field vmact_fields[] = {
+	FIELD(S, "action", action, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "host", host, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "vm", vm, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "error", error, FIELD_STR, FIELD_OPTIONAL),
+	FIELD_END,
+};
 #undef S
 
 #define S struct session_queue
@@ -196,6 +219,8 @@ static const struct rec_type rec_types[] = {
 	{ SESSION_SRC_QUEUE, "cancel", SESSION_REC_QUEUE_CANCEL, "queue cancel",
 	  queue_cancel_fields },
 	{ SESSION_SRC_QUEUE, "fail", SESSION_REC_QUEUE_FAIL, "queue fail", queue_fail_fields },
+	{ SESSION_SRC_VMACT, "done", SESSION_REC_VMACT_DONE, "vmact done", vmact_fields },
+	{ SESSION_SRC_VMACT, "failed", SESSION_REC_VMACT_FAILED, "vmact failed", vmact_fields },
 };
 
 /* The member that names a src's records: "probe", "event", or none. */
@@ -203,7 +228,7 @@ static const char *type_key(enum session_src src)
 {
 	return src == SESSION_SRC_PROBE ? "probe" :
 	       src == SESSION_SRC_SESSION || src == SESSION_SRC_MIGRATION ||
-	       src == SESSION_SRC_QUEUE ? "event" : NULL;
+	       src == SESSION_SRC_QUEUE || src == SESSION_SRC_VMACT ? "event" : NULL;
 }
 
 /* The vm probe's "vcpu_pct": an array of at most SESSION_MAX_VCPUS
@@ -308,6 +333,72 @@ static int check_queue(enum session_type type, const char *what,
 	return 0;
 }
 
+/* The words of an action on VM vm of host, as written (o: the object
+ * holding them, "args" or the record): the VM's name under the VMM's
+ * rule, a host named. Checked on the JSON's own text, not the bounded
+ * copy, so that a value cut to fit is not taken for a shorter one. */
+static int check_vm_words(const char *what, json_t *o, const char *host, char *why,
+			  size_t len)
+{
+	char inner[160];
+
+	if (!host[0])
+		return errbuf_set(why, len, "%s: \"host\" is empty", what);
+	if (vmspec_check_name(json_string_value(json_object_get(o, "vm")), inner,
+			      sizeof(inner)))
+		return errbuf_set(why, len, "%s: %s", what, inner);
+	return 0;
+}
+
+/* An operator record's arguments, for an action on a VM (others' are
+ * not read): host and vm, and a vm-start's image and memory, as
+ * vmspec.h checks them. */
+static int decode_operator(json_t *rec, struct session_operator *op, char *why, size_t len)
+{
+	json_t *args = json_object_get(rec, "args");
+	char inner[160];
+
+	op->vm_action = vm_action_by_name(op->action);
+	if (op->vm_action == VM_ACTION_NONE)
+		return 0;
+	if (!json_is_object(args))
+		return errbuf_set(why, len, "operator %s: \"args\" %s", op->action,
+				  args ? "is not an object" : "missing");
+	if (fields_decode(rec, operator_vm_fields, op, NULL, "operator", why, len) ||
+	    check_vm_words("operator", args, op->host, why, len))
+		return -1;
+	if (op->vm_action != VM_ACTION_START)
+		return 0;
+	if (fields_decode(rec, operator_start_fields, op, NULL, "operator", why, len))
+		return -1;
+	if (vmspec_check_image(json_string_value(json_object_get(args, "image")), inner,
+			       sizeof(inner)) ||
+	    vmspec_parse_mem(json_string_value(json_object_get(args, "mem")), &(uint64_t){ 0 },
+			     inner, sizeof(inner)))
+		return errbuf_set(why, len, "operator: %s", inner);
+	return 0;
+}
+
+/* A vmact record beyond its types: the action one on a VM, its words
+ * as an operator's, a failure's reason given (a done record's error,
+ * if any, is not used). */
+static int check_vmact(json_t *rec, const struct rec_type *t, struct session_vmact *a,
+		       char *why, size_t len)
+{
+	const char *what = t->what;
+
+	a->vm_action = vm_action_by_name(json_string_value(json_object_get(rec, "action")));
+	if (a->vm_action == VM_ACTION_NONE)
+		return errbuf_set(why, len, "%s: \"action\" is no action on a VM: %s", what,
+				  a->action);
+	if (check_vm_words(what, rec, a->host, why, len))
+		return -1;
+	if (t->type == SESSION_REC_VMACT_FAILED && !a->error[0])
+		return errbuf_set(why, len, "%s: \"error\" %s", what,
+				  json_object_get(rec, "error") ? "is empty" : "missing");
+	return 0;
+}
+
 /* The previous record's "summary": an engine summary event as written. */
 static int decode_previous(json_t *rec, struct tel_summary *s, char *why, size_t len)
 {
@@ -359,6 +450,11 @@ static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec
 		return check_queue(t->type, t->what, &out->u.queue, why, len);
 	case SESSION_REC_MIG_PREVIOUS:
 		return decode_previous(rec, &out->u.previous, why, len);
+	case SESSION_REC_OPERATOR:
+		return decode_operator(rec, &out->u.operator, why, len);
+	case SESSION_REC_VMACT_DONE:
+	case SESSION_REC_VMACT_FAILED:
+		return check_vmact(rec, t, &out->u.vmact, why, len);
 	case SESSION_REC_ENGINE:
 		if (telemetry_read_decode(json_object_get(rec, "ev"), &out->ev, inner,
 					  sizeof(inner)))

@@ -2,15 +2,16 @@
  * Reading console session logs (docs/telemetry.md, "Console session
  * logs"): the one reader that replay, the console's model and `dsmig
  * report` share. The writer is src/ui/session.c (its records are made in
- * src/ui/live.c and src/probes/).
+ * src/ui/live.c, src/ui/vmact.c and src/probes/).
  *
  * A record is a JSON object with the session version "v", the wall-clock
  * time "t" (ns) and a source "src"; session_log_decode() checks those and
  * then the record's own fields, table by table as telemetry_read.c does
  * (common/fields.h), into a typed record: the session's open and close,
  * the vCPU, network and host probes' samples, a migration's start, previous
- * summary and exit, an operator's action, the migration queue's
- * changes, and engine records, whose
+ * summary and exit, an operator's action (with its arguments for the
+ * actions on VMs, common/vmspec.h), what became of an action on a VM,
+ * the migration queue's changes, and engine records, whose
  * telemetry event under "ev" telemetry_read_decode() reads. A log is
  * hostile input: lines longer than SESSION_LINE_MAX or holding a NUL
  * byte, lines that are not JSON and malformed records (a required field
@@ -33,6 +34,7 @@
 #include <stdint.h>
 
 #include "common/telemetry_read.h"
+#include "common/vmspec.h"
 
 /* The session log's major version, written in every record's "v". */
 #define SESSION_VERSION 1
@@ -49,6 +51,7 @@ enum session_src {
 	SESSION_SRC_MIGRATION,
 	SESSION_SRC_OPERATOR,
 	SESSION_SRC_QUEUE,
+	SESSION_SRC_VMACT,
 };
 
 /* What a record is (the src and its "probe" or "event"). */
@@ -68,6 +71,8 @@ enum session_type {
 	SESSION_REC_QUEUE_PARALLEL, /* queue "parallel" (u.queue) */
 	SESSION_REC_QUEUE_CANCEL,/* queue "cancel" (u.queue) */
 	SESSION_REC_QUEUE_FAIL,  /* queue "fail" (u.queue) */
+	SESSION_REC_VMACT_DONE,  /* vmact "done" (u.vmact) */
+	SESSION_REC_VMACT_FAILED,/* vmact "failed" (u.vmact) */
 };
 
 /* Hosts in an open record, vCPUs in a vm probe record: more is refused. */
@@ -159,8 +164,25 @@ struct session_mig_exit {
 	uint64_t present;
 };
 
+/* operator: action required. Its "args" are read only for the actions
+ * on VMs (vm_action not VM_ACTION_NONE): "args" is then an object with
+ * host (not empty) and vm (a VM name, vmspec_check_name()), both
+ * required; a "vm-start" also has image (vmspec_check_image()) and mem
+ * (memory vmspec_parse_mem() takes). Other actions' args are not read. */
 struct session_operator {
-	char action[32];                /* its "args" are not read */
+	char action[32];
+	enum vm_action vm_action;
+	char host[64], vm[65], image[65], mem[VMSPEC_MEM_TEXT];
+};
+
+/* vmact records, what became of the operator's action on a VM: action
+ * (a VM action's name: "vm-start" ...), host (not empty) and vm (a VM
+ * name) required; "failed" also has error, required and not empty (a
+ * "done" record's error, a string if there, is not used). */
+struct session_vmact {
+	char action[32];
+	enum vm_action vm_action;
+	char host[64], vm[65], error[160];
 };
 
 /* The most migrations of a queue that run at once. */
@@ -198,6 +220,7 @@ struct session_rec {
 		struct session_mig_exit exit;
 		struct session_operator operator;
 		struct session_queue queue;
+		struct session_vmact vmact;
 	} u;
 };
 

@@ -209,7 +209,12 @@ static void mouse(struct console *c, const int *order, int n)
 		dialog_click(c, ev.y, ev.x);
 		return;
 	}
-	if (c->help || c->confirm_quit || c->filtering || c->screen != SCREEN_HOSTS)
+	if (c->vmd.open) {
+		vmdialog_click(c, ev.y, ev.x);
+		return;
+	}
+	if (c->help || c->confirm_quit || c->vmd.asking || c->filtering ||
+	    c->screen != SCREEN_HOSTS)
 		return;
 	if (ev.y == SCREENS_HOSTS_HEADER_Y && (key = screens_hosts_column(ev.x)) >= 0)
 		set_sort(c, (enum sort_key)key, key == (int)c->sort ? !c->sort_reverse : 0);
@@ -238,6 +243,15 @@ static void evacuate_key(struct console *c, const char *host)
 		 "evacuate %s: no running VM on it", h, n);
 }
 
+/* The VM the actions on VMs (n, K, z) take: the selected one, on the
+ * hosts view or in detail; NULL elsewhere or without VMs. */
+static const struct vm_view *action_vm(struct console *c, const int *order, int n)
+{
+	if (!n || (c->screen != SCREEN_HOSTS && c->screen != SCREEN_DETAIL))
+		return NULL;
+	return &c->model.vms[order[screens_selected(c, order, n)]];
+}
+
 static void keys_main(struct console *c, int ch)
 {
 	int order[MODEL_MAX_VMS], n = screens_vm_order(c, order, MODEL_MAX_VMS);
@@ -262,6 +276,14 @@ static void keys_main(struct console *c, int ch)
 	}
 	if (c->dlg.open) {
 		dialog_key(c, ch);
+		return;
+	}
+	if (c->vmd.asking) {
+		vmdialog_answer(c, ch);
+		return;
+	}
+	if (c->vmd.open) {
+		vmdialog_key(c, ch);
 		return;
 	}
 	if (c->filtering) {
@@ -364,6 +386,20 @@ static void keys_main(struct console *c, int ch)
 	case 'w':
 		c->screen = SCREEN_QUEUE;
 		break;
+	case 'n':
+		/* A new VM, on the selected VM's host (none: the first). */
+		if (c->screen == SCREEN_HOSTS || c->screen == SCREEN_DETAIL)
+			vmdialog_open(c, action_vm(c, order, n));
+		break;
+	case 'K':
+	case KEY_F(9):
+		if (action_vm(c, order, n))
+			vmdialog_ask_stop(c, action_vm(c, order, n));
+		break;
+	case 'z':
+		if (action_vm(c, order, n))
+			vmdialog_pause(c, action_vm(c, order, n));
+		break;
 	case 'c':
 		if (c->live && !live_cancel(c->live))
 			console_status_migration(c, "cancelling: the VM stays on its source");
@@ -420,6 +456,11 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 		session_writer_close(&c->writer);
 		return errbuf_set(err, errlen, "cannot start the probes: %s", why);
 	}
+	if (vmact_open(&c->vmact, &c->hosts, c->live, &c->model)) {
+		live_close(c->live);
+		session_writer_close(&c->writer);
+		return errbuf_set(err, errlen, "out of memory");
+	}
 	snprintf(c->status, sizeof(c->status), "recording to %s%s", c->writer.path,
 		 console_loopback(&c->hosts) ?
 		 "; hosts share loopback (no lab): the engine's cap is the only link limit" : "");
@@ -437,6 +478,7 @@ static void console_loop(struct console *c)
 		if (now >= next) {
 			if (c->live) {
 				live_tick(c->live);
+				vmact_tick(c->vmact, c->status, sizeof(c->status));
 			} else {
 				replay_tick(&c->replay, &c->model, (double)(now - last) / 1e9);
 				if (replay_done(&c->replay) && c->opt.exit_after >= 0) {
@@ -517,6 +559,7 @@ int console_run(const struct console_opts *o)
 	endwin();
 out:
 	if (c->live) {
+		vmact_close(c->vmact);
 		live_close(c->live);
 		session_writer_close(&c->writer);
 		printf("dsmig: session recorded to %s\n", c->writer.path);

@@ -1,7 +1,7 @@
 /*
  * Private to the console: its state, shared by the event loop
- * (console.c), the screens (screens.c) and the migration dialog
- * (dialog.c).
+ * (console.c), the screens (screens.c), the migration dialog (dialog.c)
+ * and the VM actions' dialogs (vmdialog.c).
  */
 #ifndef DSMIG_UI_CONSOLE_INT_H
 #define DSMIG_UI_CONSOLE_INT_H
@@ -13,6 +13,7 @@
 #include "ui/replay.h"
 #include "ui/session.h"
 #include "ui/theme.h"
+#include "ui/vmact.h"
 
 /* SCREEN_DETAIL: the selected VM in full (detail.c; i or F3 on the
  * hosts view, Esc or i back). SCREEN_QUEUE: the migration queue
@@ -32,6 +33,20 @@ struct dialog {
 	int parallel;               /* batch: the queue's migrations at once */
 };
 
+/* The VM actions' overlays (vmdialog.c): the start dialog (n) and the
+ * stop question (K, F9). */
+struct vmdialog {
+	int open;                   /* the start dialog */
+	int win_y, win_x;           /* where it was last drawn (mouse) */
+	int field;                  /* focused field */
+	int host;                   /* index into the console's hosts */
+	int image;                  /* index of vmact_image() */
+	char name[65], mem[VMSPEC_MEM_TEXT];   /* as typed */
+	int name_typed;             /* edited: a new image no longer renames it */
+	int asking;                 /* the stop question is open */
+	char ask_host[64], ask_vm[65];   /* about this VM */
+};
+
 /* A tagged VM, by identity (tags.c). */
 struct vm_tag {
 	char host[64], name[65];
@@ -43,6 +58,7 @@ struct console {
 	struct model model;
 	struct session_writer writer;
 	struct live *live;          /* live mode */
+	struct vmact *vmact;        /* live mode: actions on VMs (vmact.h) */
 	struct replay replay;       /* replay mode */
 	int replaying;
 	struct theme theme;
@@ -64,6 +80,7 @@ struct console {
 	int summary_for;            /* migration id whose card was dismissed */
 	int shown_mig;              /* last migration id brought to the front */
 	struct dialog dlg;
+	struct vmdialog vmd;
 	struct vm_tag tags[MODEL_MAX_VMS];   /* Space, e: the VMs the dialog
 						queues (tags.c) */
 	int nr_tags;
@@ -154,5 +171,20 @@ void dialog_key(struct console *c, int ch);
 /* A click at screen (y, x) while the dialog is open: focus that field. */
 void dialog_click(struct console *c, int y, int x);
 void dialog_draw(struct console *c);
+
+/* vmdialog.c: starting, stopping, pausing and resuming VMs (vmact.h).
+ * n: the start dialog, on the host of VM v (NULL: none selected). */
+void vmdialog_open(struct console *c, const struct vm_view *v);
+/* A key, a click at screen (y, x), while the start dialog is open. */
+void vmdialog_key(struct console *c, int ch);
+void vmdialog_click(struct console *c, int y, int x);
+void vmdialog_draw(struct console *c);
+/* K, F9: ask whether to stop v (unless it cannot be: the status line
+ * says why); the answer's key; the question. */
+void vmdialog_ask_stop(struct console *c, const struct vm_view *v);
+void vmdialog_answer(struct console *c, int ch);
+void vmdialog_draw_ask(struct console *c);
+/* z: pause v if it runs, resume it if it is paused. */
+void vmdialog_pause(struct console *c, const struct vm_view *v);
 
 #endif /* DSMIG_UI_CONSOLE_INT_H */

@@ -595,6 +595,21 @@ void live_operator(struct live *l, const char *action, json_t *args)
 	emit(l, "operator", json_pack("{s:s, s:o?}", "action", action, "args", args));
 }
 
+void live_record(struct live *l, const char *src, json_t *rec)
+{
+	emit(l, src, rec);
+}
+
+int live_vm_migrating(const struct live *l, const char *vm)
+{
+	int i;
+
+	for (i = 0; i < LIVE_SLOTS; i++)
+		if (l->slots[i].child && !strcmp(l->slots[i].vm, vm))
+			return 1;
+	return 0;
+}
+
 void live_close(struct live *l)
 {
 	int status, i;

@@ -52,6 +52,14 @@ int live_queue_cancel(struct live *l, int item, char *why, size_t len);
 /* Record an operator action. */
 void live_operator(struct live *l, const char *action, json_t *args);
 
+/* Record rec (taking its reference) under src and apply it to the model:
+ * the path every datum of the console takes, for its other actors (the
+ * VM actions, vmact.h). */
+void live_record(struct live *l, const char *src, json_t *rec);
+
+/* 1 if a migration of a VM called vm runs (it is at either end), else 0. */
+int live_vm_migrating(const struct live *l, const char *vm);
+
 void live_close(struct live *l);
 
 #endif /* DSMIG_UI_LIVE_H */

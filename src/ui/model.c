@@ -98,6 +98,16 @@ struct vm_view *model_vm(struct model *m, const char *host, const char *name, in
 	return &m->vms[m->nr_vms++];
 }
 
+const struct vm_view *model_vm_named(const struct model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->nr_vms; i++)
+		if (!strcmp(m->vms[i].name, name) && strcmp(m->vms[i].state, "gone"))
+			return &m->vms[i];
+	return NULL;
+}
+
 double model_downtime(const struct model *m)
 {
 	if (m->mig.t_pause < 0)
@@ -524,6 +534,35 @@ static void queue_finish(struct model *m, const struct session_rec *r)
 	h->t_exit = m->now;
 }
 
+/* An operator's action in the event log (cleaned by the reader: it is
+ * drawn), an action on a VM with what it names. */
+static void apply_operator(struct model *m, const struct session_operator *op)
+{
+	const char *verb = vm_action_verb(op->vm_action, 0);
+
+	if (op->vm_action == VM_ACTION_START)
+		model_log(m, "operator: start %s on %s (%s, %s)", op->vm, op->host, op->image,
+			  op->mem);
+	else if (verb)
+		model_log(m, "operator: %s %s on %s", verb, op->vm, op->host);
+	else
+		model_log(m, "operator: %s", op->action);
+	if (!strcmp(op->action, "cancel") && m->mig.active)
+		m->mig.cancelled = 1;
+}
+
+/* What became of an action on a VM, in the event log. */
+static void apply_vmact(struct model *m, const struct session_rec *r)
+{
+	const struct session_vmact *a = &r->u.vmact;
+
+	if (r->type == SESSION_REC_VMACT_DONE)
+		model_log(m, "%s %s on %s", a->vm, vm_action_verb(a->vm_action, 1), a->host);
+	else
+		model_log(m, "cannot %s %s on %s: %s", vm_action_verb(a->vm_action, 0), a->vm,
+			  a->host, a->error);
+}
+
 void model_apply(struct model *m, json_t *rec)
 {
 	struct session_rec r;
@@ -583,10 +622,11 @@ void model_apply(struct model *m, json_t *rec)
 		apply_queue(m, &r);
 		break;
 	case SESSION_REC_OPERATOR:
-		/* In the event log (cleaned by the reader: it is drawn). */
-		model_log(m, "operator: %s", r.u.operator.action);
-		if (!strcmp(r.u.operator.action, "cancel") && m->mig.active)
-			m->mig.cancelled = 1;
+		apply_operator(m, &r.u.operator);
+		break;
+	case SESSION_REC_VMACT_DONE:
+	case SESSION_REC_VMACT_FAILED:
+		apply_vmact(m, &r);
 		break;
 	case SESSION_REC_CLOSE:
 	case SESSION_REC_UNKNOWN:

@@ -182,6 +182,10 @@ const char *model_log_line(const struct model *m, int n);
 /* The VM view for host/name, creating it if create is set. */
 struct vm_view *model_vm(struct model *m, const char *host, const char *name, int create);
 
+/* The VM called name on any host, in any state but gone (the first, if
+ * a migration has it at both ends), or NULL. */
+const struct vm_view *model_vm_named(const struct model *m, const char *name);
+
 /* The index of host name in m->hosts, or -1. */
 int model_host(const struct model *m, const char *name);
 

@@ -368,20 +368,24 @@ static const char *footer_keys(const struct console *c)
 		return "any key closes the help";
 	if (c->dlg.open)
 		return "Up/Down field  Left/Right/Space change  type the cap  Enter launch  Esc close";
+	if (c->vmd.asking)
+		return "y stop the VM  any other key: keep it";
+	if (c->vmd.open)
+		return "Up/Down field  Left/Right/Space host, image  type name, memory  Enter start  Esc close";
 	if (c->filtering)
 		return "type to filter VMs by name or host  Enter keep  Esc clear";
 	if (card_shown(c))
 		return "Enter/Esc close the card  Tab hosts  H heat map  ? help  q quit";
 	if (c->screen == SCREEN_DETAIL)
 		return c->replaying ? "Esc/i back  Up/Down other VM  Space pause  +/- speed  Left/Right seek 10s  ? help  q quit" :
-		       "Esc/i back  Up/Down other VM  F5/Enter migrate  F2/t theme  F1/? help  F10/q quit";
+		       "Esc/i back  Up/Down other VM  F5/Enter migrate  n new VM  F9/K stop  z pause  F1/? help  F10/q quit";
 	if (c->replaying)
 		return "Space pause  +/- speed  Left/Right seek 10s  g/G start/end  Tab view  H heat map  ? help  q quit";
 	if (c->screen == SCREEN_QUEUE)
 		return "Up/Down item  c cancel it  p parallel  Tab hosts  F2/t theme  F1/? help  F10/q quit";
 	if (c->screen == SCREEN_MIGRATION)
 		return "c cancel  H heat map  Tab hosts  F2/t theme  ? help  F10/q quit";
-	return "F5/Enter migrate  Space tag  e evacuate  w queue  / filter  F6/s sort  I invert  Tab migration  F2/t theme  F1/? help  F10/q quit";
+	return "F5/Enter migrate  n new VM  F9/K stop  z pause  Space tag  e evacuate  w queue  / filter  F6/s sort  Tab view  F1/? help  F10/q quit";
 }
 
 static void footer(struct console *c)
@@ -942,6 +946,8 @@ static void draw_help(struct console *c)
 		"  mouse          click a row to select it, a column header to sort",
 		"  i, F3          the VM in detail: config, migrations, rounds (Esc back)",
 		"  Space          tag / untag the VM   U    untag all",
+		"  n              start a new VM (on the selected VM's host)",
+		"  K, F9          stop the VM (asks y/n)  z  pause / resume the VM",
 		"  e              evacuate the host: tag its running VMs",
 		"                 (with VMs tagged, Enter queues one migration each)",
 		"  w              the migration queue view",
@@ -1016,6 +1022,10 @@ void screens_draw(struct console *c)
 		draw_summary(c);
 	if (c->dlg.open)
 		dialog_draw(c);
+	if (c->vmd.open)
+		vmdialog_draw(c);
+	if (c->vmd.asking)
+		vmdialog_draw_ask(c);
 	if (c->help)
 		draw_help(c);
 	if (c->confirm_quit)

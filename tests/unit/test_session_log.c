@@ -209,19 +209,26 @@ static int decode_json(json_t *rec, struct session_rec *r)
 	return session_log_decode(rec, r, why, sizeof(why));
 }
 
-/* The good record text with key set to value (stolen), or deleted when
- * value is NULL; decoded into r. */
+/* The good record text with key ("a", or "a.b": member b of object a)
+ * set to value (stolen), or deleted when value is NULL; decoded into r. */
 static int decode_with(const char *good, const char *key, json_t *value,
 		       struct session_rec *r)
 {
-	json_t *j = json_loads(good, 0, NULL);
+	json_t *j = json_loads(good, 0, NULL), *o = j;
+	const char *dot = strchr(key, '.');
+	char outer[32];
 	int rc;
 
 	assert_non_null(j);
+	if (dot) {
+		snprintf(outer, sizeof(outer), "%.*s", (int)(dot - key), key);
+		o = json_object_get(j, outer);
+		key = dot + 1;
+	}
 	if (value)
-		json_object_set_new(j, key, value);
+		json_object_set_new(o, key, value);
 	else
-		assert_int_equal(json_object_del(j, key), 0);
+		assert_int_equal(json_object_del(o, key), 0);
 	rc = decode_json(j, r);
 	json_decref(j);
 	return rc;
@@ -574,6 +581,112 @@ static void test_operator(void **state)
 	check_hostile(OPERATOR, "action", &r, r.u.operator.action, sizeof(r.u.operator.action));
 }
 
+#define VM_START "{\"v\":1,\"t\":9,\"src\":\"operator\",\"action\":\"vm-start\"," \
+	"\"args\":{\"host\":\"hostA\",\"vm\":\"fresh\",\"image\":\"idle\",\"mem\":\"64M\"}}"
+#define VM_STOP "{\"v\":1,\"t\":9,\"src\":\"operator\",\"action\":\"vm-stop\"," \
+	"\"args\":{\"host\":\"hostA\",\"vm\":\"fresh\"}}"
+
+/* The operator's actions on VMs: their arguments read and checked as
+ * the VMM checks them; other actions' arguments never read. */
+static void test_operator_vm(void **state)
+{
+	struct session_rec r;
+	struct session_operator *op = &r.u.operator;
+
+	assert_int_equal(decode(VM_START, &r), 0);
+	assert_int_equal(r.type, SESSION_REC_OPERATOR);
+	assert_int_equal(op->vm_action, VM_ACTION_START);
+	assert_string_equal(op->host, "hostA");
+	assert_string_equal(op->vm, "fresh");
+	assert_string_equal(op->image, "idle");
+	assert_string_equal(op->mem, "64M");
+	assert_int_equal(decode(VM_STOP, &r), 0);
+	assert_int_equal(op->vm_action, VM_ACTION_STOP);
+	assert_string_equal(op->vm, "fresh");
+	assert_int_equal(decode("{\"v\":1,\"t\":9,\"src\":\"operator\",\"action\":\"vm-pause\","
+				"\"args\":{\"host\":\"h\",\"vm\":\"v\",\"junk\":[1]}}", &r), 0);
+	assert_int_equal(op->vm_action, VM_ACTION_PAUSE);
+	assert_int_equal(decode(OPERATOR, &r), 0);
+	assert_int_equal(op->vm_action, VM_ACTION_NONE);
+	/* An action that is none on a VM: its args are not read. */
+	assert_int_equal(decode("{\"v\":1,\"t\":9,\"src\":\"operator\",\"action\":\"vm-destroy\","
+				"\"args\":7}", &r), 0);
+	assert_int_equal(op->vm_action, VM_ACTION_NONE);
+
+	assert_refused(decode_with(VM_STOP, "args", NULL, &r), "operator vm-stop: \"args\" missing");
+	assert_refused(decode_with(VM_STOP, "args", json_string("fresh"), &r),
+		       "\"args\" is not an object");
+	assert_refused(decode_with(VM_STOP, "args.vm", NULL, &r), "\"args.vm\" missing");
+	assert_refused(decode_with(VM_STOP, "args.host", json_integer(1), &r),
+		       "\"args.host\" is not a string");
+	assert_refused(decode_with(VM_STOP, "args.host", json_string(""), &r), "\"host\" is empty");
+	assert_refused(decode_with(VM_STOP, "args.vm", json_string("a/b"), &r), "name 'a/b'");
+	assert_refused(decode_with(VM_STOP, "args.vm", json_string("a b"), &r), "name 'a b'");
+	assert_refused(decode_with(VM_STOP, "args.vm", json_string(".x"), &r), "name '.x'");
+	/* Too long a name is refused, not cut to one that passes. */
+	assert_refused(decode_with(VM_STOP, "args.vm", json_string(
+		"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"), &r),
+		"use 1-64");
+	assert_refused(decode_with(VM_START, "args.image", NULL, &r), "\"args.image\" missing");
+	assert_refused(decode_with(VM_START, "args.image", json_string("../idle"), &r),
+		       "image '../idle'");
+	assert_refused(decode_with(VM_START, "args.mem", NULL, &r), "\"args.mem\" missing");
+	assert_refused(decode_with(VM_START, "args.mem", json_string("abc"), &r), "'abc' is not a size");
+	assert_refused(decode_with(VM_START, "args.mem", json_string("1M"), &r), "must be 4M to 3G");
+	assert_refused(decode_with(VM_START, "args.mem", json_string("000000000000064MB"), &r),
+		       "too long");
+	assert_refused(decode_with(VM_START, "args.mem", json_integer(64), &r),
+		       "\"args.mem\" is not a string");
+	check_hostile(VM_STOP, "action", &r, op->action, sizeof(op->action));
+}
+
+#define VMACT_DONE "{\"v\":1,\"t\":9,\"src\":\"vmact\",\"event\":\"done\"," \
+	"\"action\":\"vm-start\",\"host\":\"hostA\",\"vm\":\"fresh\"}"
+#define VMACT_FAILED "{\"v\":1,\"t\":9,\"src\":\"vmact\",\"event\":\"failed\"," \
+	"\"action\":\"vm-stop\",\"host\":\"hostA\",\"vm\":\"fresh\",\"error\":\"its VMM did not answer\"}"
+
+/* What became of an action on a VM. */
+static void test_vmact(void **state)
+{
+	struct session_rec r;
+	struct session_vmact *a = &r.u.vmact;
+
+	assert_int_equal(decode(VMACT_DONE, &r), 0);
+	assert_int_equal(r.src, SESSION_SRC_VMACT);
+	assert_int_equal(r.type, SESSION_REC_VMACT_DONE);
+	assert_int_equal(a->vm_action, VM_ACTION_START);
+	assert_string_equal(a->host, "hostA");
+	assert_string_equal(a->vm, "fresh");
+	assert_int_equal(session_log_skipped(&r), 0);
+	/* A done record's error is not used. */
+	assert_int_equal(decode_with(VMACT_DONE, "error", json_string(""), &r), 0);
+	assert_int_equal(decode(VMACT_FAILED, &r), 0);
+	assert_int_equal(r.type, SESSION_REC_VMACT_FAILED);
+	assert_int_equal(a->vm_action, VM_ACTION_STOP);
+	assert_string_equal(a->error, "its VMM did not answer");
+	/* A later dsmig's event: skipped. */
+	assert_int_equal(decode("{\"v\":1,\"t\":9,\"src\":\"vmact\",\"event\":\"queued\"}", &r), 0);
+	assert_int_equal(session_log_skipped(&r), 1);
+
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"vmact\"}", &r),
+		       "vmact record without a string \"event\"");
+	assert_refused(decode_with(VMACT_DONE, "action", json_string("cancel"), &r),
+		       "vmact done: \"action\" is no action on a VM: cancel");
+	assert_refused(decode_with(VMACT_DONE, "action", NULL, &r), "\"action\" missing");
+	assert_refused(decode_with(VMACT_DONE, "vm", json_string("a;b"), &r), "name 'a;b'");
+	assert_refused(decode_with(VMACT_DONE, "host", json_string(""), &r), "\"host\" is empty");
+	assert_refused(decode_with(VMACT_FAILED, "error", NULL, &r),
+		       "vmact failed: \"error\" missing");
+	assert_refused(decode_with(VMACT_FAILED, "error", json_string(""), &r),
+		       "vmact failed: \"error\" is empty");
+	assert_refused(decode_with(VMACT_FAILED, "error", json_null(), &r),
+		       "\"error\" is not a string");
+	assert_refused(decode_with(VMACT_DONE, "error", json_integer(1), &r),
+		       "\"error\" is not a string");
+	check_hostile(VMACT_FAILED, "error", &r, a->error, sizeof(a->error));
+	check_hostile(VMACT_FAILED, "host", &r, a->host, sizeof(a->host));
+}
+
 /* Probes and events of a later dsmig are skipped, not refused. */
 static void test_unknown_types(void **state)
 {
@@ -631,6 +744,8 @@ int main(void)
 		cmocka_unit_test(test_mig_previous),
 		cmocka_unit_test(test_mig_exit),
 		cmocka_unit_test(test_operator),
+		cmocka_unit_test(test_operator_vm),
+		cmocka_unit_test(test_vmact),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_nul_line),
 	};
