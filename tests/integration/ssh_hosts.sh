@@ -58,7 +58,7 @@ check "... its runtime directory ($LAB_SSH_RUNTIME there) invisible from the roo
 check "... and from hostB's" \
 	bash -c "! ${SSH[*]} root@$LAB_HOSTB_ADDR test -e $LAB_SSH_RUNTIME/g1.sock </dev/null"
 
-# ---- the console over ssh ----------------------------------------------------
+# ---- the console over ssh (its VMs, stats, host rows; starting and stopping a VM) ---
 STATE=$W/state
 $T new-session -d -s con -x 140 -y 40 \
 	"cd '$PWD'; LANG=C.UTF-8 DSMIG_THEMES='$PWD/themes' DSMIG_HOSTS='$LAB_SSH_HOSTS' XDG_STATE_HOME='$STATE' '$DSMIG'"
@@ -77,6 +77,26 @@ check "... hostB's row shows its own CPU and memory, read over ssh" \
 	wait_for "^ hostB  *kvm  *CPU  *[0-9][0-9.]*%  *MEM [0-9][0-9]*/[0-9][0-9]* MiB" 8
 on_screen 'hosts share loopback'
 check "... and no word of loopback on the status line" test $? -ne 0
+
+# Starting and stopping a VM on hostA from the console, over ssh.
+$T send-keys -t con n
+check "n: the start dialog on g1's host, hostA" wait_for "Start a VM on hostA" 3
+$T send-keys -t con BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+$T send-keys -t con -l sshvm
+$T send-keys -t con Enter
+check "... sshvm started on hostA, over ssh" wait_for "sshvm started on hostA" 20
+check "... its VMM answers there (asked through ssh)" \
+	test "$(on_ssh "$LAB_HOSTA_ADDR" "$PWD/$VMM ctl $LAB_SSH_RUNTIME/sshvm.sock query-status" </dev/null |
+		jq -r .status)" = running
+check "... its row appears on hostA" wait_for "hostA    sshvm *running" 10
+$T send-keys -t con Down
+sleep 0.3
+$T send-keys -t con K
+check "K asks before stopping sshvm" wait_for "Stop VM sshvm on hostA" 3
+$T send-keys -t con y
+check "... y stops it: its socket gone on hostA (asked through ssh)" \
+	bash -c "for i in \$(seq 50); do ${SSH[*]} root@$LAB_HOSTA_ADDR test -e $LAB_SSH_RUNTIME/sshvm.sock </dev/null || exit 0; sleep 0.2; done; exit 1"
+check "... and its row goes" bash -c "for i in \$(seq 50); do $T capture-pane -p -t con | grep -q 'hostA    sshvm' || exit 0; sleep 0.2; done; exit 1"
 
 kill $(sshd_pids "$LAB_HOSTB_NETNS") 2>/dev/null
 check "hostB's sshd stopped: its row says unreachable, with ssh's reason" \
