@@ -8,8 +8,9 @@
 #     (tests/helpers/ctl_rtt; median, p99, max).
 #  2. The CPU it costs: the console in tmux on the lab's ssh hosts file
 #     watching 4 guests on hostA for SECONDS_RUN s; CPU of the console,
-#     of its ssh clients, and of each host's sshd (with the children they
-#     reaped), from /proc.
+#     of its ssh clients, and on each host of its sshd and everything
+#     under it (the lister's shell loop; with the children they reaped),
+#     from /proc.
 # Needs root and sshd (the lab). Writes bench/results/ssh_stats.md.
 # Usage: bench/ssh_stats.sh BUILD-DIR
 set -u
@@ -63,8 +64,13 @@ ssh -S "$work/ctl" -O exit x >/dev/null 2>&1
 # 2. CPU: the console on the ssh hosts file.
 ticks_of() { local p s=0; for p in "$@"; do
 	s=$((s + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $s; }
-sshd_of() { local p; for p in $(ip netns pids "$1"); do
-	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && echo "$p"; done; }
+# sshd_of NETNS: its sshd processes and everything under them (the
+# lister's remote shell loop; the guests were started with setsid and
+# belong to init, not to sshd).
+under_sshd() { local p=$1; while [ "$p" -gt 1 ] 2>/dev/null; do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && return 0
+	p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || return 1; done; return 1; }
+sshd_of() { local p; for p in $(ip netns pids "$1"); do under_sshd "$p" && echo "$p"; done; }
 $T new-session -d -s con -x 140 -y 40 \
 	"LANG=C.UTF-8 DSMIG_HOSTS='$LAB_SSH_HOSTS' XDG_STATE_HOME='$work/state' exec '$DSMIG'"
 sleep 5                                  # logged in, sockets forwarded
@@ -97,6 +103,6 @@ field() { jq -r ".$2 // \"n/a\"" <<<"$1"; }
 	echo "|---|---|"
 	echo "| dsmig console | $(pct "$a_con" "$b_con") |"
 	echo "| its ssh clients (masters and mux clients) | $(pct "$a_cli" "$b_cli") |"
-	echo "| hostA's sshd (4 VMs; with the children it reaped) | $(pct "$a_A" "$b_A") |"
-	echo "| hostB's sshd (no VM) | $(pct "$a_B" "$b_B") |"
+	echo "| hostA's sshd and its sessions (4 VMs; with the children they reaped) | $(pct "$a_A" "$b_A") |"
+	echo "| hostB's sshd and its sessions (no VM) | $(pct "$a_B" "$b_B") |"
 } | tee "$out"

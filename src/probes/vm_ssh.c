@@ -8,7 +8,7 @@
  * socket in the host's remote runtime directory. Through the master it
  * runs one remote loop for as long as the master lives (the lister:
  * LISTER_SCRIPT), which once a second prints a block: the directory's
- * names (`ls -1`, taken only as dsmig_socket_vm_name() accepts them), the
+ * sockets (taken only as dsmig_socket_vm_name() accepts them), the
  * host's /proc/stat cpu line and its MemTotal and MemAvailable. One shell
  * for the session, not one a second: a login shell's start-up (its
  * ~/.bashrc) is paid once (docs/benchmarks.md). Each block adds or cancels
@@ -50,10 +50,13 @@
 #define LISTER_STALL_MS     5000     /* no block for this long: start again */
 #define LISTER_RESTART_MS   1000
 #define LISTER_WAIT_MS      100      /* one wait for its output */
-/* The remote loop; %s is the runtime directory, quoted. */
+/* The remote loop; %s is the runtime directory, quoted. Shell builtins
+ * but sleep: one program started a second, not five (ls, head, grep). */
 #define LISTER_SCRIPT \
-	"while :; do echo @ls; ls -1 -- %s 2>/dev/null; echo @stat; head -n 1 /proc/stat; " \
-	"grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; echo @end; sleep 1; done"
+	"while :; do echo @ls; for f in %s/*.sock; do [ -S \"$f\" ] && echo \"${f##*/}\"; done; " \
+	"echo @stat; read -r l </proc/stat; echo \"$l\"; while read -r k v u; do case $k in " \
+	"MemTotal:|MemAvailable:) echo \"$k $v $u\";; esac; done </proc/meminfo; echo @end; " \
+	"sleep 1; done"
 #define SSH_BACKOFF_MAX_S   30
 #define SSH_REASON_MAX      160
 
