@@ -115,9 +115,8 @@ static void migrate_usage(FILE *f)
 static void self_dir(char *buf, size_t len)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	self[n > 0 ? n : 0] = '\0';
+	proc_self_exe(self, sizeof(self));
 	snprintf(buf, len, "%s", dirname(self));
 }
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,4 +180,33 @@ int proc_wait(pid_t pid, unsigned ms)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return -1;
+}
+
+int proc_self_exe(char *buf, size_t len)
+{
+	ssize_t n = len ? readlink("/proc/self/exe", buf, len - 1) : -1;
+
+	if (n <= 0 || (size_t)n >= len - 1) {
+		if (len)
+			buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+void proc_sibling(char *buf, size_t len, const char *name, const char *env)
+{
+	const char *over = env ? getenv(env) : NULL;
+	char self[PATH_MAX], *slash;
+
+	if (over && *over) {
+		snprintf(buf, len, "%s", over);
+		return;
+	}
+	proc_self_exe(self, sizeof(self));
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(buf, len, "%s/%s", slash ? self : ".", name);
 }

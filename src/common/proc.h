@@ -16,6 +16,15 @@
 pid_t proc_spawn(const char *const argv[], const char *out, const char *err,
 		 int new_group);
 
+/* This program's path (/proc/self/exe) into buf: 0, or -1 (buf "") when
+ * it cannot be read or does not fit. */
+int proc_self_exe(char *buf, size_t len);
+
+/* The program name beside this one (BIN/name for BIN/this-program), or
+ * the value of environment variable env when it is set and not empty (a
+ * test's override; env may be NULL). */
+void proc_sibling(char *buf, size_t len, const char *name, const char *env);
+
 /* Wait for child pid at most ms; after that kill (SIGKILL) and reap it.
  * Its wait status, or -1 on a timeout. */
 int proc_wait(pid_t pid, unsigned ms);

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -148,22 +147,6 @@ err:
 	return rc;
 }
 
-/* The dsmig-vmm binary: $DSMIG_VMM, else next to this program. */
-static void vmm_path(char *buf, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	const char *env = getenv("DSMIG_VMM");
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	snprintf(buf, len, "%s/dsmig-vmm", dirname(self));
-}
-
 /* Start dsmig-vmm --incoming detached (double fork, own session), so that
  * it survives the engine; its stderr goes to DIR/NAME.log. */
 static int spawn_incoming(struct hv_vm *vm, const struct hv_vm_info *info)
@@ -172,7 +155,8 @@ static int spawn_incoming(struct hv_vm *vm, const struct hv_vm_info *info)
 	pid_t pid;
 	int status;
 
-	vmm_path(vmm, sizeof(vmm));
+	/* $DSMIG_VMM, else next to this program. */
+	proc_sibling(vmm, sizeof(vmm), "dsmig-vmm", "DSMIG_VMM");
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)info->mem_bytes);
 	snprintf(vcpus, sizeof(vcpus), "%u", info->nr_vcpus);
 	snprintf(log, sizeof(log), "%s/%s.log", vm->dir, vm->name);

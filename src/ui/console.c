@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proc.h"
 #include "ui/console_int.h"
 #include "ui/plot.h"
 
@@ -39,7 +40,6 @@ static void theme_path(const char *name, char *buf, size_t len)
 {
 	const char *dir = getenv("DSMIG_THEMES");
 	char self[PATH_MAX];
-	ssize_t n;
 	int up;
 
 	if (strchr(name, '/')) {
@@ -50,8 +50,7 @@ static void theme_path(const char *name, char *buf, size_t len)
 		snprintf(buf, len, "%s/%s.theme", dir, name);
 		return;
 	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
+	proc_self_exe(self, sizeof(self));
 	for (up = 0; up < 3 && strrchr(self, '/'); up++) {
 		*strrchr(self, '/') = '\0';
 		snprintf(buf, len, "%s/themes/%s.theme", self, name);

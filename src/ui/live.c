@@ -346,13 +346,10 @@ static pid_t spawn_migrate(const struct slot *s, const struct migreq *r)
 	const char *argv[MIGREQ_ARGV_MAX + 6];
 	char self[PATH_MAX];
 	struct migreq_argv req;
-	ssize_t n;
 	int k = 0, i;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (proc_self_exe(self, sizeof(self)))
 		return -1;
-	self[n] = '\0';
 	argv[k++] = self;
 	argv[k++] = "migrate";
 	migreq_to_argv(r, &req);
@@ -388,11 +385,9 @@ static void add_prediction(struct live *l, const struct migreq *r, json_t *start
 static int net_watch_ssh(struct live *l, const struct host *src)
 {
 	char self[PATH_MAX], ctl[PATH_MAX], net[64];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0)
+	if (proc_self_exe(self, sizeof(self)))
 		return errbuf_set(l->net_note, sizeof(l->net_note), "cannot find this program");
-	self[n] = '\0';
 	if (hosts_mpi_net(src, net, sizeof(net), l->net_note, sizeof(l->net_note)))
 		return -1;
 	if (vm_probe_ssh_ctl(src, ctl, sizeof(ctl)))
@@ -419,7 +414,6 @@ static const char *net_watch(struct live *l, const struct migreq *r, char *na, s
 	if (hosts_is_ssh(src)) {
 		if (!net_watch_ssh(l, src))
 			return NULL;
-		l->net = NULL;
 		model_log(l->m, "network probe on %s: %s", src->name, l->net_note);
 		snprintf(na, len, "n/a: no wire probe on %s: %s", src->name, l->net_note);
 		return na;

@@ -83,21 +83,16 @@ int vmact_open(struct vmact **out, const struct host_list *hosts, struct live *l
 	       struct model *m)
 {
 	struct vmact *a = calloc(1, sizeof(*a));
-	const char *env = getenv("DSMIG_VMM");
 	char self[PATH_MAX], *bin;
-	ssize_t n;
 
 	if (!a)
 		return -ENOMEM;
 	a->hosts = hosts;
 	a->live = l;
 	a->m = m;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
+	proc_sibling(a->vmm, sizeof(a->vmm), "dsmig-vmm", "DSMIG_VMM");
+	proc_self_exe(self, sizeof(self));
 	bin = dirname(self);
-	snprintf(a->vmm, sizeof(a->vmm), "%s/dsmig-vmm", bin);
-	if (env && *env)
-		snprintf(a->vmm, sizeof(a->vmm), "%s", env);
 	/* BIN's parent spelt out: an ssh command line takes no "..". */
 	snprintf(a->guests, sizeof(a->guests), "%s/guest", dirname(bin));
 	find_images(a);
