@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "common/hosts.h"
 #include "common/log.h"
 #include "probes/net.h"
 
@@ -82,21 +83,6 @@ static int iface_of_net(const char *cidr, char *name, size_t len)
 		}
 	freeifaddrs(all);
 	return found;
-}
-
-/* An interface name as the kernel allows it (and nothing a filter or a
- * terminal would read differently). */
-static int iface_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n >= IFNAMSIZ)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._-", *s)))
-			return 0;
-	return 1;
 }
 
 /* Is there something to read on stdin, or has it closed? 1 closed. */
@@ -155,16 +141,17 @@ int cmd_wire(int argc, char **argv)
 		}
 		i++;
 	}
+	if (strcmp(net, "any") && !hosts_iface_ok(net)) {
+		log_error("wire: --net: not an interface name, an IPv4 CIDR or any");
+		return CLI_USAGE;
+	}
 	if (strchr(net, '/')) {
 		if (iface_of_net(net, iface, sizeof(iface))) {
 			snprintf(note, sizeof(note), "no interface of this host is on network %s", net);
 			return fail(note);
 		}
-	} else if (iface_name_ok(net)) {
-		snprintf(iface, sizeof(iface), "%s", net);
 	} else {
-		log_error("wire: --net: not an interface name, an IPv4 CIDR or any");
-		return CLI_USAGE;
+		snprintf(iface, sizeof(iface), "%s", net);
 	}
 	snprintf(filter, sizeof(filter), "tcp portrange %u-%u", first, last);
 	signal(SIGPIPE, SIG_IGN);

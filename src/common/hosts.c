@@ -91,10 +91,7 @@ static int ssh_split(struct host *h, const char *val, char *why, size_t len)
 	return 0;
 }
 
-/* iface=: an interface name (1-15 of [A-Za-z0-9_.-], not starting with
- * '-') or an IPv4 CIDR A.B.C.D/N (N 0-32): it goes into mpirun's
- * argv as one word. 1 if it is one of those. */
-static int iface_ok(const char *v)
+int hosts_iface_ok(const char *v)
 {
 	char ip[INET_ADDRSTRLEN];
 	const char *slash = strchr(v, '/'), *p;
@@ -126,7 +123,7 @@ static int ssh_check(struct host *h, char *why, size_t len)
 		return h->known_hosts[0] || h->ssh_key[0] || h->iface[0] ?
 		       errbuf_set(why, len, "host %s: known_hosts=, ssh_key= and iface= need ssh=",
 				  h->name) : 0;
-	if (h->iface[0] && !iface_ok(h->iface))
+	if (h->iface[0] && !hosts_iface_ok(h->iface))
 		return errbuf_set(why, len, "host %s: iface must be an interface name (A-Z a-z "
 				  "0-9 _ . -, at most 15) or an IPv4 CIDR (10.0.0.0/24)", h->name);
 	if (addr_check(h->ssh_host, h->name, "ssh host", why, len))

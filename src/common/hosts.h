@@ -105,6 +105,11 @@ int hosts_in_lab(const struct host *h);
  * apart, docs/xen.md). An ssh host's directory is the one on that
  * machine (dsmig migrate reaches it through ssh, cli/migrate_ssh.h).
  * Returns 0 or -1 with a reason in why. */
+/* iface=: an interface name (1-15 of [A-Za-z0-9_.-], not starting with
+ * '-') or an IPv4 CIDR A.B.C.D/N (N 0-32): it goes into mpirun's argv,
+ * and `dsmig wire`'s over ssh, as one word. 1 if v is one of those. */
+int hosts_iface_ok(const char *v);
+
 /* The network of an ssh host's MPI traffic, for btl/oob_tcp_if_include:
  * its iface=, else the /24 of its (IPv4) ssh address. Returns 0, or -1
  * with the reason in why (a host name without iface=). */

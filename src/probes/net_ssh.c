@@ -46,13 +46,9 @@ struct net_remote {
 static int remote_cmd(char *buf, size_t len, const char *dsmig, const char *net)
 {
 	char quoted[600];
-	const char *c;
 	int k;
 
-	for (c = net; *c; c++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./_-", *c))
-			return -1;
-	if (!*net || ssh_quote_path(quoted, sizeof(quoted), dsmig))
+	if (!hosts_iface_ok(net) || ssh_quote_path(quoted, sizeof(quoted), dsmig))
 		return -1;
 	k = snprintf(buf, len, "%s wire --net %s --ports %d-%d", quoted, net, MIGRATE_PORT_FIRST,
 		     MIGRATE_PORT_LAST);

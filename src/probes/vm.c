@@ -5,12 +5,10 @@
  * (the kvm backend over forwarded sockets, vm_ssh.c).
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "common/rundir.h"
 #include "probes/vm.h"
 #include "probes/vm_backend.h"
 
@@ -79,18 +77,6 @@ int vm_probe_host_stats(const struct vm_probe *p, const char *host, struct vm_ho
 		if (!strcmp(p->host[i], host))
 			return p->be[i]->host_stats ? p->be[i]->host_stats(p->state[i], st) : -1;
 	return -1;
-}
-
-int vm_probe_ssh_sock(const struct host *h, const char *vm, char *buf, size_t len)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	/* RUNTIME/ssh-PID/HOST/ctl -> RUNTIME/ssh-PID/HOST/vm */
-	if (vm_probe_ssh_ctl(h, dir, sizeof(dir)) || !(slash = strrchr(dir, '/')))
-		return -1;
-	strcpy(slash + 1, "vm");
-	return dsmig_socket_path(buf, len, dir, vm) ? -1 : 0;
 }
 
 void vm_probe_close(struct vm_probe *p)

@@ -325,6 +325,17 @@ int vm_probe_ssh_ctl(const struct host *h, char *buf, size_t len)
 	return snprintf(buf, len, "%s/ctl", dir) >= (int)len ? -1 : 0;
 }
 
+int vm_probe_ssh_sock(const struct host *h, const char *vm, char *buf, size_t len)
+{
+	char dir[sizeof(((struct ssh_probe *)0)->mirror)], why[80];
+
+	if (host_dir(h, dir, sizeof(dir), why, sizeof(why)) ||
+	    strlen(dir) + sizeof("/vm") > sizeof(dir))
+		return -1;
+	strcat(dir, "/vm");            /* the mirror (make_dirs()) */
+	return dsmig_socket_path(buf, len, dir, vm) ? -1 : 0;
+}
+
 /* Make the private directories: RUNTIME/ssh-PID/HOST/vm, mode 0700. */
 static int make_dirs(struct ssh_probe *p, char *why, size_t len)
 {
