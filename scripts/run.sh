@@ -41,6 +41,15 @@ else
 fi
 
 keep_lab=0
+if [ -z "$why" ]; then
+	stop() {
+		if [ "$keep_lab" = 1 ]; then
+			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$hosts_file dsmig; dsmig lab down"
+		else
+			"$DSMIG" lab down
+		fi
+	}
+fi
 if [ -z "$why" ] && [ -n "$ssh" ]; then
 	# hostA's runtime directory is in its own mount namespace: reached
 	# through its sshd only.
@@ -52,13 +61,6 @@ if [ -z "$why" ] && [ -n "$ssh" ]; then
 		ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$LAB_SSH_KNOWN" \
 			-i "$LAB_SSH_KEY" "root@$LAB_HOSTA_ADDR" "$@" </dev/null
 	}
-	stop() {
-		if [ "$keep_lab" = 1 ]; then
-			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_SSH_HOSTS dsmig; dsmig lab down"
-		else
-			"$DSMIG" lab down
-		fi
-	}
 	running() { on_a "$self ctl $runtime/$1.sock query-status" >/dev/null 2>&1; }
 	count() { on_a "ls $runtime" 2>/dev/null | grep -c '\.sock$'; }
 	# start_demo NAME ARGS...: on hostA through ssh, in its own session
@@ -68,26 +70,22 @@ if [ -z "$why" ] && [ -n "$ssh" ]; then
 		on_a "DSMIG_RUNTIME_DIR=$runtime setsid $self run $* </dev/null >>$runtime/vmm.log 2>&1 &"
 	}
 	guest() { echo "$guests/$1.elf"; }
-elif [ -z "$why" ]; then
-	hosts_file=$LAB_HOSTS
-	runtime=$LAB_HOSTA_RUNTIME
-	stop() {
-		if [ "$keep_lab" = 1 ]; then
-			echo "dsmig: the lab keeps running: dsmig lab status; DSMIG_HOSTS=$LAB_HOSTS dsmig; dsmig lab down"
-		else
-			"$DSMIG" lab down
-		fi
-	}
+else
+	# hostA's VMM sockets are on this machine.
 	running() { DSMIG_RUNTIME_DIR=$runtime "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
 	count() { ls "$runtime"/*.sock 2>/dev/null | wc -l; }
+	guest() { echo "$BUILD/guest/$1.elf"; }
+fi
+if [ -z "$why" ] && [ -z "$ssh" ]; then
+	hosts_file=$LAB_HOSTS
+	runtime=$LAB_HOSTA_RUNTIME
 	# start_demo NAME ARGS...: in hostA's namespace, in its own session
 	# (it may outlive this script when the lab is kept).
 	start_demo() {
 		DSMIG_RUNTIME_DIR=$runtime setsid "$DSMIG" lab exec hostA "$VMM" run "$@" \
 			2>>"$LAB_DIR/vmm.log" &
 	}
-	guest() { echo "$BUILD/guest/$1.elf"; }
-else
+elif [ -n "$why" ]; then
 	echo "dsmig: no lab ($why): two runtime directories on loopback, the engine's cap is the only link limit" >&2
 	hosts_dir=$(mktemp -d /tmp/dsmig-demo.XXXXXX)
 	mkdir -p "$hosts_dir/hostA" "$hosts_dir/hostB"
@@ -103,12 +101,9 @@ else
 	}
 	hosts_file=$hosts_dir/hosts
 	runtime=$hosts_dir/hostA
-	running() { DSMIG_RUNTIME_DIR=$runtime "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
-	count() { ls "$runtime"/*.sock 2>/dev/null | wc -l; }
 	start_demo() {
 		DSMIG_RUNTIME_DIR=$runtime "$VMM" run "$@" 2>>"$hosts_dir/vmm.log" &
 	}
-	guest() { echo "$BUILD/guest/$1.elf"; }
 fi
 export DSMIG_HOSTS=$hosts_file
 trap stop EXIT
