@@ -30,7 +30,7 @@
 #ifndef DSMIG_ABI_H
 #define DSMIG_ABI_H
 
-#define DSMIG_ABI_VERSION 2
+#define DSMIG_ABI_VERSION 3
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -64,7 +64,11 @@ enum dsmig_hypercall {
 	DSMIG_HC_SLEEP    = 3, /* block this vCPU until a monotonic deadline */
 	DSMIG_HC_COUNTERS = 4, /* register the workload counter block        */
 	DSMIG_HC_EXIT     = 5, /* stop the whole VM with a status            */
-	DSMIG_HC_MAX      = 6,
+	DSMIG_HC_NET_INFO = 6, /* the NIC: present?, MAC, MTU (ABI 3)        */
+	DSMIG_HC_NET_WRITE = 7, /* send one Ethernet frame (ABI 3)           */
+	DSMIG_HC_NET_READ = 8, /* take one received frame, if any (ABI 3)    */
+	DSMIG_HC_POLL     = 9, /* sleep until a deadline or a frame (ABI 3)  */
+	DSMIG_HC_MAX      = 10,
 };
 
 /* Boot information, written by the VMM at DSMIG_BOOT_INFO_GPA. */
@@ -136,6 +140,68 @@ struct dsmig_hc_exit {
 	uint64_t status;
 };
 
+/*
+ * The NIC (ABI 3), in the manner of Solo5's net module: no rings and no
+ * interrupts; the guest moves one whole Ethernet frame per hypercall and
+ * waits for frames with DSMIG_HC_POLL. Frames are plain Ethernet II
+ * (destination MAC, source MAC, EtherType, payload), without FCS, of
+ * DSMIG_NET_FRAME_MIN..DSMIG_NET_FRAME_MAX bytes. The VMM holds no frame
+ * between hypercalls: a frame the guest has read is in guest memory (and
+ * migrates with it); one still in the host's queue when the VM stops is
+ * lost, as on a wire, and the guest's TCP resends it. After a migration
+ * the destination's VMM announces the guest's MAC on its new port (RARP,
+ * as QEMU's announce does) so that switches learn where it went.
+ */
+#define DSMIG_NET_FRAME_MIN 14u      /* an Ethernet header */
+#define DSMIG_NET_FRAME_MAX 1514u    /* header + 1500 bytes of payload */
+#define DSMIG_NET_MTU       1500u
+
+/* DSMIG_HC_NET_INFO: OUT present (1 if the VM has a NIC, else 0 and the
+ * rest zero), mac, mtu. */
+struct dsmig_hc_net_info {
+	uint64_t present;
+	uint8_t mac[6];
+	uint16_t mtu;
+};
+
+/* Results of NET_WRITE and NET_READ (field ret). */
+enum dsmig_net_result {
+	DSMIG_NET_OK      = 0, /* sent / a frame was read (len set)          */
+	DSMIG_NET_AGAIN   = 1, /* read: no frame waiting                     */
+	DSMIG_NET_DROPPED = 2, /* write: the host could not take it (queue
+	                          full, link down); counted, not an error    */
+	DSMIG_NET_INVALID = 3, /* write: length outside FRAME_MIN..MAX;
+	                          read: buffer shorter than FRAME_MAX;
+	                          counted and dropped                        */
+	DSMIG_NET_NODEV   = 4, /* the VM has no NIC                          */
+};
+
+/* DSMIG_HC_NET_WRITE: IN data, len (the frame); OUT ret. */
+struct dsmig_hc_net_write {
+	dsmig_gpa_t data;
+	uint64_t len;
+	uint64_t ret;
+};
+
+/* DSMIG_HC_NET_READ: IN data, len (the buffer's size, at least
+ * DSMIG_NET_FRAME_MAX); OUT ret, and len = the frame's length when ret is
+ * DSMIG_NET_OK. */
+struct dsmig_hc_net_read {
+	dsmig_gpa_t data;
+	uint64_t len;
+	uint64_t ret;
+};
+
+/* DSMIG_HC_POLL: as DSMIG_HC_SLEEP, but also returns as soon as a frame
+ * is waiting for NET_READ. IN deadline_ns; OUT now_ns, ready (bit 0: a
+ * frame is waiting). Like SLEEP it may return early with ready 0. */
+#define DSMIG_POLL_NET 1u
+struct dsmig_hc_poll {
+	uint64_t deadline_ns;
+	uint64_t now_ns;
+	uint64_t ready;
+};
+
 /* Compile-time layout checks: these structs cross the guest/host boundary. */
 _Static_assert(sizeof(struct dsmig_boot_info) == 40 + DSMIG_CMDLINE_MAX,
 	       "boot info layout");
@@ -145,6 +211,10 @@ _Static_assert(sizeof(struct dsmig_hc_sleep) == 16, "sleep layout");
 _Static_assert(sizeof(struct dsmig_counters) == 96, "counters layout");
 _Static_assert(sizeof(struct dsmig_hc_counters) == 8, "counters hc layout");
 _Static_assert(sizeof(struct dsmig_hc_exit) == 8, "exit layout");
+_Static_assert(sizeof(struct dsmig_hc_net_info) == 16, "net info layout");
+_Static_assert(sizeof(struct dsmig_hc_net_write) == 24, "net write layout");
+_Static_assert(sizeof(struct dsmig_hc_net_read) == 24, "net read layout");
+_Static_assert(sizeof(struct dsmig_hc_poll) == 24, "poll layout");
 
 #endif /* !__ASSEMBLER__ */
 

@@ -34,6 +34,14 @@ uint64_t hc_wall_ns(void);
 uint64_t hc_sleep_until(uint64_t deadline_ns);
 void hc_counters(struct dsmig_counters *c);
 __attribute__((noreturn)) void hc_exit(int status);
+/* The NIC (ABI 3): info fills *out (present 0: no NIC); write and read
+ * return an enum dsmig_net_result; read sets *len to the frame's length;
+ * poll sleeps like hc_sleep_until but wakes when a frame waits, setting
+ * *ready (DSMIG_POLL_NET), and returns the monotonic time. */
+void hc_net_info(struct dsmig_hc_net_info *out);
+uint64_t hc_net_write(const void *frame, size_t len);
+uint64_t hc_net_read(void *buf, size_t cap, size_t *len);
+uint64_t hc_poll_until(uint64_t deadline_ns, uint64_t *ready);
 
 /* ---- freestanding libc ----------------------------------------------------- */
 void *memset(void *s, int c, size_t n);

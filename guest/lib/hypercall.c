@@ -44,6 +44,40 @@ void hc_counters(struct dsmig_counters *c)
 	hc_call(DSMIG_HC_COUNTERS, &a);
 }
 
+void hc_net_info(struct dsmig_hc_net_info *out)
+{
+	struct dsmig_hc_net_info a = { 0 };
+
+	hc_call(DSMIG_HC_NET_INFO, &a);
+	*out = a;
+}
+
+uint64_t hc_net_write(const void *frame, size_t len)
+{
+	struct dsmig_hc_net_write a = { .data = (uintptr_t)frame, .len = len };
+
+	hc_call(DSMIG_HC_NET_WRITE, &a);
+	return a.ret;
+}
+
+uint64_t hc_net_read(void *buf, size_t cap, size_t *len)
+{
+	struct dsmig_hc_net_read a = { .data = (uintptr_t)buf, .len = cap };
+
+	hc_call(DSMIG_HC_NET_READ, &a);
+	*len = a.ret == DSMIG_NET_OK ? a.len : 0;
+	return a.ret;
+}
+
+uint64_t hc_poll_until(uint64_t deadline_ns, uint64_t *ready)
+{
+	struct dsmig_hc_poll a = { .deadline_ns = deadline_ns };
+
+	hc_call(DSMIG_HC_POLL, &a);
+	*ready = a.ready;
+	return a.now_ns;
+}
+
 void hc_exit(int status)
 {
 	struct dsmig_hc_exit a = { .status = (uint64_t)status };

@@ -78,6 +78,23 @@ static int cmd_query_status(struct ctl_request *req, json_t *args,
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 
+/* The NIC's counters (docs/control-protocol.md, query-stats). */
+static json_t *net_json(struct net_dev *n)
+{
+	struct net_stats st;
+
+	net_stats_get(n, &st);
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "tap", n->ifname, "bridge", n->cfg.bridge, "link", st.link_up,
+			 "tx_frames", (json_int_t)st.tx_frames,
+			 "tx_bytes", (json_int_t)st.tx_bytes,
+			 "rx_frames", (json_int_t)st.rx_frames,
+			 "rx_bytes", (json_int_t)st.rx_bytes,
+			 "tx_dropped", (json_int_t)st.tx_dropped,
+			 "bad_frames", (json_int_t)st.bad_frames,
+			 "announces", (json_int_t)st.announces);
+}
+
 static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			   json_t **ret, struct ctl_error *err)
 {
@@ -122,6 +139,8 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 	if (*ret && footprint_dirty_pps(&vm->footprint) >= 0)
 		json_object_set_new(*ret, "dirty_pps",
 				    json_real(footprint_dirty_pps(&vm->footprint)));
+	if (*ret && vm->has_net)
+		json_object_set_new(*ret, "net", net_json(&vm->net));
 	return *ret ? 0 : ctl_fail(err, CTL_ERR_GENERIC, "out of memory");
 }
 

@@ -87,32 +87,141 @@ static void sleep_stamp(struct vm *vm, void *arg)
 	a->now_ns = vm_guest_mono_ns(vm);
 }
 
-static int hc_sleep(struct vcpu *v, void *arg)
+/* Block the vCPU until the guest-clock deadline, a change of the run
+ * state, or (wake_on_frame) a frame waiting on the NIC. Returns whether a
+ * frame waits. */
+static int block_until(struct vcpu *v, uint64_t deadline_ns, int wake_on_frame)
 {
-	struct dsmig_hc_sleep *a = arg;
 	struct vm *vm = v->vm;
 	int64_t host_deadline;
 	struct timespec ts;
+	int frame = 0;
 
 	/* A deadline past the end of time just means "until woken"; one
 	 * before the host clock's zero has passed. */
-	if (a->deadline_ns > (uint64_t)INT64_MAX ||
-	    __builtin_sub_overflow((int64_t)a->deadline_ns, vm->clock_offset_ns,
+	if (deadline_ns > (uint64_t)INT64_MAX ||
+	    __builtin_sub_overflow((int64_t)deadline_ns, vm->clock_offset_ns,
 				   &host_deadline))
 		host_deadline = INT64_MAX / 2;
 	else if (host_deadline < 0)
 		host_deadline = 0;
 	ts.tv_sec = host_deadline / 1000000000;
 	ts.tv_nsec = host_deadline % 1000000000;
+	wake_on_frame = wake_on_frame && vm->has_net;
 	pthread_mutex_lock(&vm->lock);
 	v->activity = VCPU_BLOCKED;
+	/* The watcher sets rx_ready before it takes vm->lock to broadcast,
+	 * so a frame cannot slip between this check and the wait. */
 	while (vm->state == VM_RUNNING &&
+	       !(wake_on_frame && (frame = net_rx_ready(&vm->net))) &&
 	       (int64_t)time_mono_ns() < host_deadline)
 		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
 			break;
 	v->activity = VCPU_RUNNING;
 	pthread_mutex_unlock(&vm->lock);
-	sleep_stamp(vm, a);
+	return frame;
+}
+
+static int hc_sleep(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_sleep *a = arg;
+
+	block_until(v, a->deadline_ns, 0);
+	sleep_stamp(v->vm, a);
+	return HC_OK;
+}
+
+static void poll_stamp(struct vm *vm, void *arg)
+{
+	struct dsmig_hc_poll *a = arg;
+
+	a->now_ns = vm_guest_mono_ns(vm);
+}
+
+static int hc_poll(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_poll *a = arg;
+
+	a->ready = block_until(v, a->deadline_ns, 1) ? DSMIG_POLL_NET : 0;
+	poll_stamp(v->vm, a);
+	return HC_OK;
+}
+
+static int hc_net_info(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_net_info *a = arg;
+	struct vm *vm = v->vm;
+
+	memset(a, 0, sizeof(*a));
+	if (vm->has_net) {
+		a->present = 1;
+		a->mtu = DSMIG_NET_MTU;
+		memcpy(a->mac, vm->net.cfg.mac, sizeof(a->mac));
+	}
+	return HC_OK;
+}
+
+/* The frame buffer of NET_WRITE / NET_READ: a guest fault if it is not
+ * guest RAM the guest may read (write). */
+static void *net_buffer(struct vcpu *v, const char *call, uint64_t gpa, uint64_t len,
+			enum guest_access access)
+{
+	void *p = vm_guest_ptr(v->vm, gpa, len, 1, access);
+
+	if (!p)
+		vm_shutdown(v->vm, VMM_EXIT_GUEST_FAULT,
+			    "guest fault: vCPU %u: %s buffer [0x%llx, +%llu) is %s",
+			    v->index, call, (unsigned long long)gpa, (unsigned long long)len,
+			    refusal(v->vm, gpa, len, 1, access));
+	return p;
+}
+
+static int hc_net_write(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_net_write *a = arg;
+	uint8_t frame[DSMIG_NET_FRAME_MAX];
+	const void *src;
+
+	if (!v->vm->has_net) {
+		a->ret = DSMIG_NET_NODEV;
+		return HC_OK;
+	}
+	if (a->len < DSMIG_NET_FRAME_MIN || a->len > DSMIG_NET_FRAME_MAX) {
+		a->ret = net_send(&v->vm->net, NULL, a->len);   /* counted, refused */
+		return HC_OK;
+	}
+	src = net_buffer(v, "net-write", a->data, a->len, GUEST_READ);
+	if (!src)
+		return HC_FAULT;
+	memcpy(frame, src, a->len);   /* what is sent is what was checked */
+	a->ret = net_send(&v->vm->net, frame, a->len);
+	return HC_OK;
+}
+
+static int hc_net_read(struct vcpu *v, void *arg)
+{
+	struct dsmig_hc_net_read *a = arg;
+	uint8_t frame[DSMIG_NET_FRAME_MAX];
+	size_t got;
+	void *dst;
+
+	if (!v->vm->has_net) {
+		a->ret = DSMIG_NET_NODEV;
+		return HC_OK;
+	}
+	if (a->len < DSMIG_NET_FRAME_MAX) {
+		a->ret = net_receive(&v->vm->net, frame, a->len, &got);   /* counted */
+		return HC_OK;
+	}
+	dst = net_buffer(v, "net-read", a->data, DSMIG_NET_FRAME_MAX, GUEST_WRITE);
+	if (!dst)
+		return HC_FAULT;
+	a->ret = net_receive(&v->vm->net, frame, sizeof(frame), &got);
+	if (a->ret == DSMIG_NET_OK) {
+		memcpy(dst, frame, got);
+		dirty_log_mark(&v->vm->dirty, a->data, got);
+		a->len = got;
+	}
 	return HC_OK;
 }
 
@@ -155,6 +264,14 @@ static const struct hypercall hypercalls[DSMIG_HC_MAX] = {
 	[DSMIG_HC_COUNTERS] = { "counters", sizeof(struct dsmig_hc_counters), 0,
 				hc_counters },
 	[DSMIG_HC_EXIT] = { "exit", sizeof(struct dsmig_hc_exit), 0, hc_exit },
+	[DSMIG_HC_NET_INFO] = { "net-info", sizeof(struct dsmig_hc_net_info), 1,
+				hc_net_info },
+	[DSMIG_HC_NET_WRITE] = { "net-write", sizeof(struct dsmig_hc_net_write), 1,
+				 hc_net_write },
+	[DSMIG_HC_NET_READ] = { "net-read", sizeof(struct dsmig_hc_net_read), 1,
+				hc_net_read },
+	[DSMIG_HC_POLL] = { "poll", sizeof(struct dsmig_hc_poll), 1, hc_poll,
+			    poll_stamp, offsetof(struct dsmig_hc_poll, now_ns) },
 };
 
 int hypercall_handle_io(struct vcpu *v, uint16_t port, int direction,

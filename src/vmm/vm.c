@@ -112,6 +112,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 	vm->mem.fd = -1;
 	vm->dirty_bitmap_fd = -1;
 	vm->uffd = -1;
+	vm->net.fd = -1;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->event_lock, NULL);
@@ -140,6 +141,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 		return rc;
 	if (!cfg->image_path)
 		vm->state = VM_INCOMING;
+	if (cfg->net && vm_net_attach(vm, cfg->net, why, len))
+		return VMM_EXIT_USAGE;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		rc = vcpu_create(vm, i, cfg->image_path != NULL);
 		if (rc) {
@@ -148,6 +151,28 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len)
 		}
 	}
 	return 0;
+}
+
+/* A frame waits: wake the vCPUs in DSMIG_HC_POLL. */
+static void vm_net_notify(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_net_attach(struct vm *vm, const struct net_config *cfg, char *why, size_t len)
+{
+	int rc;
+
+	if (vm->has_net)
+		return 0;
+	rc = net_open(&vm->net, cfg, vm_net_notify, vm, why, len);
+	if (rc == 0)
+		vm->has_net = 1;
+	return rc;
 }
 
 int vm_start(struct vm *vm)
@@ -222,6 +247,8 @@ int vm_pause(struct vm *vm)
 
 int vm_resume(struct vm *vm)
 {
+	int arrived;
+
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state == VM_RUNNING) {
 		pthread_mutex_unlock(&vm->lock);
@@ -233,9 +260,13 @@ int vm_resume(struct vm *vm)
 		pthread_mutex_unlock(&vm->lock);
 		return -EINVAL;
 	}
+	arrived = vm->state == VM_INCOMING;
 	vm->state = VM_RUNNING;
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+	/* A migrated guest's first run here: tell the switches. */
+	if (arrived && vm->has_net)
+		net_announce(&vm->net);
 	vm_emit(vm, "RESUME", NULL);
 	return 0;
 }
@@ -291,6 +322,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->dirty.scratch)
 		dirty_log_fini(&vm->dirty);
 	footprint_fini(&vm->footprint);
+	if (vm->has_net)
+		net_close(&vm->net);
 	if (vm->accel)
 		vm->accel->vm_fini(vm);
 	gmem_destroy(&vm->mem);

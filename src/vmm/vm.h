@@ -23,6 +23,7 @@
 #include "vmm/elf_loader.h"
 #include "vmm/footprint.h"
 #include "vmm/guest_mem.h"
+#include "vmm/net_tap.h"
 #include "vmm/x86_setup.h"
 
 #define VM_NAME_MAX 64
@@ -75,6 +76,8 @@ struct vm_config {
 	const char *cmdline;
 	int console_fd;                 /* where guest console output goes; -1: none */
 	const struct accel_ops *accel;  /* accel_select() */
+	const struct net_config *net;   /* NULL: no NIC (an incoming VM gets
+					   its NIC with the state) */
 };
 
 struct vm {
@@ -103,6 +106,8 @@ struct vm {
 	uint64_t counters_gpa;          /* 0: none registered */
 	unsigned migration_conn;        /* control client migrating the VM, 0: none */
 	struct vm_console console;      /* has its own lock */
+	struct net_dev net;             /* the NIC, if has_net (net_tap.h) */
+	int has_net;
 
 	/* Migration source: a memfd the engine maps, filled by dirty-sync. */
 	int dirty_bitmap_fd;            /* -1 until dirty-log-start */
@@ -125,6 +130,10 @@ struct vm {
  * otherwise) with the reason in why[len]; vm_destroy() then frees what was
  * made. */
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t len);
+
+/* Give the VM its NIC (at creation, or an incoming VM's with its state).
+ * Returns 0, or -errno with the reason in why[len]. */
+int vm_net_attach(struct vm *vm, const struct net_config *cfg, char *why, size_t len);
 
 /* Start the vCPU threads. Returns 0 or -errno. */
 int vm_start(struct vm *vm);

@@ -90,6 +90,14 @@ int vm_state_save(struct vm *vm, void **out, size_t *out_len, char *why,
 	}
 	console_snapshot(&vm->console, dev->console, &dev->console_bytes);
 	pthread_mutex_unlock(&vm->lock);
+	if (vm->has_net) {
+		struct vms_net *net = blob_add(&b, VMS_NET, 0, sizeof(*net));
+
+		if (!net)
+			goto err;
+		snprintf(net->bridge, sizeof(net->bridge), "%s", vm->net.cfg.bridge);
+		memcpy(net->mac, vm->net.cfg.mac, sizeof(net->mac));
+	}
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		for (j = 0; j < vm->accel->nr_sections; j++) {
@@ -150,12 +158,31 @@ static int device_check(const struct vm *vm, const struct vms_device *d,
 	return 0;
 }
 
+/* The NIC section, checked as --net's words are (it names a bridge that
+ * this host's kernel will be asked for). */
+static int net_check(const struct vm *vm, const struct vms_net *net,
+		     struct net_config *cfg, char *why, size_t len)
+{
+	char spec[64], reason[160];
+
+	if (!memchr(net->bridge, '\0', sizeof(net->bridge)))
+		return errbuf_set(why, len, "NIC section: the bridge's name is not terminated");
+	snprintf(spec, sizeof(spec), "bridge=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		 net->bridge, net->mac[0], net->mac[1], net->mac[2], net->mac[3],
+		 net->mac[4], net->mac[5]);
+	if (net_config_parse(cfg, spec, vm->name, reason, sizeof(reason)))
+		return errbuf_set(why, len, "NIC section: %s", reason);
+	return 0;
+}
+
 int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 		  size_t len)
 {
 	const uint8_t *p = blob;
 	struct vms_header h;
 	const struct vms_device *dev = NULL;
+	const struct vms_net *net = NULL;
+	struct net_config net_cfg;
 	unsigned seen[DSMIG_MAX_VCPUS] = { 0 };
 	size_t off;
 	uint32_t k;
@@ -195,6 +222,10 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 			if (s.len != sizeof(struct vms_device))
 				return errbuf_set(why, len, "device section has the wrong size");
 			dev = (const struct vms_device *)(p + off);
+		} else if (s.type == VMS_NET) {
+			if (s.len != sizeof(struct vms_net) || net)
+				return errbuf_set(why, len, "NIC section: wrong size or twice");
+			net = (const struct vms_net *)(p + off);
 		} else {
 			io = section_io_of(vm, s.type);
 			other = accel_of_section(s.type);
@@ -224,6 +255,18 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	}
 	if (device_check(vm, dev, why, len))
 		return -1;
+	if (net && net_check(vm, net, &net_cfg, why, len))
+		return -1;
+
+	/* Plug the guest into this host's bridge before anything is changed
+	 * that a failure here would have to undo. */
+	if (net) {
+		char reason[200];
+
+		rc = vm_net_attach(vm, &net_cfg, reason, sizeof(reason));
+		if (rc)
+			return errbuf_set(why, len, "the guest's NIC: %s", reason);
+	}
 
 	/* Pass 2: apply, in the accelerator's order (sregs before regs ...). */
 	for (k = 0; k < vm->accel->nr_sections; k++) {

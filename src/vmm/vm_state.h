@@ -4,7 +4,8 @@
  * regs, sregs2, XSAVE, XCRs, MSRs including the TSC, events, MP state,
  * debug registers; ptrace: the process's user registers and its XSAVE
  * area), and the VMM's own device state (guest clock, machine layout,
- * counter block, console). A blob carries one accelerator's sections and
+ * counter block, console, and the NIC's bridge and MAC: the destination
+ * opens its own TAP on the bridge of that name). A blob carries one accelerator's sections and
  * loads only into a VM of the same accelerator. The blob format is in
  * docs/migration-stream.md; every field is checked on load, since a blob
  * may come from another host.
@@ -33,6 +34,7 @@ enum vm_state_section {
 	VMS_DEBUGREGS,       /* struct kvm_debugregs */
 	VMS_PT_REGS,         /* ptrace: struct user_regs_struct */
 	VMS_PT_XSTATE,       /* ptrace: struct vms_pt_xstate */
+	VMS_NET,             /* struct vms_net: only a VM with a NIC */
 	VMS_NR_SECTIONS,
 };
 
@@ -70,6 +72,14 @@ struct vms_device {
 	uint64_t clock_due_ns[DSMIG_MAX_VCPUS];
 };
 
+/* The NIC: what the destination needs to plug the guest in again. No
+ * frame is in flight in the VMM (guest/dsmig_abi.h). */
+struct vms_net {
+	char bridge[16];           /* NUL-terminated interface name */
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
 /* A ptrace vCPU's XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE, the
  * standard format): len bytes of area, the rest zero. */
 #define VMS_PT_XSTATE_MAX 8192
@@ -82,6 +92,7 @@ struct vms_pt_xstate {
 _Static_assert(sizeof(struct vms_header) == 32, "vms_header layout");
 _Static_assert(sizeof(struct vms_section) == 16, "vms_section layout");
 _Static_assert(sizeof(struct vms_device) % 8 == 0, "vms_device layout");
+_Static_assert(sizeof(struct vms_net) == 24, "vms_net layout");
 _Static_assert(sizeof(struct vms_pt_xstate) == 8 + VMS_PT_XSTATE_MAX, "vms_pt_xstate layout");
 
 /* Serialise a paused VM. On success *blob is a malloc'd buffer of

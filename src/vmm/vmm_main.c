@@ -40,12 +40,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dsmig-vmm run IMAGE [--mem SIZE] [--vcpus N] [--name NAME]\n"
 		"                 [--console FILE|-] [--quiet] [--accel kvm|ptrace|auto]\n"
-		"                 [-- GUEST-ARGS...]\n"
+		"                 [--net bridge=BRIDGE[,mac=MAC]] [-- GUEST-ARGS...]\n"
 		"       dsmig-vmm run --incoming --mem SIZE --vcpus N --name NAME [--accel A]\n"
 		"       dsmig-vmm accel [kvm|ptrace|auto]   (the accelerator run would use)\n"
 		"       dsmig-vmm list [--json]\n"
 		"       dsmig-vmm ctl NAME|SOCKET COMMAND [JSON-ARGUMENTS]\n"
 		"       dsmig-vmm stat NAME|SOCKET [--interval MS] [--count N]\n"
+		"--net gives the guest a NIC: a TAP on BRIDGE (root, or CAP_NET_ADMIN);\n"
+		"a migrated guest is plugged into the bridge of that name on the\n"
+		"destination. "
 		"The runtime directory is $DSMIG_RUNTIME_DIR, else /run/dsmig (root),\n"
 		"else $XDG_RUNTIME_DIR/dsmig. Exit status of run: the guest's own exit\n"
 		"status, or 1 internal error, 2 usage, 3 bad image, 4 guest fault.\n");
@@ -134,6 +137,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "incoming", no_argument, NULL, 'i' },
 		{ "accel", required_argument, NULL, 'a' },
+		{ "net", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +145,8 @@ static int cmd_run(int argc, char **argv)
 				 .console_fd = STDOUT_FILENO };
 	char name[VM_NAME_MAX + 1] = "", dir[512], sock[600], why[1024];
 	char cmdline[DSMIG_CMDLINE_MAX];
+	const char *net_spec = NULL;
+	struct net_config net;
 	struct runner *r;
 	pthread_t ctl_tid, sig_tid;
 	json_t *greeting;
@@ -184,6 +190,9 @@ static int cmd_run(int argc, char **argv)
 		case 'a':
 			accel = optarg;
 			break;
+		case 'N':
+			net_spec = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -214,6 +223,13 @@ static int cmd_run(int argc, char **argv)
 				  cfg.image_path);
 	}
 	cfg.name = name;
+	if (net_spec) {
+		if (incoming)
+			log_fatal(VMM_EXIT_USAGE, "--incoming takes its NIC from the migrated state, not --net");
+		if (net_config_parse(&net, net_spec, name, why, sizeof(why)))
+			log_fatal(VMM_EXIT_USAGE, "%s", why);
+		cfg.net = &net;
+	}
 	cfg.accel = accel_select(accel, why, sizeof(why));
 	if (!cfg.accel)
 		log_fatal(accel && strcmp(accel, "auto") ? VMM_EXIT_USAGE : VMM_EXIT_INTERNAL,
