@@ -29,5 +29,6 @@ int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_wire(int argc, char **argv);
+int cmd_webclient(int argc, char **argv);
 
 #endif /* DSMIG_CLI_CLI_H */

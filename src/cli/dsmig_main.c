@@ -9,6 +9,7 @@
  *   dsmig report --compare FILE FILE... [--out DIR]
  *   dsmig record VM --to HOST [options]        (a session without a screen)
  *   dsmig lab up|down|status|exec|check|env ...  (dsmig lab --help)
+ *   dsmig webclient --target ADDR[:PORT] [options]  (HTTP load, logged)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ static void usage(FILE *f)
 		"       dsmig lab up|down|status|exec|check|env ...   (dsmig lab --help)\n"
 		"       dsmig wire [--net IFACE|CIDR|any] [--ports FIRST-LAST]   (the wire probe,\n"
 		"                  run on a source host over ssh by the console)\n"
+		"       dsmig webclient --target ADDR[:PORT] [--conns N] [--rate R] [--duration S]\n"
+		"                  [--path PATH]... [--out FILE]   (dsmig webclient --help)\n"
 		"Themes: default, light, monochrome (themes/*.theme). NO_COLOR is honoured.\n");
 }
 
@@ -140,6 +143,8 @@ int main(int argc, char **argv)
 		return cmd_lab(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "wire"))
 		return cmd_wire(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "webclient"))
+		return cmd_webclient(argc - 1, argv + 1);
 	log_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return CLI_USAGE;

@@ -7,6 +7,13 @@
  *     ├── dsmig-A ══ veth ══ dsmig0 198.18.0.1/24     dsmig-hostA
  *     └── dsmig-B ══ veth ══ dsmig0 198.18.0.2/24     dsmig-hostB
  *
+ * and beside it the guest network (lab_guest.c), not shaped:
+ *
+ *   dsmig-gbr (bridge, no address)
+ *     ├── dsmig-gA ═ veth ═ dsmigg0 ── dsguest0 (bridge; VMs' TAPs)   dsmig-hostA
+ *     ├── dsmig-gB ═ veth ═ dsmigg0 ── dsguest0 (bridge; VMs' TAPs)   dsmig-hostB
+ *     └── dsmig-gcli ═ veth ═ dsmigc0 198.19.0.1/24    dsmig-client (wrk, webclient)
+ *
  * Shaping: each host's link is capped in both directions. Its uplink is
  * the egress of dsmig0 inside its namespace: tbf at the link rate, under
  * a netem root when a delay or a loss is asked for. Its downlink is the
@@ -69,10 +76,15 @@ static void lab_usage(FILE *f)
 		"    per second) in each direction, with a one-way delay and a loss rate per\n"
 		"    direction (netem; without netem in the kernel, --loss alone, by nftables).\n"
 		"    Hosts file: " LAB_HOSTS " (export DSMIG_HOSTS=" LAB_HOSTS ").\n"
+		"    Also the guest network " LAB_GUEST_SUBNET " (no cap): a bridge " LAB_GUEST_BRIDGE "\n"
+		"    in each host's namespace (dsmig-vmm --net bridge=" LAB_GUEST_BRIDGE "), joined by\n"
+		"    " LAB_GUEST_SWITCH " to the clients' namespace " LAB_CLIENT_NS " (" LAB_CLIENT_ADDR
+		"); guests\n"
+		"    take " LAB_GUEST_NET_PREFIX LAB_STR(LAB_GUEST_ADDR_FIRST) " and up.\n"
 		"    --ssh: also an sshd in each host's namespace on its address, the operator's\n"
 		"    key and known_hosts in " LAB_SSH_DIR ", and a hosts file naming the hosts by\n"
 		"    ssh= only: " LAB_SSH_HOSTS " (an sshd that stopped is started again).\n"
-		"down: quit the lab's VMs, remove namespaces, links and state.\n"
+		"down: quit the lab's VMs, remove namespaces (the clients' too), links and state.\n"
 		"status: hosts, addresses, links and their shaping; exit 0 if the lab is intact.\n"
 		"exec: run COMMAND (its words joined, by /bin/sh) in HOST's namespace, with\n"
 		"    TMPDIR its runtime directory's tmp/; HOST is a name or an address from the\n"
@@ -123,6 +135,8 @@ static int lab_create(struct lab_params *p)
 	for (i = 0; i < p->hosts; i++)
 		if (create_host(i))
 			return -1;
+	if (lab_guest_create(p->hosts))
+		return -1;
 	if (lab_shape_all(p) || lab_hosts_write(p->hosts) || lab_conf_write(p))
 		return -1;
 	return 0;
@@ -133,7 +147,7 @@ static int lab_intact(const struct lab_params *p)
 {
 	unsigned i;
 
-	if (!lab_link_exists(LAB_BRIDGE) || access(LAB_HOSTS, R_OK))
+	if (!lab_link_exists(LAB_BRIDGE) || access(LAB_HOSTS, R_OK) || !lab_guest_intact(p->hosts))
 		return 0;
 	for (i = 0; i < p->hosts; i++) {
 		struct lab_host h;
@@ -278,6 +292,14 @@ static int lab_up(int argc, char **argv)
 	       "hosts file: %s   (export DSMIG_HOSTS=%s)\n",
 	       (double)(time_mono_ns() - t0) / 1e9, p.hosts, p.hosts, LAB_BRIDGE,
 	       LAB_BRIDGE_ADDR, desc, LAB_HOSTS, LAB_HOSTS);
+	printf("guest network %s: bridge %s on each host (dsmig-vmm --net bridge=%s), "
+	       "clients in namespace %s (%s), guests from " LAB_GUEST_NET_PREFIX "%d\n",
+	       LAB_GUEST_SUBNET, LAB_GUEST_BRIDGE, LAB_GUEST_BRIDGE, LAB_CLIENT_NS, LAB_CLIENT_ADDR,
+	       LAB_GUEST_ADDR_FIRST);
+	if (lab_guest_brnf_root())
+		log_warn("net.bridge.bridge-nf-call-iptables=1 here: frames crossing %s and %s pass "
+			 "the root namespace's forwarding rules (none should drop them)",
+			 LAB_BRIDGE, LAB_GUEST_SWITCH);
 	if (p.ssh)
 		printf("sshd on each host; hosts over ssh: %s (key %s, known_hosts %s)\n",
 		       LAB_SSH_HOSTS, LAB_SSH_KEY, LAB_SSH_KNOWN);
@@ -364,6 +386,7 @@ static int lab_status(void)
 			printf("    loss (nftables, table netdev " LAB_NFT_TABLE ", ingress of "
 			       LAB_IFACE " in its namespace):\n      %s\n", out);
 	}
+	healthy &= lab_guest_status(p.hosts);
 	if (!healthy)
 		printf("the lab is damaged: `dsmig lab up` repairs the shaping, "
 		       "`dsmig lab down` removes it\n");
@@ -474,6 +497,18 @@ static int lab_env(int argc, char **argv)
 	env_put("LAB_SSH_HOSTS", LAB_SSH_HOSTS);
 	env_put("LAB_SSH_RUNTIME", LAB_SSH_RUNTIME);
 	env_put("LAB_SSH_MNT", LAB_SSH_MNT);
+	env_put("LAB_RANGE", LAB_RANGE);
+	env_put("LAB_GUEST_SUBNET", LAB_GUEST_SUBNET);
+	env_put("LAB_GUEST_NET_PREFIX", LAB_GUEST_NET_PREFIX);
+	env_put("LAB_GUEST_SWITCH", LAB_GUEST_SWITCH);
+	env_put("LAB_GUEST_VETH_PREFIX", LAB_GUEST_VETH_PREFIX);
+	env_put("LAB_GUEST_UPLINK", LAB_GUEST_UPLINK);
+	env_put("LAB_GUEST_BRIDGE", LAB_GUEST_BRIDGE);
+	env_put("LAB_GUEST_ADDR_FIRST", LAB_STR(LAB_GUEST_ADDR_FIRST));
+	env_put("LAB_CLIENT_NS", LAB_CLIENT_NS);
+	env_put("LAB_CLIENT_VETH", LAB_CLIENT_VETH);
+	env_put("LAB_CLIENT_IFACE", LAB_CLIENT_IFACE);
+	env_put("LAB_CLIENT_ADDR", LAB_CLIENT_ADDR);
 	env_put("MIGRATE_PORT_MIN", MIGRATE_PORT_MIN);
 	env_put("MIGRATE_PORT_RANGE", MIGRATE_PORT_RANGE);
 	env_put("MIGRATE_PORT_FILTER", MIGRATE_PORT_FILTER);
@@ -481,9 +516,9 @@ static int lab_env(int argc, char **argv)
 		struct lab_host h;
 
 		lab_host_names(i, &h);
-		printf("LAB_HOST%c_NETNS='%s'\nLAB_HOST%c_VETH='%s'\nLAB_HOST%c_ADDR='%s'\n"
-		       "LAB_HOST%c_RUNTIME='%s'\n", 'A' + i, h.netns, 'A' + i, h.veth, 'A' + i,
-		       h.addr, 'A' + i, h.runtime);
+		printf("LAB_HOST%c_NETNS='%s'\nLAB_HOST%c_VETH='%s'\nLAB_HOST%c_GVETH='%s'\n"
+		       "LAB_HOST%c_ADDR='%s'\nLAB_HOST%c_RUNTIME='%s'\n", 'A' + i, h.netns, 'A' + i,
+		       h.veth, 'A' + i, h.gveth, 'A' + i, h.addr, 'A' + i, h.runtime);
 	}
 	return CLI_OK;
 }

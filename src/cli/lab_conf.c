@@ -23,6 +23,7 @@ void lab_host_names(unsigned i, struct lab_host *h)
 	snprintf(h->name, sizeof(h->name), "host%c", 'A' + i);
 	snprintf(h->netns, sizeof(h->netns), LAB_NS_PREFIX "%c", 'A' + i);
 	snprintf(h->veth, sizeof(h->veth), LAB_LINK_PREFIX "%c", 'A' + i);
+	snprintf(h->gveth, sizeof(h->gveth), LAB_GUEST_VETH_PREFIX "%c", 'A' + i);
 	snprintf(h->addr, sizeof(h->addr), LAB_ADDR_FMT, i + 1);
 	snprintf(h->runtime, sizeof(h->runtime), LAB_DIR "/%s", h->name);
 }

@@ -1,7 +1,8 @@
 /*
  * `dsmig lab down` (and `up` after a crash): remove whatever of a lab
  * exists, found by name rather than from its state. sshd (`up --ssh`)
- * is stopped, VMMs are asked to quit, what is left in the lab's namespaces is stopped (SIGTERM, then
+ * is stopped, VMMs are asked to quit, what is left in the lab's namespaces
+ * (the hosts' and the clients', LAB_CLIENT_NS) is stopped (SIGTERM, then
  * SIGKILL), then the loss rules, links, namespaces and LAB_DIR go.
  */
 #include <dirent.h>
@@ -118,17 +119,28 @@ size_t lab_proc_file(pid_t pid, const char *what, char *buf, size_t len)
 	return got;
 }
 
+/* The lab's namespaces in the root namespace: the hosts' (up to cap - 1
+ * of them) and the clients'. Returns their count, or -1 if ip failed. */
+static int lab_namespaces(char names[][32], int cap)
+{
+	int n = lab_list_names(1, LAB_NS_PREFIX, names, cap - 1);
+
+	if (n >= 0 && lab_netns_exists(LAB_CLIENT_NS))
+		snprintf(names[n++], 32, "%s", LAB_CLIENT_NS);
+	return n;
+}
+
 /* The processes the lab owns: everything inside its namespaces, and any
  * dsmig-vmm whose runtime directory is in LAB_DIR (wherever it runs). */
 static int lab_pids(pid_t *pids, int cap)
 {
 	static const char lab_env[] = "DSMIG_RUNTIME_DIR=" LAB_DIR "/";
-	char names[HOSTS_MAX][32], out[8192], *line, *save, env[65536];
+	char names[HOSTS_MAX + 1][32], out[8192], *line, *save, env[65536];
 	int n = 0, k, i;
 	DIR *d;
 	struct dirent *e;
 
-	k = lab_list_names(1, LAB_NS_PREFIX, names, HOSTS_MAX);
+	k = lab_namespaces(names, HOSTS_MAX + 1);
 	for (i = 0; i < k; i++) {
 		if (proc_run(CMD("ip", "netns", "pids", names[i]), out, sizeof(out)))
 			continue;
@@ -212,9 +224,9 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 /* Leftovers in the root namespace: lab namespaces and links. */
 int lab_leftovers(char *what, size_t len)
 {
-	char ns[HOSTS_MAX * 2][32], links[HOSTS_MAX * 2 + 1][32];
-	int nn = lab_list_names(1, LAB_NS_PREFIX, ns, HOSTS_MAX * 2);
-	int nl = lab_list_names(0, LAB_LINK_PREFIX, links, HOSTS_MAX * 2 + 1);
+	char ns[HOSTS_MAX * 2 + 1][32], links[LAB_MAX_LINKS][32];
+	int nn = lab_namespaces(ns, HOSTS_MAX * 2 + 1);
+	int nl = lab_list_names(0, LAB_LINK_PREFIX, links, LAB_MAX_LINKS);
 	size_t k = 0;
 	int i;
 
@@ -231,7 +243,7 @@ int lab_leftovers(char *what, size_t len)
 /* Remove every trace of the lab. Returns 0 when nothing is left. */
 int lab_remove(void)
 {
-	char names[HOSTS_MAX * 2 + 1][32], what[1024];
+	char names[LAB_MAX_LINKS][32], what[1024];
 	int n, i, left;
 
 	/* sshd first: it would outlast the VMMs' wait (lab_ssh.c). */
@@ -248,13 +260,15 @@ int lab_remove(void)
 	/* Root-side veths first: deleting one removes its peer at once, while
 	 * a deleted namespace takes its devices down asynchronously. The
 	 * qdiscs go with their devices. */
-	n = lab_list_names(0, LAB_LINK_PREFIX, names, HOSTS_MAX * 2 + 1);
+	n = lab_list_names(0, LAB_LINK_PREFIX, names, LAB_MAX_LINKS);
 	for (i = 0; i < n; i++)
-		if (strcmp(names[i], LAB_BRIDGE))
+		if (strcmp(names[i], LAB_BRIDGE) && strcmp(names[i], LAB_GUEST_SWITCH))
 			lab_step(CMD("ip", "link", "del", names[i]));
 	if (lab_link_exists(LAB_BRIDGE))
 		lab_step(CMD("ip", "link", "del", LAB_BRIDGE));
-	n = lab_list_names(1, LAB_NS_PREFIX, names, HOSTS_MAX * 2);
+	if (lab_link_exists(LAB_GUEST_SWITCH))
+		lab_step(CMD("ip", "link", "del", LAB_GUEST_SWITCH));
+	n = lab_namespaces(names, HOSTS_MAX * 2 + 1);
 	for (i = 0; i < n; i++)
 		lab_step(CMD("ip", "netns", "del", names[i]));
 	lab_ssh_unmount();

@@ -3,6 +3,8 @@
  *   lab.c        the command: up, status, exec, check, env, down
  *   lab_cmd.c    running ip, tc and nft; what exists in the root namespace
  *   lab_conf.c   the hosts' names, the link parameters, lab.conf, the hosts file
+ *   lab_guest.c  the guest network: its switch, each host's guest bridge, the
+ *                clients' namespace
  *   lab_shape.c  each host's qdiscs and the nftables loss rule
  *   lab_down.c   removing a lab: its VMMs, processes, links, namespaces, state
  *   lab_ssh.c    `up --ssh`: an sshd per host, the operator's key, known_hosts
@@ -15,6 +17,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/hosts.h"
 #include "common/lab_net.h"
 
 #define LAB_RATE_MIN     8e3               /* --link's range */
@@ -48,10 +51,14 @@ struct lab_params {
 	int ssh;                 /* up --ssh (not kept: sshd runs or not) */
 };
 
-/* Names of lab host i (0-based). */
+/* Names of lab host i (0-based); gveth its veth to the guest switch. */
 struct lab_host {
-	char name[16], netns[32], veth[16], addr[16], runtime[64];
+	char name[16], netns[32], veth[16], gveth[16], addr[16], runtime[64];
 };
+
+/* Links the lab makes in the root namespace: a veth per host on each
+ * network, the two bridges, the clients' veth. */
+#define LAB_MAX_LINKS    (HOSTS_MAX * 2 + 3)
 
 /* A command's argv, for lab_step() and proc_run(). */
 #define CMD(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -84,6 +91,20 @@ int lab_loss_nft_del(const char *netns);
 int lab_shape_all(struct lab_params *p);
 int lab_qdisc_show(unsigned i, int uplink, char *out, size_t len);
 int lab_shaping_present(unsigned i, const struct lab_params *p);
+
+/* lab_guest.c */
+/* The guest switch, each of n hosts' guest bridge, the clients' namespace:
+ * 0, or -1 (said why). Their namespaces exist already. */
+int lab_guest_create(unsigned n);
+/* Whether the guest network of n hosts is there, as far as the root
+ * namespace shows it (switch, veths, client namespace). */
+int lab_guest_intact(unsigned n);
+/* Its part of `dsmig lab status`: 1 when intact, else 0. */
+int lab_guest_status(unsigned n);
+/* Whether bridged frames pass the root namespace's iptables (br_netfilter
+ * with net.bridge.bridge-nf-call-iptables=1) and it has forwarding rules
+ * (nftables' forward hook, or legacy iptables tables). */
+int lab_guest_brnf_root(void);
 
 /* lab_down.c */
 /* Leftovers of a lab in the root namespace, listed in what: their count,

@@ -57,6 +57,39 @@ _Static_assert(MIGRATE_PORT_LAST == MIGRATE_PORT_FIRST + MIGRATE_PORT_COUNT - 1,
 #define LAB_BRIDGE       "dsmig-br0"
 #define LAB_BRIDGE_ADDR  LAB_NET_PREFIX "254" LAB_PREFIX_LEN
 
+/* The guest network, apart from the shaped link above (a data centre's
+ * guest VLAN beside its migration network; no rate cap): a switch bridge
+ * in the root namespace (no address); per host a veth, LAB_GUEST_VETH_PREFIX
+ * + 'A' + i in the root namespace (a port of the switch), LAB_GUEST_UPLINK
+ * inside the host's namespace, a port of the host's guest bridge
+ * LAB_GUEST_BRIDGE: the bridge every VMM's TAP device joins (dsmig-vmm
+ * --net bridge=LAB_GUEST_BRIDGE, the same name on every host). The clients
+ * (wrk, `dsmig webclient`) run in their own namespace LAB_CLIENT_NS, on
+ * LAB_CLIENT_IFACE with LAB_CLIENT_ADDR, its root side LAB_CLIENT_VETH a
+ * port of the switch. Guests take LAB_GUEST_NET_PREFIX LAB_GUEST_ADDR_FIRST
+ * and up, by convention. The subnet is 198.LAB_GUEST_NET_B.0.0/24, inside
+ * LAB_RANGE as every lab address. */
+#define LAB_RANGE             "198.18.0.0/15"
+#define LAB_GUEST_NET_B       19
+_Static_assert(LAB_GUEST_NET_B == 18 || LAB_GUEST_NET_B == 19,
+	       "the guest network stays inside 198.18.0.0/15");
+#define LAB_GUEST_NET_PREFIX  "198." LAB_STR(LAB_GUEST_NET_B) ".0."
+#define LAB_GUEST_SUBNET      LAB_GUEST_NET_PREFIX "0" LAB_PREFIX_LEN
+#define LAB_GUEST_SWITCH      "dsmig-gbr"
+#define LAB_GUEST_VETH_PREFIX "dsmig-g"
+#define LAB_GUEST_UPLINK      "dsmigg0"
+#define LAB_GUEST_BRIDGE      "dsguest0"
+#define LAB_CLIENT_NS         "dsmig-client"
+/* Not "dsmig-gC": that is host C's guest veth. */
+#define LAB_CLIENT_VETH       "dsmig-gcli"
+#define LAB_CLIENT_IFACE      "dsmigc0"
+#define LAB_CLIENT_HOST       1
+#define LAB_CLIENT_ADDR       LAB_GUEST_NET_PREFIX LAB_STR(LAB_CLIENT_HOST)
+#define LAB_GUEST_ADDR_FIRST  10
+_Static_assert(LAB_GUEST_ADDR_FIRST > LAB_CLIENT_HOST && LAB_GUEST_ADDR_FIRST < 255,
+	       "guest addresses come after the client's");
+#define LAB_GUEST_ADDR_FMT    LAB_GUEST_NET_PREFIX "%u"
+
 /* Names: host i's namespace is LAB_NS_PREFIX + 'A' + i; everything the lab
  * makes in the root namespace (the bridge, dsmig-A, ...) starts with
  * LAB_LINK_PREFIX; the nftables table of a loss rule is LAB_NFT_TABLE. */

@@ -1,6 +1,8 @@
 #!/bin/bash
-# `dsmig lab`: up makes the namespaces, links, shaping and hosts file; a
-# second up is harmless (and re-shapes when the link changes); --loss
+# `dsmig lab`: up makes the namespaces, links, shaping and hosts file, and
+# the guest network (a stand-in guest reached from the clients' namespace
+# on hostA, then on hostB); a second up is harmless (and re-shapes when the
+# link changes); --loss
 # without netem is an nftables rule in each namespace; down leaves nothing
 # behind, also after a crash (state removed, a VMM that does not answer).
 # Skipped without root or network namespaces.
@@ -45,6 +47,55 @@ check "lab status: intact" bash -c "timeout 30 '$DSMIG' lab status >/dev/null"
 lab status >"$HOST_A/status.out" 2>&1
 check "lab status shows the shaping on the uplink and the downlink" \
 	test "$(grep -c 'qdisc tbf 1: root .*rate 12Mbit' "$HOST_A/status.out")" -eq 4
+
+# ---- the guest network ---------------------------------------------------
+check "the clients' namespace $LAB_CLIENT_NS has $LAB_CLIENT_ADDR on $LAB_CLIENT_IFACE, lo up" \
+	bash -c 'ip -n "$LAB_CLIENT_NS" -br addr show dev "$LAB_CLIENT_IFACE" | grep -q "UP .*$LAB_CLIENT_ADDR$LAB_PREFIX_LEN" &&
+		 ip -n "$LAB_CLIENT_NS" -br link show dev lo | grep -q UNKNOWN'
+check "each host has bridge $LAB_GUEST_BRIDGE (STP off, no forward delay) with port $LAB_GUEST_UPLINK" \
+	bash -c 'for ns in "$LAB_HOSTA_NETNS" "$LAB_HOSTB_NETNS"; do
+			ip -n "$ns" -d link show dev "$LAB_GUEST_BRIDGE" | grep -q "forward_delay 0 .*stp_state 0" &&
+			ip -n "$ns" -o link show master "$LAB_GUEST_BRIDGE" | grep -q " $LAB_GUEST_UPLINK@" || exit 1
+		 done'
+check "the switch $LAB_GUEST_SWITCH joins both hosts and the clients, and has no address" \
+	bash -c '[ "$(ip -o link show master "$LAB_GUEST_SWITCH" | wc -l)" -eq 3 ] &&
+		 ! ip -o addr show dev "$LAB_GUEST_SWITCH" | grep -q inet'
+check "the guest network is not shaped" \
+	bash -c '! tc qdisc show dev "$LAB_HOSTA_GVETH" | grep -q tbf &&
+		 ! ip netns exec "$LAB_HOSTA_NETNS" tc qdisc show dev "$LAB_GUEST_UPLINK" | grep -q tbf'
+
+# A stand-in guest: a namespace of its own with the first guest address,
+# its veth a port of HOST's guest bridge beside a TAP, always the same MAC
+# (as a migrated guest keeps its own); it announces itself after a move
+# (a datagram to the clients: an ARP broadcast the switch learns from) and
+# echoes "pong" on TCP port 7777.
+GUEST_ADDR=$LAB_GUEST_NET_PREFIX$LAB_GUEST_ADDR_FIRST
+STANDIN_NS=${LAB_LINK_PREFIX}standin
+standin_on() {
+	ip -n "$1" link add sg0 type veth peer name eth0 netns "$STANDIN_NS" address 52:54:00:c6:13:0a &&
+	ip -n "$1" link set sg0 master "$LAB_GUEST_BRIDGE" up &&
+	ip -n "$STANDIN_NS" addr add "$GUEST_ADDR$LAB_PREFIX_LEN" dev eth0 &&
+	ip -n "$STANDIN_NS" link set eth0 up &&
+	ip netns exec "$STANDIN_NS" socat -u - "UDP:$LAB_CLIENT_ADDR:9" <<<hello
+}
+from_clients() { ip netns exec "$LAB_CLIENT_NS" timeout 5 socat -u "TCP:$GUEST_ADDR:7777,connect-timeout=2" - 2>/dev/null; }
+ip netns add "$STANDIN_NS"
+ip -n "$LAB_HOSTA_NETNS" tuntap add dev t0 mode tap &&
+	ip -n "$LAB_HOSTA_NETNS" link set t0 master "$LAB_GUEST_BRIDGE" up
+standin_on "$LAB_HOSTA_NETNS"
+ip netns exec "$STANDIN_NS" socat TCP-LISTEN:7777,reuseaddr,fork SYSTEM:'echo pong' &
+TEST_PIDS+=($!)
+for _ in $(seq 20); do from_clients >/dev/null && break; sleep 0.1; done
+check "the clients reach a stand-in guest ($GUEST_ADDR) on hostA, beside a TAP" test "$(from_clients)" = pong
+lab status >"$HOST_A/status-guest.out" 2>&1
+check "lab status: the guest network, and hostA's two other ports" \
+	bash -c "grep -q 'switch $LAB_GUEST_SWITCH in the root namespace: present' '$HOST_A/status-guest.out' &&
+		 grep -q 'hostA .*bridge $LAB_GUEST_BRIDGE, port $LAB_GUEST_UPLINK <-> $LAB_HOSTA_GVETH; 2 other ports' '$HOST_A/status-guest.out'"
+ip -n "$LAB_HOSTA_NETNS" link del sg0
+standin_on "$LAB_HOSTB_NETNS"
+check "... and on hostB after it moved there, at the same address" test "$(from_clients)" = pong
+kill "${TEST_PIDS[-1]}" 2>/dev/null
+ip netns del "$STANDIN_NS"
 
 # ---- idempotent ----------------------------------------------------------
 inode=$(ns_inode "$LAB_HOSTA_NETNS")
@@ -132,6 +183,8 @@ check "dsmig top lists it from the lab's hosts file" \
 timed_lab down   # two VMs to quit
 left=$(lab_leftovers)
 check "nothing left after down${left:+: $left}" test -z "$left"
+check "... the clients' namespace and the guest switch included" \
+	bash -c '! ip netns list | grep -q "^$LAB_CLIENT_NS\b" && ! ip link show "$LAB_GUEST_SWITCH" >/dev/null 2>&1' 
 check "the VMs were quit over their sockets" test "$(grep -c 'quit VM' "$HOST_A/down.out")" -eq 2
 check "down without a lab is harmless" bash -c "timeout 30 '$DSMIG' lab down >/dev/null"
 check "status without a lab: exit 1" bash -c "! timeout 10 '$DSMIG' lab status >/dev/null"
