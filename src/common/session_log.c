@@ -66,6 +66,7 @@ static const struct field vm_fields[] = {
 	FIELD(S, "dirty_pps", dirty_pps, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "progress", progress, FIELD_GUEST, FIELD_OPTIONAL),
 	FIELD(S, "progress_ps", progress_ps, FIELD_NUM, FIELD_OPTIONAL),
+	FIELD(S, "nic_bps", nic_bps, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "domid", domid, FIELD_INT, FIELD_OPTIONAL),
 	FIELD(S, "cpu_pct", cpu_pct, FIELD_NUM, FIELD_OPTIONAL),
 	FIELD(S, "fp_windows", fp_windows, FIELD_INT, FIELD_OPTIONAL),

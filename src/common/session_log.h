@@ -100,6 +100,7 @@ struct session_vm {
 	int nr_vcpu_pct;                /* entries in vcpu_pct (0: absent) */
 	double vcpu_pct[SESSION_MAX_VCPUS];   /* percent, one per vCPU */
 	double dirty_pps, progress_ps;
+	double nic_bps;                 /* the guest's own NIC traffic, bit/s */
 	int64_t progress;               /* the guest's counter, saturated */
 	int domid;                      /* a Xen domain's id (xen hosts only) */
 	double cpu_pct;                 /* a Xen domain's CPU %, as xentop's */

@@ -30,7 +30,8 @@ struct probed_vm {
 	uint64_t mem_bytes;
 	/* previous sample, for rates */
 	uint64_t t_ns, cpu_ns[8], progress;
-	int have_prev;
+	uint64_t nic_bytes;    /* its NIC's tx + rx bytes (query-stats' net) */
+	int have_prev, have_nic;
 	unsigned polls;        /* samples taken: query-footprint on every
 				  FOOTPRINT_POLLS-th */
 	int seen;              /* found in this poll's directory scan */
@@ -152,6 +153,26 @@ static void add_footprint(struct probed_vm *v, json_t *rec)
 	json_decref(fp);
 }
 
+/* The guest's own traffic through its NIC, in bit/s over this poll's
+ * interval, as rec's nic_bps; absent without a NIC, on the first poll
+ * and when the counters went backwards (a new VMM). */
+static void add_nic_rate(struct probed_vm *v, json_t *net, double dt, json_t *rec)
+{
+	uint64_t bytes;
+
+	if (!json_is_object(net)) {
+		v->have_nic = 0;
+		return;
+	}
+	bytes = (uint64_t)json_integer_value(json_object_get(net, "tx_bytes")) +
+		(uint64_t)json_integer_value(json_object_get(net, "rx_bytes"));
+	if (rec && v->have_nic && dt > 0 && bytes >= v->nic_bytes)
+		json_object_set_new(rec, "nic_bps",
+				    json_real((double)(bytes - v->nic_bytes) * 8 / dt));
+	v->nic_bytes = bytes;
+	v->have_nic = 1;
+}
+
 /* One VM of host's record, or NULL if it did not answer. */
 static json_t *sample(const char *host, struct probed_vm *v)
 {
@@ -198,6 +219,7 @@ static json_t *sample(const char *host, struct probed_vm *v)
 			"progress", (json_int_t)progress,
 			"progress_ps", dt > 0 && progress >= v->progress
 				? (double)(progress - v->progress) / dt : 0.0);
+	add_nic_rate(v, json_object_get(st, "net"), dt, rec);
 	v->t_ns = t;
 	v->progress = progress;
 	v->have_prev = 1;

@@ -233,6 +233,9 @@ static void apply_vm_probe(struct model *m, const struct session_rec *r)
 			series_push(&m->mig.vcpu_src, m->now, v->vcpu_total);
 		if (!strcmp(p->host, m->mig.to) && !strcmp(v->state, "running"))
 			series_push(&m->mig.vcpu_dst, m->now, v->vcpu_total);
+		/* Its own traffic, from whichever side reports it. */
+		if (session_log_has(r->type, p->present, "nic_bps"))
+			series_push(&m->mig.nic_bps, m->now, p->nic_bps);
 	}
 }
 

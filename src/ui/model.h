@@ -99,6 +99,7 @@ struct migration_view {
 	int nr_rounds;
 	struct series vcpu_src, vcpu_dst;   /* percent */
 	struct series net_bps;              /* wire (probe) */
+	struct series nic_bps;              /* the VM's own NIC, where it runs */
 	double bytes_sent;
 	/* dsm-pull after resume: pages still on the source, sent, faulted */
 	uint64_t pc_missing, pc_sent, pc_faults;

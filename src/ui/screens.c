@@ -20,8 +20,8 @@
 
 /* Scratch space for chart data: series are copied out of the model's rings,
  * one slot per series on screen at once (vCPU source and destination, the
- * network; the hosts table's sparklines reuse slot 0). */
-#define SCRATCH_SLOTS 3
+ * wire and the guest's own NIC; the hosts table's sparklines reuse slot 0). */
+#define SCRATCH_SLOTS 4
 static double buf_t[SCRATCH_SLOTS][SERIES_CAP], buf_v[SCRATCH_SLOTS][SERIES_CAP];
 
 int screens_too_small(void)
@@ -609,9 +609,13 @@ static void draw_charts(struct console *c, int y, int h, int w)
 		     : c->model.net_method[0] ? "wire (pcap)" : "engine");
 	for (int i = 0; i < s[0].n; i++)
 		buf_v[2][i] /= 1e6;
+	/* The guest's own traffic (its NIC), when it has one. */
+	chart_series(&s[1], 3, &g->nic_bps, t0, THEME_SERIES2, "guest NIC");
+	for (int i = 0; i < s[1].n; i++)
+		buf_v[3][i] /= 1e6;
 	spec.unit = "Mbit/s";
 	spec.series = s;
-	spec.nseries = 1;
+	spec.nseries = s[1].n > 0 ? 2 : 1;
 	if (g->cap_bps > 0) {
 		spec.has_ref = 1;
 		spec.ref = g->cap_bps / 1e6;

@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null; then
 	exit 0
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-NS=dsmig-t-net$$
+NS=dsmt-net$$
 ip netns add "$NS" || { not_ok "vmm_net: cannot make namespace $NS"; exit 0; }
 trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
