@@ -71,8 +71,11 @@ include guest/guest.mk
         fuzz fuzz-build
 all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN) $(HELPER_BIN)
 
+# lwIP's source for the net guest comes from Debian's source package
+# (scripts/lwip-fetch.sh adds a deb-src entry first if there is none).
 deps:
 	@scripts/deps.sh
+	@scripts/lwip-fetch.sh $(BUILD)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -158,6 +161,11 @@ $(BUILD)/tests/test_report_%: tests/unit/test_report_%.c $(BUILD)/src/cli/report
 $(BUILD)/tests/test_settle: tests/unit/test_settle.c $(BUILD)/src/cli/settle.o $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
+# The net guest's parsers (guest/net/parse.c), built for the host.
+$(BUILD)/tests/test_net_parse: tests/unit/test_net_parse.c guest/net/parse.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c,$^) -lcmocka -o $@
 
 $(BUILD)/tests/test_dsm_%: tests/unit/test_dsm_%.c $(BENCH_DSM_OBJ) $(DSM_OBJ) $(BUILD)/libdsmig.a
 	@mkdir -p $(@D)

@@ -124,6 +124,20 @@ uint64_t ticker_sleep_until(struct ticker *t, uint64_t deadline_ns)
 	return t->now;
 }
 
+uint64_t ticker_poll_until(struct ticker *t, uint64_t deadline_ns,
+			   uint64_t *ready)
+{
+	*ready = 0;
+	while (t->now < deadline_ns && !(*ready & DSMIG_POLL_NET)) {
+		uint64_t wake = deadline_ns < t->next_tick ? deadline_ns
+							   : t->next_tick;
+
+		t->now = hc_poll_until(wake, ready);
+		ticker_poll(t);
+	}
+	return t->now;
+}
+
 void ticker_pace(const struct ticker *t, uint64_t before, uint64_t *batch)
 {
 	if (t->now - before < t->period_ns / 2 && *batch < (1u << 20))

@@ -75,4 +75,11 @@ void ticker_pace(const struct ticker *t, uint64_t before, uint64_t *batch);
  * returns only when deadline_ns has passed. Returns t->now. */
 uint64_t ticker_sleep_until(struct ticker *t, uint64_t deadline_ns);
 
+/* For a vCPU that owns the NIC: as ticker_sleep_until, but returns early,
+ * with *ready set (DSMIG_POLL_NET), as soon as a received frame waits
+ * (DSMIG_HC_POLL). *ready is 0 when it returns because deadline_ns passed.
+ * Returns t->now. */
+uint64_t ticker_poll_until(struct ticker *t, uint64_t deadline_ns,
+			   uint64_t *ready);
+
 #endif /* DSMIG_GUEST_COUNTERS_H */

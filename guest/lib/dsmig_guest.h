@@ -50,6 +50,7 @@ void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
+int atoi(const char *s);   /* decimal, optional sign; stops at a non-digit */
 
 /* printf subset: %s %c %d %u %x %lu %lx %llu %llx %ld %p %%, width for d/u/x. */
 int gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -62,6 +63,10 @@ int gsnprintf(char *buf, size_t size, const char *fmt, ...)
 /* Look up "key=value" in the cmdline; value may carry a K/M/G suffix. Returns
  * def if the key is absent or malformed. */
 uint64_t arg_u64(const char *cmdline, const char *key, uint64_t def);
+/* The raw value of "key=value" in the cmdline: a pointer to its first
+ * character and, in *len, its length (up to the next space or the end).
+ * NULL if the key is absent. */
+const char *arg_str(const char *cmdline, const char *key, size_t *len);
 
 /* ---- small helpers ----------------------------------------------------------- */
 static inline void cpu_relax(void) { __asm__ __volatile__("pause"); }

@@ -69,6 +69,20 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+int atoi(const char *s)
+{
+	unsigned n = 0;   /* unsigned: overflow wraps instead of being UB */
+	int neg = 0;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	while (*s >= '0' && *s <= '9')
+		n = n * 10 + (unsigned)(*s++ - '0');
+	return neg ? (int)-n : (int)n;
+}
+
 /* ---- formatting -------------------------------------------------------------
  * One formatter (fmt_v) writes into a struct outbuf: either the console
  * (buffered, flushed with DSMIG_HC_PUTS every 256 bytes and at the end) or a
@@ -204,7 +218,7 @@ int gsnprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* ---- arguments ------------------------------------------------------------- */
-uint64_t arg_u64(const char *cmdline, const char *key, uint64_t def)
+const char *arg_str(const char *cmdline, const char *key, size_t *len)
 {
 	size_t klen = strlen(key);
 	const char *p = cmdline;
@@ -214,21 +228,31 @@ uint64_t arg_u64(const char *cmdline, const char *key, uint64_t def)
 			p++;
 		if (!strncmp(p, key, klen) && p[klen] == '=') {
 			const char *v = p + klen + 1;
-			uint64_t n = 0;
 
-			if (*v < '0' || *v > '9')
-				return def;
-			while (*v >= '0' && *v <= '9')
-				n = n * 10 + (uint64_t)(*v++ - '0');
-			switch (*v) {
-			case 'K': case 'k': n <<= 10; v++; break;
-			case 'M': case 'm': n <<= 20; v++; break;
-			case 'G': case 'g': n <<= 30; v++; break;
-			}
-			return (*v == ' ' || *v == '\0') ? n : def;
+			for (*len = 0; v[*len] && v[*len] != ' '; (*len)++)
+				;
+			return v;
 		}
 		while (*p && *p != ' ')
 			p++;
 	}
-	return def;
+	return NULL;
+}
+
+uint64_t arg_u64(const char *cmdline, const char *key, uint64_t def)
+{
+	size_t len;
+	const char *v = arg_str(cmdline, key, &len);
+	uint64_t n = 0;
+
+	if (!v || *v < '0' || *v > '9')
+		return def;
+	while (*v >= '0' && *v <= '9')
+		n = n * 10 + (uint64_t)(*v++ - '0');
+	switch (*v) {
+	case 'K': case 'k': n <<= 10; v++; break;
+	case 'M': case 'm': n <<= 20; v++; break;
+	case 'G': case 'g': n <<= 30; v++; break;
+	}
+	return (*v == ' ' || *v == '\0') ? n : def;
 }

@@ -35,6 +35,8 @@
 #include "rng.h"
 #include "spsc.h"
 #include "workload.h"
+#include "net/httpd.h"
+#include "net/parse.h"
 
 #define REQ_RING        2048
 #define HDR_MAX         1024         /* longest request/response header */
@@ -101,6 +103,7 @@ struct web {
 	unsigned char *scratch; /* doc_max bytes, for docs_verify */
 	uint64_t served, server_errors;
 	/* run control */
+	uint64_t inject_ns, next_verify;
 	uint32_t stopping, client_done;
 };
 
@@ -211,77 +214,6 @@ static uint64_t docs_verify(struct web *w)
 	return bad;
 }
 
-/* ---- small text helpers ----------------------------------------------------------- */
-static long find_header_end(const char *p, size_t n)
-{
-	for (size_t i = 3; i < n; i++)
-		if (p[i - 3] == '\r' && p[i - 2] == '\n' && p[i - 1] == '\r' &&
-		    p[i] == '\n')
-			return (long)(i + 1);
-	return -1;
-}
-
-static char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Value of header name (case-insensitive) in the header block [p, p+n), or
- * NULL; *vlen gets its length. The first line (request/status) is skipped. */
-static const char *header_value(const char *p, size_t n, const char *name,
-				size_t *vlen)
-{
-	size_t nl = strlen(name), i = 0;
-
-	while (i < n && p[i] != '\n')
-		i++;
-	for (i++; i < n; ) {
-		size_t end = i, k;
-
-		while (end < n && p[end] != '\r')
-			end++;
-		for (k = 0; k < nl && i + k < end && lower(p[i + k]) == lower(name[k]); k++)
-			;
-		if (k == nl && i + nl < end && p[i + nl] == ':') {
-			size_t v = i + nl + 1;
-
-			while (v < end && p[v] == ' ')
-				v++;
-			*vlen = end - v;
-			return p + v;
-		}
-		i = end + 2;
-	}
-	return NULL;
-}
-
-static int value_is(const char *v, size_t vlen, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (!v || vlen != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lower(v[i]) != lower(want[i]))
-			return 0;
-	return 1;
-}
-
-static int parse_u32(const char *v, size_t vlen, uint32_t *out)
-{
-	uint64_t n = 0;
-
-	if (!v || vlen == 0 || vlen > 9)
-		return -1;
-	for (size_t i = 0; i < vlen; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	*out = (uint32_t)n;
-	return 0;
-}
-
 /* ---- server ------------------------------------------------------------------------- */
 static void access_log(struct web *w, unsigned conn, const char *path,
 		       size_t plen, int status, uint32_t len)
@@ -307,6 +239,31 @@ static void server_error(struct web *w, unsigned conn, const char *what)
 	counters_fail(1);
 }
 
+/* The response to a GET of path[0..plen): 200 with the document (its
+ * checksum checked first, a hit counted) or 404. */
+static int web_lookup(struct web *w, unsigned conn, const char *path, size_t plen,
+		      const unsigned char **body, uint32_t *blen,
+		      const char **type)
+{
+	uint32_t di = docs_lookup(w, path, plen);
+	struct doc *d;
+
+	if (di == MISSING_DOC) {
+		*body = (const unsigned char *)NOT_FOUND_BODY;
+		*blen = sizeof(NOT_FOUND_BODY) - 1;
+		*type = "text/html";
+		return 404;
+	}
+	d = &w->docs[di];
+	if (body_hash(d->body, d->len) != d->sum)
+		server_error(w, conn, "document checksum mismatch before sending");
+	d->hits++;
+	*body = d->body;
+	*blen = d->len;
+	*type = d->type;
+	return 200;
+}
+
 /* Serve at most one request from connection ci. Returns 1 if it did. */
 static int serve_one(struct web *w, unsigned ci)
 {
@@ -314,11 +271,8 @@ static int serve_one(struct web *w, unsigned ci)
 	char req[HDR_MAX];
 	char hdr[256];
 	uint64_t avail = spsc_avail(&c->req), n = avail < HDR_MAX ? avail : HDR_MAX;
-	const char *path, *sp, *conn_hdr;
-	size_t plen, vlen;
-	long end;
-	int keep, status, hlen;
-	uint32_t di;
+	struct http_request r;
+	int status, hlen;
 	const unsigned char *body;
 	uint32_t blen;
 	const char *type;
@@ -326,64 +280,35 @@ static int serve_one(struct web *w, unsigned ci)
 	if (avail == 0)
 		return 0;
 	spsc_peek(&c->req, 0, req, n);
-	end = find_header_end(req, n);
-	if (end < 0) {
-		if (n < HDR_MAX)
-			return 0;               /* incomplete: wait for more */
-		server_error(w, ci, "request header too long");
+	switch (http_parse_request(req, n, HDR_MAX, &r)) {
+	case HTTP_PARSE_INCOMPLETE:
+		return 0;                       /* wait for more */
+	case HTTP_PARSE_TOO_LONG:
+		server_error(w, ci, r.error);
 		spsc_consume(&c->req, avail);
 		return 1;
-	}
-	/* Request line: GET SP path SP HTTP/1.1 */
-	if (strncmp(req, "GET /", 5) != 0) {
-		server_error(w, ci, "not a GET request");
-		spsc_consume(&c->req, (uint64_t)end);
+	case HTTP_PARSE_BAD:
+		server_error(w, ci, r.error);
+		spsc_consume(&c->req, r.header_len ? r.header_len : avail);
 		return 1;
+	case HTTP_PARSE_OK:
+		break;
 	}
-	path = req + 4;
-	for (sp = path; sp < req + end && *sp != ' '; sp++)
-		;
-	plen = (size_t)(sp - path);
-	if (req + end - sp < 11 || strncmp(sp, " HTTP/1.1\r\n", 11) != 0 ||
-	    !header_value(req, (size_t)end, "Host", &vlen)) {
-		server_error(w, ci, "malformed request line or no Host header");
-		spsc_consume(&c->req, (uint64_t)end);
-		return 1;
-	}
-	conn_hdr = header_value(req, (size_t)end, "Connection", &vlen);
-	keep = !value_is(conn_hdr, vlen, "close");
-
-	di = docs_lookup(w, path, plen);
-	if (di != MISSING_DOC) {
-		struct doc *d = &w->docs[di];
-
-		if (body_hash(d->body, d->len) != d->sum)
-			server_error(w, ci, "document checksum mismatch before sending");
-		d->hits++;
-		status = 200;
-		body = d->body;
-		blen = d->len;
-		type = d->type;
-	} else {
-		status = 404;
-		body = (const unsigned char *)NOT_FOUND_BODY;
-		blen = sizeof(NOT_FOUND_BODY) - 1;
-		type = "text/html";
-	}
+	status = web_lookup(w, ci, r.path, r.path_len, &body, &blen, &type);
 	hlen = gsnprintf(hdr, sizeof(hdr),
 			 "HTTP/1.1 %s\r\nServer: dsmig-httpd/1.0\r\nContent-Type: %s\r\nContent-Length: %u\r\nConnection: %s\r\n\r\n",
 			 status == 200 ? "200 OK" : "404 Not Found", type, blen,
-			 keep ? "keep-alive" : "close");
+			 r.keep_alive ? "keep-alive" : "close");
 	{
 		struct spsc_part parts[2] = { { hdr, (uint64_t)hlen },
-					      { body, blen } };
+					      { body, r.head ? 0 : blen } };
 
 		if (spsc_writev(&c->resp, parts, 2) != 0)
 			return 0;               /* no room: retry later */
 	}
-	access_log(w, ci, path, plen, status, blen);
-	spsc_consume(&c->req, (uint64_t)end);
-	c->s.served_on_conn = keep ? c->s.served_on_conn + 1 : 0;
+	access_log(w, ci, r.path, r.path_len, status, blen);
+	spsc_consume(&c->req, r.header_len);
+	c->s.served_on_conn = r.keep_alive ? c->s.served_on_conn + 1 : 0;
 	w->served++;
 	counters_progress(1);
 	return 1;
@@ -437,7 +362,7 @@ static int client_receive(struct web *w, unsigned ci, uint64_t now)
 	if (avail == 0)
 		return 0;
 	spsc_peek(&c->resp, 0, hdr, n);
-	end = find_header_end(hdr, n);
+	end = http_header_end(hdr, n);
 	if (end < 0) {
 		if (n < HDR_MAX)
 			return 0;
@@ -446,8 +371,8 @@ static int client_receive(struct web *w, unsigned ci, uint64_t now)
 		c->c.waiting = 0;
 		return 1;
 	}
-	v = header_value(hdr, (size_t)end, "Content-Length", &vlen);
-	if (parse_u32(v, vlen, &clen) != 0 || clen > w->doc_max) {
+	v = http_header_value(hdr, (size_t)end, "Content-Length", &vlen);
+	if (http_parse_u32(v, vlen, &clen) != 0 || clen > w->doc_max) {
 		client_error(w, ci, "bad Content-Length", clen, w->doc_max);
 		spsc_consume(&c->resp, avail);
 		c->c.waiting = 0;
@@ -471,8 +396,8 @@ static int client_receive(struct web *w, unsigned ci, uint64_t now)
 	else if (body_hash(w->recv, clen) != want_sum)
 		client_error(w, ci, "body checksum mismatch for document",
 			     c->c.expect_doc, c->c.expect_doc);
-	v = header_value(hdr, (size_t)end, "Connection", &vlen);
-	if (!value_is(v, vlen, c->c.expect_close ? "close" : "keep-alive"))
+	v = http_header_value(hdr, (size_t)end, "Connection", &vlen);
+	if (!http_value_is(v, vlen, c->c.expect_close ? "close" : "keep-alive"))
 		client_error(w, ci, "wrong Connection header", vlen,
 			     c->c.expect_close);
 	if (c->c.expect_close) {               /* server closed: reconnect */
@@ -553,23 +478,18 @@ static uint64_t client_step(struct web *w, uint64_t now, int stopping)
 }
 
 /* ---- setup -------------------------------------------------------------------------- */
-static void web_init(struct web *w, const struct dsmig_boot_info *bi)
+/* Arguments of the document store and access log (both modes). */
+static void store_args(struct web *w, const struct dsmig_boot_info *bi)
 {
 	const char *cl = bi->cmdline;
-	uint64_t resp_ring = 4096;
 
 	w->bi = bi;
 	w->seed = arg_u64(cl, "seed", 1);
-	w->nconns = (unsigned)arg_u64(cl, "conns", 64);
-	w->rate = arg_u64(cl, "rate", 2000);
 	w->ndocs = (unsigned)arg_u64(cl, "docs", 256);
 	w->doc_min = (uint32_t)arg_u64(cl, "doc_min", 1 << 10);
 	w->doc_max = (uint32_t)arg_u64(cl, "doc_max", 16 << 10);
-	w->keepalive = arg_u64(cl, "keepalive", 100);
 	w->log_size = (size_t)arg_u64(cl, "log", 1 << 20);
 	w->verify_ns = arg_u64(cl, "verify_s", 2) * NS_PER_S;
-	if (w->nconns == 0)
-		w->nconns = 1;
 	if (w->ndocs == 0)
 		w->ndocs = 1;
 	if (w->doc_max > (16u << 20))
@@ -578,10 +498,37 @@ static void web_init(struct web *w, const struct dsmig_boot_info *bi)
 		w->doc_min = 1;
 	if (w->doc_min > w->doc_max)
 		w->doc_min = w->doc_max;
-	if (w->keepalive == 0)
-		w->keepalive = 1;
 	if (w->log_size == 0)
 		w->log_size = 4096;
+}
+
+/* Generate the documents (a self-verifying region) and the access log. */
+static void store_init(struct web *w)
+{
+	uint64_t pages = 0;
+
+	w->scratch = galloc_must(w->doc_max, 64, "server scratch");
+	docs_init(w);
+	for (unsigned i = 0; i < w->ndocs; i++)
+		pages += (w->docs[i].len + DSMIG_PAGE_SIZE - 1) / DSMIG_PAGE_SIZE;
+	counters_add_region_pages(pages);
+	w->log = galloc_must(w->log_size, DSMIG_PAGE_SIZE, "access log");
+}
+
+/* Without a NIC: the in-guest clients and their ring connections. */
+static void rings_init(struct web *w)
+{
+	const struct dsmig_boot_info *bi = w->bi;
+	const char *cl = bi->cmdline;
+	uint64_t resp_ring = 4096;
+
+	w->nconns = (unsigned)arg_u64(cl, "conns", 64);
+	w->rate = arg_u64(cl, "rate", 2000);
+	w->keepalive = arg_u64(cl, "keepalive", 100);
+	if (w->nconns == 0)
+		w->nconns = 1;
+	if (w->keepalive == 0)
+		w->keepalive = 1;
 	while (resp_ring < (uint64_t)w->doc_max + HDR_MAX)
 		resp_ring *= 2;
 	gprintf("net: conns=%u rate=%lu docs=%u doc_min=%u doc_max=%u keepalive=%lu log=%luK verify_s=%lu mode=%s\n",
@@ -590,16 +537,7 @@ static void web_init(struct web *w, const struct dsmig_boot_info *bi)
 		w->verify_ns / NS_PER_S,
 		bi->nr_vcpus >= 2 ? "server-vcpu0/client-vcpu1" : "one-vcpu");
 
-	w->scratch = galloc_must(w->doc_max, 64, "server scratch");
-	docs_init(w);
-	{
-		uint64_t pages = 0;
-
-		for (unsigned i = 0; i < w->ndocs; i++)
-			pages += (w->docs[i].len + DSMIG_PAGE_SIZE - 1) / DSMIG_PAGE_SIZE;
-		counters_add_region_pages(pages);
-	}
-	w->log = galloc_must(w->log_size, DSMIG_PAGE_SIZE, "access log");
+	store_init(w);
 	w->conns = galloc_must(w->nconns * sizeof(*w->conns), 64, "connections");
 	for (unsigned i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
@@ -612,7 +550,142 @@ static void web_init(struct web *w, const struct dsmig_boot_info *bi)
 	client_init(w);
 }
 
-/* ---- the two roles ------------------------------------------------------------------ */
+/* The run's deadlines for inject_ms and verify_s, from its start. */
+static void checks_start(struct web *w, uint64_t now)
+{
+	w->next_verify = now + w->verify_ns;
+	w->inject_ns = wl_inject_ns(w->bi, now);
+}
+
+/* Corrupt a document if inject_ms says it is time; verify the store
+ * every verify_s. Returns 1 if it verified (that takes a while). */
+static int checks_run(struct web *w, uint64_t now)
+{
+	if (w->inject_ns && now >= w->inject_ns) {
+		w->docs[0].body[w->docs[0].len / 2] ^= 0x20;
+		gprintf("inject: corrupted document 0 (%s) on purpose\n",
+			w->docs[0].path);
+		w->inject_ns = 0;
+	}
+	if (w->verify_ns && now >= w->next_verify) {
+		docs_verify(w);
+		w->next_verify = hc_monotonic_ns() + w->verify_ns;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- with a NIC: the HTTP server on lwIP (net/httpd.c) ------------------------------ */
+static int http_lookup(void *ctx, unsigned conn, const char *path, size_t len,
+		       struct httpd_body *out)
+{
+	const unsigned char *body;
+
+	if (web_lookup(ctx, conn, path, len, &body, &out->len, &out->type) != 200)
+		return -1;
+	out->data = body;
+	return 0;
+}
+
+static void http_served(void *ctx, unsigned conn, const char *path, size_t len,
+			int status, uint32_t body_len)
+{
+	struct web *w = ctx;
+
+	access_log(w, conn, path, len, status, body_len);
+	w->served++;
+	counters_progress(1);
+}
+
+static uint64_t http_tick(void *ctx, uint64_t now)
+{
+	struct web *w = ctx;
+	uint64_t next = UINT64_MAX;
+
+	checks_run(w, now);
+	if (w->inject_ns)
+		next = w->inject_ns;
+	if (w->verify_ns && w->next_verify < next)
+		next = w->next_verify;
+	return next;
+}
+
+static const struct httpd_ops http_ops = {
+	.lookup = http_lookup,
+	.served = http_served,
+	.tick = http_tick,
+};
+
+/* An IPv4 address argument; a malformed one ends the VM with status 2. */
+static int arg_ipv4(const char *cl, const char *key, uint32_t *addr,
+		    unsigned *prefix)
+{
+	size_t len;
+	const char *v = arg_str(cl, key, &len);
+	char shown[48];
+
+	if (!v)
+		return 0;
+	if (ipv4_parse(v, len, addr, prefix) == 0 && *addr != 0)
+		return 1;
+	if (len >= sizeof(shown))
+		len = sizeof(shown) - 1;
+	memcpy(shown, v, len);
+	shown[len] = '\0';
+	gprintf("net: bad %s=%s: want a dotted quad%s, e.g. %s\n", key, shown,
+		prefix ? " with an optional /prefix" : "",
+		prefix ? "ip=198.19.0.10/24" : "gw=198.19.0.1");
+	hc_exit(2);
+}
+
+/* Args: ip=A.B.C.D[/N] (default 198.19.0.10/24), gw=A.B.C.D (none),
+ * port=80, max_conns=480, idle_s=60. */
+static void nic_config(const struct dsmig_boot_info *bi, struct httpd_config *cfg)
+{
+	const char *cl = bi->cmdline;
+	unsigned prefix = 24;
+	uint64_t port = arg_u64(cl, "port", 80);
+
+	cfg->ip = 198u << 24 | 19u << 16 | 10u;
+	arg_ipv4(cl, "ip", &cfg->ip, &prefix);
+	cfg->netmask = ipv4_netmask(prefix);
+	cfg->gw = 0;
+	arg_ipv4(cl, "gw", &cfg->gw, NULL);
+	if (port == 0 || port > 65535) {
+		gprintf("net: bad port=%lu: want 1..65535\n", port);
+		hc_exit(2);
+	}
+	cfg->port = (uint16_t)port;
+	cfg->max_conns = (unsigned)arg_u64(cl, "max_conns", 480);
+	cfg->idle_ns = arg_u64(cl, "idle_s", 60) * NS_PER_S;
+}
+
+static int nic_main(struct web *w, const struct dsmig_boot_info *bi,
+		    const struct dsmig_hc_net_info *nic)
+{
+	struct httpd_config cfg = { .nic = nic, .ops = &http_ops, .ctx = w };
+	struct httpd_stats st;
+	char extra[256];
+	uint64_t now;
+
+	nic_config(bi, &cfg);
+	store_args(w, bi);
+	store_init(w);
+	cfg.ndocs = w->ndocs;
+	now = hc_monotonic_ns();
+	cfg.end_ns = wl_end_ns(bi, now);
+	checks_start(w, now);
+	if (httpd_run(&cfg, &st) != 0)
+		return 3;
+	docs_verify(w);
+	gsnprintf(extra, sizeof(extra), "served=%lu accepted=%lu refused=%lu bad_requests=%lu idle_aborts=%lu rx_frames=%lu tx_frames=%lu tx_dropped=%lu rx_nomem=%lu",
+		  w->served, st.accepted, st.refused, st.bad_requests,
+		  st.aborted_idle, st.rx_frames, st.tx_frames, st.tx_dropped,
+		  st.rx_nomem);
+	return wl_finish(extra);
+}
+
+/* ---- without a NIC: server and in-guest clients over rings --------------------------- */
 static void client_loop(struct web *w, unsigned vcpu)
 {
 	struct ticker t;
@@ -646,32 +719,23 @@ static void finish_extra(const struct web *w, char *buf, size_t size)
 		  w->max_latency_ns / 1000);
 }
 
-int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
+static int rings_main(struct web *w, const struct dsmig_boot_info *bi,
+		      uint32_t *ready)
 {
-	static uint32_t ready;
-	struct web *w = &W;
 	int split = bi->nr_vcpus >= 2;
 	struct ticker t;
-	uint64_t end_ns, next_verify, inject_ns;
+	uint64_t end_ns;
 	char extra[192];
 
-	if (vcpu >= 2 || (vcpu == 1 && !split))
-		wl_park();
-	if (vcpu == 1) {
-		wl_wait_flag(&ready, 1);
-		client_loop(w, 1);
-		wl_park();
-	}
-	counters_init("net");
-	web_init(w, bi);
-	wl_flag_raise(&ready);
+	store_args(w, bi);
+	rings_init(w);
+	wl_flag_raise(ready);
 
 	ticker_init(&t, 0, 10 * NS_PER_MS);
 	if (!split)
 		w->client_t0 = t.now;
 	end_ns = wl_end_ns(bi, t.now);
-	next_verify = t.now + w->verify_ns;
-	inject_ns = wl_inject_ns(bi, t.now);
+	checks_start(w, t.now);
 	while (t.now < end_ns) {
 		if (!split)
 			client_step(w, t.now, 0);
@@ -679,16 +743,8 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 			ticker_sleep_until(&t, t.now + POLL_NS);
 		else
 			ticker_update(&t);
-		if (inject_ns && t.now >= inject_ns) {
-			w->docs[0].body[w->docs[0].len / 2] ^= 0x20;
-			gprintf("inject: corrupted document 0 (%s) on purpose\n",
-				w->docs[0].path);
-			inject_ns = 0;
-		}
-		if (w->verify_ns && t.now >= next_verify) {
-			docs_verify(w);
-			next_verify = ticker_update(&t) + w->verify_ns;
-		}
+		if (checks_run(w, t.now))
+			ticker_update(&t);
 	}
 
 	/* Stop the clients, serve what they still wait for, check once more. */
@@ -712,4 +768,27 @@ int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
 	docs_verify(w);
 	finish_extra(w, extra, sizeof(extra));
 	return wl_finish(extra);
+}
+
+/* ---- the mode choice ------------------------------------------------------------------ */
+int guest_main(const struct dsmig_boot_info *bi, unsigned vcpu)
+{
+	static uint32_t ready;
+	static struct dsmig_hc_net_info nic;   /* set by vCPU 0 before ready */
+	struct web *w = &W;
+
+	if (vcpu >= 2 || (vcpu == 1 && bi->nr_vcpus < 2))
+		wl_park();
+	if (vcpu == 1) {
+		wl_wait_flag(&ready, 1);
+		if (!nic.present)
+			client_loop(w, 1);
+		wl_park();
+	}
+	counters_init("net");
+	hc_net_info(&nic);
+	if (!nic.present)
+		return rings_main(w, bi, &ready);
+	wl_flag_raise(&ready);          /* vCPU 1 has nothing to do: it parks */
+	return nic_main(w, bi, &nic);
 }
