@@ -1,6 +1,6 @@
 /*
  * dsmig: the operator's console and command line.
- *   dsmig [console] [--theme T] [--hosts FILE] [--record FILE] [--ascii]
+ *   dsmig [console] [--theme T] [--hosts FILE] [--record FILE] [--clients FILE] [--ascii]
  *   dsmig replay FILE [--speed N] [--theme T] [--ascii] [--cast OUT [--cast-size WxH]]
  *   dsmig migrate VM --to HOST [options]       (dsmig migrate --help)
  *   dsmig predict VM --to HOST [options] [--json]   (what each method would cost)
@@ -25,6 +25,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dsmig [console] [--theme NAME|FILE] [--hosts FILE] [--record FILE] [--ascii]\n"
+		"                    [--clients FILE]   (follow a dsmig webclient --out FILE: the\n"
+		"                    clients' longest gap goes on the summary card)\n"
 		"       dsmig replay FILE [--speed N] [--theme NAME|FILE] [--ascii]\n"
 		"                    [--cast OUT [--cast-size WxH]]   (an asciicast v2 file, 120x40)\n"
 		"       dsmig migrate VM --to HOST [options]   (dsmig migrate --help)\n"
@@ -67,6 +69,7 @@ static int cmd_console(int argc, char **argv, int replay)
 		{ "theme", required_argument, NULL, 't' },
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "record", required_argument, NULL, 'r' },
+		{ "clients", required_argument, NULL, 'C' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "speed", required_argument, NULL, 's' },
 		{ "exit-after", required_argument, NULL, 'x' },
@@ -84,6 +87,7 @@ static int cmd_console(int argc, char **argv, int replay)
 		case 't': o.theme = optarg; break;
 		case 'H': o.hosts = optarg; break;
 		case 'r': o.record = optarg; break;
+		case 'C': o.clients = optarg; break;
 		case 'a': o.ascii = 1; break;
 		case 's':
 			o.speed = strtod(optarg, NULL);
@@ -103,7 +107,7 @@ static int cmd_console(int argc, char **argv, int replay)
 		}
 	}
 	if (replay) {
-		if (optind + 1 != argc) {
+		if (optind + 1 != argc || o.clients) {
 			usage(stderr);
 			return CLI_USAGE;
 		}

@@ -11,6 +11,9 @@
  * no host or on several, or already on the destination, is refused
  * before anything starts: no probes, no session log.
  *
+ * With --clients FILE, a `dsmig webclient --out FILE` run beside it is
+ * followed and its records kept in the session (live.h).
+ *
  * Timeline: --lead seconds of probes, the migration, --tail seconds of
  * probes after it ends. Exit status: the migration's (docs: dsmig migrate).
  */
@@ -45,18 +48,19 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dsmig record VM --to HOST [--from HOST] [--method M] [--bandwidth RATE]\n"
 		"                    [--ranks N] [--max-iters K] [--hosts FILE] [--out FILE]\n"
-		"                    [--lead S] [--tail S]   (and every option of dsmig migrate\n"
-		"                    that describes the migration: see dsmig migrate --help)\n"
+		"                    [--lead S] [--tail S] [--clients FILE]   (and every option of\n"
+		"                    dsmig migrate that describes the migration: see dsmig migrate --help)\n"
 		"Records one migration as a console session (replay it with dsmig replay,\n"
 		"plot it with dsmig report). HOSTs are names from the hosts file; --from\n"
 		"defaults to the host whose VMM runs the VM (asked before anything\n"
 		"starts). --lead/--tail: seconds recorded before and after the migration\n"
-		"(default 2 and 3).\n");
+		"(default 2 and 3). --clients FILE: follow a dsmig webclient --out FILE (it may\n"
+		"not exist yet) and record its seconds and summary in the session.\n");
 }
 
 /* Our own options, beside the request's. */
 struct record_opts {
-	const char *hosts_path, *out;
+	const char *hosts_path, *out, *clients;
 	double lead, tail;          /* seconds */
 };
 
@@ -69,6 +73,7 @@ static int take_record_opt(void *arg, int c, const char *v, char *why, size_t le
 	switch (c) {
 	case 'H': o->hosts_path = v; return 0;
 	case 'o': o->out = v; return 0;
+	case 'C': o->clients = v; return 0;
 	case 'l':
 	case 'T':
 		*secs = strtod(v, &end);
@@ -166,6 +171,7 @@ int cmd_record(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "lead", required_argument, NULL, 'l' },
 		{ "tail", required_argument, NULL, 'T' },
+		{ "clients", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts o = { .lead = 2, .tail = 3 };
@@ -232,6 +238,8 @@ int cmd_record(int argc, char **argv)
 		session_writer_close(&w);
 		return CLI_FAILED;
 	}
+	if (o.clients)
+		live_follow_clients(l, o.clients);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	record_run(l, time_mono_ns() + (uint64_t)(o.lead * 1e9));

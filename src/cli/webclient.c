@@ -109,9 +109,10 @@ struct wc_opts {
 	int per_request;
 };
 
-/* One second's counts (the JSONL records). */
+/* One second's counts (the JSONL records). gap_ns: the longest gap that
+ * ended in it (a gap still open at its end is added when it is written). */
 struct wc_second {
-	uint64_t ok, failed, resets, max_latency_ns;
+	uint64_t ok, failed, resets, max_latency_ns, gap_ns;
 };
 
 struct wc_run {
@@ -342,26 +343,41 @@ static void write_json(FILE *f, json_t *j)
 	json_decref(j);
 }
 
-/* Records of every second that ended before now. */
+/* Records of every second that ended before now. A gap still open at a
+ * second's end counts in that second as far as it got (so the longest
+ * gap_ns of the records is the summary's longest_gap_ns); each record is
+ * flushed, for whoever follows the file (the console's --clients). */
 static void flush_seconds(struct wc_run *w, uint64_t now)
 {
+	int wrote = 0;
+
 	while (now - w->t0 >= (w->sec + 1) * NS) {
+		uint64_t end = w->t0 + (w->sec + 1) * NS;
+
+		if (w->gap_start && w->gap_start < end && end - w->gap_start > w->cur.gap_ns)
+			w->cur.gap_ns = end - w->gap_start;
 		if (w->out)
-			write_json(w->out, json_pack("{si s:s s:I s:I s:I s:I s:I s:I s:i}",
+			write_json(w->out, json_pack("{si s:s s:I s:I s:I s:I s:I s:I s:i s:I}",
 				"v", WC_VERSION, "type", "webclient-second",
 				"t", (json_int_t)(w->t0_real + w->sec * NS), "sec", (json_int_t)w->sec,
 				"ok", (json_int_t)w->cur.ok, "failed", (json_int_t)w->cur.failed,
 				"resets", (json_int_t)w->cur.resets,
 				"max_latency_ns", (json_int_t)w->cur.max_latency_ns,
-				"outstanding", (int)w->outstanding));
+				"outstanding", (int)w->outstanding,
+				"gap_ns", (json_int_t)w->cur.gap_ns));
 		memset(&w->cur, 0, sizeof(w->cur));
 		w->sec++;
+		wrote = 1;
 	}
+	if (wrote && w->out)
+		fflush(w->out);
 }
 
 /* A gap ends at t (a completion, or the last outstanding request gone). */
 static void gap_close(struct wc_run *w, uint64_t t)
 {
+	if (w->gap_start && t - w->gap_start > w->cur.gap_ns)
+		w->cur.gap_ns = t - w->gap_start;
 	if (w->gap_start && t - w->gap_start > w->longest_gap_ns) {
 		w->longest_gap_ns = t - w->gap_start;
 		w->longest_gap_at = to_real(w, w->gap_start);

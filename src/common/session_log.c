@@ -27,6 +27,7 @@ static const char *const src_names[] = {
 	[SESSION_SRC_OPERATOR] = "operator",
 	[SESSION_SRC_QUEUE] = "queue",
 	[SESSION_SRC_VMACT] = "vmact",
+	[SESSION_SRC_CLIENT] = "client",
 };
 
 static enum session_src src_by_name(const char *name)
@@ -194,6 +195,43 @@ static const struct field queue_fail_fields[] = {
 };
 #undef S
 
+/* The web client's records under "client" (docs/telemetry.md, "Web
+ * client records"), as `dsmig webclient --out` writes them. */
+#define S struct session_client
+static const struct field client_second_fields[] = {
+	FIELD(S, "client.v", v, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "client.type", type, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "client.sec", sec, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.ok", ok, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.failed", failed, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.resets", resets, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.max_latency_ns", max_latency_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.outstanding", outstanding, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "client.gap_ns", gap_ns, FIELD_I64, FIELD_OPTIONAL),
+	FIELD_END,
+};
+static const struct field client_summary_fields[] = {
+	FIELD(S, "client.v", v, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "client.type", type, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "client.target", target, FIELD_STR, FIELD_REQUIRED),
+	FIELD(S, "client.conns", conns, FIELD_INT, FIELD_REQUIRED),
+	FIELD(S, "client.rate", rate, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "client.requests", requests, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.failed", failed, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.resets", resets, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.reconnects", reconnects, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.outstanding", outstanding_end, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.rps_mean", rps_mean, FIELD_NUM, FIELD_REQUIRED),
+	FIELD(S, "client.longest_gap_ns", longest_gap_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.max_latency_ns", max_latency_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.mean_latency_ns", mean_latency_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.bytes_in", bytes_in, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.duration_ns", duration_ns, FIELD_I64, FIELD_REQUIRED),
+	FIELD(S, "client.interrupted", interrupted, FIELD_BOOL, FIELD_REQUIRED),
+	FIELD_END,
+};
+#undef S
+
 /* A record type: its src, the name its "probe" or "event" member gives
  * it, its table and where it goes in the union. */
 struct rec_type {
@@ -222,6 +260,10 @@ static const struct rec_type rec_types[] = {
 	{ SESSION_SRC_QUEUE, "fail", SESSION_REC_QUEUE_FAIL, "queue fail", queue_fail_fields },
 	{ SESSION_SRC_VMACT, "done", SESSION_REC_VMACT_DONE, "vmact done", vmact_fields },
 	{ SESSION_SRC_VMACT, "failed", SESSION_REC_VMACT_FAILED, "vmact failed", vmact_fields },
+	{ SESSION_SRC_CLIENT, "second", SESSION_REC_CLIENT_SECOND, "client second",
+	  client_second_fields },
+	{ SESSION_SRC_CLIENT, "summary", SESSION_REC_CLIENT_SUMMARY, "client summary",
+	  client_summary_fields },
 };
 
 /* The member that names a src's records: "probe", "event", or none. */
@@ -229,7 +271,8 @@ static const char *type_key(enum session_src src)
 {
 	return src == SESSION_SRC_PROBE ? "probe" :
 	       src == SESSION_SRC_SESSION || src == SESSION_SRC_MIGRATION ||
-	       src == SESSION_SRC_QUEUE || src == SESSION_SRC_VMACT ? "event" : NULL;
+	       src == SESSION_SRC_QUEUE || src == SESSION_SRC_VMACT ||
+	       src == SESSION_SRC_CLIENT ? "event" : NULL;
 }
 
 /* The vm probe's "vcpu_pct": an array of at most SESSION_MAX_VCPUS
@@ -400,6 +443,45 @@ static int check_vmact(json_t *rec, const struct rec_type *t, struct session_vma
 	return 0;
 }
 
+/* The wall-clock time key of the client object in rec, ns since the
+ * epoch (above the tables' 2^53, as a record's own "t"): an integer,
+ * positive, or 0 too if zero_ok. Returns 0, or -1 with why. */
+static int client_wall(json_t *rec, const char *what, const char *key, int zero_ok,
+		       int64_t *out, char *why, size_t len)
+{
+	json_t *v = json_object_get(json_object_get(rec, "client"), key);
+
+	if (!v)
+		return errbuf_set(why, len, "%s: \"client.%s\" missing", what, key);
+	if (!json_is_integer(v) || json_integer_value(v) < !zero_ok)
+		return errbuf_set(why, len, "%s: \"client.%s\" is no %stime in ns", what, key,
+				  zero_ok ? "" : "positive ");
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A client record beyond its table: its wall-clock times, the web
+ * client's version, and the type it wrote the one its event names. */
+static int check_client(json_t *rec, const struct rec_type *t, struct session_client *c,
+			char *why, size_t len)
+{
+	const char *type = t->type == SESSION_REC_CLIENT_SECOND ? "webclient-second" :
+			   "webclient-summary";
+
+	if (client_wall(rec, t->what, "t", 0, &c->t, why, len) ||
+	    (t->type == SESSION_REC_CLIENT_SUMMARY &&
+	     client_wall(rec, t->what, "longest_gap_at", 1, &c->longest_gap_at, why, len)))
+		return -1;
+
+	if (c->v != SESSION_CLIENT_VERSION)
+		return errbuf_set(why, len, "%s: web client record version %d is not supported "
+				  "(this dsmig reads version %d)", t->what, c->v,
+				  SESSION_CLIENT_VERSION);
+	if (strcmp(c->type, type))
+		return errbuf_set(why, len, "%s: \"client.type\" is not %s", t->what, type);
+	return 0;
+}
+
 /* The previous record's "summary": an engine summary event as written. */
 static int decode_previous(json_t *rec, struct tel_summary *s, char *why, size_t len)
 {
@@ -422,7 +504,9 @@ static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec
 			    t->type == SESSION_REC_NET ? &out->u.net.present :
 			    t->type == SESSION_REC_HOST ? &out->u.host.present :
 			    t->type == SESSION_REC_MIG_START ? &out->u.start.present :
-			    t->type == SESSION_REC_MIG_EXIT ? &out->u.exit.present : NULL;
+			    t->type == SESSION_REC_MIG_EXIT ? &out->u.exit.present :
+			    t->type == SESSION_REC_CLIENT_SECOND ||
+			    t->type == SESSION_REC_CLIENT_SUMMARY ? &out->u.client.present : NULL;
 	char inner[160];
 
 	if (t->fields && fields_decode(rec, t->fields, &out->u, present, t->what, why, len))
@@ -456,6 +540,9 @@ static int decode_body(json_t *rec, const struct rec_type *t, struct session_rec
 	case SESSION_REC_VMACT_DONE:
 	case SESSION_REC_VMACT_FAILED:
 		return check_vmact(rec, t, &out->u.vmact, why, len);
+	case SESSION_REC_CLIENT_SECOND:
+	case SESSION_REC_CLIENT_SUMMARY:
+		return check_client(rec, t, &out->u.client, why, len);
 	case SESSION_REC_ENGINE:
 		if (telemetry_read_decode(json_object_get(rec, "ev"), &out->ev, inner,
 					  sizeof(inner)))

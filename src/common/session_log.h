@@ -11,7 +11,8 @@
  * the vCPU, network and host probes' samples, a migration's start, previous
  * summary and exit, an operator's action (with its arguments for the
  * actions on VMs, common/vmspec.h), what became of an action on a VM,
- * the migration queue's changes, and engine records, whose
+ * the migration queue's changes, the web clients' records (copied from
+ * `dsmig webclient --out`), and engine records, whose
  * telemetry event under "ev" telemetry_read_decode() reads. A log is
  * hostile input: lines longer than SESSION_LINE_MAX or holding a NUL
  * byte, lines that are not JSON and malformed records (a required field
@@ -52,6 +53,7 @@ enum session_src {
 	SESSION_SRC_OPERATOR,
 	SESSION_SRC_QUEUE,
 	SESSION_SRC_VMACT,
+	SESSION_SRC_CLIENT,      /* a `dsmig webclient --out` record, copied */
 };
 
 /* What a record is (the src and its "probe" or "event"). */
@@ -73,6 +75,8 @@ enum session_type {
 	SESSION_REC_QUEUE_FAIL,  /* queue "fail" (u.queue) */
 	SESSION_REC_VMACT_DONE,  /* vmact "done" (u.vmact) */
 	SESSION_REC_VMACT_FAILED,/* vmact "failed" (u.vmact) */
+	SESSION_REC_CLIENT_SECOND,  /* client "second" (u.client) */
+	SESSION_REC_CLIENT_SUMMARY, /* client "summary" (u.client) */
 };
 
 /* Hosts in an open record, vCPUs in a vm probe record: more is refused. */
@@ -201,6 +205,33 @@ struct session_queue {
 	char error[160];
 };
 
+/* The web client records' version (docs/telemetry.md, "Web client
+ * records"): another is refused. */
+#define SESSION_CLIENT_VERSION 1
+
+/* client records: a `dsmig webclient --out` record as it wrote it, under
+ * "client" (its own v, t and type: "webclient-second" for a "second"
+ * record, "webclient-summary" for a "summary" one). A second has sec,
+ * ok, failed, resets, max_latency_ns and outstanding, all required, and
+ * gap_ns, optional (a webclient before it did not write it); a summary
+ * has every field of its table but failed_by, all required. t is the
+ * client's own wall clock (the second's start, the run's end). */
+struct session_client {
+	int v;
+	int64_t t;
+	char type[32];
+	/* second */
+	int64_t sec, ok, failed, resets, max_latency_ns, gap_ns;
+	int outstanding;
+	/* summary (and failed, resets) */
+	char target[64];
+	int conns, interrupted;
+	double rate, rps_mean;
+	int64_t requests, reconnects, outstanding_end, longest_gap_ns, longest_gap_at;
+	int64_t mean_latency_ns, bytes_in, duration_ns;
+	uint64_t present;
+};
+
 /* A record, decoded. */
 struct session_rec {
 	int64_t v;               /* the version it claims (0: none, or not a
@@ -222,6 +253,7 @@ struct session_rec {
 		struct session_operator operator;
 		struct session_queue queue;
 		struct session_vmact vmact;
+		struct session_client client;
 	} u;
 };
 
@@ -239,7 +271,7 @@ struct session_rec {
 int session_log_decode(json_t *rec, struct session_rec *out, char *why, size_t len);
 
 /* 1 if a record of type type whose body's present mask is present (the
- * vm, net, host, start and exit records' "present") carried the field key, as
+ * vm, net, host, start, exit and client records' "present") carried the field key, as
  * docs/telemetry.md names it ("dirty_pps", "error"), else 0: their
  * optional fields read as 0 when absent ("vcpu_pct": nr_vcpu_pct > 0). */
 int session_log_has(enum session_type type, uint64_t present, const char *key);

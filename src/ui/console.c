@@ -455,6 +455,8 @@ static int console_setup(struct console *c, char *err, size_t errlen)
 		session_writer_close(&c->writer);
 		return errbuf_set(err, errlen, "cannot start the probes: %s", why);
 	}
+	if (c->opt.clients)
+		live_follow_clients(c->live, c->opt.clients);
 	if (vmact_open(&c->vmact, &c->hosts, c->live, &c->model)) {
 		live_close(c->live);
 		session_writer_close(&c->writer);

@@ -12,6 +12,8 @@ struct console_opts {
 	const char *theme;        /* theme name or path; NULL: default */
 	const char *hosts;        /* hosts file; NULL: default search */
 	const char *record;       /* session log path; NULL: default */
+	const char *clients;      /* live: a `dsmig webclient --out` file to
+				     follow (client records); NULL: none */
 	int ascii;                /* force the ASCII fallback */
 	double exit_after;        /* replay: quit this long after the end (s), <0 never */
 };

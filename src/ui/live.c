@@ -7,7 +7,9 @@
  * run), each with its child, files and telemetry follower; one network
  * probe watches the engine's ports for all of them. Cancelling sends the
  * child SIGTERM; it stops the engine and settles the migration so that
- * the source keeps running.
+ * the source keeps running. With --clients, a web client's --out file is
+ * followed too, and its per-second records and summary copied into the
+ * session (client records).
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +82,11 @@ struct live {
 	struct rate_meter rate;
 	int net_noted;
 	char net_note[160];
+	/* The web clients' file (--clients), if clients: followed from the
+	 * start of the file whose inode clients_ino is. */
+	struct jsonl_tail *clients;
+	ino_t clients_ino;
+	unsigned long clients_bad;  /* bad lines already told */
 };
 
 /* Where the last summary of a VM, method and cap (as units_format_rate()
@@ -310,6 +318,54 @@ static void queue_pump(struct live *l)
 	}
 }
 
+void live_follow_clients(struct live *l, const char *path)
+{
+	if (!l->clients)
+		l->clients = malloc(sizeof(*l->clients));
+	if (!l->clients) {
+		model_log(l->m, "web clients: out of memory, not followed");
+		return;
+	}
+	jsonl_tail_init(l->clients, path);
+	if (strlen(path) >= sizeof(l->clients->path))
+		model_log(l->m, "web clients: the path is too long, not followed");
+}
+
+/* The web clients' file, if followed: its new records as client records
+ * (any other line, a webclient-request among them, is not copied). A
+ * file replaced (another inode) or cut shorter than what was read (a
+ * client started again with the same --out) is followed from its start. */
+static void clients_tick(struct live *l)
+{
+	struct jsonl_tail *t = l->clients;
+	json_t *rec;
+	struct stat st;
+
+	if (!t)
+		return;
+	if (t->f && (stat(t->path, &st) || st.st_ino != l->clients_ino ||
+		     st.st_size < ftello(t->f))) {
+		jsonl_tail_close(t);
+		t->len = 0;
+	}
+	if (!t->f && !stat(t->path, &st))
+		l->clients_ino = st.st_ino;
+	while ((rec = jsonl_tail_next(t))) {
+		const char *type = json_string_value(json_object_get(rec, "type"));
+		const char *event = !type ? NULL : !strcmp(type, "webclient-second") ? "second" :
+				    !strcmp(type, "webclient-summary") ? "summary" : NULL;
+
+		if (event)
+			emit(l, "client", json_pack("{s:s, s:O}", "event", event, "client", rec));
+		json_decref(rec);
+	}
+	if (t->bad > l->clients_bad) {
+		model_log(l->m, "web clients: %lu unreadable lines in %s skipped",
+			  t->bad - l->clients_bad, t->path);
+		l->clients_bad = t->bad;
+	}
+}
+
 void live_tick(struct live *l)
 {
 	json_t *recs = json_array(), *r, *ev;
@@ -327,6 +383,7 @@ void live_tick(struct live *l)
 	json_decref(recs);
 	if (live_migration_running(l))
 		net_tick(l);
+	clients_tick(l);
 	for (k = 0; k < LIVE_SLOTS; k++) {
 		struct slot *s = &l->slots[k];
 
@@ -624,6 +681,10 @@ void live_close(struct live *l)
 		waitpid(s->child, &status, 0);
 		slot_reaped(l, s, status);
 	}
+	clients_tick(l);
+	if (l->clients)
+		jsonl_tail_close(l->clients);
+	free(l->clients);
 	emit(l, "session", json_pack("{s:s}", "event", "close"));
 	vm_probe_close(l->vms);
 	free(l);

@@ -20,7 +20,17 @@ struct live;
 int live_open(struct live **out, const struct host_list *hosts,
 	      struct session_writer *w, struct model *m, char *why, size_t len);
 
-/* One tick (call at 10 Hz): probes, migration telemetry, child exit. */
+/* Follow path, a `dsmig webclient --out` file (which may not exist yet,
+ * and grows while the client runs; one written anew from its start is
+ * followed from its start): from the next tick on, each of its
+ * webclient-second and webclient-summary records becomes a client
+ * record (docs/telemetry.md), written and applied as every datum is.
+ * Lines that are no JSON are counted in the event log; nothing goes to
+ * stderr. Call once, after live_open(). */
+void live_follow_clients(struct live *l, const char *path);
+
+/* One tick (call at 10 Hz): probes, migration telemetry, child exit,
+ * the web clients' file. */
 void live_tick(struct live *l);
 
 /* Launch a migration of r (checked by the caller: migreq_check(); from

@@ -566,6 +566,33 @@ static void apply_vmact(struct model *m, const struct session_rec *r)
 			  a->host, a->error);
 }
 
+/* A web client's record: a second counts for the migration in front
+ * from its launch until MODEL_CLIENT_TAIL_S after its exit; the end of a
+ * client's run goes to the event log. */
+static void apply_client(struct model *m, const struct session_rec *r)
+{
+	const struct session_client *c = &r->u.client;
+	struct migration_view *g = &m->mig;
+
+	if (r->type == SESSION_REC_CLIENT_SUMMARY) {
+		model_log(m, "web client %s: %lld requests, %lld failed, %lld resets, longest "
+			  "gap %.2f s", c->target, (long long)c->requests, (long long)c->failed,
+			  (long long)c->resets, (double)c->longest_gap_ns / 1e9);
+		return;
+	}
+	if (!g->id || (!g->active && m->now > g->t_exit + MODEL_CLIENT_TAIL_S))
+		return;
+	g->client_seconds++;
+	g->client_ok += c->ok;
+	g->client_failed += c->failed;
+	g->client_resets += c->resets;
+	if (session_log_has(r->type, c->present, "client.gap_ns")) {
+		if (!g->client_has_gap || c->gap_ns > g->client_gap_ns)
+			g->client_gap_ns = c->gap_ns;
+		g->client_has_gap = 1;
+	}
+}
+
 void model_apply(struct model *m, json_t *rec)
 {
 	struct session_rec r;
@@ -630,6 +657,10 @@ void model_apply(struct model *m, json_t *rec)
 	case SESSION_REC_VMACT_DONE:
 	case SESSION_REC_VMACT_FAILED:
 		apply_vmact(m, &r);
+		break;
+	case SESSION_REC_CLIENT_SECOND:
+	case SESSION_REC_CLIENT_SUMMARY:
+		apply_client(m, &r);
 		break;
 	case SESSION_REC_CLOSE:
 	case SESSION_REC_UNKNOWN:

@@ -24,6 +24,9 @@
 #define MODEL_MAX_PHASES 16
 #define MODEL_LOG_LINES 64
 #define MODEL_MAX_HISTORY 32 /* finished migrations kept; the oldest goes */
+/* How long after a migration's exit the web clients' seconds still count
+ * for it: the clients see the end later than the engine. */
+#define MODEL_CLIENT_TAIL_S 3.0
 
 /* A ring of (time, value) points; times in seconds since the session start. */
 struct series {
@@ -117,6 +120,14 @@ struct migration_view {
 	int exit_status;            /* -1 while running */
 	int cancelled;              /* the operator cancelled it */
 	char error[256];
+	/* What the web clients saw (`dsmig webclient`'s seconds, client
+	 * records), from the launch until MODEL_CLIENT_TAIL_S after the exit:
+	 * client_seconds records (0: no client ran, nothing to show), their
+	 * requests summed, and the longest gap_ns of those that carried one
+	 * (client_has_gap). */
+	int client_seconds;
+	int64_t client_ok, client_failed, client_resets, client_gap_ns;
+	int client_has_gap;
 };
 
 /* A finished migration, as its exit record left it: what the VM detail

@@ -771,6 +771,47 @@ static void span_row(WINDOW *win, int y, const char *label, const struct tel_sum
 	screens_print(win, y, 2, "%-25s %10s  %s", label, guest_metrics_span(s, key, t, sizeof(t)), v);
 }
 
+/* Text at row y, column *x of win, in attribute attr, clipped to the
+ * frame; *x moves past it. */
+static void card_put(WINDOW *win, int y, int *x, attr_t attr, const char *text)
+{
+	int room = getmaxx(win) - 1 - *x;
+
+	if (y >= getmaxy(win) - 1 || room <= 0)
+		return;
+	wattron(win, attr);
+	mvwaddnstr(win, y, *x, text, room);
+	wattroff(win, attr);
+	*x += (int)strlen(text);
+}
+
+/* What the web clients saw during the migration (the model's client
+ * seconds), on one row: the longest gap and the requests, a failed or
+ * reset count that is not 0 in bad. Nothing, and returns y, when no
+ * client record came during it; else returns the row after it. */
+static int client_row(WINDOW *win, int y, const struct migration_view *g, attr_t bad)
+{
+	char gap[32], text[128];
+	int x = 2;
+
+	if (!g->client_seconds)
+		return y;
+	if (g->client_has_gap)
+		snprintf(gap, sizeof(gap), "%.2f s", (double)g->client_gap_ns / 1e9);
+	else
+		snprintf(gap, sizeof(gap), "n/a");
+	snprintf(text, sizeof(text), "%-25s %10s  (%lld requests, ", "Clients' longest gap", gap,
+		 (long long)g->client_ok);
+	card_put(win, y, &x, A_NORMAL, text);
+	snprintf(text, sizeof(text), "%lld failed", (long long)g->client_failed);
+	card_put(win, y, &x, g->client_failed ? bad : A_NORMAL, text);
+	card_put(win, y, &x, A_NORMAL, ", ");
+	snprintf(text, sizeof(text), "%lld resets", (long long)g->client_resets);
+	card_put(win, y, &x, g->client_resets ? bad : A_NORMAL, text);
+	card_put(win, y, &x, A_NORMAL, ")");
+	return y + 1;
+}
+
 /* The card's numbers: what the guest lived through first, then the
  * engine's downtime, time, bytes and progress. */
 /* The prediction made before the launch (src/ui/predict.h) beside the
@@ -798,7 +839,7 @@ static int predicted_rows(WINDOW *win, int y, const struct migration_view *g)
 }
 
 static void draw_summary_numbers(WINDOW *win, const struct migration_view *g,
-				 const struct tel_summary *prev)
+				 const struct tel_summary *prev, attr_t bad)
 {
 	const struct tel_summary *s = &g->summary;
 	char b1[32], v1[64], t1[GUEST_METRICS_TEXT], t2[GUEST_METRICS_TEXT],
@@ -811,6 +852,7 @@ static void draw_summary_numbers(WINDOW *win, const struct migration_view *g,
 	span_row(win, y++, "Degraded time", s, prev, "degraded_ns");
 	span_row(win, y++, "Switch-over gap", s, NULL, "guest_downtime_ns");
 	span_row(win, y++, "Downtime (engine)", s, prev, "downtime_ns");
+	y = client_row(win, y, g, bad);
 	if (prev)
 		snprintf(t2, sizeof(t2), "%.2f s", (double)prev->total_time_ns / 1e9);
 	versus(v1, sizeof(v1), prev ? t2 : NULL, prev ? (double)prev->total_time_ns : 0,
@@ -872,6 +914,7 @@ static void draw_summary_failed(WINDOW *win, const struct console *c)
 	y = screens_print_wrapped(win, y + 1, 2, 2, "The VMMs say the VM is ", where);
 	screens_print(win, y + 1, 2, "dsmig migrate: exit %d (%s)", g->exit_status,
 		      status ? status : "not a documented status");
+	client_row(win, y + 3, g, A(THEME_BAD));
 }
 
 static void draw_summary(struct console *c)
@@ -879,7 +922,7 @@ static void draw_summary(struct console *c)
 	const struct migration_view *g = &c->model.mig;
 	const struct tel_summary *prev = c->model.has_prev ? &c->model.prev_summary : NULL;
 	enum theme_role role = g->cancelled ? THEME_WARN : g->exit_status ? THEME_BAD : THEME_GOOD;
-	WINDOW *win = screens_overlay(c, 19, 76, role);
+	WINDOW *win = screens_overlay(c, 19 + (g->client_seconds > 0), 76, role);
 
 	if (!win)
 		return;
@@ -890,7 +933,7 @@ static void draw_summary(struct console *c)
 	if (g->exit_status || !g->has_summary)
 		draw_summary_failed(win, c);
 	else
-		draw_summary_numbers(win, g, prev);
+		draw_summary_numbers(win, g, prev, A(THEME_BAD));
 	wattron(win, A(THEME_DIM));
 	screens_print(win, getmaxy(win) - 2, 2, "Enter/Esc: close   %s",
 		      g->exit_status || !g->has_summary ? "" :

@@ -109,7 +109,8 @@ check "--per-request: each request's send and completion, on both clocks" \
 		      .latency_ns == .done_mono_ns - .send_mono_ns and .outcome == "ok")'
 
 # ---- stopped for a second: the longest gap ---------------------------------
-WC --target "127.0.0.1:$PORT" --conns 4 --rate 100 --duration 3 >"$W/sum.json" 2>/dev/null &
+WC --target "127.0.0.1:$PORT" --conns 4 --rate 100 --duration 3 --out "$W/stop.jsonl" \
+	>"$W/sum.json" 2>/dev/null &
 wc=$!
 sleep 1
 kill -STOP "$SRV"; t_stop=$(date +%s%N)
@@ -123,6 +124,11 @@ check "... the longest gap is at least 0.9 s, and under 1.5 s" \
 check "... and began when the server stopped (within 100 ms)" \
 	holds "$(cat "$W/sum.json") | (.longest_gap_at - $t_stop) | fabs < 100000000"
 check "... as did the longest latency" holds "$(cat "$W/sum.json") | .max_latency_ns >= 900000000"
+check "... a webclient-second record has gap_ns of at least 0.9 s" \
+	records "$W/stop.jsonl" 'any(.[]; .type == "webclient-second" and .gap_ns >= 900000000)'
+check "... the seconds' longest gap_ns is the summary's longest_gap_ns" \
+	records "$W/stop.jsonl" '([.[] | select(.type == "webclient-second") | .gap_ns] | max) as $g
+		  | (.[] | select(.type == "webclient-summary")) as $s | $g == $s.longest_gap_ns'
 
 # ---- SIGINT ends a run early, with its summary ------------------------------
 "$DSMIG" webclient --target "127.0.0.1:$PORT" --duration 60 --rate 50 >"$W/sum.json" 2>/dev/null &

@@ -706,6 +706,89 @@ static void test_unknown_types(void **state)
 		       "session record without a string \"event\"");
 }
 
+/* Web client records (src "client"), as `dsmig webclient --out` wrote
+ * them under "client": a second with and without gap_ns, a summary, and
+ * what is refused or skipped. */
+#define CSEC(extra) "{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"second\"," \
+	"\"client\":{\"v\":1,\"type\":\"webclient-second\",\"t\":1764300000000000000," \
+	"\"sec\":3,\"ok\":180,\"failed\":1,\"resets\":2,\"max_latency_ns\":900000000," \
+	"\"outstanding\":4" extra "}}"
+#define CSUM "{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"summary\"," \
+	"\"client\":{\"v\":1,\"type\":\"webclient-summary\",\"t\":1764300009000000000," \
+	"\"target\":\"198.19.0.10:80\",\"conns\":8,\"rate\":200.0,\"requests\":1790," \
+	"\"failed\":1,\"resets\":2,\"reconnects\":2,\"outstanding\":0," \
+	"\"failed_by\":{\"status\":0,\"malformed\":0,\"timeout\":1,\"error\":0,\"connect\":0}," \
+	"\"rps_mean\":198.9,\"longest_gap_ns\":1234000000,\"longest_gap_at\":1764300003100000000," \
+	"\"max_latency_ns\":1250000000,\"mean_latency_ns\":2000000,\"bytes_in\":3665920," \
+	"\"duration_ns\":9000000000,\"interrupted\":false}}"
+
+static void test_client(void **state)
+{
+	struct session_rec r;
+	const struct session_client *c = &r.u.client;
+
+	assert_int_equal(decode(CSEC(",\"gap_ns\":1234000000"), &r), 0);
+	assert_int_equal(r.src, SESSION_SRC_CLIENT);
+	assert_int_equal(r.type, SESSION_REC_CLIENT_SECOND);
+	assert_int_equal(session_log_skipped(&r), 0);
+	assert_int_equal(c->t, 1764300000000000000);
+	assert_int_equal(c->sec, 3);
+	assert_int_equal(c->ok, 180);
+	assert_int_equal(c->failed, 1);
+	assert_int_equal(c->resets, 2);
+	assert_int_equal(c->max_latency_ns, 900000000);
+	assert_int_equal(c->outstanding, 4);
+	assert_int_equal(c->gap_ns, 1234000000);
+	assert_true(session_log_has(r.type, c->present, "client.gap_ns"));
+	/* A webclient before gap_ns: read, the gap absent (not a 0). */
+	assert_int_equal(decode(CSEC(""), &r), 0);
+	assert_false(session_log_has(r.type, c->present, "client.gap_ns"));
+	assert_int_equal(decode(CSUM, &r), 0);
+	assert_int_equal(r.type, SESSION_REC_CLIENT_SUMMARY);
+	assert_string_equal(c->target, "198.19.0.10:80");
+	assert_int_equal(c->conns, 8);
+	assert_int_equal(c->requests, 1790);
+	assert_int_equal(c->longest_gap_ns, 1234000000);
+	assert_int_equal(c->duration_ns, 9000000000);
+	assert_false(c->interrupted);
+
+	/* Hostile: a string where a number belongs, a negative count, a
+	 * number out of range, a missing field, no object, another version,
+	 * a type that is not its event's. */
+	assert_refused(decode(CSEC(",\"gap_ns\":\"1.2 s\""), &r),
+		       "client second: \"client.gap_ns\" is not an integer");
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"second\","
+			      "\"client\":{\"v\":1,\"type\":\"webclient-second\",\"t\":1,\"sec\":0,"
+			      "\"ok\":\"many\",\"failed\":0,\"resets\":0,\"max_latency_ns\":0,"
+			      "\"outstanding\":0}}", &r),
+		       "\"client.ok\" is not an integer");
+	assert_refused(decode(CSEC(",\"gap_ns\":-5"), &r), "\"client.gap_ns\" out of range");
+	assert_refused(decode(CSEC(",\"gap_ns\":1e300"), &r), "\"client.gap_ns\" is not an integer");
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"second\","
+			      "\"client\":{\"v\":1,\"type\":\"webclient-second\",\"t\":1}}", &r),
+		       "\"client.sec\" missing");
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"second\","
+			      "\"client\":[1]}", &r), "client second");
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"second\"}", &r),
+		       "\"client.v\" missing");
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%s", CSEC(""));
+		memcpy(strstr(text, "\"client\":{\"v\":1"), "\"client\":{\"v\":2", 15);
+		assert_refused(decode(text, &r), "web client record version 2 is not supported");
+		snprintf(text, sizeof(text), "%s", CSEC(""));
+		memcpy(strstr(text, "webclient-second"), "webclient-reques", 16);
+		assert_refused(decode(text, &r), "\"client.type\" is not webclient-second");
+	}
+	assert_refused(decode("{\"v\":1,\"t\":9,\"src\":\"client\"}", &r),
+		       "client record without a string \"event\"");
+	/* A client event of a later dsmig: skipped. */
+	assert_int_equal(decode("{\"v\":1,\"t\":9,\"src\":\"client\",\"event\":\"request\"}",
+				&r), 0);
+	assert_int_equal(session_log_skipped(&r), 1);
+}
+
 /* A line holding a NUL byte is refused as such, and the next line read. */
 static void test_nul_line(void **state)
 {
@@ -748,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_vmact),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_nul_line),
+		cmocka_unit_test(test_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
