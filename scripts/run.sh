@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make run`: the embedded default. Two hosts on this machine, the four
 # demo guests of the paper's Table 2 running on hostA, and the console
-# over them.
+# over them. In the lab the net guest is a web server with a NIC on the
+# lab's guest network, and a logging client (dsmig webclient) in the
+# clients' namespace loads it; the console follows its log (--clients).
 #
 # As root with network namespaces: `dsmig lab up --ssh` (hostA and hostB
 # in their own network and mount namespaces, each with its sshd, a
@@ -109,22 +111,50 @@ export DSMIG_HOSTS=$hosts_file
 trap stop EXIT
 trap 'exit 0' INT TERM
 
+# In the lab the net guest is a web server on the guest network
+# (its NIC on hostA's guest bridge), loaded by a logging client in the
+# clients' namespace; without the lab its clients run inside it.
+web_ip=${LAB_GUEST_NET_PREFIX}${LAB_GUEST_ADDR_FIRST}
 n=0
 for w in $WORKLOADS; do
-	vcpus=1
-	[ "$w" = net ] && vcpus=2
+	vcpus=1 extra=()
+	if [ "$w" = net ] && [ -z "$why" ]; then
+		extra=(--net "bridge=$LAB_GUEST_BRIDGE" -- "ip=$web_ip/24")
+	elif [ "$w" = net ]; then
+		vcpus=2
+	fi
 	n=$((n + 1))
 	# A kept lab may still run it from last time.
 	running "$w" && continue
-	start_demo "$(guest "$w")" --name "$w" --vcpus "$vcpus" --console "$runtime/$w.console"
+	start_demo "$(guest "$w")" --name "$w" --vcpus "$vcpus" --console "$runtime/$w.console" \
+		"${extra[@]}"
 done
 for _ in $(seq 100); do
 	[ "$(count)" -ge "$n" ] && break
 	sleep 0.05
 done
 
+console_args=()
+if [ -z "$why" ]; then
+	# The web server's clients: 8 keep-alive connections, 100 requests/s,
+	# every second logged for the console's card (--clients).
+	clients=$LAB_DIR/clients.jsonl
+	for _ in $(seq 100); do
+		ip netns exec "$LAB_CLIENT_NS" timeout 1 bash -c "exec 3<>/dev/tcp/$web_ip/80" \
+			2>/dev/null && break
+		sleep 0.1
+	done
+	ip netns exec "$LAB_CLIENT_NS" "$DSMIG" webclient --target "$web_ip" --conns 8 --rate 100 \
+		--duration 3600 --timeout-ms 60000 --path /index-0.html --path /img/photo-2.png \
+		--out "$clients" >/dev/null 2>&1 &
+	client_pid=$!
+	console_args=(--clients "$clients")
+	trap 'kill "$client_pid" 2>/dev/null; stop' EXIT
+	echo "dsmig: the net guest serves HTTP on $web_ip; a logging client in $LAB_CLIENT_NS loads it ($clients)"
+fi
+
 if [ -t 0 ] && [ -t 1 ]; then
-	"$DSMIG" console
+	"$DSMIG" console "${console_args[@]}"
 	if [ -z "$why" ]; then
 		read -r -p "Leave the lab (hostA, hostB and their VMs) running? [y/N] " answer
 		case $answer in [yY]*) keep_lab=1 ;; esac
