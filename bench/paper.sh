@@ -59,23 +59,69 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# One recorded migration: $SESSIONS/W-M-R.jsonl.
+# The web server (net) has a NIC on the guest network, always the same
+# address and MAC (so that the clients' ARP caches stay right from run to
+# run), and real clients: wrk with 200 connections for load, and dsmig
+# webclient (16 connections, 200 requests/s) logging every second for
+# the console session (--clients) and the table.
+WEB_IP=${LAB_GUEST_NET_PREFIX}${LAB_GUEST_ADDR_FIRST}
+WEB_NIC="--net bridge=$LAB_GUEST_BRIDGE,mac=02:00:5e:00:00:0a -- ip=$WEB_IP/24"
+
+# web_clients_start BASE: wrk and the logging client from the clients'
+# namespace, once the server answers; sets WRK_PID and CLIENT_PID.
+web_clients_start() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$LAB_CLIENT_NS" timeout 1 bash -c "exec 3<>/dev/tcp/$WEB_IP/80" \
+			2>/dev/null && break
+		sleep 0.1
+	done
+	ip netns exec "$LAB_CLIENT_NS" wrk -t2 -c200 -d600s --timeout 60s \
+		"http://$WEB_IP/index-4.html" >"$1.wrk" 2>&1 &
+	WRK_PID=$!
+	ip netns exec "$LAB_CLIENT_NS" "$DSMIG" webclient --target "$WEB_IP" --conns 16 \
+		--rate 200 --duration 600 --timeout-ms 60000 --path /index-0.html \
+		--path /api/items/3 --out "$1.webclient" >"$1.websum" 2>&1 &
+	CLIENT_PID=$!
+}
+# web_clients_stop: SIGINT (both print their summary), then no waiting.
+web_clients_stop() {
+	local i
+	kill -INT "$WRK_PID" "$CLIENT_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$WRK_PID" 2>/dev/null || kill -0 "$CLIENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$WRK_PID" "$CLIENT_PID" 2>/dev/null
+	wait "$WRK_PID" "$CLIENT_PID" 2>/dev/null
+}
+
+# One recorded migration: $SESSIONS/W-M-R.jsonl (and for net the
+# clients' .wrk, .webclient and .websum beside it).
 run_one() {
-	local w=$1 m=$2 r=$3 vm="$1$3" vcpus=1 i
-	[ "$w" = net ] || [ "$w" = kv ] && vcpus=2
+	local w=$1 m=$2 r=$3 vm="$1$3" vcpus=1 i nic="" base=$SESSIONS/$1-$2-$3
+	local clients=()
+	[ "$w" = kv ] && vcpus=2
+	[ "$w" = net ] && nic=$WEB_NIC
 	"$DSMIG" lab exec hostA "DSMIG_RUNTIME_DIR=$RA setsid $VMM run $BUILD/guest/$w.elf" \
-		"--name $vm --vcpus $vcpus --quiet </dev/null >/dev/null 2>&1 &"
+		"--name $vm --vcpus $vcpus --quiet $nic </dev/null >/dev/null 2>&1 &"
 	for i in $(seq 100); do
 		DSMIG_RUNTIME_DIR=$RA "$VMM" ctl "$vm" query-status >/dev/null 2>&1 && break
 		sleep 0.05
 	done
+	if [ "$w" = net ]; then
+		rm -f "$base.webclient"
+		web_clients_start "$base"
+		clients=(--clients "$base.webclient")
+	fi
 	sleep 2
 	if ! timeout 300 "$DSMIG" record "$vm" --from hostA --to hostB --method "$m" \
-		--bandwidth 12M --out "$SESSIONS/$w-$m-$r.jsonl" --lead 2 --tail 3 \
-		>"$SESSIONS/$w-$m-$r.out" 2>&1; then
-		echo "paper: $w by $m, run $r failed: $(tail -1 "$SESSIONS/$w-$m-$r.out")" >&2
-		rm -f "$SESSIONS/$w-$m-$r.jsonl"
+		--bandwidth 12M --out "$base.jsonl" --lead 2 --tail 3 "${clients[@]}" \
+		>"$base.out" 2>&1; then
+		echo "paper: $w by $m, run $r failed: $(tail -1 "$base.out")" >&2
+		rm -f "$base.jsonl"
 	fi
+	[ "$w" = net ] && web_clients_stop
 	DSMIG_RUNTIME_DIR=$RB "$VMM" ctl "$vm" quit >/dev/null 2>&1
 	DSMIG_RUNTIME_DIR=$RA "$VMM" ctl "$vm" quit >/dev/null 2>&1
 	sleep 0.5

@@ -29,7 +29,31 @@ colour() { case $1 in precopy) echo "#c0392b" ;; dsm) echo "#2471a3" ;; *) echo 
 # Per session: its summaries (one JSON line each) and, for the migrations
 # that completed with a downtime window, its series: "mark PAUSE RESUME",
 # "vcpu X PCT" (the host that runs the guest at X), "net X MBIT/S" (the
-# wire probe), X normalised.
+# wire probe), "nic X MBIT/S" (the guest's own NIC), X normalised. A web
+# server's session has its clients' files beside it (bench/paper.sh):
+# one line of web.jsonl per session from them.
+# web_line BASE METHOD DATA: the clients' view of one web-server run, as
+# one JSON line: the logging client's summary, its ok requests per second
+# before, during and after the migration (whole seconds), wrk's requests
+# per second and its errors (socket errors and non-2xx responses).
+web_line() {
+	local wrk_rps wrk_err t0 t1
+	wrk_rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1.wrk" 2>/dev/null)
+	wrk_err=$(awk '/Socket errors/ { n += $4 + $6 + $8 + $10 } /Non-2xx/ { n += $NF }
+		END { print n + 0 }' "$1.wrk" 2>/dev/null)
+	read -r t0 t1 <<<"$(jq -r 'select(.kind == "migration") | "\(.t0) \(.t1)"' "$3" | head -n 1)"
+	jq -c -n --arg m "$2" --argjson t0 "${t0:-0}" --argjson t1 "${t1:-0}" \
+		--argjson wrk_rps "${wrk_rps:-null}" --argjson wrk_err "${wrk_err:-0}" \
+		--slurpfile c "$1.webclient" '
+		[$c[] | select(.type == "webclient-second")] as $s |
+		([$c[] | select(.type == "webclient-summary")] | last) as $sum |
+		def rate(f): [$s[] | select(f) | .ok] | if length > 0 then add / length else null end;
+		{m: $m, requests: $sum.requests, failed: $sum.failed, resets: $sum.resets,
+		 gap_ms: ($sum.longest_gap_ns / 1e6), wrk_rps: $wrk_rps, wrk_err: $wrk_err,
+		 before: rate(.t + 1e9 <= $t0), during: rate(.t >= $t0 and .t + 1e9 <= $t1),
+		 after: rate(.t >= $t1)}' 2>/dev/null
+}
+
 for f in "$SESS"/*.jsonl; do
 	[ -e "$f" ] || { echo "paper_plot: no sessions in $SESS" >&2; exit 1; }
 	base=$(basename "$f" .jsonl)
@@ -47,7 +71,9 @@ for f in "$SESS"/*.jsonl; do
 		| if .kind == "window" then "mark \(.pause) \(.resume)"
 		  elif .kind == "vcpu" and .guest then "vcpu \(.x) \(.pct)"
 		  elif .kind == "net" and .source != "engine" then "net \(.x) \(.bps / 1e6)"
+		  elif .kind == "nic" then "nic \(.x) \(.bps / 1e6)"
 		  else empty end' "$data" >"$TMP/$w-$m-$r.series"
+	[ -s "$SESS/$base.webclient" ] && web_line "$SESS/$base" "$m" "$data" >>"$TMP/web.jsonl"
 done
 
 # Mean curve of one kind (vcpu, net) over all runs of W and M: "x y".
@@ -65,7 +91,7 @@ mean_window() {
 
 for w in $WORKLOADS; do
 	for kind in vcpu net; do
-		plots="" objs="" k=1
+		plots="" objs="" k=1 y2=""
 		for m in $METHODS; do
 			mean_curve "$w" "$m" "$kind"
 			[ -s "$TMP/$w-$m-$kind.dat" ] || continue
@@ -73,6 +99,12 @@ for w in $WORKLOADS; do
 			objs+="set object $k rect from $p, graph 0 to $r, graph 1 fc rgb '$(colour "$m")' fs transparent solid 0.15 noborder behind;"
 			k=$((k + 1))
 			plots+="${plots:+, }'$TMP/$w-$m-$kind.dat' using 1:2 with lines lw 2 lc rgb '$(colour "$m")' title '$m'"
+			# The guest's own traffic (a VM with a NIC), on the right axis.
+			[ "$kind" = net ] && mean_curve "$w" "$m" nic
+			if [ "$kind" = net ] && [ -s "$TMP/$w-$m-nic.dat" ]; then
+				plots+=", '$TMP/$w-$m-nic.dat' using 1:2 axes x1y2 with lines lw 1 dt 2 lc rgb '$(colour "$m")' title '$m: guest NIC'"
+				y2="set y2label 'guest NIC traffic (Mbit/s, dashed)'; set y2tics; set ytics nomirror; set y2range [0:*];"
+			fi
 		done
 		[ -n "$plots" ] || continue
 		if [ "$kind" = vcpu ]; then
@@ -93,6 +125,7 @@ for w in $WORKLOADS; do
 			set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb '#999999'
 			set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#999999'
 			$extra
+			$y2
 			$objs
 			plot $plots
 		EOF
@@ -166,4 +199,16 @@ done
 		"| \(.[0].w) | \(if ($d|length) > 0 then pct($d | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($d|length) > 0 then pct($d | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.downtime_ns); $p | mean(.downtime_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.total_time_ns); $p | mean(.total_time_ns)) else "-" end) | \(if ($q|length) > 0 then pct($q | mean(.bytes_total); $p | mean(.bytes_total)) else "-" end) |"
 		end
 	' "$TMP/summaries.jsonl"
+	[ -s "$TMP/web.jsonl" ] || exit 0
+	echo
+	echo "The web server (net) under load from the lab's clients' namespace: wrk with 200 connections and dsmig webclient with 16 (200 requests/s, every request logged), over the guest network while the VM moved over the 12 Mbit/s link. Failed: requests the logging client saw fail plus wrk's socket errors and non-2xx responses; resets: connections reset under the logging client. Requests/s: the logging client's ok responses per whole second before, during and after the migration (mean over runs; it asks for 200/s)."
+	echo
+	echo "| method | runs | failed | resets | clients' longest gap (ms) | requests/s before / during / after | wrk requests/s |"
+	echo "|---|---|---|---|---|---|---|"
+	jq -L "$(dirname "$0")" -s -r '
+		include "stats";
+		def r(f): [.[] | f | select(. != null)] | if length > 0 then (add / length | round | tostring) else "n/a" end;
+		group_by(.m) | sort_by(.[0].m as $m | ["precopy","dsm","dsm-pull"] | index($m))[] |
+		"| \(.[0].m) | \(length) | \(map(.failed + .wrk_err) | add) | \(map(.resets) | add) | \(stat(.gap_ms)) | \(r(.before)) / \(r(.during)) / \(r(.after)) | \(r(.wrk_rps)) |"
+	' "$TMP/web.jsonl"
 } | tee "$OUT/results.md"

@@ -34,6 +34,7 @@
 struct vm_point {
 	int64_t t;
 	double pct;              /* mean over the VM's vCPUs, percent */
+	double nic_bps;          /* the guest's own NIC traffic; < 0: none */
 	size_t host, vm;         /* indexes into report.names */
 };
 
@@ -132,6 +133,8 @@ enum series_kind {
 	SER_VCPU_DST_PROBE,      /* on the destination (probe) */
 	SER_NET_PROBE,           /* wire throughput, bit/s (network probe) */
 	SER_NET_ENGINE,          /* the engine's send rate, bit/s */
+	SER_NIC_PROBE,           /* the guest's own NIC traffic, bit/s, from
+				    whichever host reports it (vm probe) */
 	SER_COUNT
 };
 

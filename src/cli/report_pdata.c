@@ -113,6 +113,8 @@ static int pdata_point(void *ctx, enum series_kind k, int64_t t, double x, doubl
 	struct plot_mig *p = c->p;
 	enum plot_data d = series_dat[k];
 
+	if (k == SER_NIC_PROBE)
+		return 0;     /* the report's charts are the wire's and the vCPUs' */
 	if (k == SER_NET_PROBE)
 		p->net_from_probe = 1;
 	if (d == DAT_NET) {

@@ -150,6 +150,7 @@ static int report_probe(struct report *r, const struct session_rec *s)
 		if (grow((void **)&r->vmp, &r->capvmp, r->nvmp, sizeof(*r->vmp)))
 			return -ENOMEM;
 		r->vmp[r->nvmp] = (struct vm_point){ s->t, sum / v->nr_vcpu_pct,
+			session_log_has(s->type, v->present, "nic_bps") ? v->nic_bps : -1,
 			report_intern(r, v->host), report_intern(r, v->vm) };
 		if (r->vmp[r->nvmp].host == (size_t)-1 || r->vmp[r->nvmp].vm == (size_t)-1)
 			return -ENOMEM;
@@ -354,6 +355,8 @@ int report_mig_series(const struct report *r, const struct mig *m,
 		    v->host == dst ? SER_VCPU_DST_PROBE : -1;
 		if (k >= 0)
 			rc = fn(ctx, (enum series_kind)k, v->t, report_span_x(sp, v->t), v->pct);
+		if (k >= 0 && !rc && v->nic_bps >= 0)
+			rc = fn(ctx, SER_NIC_PROBE, v->t, report_span_x(sp, v->t), v->nic_bps);
 	}
 	for (i = 0; i < m->nsamples && !rc; i++)
 		if (in_range(sp, m->samples[i].t))

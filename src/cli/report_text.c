@@ -163,6 +163,9 @@ static int data_point(void *ctx, enum series_kind k, int64_t t, double x, double
 	 * the destination. */
 	int guest = d->sp->has_downtime ? (t >= d->sp->resume) == dst : !dst;
 
+	if (k == SER_NIC_PROBE)
+		return data_line(json_pack("{s:s, s:I, s:f, s:f}", "kind", "nic",
+					   "mig", (json_int_t)d->m->id, "x", x, "bps", y));
 	if (k == SER_NET_PROBE || k == SER_NET_ENGINE)
 		return data_line(json_pack("{s:s, s:I, s:f, s:f, s:s}", "kind", "net",
 					   "mig", (json_int_t)d->m->id, "x", x, "bps", y,
@@ -175,6 +178,15 @@ static int data_point(void *ctx, enum series_kind k, int64_t t, double x, double
 				   "guest", guest && k != SER_VCPU_SRC_ENGINE));
 }
 
+/* A summary's nanoseconds field, or null when it does not carry it (n/a). */
+static json_t *summary_ns(const struct tel_summary *s, const char *key)
+{
+	double ns;
+
+	return telemetry_read_summary_number(s, key, &ns) && ns >= 0 ?
+	       json_integer((json_int_t)ns) : json_null();
+}
+
 static int data_summary(const struct mig *m)
 {
 	const struct tel_summary *s = &m->summary;
@@ -182,7 +194,7 @@ static int data_summary(const struct mig *m)
 	/* Without a baseline rate there is no slowdown: null, not 0. */
 	json_t *slowdown = s->progress_rate.before > 0 ? json_real(s->slowdown_pct) : json_null();
 
-	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:s}",
+	return data_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:s, s:o, s:o}",
 		"kind", "summary", "mig", (json_int_t)m->id,
 		"total_time_ns", (json_int_t)s->total_time_ns,
 		"downtime_ns", (json_int_t)s->downtime_ns,
@@ -190,7 +202,9 @@ static int data_summary(const struct mig *m)
 		"bytes_total", (json_int_t)s->bytes_total,
 		"iterations", (json_int_t)s->iterations,
 		"stop_reason", s->stop_reason, "slowdown_pct", slowdown,
-		"verify", s->verify));
+		"verify", s->verify,
+		"guest_stall_ns", summary_ns(s, "guest_stall_ns"),
+		"degraded_ns", summary_ns(s, "degraded_ns")));
 }
 
 int report_data_session(const struct report *r)
