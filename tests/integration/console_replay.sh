@@ -148,7 +148,7 @@ dq() { jq -s -e "$@" "$W/data.out" >/dev/null; }
 check "report --data: the session's tallies first" \
 	dq --argjson n "$N" '.[0] == {kind: "session", records: $n, lines: $n, bad_lines: 0, first_bad: 0, skipped: 2, first_bad_why: ""}'
 check "report --data: the summary's values" \
-	dq '[.[] | select(.kind == "summary")] == [{kind: "summary", mig: 1, total_time_ns: 3010000000, downtime_ns: 45600000, guest_downtime_ns: 47800000, bytes_total: 18874368, iterations: 3, stop_reason: "only-hot-pages-left", slowdown_pct: null, verify: "off"}]'
+	dq '[.[] | select(.kind == "summary")] == [{kind: "summary", mig: 1, total_time_ns: 3010000000, downtime_ns: 45600000, guest_downtime_ns: 47800000, bytes_total: 18874368, iterations: 3, stop_reason: "only-hot-pages-left", slowdown_pct: null, verify: "off", guest_stall_ns: null, degraded_ns: null}]'
 check "report --data: the rounds as sent and deferred" \
 	dq '[.[] | select(.kind == "round") | [.round, .pages_sent, .hot_deferred]] == [[0, 256, 0], [1, 40, 300], [2, 100, 0]]'
 check "report --data: the migration, with its unreadable telemetry lines" \

@@ -112,6 +112,10 @@ check "the guest's own longest stall ($(ms .guest_stall_ns) ms)" \
 	grep -q "guest's stall  *$(ms .guest_stall_ns) ms (from its heartbeat: $(ms .guest_stall_hb_ns) ms)" "$HOST_A/report.out"
 check "the degraded time ($(ms .degraded_ns) ms)" \
 	grep -q "degraded time  *$(ms .degraded_ns) ms" "$HOST_A/report.out"
+check "report --data's summary carries the guest's stall and degraded time as the engine's" \
+	bash -c "'$DSMIG' report '$LOG' --data | jq -e -s --argjson s '$summary' \
+		'[.[] | select(.kind == \"summary\")][0] | .guest_stall_ns == \$s.guest_stall_ns and
+		 .degraded_ns == \$s.degraded_ns and .guest_stall_ns > 0' >/dev/null"
 check "total time as the engine's ($(ms .total_time_ns) ms)" \
 	grep -q "total time  *$(ms .total_time_ns) ms" "$HOST_A/report.out"
 check "bytes total as the engine's" \
