@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli/lab_int.h"
-#include "common/fileio.h"
+#include "common/lab_state.h"
 #include "common/hosts.h"
 #include "common/log.h"
 
@@ -66,24 +66,20 @@ void lab_describe_link(char *buf, size_t len, const struct lab_params *p)
  * means netem when there is a delay or a loss. */
 int lab_conf_read(struct lab_params *p)
 {
-	char impair[16] = "";
-	void *text;
-	size_t len;
+	struct lab_state st;
 	unsigned i;
-	int n;
 
-	if (file_read_all(LAB_CONF, 4096, &text, &len))
+	if (lab_state_read(&st) || st.hosts < 2 || st.hosts > HOSTS_MAX)
 		return -1;
-	n = sscanf(text, "hosts=%u rate_bps=%llu delay_ms=%u loss_pct=%lf impair=%15s",
-		   &p->hosts, &p->rate_bps, &p->delay_ms, &p->loss_pct, impair);
-	free(text);
-	if (n < 4 || p->hosts < 2 || p->hosts > HOSTS_MAX)
-		return -1;
+	p->hosts = st.hosts;
+	p->rate_bps = st.rate_bps;
+	p->delay_ms = st.delay_ms;
+	p->loss_pct = st.loss_pct;
 	p->impair = p->delay_ms || p->loss_pct > 0 ? LAB_IMPAIR_NETEM : LAB_IMPAIR_NONE;
-	if (n == 4)
+	if (!st.impair[0])
 		return 0;
 	for (i = 0; i < sizeof(lab_impair_names) / sizeof(lab_impair_names[0]); i++)
-		if (!strcmp(impair, lab_impair_names[i])) {
+		if (!strcmp(st.impair, lab_impair_names[i])) {
 			p->impair = (enum lab_impair)i;
 			return 0;
 		}

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/lab_net.h"
+#include "common/lab_state.h"
 #include "probes/host.h"
 
 int host_cpu_parse(const char *line, uint64_t *busy, uint64_t *total)
@@ -95,21 +95,12 @@ static int read_mem(int64_t *used, int64_t *total)
 	return host_mem_result(&m, used, total);
 }
 
-/* The lab link's rate from LAB_CONF ("hosts=2 rate_bps=12000000 ...", as
- * cli/lab_conf.c writes it), or 0 without a lab or a readable rate. */
+/* The lab link's rate, or 0 without a lab or a readable state file. */
 static double read_lab_rate(void)
 {
-	unsigned long long bps = 0;
-	char line[256], *p;
-	FILE *f = fopen(LAB_CONF, "re");
+	struct lab_state st;
 
-	if (!f)
-		return 0;
-	p = fgets(line, sizeof(line), f) ? strstr(line, "rate_bps=") : NULL;
-	fclose(f);
-	if (!p || sscanf(p, "rate_bps=%llu", &bps) != 1)
-		return 0;
-	return (double)bps;
+	return lab_state_read(&st) ? 0 : (double)st.rate_bps;
 }
 
 void host_probe_init(struct host_probe *p, const struct host_list *hosts)
