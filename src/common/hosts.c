@@ -94,7 +94,7 @@ static int ssh_split(struct host *h, const char *val, char *why, size_t len)
 int hosts_iface_ok(const char *v)
 {
 	char ip[INET_ADDRSTRLEN];
-	const char *slash = strchr(v, '/'), *p;
+	const char *slash = strchr(v, '/');
 	struct in_addr in;
 	char *end;
 	long bits;
@@ -108,6 +108,13 @@ int hosts_iface_ok(const char *v)
 		return inet_pton(AF_INET, ip, &in) == 1 && isdigit((unsigned char)slash[1]) &&
 		       !*end && bits >= 0 && bits <= 32;
 	}
+	return hosts_ifname_ok(v);
+}
+
+int hosts_ifname_ok(const char *v)
+{
+	const char *p;
+
 	if (!*v || strlen(v) > 15 || *v == '-')
 		return 0;
 	for (p = v; *p; p++)

@@ -109,6 +109,10 @@ int hosts_in_lab(const struct host *h);
  * '-') or an IPv4 CIDR A.B.C.D/N (N 0-32): it goes into mpirun's argv,
  * and `dsmig wire`'s over ssh, as one word. 1 if v is one of those. */
 int hosts_iface_ok(const char *v);
+/* The name half of that: an interface name (1-15 of [A-Za-z0-9_.-], not
+ * starting with '-'), as the kernel and a command line take it; also a
+ * VM's --net bridge=. 1 if v is one. */
+int hosts_ifname_ok(const char *v);
 
 /* The network of an ssh host's MPI traffic, for btl/oob_tcp_if_include:
  * its iface=, else the /24 of its (IPv4) ssh address. Returns 0, or -1

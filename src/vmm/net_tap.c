@@ -11,7 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL       /* header only: no link to libxxhash */
+#include <xxhash.h>
 
+#include "common/hosts.h"
 #include "common/log.h"
 #include "vmm/net_tap.h"
 #include "dsmig_abi.h"
@@ -20,54 +23,63 @@
 #define ETH_P_RARP_     0x8035
 #define RARP_FRAME_LEN  60          /* the Ethernet minimum, padded */
 
+int net_config_set(struct net_config *cfg, const char *bridge, const uint8_t mac[6],
+		   char *why, size_t len)
+{
+	if (!hosts_ifname_ok(bridge))
+		return errbuf_set(why, len, "bridge '%s' is no interface name "
+				  "(1-%d of A-Z a-z 0-9 _ . -, not starting with '-')",
+				  bridge, IFNAMSIZ - 1);
+	if (mac[0] & 1)
+		return errbuf_set(why, len, "mac %02x:%02x:%02x:%02x:%02x:%02x is not a unicast "
+				  "address", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->bridge, sizeof(cfg->bridge), "%s", bridge);
+	memcpy(cfg->mac, mac, sizeof(cfg->mac));
+	return 0;
+}
+
 int net_config_parse(struct net_config *cfg, const char *spec, const char *vm_name,
 		     char *why, size_t len)
 {
-	char copy[256], *tok, *save = NULL;
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a of the name */
-	int have_bridge = 0, have_mac = 0;
-	const char *p;
+	char copy[256], reason[160], *tok, *save = NULL;
+	const char *bridge = NULL;
+	uint8_t mac[6];
+	int have_mac = 0;
 
 	if (strlen(spec) >= sizeof(copy))
 		return errbuf_set(why, len, "--net: too long");
 	snprintf(copy, sizeof(copy), "%s", spec);
-	memset(cfg, 0, sizeof(*cfg));
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "bridge=", 7)) {
-			const char *b = tok + 7;
-
-			if (!*b || strlen(b) >= IFNAMSIZ || strspn(b,
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(b) ||
-			    b[0] == '-')
-				return errbuf_set(why, len, "--net: bridge '%s' is no interface name "
-						  "(1-%d of A-Z a-z 0-9 _ . -)", b, IFNAMSIZ - 1);
-			snprintf(cfg->bridge, sizeof(cfg->bridge), "%s", b);
-			have_bridge = 1;
+			bridge = tok + 7;
 		} else if (!strncmp(tok, "mac=", 4)) {
 			unsigned m[6];
 			char tail;
 			int i;
 
 			if (sscanf(tok + 4, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2],
-				   &m[3], &m[4], &m[5], &tail) != 6 || strlen(tok + 4) != 17 ||
-			    (m[0] & 1))
+				   &m[3], &m[4], &m[5], &tail) != 6 || strlen(tok + 4) != 17)
 				return errbuf_set(why, len, "--net: mac '%s' is not a unicast "
 						  "XX:XX:XX:XX:XX:XX", tok + 4);
 			for (i = 0; i < 6; i++)
-				cfg->mac[i] = (uint8_t)m[i];
+				mac[i] = (uint8_t)m[i];
 			have_mac = 1;
 		} else {
 			return errbuf_set(why, len, "--net: unknown '%s' (bridge=NAME[,mac=MAC])", tok);
 		}
 	}
-	if (!have_bridge)
+	if (!bridge)
 		return errbuf_set(why, len, "--net: bridge=NAME is required");
 	if (!have_mac) {
-		for (p = vm_name; *p; p++)
-			h = (h ^ (uint8_t)*p) * 1099511628211ull;
-		cfg->mac[0] = 0x02;      /* locally administered, unicast */
-		memcpy(cfg->mac + 1, &h, 5);
+		/* Locally administered, unicast, the rest from the VM's name. */
+		uint64_t h = XXH64(vm_name, strlen(vm_name), 0);
+
+		mac[0] = 0x02;
+		memcpy(mac + 1, &h, 5);
 	}
+	if (net_config_set(cfg, bridge, mac, reason, sizeof(reason)))
+		return errbuf_set(why, len, "--net: %s", reason);
 	return 0;
 }
 

@@ -53,6 +53,12 @@ struct net_dev {
 	int said_drop, said_bad;    /* each said once in the log */
 };
 
+/* A NIC on bridge with mac, checked: the bridge an interface name as the
+ * hosts file's (hosts_ifname_ok), the MAC unicast. Returns 0, or -1 with
+ * the reason in why[len]. Serves --net and the state blob's NET section. */
+int net_config_set(struct net_config *cfg, const char *bridge, const uint8_t mac[6],
+		   char *why, size_t len);
+
 /* Parse "bridge=NAME[,mac=XX:XX:XX:XX:XX:XX]". Without mac=, the MAC is a
  * locally administered one made from the VM's name. Returns 0, or -1 with
  * the reason in why[len]. */

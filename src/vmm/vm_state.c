@@ -160,17 +160,14 @@ static int device_check(const struct vm *vm, const struct vms_device *d,
 
 /* The NIC section, checked as --net's words are (it names a bridge that
  * this host's kernel will be asked for). */
-static int net_check(const struct vm *vm, const struct vms_net *net,
-		     struct net_config *cfg, char *why, size_t len)
+static int net_check(const struct vms_net *net, struct net_config *cfg, char *why,
+		     size_t len)
 {
-	char spec[64], reason[160];
+	char reason[160];
 
 	if (!memchr(net->bridge, '\0', sizeof(net->bridge)))
 		return errbuf_set(why, len, "NIC section: the bridge's name is not terminated");
-	snprintf(spec, sizeof(spec), "bridge=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-		 net->bridge, net->mac[0], net->mac[1], net->mac[2], net->mac[3],
-		 net->mac[4], net->mac[5]);
-	if (net_config_parse(cfg, spec, vm->name, reason, sizeof(reason)))
+	if (net_config_set(cfg, net->bridge, net->mac, reason, sizeof(reason)))
 		return errbuf_set(why, len, "NIC section: %s", reason);
 	return 0;
 }
@@ -255,7 +252,7 @@ int vm_state_load(struct vm *vm, const void *blob, size_t blob_len, char *why,
 	}
 	if (device_check(vm, dev, why, len))
 		return -1;
-	if (net && net_check(vm, net, &net_cfg, why, len))
+	if (net && net_check(net, &net_cfg, why, len))
 		return -1;
 
 	/* Plug the guest into this host's bridge before anything is changed
