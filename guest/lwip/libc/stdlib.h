@@ -1,8 +1,8 @@
-/* <stdlib.h> for lwIP in a dsmig guest: only atoi (netif.c), from
- * guest/lib/libc.c. */
+/* <stdlib.h> for lwIP in a dsmig guest: atoi (netif.c) from the runtime
+ * (guest/lib/dsmig_guest.h, guest/lib/libc.c). */
 #ifndef DSMIG_LWIP_LIBC_STDLIB_H
 #define DSMIG_LWIP_LIBC_STDLIB_H
 
-int atoi(const char *s);
+#include "dsmig_guest.h"
 
 #endif /* DSMIG_LWIP_LIBC_STDLIB_H */
