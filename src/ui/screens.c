@@ -570,13 +570,18 @@ static void chart(struct console *c, int y, int x, int h, int w, const char *tit
 	plot_lines(stdscr, y + 1, x, h - 1, w, spec);
 }
 
-/* Chart series from a model ring, copied into scratch slot `slot`. */
+/* Chart series from a model ring, copied into scratch slot `slot`, each
+ * value times scale. */
 static void chart_series(struct plot_series *ps, int slot, const struct series *src,
-			 double since, enum theme_role role, const char *label)
+			 double since, double scale, enum theme_role role, const char *label)
 {
+	int i;
+
 	ps->t = buf_t[slot];
 	ps->v = buf_v[slot];
 	ps->n = series_window(src, since, buf_t[slot], buf_v[slot], SERIES_CAP);
+	for (i = 0; scale != 1 && i < ps->n; i++)
+		buf_v[slot][i] *= scale;
 	ps->color_pair = theme_pair(role);
 	ps->label = label;
 }
@@ -593,8 +598,8 @@ static void draw_charts(struct console *c, int y, int h, int w)
 	mig_window(c, &t0, &t1);
 	memset(&spec, 0, sizeof(spec));
 	memset(s, 0, sizeof(s));
-	chart_series(&s[0], 0, &g->vcpu_src, t0, THEME_SERIES1, "source");
-	chart_series(&s[1], 1, &g->vcpu_dst, t0, THEME_SERIES2, "destination");
+	chart_series(&s[0], 0, &g->vcpu_src, t0, 1, THEME_SERIES1, "source");
+	chart_series(&s[1], 1, &g->vcpu_dst, t0, 1, THEME_SERIES2, "destination");
 	spec.unit = "%";
 	spec.ymax = 100;
 	spec.series = s;
@@ -603,16 +608,12 @@ static void draw_charts(struct console *c, int y, int h, int w)
 
 	memset(&spec, 0, sizeof(spec));
 	memset(s, 0, sizeof(s));
-	chart_series(&s[0], 2, &g->net_bps, t0, THEME_SERIES1,
+	chart_series(&s[0], 2, &g->net_bps, t0, 1e-6, THEME_SERIES1,
 		     g->wire_na[0] ? g->wire_na
 		     : !strcmp(c->model.net_method, "procfs") ? "wire (/proc, all lo traffic)"
 		     : c->model.net_method[0] ? "wire (pcap)" : "engine");
-	for (int i = 0; i < s[0].n; i++)
-		buf_v[2][i] /= 1e6;
 	/* The guest's own traffic (its NIC), when it has one. */
-	chart_series(&s[1], 3, &g->nic_bps, t0, THEME_SERIES2, "guest NIC");
-	for (int i = 0; i < s[1].n; i++)
-		buf_v[3][i] /= 1e6;
+	chart_series(&s[1], 3, &g->nic_bps, t0, 1e-6, THEME_SERIES2, "guest NIC");
 	spec.unit = "Mbit/s";
 	spec.series = s;
 	spec.nseries = s[1].n > 0 ? 2 : 1;
