@@ -67,9 +67,9 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 # ---- guests (freestanding, never sanitised) --------------------------------
 include guest/guest.mk
 
-.PHONY: all deps check check-unit check-asan check-faults check-xen run bench bench-xen clean \
+.PHONY: bench-peer all deps check check-unit check-asan check-faults check-xen run bench bench-xen clean \
         fuzz fuzz-build
-all: $(BIN) $(GUEST_ELFS) $(UNIT_BIN) $(HELPER_BIN)
+all: $(BIN) $(GUEST_ELFS) $(GUEST_QEMU_IMAGES) $(UNIT_BIN) $(HELPER_BIN)
 
 # lwIP's source for the net guest comes from Debian's source package
 # (scripts/lwip-fetch.sh adds a deb-src entry first if there is none).
@@ -221,6 +221,14 @@ else
 	@if [ "$$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then bench/ssh_stats.sh $(BUILD); \
 	else echo "bench: ssh_stats needs root and sshd: skipped"; fi
 endif
+
+# `make bench-peer`: the same guest code migrated by QEMU 7.2 and by dsmig
+# over loopback, measured the same way (bench/peer.sh; docs/benchmarks.md
+# "Side by side with QEMU"). Needs /dev/kvm; about 25 minutes; FULL=1 for
+# the whole matrix (hours).
+bench-peer: deps all
+	@scripts/deps.sh qemu-system-x86 python3
+	bench/peer.sh $(BUILD)
 
 # ---- fuzzing (libFuzzer) ---------------------------------------------------
 # `make fuzz`: the harnesses of tests/fuzz/ (docs/fuzzing.md), built with

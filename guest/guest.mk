@@ -64,3 +64,30 @@ $(BUILD)/guest/net.elf: $(NET_OBJ) $(LWIP_OBJ)
 
 # Keep guest objects (they are intermediates of the pattern rules).
 .SECONDARY: $(GUEST_LIB_OBJ) $(patsubst guest/%,$(BUILD)/guest/obj/%.o,$(wildcard guest/workloads/*.c) $(wildcard guest/tests/*.c))
+
+# ---- the same workloads under QEMU (docs/guest-abi.md, "Booting under QEMU")
+# Each workload's object and the guest library, less dsmig's hypercall
+# layer (hypercall.c, start.S), linked with guest/qemu instead: a multiboot
+# image for `qemu-system-x86_64 -kernel`. QEMU's loader takes no 64-bit ELF,
+# so the link ($(BUILD)/guest/qemu/NAME.elf, the one to debug) is copied
+# into an elf32-i386 container, NAME.mb: the same bytes at the same
+# addresses.
+OBJCOPY           ?= objcopy
+QEMU_SRC          := $(wildcard guest/qemu/*.c) $(wildcard guest/qemu/*.S)
+QEMU_OBJ          := $(patsubst guest/%,$(BUILD)/guest/obj/%.o,$(QEMU_SRC))
+QEMU_LIB_OBJ      := $(filter-out %/lib/hypercall.c.o %/lib/start.S.o,$(GUEST_LIB_OBJ))
+QEMU_LDFLAGS      := $(subst guest/guest.ld,guest/qemu/qemu.ld,$(GUEST_LDFLAGS))
+QEMU_ELFS         := $(GUEST_NAMES:%=$(BUILD)/guest/qemu/%.elf)
+GUEST_QEMU_IMAGES := $(GUEST_NAMES:%=$(BUILD)/guest/qemu/%.mb)
+
+$(BUILD)/guest/qemu/%.elf: $(BUILD)/guest/obj/workloads/%.c.o $(QEMU_LIB_OBJ) $(QEMU_OBJ) guest/qemu/qemu.ld
+	@mkdir -p $(@D)
+	$(CC) $(QEMU_LDFLAGS) $(filter %.o,$^) -lgcc -o $@
+
+$(BUILD)/guest/qemu/%.mb: $(BUILD)/guest/qemu/%.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+# Its lwIP finds no NIC (hc_net_info: not present) and serves over rings.
+$(BUILD)/guest/qemu/net.elf: $(NET_OBJ) $(LWIP_OBJ)
+
+.SECONDARY: $(QEMU_OBJ) $(QEMU_ELFS)

@@ -1,0 +1,180 @@
+#!/bin/bash
+# make bench-peer: the same guest code migrated by QEMU 7.2 and by dsmig on
+# this machine, over loopback, measured the same way from outside both
+# engines (docs/benchmarks.md "Side by side with QEMU").
+#
+# The guest is guest/workloads/writer.c (or another workload): one object
+# file, linked for dsmig-vmm (BUILD/guest/NAME.elf) and, with guest/qemu's
+# multiboot platform layer, for QEMU (BUILD/guest/qemu/NAME.mb). Both get
+# 128 MiB and one vCPU; neither is pinned (both have both cores). Each run
+# starts a fresh source VM, lets it run WARMUP_S, migrates it to a fresh
+# destination on this machine, and lets the destination run AFTER_S. What
+# is measured, for both:
+#   - the guest's own lines (writer: t_ms= pages= gap_us=) from the source's
+#     and the destination's console: its longest stall and its write rate
+#     before, during and after;
+#   - bytes on the wire: `dsmig wire` (libpcap) on lo, ports 47000-47099
+#     (dsmig's ranks are confined there, QEMU migrates to 47099);
+#   - the migrate command's wall time, and each engine's own total time and
+#     downtime as it reports them.
+# A migration still running after TIMEOUT s is cancelled and counts as "did
+# not converge" (the source runs on).
+#
+# Usage: bench/peer.sh BUILD-DIR
+#   RUNS=3 TIMEOUT=120 WARMUP_S=2 AFTER_S=5 OUT=bench/results/peer
+#   SYSTEMS="qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy
+#            dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw"
+#   CELLS="CAP/WORKLOAD/ARG,ARG ..." (CAP 12M or 0 for none; ARGs go to the
+#          guest, commas for spaces), default: the writer at 100 pages/s on
+#          12 Mbit/s, and at 1000 and max pages/s, one-word and random
+#          pages, on no cap. FULL=1: the whole matrix of docs/benchmarks.md
+#          (several hours).
+set -u
+BUILD=${1:-build}
+RUNS=${RUNS:-3}
+TIMEOUT=${TIMEOUT:-120}
+WARMUP_S=${WARMUP_S:-2}
+AFTER_S=${AFTER_S:-5}
+top=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$top/bench/results/peer}
+SYSTEMS=${SYSTEMS:-qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw}
+writer=writer/ws=32M,hb_ms=100
+if [ "${FULL:-}" = 1 ]; then
+	CELLS=
+	for cap in 12M 0; do
+		for fill in word random; do
+			for rate in 0 100 1000 10000 max; do
+				CELLS="$CELLS $cap/$writer,rate=$rate,fill=$fill"
+			done
+		done
+		for w in idle cpu memory kv; do CELLS="$CELLS $cap/$w/"; done
+	done
+fi
+CELLS=${CELLS:-12M/$writer,rate=100 0/$writer,rate=1000 0/$writer,rate=max 0/$writer,rate=1000,fill=random}
+QEMU_PORT=47099
+QEMU=${QEMU:-qemu-system-x86_64}
+. "$(dirname "$0")/lib.sh"
+
+if [ "$accel" != kvm ]; then
+	echo "bench-peer: needs KVM for both engines (dsmig-vmm would use $accel, QEMU would fall back to TCG): not run" >&2
+	exit 1
+fi
+if ! command -v "$QEMU" >/dev/null || ! command -v python3 >/dev/null; then
+	echo "bench-peer: needs $QEMU and python3 (make deps installs them)" >&2
+	exit 1
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+W=$(mktemp -d /tmp/dsmig-peer.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B" "$W"' EXIT
+
+# Lines the guest has printed about its writes so far in console FILE.
+guest_lines() { grep -c '^writer: t_ms=' "$1" 2>/dev/null || echo 0; }
+
+# Waits up to $2 s for the guest's first line in console $1.
+wait_guest() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		grep -q '^[a-z]*: ' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The probe runs until its stdin closes: it reads a FIFO held open here.
+mkfifo "$W/wire.in"
+exec 7<>"$W/wire.in"
+wire_start() { "$DSMIG" wire --net lo --ports 47000-47099 --interval-ms 100 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
+wire_stop() { sleep 0.3; kill "$wire_pid" 2>/dev/null; wait "$wire_pid" 2>/dev/null; }
+
+# One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1.
+run_qemu() {
+	local d=$1 cap=$2 args=$3 mode=$4 img=$5 bw=0 rc s e src dst
+	[ "$cap" = 12M ] && bw=1500000
+	common=(-accel kvm -m 128 -smp 1 -nodefaults -display none -no-reboot
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$img" -append "$args")
+	"$QEMU" "${common[@]}" -serial "file:$d/src.console" -qmp "unix:$d/src.qmp,server=on,wait=off" 2>"$d/src.err" &
+	src=$!
+	"$QEMU" "${common[@]}" -serial "file:$d/dst.console" -qmp "unix:$d/dst.qmp,server=on,wait=off" -incoming defer 2>"$d/dst.err" &
+	dst=$!
+	if ! wait_guest "$d/src.console" 60; then
+		echo "bench-peer: QEMU did not boot $img: $(tail -1 "$d/src.err")" >&2
+		kill $src $dst; wait $src $dst 2>/dev/null
+		return 1
+	fi
+	sleep "$WARMUP_S"
+	guest_lines "$d/src.console" >"$d/lines_before"
+	wire_start "$d"
+	s=$(date +%s%N)
+	python3 "$top/bench/qmp_migrate.py" --src "$d/src.qmp" --dst "$d/dst.qmp" \
+		--uri "tcp:127.0.0.1:$QEMU_PORT" --mode "$mode" --bandwidth $bw \
+		--timeout "$TIMEOUT" >"$d/engine.json" 2>"$d/engine.err"
+	rc=$?
+	e=$(date +%s%N)
+	wire_stop
+	echo $(((e - s) / 1000000)) >"$d/wall_ms"
+	[ $rc = 0 ] && sleep "$AFTER_S"
+	kill $src $dst 2>/dev/null
+	wait $src $dst 2>/dev/null
+	return 0
+}
+
+# One migration by dsmig with method $4 and options $6; run dir $1.
+run_dsmig() {
+	local d=$1 cap=$2 args=$3 method=$4 img=$5 extra=$6 rc s e vm=peer
+	rm -f "$A/$vm".* "$B/$vm".*
+	# shellcheck disable=SC2086 # args is the guest's argument list
+	"$VMM" run "$img" --name $vm --mem 128M --vcpus 1 --quiet --console "$d/src.console" -- $args 2>"$d/src.err" &
+	if ! wait_guest "$d/src.console" 30; then
+		echo "bench-peer: dsmig-vmm did not start $img: $(tail -1 "$d/src.err")" >&2
+		wait
+		return 1
+	fi
+	sleep "$WARMUP_S"
+	guest_lines "$d/src.console" >"$d/lines_before"
+	wire_start "$d"
+	s=$(date +%s%N)
+	# shellcheck disable=SC2086 # extra is a list of options
+	timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm --to "$B" --bandwidth "$cap" \
+		--method "$method" $extra --json >"$d/engine.json" 2>"$d/engine.err"
+	rc=$?
+	e=$(date +%s%N)
+	wire_stop
+	echo $(((e - s) / 1000000)) >"$d/wall_ms"
+	[ $rc = 124 ] && echo '{"timeout":true}' >"$d/engine.json"
+	[ $rc = 0 ] && sleep "$AFTER_S"
+	cp "$B/$vm.console" "$d/dst.console" 2>/dev/null
+	DSMIG_RUNTIME_DIR=$B "$VMM" ctl $vm quit >/dev/null 2>&1
+	"$VMM" ctl $vm quit >/dev/null 2>&1
+	wait
+	return 0
+}
+
+n=0
+for cell in $CELLS; do
+	cap=${cell%%/*}
+	rest=${cell#*/}
+	w=${rest%%/*}
+	args=${rest#*/}
+	args=${args//,/ }
+	for sys in $SYSTEMS; do
+		for r in $(seq "$RUNS"); do
+			n=$((n + 1))
+			d="$W/run-$n"
+			mkdir -p "$d"
+			jq -n --arg sys "$sys" --arg cap "$cap" --arg w "$w" --arg args "$args" \
+				--argjson run "$r" '{system: $sys, cap: $cap, workload: $w, args: $args, run: $run}' >"$d/meta.json"
+			echo "bench-peer: $n: $sys, $w $args, cap ${cap/#0/none}, run $r" >&2
+			case $sys in
+			qemu-*) run_qemu "$d" "$cap" "$args" "${sys#qemu-}" "$BUILD/guest/qemu/$w.mb" ;;
+			dsmig-*-raw) m=${sys#dsmig-}; run_dsmig "$d" "$cap" "$args" "${m%-raw}" "$BUILD/guest/$w.elf" "--compress off --delta off" ;;
+			dsmig-*) run_dsmig "$d" "$cap" "$args" "${sys#dsmig-}" "$BUILD/guest/$w.elf" "" ;;
+			*) echo "bench-peer: unknown system $sys" >&2; exit 2 ;;
+			esac
+		done
+	done
+done
+
+mkdir -p "$(dirname "$OUT")"
+python3 "$top/bench/peer_report.py" --runs "$W" --out "$OUT" \
+	--command "make bench-peer${FULL:+ FULL=1} (RUNS=$RUNS TIMEOUT=$TIMEOUT WARMUP_S=$WARMUP_S AFTER_S=$AFTER_S)" || exit 1
+cat "$OUT.md"
