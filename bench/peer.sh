@@ -21,7 +21,7 @@
 # not converge" (the source runs on).
 #
 # Usage: bench/peer.sh BUILD-DIR
-#   RUNS=3 TIMEOUT=120 WARMUP_S=2 AFTER_S=5 OUT=bench/results/peer
+#   RUNS=3 TIMEOUT=120 WARMUP_S=2 AFTER_S=3 OUT=bench/results/peer
 #   SYSTEMS="qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy
 #            dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw"
 #   CELLS="CAP/WORKLOAD/ARG,ARG ..." (CAP 12M or 0 for none; ARGs go to the
@@ -34,7 +34,7 @@ BUILD=${1:-build}
 RUNS=${RUNS:-3}
 TIMEOUT=${TIMEOUT:-120}
 WARMUP_S=${WARMUP_S:-2}
-AFTER_S=${AFTER_S:-5}
+AFTER_S=${AFTER_S:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$top/bench/results/peer}
 SYSTEMS=${SYSTEMS:-qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw}
