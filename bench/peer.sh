@@ -14,7 +14,8 @@
 #     and the destination's console: its longest stall and its write rate
 #     before, during and after;
 #   - bytes on the wire: `dsmig wire` (libpcap) on lo, ports 47000-47099
-#     (dsmig's ranks are confined there, QEMU migrates to 47099);
+#     (dsmig's ranks are confined there, QEMU migrates to 47099), counted
+#     every 20 ms, and when the first 64 KiB of pages were on it;
 #   - the migrate command's wall time, and each engine's own total time and
 #     downtime as it reports them.
 # A migration still running after TIMEOUT s is cancelled and counts as "did
@@ -80,10 +81,13 @@ wait_guest() {
 	return 1
 }
 
+# CLOCK_MONOTONIC in ns, the wire probe's clock (docs/probes.md).
+mono_now() { python3 -c 'import time; print(time.monotonic_ns())'; }
+
 # The probe runs until its stdin closes: it reads a FIFO held open here.
 mkfifo "$W/wire.in"
 exec 7<>"$W/wire.in"
-wire_start() { "$DSMIG" wire --net lo --ports 47000-47099 --interval-ms 100 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
+wire_start() { "$DSMIG" wire --net lo --ports 47000-47099 --interval-ms 20 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
 wire_stop() { sleep 0.3; kill "$wire_pid" 2>/dev/null; wait "$wire_pid" 2>/dev/null; }
 
 # One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1.
@@ -104,6 +108,7 @@ run_qemu() {
 	sleep "$WARMUP_S"
 	guest_lines "$d/src.console" >"$d/lines_before"
 	wire_start "$d"
+	mono_now >"$d/t0_mono"
 	s=$(date +%s%N)
 	python3 "$top/bench/qmp_migrate.py" --src "$d/src.qmp" --dst "$d/dst.qmp" \
 		--uri "tcp:127.0.0.1:$QEMU_PORT" --mode "$mode" --bandwidth $bw \
@@ -132,6 +137,7 @@ run_dsmig() {
 	sleep "$WARMUP_S"
 	guest_lines "$d/src.console" >"$d/lines_before"
 	wire_start "$d"
+	mono_now >"$d/t0_mono"
 	s=$(date +%s%N)
 	# shellcheck disable=SC2086 # extra is a list of options
 	timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm --to "$B" --bandwidth "$cap" \

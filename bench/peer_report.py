@@ -51,16 +51,32 @@ def guest_lines(path):
     return out
 
 
-def wire_bytes(path):
+def wire_counts(path):
+    """[(t_ns, bytes)] from `dsmig wire`'s lines."""
     counts = []
     for raw in read_bytes(path).splitlines():
         try:
             rec = json.loads(raw)
         except ValueError:
             continue
-        if isinstance(rec, dict) and isinstance(rec.get("bytes"), int):
-            counts.append(rec["bytes"])
-    return counts[-1] - counts[0] if len(counts) >= 2 else None
+        if isinstance(rec, dict) and isinstance(rec.get("bytes"), int) \
+                and isinstance(rec.get("t_ns"), int):
+            counts.append((rec["t_ns"], rec["bytes"]))
+    return counts
+
+
+def wire_bytes(counts):
+    return counts[-1][1] - counts[0][1] if len(counts) >= 2 else None
+
+
+def first_pages_ms(counts, t0_ns):
+    """ms from the migrate command to the first 64 KiB on the wire."""
+    if not counts or not t0_ns:
+        return None
+    for t, b in counts:
+        if b - counts[0][1] >= 65536:
+            return (t - t0_ns) / 1e6
+    return None
 
 
 def rate(a, b):
@@ -94,13 +110,15 @@ def analyse(d):
     try:
         before_n = int(read_bytes(os.path.join(d, "lines_before")) or 0)
         wall_ms = int(read_bytes(os.path.join(d, "wall_ms")) or 0)
+        t0_ns = int(read_bytes(os.path.join(d, "t0_mono")) or 0)
     except ValueError:
-        before_n, wall_ms = 0, 0
+        before_n, wall_ms, t0_ns = 0, 0, 0
+    counts = wire_counts(os.path.join(d, "wire.jsonl"))
     converged, total_ms, downtime_ms, why = engine_numbers(
         meta["system"], read_json(os.path.join(d, "engine.json")))
     r = dict(meta, converged=converged, why=why, engine_total_ms=total_ms,
              engine_downtime_ms=downtime_ms, wall_ms=wall_ms,
-             wire_bytes=wire_bytes(os.path.join(d, "wire.jsonl")))
+             wire_bytes=wire_bytes(counts), first_pages_ms=first_pages_ms(counts, t0_ns))
     # Before: the last 1.5 s of warm-up. During: from the start to the
     # source's last line. The guest's stall: the longest loop gap from the
     # start on, on both sides.
@@ -184,15 +202,17 @@ def main():
         f"Command: `{o.command}`. Each cell: median (min–max) over the runs that converged; "
         "\"converged\" counts them. Guest: 128 MiB, 1 vCPU, the same workload object file on both "
         "(dsmig-vmm: BUILD/guest/NAME.elf; QEMU 7.2 -accel kvm: BUILD/guest/qemu/NAME.mb). "
-        "Wire: `dsmig wire` on lo, both engines' ports. Guest stall: the longest gap between two "
+        "Wire: `dsmig wire` on lo, both engines' ports, every 20 ms; first pages: from the "
+        "migrate command (QMP's for QEMU) to the first 64 KiB on it. Guest stall: the longest gap between two "
         "turns of the writer's loop from the migration's start on, by the guest's own clock. "
         "Rate during: the guest's writes/s from the start to its last line on the source, "
         "as % of the 1.5 s before. Below half after: time after the switch-over with the "
         "write rate under half of that.",
         "",
         "| cap | workload | system | converged | guest's longest stall (ms) | engine downtime (ms) "
-        "| command wall time (s) | engine total (s) | wire (MB) | rate during (%) | below half after (ms) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| command to first pages (ms) | command wall time (s) | engine total (s) | wire (MB) "
+        "| rate during (%) | below half after (ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in cells:
         for sysname in systems:
@@ -208,6 +228,7 @@ def main():
             lines.append(
                 f"| {cap} | {w} | {sysname} | {conv} | {stat([r['guest_stall_ms'] for r in ok])} "
                 f"| {stat([r['engine_downtime_ms'] for r in ok])} "
+                f"| {stat([r['first_pages_ms'] for r in ok])} "
                 f"| {stat([r['wall_ms'] / 1000 for r in ok], '{:.2f}')} "
                 f"| {stat([r['engine_total_ms'] / 1000 if r['engine_total_ms'] is not None else None for r in ok], '{:.2f}')} "
                 f"| {stat([r['wire_bytes'] / 1e6 if r['wire_bytes'] is not None else None for r in ok], '{:.1f}')} "

@@ -62,6 +62,9 @@ struct migrate_opts {
 	unsigned timeout_s;
 	int json;
 	int rollback;             /* --on-postcopy-failure rollback */
+	/* The source's progress and clock sampled before the engine starts
+	 * ("PROGRESS:TIME_NS" for the engine's --baseline-from), or "". */
+	char baseline_from[48];
 };
 
 /* What the telemetry told us so far, read by common/telemetry_read.h. */
@@ -91,6 +94,7 @@ static void migrate_usage(FILE *f)
 	fprintf(f,
 		"usage: dsmig migrate VM --to HOST [--from HOST] [--method precopy|dsm|dsm-pull]\n"
 		"         [--bandwidth RATE] [--ranks N] [--max-iters K] [--target-dirty N]\n"
+		"         [--downtime-target MS]\n"
 		"         [--verify] [--log FILE] [--json] [--timeout SECONDS]\n"
 		"         [--on-postcopy-failure pause|rollback]\n"
 		"         [--switch-timeout MS] [--no-convergence-stop]\n"
@@ -103,13 +107,14 @@ static void migrate_usage(FILE *f)
 		"telemetry (JSON lines, docs/telemetry.md). --timeout bounds the whole migration\n"
 		"(%d s), --switch-timeout each wait for the destination at the\n"
 		"switch-over (%d ms). Pre-copy stops after --max-iters rounds (%d), below\n"
-		"--target-dirty pages (%d), or when the guest dirties faster than we\n"
-		"send (unless --no-convergence-stop). If the destination fails after the\n"
+		"--target-dirty pages (%d), when what is left would go within\n"
+		"--downtime-target (%d ms; 0: never) at the last round's rate, or when\n"
+		"the guest dirties faster than we send (unless --no-convergence-stop). If the destination fails after the\n"
 		"switch-over, the source keeps the VM paused as it was then (pause, the\n"
 		"default; exit 5) or runs it again, losing what the guest did since\n"
 		"(rollback; exit 7). Exit codes: docs/reliability.md.\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
 		MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS, MIGREQ_DEFAULT_MAX_ITERS,
-		MIGREQ_DEFAULT_TARGET_DIRTY);
+		MIGREQ_DEFAULT_TARGET_DIRTY, MIGREQ_DEFAULT_DOWNTIME_TARGET_MS);
 }
 
 static void self_dir(char *buf, size_t len)
@@ -253,9 +258,9 @@ static pid_t spawn_engine(const struct migrate_opts *o, struct placement *pl,
 {
 	char dir[PATH_MAX], engine[PATH_MAX + 16], np[16];
 	char hosts[2 * sizeof(pl->src->ssh_host) + 2];
-	/* mpirun's 41 at most, the engine, the request, --hv H, --telemetry F,
-	 * --key-file K, NULL */
-	const char *argv[52 + MIGREQ_ARGV_MAX], *net = "lo";
+	/* mpirun's 44 at most, the engine, the request, --hv H, --telemetry F,
+	 * --key-file K, --baseline-from B, NULL */
+	const char *argv[57 + MIGREQ_ARGV_MAX], *net = "lo";
 	struct migreq_argv req;
 	int n = 0, i;
 
@@ -309,6 +314,11 @@ static pid_t spawn_engine(const struct migrate_opts *o, struct placement *pl,
 	 * so that none outlives a dead mpirun unnoticed. */
 	argv[n++] = "-x";
 	argv[n++] = PROC_MIGRATION_TAG;
+	/* ob1 drives the TCP BTL below; without this, Open MPI first probes
+	 * UCX's PML (no such network here), 0.2 s of every start-up. */
+	argv[n++] = "--mca";
+	argv[n++] = "pml";
+	argv[n++] = "ob1";
 	argv[n++] = "--mca";
 	argv[n++] = "btl";
 	argv[n++] = "tcp,self";
@@ -342,6 +352,10 @@ static pid_t spawn_engine(const struct migrate_opts *o, struct placement *pl,
 	if (pl->kind != PLACE_SSH) {
 		argv[n++] = "--key-file";
 		argv[n++] = key_file;
+	}
+	if (o->baseline_from[0]) {
+		argv[n++] = "--baseline-from";
+		argv[n++] = o->baseline_from;
 	}
 	argv[n] = NULL;
 
@@ -503,18 +517,43 @@ static int settle(const struct migrate_opts *o, const struct ends *e, const stru
 	return rc;
 }
 
+/* The workload's progress and the VMM's clock now, for the engine's
+ * baseline (--baseline-from): its window then runs while mpirun starts
+ * the ranks, instead of after. Leaves baseline "" when the guest keeps
+ * no counters or the VMM does not answer: the engine measures alone. */
+static void sample_baseline(struct ctl_client *c, char *baseline, size_t len)
+{
+	json_t *r = NULL, *ctr, *progress, *time_ns;
+
+	baseline[0] = '\0';
+	if (ctl_client_execute(c, "query-stats", NULL, &r, NULL, 2000) != 0)
+		return;
+	ctr = json_object_get(r, "counters");
+	progress = json_object_get(ctr, "progress");
+	time_ns = json_object_get(r, "time_ns");
+	if (json_is_integer(progress) && json_is_integer(time_ns) &&
+	    json_integer_value(progress) >= 0 && json_integer_value(time_ns) > 0)
+		snprintf(baseline, len, "%lld:%lld", (long long)json_integer_value(progress),
+			 (long long)json_integer_value(time_ns));
+	json_decref(r);
+}
+
 /* Before anything starts: the source VM must be running and in no other
  * migration, and the destination must have no VM of that name (its
  * discarding on failure would hit someone else's). Returns 0, or -1 with
  * the reason said. */
-static int preflight(const struct migreq *r, const struct ends *e)
+static int preflight(const struct migreq *r, const struct ends *e, char *baseline,
+		     size_t baseline_len)
 {
 	struct ctl_client *c;
 	struct side s, d;
 
 	probe_side(e, MIGRATE_SRC, r->vm, &s, &c);
-	if (c)
+	if (c) {
+		if (s.state == SIDE_RUNNING)
+			sample_baseline(c, baseline, baseline_len);
 		ctl_client_close(c);
+	}
 	if (s.state == SIDE_ABSENT || s.state == SIDE_UNKNOWN) {
 		log_error("no VM '%s' answers on %s: %s", r->vm, r->from,
 			  s.state == SIDE_ABSENT ? "no such VM (no control socket)" : s.why);
@@ -838,7 +877,7 @@ int cmd_migrate(int argc, char **argv)
 		ends.ssh = ssh_src ? &ssh : NULL;
 		ends.dir[MIGRATE_SRC] = o.req.from;
 		ends.dir[MIGRATE_DST] = o.req.to;
-		if (preflight(&o.req, &ends)) {
+		if (preflight(&o.req, &ends, o.baseline_from, sizeof(o.baseline_from))) {
 			if (ends.ssh)
 				migrate_ssh_close(ends.ssh);
 			return CLI_FAILED;

@@ -31,7 +31,8 @@ static const char *const codec_names[] = {
 enum {
 	OPT_VM = MIGREQ_OPT_BASE, OPT_FROM, OPT_TO, OPT_METHOD, OPT_BANDWIDTH, OPT_RANKS,
 	OPT_MAX_ITERS, OPT_TARGET_DIRTY, OPT_NO_CONVERGENCE_STOP, OPT_VERIFY, OPT_COMPRESS,
-	OPT_DELTA, OPT_HOT_WINDOW, OPT_HOT_THRESHOLD, OPT_SWITCH_TIMEOUT, OPT_HELP,
+	OPT_DELTA, OPT_HOT_WINDOW, OPT_HOT_THRESHOLD, OPT_SWITCH_TIMEOUT, OPT_DOWNTIME_TARGET,
+	OPT_HELP,
 };
 
 static const struct option migreq_opts[] = {
@@ -43,6 +44,7 @@ static const struct option migreq_opts[] = {
 	{ "ranks", required_argument, NULL, OPT_RANKS },
 	{ "max-iters", required_argument, NULL, OPT_MAX_ITERS },
 	{ "target-dirty", required_argument, NULL, OPT_TARGET_DIRTY },
+	{ "downtime-target", required_argument, NULL, OPT_DOWNTIME_TARGET },
 	{ "no-convergence-stop", no_argument, NULL, OPT_NO_CONVERGENCE_STOP },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -62,6 +64,7 @@ void migreq_defaults(struct migreq *r)
 	r->ranks = MIGREQ_DEFAULT_RANKS;
 	r->max_iters = MIGREQ_DEFAULT_MAX_ITERS;
 	r->target_dirty = MIGREQ_DEFAULT_TARGET_DIRTY;
+	r->downtime_target_ms = MIGREQ_DEFAULT_DOWNTIME_TARGET_MS;
 	r->stop_on_no_convergence = 1;
 	r->compress = MIGREQ_CODEC_AUTO;
 	r->delta = MIGREQ_CODEC_AUTO;
@@ -124,6 +127,9 @@ int migreq_check(const struct migreq *r, char *why, size_t len)
 		return -1;
 	if (r->max_iters > MIGREQ_MAX_ITERS_LIMIT)
 		return errbuf_set(why, len, "--max-iters must be 0..%d", MIGREQ_MAX_ITERS_LIMIT);
+	if (r->downtime_target_ms > MIGREQ_MAX_DOWNTIME_TARGET_MS)
+		return errbuf_set(why, len, "--downtime-target must be 0..%d ms",
+				  MIGREQ_MAX_DOWNTIME_TARGET_MS);
 	if (r->hot_window < 1 || r->hot_window > MIGREQ_MAX_HOT_WINDOW)
 		return errbuf_set(why, len, "--hot-window must be 1..%d", MIGREQ_MAX_HOT_WINDOW);
 	if (r->hot_threshold < 1 || r->hot_threshold > r->hot_window)
@@ -201,6 +207,7 @@ static int take_option(struct migreq *r, int c, const char *v, const char *opt,
 	case OPT_RANKS: return take_unsigned(&r->ranks, v, opt, why, len);
 	case OPT_MAX_ITERS: return take_unsigned(&r->max_iters, v, opt, why, len);
 	case OPT_TARGET_DIRTY: return take_number(&r->target_dirty, UINT64_MAX, v, opt, why, len);
+	case OPT_DOWNTIME_TARGET: return take_unsigned(&r->downtime_target_ms, v, opt, why, len);
 	case OPT_NO_CONVERGENCE_STOP: r->stop_on_no_convergence = 0; return 0;
 	case OPT_VERIFY: r->verify = 1; return 0;
 	case OPT_COMPRESS: return take_codec(&r->compress, v, opt, why, len);
@@ -317,6 +324,8 @@ void migreq_to_argv(const struct migreq *r, struct migreq_argv *a)
 	put_number(a, &slot, "--ranks", r->ranks, MIGREQ_DEFAULT_RANKS);
 	put_number(a, &slot, "--max-iters", r->max_iters, MIGREQ_DEFAULT_MAX_ITERS);
 	put_number(a, &slot, "--target-dirty", r->target_dirty, MIGREQ_DEFAULT_TARGET_DIRTY);
+	put_number(a, &slot, "--downtime-target", r->downtime_target_ms,
+		   MIGREQ_DEFAULT_DOWNTIME_TARGET_MS);
 	put_number(a, &slot, "--hot-window", r->hot_window, MIGREQ_DEFAULT_HOT_WINDOW);
 	put_number(a, &slot, "--hot-threshold", r->hot_threshold, MIGREQ_DEFAULT_HOT_THRESHOLD);
 	put_number(a, &slot, "--switch-timeout", r->switch_timeout_ms,

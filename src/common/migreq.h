@@ -32,6 +32,10 @@
 #define MIGREQ_DEFAULT_RANKS           2
 #define MIGREQ_DEFAULT_MAX_ITERS       5
 #define MIGREQ_DEFAULT_TARGET_DIRTY    50
+/* QEMU's rule beside Xen's: stop once the pages left would go in this
+ * long at the rate the last round sent (QEMU's downtime-limit is 300 ms;
+ * ours is what dsmig's downtimes are). */
+#define MIGREQ_DEFAULT_DOWNTIME_TARGET_MS 20
 #define MIGREQ_DEFAULT_HOT_WINDOW      3
 #define MIGREQ_DEFAULT_HOT_THRESHOLD   2
 #define MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS 10000
@@ -43,6 +47,7 @@
 #define MIGREQ_MAX_ITERS_LIMIT         1000
 #define MIGREQ_MAX_HOT_WINDOW          16       /* the page directory's history */
 #define MIGREQ_MAX_SWITCH_TIMEOUT_MS   3600000  /* an hour */
+#define MIGREQ_MAX_DOWNTIME_TARGET_MS  60000    /* a minute */
 
 #define MIGREQ_HOST_MAX 256          /* a hosts-file name or a runtime directory */
 #define MIGREQ_METHOD_MAX 16
@@ -65,6 +70,9 @@ struct migreq {
 					    MPI's own ranks */
 	unsigned max_iters;              /* --max-iters: pre-copy rounds at most */
 	uint64_t target_dirty;           /* --target-dirty: stop below this many */
+	unsigned downtime_target_ms;     /* --downtime-target: stop when the
+					    pages left would take at most this
+					    long to send; 0 = never */
 	int stop_on_no_convergence;      /* 0 with --no-convergence-stop */
 	int verify;                      /* --verify */
 	enum migreq_codec compress;      /* --compress auto|on|off (LZ4) */

@@ -383,6 +383,8 @@ static int boundary(struct carrier *c, char *why, size_t len)
 		ps.held = c->dsm ? c->hb.held : 0;
 		ps.dirty_rate = secs > 0 ? (double)dirty / secs : 0;
 		ps.send_rate = secs > 0 ? (double)c->tally.sent / secs : 0;
+		/* libxenguest's stream does not say which pages were zero. */
+		ps.data_send_rate = ps.send_rate;
 		d = precopy_decide(&e->opt.policy, &ps, &c->why);
 		c->round++;
 		c->round_closed = 0;

@@ -35,6 +35,10 @@ struct engine_opts {
 	struct precopy_params policy;   /* from req: max_iters, target_dirty */
 	unsigned batch_pages;
 	unsigned baseline_ms;           /* workload rate measured before start */
+	/* --baseline-from: the source's progress and VMM clock sampled by
+	 * dsmig migrate before it started the engine (has_baseline_from) */
+	int has_baseline_from;
+	uint64_t baseline_progress, baseline_time_ns;
 	unsigned after_ms;              /* ... and after the switch-over */
 	const char *telemetry;          /* path, fd:N or NULL */
 	const char *key_file;           /* --key-file, or NULL: untagged */

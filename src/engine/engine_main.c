@@ -47,11 +47,33 @@ static void usage(void)
 		"         [--compress auto|on|off] [--delta auto|on|off] [--switch-timeout MS]\n"
 		"         (a migration request, spelt as for dsmig migrate: common/migreq.h)\n"
 		"         [--hv kvm|xen] [--batch-pages N] [--baseline-ms MS] [--after-ms MS]\n"
+		"         [--baseline-from PROGRESS:TIME_NS]\n"
 		"         [--telemetry FILE|fd:N] [--key-file FILE]\n"
 		"--key-file: the migration's key (64 hex digits, a 0600 file of this user's;\n"
 		"dsmig migrate makes one): every page batch and blob is tagged with it.\n"
 		"Without it, the key is read from $" KEYFILE_ENV " (the same 64 hex digits)\n"
 		"if set: dsmig migrate passes it so to ranks on ssh hosts.\n");
+}
+
+/* "PROGRESS:TIME_NS", two decimal counts. 0, or -1 if malformed. */
+static int parse_baseline_from(const char *v, struct engine_opts *o)
+{
+	char *end;
+	unsigned long long progress, time_ns;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	progress = strtoull(v, &end, 10);
+	if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
+		return -1;
+	time_ns = strtoull(end + 1, &end, 10);
+	if (errno || *end || time_ns == 0)
+		return -1;
+	o->has_baseline_from = 1;
+	o->baseline_progress = progress;
+	o->baseline_time_ns = time_ns;
+	return 0;
 }
 
 /* The engine's own options, beside the request's. */
@@ -69,6 +91,10 @@ static int take_engine_opt(void *arg, int c, const char *v, char *why, size_t le
 			return errbuf_set(why, len, "--batch-pages must be 1..%d",
 					  STREAM_MAX_BATCH_PAGES);
 		o->batch_pages = (unsigned)n;
+		return 0;
+	case 'F':
+		if (parse_baseline_from(v, o))
+			return errbuf_set(why, len, "bad --baseline-from '%s': PROGRESS:TIME_NS", v);
 		return 0;
 	case 'L':
 	case 'A':
@@ -95,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		{ "hv", required_argument, NULL, 'H' },
 		{ "batch-pages", required_argument, NULL, 'B' },
 		{ "baseline-ms", required_argument, NULL, 'L' },
+		{ "baseline-from", required_argument, NULL, 'F' },
 		{ "after-ms", required_argument, NULL, 'A' },
 		{ "telemetry", required_argument, NULL, 'o' },
 		{ "key-file", required_argument, NULL, 'K' },
@@ -108,7 +135,9 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 	memset(o, 0, sizeof(*o));
 	o->hv = "kvm";
 	o->batch_pages = 64;
-	o->baseline_ms = 1000;
+	/* With dsmig migrate's sample (--baseline-from) most of this passes
+	 * while mpirun starts the ranks. */
+	o->baseline_ms = 300;
 	o->after_ms = 1000;
 	rc = migreq_from_argv(r, argc, argv, &extra, why, sizeof(why));
 	if (rc == 0 && !r->from[0])
@@ -130,6 +159,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 	}
 	o->policy.max_iterations = r->max_iters;
 	o->policy.target_dirty = r->target_dirty;
+	o->policy.downtime_target_ns = (uint64_t)r->downtime_target_ms * 1000000ull;
 	o->policy.stop_on_no_convergence = r->stop_on_no_convergence;
 	return 0;
 }

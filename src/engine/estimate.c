@@ -35,6 +35,7 @@ int estimate_precopy(const struct precopy_params *p, const struct estimate_in *i
 	struct precopy_stats ps = {
 		.iteration = in->iteration, .dirty_count = in->next_pages, .held = in->held,
 		.dirty_rate = in->dirty_pps, .send_rate = in->send_pps,
+		.data_send_rate = in->send_pps,
 	};
 	enum precopy_stop_reason why;
 	double bytes = (double)in->bytes_done, t = 0, pages = (double)in->next_pages, final;
@@ -76,7 +77,8 @@ int estimate_before(const struct precopy_params *p, const struct estimate_before
 		.dirty_pps_1s = in->dirty_pps, .working_set = in->ws_pages,
 		.ws_span_s = in->span_s, .max_pages = in->mem_pages, .postcopy = in->postcopy,
 	};
-	struct precopy_stats ps = { .iteration = 1, .send_rate = send_pps };
+	struct precopy_stats ps = { .iteration = 1, .send_rate = send_pps,
+				    .data_send_rate = send_pps };
 	enum precopy_stop_reason why;
 	struct estimate_out o;
 	double t, round1_s, pulled_s = 0;

@@ -12,6 +12,10 @@ enum precopy_decision precopy_decide(const struct precopy_params *p,
 		*why = STOP_ONLY_HOT_LEFT;
 	else if (s->dirty_count < p->target_dirty)
 		*why = STOP_FEW_DIRTY;
+	else if (p->downtime_target_ns && s->data_send_rate > 0 &&
+		 (double)(s->dirty_count + s->held) * 1e9 / s->data_send_rate <=
+		 (double)p->downtime_target_ns)
+		*why = STOP_DOWNTIME_TARGET;
 	else if (s->iteration >= p->max_iterations)
 		*why = STOP_MAX_ITERATIONS;
 	/* Round 0 sends everything, so its rates say nothing about
@@ -30,6 +34,7 @@ const char *precopy_stop_reason_name(enum precopy_stop_reason r)
 		[STOP_FEW_DIRTY] = "few-dirty-pages",
 		[STOP_NO_CONVERGENCE] = "dirty-rate-above-send-rate",
 		[STOP_ONLY_HOT_LEFT] = "only-hot-pages-left",
+		[STOP_DOWNTIME_TARGET] = "downtime-target",
 	};
 
 	return names[r];

@@ -127,23 +127,52 @@ void engine_emit_start(struct engine *e, int compress, int delta)
 			  "compress", compress, "delta", delta));
 }
 
+/* The workload's own rate before the migration, over at least
+ * baseline_ms: from dsmig migrate's sample (--baseline-from), taken before
+ * it started the engine, so that only what is left of the window is
+ * waited here; else from a sample now. A sample from the future, from
+ * more than a minute ago or with more progress than now (another guest)
+ * is not used. Leaves the window's end in *b. 0, or -1 as query_stats. */
+static int measure_baseline(struct source *s, struct hv_stats *b)
+{
+	struct engine *e = s->e;
+	uint64_t window = (uint64_t)e->opt.baseline_ms * 1000000ull, waited;
+	struct hv_stats a;
+
+	if (e->hv->query_stats(e->vm, b))
+		return -1;
+	a = *b;
+	if (e->opt.has_baseline_from && b->has_counters &&
+	    e->opt.baseline_time_ns < b->time_ns &&
+	    b->time_ns - e->opt.baseline_time_ns < 60000000000ull &&
+	    e->opt.baseline_progress <= b->progress) {
+		a.time_ns = e->opt.baseline_time_ns;
+		a.progress = e->opt.baseline_progress;
+	}
+	waited = b->time_ns - a.time_ns;
+	if (waited < window) {
+		struct timespec ts = { (time_t)((window - waited) / 1000000000ull),
+				       (long)((window - waited) % 1000000000ull) };
+
+		nanosleep(&ts, NULL);
+		if (e->hv->query_stats(e->vm, b))
+			return -1;
+	}
+	s->rate_before = rate_between(&a, b);
+	return 0;
+}
+
 /* Everything before round 0: the workload's own rate, dirty logging.
  * Returns 0, or -1 with the reason in e->hv->error(e->vm). */
 static int source_prepare(struct source *s, const uint64_t **shared)
 {
 	struct engine *e = s->e;
-	struct hv_stats a, b;
-	struct timespec ts = { e->opt.baseline_ms / 1000,
-			       (e->opt.baseline_ms % 1000) * 1000000L };
+	struct hv_stats b;
 
 	engine_emit_start(e, e->codec.compress, e->codec.delta);
 	phase(s, PH_BASELINE, NULL);
-	if (e->hv->query_stats(e->vm, &a))
+	if (measure_baseline(s, &b))
 		return -1;
-	nanosleep(&ts, NULL);
-	if (e->hv->query_stats(e->vm, &b))
-		return -1;
-	s->rate_before = rate_between(&a, &b);
 	s->has_counters = b.has_counters;
 	guest_watch_init(&s->watch, b.has_counters ? s->rate_before : 0);
 	s->progress_start = b.progress;
@@ -346,6 +375,8 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 			.held = held_next,
 			.dirty_rate = (double)dirty * 1e9 / (double)dur,
 			.send_rate = (double)tot.pages * 1e9 / (double)dur,
+			.data_send_rate = (double)(tot.pages - tot.zero_pages) * 1e9 /
+					  (double)dur,
 		};
 		held_now = held_next;
 		ctl.round++;

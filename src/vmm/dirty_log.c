@@ -4,7 +4,15 @@
 #include <string.h>
 
 #include "common/bitmap.h"
+#include "common/log.h"
 #include "vmm/dirty_log.h"
+
+/* How old a harvest each consumer accepts (dirty_log.h). */
+static const uint64_t max_age_ns[DIRTY_NR_CONSUMERS] = {
+	[DIRTY_STATS] = DIRTY_STATS_MAX_AGE_NS,
+	[DIRTY_MIGRATION] = 0,
+	[DIRTY_RATE] = DIRTY_STATS_MAX_AGE_NS,
+};
 
 int dirty_log_init(struct dirty_log *d, uint64_t nr_pages, dirty_fetch_fn fetch,
 		   void *opaque)
@@ -68,6 +76,7 @@ static int harvest_locked(struct dirty_log *d)
 	rc = d->fetch(d->opaque, d->scratch);
 	if (rc)
 		return rc;
+	d->harvested_ns = time_mono_ns();
 	for (i = 0; i < DIRTY_NR_CONSUMERS; i++)
 		for (w = 0; w < d->nr_words; w++)
 			d->acc[i][w] |= d->scratch[w];
@@ -84,7 +93,8 @@ int dirty_log_harvest(struct dirty_log *d)
 	return rc;
 }
 
-/* Harvest, then count, optionally copy out, and clear who's bitmap. */
+/* Harvest (if who needs one), then count, optionally copy out, and clear
+ * who's bitmap. */
 static int64_t dirty_log_take(struct dirty_log *d, enum dirty_consumer who,
 			      uint64_t *dst)
 {
@@ -92,10 +102,13 @@ static int64_t dirty_log_take(struct dirty_log *d, enum dirty_consumer who,
 	int rc;
 
 	pthread_mutex_lock(&d->lock);
-	rc = harvest_locked(d);
-	if (rc) {
-		pthread_mutex_unlock(&d->lock);
-		return rc;
+	if (!max_age_ns[who] || !d->harvested_ns ||
+	    time_mono_ns() - d->harvested_ns >= max_age_ns[who]) {
+		rc = harvest_locked(d);
+		if (rc) {
+			pthread_mutex_unlock(&d->lock);
+			return rc;
+		}
 	}
 	if (dst)
 		memcpy(dst, d->acc[who], d->nr_words * sizeof(uint64_t));

@@ -43,6 +43,40 @@ static void test_decisions(void **state)
 			    "dirty-rate-above-send-rate");
 }
 
+/* QEMU's rule: stop once what is left would go within the downtime
+ * target at the last round's rate of pages with data. */
+static void test_downtime_target(void **state)
+{
+	struct precopy_params p = { .max_iterations = 5, .target_dirty = 50,
+				    .stop_on_no_convergence = 1,
+				    .downtime_target_ns = 20000000 };
+	enum precopy_stop_reason why;
+	/* 1000 pages at 100000 data pages/s: 10 ms. */
+	struct precopy_stats s = { .iteration = 1, .dirty_count = 1000,
+				   .dirty_rate = 100, .send_rate = 400000,
+				   .data_send_rate = 100000 };
+
+	assert_int_equal(precopy_decide(&p, &s, &why), PRECOPY_STOP_AND_COPY);
+	assert_int_equal(why, STOP_DOWNTIME_TARGET);
+	assert_string_equal(precopy_stop_reason_name(why), "downtime-target");
+
+	/* 3000 pages: 30 ms, over the target; the zero pages' rate does not
+	 * count. */
+	s.dirty_count = 3000;
+	assert_int_equal(precopy_decide(&p, &s, &why), PRECOPY_CONTINUE);
+	/* The held-back hot pages go in the downtime too. */
+	s.dirty_count = 1000;
+	s.held = 1500;
+	assert_int_equal(precopy_decide(&p, &s, &why), PRECOPY_CONTINUE);
+	/* 0: no such rule; no rate measured: none either. */
+	s.held = 0;
+	p.downtime_target_ns = 0;
+	assert_int_equal(precopy_decide(&p, &s, &why), PRECOPY_CONTINUE);
+	p.downtime_target_ns = 20000000;
+	s.data_send_rate = 0;
+	assert_int_equal(precopy_decide(&p, &s, &why), PRECOPY_CONTINUE);
+}
+
 static void test_unlimited_never_waits(void **state)
 {
 	struct ratelimit rl;
@@ -92,6 +126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decisions),
+		cmocka_unit_test(test_downtime_target),
 		cmocka_unit_test(test_unlimited_never_waits),
 		cmocka_unit_test(test_bucket_rate),
 		cmocka_unit_test(test_bucket_refills_but_caps),

@@ -41,6 +41,7 @@ static void assert_same(const struct migreq *a, const struct migreq *b)
 	assert_int_equal(a->ranks, b->ranks);
 	assert_int_equal(a->max_iters, b->max_iters);
 	assert_int_equal(a->target_dirty, b->target_dirty);
+	assert_int_equal(a->downtime_target_ms, b->downtime_target_ms);
 	assert_int_equal(a->stop_on_no_convergence, b->stop_on_no_convergence);
 	assert_int_equal(a->verify, b->verify);
 	assert_int_equal(a->compress, b->compress);
@@ -60,6 +61,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r.ranks, 2);
 	assert_int_equal(r.max_iters, 5);          /* Xen's SPP_MAX_ITERATIONS */
 	assert_int_equal(r.target_dirty, 50);      /* Xen's SPP_TARGET_DIRTY_COUNT */
+	assert_int_equal(r.downtime_target_ms, 20);
 	assert_int_equal(r.stop_on_no_convergence, 1);
 	assert_int_equal(r.verify, 0);
 	assert_int_equal(r.compress, MIGREQ_CODEC_AUTO);
@@ -129,6 +131,7 @@ static void test_round_trip(void **state)
 	cases[1].ranks = 26;
 	cases[1].max_iters = 0;
 	cases[1].target_dirty = UINT64_MAX;
+	cases[1].downtime_target_ms = 60000;
 	cases[1].stop_on_no_convergence = 0;
 	cases[1].verify = 1;
 	cases[1].compress = MIGREQ_CODEC_OFF;
@@ -144,6 +147,7 @@ static void test_round_trip(void **state)
 	cases[4].bandwidth_bps = 12345678.9;
 	cases[4].max_iters = 1000;
 	cases[4].switch_timeout_ms = 1;
+	cases[4].downtime_target_ms = 0;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[MIGREQ_ARGV_MAX + 2];
 		int k;
@@ -198,6 +202,8 @@ static void test_refused(void **state)
 		{ { "web", "--to", "b", "--hot-window", "17" }, "--hot-window must be 1..16" },
 		{ { "web", "--to", "b", "--compress", "maybe" }, "--compress takes auto, on or off" },
 		{ { "web", "--to", "b", "--switch-timeout", "0" }, "--switch-timeout must be" },
+		{ { "web", "--to", "b", "--downtime-target", "60001" },
+		  "--downtime-target must be 0..60000 ms" },
 		{ { "web", "--to", "b", "--frobnicate" }, "unknown option '--frobnicate'" },
 		{ { "web", "--to", "b", "--verify=yes" }, "unknown option '--verify=yes'" },
 		{ { "web", "--to" }, "option '--to' needs a value" },
