@@ -224,10 +224,9 @@ endif
 
 # `make bench-peer`: the same guest code migrated by QEMU 7.2 and by dsmig
 # over loopback, measured the same way (bench/peer.sh; docs/benchmarks.md
-# "Side by side with QEMU"). Needs /dev/kvm; about 25 minutes; FULL=1 for
+# "Side by side with QEMU"). Needs /dev/kvm; about 20 minutes; FULL=1 for
 # the whole matrix (hours).
 bench-peer: deps all
-	@scripts/deps.sh qemu-system-x86 python3
 	bench/peer.sh $(BUILD)
 
 # ---- fuzzing (libFuzzer) ---------------------------------------------------

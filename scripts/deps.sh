@@ -16,7 +16,7 @@ fi
 PKGS="build-essential pkg-config libjansson-dev libcmocka-dev jq tmux
       libncurses-dev libopenmpi-dev openmpi-bin libxen-dev libpcap-dev
       liblz4-dev libxxhash-dev libsodium-dev gnuplot-nox iproute2 socat procps nftables openssh-server
-      wrk
+      wrk qemu-system-x86 python3
       clang libclang-rt-14-dev"
 [ $# -gt 0 ] && PKGS="$*"
 

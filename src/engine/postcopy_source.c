@@ -14,7 +14,8 @@
 #include "engine/blob.h"
 #include "engine/postcopy.h"
 
-#define PC_PUSH_PAGES     8     /* pages per push batch, at most ... */
+#define PC_PUSH_PAGES     8     /* pages per push batch under a cap, at
+				   most ... */
 #define PC_PUSH_MS        3     /* ... and no more than the cap sends in
 				   this long: a pull that arrives while a
 				   push batch goes through the rate limiter
@@ -26,7 +27,11 @@
 				   queues are (a tc-shaped link without an
 				   engine cap buffers seconds) */
 #define PC_WINDOW_MIN     (32 * 1024)   /* ... but at least this much, */
-#define PC_WINDOW_MAX     (128 * 1024)  /* and at most (no cap: this) */
+#define PC_WINDOW_MAX     (128 * 1024)  /* and at most; without a cap, */
+#define PC_WINDOW_NOCAP   (32u << 20)   /* PC_WINDOW_MS of the rate rank 1
+					   acknowledges at, from
+					   PC_WINDOW_MAX up to this */
+#define PC_RATE_MS        20    /* that rate, over at least this long */
 #define PC_PROGRESS_MS    100   /* telemetry "postcopy" records */
 
 int postcopy_source_send_missing(struct engine *e, const uint64_t *missing,
@@ -86,22 +91,36 @@ static int send_pending(struct engine *e, uint64_t *pending, uint64_t *pfns,
 	return k ? engine_send_pages(e, POSTCOPY_ROUND, pfns, k, 1, st) : 0;
 }
 
-/* How many pushed bytes may be unacknowledged: PC_WINDOW_MS of the cap. */
-/* Pages per push batch at the engine's cap (1..PC_PUSH_PAGES). */
+/* Pages per push batch: at the engine's cap, what it sends in PC_PUSH_MS
+ * (1..PC_PUSH_PAGES); without one, the engine's batch. */
 static unsigned push_batch_pages(const struct engine *e)
 {
 	double pages = e->opt.req.bandwidth_bps / 8 * PC_PUSH_MS / 1000 / STREAM_PAGE_SIZE;
 
-	if (e->opt.req.bandwidth_bps <= 0 || pages >= PC_PUSH_PAGES)
+	if (e->opt.req.bandwidth_bps <= 0)
+		return e->opt.batch_pages;
+	if (pages >= PC_PUSH_PAGES)
 		return PC_PUSH_PAGES;
 	return pages < 1 ? 1 : (unsigned)pages;
 }
 
-static uint64_t push_window(const struct engine *e)
+/* How many pushed bytes may be unacknowledged: PC_WINDOW_MS of the cap;
+ * without a cap, PC_WINDOW_MS of the rate at which rank 1 acknowledges
+ * (delivered_Bps), so that the window grows as far as the link and rank 1
+ * take pages (at 128 KiB in flight, loopback moved 27 MB/s) and a pull
+ * still waits behind no more than PC_WINDOW_MS of pushes, however slow a
+ * link without an engine cap is. */
+static uint64_t push_window(const struct engine *e, double delivered_Bps)
 {
 	double bytes = e->opt.req.bandwidth_bps / 8 * PC_WINDOW_MS / 1000;
 
-	if (e->opt.req.bandwidth_bps <= 0 || bytes >= PC_WINDOW_MAX)
+	if (e->opt.req.bandwidth_bps <= 0) {
+		bytes = delivered_Bps * PC_WINDOW_MS / 1000;
+		if (bytes >= PC_WINDOW_NOCAP)
+			return PC_WINDOW_NOCAP;
+		return bytes <= PC_WINDOW_MAX ? PC_WINDOW_MAX : (uint64_t)bytes;
+	}
+	if (bytes >= PC_WINDOW_MAX)
 		return PC_WINDOW_MAX;
 	return bytes <= PC_WINDOW_MIN ? PC_WINDOW_MIN : (uint64_t)bytes;
 }
@@ -119,6 +138,8 @@ unsigned postcopy_source_readahead(struct postcopy_readahead *ra, uint64_t p)
 /* Rank 0's post-copy loop state. */
 struct serve {
 	uint64_t acked;              /* TAG_ACK: batch bytes rank 1 has */
+	uint64_t rate_t0, rate_acked0;   /* where the rate's interval began */
+	double delivered_Bps;        /* acknowledged bytes per second */
 	uint64_t *pending;           /* pages not sent yet */
 	uint64_t *req;               /* a TAG_PULL message */
 	uint64_t *ahead, nahead;     /* readahead, a stack pushed before
@@ -154,13 +175,28 @@ static int serve_pull(struct engine *e, struct serve *sv, uint64_t m,
 static int push_batch(struct engine *e, struct serve *sv, const uint64_t *order,
 		      uint64_t n, uint64_t *idx, struct postcopy_tally *t)
 {
-	uint64_t batch[PC_PUSH_PAGES], k = 0, max = sv->batch_pages;
+	uint64_t batch[STREAM_MAX_BATCH_PAGES], k = 0, max = sv->batch_pages;
 
 	while (sv->nahead && k < max)
 		batch[k++] = sv->ahead[--sv->nahead];
 	while (*idx < n && k < max)
 		batch[k++] = order[(*idx)++];
 	return send_pending(e, sv->pending, batch, k, &t->pushed, &t->st);
+}
+
+/* Fold an acknowledgement into the delivery rate, once PC_RATE_MS have
+ * passed since the interval began. */
+static void ack_rate(struct serve *sv, uint64_t now)
+{
+	if (!sv->rate_t0) {
+		sv->rate_t0 = now;
+		sv->rate_acked0 = sv->acked;
+	} else if (now - sv->rate_t0 >= PC_RATE_MS * 1000000ull) {
+		sv->delivered_Bps = (double)(sv->acked - sv->rate_acked0) * 1e9 /
+				    (double)(now - sv->rate_t0);
+		sv->rate_t0 = now;
+		sv->rate_acked0 = sv->acked;
+	}
 }
 
 /* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
@@ -185,6 +221,7 @@ static int serve_message(struct engine *e, const MPI_Status *st, struct serve *s
 			break;
 		MPI_Recv(&sv->acked, n, MPI_BYTE, 1, TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 		t->acks++;
+		ack_rate(sv, time_mono_ns());
 		return 0;
 	case TAG_CONFIRM:
 		if (n != (int)sizeof(confirm))
@@ -224,7 +261,6 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		.batch_pages = push_batch_pages(e),
 	};
 	uint64_t idx = 0, now, last_heard = time_mono_ns(), last_progress = 0;
-	uint64_t window = push_window(e);
 	struct timespec nap = { 0, 200000 };
 	int rc = 0;
 
@@ -248,7 +284,8 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			rc = serve_message(e, &st, &sv, t, why, len);
 			last_heard = now;
 		} else if ((idx < n || sv.nahead) &&
-			   t->st.payload_bytes + t->st.header_bytes - sv.acked < window) {
+			   t->st.payload_bytes + t->st.header_bytes - sv.acked <
+			   push_window(e, sv.delivered_Bps)) {
 			if (push_batch(e, &sv, order, n, &idx, t) < 0)
 				rc = (snprintf(why, len, "cannot push pages"), -2);
 		} else if (now - last_heard > (uint64_t)e->opt.req.switch_timeout_ms * 1000000u) {

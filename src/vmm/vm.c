@@ -387,8 +387,14 @@ static uint64_t *stall_epoch_of(struct vm *vm)
 
 uint64_t vm_stall_epoch(struct vm *vm)
 {
-	uint64_t *e = stall_epoch_of(vm);
+	uint64_t *e;
 
+	/* The control thread asks: it must never block on a page still on
+	 * the source (post-copy). It did, and with it the engine's rank 1,
+	 * which was waiting for its answer instead of serving the fault. */
+	if (!userfault_resident(vm, DSMIG_BOOT_INFO_GPA, sizeof(struct dsmig_boot_info)))
+		return 0;
+	e = stall_epoch_of(vm);
 	return e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
 }
 

@@ -179,7 +179,8 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t align,
 uint64_t vm_guest_mono_ns(const struct vm *vm);
 
 /* The boot info's stall epoch (guest/dsmig_abi.h): vm_stall_epoch reads
- * it; vm_stall_epoch_begin adds one (a migration starts), so that the
+ * it (0 while the boot info page is missing in a post-copy);
+ * vm_stall_epoch_begin adds one (a migration starts), so that the
  * guest's counter block restarts its stall_max_ns. */
 uint64_t vm_stall_epoch(struct vm *vm);
 void vm_stall_epoch_begin(struct vm *vm);
