@@ -15,6 +15,7 @@ BENCH=$(cd "$(dirname "$0")/../../bench" && pwd)
 W=$HOST_A/work
 mkdir -p "$W"
 
+jqe() { jq -e "$@" >/dev/null; }
 is_png() { [ "$(head -c 4 "$1" 2>/dev/null | tail -c 3)" = PNG ]; }
 
 report_only() {
@@ -55,9 +56,9 @@ report_only() {
 	check "... first pages: 64 KiB on the wire 200 ms after the command" grep -q '| 5 | 200 |' <<<"$row"
 	check "... wire bytes are the count's growth: 3.0 MB" grep -q '| 3.0 |' <<<"$row"
 	check "... the rate after the switch went below half (100 of 1000 pages/s) for 250 ms" \
-		jq -e -s '.[] | select(.system == "dsmig-dsm") | .below_half_after_ms == 250 and .rate_before == 1000' "$W/r.jsonl"
+		jqe -s '.[] | select(.system == "dsmig-dsm") | .below_half_after_ms == 250 and .rate_before == 1000' "$W/r.jsonl"
 	check "... only the writer's exact lines count: none of run 2's is taken" \
-		jq -e -s '[.[] | select(.system | startswith("x"))][0] | .guest_stall_ms == null' "$W/r.jsonl"
+		jqe -s '[.[] | select(.system | startswith("x"))][0] | .guest_stall_ms == null' "$W/r.jsonl"
 	check "... a run without an engine report is not counted as converged" \
 		grep -q '| qemu-precopy | 0/1 (no report) |' "$W/r.md"
 	check "... the name with quotes gets no curve (gnuplot never saw it)" test ! -e "$W/pwned"
@@ -80,11 +81,11 @@ tail -4 "$W/peer.out" | sed 's/^/# /'
 check "bench/peer.sh ran (exit $rc)" test "$rc" = 0
 for sys in qemu-precopy dsmig-dsm; do
 	r=$(jq -c --arg s "$sys" 'select(.system == $s)' "$out.jsonl")
-	check "$sys: converged" jq -e '.converged' <<<"$r"
+	check "$sys: converged" jqe ".converged" <<<"$r"
 	check "$sys: the guest's lines went on at the destination (rate before and stall measured)" \
-		jq -e '.rate_before > 500 and .guest_stall_ms != null and .guest_stall_ms < 5000' <<<"$r"
-	check "$sys: the wire carried at least the 8 MiB working set" jq -e '.wire_bytes > 8000000' <<<"$r"
-	check "$sys: its own downtime is reported" jq -e '.engine_downtime_ms != null' <<<"$r"
+		jqe '.rate_before > 500 and .guest_stall_ms != null and .guest_stall_ms < 5000' <<<"$r"
+	check "$sys: the wire carried at least the 8 MiB working set" jqe '.wire_bytes > 8000000' <<<"$r"
+	check "$sys: its own downtime is reported" jqe '.engine_downtime_ms != null' <<<"$r"
 done
 check "the table has both systems" test "$(grep -c '| 1/1 |' "$out.md")" = 2
 check "the plot was drawn" is_png "$out-1.png"
