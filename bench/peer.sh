@@ -90,9 +90,29 @@ exec 7<>"$W/wire.in"
 wire_start() { "$DSMIG" wire --net lo --ports 47000-47099 --interval-ms 20 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
 wire_stop() { sleep 0.3; kill "$wire_pid" 2>/dev/null; wait "$wire_pid" 2>/dev/null; }
 
+# After the warm-up, runs the migrate command "$@" for run dir $1 as both
+# engines are measured: the guest's lines so far, the wire from just
+# before, the command's wall time; its output goes to engine.json. Returns
+# its status.
+measured() {
+	local d=$1 rc s e
+	shift
+	sleep "$WARMUP_S"
+	guest_lines "$d/src.console" >"$d/lines_before"
+	wire_start "$d"
+	mono_now >"$d/t0_mono"
+	s=$(date +%s%N)
+	"$@" >"$d/engine.json" 2>"$d/engine.err"
+	rc=$?
+	e=$(date +%s%N)
+	wire_stop
+	echo $(((e - s) / 1000000)) >"$d/wall_ms"
+	return $rc
+}
+
 # One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1.
 run_qemu() {
-	local d=$1 cap=$2 args=$3 mode=$4 img=$5 bw=0 rc s e src dst
+	local d=$1 cap=$2 args=$3 mode=$4 img=$5 bw=0 rc src dst
 	[ "$cap" = 12M ] && bw=1500000
 	common=(-accel kvm -m 128 -smp 1 -nodefaults -display none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$img" -append "$args")
@@ -105,18 +125,9 @@ run_qemu() {
 		kill $src $dst; wait $src $dst 2>/dev/null
 		return 1
 	fi
-	sleep "$WARMUP_S"
-	guest_lines "$d/src.console" >"$d/lines_before"
-	wire_start "$d"
-	mono_now >"$d/t0_mono"
-	s=$(date +%s%N)
-	python3 "$top/bench/qmp_migrate.py" --src "$d/src.qmp" --dst "$d/dst.qmp" \
-		--uri "tcp:127.0.0.1:$QEMU_PORT" --mode "$mode" --bandwidth $bw \
-		--timeout "$TIMEOUT" >"$d/engine.json" 2>"$d/engine.err"
+	measured "$d" python3 "$top/bench/qmp_migrate.py" --src "$d/src.qmp" --dst "$d/dst.qmp" \
+		--uri "tcp:127.0.0.1:$QEMU_PORT" --mode "$mode" --bandwidth $bw --timeout "$TIMEOUT"
 	rc=$?
-	e=$(date +%s%N)
-	wire_stop
-	echo $(((e - s) / 1000000)) >"$d/wall_ms"
 	[ $rc = 0 ] && sleep "$AFTER_S"
 	kill $src $dst 2>/dev/null
 	wait $src $dst 2>/dev/null
@@ -125,7 +136,7 @@ run_qemu() {
 
 # One migration by dsmig with method $4 and options $6; run dir $1.
 run_dsmig() {
-	local d=$1 cap=$2 args=$3 method=$4 img=$5 extra=$6 rc s e vm=peer
+	local d=$1 cap=$2 args=$3 method=$4 img=$5 extra=$6 rc vm=peer
 	rm -f "$A/$vm".* "$B/$vm".*
 	# shellcheck disable=SC2086 # args is the guest's argument list
 	"$VMM" run "$img" --name $vm --mem 128M --vcpus 1 --quiet --console "$d/src.console" -- $args 2>"$d/src.err" &
@@ -134,18 +145,10 @@ run_dsmig() {
 		wait
 		return 1
 	fi
-	sleep "$WARMUP_S"
-	guest_lines "$d/src.console" >"$d/lines_before"
-	wire_start "$d"
-	mono_now >"$d/t0_mono"
-	s=$(date +%s%N)
 	# shellcheck disable=SC2086 # extra is a list of options
-	timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm --to "$B" --bandwidth "$cap" \
-		--method "$method" $extra --json >"$d/engine.json" 2>"$d/engine.err"
+	measured "$d" timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm --to "$B" \
+		--bandwidth "$cap" --method "$method" $extra --json
 	rc=$?
-	e=$(date +%s%N)
-	wire_stop
-	echo $(((e - s) / 1000000)) >"$d/wall_ms"
 	[ $rc = 124 ] && echo '{"timeout":true}' >"$d/engine.json"
 	[ $rc = 0 ] && sleep "$AFTER_S"
 	cp "$B/$vm.console" "$d/dst.console" 2>/dev/null

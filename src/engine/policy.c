@@ -18,12 +18,10 @@ enum precopy_decision precopy_decide(const struct precopy_params *p,
 		*why = STOP_DOWNTIME_TARGET;
 	else if (s->iteration >= p->max_iterations)
 		*why = STOP_MAX_ITERATIONS;
-	/* The round let the guest dirty nearly as many pages as it sent
-	 * with data: the next would resend nearly all of them. Zero pages
-	 * are left out of the rate, so that round 0, which sends all of
-	 * RAM, is judged by what it really moved. */
-	else if (p->stop_on_no_convergence && s->data_send_rate > 0 &&
-		 s->dirty_rate >= NO_CONVERGENCE_SHARE * s->data_send_rate)
+	/* Round 0 sends everything, so its rates say nothing about
+	 * convergence; judge from the first resend round on. */
+	else if (p->stop_on_no_convergence && s->iteration >= 2 &&
+		 s->dirty_rate >= s->send_rate)
 		*why = STOP_NO_CONVERGENCE;
 	return *why == STOP_NONE ? PRECOPY_CONTINUE : PRECOPY_STOP_AND_COPY;
 }

@@ -3,9 +3,8 @@
  * libxenguest's precopy_policy. Xen's rules (tools/libs/guest/xg_sr_save.c:
  * at most SPP_MAX_ITERATIONS rounds, stop below SPP_TARGET_DIRTY_COUNT dirty
  * pages; their values are the migration request's defaults, common/migreq.h),
- * plus two Xen does not have: stop when the guest dirties pages nearly as
- * fast as we send pages with data (no convergence: NO_CONVERGENCE_SHARE,
- * from round 0 on), and QEMU's: stop when the pages left (the
+ * plus two Xen does not have: stop when the guest dirties pages faster than
+ * we send them (no convergence), and QEMU's: stop when the pages left (the
  * held-back hot pages too) would
  * take at most downtime_target_ns to send at the last round's rate of
  * pages with data (zero pages cost next to nothing; counting them would
@@ -15,12 +14,6 @@
 #define DSMIG_ENGINE_POLICY_H
 
 #include <stdint.h>
-
-/* No convergence: the guest dirtied at least this share of what the round
- * sent with data (a writer of its whole working set at full speed leaves
- * all of it dirty after round 0, a few pages of code and data short of
- * what round 0 sent). */
-#define NO_CONVERGENCE_SHARE 0.9
 
 enum precopy_decision {
 	PRECOPY_CONTINUE,
