@@ -45,17 +45,24 @@ struct writer {
 	struct ticker ticker;
 };
 
+/* What page p holds at a version: word 0 (never 0) for fill=word, the
+ * generator's seed for fill=random. */
+static uint64_t page_value(const struct writer *w, uint64_t p, uint32_t version)
+{
+	uint64_t v = mix2(mix2(w->seed, p), version);
+
+	return w->random_fill ? rng_seed(v) : v | 1;
+}
+
 static void fill_page(const struct writer *w, uint64_t p, uint32_t version)
 {
-	uint64_t *page = w->pages + p * PAGE_WORDS;
+	uint64_t *page = w->pages + p * PAGE_WORDS, v = page_value(w, p, version);
 
 	if (w->random_fill) {
-		uint64_t s = rng_seed(mix2(mix2(w->seed, p), version));
-
 		for (unsigned i = 0; i < PAGE_WORDS; i++)
-			page[i] = rng_next(&s);
+			page[i] = rng_next(&v);
 	} else {
-		page[0] = mix2(mix2(w->seed, p), version) | 1;
+		page[0] = v;
 	}
 }
 
@@ -77,9 +84,10 @@ static uint64_t verify(const struct writer *w)
 
 	for (uint64_t p = 0; p < w->npages; p++) {
 		const uint64_t *page = w->pages + p * PAGE_WORDS;
-		uint64_t s = rng_seed(mix2(mix2(w->seed, p), w->version[p]));
-		uint64_t want = w->random_fill ? rng_next(&s)
-				: (mix2(mix2(w->seed, p), w->version[p]) | 1);
+		uint64_t want = page_value(w, p, w->version[p]);
+
+		if (w->random_fill)
+			want = rng_next(&want);
 
 		if (page[0] == want &&
 		    (w->random_fill || page[PAGE_WORDS - 1] == 0))

@@ -109,10 +109,11 @@ static void migrate_usage(FILE *f)
 		"switch-over (%d ms). Pre-copy stops after --max-iters rounds (%d), below\n"
 		"--target-dirty pages (%d), when what is left would go within\n"
 		"--downtime-target (%d ms; 0: never) at the last round's rate, or when\n"
-		"the guest dirties faster than we send (unless --no-convergence-stop). If the destination fails after the\n"
-		"switch-over, the source keeps the VM paused as it was then (pause, the\n"
-		"default; exit 5) or runs it again, losing what the guest did since\n"
-		"(rollback; exit 7). Exit codes: docs/reliability.md.\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
+		"the guest dirties faster than we send (unless --no-convergence-stop).\n"
+		"If the destination fails after the switch-over, the source keeps the\n"
+		"VM paused as it was then (pause, the default; exit 5) or runs it\n"
+		"again, losing what the guest did since (rollback; exit 7). Exit\n"
+		"codes: docs/reliability.md.\n", bw, MIGRATE_DEFAULT_TIMEOUT_S,
 		MIGREQ_DEFAULT_SWITCH_TIMEOUT_MS, MIGREQ_DEFAULT_MAX_ITERS,
 		MIGREQ_DEFAULT_TARGET_DIRTY, MIGREQ_DEFAULT_DOWNTIME_TARGET_MS);
 }

@@ -157,10 +157,7 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 			log_error("%s", why);
 		return rc;
 	}
-	o->policy.max_iterations = r->max_iters;
-	o->policy.target_dirty = r->target_dirty;
-	o->policy.downtime_target_ns = (uint64_t)r->downtime_target_ms * 1000000ull;
-	o->policy.stop_on_no_convergence = r->stop_on_no_convergence;
+	o->policy = precopy_params_of(r);
 	return 0;
 }
 

@@ -1,6 +1,15 @@
 /* Pre-copy stop policy (see policy.h). */
 #include "engine/policy.h"
 
+struct precopy_params precopy_params_of(const struct migreq *r)
+{
+	return (struct precopy_params) {
+		.max_iterations = r->max_iters, .target_dirty = r->target_dirty,
+		.stop_on_no_convergence = r->stop_on_no_convergence,
+		.downtime_target_ns = (uint64_t)r->downtime_target_ms * 1000000ull,
+	};
+}
+
 enum precopy_decision precopy_decide(const struct precopy_params *p,
 				     const struct precopy_stats *s,
 				     enum precopy_stop_reason *why)

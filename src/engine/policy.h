@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "common/migreq.h"
+
 enum precopy_decision {
 	PRECOPY_CONTINUE,
 	PRECOPY_STOP_AND_COPY,
@@ -45,6 +47,10 @@ struct precopy_params {
 	int stop_on_no_convergence;
 	uint64_t downtime_target_ns;  /* 0: no such rule */
 };
+
+/* The policy a migration request asks for (the engine's, and the
+ * console's prediction of it). */
+struct precopy_params precopy_params_of(const struct migreq *r);
 
 enum precopy_decision precopy_decide(const struct precopy_params *p,
 				     const struct precopy_stats *s,

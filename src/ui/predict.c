@@ -44,12 +44,7 @@ int predict_footprint_json(json_t *ans, struct vm_footprint *f)
 int predict_migration(const struct vm_footprint *f, const struct migreq *r,
 		      struct estimate_before_out *out, char *why, size_t len)
 {
-	/* The engine's policy (engine_main.c). */
-	const struct precopy_params policy = {
-		.max_iterations = r->max_iters, .target_dirty = r->target_dirty,
-		.stop_on_no_convergence = r->stop_on_no_convergence,
-		.downtime_target_ns = (uint64_t)r->downtime_target_ms * 1000000ull,
-	};
+	const struct precopy_params policy = precopy_params_of(r);
 	struct estimate_before_in in = {
 		.mem_pages = f->mem_pages, .zero_pages = f->zero_pages,
 		.zero_bytes = sizeof(struct page_rec),
