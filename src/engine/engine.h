@@ -66,6 +66,8 @@ struct engine {
 	uint8_t *mem;                   /* guest RAM of that VM */
 	uint64_t npages;
 	uint64_t *bitmap;               /* this round's pages (senders) */
+	uint64_t *unwritten;            /* pages never written: a sender's in round 0,
+					 * a receiver's still so (pre-copy only) */
 	uint64_t bitmap_words;
 	struct ratelimit rl;
 	uint8_t *buf;                   /* one batch message */
@@ -74,8 +76,17 @@ struct engine {
 	uint8_t *sent_copy;             /* delta: what the destination holds */
 	uint64_t *sent_valid;           /* delta: pages in sent_copy */
 	struct telemetry tel;           /* rank 0 only */
+	/* Rank 0: called once when its share of a round passes half of RAM
+	 * (set for round 0 by methods that sync halfway, else NULL). */
+	void (*halfway)(void *arg);
+	void *halfway_arg;
 	struct heat_map heat;           /* rank 0: the "heat" records (dsm methods) */
 	_Atomic uint64_t bytes_sent;    /* everything this rank put on the wire */
+	/* If not 0, engine_send gives up on a message its receiver has not
+	 * taken within this many ms and sets send_timed_out (post-copy's
+	 * source: a stalled destination must not hold it forever). */
+	unsigned send_timeout_ms;
+	int send_timed_out;
 };
 
 static inline int engine_is_sender(const struct engine *e) { return e->rank % 2 == 0; }
@@ -112,7 +123,8 @@ uint64_t engine_hash_count(const struct engine *e);
 void engine_hash_memory(const struct engine *e, const uint8_t *mem, uint64_t *out);
 
 /* Send a message to rank dst through the rate limiter, counted in
- * e->bytes_sent. Returns 0 or -1. */
+ * e->bytes_sent. Returns 0 or -1 (send_timed_out set if it waited
+ * send_timeout_ms). */
 int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag);
 
 /* Receive from src with a deadline (ms; 0 = none) while polling. Returns

@@ -144,12 +144,13 @@ static int parse_opts(int argc, char **argv, struct engine_opts *o, int rank)
 		rc = errbuf_set(why, sizeof(why), "--from HOST is required");
 	if (rc == 0 && !method_find(r->method))
 		rc = errbuf_set(why, sizeof(why), "this engine has no method '%s'", r->method);
-	if (rc == 0 && o->key_file && stream_auth_load(o->key_file, why, sizeof(why)))
+	if (rc == 0 && o->key_file && stream_auth_load(o->key_file, (uint32_t)rank, why, sizeof(why)))
 		rc = -1;
 	/* Ranks on other machines get the key in the environment; it is
 	 * dropped from ours once read (no child of ours inherits it). */
 	if (rc == 0 && !o->key_file && getenv(KEYFILE_ENV) &&
-	    stream_auth_load_hex(getenv(KEYFILE_ENV), why, sizeof(why)))
+	    stream_auth_load_hex(getenv(KEYFILE_ENV), (uint32_t)rank, why,
+				  sizeof(why)))
 		rc = -1;
 	unsetenv(KEYFILE_ENV);
 	if (rc) {

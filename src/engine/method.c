@@ -22,11 +22,14 @@ static void precopy_sent(struct method_ctx *m, const uint64_t *set, unsigned rou
 	memset(m->pending, 0, m->nwords * sizeof(*m->pending));
 }
 
-static uint64_t precopy_next(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
-			     uint64_t *held)
+static uint64_t precopy_next(struct method_ctx *m, const uint64_t *halfway,
+			     const uint64_t *dirty, uint64_t *set, uint64_t *held)
 {
-	memcpy(set, dirty, m->nwords * sizeof(*set));
-	memcpy(m->pending, dirty, m->nwords * sizeof(*set));
+	uint64_t i;
+
+	for (i = 0; i < m->nwords; i++)
+		set[i] = dirty[i] | (halfway ? halfway[i] : 0);
+	memcpy(m->pending, set, m->nwords * sizeof(*set));
 	*held = 0;
 	return bitmap_weight(set, m->nwords);
 }
@@ -62,9 +65,13 @@ static void dsm_sent(struct method_ctx *m, const uint64_t *set, unsigned round)
 	pagedir_mark_sent(&m->dir, set, round);
 }
 
-static uint64_t dsm_next(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
-			 uint64_t *held)
+static uint64_t dsm_next(struct method_ctx *m, const uint64_t *halfway,
+			 const uint64_t *dirty, uint64_t *set, uint64_t *held)
 {
+	/* Two syncs of one round: a page in both was rewritten within half
+	 * a round, so it counts twice towards its heat. */
+	if (halfway)
+		pagedir_record_dirty(&m->dir, halfway);
 	pagedir_record_dirty(&m->dir, dirty);
 	/* m->pending holds the hot pages here. */
 	return pagedir_select(&m->dir, set, m->pending, held);
@@ -103,12 +110,12 @@ static const struct method methods[] = {
 		.final = precopy_final, .fini = precopy_fini,
 	},
 	{
-		.name = "dsm", .state_first = 1,
+		.name = "dsm", .state_first = 1, .halfway_sync = 1,
 		.init = dsm_init, .sent = dsm_sent, .next = dsm_next,
 		.final = dsm_final, .fini = dsm_fini,
 	},
 	{
-		.name = "dsm-pull", .state_first = 1, .postcopy = 1,
+		.name = "dsm-pull", .state_first = 1, .postcopy = 1, .halfway_sync = 1,
 		.init = dsm_init, .sent = dsm_sent, .next = dsm_next,
 		.final = dsm_final, .push_order = dsm_push_order, .fini = dsm_fini,
 	},

@@ -31,6 +31,9 @@ struct method {
 	const char *name;
 	int state_first;            /* send vCPU/device state before the final pages */
 	int postcopy;               /* the final set is pulled after resume */
+	int halfway_sync;           /* round 0 (all RAM) syncs dirty pages at
+				       its middle too: two looks at the pages
+				       the guest rewrites within one round */
 
 	/* Set up for npages pages; window/threshold are the dsm heat
 	 * parameters. Returns 0 or -1. */
@@ -38,11 +41,12 @@ struct method {
 		    unsigned threshold);
 	/* The pages in set went to the destination in round `round`. */
 	void (*sent)(struct method_ctx *m, const uint64_t *set, unsigned round);
-	/* The sync after a round found dirty pages dirty. Write the next
+	/* The sync after a round found dirty pages dirty, and one halfway
+	 * through it found halfway (NULL if there was none). Write the next
 	 * round's set into set and return its size; *held is the number of
 	 * pages the method holds back for stop-and-copy. */
-	uint64_t (*next)(struct method_ctx *m, const uint64_t *dirty, uint64_t *set,
-			 uint64_t *held);
+	uint64_t (*next)(struct method_ctx *m, const uint64_t *halfway, const uint64_t *dirty,
+			 uint64_t *set, uint64_t *held);
 	/* The source is paused and dirty is its last sync. Write the
 	 * stop-and-copy set and return its size. */
 	uint64_t (*final)(struct method_ctx *m, const uint64_t *dirty, uint64_t *set);

@@ -199,6 +199,16 @@ static void ack_rate(struct serve *sv, uint64_t now)
 	}
 }
 
+/* Why a send to rank 1 failed: it took nothing for the switch timeout,
+ * or MPI failed (what). Returns -2, as postcopy_source_serve. */
+static int send_failed(const struct engine *e, const char *what, char *why, size_t len)
+{
+	if (e->send_timed_out)
+		return snprintf(why, len, "post-copy: no word from the destination for %u ms",
+				e->send_timeout_ms), -2;
+	return snprintf(why, len, "%s", what), -2;
+}
+
 /* One message from rank 1. Returns 1 (done: RESIDENT), 0 (go on), or
  * -1/-2 as postcopy_source_serve. */
 static int serve_message(struct engine *e, const MPI_Status *st, struct serve *sv,
@@ -215,7 +225,7 @@ static int serve_message(struct engine *e, const MPI_Status *st, struct serve *s
 		MPI_Recv(sv->req, n, MPI_BYTE, 1, TAG_PULL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 		t->pull_requests += (uint64_t)n / sizeof(uint64_t);
 		return serve_pull(e, sv, (uint64_t)n / sizeof(uint64_t), t) < 0
-		       ? (snprintf(why, len, "cannot send pulled pages"), -2) : 0;
+		       ? send_failed(e, "cannot send pulled pages", why, len) : 0;
 	case TAG_ACK:
 		if (n != (int)sizeof(sv->acked))
 			break;
@@ -270,6 +280,7 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		goto out;
 	}
 	memcpy(sv.pending, missing, e->bitmap_words * sizeof(uint64_t));
+	e->send_timeout_ms = e->opt.req.switch_timeout_ms;
 	heat_map_postcopy(&e->heat, &e->tel, sv.pending, 1);   /* every page missing */
 	while (rc == 0) {
 		MPI_Status st;
@@ -287,7 +298,7 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 			   t->st.payload_bytes + t->st.header_bytes - sv.acked <
 			   push_window(e, sv.delivered_Bps)) {
 			if (push_batch(e, &sv, order, n, &idx, t) < 0)
-				rc = (snprintf(why, len, "cannot push pages"), -2);
+				rc = send_failed(e, "cannot push pages", why, len);
 		} else if (now - last_heard > (uint64_t)e->opt.req.switch_timeout_ms * 1000000u) {
 			rc = (snprintf(why, len, "post-copy: no word from the destination "
 				       "for %u ms", e->opt.req.switch_timeout_ms), -2);
@@ -300,6 +311,7 @@ int postcopy_source_serve(struct engine *e, const uint64_t *order, uint64_t n,
 		}
 		heat_map_postcopy(&e->heat, &e->tel, sv.pending, 0);
 	}
+	e->send_timeout_ms = 0;
 	progress_record(e, n, t);
 	heat_map_postcopy(&e->heat, &e->tel, sv.pending, 1);
 out:

@@ -16,12 +16,44 @@
 #include "common/log.h"
 #include "dsm/batch.h"
 #include "engine/engine.h"
+#include "engine/method.h"
 #include "engine/stream_auth.h"
+
+/* MPI_Send, but giving up after e->send_timeout_ms: a message larger
+ * than the eager limit waits for its receiver. The request is left
+ * behind: the caller fails the migration and the job ends. */
+static int send_deadline(struct engine *e, const void *buf, size_t len, int dst, int tag)
+{
+	uint64_t deadline = time_mono_ns() + (uint64_t)e->send_timeout_ms * 1000000u;
+	struct timespec nap = { 0, 20000 };
+	MPI_Request req;
+	int done = 0;
+
+	if (MPI_Isend(buf, (int)len, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req) != MPI_SUCCESS)
+		return -1;
+	for (;;) {
+		if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+			return -1;
+		if (done)
+			return 0;
+		if (time_mono_ns() > deadline) {
+			e->send_timed_out = 1;
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
 
 int engine_send(struct engine *e, const void *buf, size_t len, int dst, int tag)
 {
+	int rc;
+
 	ratelimit_take(&e->rl, len);
-	if (MPI_Send(buf, (int)len, MPI_BYTE, dst, tag, MPI_COMM_WORLD) != MPI_SUCCESS)
+	if (e->send_timeout_ms)
+		rc = send_deadline(e, buf, len, dst, tag);
+	else
+		rc = MPI_Send(buf, (int)len, MPI_BYTE, dst, tag, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+	if (rc)
 		return -1;
 	atomic_fetch_add(&e->bytes_sent, len);
 	return 0;
@@ -90,7 +122,8 @@ static int outbox_flush(struct engine *e, struct outbox *o, struct round_stats *
 }
 
 /* Encode page pfn into the batch (as a delta when the destination holds
- * an earlier copy), sending the batch when it is full. */
+ * an earlier copy), sending the batch when it is full. A page never
+ * written is not read: it is zeros. */
 static int outbox_add(struct engine *e, struct outbox *o, uint64_t pfn,
 		      struct round_stats *st)
 {
@@ -100,7 +133,10 @@ static int outbox_add(struct engine *e, struct outbox *o, uint64_t pfn,
 
 	/* One snapshot: what is encoded is exactly what the delta copy
 	 * remembers, even while the guest keeps writing. */
-	memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
+	if (e->unwritten && bitmap_test(e->unwritten, pfn))
+		memset(snap, 0, STREAM_PAGE_SIZE);
+	else
+		memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
 	if (e->sent_copy && bitmap_test(e->sent_valid, pfn))
 		prev = e->sent_copy + pfn * STREAM_PAGE_SIZE;
 	kind = batch_add_page(&o->b, &e->codec, pfn, snap, prev);
@@ -135,24 +171,76 @@ int engine_send_pages(struct engine *e, uint32_t round, const uint64_t *pfns,
 	return outbox_flush(e, &o, st);
 }
 
+/* Before round 0: the pages never written, where the backend can tell
+ * (hv.h). A sender need not read them, a receiver need not write zeros
+ * into them. Without, every page is read and written. */
+static void find_unwritten(struct engine *e)
+{
+	int64_t n;
+
+	if (!e->hv->unwritten_pages)
+		return;
+	e->unwritten = calloc(e->bitmap_words, sizeof(uint64_t));
+	if (!e->unwritten)
+		return;
+	n = e->hv->unwritten_pages(e->vm, e->unwritten);
+	if (n < 0) {
+		log_warn("rank %d: reading all RAM: %s", e->rank, e->hv->error(e->vm));
+		free(e->unwritten);
+		e->unwritten = NULL;
+	}
+}
+
+/* Does this sender read page pfn in this round (not a page of another
+ * sender's, not out of the set, not known to be zeros)? */
+static int sender_reads(const struct engine *e, uint64_t pfn)
+{
+	return pagedir_owner(pfn, (uint64_t)e->nsenders) == (uint64_t)(e->rank / 2) &&
+	       bitmap_test(e->bitmap, pfn) && !(e->unwritten && bitmap_test(e->unwritten, pfn));
+}
+
+/* The pages this sender will read in this round, halved: when the
+ * halfway hook (engine.h) runs, by time rather than by address, for the
+ * zero pages cost next to nothing. */
+static uint64_t halfway_mark(const struct engine *e)
+{
+	uint64_t pfn, n = 0;
+
+	for (pfn = 0; pfn < e->npages; pfn++)
+		n += (uint64_t)sender_reads(e, pfn);
+	return n / 2;
+}
+
 static int send_round(struct engine *e, const struct round_ctl *ctl,
 		      struct round_stats *st)
 {
 	struct outbox o;
-	uint64_t pfn;
-	int me = e->rank / 2;
+	uint64_t pfn, reads = 0, mark = 0;
+	int me = e->rank / 2, rc = 0;
 	struct round_end end;
 
+	if (ctl->round == 0)
+		find_unwritten(e);
+	if (e->halfway)
+		mark = halfway_mark(e);
 	outbox_start(e, &o, ctl->round, receiver_of(e, e->rank));
 	for (pfn = 0; pfn < e->npages; pfn++) {
 		if (pagedir_owner(pfn, (uint64_t)e->nsenders) != (uint64_t)me)
 			continue;
 		if (!bitmap_test(e->bitmap, pfn))
 			continue;
-		if (outbox_add(e, &o, pfn, st))
-			return -1;
+		if (e->halfway && reads >= mark) {
+			e->halfway(e->halfway_arg);
+			e->halfway = NULL;
+		}
+		reads += (uint64_t)sender_reads(e, pfn);
+		rc = outbox_add(e, &o, pfn, st);
+		if (rc)
+			break;
 	}
-	if (outbox_flush(e, &o, st))
+	free(e->unwritten);
+	e->unwritten = NULL;
+	if (rc || outbox_flush(e, &o, st))
 		return -1;
 	end = (struct round_end) { .magic = STREAM_MAGIC, .round = ctl->round,
 				   .pages = st->pages, .zero_pages = st->zero_pages,
@@ -191,11 +279,18 @@ int engine_codec_setup(struct engine *e)
 }
 
 /* batch_unpack's callback in a round: the record straight into
- * destination RAM (a checked record always decodes). */
+ * destination RAM (a checked record always decodes). A zero page where
+ * destination RAM was never written is zeros already: writing it would
+ * only allocate it. */
 static int apply_page(void *arg, const struct page_rec *rec, const uint8_t *payload)
 {
 	struct engine *e = arg;
 
+	if (e->unwritten && bitmap_test(e->unwritten, rec->pfn)) {
+		if (rec->kind == PAGE_ZERO)
+			return 0;
+		bitmap_clear(e->unwritten, rec->pfn);
+	}
 	return pagecodec_decode(rec->kind, payload, rec->len,
 				e->mem + rec->pfn * STREAM_PAGE_SIZE);
 }
@@ -228,6 +323,11 @@ static int recv_round(struct engine *e, const struct round_ctl *ctl,
 	MPI_Status status;
 	int n;
 
+	/* The incoming VM's RAM is all holes now. Post-copy takes a hole
+	 * for a page still to come (docs/dsm.md, "Post-copy"), so it gets every
+	 * zero page written. */
+	if (ctl->round == 0 && !e->method->postcopy)
+		find_unwritten(e);
 	while (pending > 0) {
 		if (MPI_Recv(e->buf, (int)e->buf_size, MPI_BYTE, MPI_ANY_SOURCE,
 			     MPI_ANY_TAG, MPI_COMM_WORLD, &status) != MPI_SUCCESS)

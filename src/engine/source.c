@@ -63,6 +63,11 @@ struct source {
 	int paused, switched;
 	int final_sent;            /* ROUND_FINAL broadcast: followers left the loop */
 	struct method_ctx mctx;
+	/* Methods that sync halfway through round 0 (method.h) */
+	const uint64_t *shared;    /* the backend's dirty bitmap */
+	uint64_t *halfway;         /* what the halfway sync found */
+	int64_t halfway_n;         /* how many, or -1: no halfway sync (yet) */
+	int halfway_failed;
 	int timed_out;             /* rank 1 did not answer in time */
 	struct hv_stats paused_st; /* the source right after the pause */
 	/* post-copy methods */
@@ -89,6 +94,8 @@ static void method_fini(struct source *s)
 	if (s->mctx.nwords)
 		s->e->method->fini(&s->mctx);
 	memset(&s->mctx, 0, sizeof(s->mctx));
+	free(s->halfway);
+	s->halfway = NULL;
 }
 
 /* What the sampler reads (sampler.h): published by the main thread. */
@@ -303,6 +310,51 @@ static void emit_estimate(struct source *s, const struct precopy_stats *ps,
 			  "dirty_pps", ps->dirty_rate, "send_pps", in.send_pps));
 }
 
+/* Rank 0's sender half way through round 0 (engine.h): sync, so that the
+ * method sees which pages the guest rewrote within the round. */
+static void source_halfway(void *arg)
+{
+	struct source *s = arg;
+	int64_t n = sync_dirty(s);
+
+	if (n < 0) {
+		s->halfway_failed = 1;
+		return;
+	}
+	memcpy(s->halfway, s->shared, s->e->bitmap_words * sizeof(uint64_t));
+	s->halfway_n = n;
+}
+
+/* Arm the halfway sync for this round if the method wants one. Returns 0
+ * or -1 (out of memory). */
+static int arm_halfway(struct source *s, unsigned round)
+{
+	struct engine *e = s->e;
+
+	s->halfway_n = -1;
+	if (round != 0 || !e->method->halfway_sync)
+		return 0;
+	s->halfway = calloc(e->bitmap_words, sizeof(uint64_t));
+	if (!s->halfway)
+		return -1;
+	e->halfway = source_halfway;
+	e->halfway_arg = s;
+	return 0;
+}
+
+/* The pages dirtied during the round: the last sync's, and the halfway
+ * sync's if there was one. */
+static int64_t round_dirty_count(const struct source *s, int64_t dirty)
+{
+	uint64_t i, n = 0;
+
+	if (dirty < 0 || s->halfway_n < 0)
+		return dirty;
+	for (i = 0; i < s->e->bitmap_words; i++)
+		n += (uint64_t)__builtin_popcountll(s->halfway[i] | s->shared[i]);
+	return (int64_t)n;
+}
+
 /* The iterative rounds and the final one, the method choosing each
  * round's pages. Returns 0 or -1 with a reason. */
 static int source_rounds(struct source *s, const uint64_t *shared, char *why, size_t len)
@@ -312,7 +364,9 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 	struct round_ctl ctl = { .round = 0, .kind = ROUND_ITERATE };
 	struct round_stats tot;
 	uint64_t held_now = 0;   /* pages held back when this round's set was chosen */
+	int rc;
 
+	s->shared = shared;
 	heat_map_init(&e->heat, &s->mctx.dir, e->npages);
 	for (;;) {
 		uint64_t t0 = time_mono_ns(), dur, bytes, held_next = 0, next = 0;
@@ -333,9 +387,16 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 		if (!s->missing)
 			heat_map_round(&e->heat, &e->tel, ctl.round, &s->mctx.dir, e->bitmap,
 				       round_is_final(ctl.kind) ? NULL : s->mctx.pending);
-		if (engine_round(e, &ctl, &tot) || tot.errors)
+		if (arm_halfway(s, ctl.round))
+			return snprintf(why, len, "out of memory"), -1;
+		rc = engine_round(e, &ctl, &tot);
+		e->halfway = NULL;
+		if (rc || tot.errors)
 			return snprintf(why, len, "round %u failed (%llu invalid messages)",
 					ctl.round, (unsigned long long)tot.errors), -1;
+		if (s->halfway_failed)
+			return errbuf_set(why, len, "dirty-log sync failed: %s",
+					  e->hv->error(e->vm));
 		m->sent(&s->mctx, e->bitmap, ctl.round);
 		dur = time_mono_ns() - t0;
 		bytes = tot.payload_bytes + tot.header_bytes;
@@ -347,7 +408,9 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 			if (dirty < 0)
 				return errbuf_set(why, len, "dirty-log sync failed: %s",
 						  e->hv->error(e->vm));
-			next = m->next(&s->mctx, shared, e->bitmap, &held_next);
+			next = m->next(&s->mctx, s->halfway_n >= 0 ? s->halfway : NULL, shared,
+				       e->bitmap, &held_next);
+			dirty = round_dirty_count(s, dirty);
 		}
 		telemetry_emit(&e->tel, "iteration",
 			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}",

@@ -1,6 +1,8 @@
 /* The per-migration key and its tags (see stream_auth.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,13 +17,17 @@ _Static_assert(STREAM_AUTH_KEY_BYTES == KEYFILE_KEY_BYTES, "one key size");
 
 static unsigned char key[STREAM_AUTH_KEY_BYTES];
 static int have_key;
+/* The nonce's two parts: who seals (a rank, unique within the migration,
+ * as the key is unique to it) and how many messages it sealed before. */
+static uint32_t sender_id;
+static _Atomic uint64_t sealed;
 
-static void tag_of(const void *msg, size_t len, unsigned char tag[STREAM_AUTH_TAG_BYTES])
-{
-	crypto_generichash(tag, STREAM_AUTH_TAG_BYTES, msg, len, key, sizeof(key));
-}
+_Static_assert(STREAM_AUTH_NONCE_BYTES == crypto_aead_chacha20poly1305_ietf_NPUBBYTES &&
+	       STREAM_AUTH_MAC_BYTES == crypto_aead_chacha20poly1305_ietf_ABYTES &&
+	       STREAM_AUTH_KEY_BYTES == crypto_aead_chacha20poly1305_ietf_KEYBYTES,
+	       "the trailer is ChaCha20-Poly1305's nonce and tag");
 
-int stream_auth_load(const char *path, char *why, size_t len)
+int stream_auth_load(const char *path, uint32_t sender, char *why, size_t len)
 {
 	char text[2 * STREAM_AUTH_KEY_BYTES + 2];
 	size_t bin_len = 0;
@@ -53,11 +59,12 @@ int stream_auth_load(const char *path, char *why, size_t len)
 				  path, STREAM_AUTH_KEY_BYTES);
 	}
 	sodium_memzero(text, sizeof(text));
+	sender_id = sender;
 	have_key = 1;
 	return 0;
 }
 
-int stream_auth_load_hex(const char *hex, char *why, size_t len)
+int stream_auth_load_hex(const char *hex, uint32_t sender, char *why, size_t len)
 {
 	unsigned char bin[STREAM_AUTH_KEY_BYTES];
 	size_t bin_len = 0;
@@ -74,6 +81,7 @@ int stream_auth_load_hex(const char *hex, char *why, size_t len)
 	}
 	memcpy(key, bin, sizeof(key));
 	sodium_memzero(bin, sizeof(bin));
+	sender_id = sender;
 	have_key = 1;
 	return 0;
 }
@@ -85,23 +93,37 @@ int stream_auth_on(void)
 
 size_t stream_auth_seal(void *msg, size_t len)
 {
+	unsigned char *nonce = (unsigned char *)msg + len, none[1] = { 0 };
+	uint64_t n;
+
 	if (!have_key)
 		return len;
-	tag_of(msg, len, (unsigned char *)msg + len);
+	/* Sender, then count (in the sender's byte order; the receiver only
+	 * reads them back): never the same nonce twice under one key. */
+	n = atomic_fetch_add(&sealed, 1);
+	memcpy(nonce, &sender_id, sizeof(sender_id));
+	memcpy(nonce + sizeof(sender_id), &n, sizeof(n));
+	/* The message is the AEAD's additional data; nothing is encrypted. */
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(none, nonce + STREAM_AUTH_NONCE_BYTES,
+							   NULL, none, 0, msg, len, NULL,
+							   nonce, key);
 	return len + STREAM_AUTH_TAG_BYTES;
 }
 
 long stream_auth_open(const void *msg, size_t len)
 {
-	unsigned char tag[STREAM_AUTH_TAG_BYTES];
+	const unsigned char *nonce;
+	unsigned char none[1] = { 0 };
 
 	if (!have_key)
 		return (long)len;
 	if (len < STREAM_AUTH_TAG_BYTES)
 		return -1;
 	len -= STREAM_AUTH_TAG_BYTES;
-	tag_of(msg, len, tag);
-	/* Constant time: a forger learns nothing from how fast it failed. */
-	return sodium_memcmp(tag, (const unsigned char *)msg + len, sizeof(tag)) == 0 ?
-	       (long)len : -1;
+	nonce = (const unsigned char *)msg + len;
+	/* Verified in constant time: a forger learns nothing from how fast
+	 * it failed. */
+	return crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+		       none, NULL, none, 0, nonce + STREAM_AUTH_NONCE_BYTES, msg, len, nonce,
+		       key) == 0 ? (long)len : -1;
 }

@@ -141,6 +141,14 @@ struct hv_ops {
 	 * 64-bit words) is refreshed by each dirty_sync. */
 	int (*dirty_log_start)(struct hv_vm *vm, const uint64_t **bitmap);
 
+	/* Optional (NULL if the backend cannot tell): set the bit of every
+	 * page of guest RAM that was never written. Such a page reads as
+	 * zeros, and reading it through the mapping would allocate it, so a
+	 * sender sends it as a zero page unread. Call after dirty_log_start:
+	 * a page written later is in the next sync. Returns how many or
+	 * -errno. */
+	int64_t (*unwritten_pages)(struct hv_vm *vm, uint64_t *bitmap);
+
 	/* Replace the bitmap with the pages dirtied since the previous sync;
 	 * returns their number or -errno. */
 	int64_t (*dirty_sync)(struct hv_vm *vm);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bitmap.h"
 #include "common/ctl_client.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -27,6 +28,8 @@
 #define KVM_TIMEOUT_MS 10000
 #define KVM_START_TIMEOUT_MS 5000
 
+#define KVM_PAGE 4096u   /* dsmig-vmm's guest page (guest/dsmig_abi.h) */
+
 struct hv_vm {
 	struct ctl_client *c;
 	char dir[256];           /* a socket path must fit in 108 bytes anyway */
@@ -34,6 +37,7 @@ struct hv_vm {
 	char name[DSMIG_VM_NAME_MAX + 1];
 	uint8_t *mem;
 	uint64_t mem_bytes;
+	int mem_fd;              /* the RAM's memfd, for unwritten_pages */
 	uint64_t *bitmap;
 	size_t bitmap_bytes;
 	char why[320];           /* the last failure, for kvm_error */
@@ -88,6 +92,7 @@ static struct hv_vm *kvm_new(const char *host, const char *name, char *why,
 		errbuf_set(why, len, "out of memory");
 		return NULL;
 	}
+	vm->mem_fd = -1;
 	snprintf(vm->dir, sizeof(vm->dir), "%s", host);
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	if (dsmig_socket_path(vm->sock, sizeof(vm->sock), host, name)) {
@@ -104,6 +109,8 @@ static void kvm_detach(struct hv_vm *vm)
 		return;
 	if (vm->mem)
 		munmap(vm->mem, vm->mem_bytes);
+	if (vm->mem_fd >= 0)
+		close(vm->mem_fd);
 	if (vm->bitmap)
 		munmap(vm->bitmap, vm->bitmap_bytes);
 	if (vm->c)
@@ -136,7 +143,7 @@ static int kvm_attach(struct hv_vm **out, const char *host, const char *name,
 	snprintf(info->name, sizeof(info->name), "%s", name);
 	info->mem_bytes = (uint64_t)json_integer_value(json_object_get(st, "mem_bytes"));
 	info->nr_vcpus = (uint32_t)json_integer_value(json_object_get(st, "vcpus"));
-	info->page_size = 4096;
+	info->page_size = KVM_PAGE;
 	info->frames = info->mem_bytes / info->page_size;
 	json_decref(st);
 	*out = vm;
@@ -268,7 +275,8 @@ static int kvm_map_memory(struct hv_vm *vm, uint8_t **base, uint64_t *bytes)
 		json_decref(r);
 		if (fd < 0)
 			return no_fd(vm, "get-memfd");
-		rc = map_fd(fd, vm->mem_bytes, (void **)&vm->mem);
+		vm->mem_fd = dup(fd);
+		rc = vm->mem_fd < 0 ? -errno : map_fd(fd, vm->mem_bytes, (void **)&vm->mem);
 		if (rc)
 			return kvm_fail(vm, rc, "mapping the RAM of VM '%s': %s", vm->name,
 					strerror(-rc));
@@ -276,6 +284,34 @@ static int kvm_map_memory(struct hv_vm *vm, uint8_t **base, uint64_t *bytes)
 	*base = vm->mem;
 	*bytes = vm->mem_bytes;
 	return 0;
+}
+
+/* The memfd's holes (SEEK_HOLE/SEEK_DATA): pages never written, or
+ * punched out. A page swapped out counts as data. */
+static int64_t kvm_unwritten_pages(struct hv_vm *vm, uint64_t *bitmap)
+{
+	off_t off = 0, data, end = (off_t)vm->mem_bytes;
+	int64_t n = 0;
+
+	if (vm->mem_fd < 0)
+		return kvm_fail(vm, -EBADF, "VM '%s': RAM not mapped", vm->name);
+	while (off < end) {
+		data = lseek(vm->mem_fd, off, SEEK_DATA);
+		if (data < 0 && errno != ENXIO)
+			return kvm_fail(vm, -errno, "finding the unwritten RAM of VM '%s': %s",
+					vm->name, strerror(errno));
+		if (data < 0 || data > end)
+			data = end;
+		for (; off < data; off += KVM_PAGE, n++)
+			bitmap_set(bitmap, (uint64_t)off / KVM_PAGE);
+		if (off >= end)
+			break;
+		off = lseek(vm->mem_fd, data, SEEK_HOLE);
+		if (off < 0)
+			return kvm_fail(vm, -errno, "finding the unwritten RAM of VM '%s': %s",
+					vm->name, strerror(errno));
+	}
+	return n;
 }
 
 static int kvm_dirty_log_start(struct hv_vm *vm, const uint64_t **bitmap)
@@ -435,6 +471,7 @@ const struct hv_ops hv_kvm_ops = {
 	.create_incoming = kvm_create_incoming,
 	.map_memory = kvm_map_memory,
 	.dirty_log_start = kvm_dirty_log_start,
+	.unwritten_pages = kvm_unwritten_pages,
 	.dirty_sync = kvm_dirty_sync,
 	.pause = kvm_pause,
 	.resume = kvm_resume,

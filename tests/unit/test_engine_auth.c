@@ -64,7 +64,7 @@ static void test_key_file_made_private(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, 2 * KEYFILE_KEY_BYTES + 1);
 	assert_int_equal(keyfile_make(p), -EEXIST);   /* never overwritten */
-	assert_int_equal(stream_auth_load(p, why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load(p, 0, why, sizeof(why)), 0);
 	assert_true(stream_auth_on());
 }
 
@@ -76,21 +76,21 @@ static void test_bad_key_files_refused(void **state)
 	memset(hex, 'a', 64);
 	strcpy(hex + 64, "\n");
 	write_file(p, hex, 0644);
-	assert_int_equal(stream_auth_load(p, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(p, 0, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "0600"));
 	write_file(p, "not a key\n", 0600);
-	assert_int_equal(stream_auth_load(p, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(p, 0, why, sizeof(why)), -1);
 	strcpy(hex + 64, "ff\n");                 /* too long */
 	write_file(p, hex, 0600);
-	assert_int_equal(stream_auth_load(p, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(p, 0, why, sizeof(why)), -1);
 	hex[63] = 'g';                             /* not hex */
 	hex[64] = '\n';
 	hex[65] = '\0';
 	write_file(p, hex, 0600);
-	assert_int_equal(stream_auth_load(p, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(p, 0, why, sizeof(why)), -1);
 	assert_int_equal(symlink(path_in("k1"), path_in("link")), 0);
-	assert_int_equal(stream_auth_load(path_in("link"), why, sizeof(why)), -1);
-	assert_int_equal(stream_auth_load(path_in("none"), why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(path_in("link"), 0, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load(path_in("none"), 0, why, sizeof(why)), -1);
 }
 
 static void test_tag_catches_changes(void **state)
@@ -101,7 +101,7 @@ static void test_tag_catches_changes(void **state)
 
 	for (i = 0; i < 100; i++)
 		msg[i] = (uint8_t)i;
-	assert_int_equal(stream_auth_load(path_in("k1"), why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load(path_in("k1"), 0, why, sizeof(why)), 0);
 	len = stream_auth_seal(msg, 100);
 	assert_int_equal(len, 100 + STREAM_AUTH_TAG_BYTES);
 	assert_int_equal(stream_auth_open(msg, len), 100);
@@ -111,12 +111,35 @@ static void test_tag_catches_changes(void **state)
 	msg[len - 1] ^= 0x80;                      /* ... or in the tag */
 	assert_int_equal(stream_auth_open(msg, len), -1);
 	msg[len - 1] ^= 0x80;
+	msg[100] ^= 2;                             /* ... or in the nonce */
+	assert_int_equal(stream_auth_open(msg, len), -1);
+	msg[100] ^= 2;
 	assert_int_equal(stream_auth_open(msg, len - 1), -1);   /* cut short */
 	assert_int_equal(stream_auth_open(msg, 3), -1);
 	/* Another migration's key does not open it. */
 	assert_int_equal(keyfile_make(path_in("k2")), 0);
-	assert_int_equal(stream_auth_load(path_in("k2"), why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load(path_in("k2"), 0, why, sizeof(why)), 0);
 	assert_int_equal(stream_auth_open(msg, len), -1);
+}
+
+/* Two seals of the same message carry different nonces, whoever seals:
+ * a rank's count and the rank itself both go into it, and the receiver,
+ * another rank, opens each. */
+static void test_nonce_never_repeats(void **state)
+{
+	uint8_t a[8 + STREAM_AUTH_TAG_BYTES] = "batch", b[sizeof(a)] = "batch", c[sizeof(a)];
+
+	assert_int_equal(stream_auth_load(path_in("k1"), 3, why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_seal(a, 8), 8 + STREAM_AUTH_TAG_BYTES);
+	assert_int_equal(stream_auth_seal(b, 8), 8 + STREAM_AUTH_TAG_BYTES);
+	assert_memory_not_equal(a + 8, b + 8, STREAM_AUTH_NONCE_BYTES);
+	assert_int_equal(stream_auth_load(path_in("k1"), 4, why, sizeof(why)), 0);
+	memcpy(c, a, 8);
+	stream_auth_seal(c, 8);
+	assert_memory_not_equal(a + 8, c + 8, 4);  /* another sender */
+	assert_int_equal(stream_auth_open(a, sizeof(a)), 8);
+	assert_int_equal(stream_auth_open(b, sizeof(b)), 8);
+	assert_int_equal(stream_auth_open(c, sizeof(c)), 8);
 }
 
 /* The key in the environment's form (ranks on ssh hosts): the same 64
@@ -129,20 +152,20 @@ static void test_key_as_hex(void **state)
 
 	assert_int_equal(keyfile_hex(hex), 0);
 	assert_int_equal(strlen(hex), KEYFILE_HEX_LEN);
-	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load_hex(hex, 0, why, sizeof(why)), 0);
 	len = stream_auth_seal(msg, 10);
 	snprintf(text, sizeof(text), "%s\n", hex);
 	write_file(path_in("hex"), text, 0600);
-	assert_int_equal(stream_auth_load(path_in("hex"), why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load(path_in("hex"), 0, why, sizeof(why)), 0);
 	assert_int_equal(stream_auth_open(msg, len), 10);
 	hex[5] = 'z';                              /* not hex */
-	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load_hex(hex, 0, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, KEYFILE_ENV));
 	assert_int_equal(stream_auth_open(msg, len), 10);   /* the key unchanged */
 	hex[5] = 'a';
 	hex[63] = '\0';                            /* short */
-	assert_int_equal(stream_auth_load_hex(hex, why, sizeof(why)), -1);
-	assert_int_equal(stream_auth_load_hex("", why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load_hex(hex, 0, why, sizeof(why)), -1);
+	assert_int_equal(stream_auth_load_hex("", 0, why, sizeof(why)), -1);
 }
 
 static void test_blob_tagged(void **state)
@@ -153,7 +176,7 @@ static void test_blob_tagged(void **state)
 	void *out = NULL;
 
 	memset(state_blob, 'v', sizeof(state_blob));
-	assert_int_equal(stream_auth_load(path_in("k1"), why, sizeof(why)), 0);
+	assert_int_equal(stream_auth_load(path_in("k1"), 0, why, sizeof(why)), 0);
 	msg = blob_pack(1, state_blob, sizeof(state_blob), &len);
 	assert_non_null(msg);
 	assert_int_equal(blob_unpack(msg, len, &out), (long)sizeof(state_blob));
@@ -181,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_key_file_made_private),
 		cmocka_unit_test(test_bad_key_files_refused),
 		cmocka_unit_test(test_tag_catches_changes),
+		cmocka_unit_test(test_nonce_never_repeats),
 		cmocka_unit_test(test_key_as_hex),
 		cmocka_unit_test(test_blob_tagged),
 	};
