@@ -25,10 +25,18 @@
 #   RUNS=3 TIMEOUT=120 WARMUP_S=2 AFTER_S=3 OUT=bench/results/peer
 #   SYSTEMS="qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy
 #            dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw"
-#   CELLS="CAP/WORKLOAD/ARG,ARG ..." (CAP 12M or 0 for none; ARGs go to the
-#          guest, commas for spaces), default: the writer at 100 pages/s on
-#          12 Mbit/s, and at 1000 and max pages/s, one-word and random
-#          pages, on no cap. FULL=1: the whole matrix of docs/benchmarks.md
+#            (dsmig-M-raw: method M with codecs off; dsmig-M-codecs: on,
+#            whatever the cap: dsmig's automatic choice keys off its cap, so
+#            on the tc link, without one, it would leave them off)
+#   CELLS="CAP/WORKLOAD/ARG,ARG[/SYSTEM+SYSTEM] ..." (CAP 12M: each
+#          engine's own cap; link12M: no engine cap, the lab's tc link at
+#          12 Mbit/s between two network namespaces for both (as root);
+#          0: none. ARGs go to the guest, commas for spaces; SYSTEMs, if
+#          given, replace SYSTEMS for the cell), default: the writer at 100
+#          pages/s on 12 Mbit/s, by the engines' caps and by the tc link
+#          (QEMU's pre-copy and its best, dsmig's dsm and its best without
+#          codecs), and at 1000 and max pages/s, one-word and random pages,
+#          on no cap. FULL=1: the whole matrix of docs/benchmarks.md
 #          (several hours).
 set -u
 BUILD=${1:-build}
@@ -51,7 +59,7 @@ if [ "${FULL:-}" = 1 ]; then
 		for w in idle cpu memory kv; do CELLS="$CELLS $cap/$w/"; done
 	done
 fi
-CELLS=${CELLS:-12M/$writer,rate=100 0/$writer,rate=1000 0/$writer,rate=max 0/$writer,rate=1000,fill=random}
+CELLS=${CELLS:-12M/$writer,rate=100 link12M/$writer,rate=100/qemu-precopy+qemu-multifd-zstd+dsmig-dsm-codecs+dsmig-dsm-pull-raw 0/$writer,rate=1000 0/$writer,rate=max 0/$writer,rate=1000,fill=random}
 QEMU_PORT=47099
 QEMU=${QEMU:-qemu-system-x86_64}
 . "$(dirname "$0")/lib.sh"
@@ -66,7 +74,7 @@ if ! command -v "$QEMU" >/dev/null || ! command -v python3 >/dev/null; then
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 W=$(mktemp -d /tmp/dsmig-peer.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; rm -rf "$A" "$B" "$W"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; for s in "$A"/*.sock "$B"/*.sock; do [ -S "$s" ] && "$VMM" ctl "$s" quit >/dev/null 2>&1; done; [ "$trap_lab_down" = 1 ] && "$DSMIG" lab down >/dev/null 2>&1; rm -rf "$A" "$B" "$W"' EXIT
 
 # Lines the guest has printed about its writes so far in console FILE.
 guest_lines() { grep -c '^writer: t_ms=' "$1" 2>/dev/null || echo 0; }
@@ -85,9 +93,12 @@ wait_guest() {
 mono_now() { python3 -c 'import time; print(time.monotonic_ns())'; }
 
 # The probe runs until its stdin closes: it reads a FIFO held open here.
+# It watches loopback, or in a link cell the source host's veth (its
+# root-namespace end: the same packets as the host's interface).
 mkfifo "$W/wire.in"
 exec 7<>"$W/wire.in"
-wire_start() { "$DSMIG" wire --net lo --ports 47000-47099 --interval-ms 20 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
+wire_net=lo
+wire_start() { "$DSMIG" wire --net "$wire_net" --ports 47000-47099 --interval-ms 20 <&7 >"$1/wire.jsonl" 2>"$1/wire.err" & wire_pid=$!; }
 wire_stop() { sleep 0.3; kill "$wire_pid" 2>/dev/null; wait "$wire_pid" 2>/dev/null; }
 
 # After the warm-up, runs the migrate command "$@" for run dir $1 as both
@@ -113,12 +124,18 @@ measured() {
 # One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1.
 run_qemu() {
 	local d=$1 cap=$2 args=$3 mode=$4 img=$5 bw=0 rc src dst
+	local uri=tcp:127.0.0.1:$QEMU_PORT in_a=() in_b=()
 	[ "$cap" = 12M ] && bw=1500000
+	if [ "$cap" = link12M ]; then
+		in_a=(ip netns exec "$LAB_HOSTA_NETNS")
+		in_b=(ip netns exec "$LAB_HOSTB_NETNS")
+		uri=tcp:$LAB_HOSTB_ADDR:$QEMU_PORT
+	fi
 	common=(-accel kvm -m 128 -smp 1 -nodefaults -display none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$img" -append "$args")
-	"$QEMU" "${common[@]}" -serial "file:$d/src.console" -qmp "unix:$d/src.qmp,server=on,wait=off" 2>"$d/src.err" &
+	"${in_a[@]}" "$QEMU" "${common[@]}" -serial "file:$d/src.console" -qmp "unix:$d/src.qmp,server=on,wait=off" 2>"$d/src.err" &
 	src=$!
-	"$QEMU" "${common[@]}" -serial "file:$d/dst.console" -qmp "unix:$d/dst.qmp,server=on,wait=off" -incoming defer 2>"$d/dst.err" &
+	"${in_b[@]}" "$QEMU" "${common[@]}" -serial "file:$d/dst.console" -qmp "unix:$d/dst.qmp,server=on,wait=off" -incoming defer 2>"$d/dst.err" &
 	dst=$!
 	if ! wait_guest "$d/src.console" 60; then
 		echo "bench-peer: QEMU did not boot $img: $(tail -1 "$d/src.err")" >&2
@@ -126,7 +143,7 @@ run_qemu() {
 		return 1
 	fi
 	measured "$d" python3 "$top/bench/qmp_migrate.py" --src "$d/src.qmp" --dst "$d/dst.qmp" \
-		--uri "tcp:127.0.0.1:$QEMU_PORT" --mode "$mode" --bandwidth $bw --timeout "$TIMEOUT"
+		--uri "$uri" --mode "$mode" --bandwidth $bw --timeout "$TIMEOUT"
 	rc=$?
 	[ $rc = 0 ] && sleep "$AFTER_S"
 	kill $src $dst 2>/dev/null
@@ -134,38 +151,77 @@ run_qemu() {
 	return 0
 }
 
-# One migration by dsmig with method $4 and options $6; run dir $1.
+# One migration by dsmig with method $4 and options $6; run dir $1. On
+# the link, the VMs run in the lab's hosts and the ranks follow them.
 run_dsmig() {
 	local d=$1 cap=$2 args=$3 method=$4 img=$5 extra=$6 rc vm=peer
-	rm -f "$A/$vm".* "$B/$vm".*
+	local ra=$A rb=$B in_a=() from=() to=$B
+	if [ "$cap" = link12M ]; then
+		ra=$LAB_HOSTA_RUNTIME rb=$LAB_HOSTB_RUNTIME cap=0
+		in_a=(ip netns exec "$LAB_HOSTA_NETNS")
+		from=(--from hostA) to=hostB
+	fi
+	rm -f "$ra/$vm".* "$rb/$vm".*
 	# shellcheck disable=SC2086 # args is the guest's argument list
-	"$VMM" run "$img" --name $vm --mem 128M --vcpus 1 --quiet --console "$d/src.console" -- $args 2>"$d/src.err" &
+	DSMIG_RUNTIME_DIR=$ra "${in_a[@]}" "$VMM" run "$img" --name $vm --mem 128M --vcpus 1 --quiet \
+		--console "$d/src.console" -- $args 2>"$d/src.err" &
 	if ! wait_guest "$d/src.console" 30; then
 		echo "bench-peer: dsmig-vmm did not start $img: $(tail -1 "$d/src.err")" >&2
 		wait
 		return 1
 	fi
 	# shellcheck disable=SC2086 # extra is a list of options
-	measured "$d" timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm --to "$B" \
-		--bandwidth "$cap" --method "$method" $extra --json
+	DSMIG_RUNTIME_DIR=$ra measured "$d" timeout $((TIMEOUT + 30)) "$DSMIG" migrate $vm \
+		"${from[@]}" --to "$to" --bandwidth "$cap" --method "$method" $extra --json
 	rc=$?
 	[ $rc = 124 ] && echo '{"timeout":true}' >"$d/engine.json"
 	[ $rc = 0 ] && sleep "$AFTER_S"
-	cp "$B/$vm.console" "$d/dst.console" 2>/dev/null
-	DSMIG_RUNTIME_DIR=$B "$VMM" ctl $vm quit >/dev/null 2>&1
-	"$VMM" ctl $vm quit >/dev/null 2>&1
+	cp "$rb/$vm.console" "$d/dst.console" 2>/dev/null
+	DSMIG_RUNTIME_DIR=$rb "$VMM" ctl $vm quit >/dev/null 2>&1
+	DSMIG_RUNTIME_DIR=$ra "$VMM" ctl $vm quit >/dev/null 2>&1
 	wait
 	return 0
 }
 
+# A link cell needs the lab (as root): brought up at 12 Mbit/s for the
+# first such cell, or the one that is up if its links are that, and taken
+# down at the end if it was brought up here. Returns 1 if there is none.
+lab_up=0
+lab_ready() {
+	[ "$lab_up" = 1 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench-peer: the link cells need root (network namespaces): not run" >&2
+		return 1
+	fi
+	eval "$("$DSMIG" lab env)" || return 1
+	if "$DSMIG" lab status >/dev/null 2>&1; then
+		if ! "$DSMIG" lab status | grep -q 12Mbit; then
+			echo "bench-peer: a lab is up with other links (dsmig lab status): link cells not run" >&2
+			return 1
+		fi
+	elif "$DSMIG" lab up --hosts 2 --link 12mbit >&2; then
+		lab_up=2
+	else
+		echo "bench-peer: dsmig lab up failed: link cells not run" >&2
+		return 1
+	fi
+	export DSMIG_HOSTS=$LAB_HOSTS
+	[ "$lab_up" = 2 ] && trap_lab_down=1
+	lab_up=1
+}
+trap_lab_down=0
+
 n=0
 for cell in $CELLS; do
-	cap=${cell%%/*}
-	rest=${cell#*/}
-	w=${rest%%/*}
-	args=${rest#*/}
+	IFS=/ read -r cap w args systems <<<"$cell"
 	args=${args//,/ }
-	for sys in $SYSTEMS; do
+	systems=${systems:-$SYSTEMS}
+	wire_net=lo
+	if [ "$cap" = link12M ]; then
+		lab_ready || continue
+		wire_net=$LAB_HOSTA_VETH
+	fi
+	for sys in ${systems//+/ }; do
 		for r in $(seq "$RUNS"); do
 			n=$((n + 1))
 			d="$W/run-$n"
@@ -176,6 +232,7 @@ for cell in $CELLS; do
 			case $sys in
 			qemu-*) run_qemu "$d" "$cap" "$args" "${sys#qemu-}" "$BUILD/guest/qemu/$w.mb" ;;
 			dsmig-*-raw) m=${sys#dsmig-}; run_dsmig "$d" "$cap" "$args" "${m%-raw}" "$BUILD/guest/$w.elf" "--compress off --delta off" ;;
+			dsmig-*-codecs) m=${sys#dsmig-}; run_dsmig "$d" "$cap" "$args" "${m%-codecs}" "$BUILD/guest/$w.elf" "--compress on --delta on" ;;
 			dsmig-*) run_dsmig "$d" "$cap" "$args" "${sys#dsmig-}" "$BUILD/guest/$w.elf" "" ;;
 			*) echo "bench-peer: unknown system $sys" >&2; exit 2 ;;
 			esac

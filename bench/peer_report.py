@@ -167,7 +167,7 @@ def stat(values, fmt="{:.0f}"):
 
 
 def cell_name(r):
-    cap = "12 Mbit/s" if r["cap"] == "12M" else "no cap"
+    cap = {"12M": "12 Mbit/s", "link12M": "12 Mbit/s tc link"}.get(r["cap"], "no cap")
     return f"{r['workload']} {r['args']}".strip(), cap
 
 
