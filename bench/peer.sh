@@ -25,7 +25,8 @@
 #   RUNS=3 TIMEOUT=120 WARMUP_S=2 AFTER_S=3 OUT=bench/results/peer
 #   SYSTEMS="qemu-precopy qemu-autoconverge qemu-multifd-zstd qemu-postcopy
 #            dsmig-precopy dsmig-dsm dsmig-dsm-pull dsmig-dsm-pull-raw"
-#            (dsmig-M-raw: method M with codecs off; dsmig-M-codecs: on,
+#            (qemu-M-memfd: mode M with its RAM in a memfd, as dsmig-vmm's;
+#            dsmig-M-raw: method M with codecs off; dsmig-M-codecs: on,
 #            whatever the cap: dsmig's automatic choice keys off its cap, so
 #            on the tc link, without one, it would leave them off)
 #   CELLS="CAP/WORKLOAD/ARG,ARG[/SYSTEM+SYSTEM] ..." (CAP 12M: each
@@ -36,7 +37,7 @@
 #          pages/s on 12 Mbit/s, by the engines' caps and by the tc link
 #          (QEMU's pre-copy and its best, dsmig's dsm and its best without
 #          codecs), and at 1000 and max pages/s, one-word and random pages,
-#          on no cap. FULL=1: the whole matrix of docs/benchmarks.md
+#          on no cap (at max also QEMU with its RAM in a memfd). FULL=1: the whole matrix of docs/benchmarks.md
 #          (several hours).
 set -u
 BUILD=${1:-build}
@@ -59,7 +60,7 @@ if [ "${FULL:-}" = 1 ]; then
 		for w in idle cpu memory kv; do CELLS="$CELLS $cap/$w/"; done
 	done
 fi
-CELLS=${CELLS:-12M/$writer,rate=100 link12M/$writer,rate=100/qemu-precopy+qemu-multifd-zstd+dsmig-dsm-codecs+dsmig-dsm-pull-raw 0/$writer,rate=1000 0/$writer,rate=max 0/$writer,rate=1000,fill=random}
+CELLS=${CELLS:-12M/$writer,rate=100 link12M/$writer,rate=100/qemu-precopy+qemu-multifd-zstd+dsmig-dsm-codecs+dsmig-dsm-pull-raw 0/$writer,rate=1000 0/$writer,rate=max/${SYSTEMS// /+}+qemu-precopy-memfd+qemu-postcopy-memfd 0/$writer,rate=1000,fill=random}
 QEMU_PORT=47099
 QEMU=${QEMU:-qemu-system-x86_64}
 . "$(dirname "$0")/lib.sh"
@@ -121,9 +122,12 @@ measured() {
 	return $rc
 }
 
-# One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1.
+# One migration by QEMU in mode $4 (qmp_migrate.py); run dir $1. With $6
+# "memfd" its RAM is a memfd (shared memory, as dsmig-vmm's) instead of
+# anonymous memory, which gets transparent huge pages and shmem does not
+# here.
 run_qemu() {
-	local d=$1 cap=$2 args=$3 mode=$4 img=$5 bw=0 rc src dst
+	local d=$1 cap=$2 args=$3 mode=$4 img=$5 ram=${6:-} bw=0 rc src dst
 	local uri=tcp:127.0.0.1:$QEMU_PORT in_a=() in_b=()
 	[ "$cap" = 12M ] && bw=1500000
 	if [ "$cap" = link12M ]; then
@@ -133,6 +137,8 @@ run_qemu() {
 	fi
 	common=(-accel kvm -m 128 -smp 1 -nodefaults -display none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$img" -append "$args")
+	[ "$ram" = memfd ] && common+=(-object memory-backend-memfd,id=ram0,size=128M
+		-machine memory-backend=ram0)
 	"${in_a[@]}" "$QEMU" "${common[@]}" -serial "file:$d/src.console" -qmp "unix:$d/src.qmp,server=on,wait=off" 2>"$d/src.err" &
 	src=$!
 	"${in_b[@]}" "$QEMU" "${common[@]}" -serial "file:$d/dst.console" -qmp "unix:$d/dst.qmp,server=on,wait=off" -incoming defer 2>"$d/dst.err" &
@@ -230,6 +236,7 @@ for cell in $CELLS; do
 				--argjson run "$r" '{system: $sys, cap: $cap, workload: $w, args: $args, run: $run}' >"$d/meta.json"
 			echo "bench-peer: $n: $sys, $w $args, cap ${cap/#0/none}, run $r" >&2
 			case $sys in
+			qemu-*-memfd) m=${sys#qemu-}; run_qemu "$d" "$cap" "$args" "${m%-memfd}" "$BUILD/guest/qemu/$w.mb" memfd ;;
 			qemu-*) run_qemu "$d" "$cap" "$args" "${sys#qemu-}" "$BUILD/guest/qemu/$w.mb" ;;
 			dsmig-*-raw) m=${sys#dsmig-}; run_dsmig "$d" "$cap" "$args" "${m%-raw}" "$BUILD/guest/$w.elf" "--compress off --delta off" ;;
 			dsmig-*-codecs) m=${sys#dsmig-}; run_dsmig "$d" "$cap" "$args" "${m%-codecs}" "$BUILD/guest/$w.elf" "--compress on --delta on" ;;
