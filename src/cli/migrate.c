@@ -525,13 +525,15 @@ static int settle(const struct migrate_opts *o, const struct ends *e, const stru
 	return rc;
 }
 
-/* The workload's progress and the VMM's clock now, for the engine's
- * baseline (--baseline-from): its window then runs while mpirun starts
- * the ranks, instead of after. Leaves baseline "" when the guest keeps
- * no counters or the VMM does not answer: the engine measures alone. */
+/* The workload's progress and the VMM's clock at the oldest of the
+ * VMM's recent samples (progress_samples: up to 1.5 s ago), else now, for
+ * the engine's baseline (--baseline-from): the rate before the migration
+ * was asked for, so the engine need not wait for a window of its own.
+ * Leaves baseline "" when the guest keeps no counters or the VMM does
+ * not answer: the engine measures alone. */
 static void sample_baseline(struct ctl_client *c, char *baseline, size_t len)
 {
-	json_t *r = NULL, *ctr, *progress, *time_ns;
+	json_t *r = NULL, *ctr, *progress, *time_ns, *oldest;
 
 	baseline[0] = '\0';
 	if (ctl_client_execute(c, "query-stats", NULL, &r, NULL, 2000) != 0)
@@ -539,6 +541,13 @@ static void sample_baseline(struct ctl_client *c, char *baseline, size_t len)
 	ctr = json_object_get(r, "counters");
 	progress = json_object_get(ctr, "progress");
 	time_ns = json_object_get(r, "time_ns");
+	oldest = json_array_get(json_object_get(r, "progress_samples"), 0);
+	if (json_array_size(oldest) == 2 && json_is_integer(json_array_get(oldest, 0)) &&
+	    json_is_integer(json_array_get(oldest, 1)) && json_is_integer(progress) &&
+	    json_integer_value(json_array_get(oldest, 1)) <= json_integer_value(progress)) {
+		time_ns = json_array_get(oldest, 0);
+		progress = json_array_get(oldest, 1);
+	}
 	if (json_is_integer(progress) && json_is_integer(time_ns) &&
 	    json_integer_value(progress) >= 0 && json_integer_value(time_ns) > 0)
 		snprintf(baseline, len, "%lld:%lld", (long long)json_integer_value(progress),

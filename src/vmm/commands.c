@@ -136,6 +136,8 @@ static int cmd_query_stats(struct ctl_request *req, json_t *args,
 			 "mem_pages", (json_int_t)(vm->mem.size / DSMIG_PAGE_SIZE),
 			 "counters", counters_json(vm),
 			 "console_dropped", (json_int_t)console_dropped(&vm->console));
+	if (*ret)
+		json_object_set_new(*ret, "progress_samples", progress_log_json(&vm->progress));
 	if (*ret && footprint_dirty_pps(&vm->footprint) >= 0)
 		json_object_set_new(*ret, "dirty_pps",
 				    json_real(footprint_dirty_pps(&vm->footprint)));

@@ -319,6 +319,14 @@ int ctl_server_run(struct ctl_server *s)
 	for (;;) {
 		deadline = ctl_server_expire(s);
 		now = time_mono_ns();
+		if (s->tick_ns) {
+			if (now >= s->next_tick) {
+				s->on_tick(s->opaque);
+				s->next_tick = now + s->tick_ns;
+			}
+			if (!deadline || s->next_tick < deadline)
+				deadline = s->next_tick;
+		}
 		timeout_ms = !deadline ? -1 : deadline <= now ? 0 :
 			     (int)((deadline - now + 999999) / 1000000);
 		pfd[0] = (struct pollfd){ .fd = s->stop_pipe[0], .events = POLLIN };
@@ -466,6 +474,10 @@ int ctl_server_open(struct ctl_server **out, const struct ctl_server_config *cfg
 	s->nr_commands = cfg->nr_commands;
 	s->opaque = cfg->opaque;
 	s->on_close = cfg->on_close;
+	if (cfg->on_tick && cfg->tick_ms) {
+		s->on_tick = cfg->on_tick;
+		s->tick_ns = (uint64_t)cfg->tick_ms * 1000000u;
+	}
 	s->limits = cfg->limits ? *cfg->limits : (struct ctl_limits){
 		.silent_ms = CTL_SILENT_MS, .partial_ms = CTL_PARTIAL_MS,
 		.stall_ms = CTL_STALL_MS, .evict_ms = CTL_EVICT_MS,

@@ -79,6 +79,10 @@ struct ctl_server_config {
 	 * (closed, dropped, or at server close); may be NULL. */
 	void (*on_close)(void *opaque, unsigned conn_id);
 	const struct ctl_limits *limits;   /* NULL: the defaults (10, 10, 30, 1 s) */
+	/* Called on the control thread every tick_ms (0: never), between
+	 * clients' requests; may be NULL. */
+	void (*on_tick)(void *opaque);
+	unsigned tick_ms;
 };
 
 struct ctl_server;

@@ -69,6 +69,8 @@ struct ctl_server {
 	size_t nr_commands;
 	void *opaque;
 	void (*on_close)(void *opaque, unsigned conn_id);
+	void (*on_tick)(void *opaque);
+	uint64_t tick_ns, next_tick;    /* 0: no ticks */
 	struct ctl_limits limits;
 	unsigned next_conn_id;
 	char *greeting;         /* serialised greeting with its newline */

@@ -378,6 +378,20 @@ int vm_read_counters(struct vm *vm, struct dsmig_counters *out)
 	return 0;
 }
 
+void vm_tick(struct vm *vm)
+{
+	struct dsmig_counters c;
+	enum vm_state state;
+
+	pthread_mutex_lock(&vm->lock);
+	state = vm->state;
+	pthread_mutex_unlock(&vm->lock);
+	if (state != VM_RUNNING || vm_read_counters(vm, &c))
+		progress_log_clear(&vm->progress);
+	else
+		progress_log_add(&vm->progress, time_mono_ns(), c.progress);
+}
+
 static uint64_t *stall_epoch_of(struct vm *vm)
 {
 	struct dsmig_boot_info *bi = gmem_ptr(&vm->mem, DSMIG_BOOT_INFO_GPA, sizeof(*bi));

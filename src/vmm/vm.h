@@ -22,6 +22,7 @@
 #include "vmm/dirty_log.h"
 #include "vmm/elf_loader.h"
 #include "vmm/footprint.h"
+#include "vmm/progress_log.h"
 #include "vmm/guest_mem.h"
 #include "vmm/net_tap.h"
 #include "vmm/x86_setup.h"
@@ -91,6 +92,8 @@ struct vm {
 	/* query-stats' dirty rate and query-footprint: the pages dirtied
 	 * in windows of at least a second, whoever asks and however often. */
 	struct footprint footprint;
+	/* query-stats' progress_samples: the control thread's (vm_tick). */
+	struct progress_log progress;
 	unsigned nr_vcpus;
 	struct vcpu vcpus[DSMIG_MAX_VCPUS];
 	uint64_t started_ns;            /* host monotonic at vm_start */
@@ -188,6 +191,11 @@ void vm_stall_epoch_begin(struct vm *vm);
 /* Copy the guest's counter block, if one is registered and valid.
  * Returns 0, or -ENOENT (none registered) / -EINVAL (bad magic). */
 int vm_read_counters(struct vm *vm, struct dsmig_counters *out);
+
+/* The control thread's tick (every PROGRESS_LOG_TICK_MS): a sample of the
+ * guest's progress while it runs; the samples are forgotten when it does
+ * not, or keeps no counters. */
+void vm_tick(struct vm *vm);
 
 /* The migration lock: one migration of a VM at a time. The control
  * client that starts the migration dirty log owns the VM's migration until

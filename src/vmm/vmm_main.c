@@ -78,6 +78,11 @@ static void vmm_conn_closed(void *opaque, unsigned conn_id)
 	vm_migration_release(opaque, conn_id);
 }
 
+static void vmm_tick(void *opaque)
+{
+	vm_tick(opaque);
+}
+
 static void *control_thread(void *arg)
 {
 	struct runner *r = arg;
@@ -266,6 +271,7 @@ static int cmd_run(int argc, char **argv)
 		.path = sock, .commands = vmm_commands,
 		.nr_commands = vmm_nr_commands, .opaque = &r->vm,
 		.greeting = greeting, .on_close = vmm_conn_closed,
+		.on_tick = vmm_tick, .tick_ms = PROGRESS_LOG_TICK_MS,
 	}, why, sizeof(why));
 	json_decref(greeting);
 	if (rc) {

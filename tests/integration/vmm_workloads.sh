@@ -70,9 +70,20 @@ check "kv: about 20000 updates/s ($r/s)" test "$r" -ge 10000 -a "$r" -le 30000
 check "kv: at most about 1000 hypercalls/s ($h/s)" test "$h" -le 1500
 check "kv: self-check passes go on ($s1 -> $s2)" test "$s2" -ge $((s1 + 2))
 
+# The last 1.5 s of progress, one sample per 100 ms tick (a migration's
+# baseline): many, in time order, the counter never going back, the
+# newest not ahead of the counter now.
+samples=$("$VMM" ctl kv query-stats | jq -c '[.progress_samples, .counters.progress]')
+check "query-stats: progress samples of the last 1.5 s, in order ($(jq '.[0] | length' <<<"$samples") samples)" \
+	jq -e '.[0] as $s | ($s | length) >= 10 and ($s | length) <= 16
+	       and ([range(1; $s | length) | $s[.][0] > $s[. - 1][0] and $s[.][1] >= $s[. - 1][1]] | all)
+	       and $s[-1][1] <= .[1]' <<<"$samples"
+
 ctl cpu pause >/dev/null
 h1=$(counter cpu heartbeat)
 sleep 0.3
+check "a paused VM keeps no progress samples" \
+	test "$("$VMM" ctl cpu query-stats | jq '.progress_samples | length')" = 0
 h2=$(counter cpu heartbeat)
 check "pause freezes the heartbeat" test "$h1" = "$h2"
 check "pause: vCPU paused" test "$(field cpu query-stats '.vcpus[0].state')" = paused

@@ -40,6 +40,7 @@ struct fixture {
 	int run_rc;
 	pthread_mutex_t lock;   /* memfd is set on the server thread */
 	int memfd;              /* last descriptor handed out by "getfd" */
+	_Atomic int ticks;      /* on_tick calls */
 };
 
 /* ---- commands of the test server ---------------------------------------- */
@@ -104,6 +105,13 @@ static const struct ctl_command test_commands[] = {
 
 /* ---- server fixture --------------------------------------------------------- */
 
+static void count_tick(void *opaque)
+{
+	struct fixture *f = opaque;
+
+	f->ticks++;
+}
+
 static void *server_thread(void *arg)
 {
 	struct fixture *f = arg;
@@ -123,6 +131,8 @@ static int server_start_limited(struct fixture *f, const char *path,
 		.opaque = f,
 		.greeting = greet,
 		.limits = limits,
+		.on_tick = count_tick,
+		.tick_ms = 20,
 	};
 	int rc = ctl_server_open(&f->srv, &cfg, NULL, 0);
 
@@ -299,6 +309,30 @@ static void test_greeting(void **state)
 	assert_string_equal(json_string_value(json_object_get(g, "version")), "0.1");
 	assert_string_equal(json_string_value(json_object_get(g, "name")), "testvm");
 	ctl_client_close(c);
+}
+
+/* The tick runs on its own while clients come and go: with one asking
+ * all the time, and with none at all. */
+static void test_ticks(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_client *c;
+	json_t *r = NULL;
+	int i, before;
+
+	assert_int_equal(ctl_client_open(&c, f->path, TIMEOUT_MS, NULL, 0), 0);
+	before = f->ticks;
+	for (i = 0; i < 400 && f->ticks < before + 3; i++) {
+		assert_int_equal(ctl_client_execute(c, "echo", NULL, &r, NULL, TIMEOUT_MS), 0);
+		json_decref(r);
+		usleep(5000);
+	}
+	assert_true(f->ticks >= before + 3);
+	ctl_client_close(c);
+	before = f->ticks;
+	for (i = 0; i < 400 && f->ticks < before + 3; i++)
+		usleep(5000);
+	assert_true(f->ticks >= before + 3);
 }
 
 static void test_help(void **state)
@@ -1181,6 +1215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_greeting),
+		T(test_ticks),
 		T(test_help),
 		T(test_ids_echoed),
 		T(test_args_passed),
