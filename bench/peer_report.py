@@ -271,8 +271,10 @@ def plot(runs, cells, systems, out):
             "set ylabel 'pages written / s'",
             "set key outside right",
             "set grid",
-            "plot " + ", ".join(f"{json.dumps(d)} using 1:2 with lines title {json.dumps(s)}"
-                                for d, s in curves),
+            # gnuplot has 8 colours: past them, the curves are dashed.
+            "plot " + ", ".join(f"{json.dumps(d)} using 1:2 with lines lc {i % 8 + 1} "
+                                f"dt {i // 8 + 1} title {json.dumps(s)}"
+                                for i, (d, s) in enumerate(curves)),
         ]
         res = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True,
                              capture_output=True)
