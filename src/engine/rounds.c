@@ -121,6 +121,12 @@ static int outbox_flush(struct engine *e, struct outbox *o, struct round_stats *
 	return engine_send(e, e->buf, len, o->dst, TAG_PAGES);
 }
 
+/* Is page pfn known never written (e->unwritten, engine.h)? */
+static int unwritten(const struct engine *e, uint64_t pfn)
+{
+	return e->unwritten && bitmap_test(e->unwritten, pfn);
+}
+
 /* Encode page pfn into the batch (as a delta when the destination holds
  * an earlier copy), sending the batch when it is full. A page never
  * written is not read: it is zeros. */
@@ -133,7 +139,7 @@ static int outbox_add(struct engine *e, struct outbox *o, uint64_t pfn,
 
 	/* One snapshot: what is encoded is exactly what the delta copy
 	 * remembers, even while the guest keeps writing. */
-	if (e->unwritten && bitmap_test(e->unwritten, pfn))
+	if (unwritten(e, pfn))
 		memset(snap, 0, STREAM_PAGE_SIZE);
 	else
 		memcpy(snap, e->mem + pfn * STREAM_PAGE_SIZE, STREAM_PAGE_SIZE);
@@ -196,7 +202,7 @@ static void find_unwritten(struct engine *e)
 static int sender_reads(const struct engine *e, uint64_t pfn)
 {
 	return pagedir_owner(pfn, (uint64_t)e->nsenders) == (uint64_t)(e->rank / 2) &&
-	       bitmap_test(e->bitmap, pfn) && !(e->unwritten && bitmap_test(e->unwritten, pfn));
+	       bitmap_test(e->bitmap, pfn) && !unwritten(e, pfn);
 }
 
 /* The pages this sender will read in this round, halved: when the
@@ -233,7 +239,7 @@ static int send_round(struct engine *e, const struct round_ctl *ctl,
 			e->halfway(e->halfway_arg);
 			e->halfway = NULL;
 		}
-		reads += (uint64_t)sender_reads(e, pfn);
+		reads += (uint64_t)!unwritten(e, pfn);
 		rc = outbox_add(e, &o, pfn, st);
 		if (rc)
 			break;
@@ -286,7 +292,7 @@ static int apply_page(void *arg, const struct page_rec *rec, const uint8_t *payl
 {
 	struct engine *e = arg;
 
-	if (e->unwritten && bitmap_test(e->unwritten, rec->pfn)) {
+	if (unwritten(e, rec->pfn)) {
 		if (rec->kind == PAGE_ZERO)
 			return 0;
 		bitmap_clear(e->unwritten, rec->pfn);

@@ -66,7 +66,7 @@ struct source {
 	/* Methods that sync halfway through round 0 (method.h) */
 	const uint64_t *shared;    /* the backend's dirty bitmap */
 	uint64_t *halfway;         /* what the halfway sync found */
-	int64_t halfway_n;         /* how many, or -1: no halfway sync (yet) */
+	int halfway_taken;         /* in this round, halfway holds a sync */
 	int halfway_failed;
 	int timed_out;             /* rank 1 did not answer in time */
 	struct hv_stats paused_st; /* the source right after the pause */
@@ -315,14 +315,13 @@ static void emit_estimate(struct source *s, const struct precopy_stats *ps,
 static void source_halfway(void *arg)
 {
 	struct source *s = arg;
-	int64_t n = sync_dirty(s);
 
-	if (n < 0) {
+	if (sync_dirty(s) < 0) {
 		s->halfway_failed = 1;
 		return;
 	}
 	memcpy(s->halfway, s->shared, s->e->bitmap_words * sizeof(uint64_t));
-	s->halfway_n = n;
+	s->halfway_taken = 1;
 }
 
 /* Arm the halfway sync for this round if the method wants one. Returns 0
@@ -331,7 +330,7 @@ static int arm_halfway(struct source *s, unsigned round)
 {
 	struct engine *e = s->e;
 
-	s->halfway_n = -1;
+	s->halfway_taken = 0;
 	if (round != 0 || !e->method->halfway_sync)
 		return 0;
 	s->halfway = calloc(e->bitmap_words, sizeof(uint64_t));
@@ -348,7 +347,7 @@ static int64_t round_dirty_count(const struct source *s, int64_t dirty)
 {
 	uint64_t i, n = 0;
 
-	if (dirty < 0 || s->halfway_n < 0)
+	if (dirty < 0 || !s->halfway_taken)
 		return dirty;
 	for (i = 0; i < s->e->bitmap_words; i++)
 		n += (uint64_t)__builtin_popcountll(s->halfway[i] | s->shared[i]);
@@ -408,7 +407,7 @@ static int source_rounds(struct source *s, const uint64_t *shared, char *why, si
 			if (dirty < 0)
 				return errbuf_set(why, len, "dirty-log sync failed: %s",
 						  e->hv->error(e->vm));
-			next = m->next(&s->mctx, s->halfway_n >= 0 ? s->halfway : NULL, shared,
+			next = m->next(&s->mctx, s->halfway_taken ? s->halfway : NULL, shared,
 				       e->bitmap, &held_next);
 			dirty = round_dirty_count(s, dirty);
 		}
