@@ -246,7 +246,7 @@ fi
 
 echo "dsmig-migrate: --- the guest's self-check reports and crashes"
 cat "$LOGDIR/guest-$NAME.log" "$LOGDIR/guest-$NAME--incoming.log" 2>/dev/null | tr -d '\r' |
-	grep -E 'DSMIG-GUEST-(BAD|GLITCH|RESTART)|Segmentation|Illegal|panic|Attempted to kill|segfault|RIP:|BUG:|Oops' |
+	grep -E 'DSMIG-GUEST-(BAD|GLITCH|RESTART)|dsmig-beat:|/init:|Segmentation|Illegal|panic|Attempted to kill|segfault|RIP:|BUG:|Oops' |
 	head -n 20 | sed 's/^/dsmig-migrate: guest: /'
 echo "dsmig-migrate: --- xl list"; xl list
 echo "dsmig-migrate: --- xl dmesg (tail)"; timeout 30 xl dmesg 2>&1 | tail -n 8
