@@ -82,11 +82,17 @@ done
 work=$(sed -n 's/.*dsmig\.work=\([a-z+]*\).*/\1/p' /proc/cmdline)
 for w in $(echo "$work" | tr + ' '); do
 	if [ "$w" = web ]; then
-		# The web workload's server: busybox httpd on the guest's loopback.
+		# The web workload's server: busybox httpd on the guest's
+		# loopback, in the foreground of a loop that starts it again
+		# if it crashes (DSMIG-GUEST-RESTART httpd).
 		ip link set lo up
 		mkdir -p /www
 		head -c 65536 /dev/zero | tr '\0' w > /www/index.html
-		httpd -p 127.0.0.1:8080 -h /www
+		(while :; do
+			httpd -f -p 127.0.0.1:8080 -h /www
+			echo "DSMIG-GUEST-RESTART httpd rc=$?"
+			sleep 1
+		done) &
 	fi
 	/bin/dsmig-work "$w" &
 	echo "DSMIG-GUEST-WORK $w pid=$!"
