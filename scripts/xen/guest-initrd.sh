@@ -74,6 +74,15 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 mount -t tmpfs -o size=8m tmpfs /mem
+respawn() {   # $1 a name, then a command: run it, and again whenever it ends
+	name=$1
+	shift
+	while :; do
+		"$@"
+		echo "DSMIG-GUEST-RESTART $name rc=$?"
+		sleep 1
+	done
+}
 for try in 1 2 3; do
 	/bin/sh /bin/dsmig-beat init && break
 	echo "DSMIG-GUEST-RESTART init rc=$?"
@@ -83,25 +92,16 @@ work=$(sed -n 's/.*dsmig\.work=\([a-z+]*\).*/\1/p' /proc/cmdline)
 for w in $(echo "$work" | tr + ' '); do
 	if [ "$w" = web ]; then
 		# The web workload's server: busybox httpd on the guest's
-		# loopback, in the foreground of a loop that starts it again
-		# if it crashes (DSMIG-GUEST-RESTART httpd).
+		# loopback, started again if it crashes.
 		ip link set lo up
 		mkdir -p /www
 		head -c 65536 /dev/zero | tr '\0' w > /www/index.html
-		(while :; do
-			httpd -f -p 127.0.0.1:8080 -h /www
-			echo "DSMIG-GUEST-RESTART httpd rc=$?"
-			sleep 1
-		done) &
+		respawn httpd httpd -f -p 127.0.0.1:8080 -h /www &
 	fi
 	/bin/dsmig-work "$w" &
 	echo "DSMIG-GUEST-WORK $w pid=$!"
 done
-while :; do
-	/bin/sh /bin/dsmig-beat
-	echo "DSMIG-GUEST-RESTART rc=$?"
-	sleep 1
-done
+respawn heartbeat /bin/sh /bin/dsmig-beat
 EOF
 chmod 755 "$ROOT/init"
 

@@ -323,9 +323,8 @@ static pid_t spawn_engine(const struct migrate_opts *o, struct placement *pl,
 	/* With dsmig-vmm the ranks share the host's cores with the guest
 	 * they migrate: a rank waiting in MPI yields the core instead of
 	 * spinning on it (round 0 took 3x as long while two ranks spun).
-	 * Not in a Xen dom0, whose vCPUs are not the guest's: there the
-	 * nested check's guest failed its self-check 2 runs of 2 with it,
-	 * none without (docs/xen.md). */
+	 * Not in a Xen dom0, whose vCPUs are not the guest's; whether it
+	 * would help there is not measured (docs/xen.md). */
 	if (!hv || !strcmp(hv, "kvm")) {
 		argv[n++] = "--mca";
 		argv[n++] = "mpi_yield_when_idle";

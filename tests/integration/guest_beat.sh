@@ -96,7 +96,7 @@ check "started again, the heartbeat goes on from beat 10" bash -c '
 	grep -q "^DSMIG-GUEST-BEAT n=11 .* bad=0 glitch=0$"'
 # A crash after beat 12 saved its counters, before block 13's rewrite
 # ended: the block half written and still marked unsure.
-echo "13 0 0 0 $(($(cut -d' ' -f5 "$D/mem/beat.state")))" > "$D/mem/beat.state"
+echo "13 0 0 0 $(cut -d' ' -f5 "$D/mem/beat.state")" > "$D/mem/beat.state"
 head -c 1000 /dev/zero > "$D/mem/blk.13"
 : > "$D/mem/unsure.13"
 beats 77
